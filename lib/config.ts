@@ -1,0 +1,20 @@
+/** Environment variables with working defaults: nothing needs configuring to start. */
+export function envString(name: string, fallback: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  return value === undefined || value === '' ? fallback : value;
+}
+
+export function envInteger(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`Environment variable ${name} must be a non-negative integer, got "${raw}"`);
+  }
+  return value;
+}
+
+/** Address services listen on. Loopback by default; containers set HOST=0.0.0.0. */
+export function listenHost(env: NodeJS.ProcessEnv = process.env): string {
+  return envString('HOST', '127.0.0.1', env);
+}

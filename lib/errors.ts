@@ -1,0 +1,44 @@
+import { GraphQLError } from 'graphql';
+import { SYSTEMS, type SystemId } from './systems.ts';
+
+/**
+ * Stable error codes for failures of a wrapped system. Clients branch on `extensions.code` and
+ * read `extensions.system`; the message is for people. Nothing internal (URLs, bodies, stacks)
+ * is ever put into these errors: the cause is logged, not returned.
+ */
+export const SystemErrorCode = {
+  /** The system refused the connection, reset it, or answered with a server error. */
+  UNAVAILABLE: 'SYSTEM_UNAVAILABLE',
+  /** The system did not answer within its deadline. */
+  TIMEOUT: 'SYSTEM_TIMEOUT',
+  /** The system answered, but not in its documented contract (bad JSON, wrong shape). */
+  BAD_RESPONSE: 'SYSTEM_BAD_RESPONSE',
+} as const;
+export type SystemErrorCode = (typeof SystemErrorCode)[keyof typeof SystemErrorCode];
+
+const describe: Record<SystemErrorCode, string> = {
+  SYSTEM_UNAVAILABLE: 'is unavailable',
+  SYSTEM_TIMEOUT: 'did not answer in time',
+  SYSTEM_BAD_RESPONSE: 'returned an answer that breaks its contract',
+};
+
+export class SystemError extends GraphQLError {
+  readonly system: SystemId;
+  readonly systemCode: SystemErrorCode;
+  /** Internal detail for logs only. */
+  readonly detail: string;
+
+  constructor(system: SystemId, code: SystemErrorCode, detail: string) {
+    super(`The ${system} system (${SYSTEMS[system].ownerName}) ${describe[code]}.`, {
+      extensions: { code, system },
+    });
+    this.name = 'SystemError';
+    this.system = system;
+    this.systemCode = code;
+    this.detail = detail;
+  }
+}
+
+export function isSystemError(error: unknown): error is SystemError {
+  return error instanceof SystemError;
+}

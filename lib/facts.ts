@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { provinceByAsciiName } from './provinces.ts';
+
+/**
+ * The published Project 06 figures (data/programme-06-facts.json, the project's own copy).
+ * The mock backends serve them exactly; nothing here derives or rounds a figure.
+ */
+export interface FactSource {
+  id: string;
+  document: string;
+  published: string;
+  summary: string;
+}
+
+export interface Fact {
+  id: string;
+  asOf: string;
+  /** One source id, or several joined by commas ("S0,S2"). */
+  source: string;
+  statement: string;
+  value?: number | boolean;
+  unit?: string;
+  of?: number;
+  rate?: number;
+  note?: string;
+  /** Named localities (ASCII spelling), or a count of localities. */
+  localities?: string[] | number;
+  [figure: string]: unknown;
+}
+
+interface FactsFile {
+  about: string;
+  sources: Record<string, Omit<FactSource, 'id'>>;
+  facts: Fact[];
+  interconnectedServiceGroups: { source: string; note: string; groups: string[][] };
+}
+
+const file = new URL('../data/programme-06-facts.json', import.meta.url);
+const facts = JSON.parse(readFileSync(file, 'utf8')) as FactsFile;
+
+export const FACTS: readonly Fact[] = facts.facts;
+export const FACT_SOURCES: readonly FactSource[] = Object.entries(facts.sources).map(([id, s]) => ({ id, ...s }));
+export const INTERCONNECTED_SERVICE_GROUPS = facts.interconnectedServiceGroups;
+
+export function factById(id: string): Fact {
+  const fact = FACTS.find((f) => f.id === id);
+  if (!fact) throw new Error(`no published fact ${id} in data/programme-06-facts.json`);
+  return fact;
+}
+
+export function sourceIdsOf(fact: Fact): string[] {
+  return fact.source.split(',').map((s) => s.trim());
+}
+
+export function sourcesOf(fact: Fact): FactSource[] {
+  return sourceIdsOf(fact).map((id) => {
+    const source = FACT_SOURCES.find((s) => s.id === id);
+    if (!source) throw new Error(`fact ${fact.id} names unknown source ${id}`);
+    return source;
+  });
+}
+
+/** Province codes of the localities a fact names; throws if a name is not in the registry. */
+export function localityCodesOf(fact: Fact): string[] {
+  if (!Array.isArray(fact.localities)) return [];
+  return fact.localities.map((name) => {
+    const province = provinceByAsciiName(name);
+    if (!province) throw new Error(`fact ${fact.id} names unknown locality ${name}`);
+    return province.code;
+  });
+}

@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import bodyParser from 'body-parser';
+import type { Logger } from './logger.ts';
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+export interface ReadinessReport {
+  ready: boolean;
+  [detail: string]: unknown;
+}
+
+export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
+  apollo: ApolloServer<TContext>;
+  /** Builds the per-request context (DataLoaders live here, so they never outlive a request). */
+  context: (req: IncomingMessage, requestId: string) => Promise<TContext>;
+  logger: Logger;
+  /** `/ready`: can this process answer? Liveness (`/health`) needs no callback. */
+  readiness: () => Promise<ReadinessReport>;
+  /** Extra GET routes, e.g. a status page. */
+  routes?: Record<string, RouteHandler>;
+  /** Largest accepted request body. */
+  maxBodyBytes?: number;
+  graphqlPath?: string;
+}
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export function requestIdOf(req: IncomingMessage): string {
+  const header = req.headers['x-request-id'];
+  const value = Array.isArray(header) ? header[0] : header;
+  // Accept a caller's id only when it is short and printable, so it is safe to log and forward.
+  return value && /^[\w.:-]{1,128}$/.test(value) ? value : randomUUID();
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload) });
+  res.end(payload);
+}
+
+/**
+ * Serves an Apollo Server over node:http, with `/health` and `/ready`. Apollo's own
+ * integration contract (`executeHTTPGraphQLRequest`) is used; the JSON body parser is
+ * body-parser, bounded by `maxBodyBytes`.
+ */
+export function createGraphQLHttpServer<TContext extends BaseContext>(
+  options: GraphQLHttpServerOptions<TContext>,
+): Server {
+  const graphqlPath = options.graphqlPath ?? '/graphql';
+  const parseJson = bodyParser.json({ limit: options.maxBodyBytes ?? 1024 * 1024, strict: false });
+  const routes: Record<string, RouteHandler> = {
+    '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+    '/ready': async (_req, res) => {
+      const report = await options.readiness();
+      sendJson(res, report.ready ? 200 : 503, report);
+    },
+    ...options.routes,
+  };
+
+  const handleGraphQL = async (req: IncomingMessage & { body?: unknown }, res: ServerResponse, requestId: string) => {
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const response = await options.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body: req.body },
+      context: () => options.context(req, requestId),
+    });
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    res.setHeader('x-request-id', requestId);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  };
+
+  return createServer((req, res) => {
+    const started = process.hrtime.bigint();
+    const requestId = requestIdOf(req);
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    res.on('finish', () => {
+      options.logger.info(
+        { requestId, method: req.method, path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+        'request',
+      );
+    });
+    const fail = (error: unknown) => {
+      options.logger.error({ requestId, err: error }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      else res.destroy();
+    };
+    const route = req.method === 'GET' ? routes[path] : undefined;
+    if (route) {
+      Promise.resolve(route(req, res)).catch(fail);
+      return;
+    }
+    if (path !== graphqlPath) {
+      if (path === '/' && req.method === 'GET') {
+        res.writeHead(302, { location: graphqlPath }).end();
+        return;
+      }
+      sendJson(res, 404, { error: `Not found. GraphQL is served at ${graphqlPath}.` });
+      return;
+    }
+    parseJson(req, res, (parseError?: unknown) => {
+      if (parseError) {
+        const status = (parseError as { status?: number }).status ?? 400;
+        const message = status === 413 ? 'Request body too large.' : 'Request body is not valid JSON.';
+        sendJson(res, status, { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+        return;
+      }
+      handleGraphQL(req, res, requestId).catch(fail);
+    });
+  });
+}
+
+export async function listen(server: Server, port: number, host: string): Promise<RunningServer> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    server,
+    port: address.port,
+    url: `http://${urlHost === '0.0.0.0' ? '127.0.0.1' : urlHost}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,168 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { getResponse, http, HttpResponse, type RequestHandler } from 'msw';
+import { z } from 'zod';
+import { envInteger, listenHost } from './config.ts';
+import { listen, sendJson, type RunningServer } from './http-server.ts';
+import { stopOnSignals } from './process.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { SYSTEMS, type SystemId } from './systems.ts';
+
+/**
+ * A mock backend: the system's msw request handlers served by a real loopback HTTP server,
+ * so the adapters' undici client talks to it exactly as to the real system (msw cannot
+ * intercept undici's own request API). Admin routes under `/_mock/` control faults and
+ * report how many requests were served; they are never faulted and never counted.
+ */
+export const FAULT_MODES = ['ok', 'slow', 'error', 'malformed', 'down'] as const;
+export type FaultMode = (typeof FAULT_MODES)[number];
+
+export const faultSettingSchema = z.object({
+  mode: z.enum(FAULT_MODES),
+  latencyMs: z.number().int().min(0).max(120_000).optional(),
+});
+export type FaultSetting = z.infer<typeof faultSettingSchema>;
+
+export interface MockStats {
+  system: SystemId;
+  requests: number;
+  byRoute: Record<string, number>;
+  fault: FaultSetting;
+}
+
+export interface RunningMock extends RunningServer {
+  system: SystemId;
+  stats(): MockStats;
+  resetStats(): void;
+  setFault(fault: FaultSetting): void;
+}
+
+const DEFAULT_SLOW_MS = 5000;
+
+/** `GET /v1/health`: every backend contract has it; it answers only when the system is up. */
+export function healthHandler(system: SystemId): RequestHandler {
+  return http.get('*/v1/health', () => HttpResponse.json({ status: 'ok', system }));
+}
+
+export function createMockServer(system: SystemId, handlers: RequestHandler[], logger: Logger) {
+  let fault: FaultSetting = { mode: 'ok' };
+  let requests = 0;
+  let byRoute: Record<string, number> = {};
+  const sockets = new Set<Socket>();
+  const adminSockets = new WeakSet<Socket>();
+
+  const admin = async (req: IncomingMessage, res: ServerResponse, path: string, body: Buffer) => {
+    adminSockets.add(req.socket);
+    if (path === '/_mock/stats' && req.method === 'GET') return sendJson(res, 200, snapshot());
+    if (path === '/_mock/stats' && req.method === 'DELETE') {
+      reset();
+      return sendJson(res, 200, snapshot());
+    }
+    if (path === '/_mock/fault' && req.method === 'GET') return sendJson(res, 200, fault);
+    if (path === '/_mock/fault' && req.method === 'PUT') {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body.toString('utf8'));
+      } catch {
+        return sendJson(res, 400, { error: 'body must be JSON: {"mode": "ok|slow|error|malformed|down", "latencyMs": n}' });
+      }
+      const setting = faultSettingSchema.safeParse(parsed);
+      if (!setting.success) return sendJson(res, 400, { error: setting.error.issues.map((i) => i.message).join('; ') });
+      setFaultMode(setting.data);
+      return sendJson(res, 200, fault);
+    }
+    return sendJson(res, 404, { error: 'unknown mock admin route' });
+  };
+
+  const setFaultMode = (setting: FaultSetting) => {
+    fault = setting;
+    logger.info({ system, fault }, 'fault set');
+    if (setting.mode === 'down') {
+      for (const socket of sockets) if (!adminSockets.has(socket)) socket.destroy();
+    }
+  };
+  const snapshot = (): MockStats => ({ system, requests, byRoute: { ...byRoute }, fault });
+  const reset = () => {
+    requests = 0;
+    byRoute = {};
+  };
+
+  const serve = async (req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer) => {
+    if (fault.mode === 'down') {
+      req.socket.destroy();
+      return;
+    }
+    requests += 1;
+    const route = `${req.method} ${url.pathname}`;
+    byRoute[route] = (byRoute[route] ?? 0) + 1;
+    if (fault.mode === 'slow') await new Promise((resolve) => setTimeout(resolve, fault.latencyMs ?? DEFAULT_SLOW_MS));
+    if (fault.mode === 'error') {
+      // Deliberately internal-looking, so tests can prove none of it reaches a client.
+      return sendJson(res, 500, { error: 'Internal Server Error', trace: `at ${system}.backend.internal (db-01.internal:5432)` });
+    }
+    if (fault.mode === 'malformed') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"status": "ok", "records": [{"id": 1,');
+      return;
+    }
+    const headers = new Headers();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (typeof value === 'string') headers.set(key, value);
+    }
+    const hasBody = req.method !== 'GET' && req.method !== 'HEAD' && body.length > 0;
+    const request = new Request(url, { method: req.method ?? 'GET', headers, body: hasBody ? new Uint8Array(body) : undefined });
+    const response = await getResponse(handlers, request);
+    if (!response) return sendJson(res, 404, { error: `no such route: ${route}` });
+    const payload = Buffer.from(await response.arrayBuffer());
+    const outHeaders: Record<string, string> = { 'content-length': String(payload.length) };
+    response.headers.forEach((value, key) => {
+      if (key !== 'content-length') outHeaders[key] = value;
+    });
+    res.writeHead(response.status, outHeaders);
+    res.end(payload);
+  };
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+      const body = Buffer.concat(chunks);
+      const handled = url.pathname.startsWith('/_mock/') ? admin(req, res, url.pathname, body) : serve(req, res, url, body);
+      handled.catch((error: unknown) => {
+        logger.error({ err: error, system }, 'mock handler failed');
+        if (!res.headersSent) sendJson(res, 500, { error: 'mock handler failed' });
+      });
+    });
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  return { server, snapshot, reset, setFault: setFaultMode };
+}
+
+export async function startMockBackend(
+  system: SystemId,
+  handlers: RequestHandler[],
+  options: { port?: number; host?: string; logger?: Logger } = {},
+): Promise<RunningMock> {
+  const logger = options.logger ?? createLogger(`${system}-mock-backend`);
+  const mock = createMockServer(system, handlers, logger);
+  const running = await listen(mock.server, options.port ?? 0, options.host ?? '127.0.0.1');
+  return { ...running, system, stats: mock.snapshot, resetStats: mock.reset, setFault: mock.setFault };
+}
+
+/** Entry point of a mock backend process. */
+export async function runMockBackendProcess(system: SystemId, handlers: RequestHandler[]): Promise<void> {
+  const logger = createLogger(`${system}-mock-backend`);
+  const { envPrefix, backendPort } = SYSTEMS[system];
+  const running = await startMockBackend(system, handlers, {
+    port: envInteger(`${envPrefix}_BACKEND_PORT`, backendPort),
+    host: listenHost(),
+    logger,
+  });
+  logger.info({ url: running.url }, 'mock backend listening');
+  stopOnSignals(logger, running.close);
+}

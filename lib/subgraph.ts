@@ -1,0 +1,125 @@
+import { readFileSync } from 'node:fs';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { parse } from 'graphql';
+import { BackendClient } from './backend-client.ts';
+import { envInteger, envString, listenHost } from './config.ts';
+import { createGraphQLHttpServer, listen, type RunningServer } from './http-server.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { stopOnSignals } from './process.ts';
+import { SYSTEMS, type SystemId } from './systems.ts';
+
+/** What every subgraph resolver receives: the request id, and loaders made for this request only. */
+export interface SubgraphContext<TLoaders> {
+  requestId: string;
+  loaders: TLoaders;
+}
+
+/** An adapter owns its backend's wire format; `ping` makes one cheap round trip for `/ready`. */
+export interface Adapter {
+  ping(requestId?: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SubgraphDefinition<TAdapter extends Adapter, TLoaders> {
+  system: SystemId;
+  /** The subgraph's SDL file (schema-first). */
+  schemaFile: URL;
+  resolvers: GraphQLResolverMap<SubgraphContext<TLoaders>>;
+  createAdapter(client: BackendClient): TAdapter;
+  createLoaders(adapter: TAdapter, requestId: string): TLoaders;
+}
+
+export interface SubgraphConfig {
+  backendUrl: string;
+  backendTimeoutMs: number;
+  port: number;
+  host: string;
+}
+
+export function subgraphConfigFromEnv(system: SystemId, env: NodeJS.ProcessEnv = process.env): SubgraphConfig {
+  const { envPrefix, subgraphPort, backendPort } = SYSTEMS[system];
+  return {
+    backendUrl: envString(`${envPrefix}_BACKEND_URL`, `http://127.0.0.1:${backendPort}`, env),
+    backendTimeoutMs: envInteger(`${envPrefix}_BACKEND_TIMEOUT_MS`, 2000, env),
+    port: envInteger(`${envPrefix}_SUBGRAPH_PORT`, subgraphPort, env),
+    host: listenHost(env),
+  };
+}
+
+export function readSchema(file: URL): string {
+  return readFileSync(file, 'utf8');
+}
+
+export function createSubgraphApollo<TAdapter extends Adapter, TLoaders>(
+  definition: SubgraphDefinition<TAdapter, TLoaders>,
+): ApolloServer<SubgraphContext<TLoaders>> {
+  const schema = buildSubgraphSchema({
+    typeDefs: parse(readSchema(definition.schemaFile)),
+    resolvers: definition.resolvers as GraphQLResolverMap<unknown>,
+  });
+  return new ApolloServer<SubgraphContext<TLoaders>>({
+    schema,
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    // Subgraphs sit behind the gateway: it applies limits and masks errors for clients.
+    includeStacktraceInErrorResponses: false,
+  });
+}
+
+export interface RunningSubgraph<TAdapter> extends RunningServer {
+  adapter: TAdapter;
+}
+
+export async function startSubgraph<TAdapter extends Adapter, TLoaders>(
+  definition: SubgraphDefinition<TAdapter, TLoaders>,
+  config: SubgraphConfig,
+  logger: Logger = createLogger(`${definition.system}-subgraph`),
+): Promise<RunningSubgraph<TAdapter>> {
+  const client = new BackendClient({
+    system: definition.system,
+    baseUrl: config.backendUrl,
+    timeoutMs: config.backendTimeoutMs,
+    logger,
+  });
+  const adapter = definition.createAdapter(client);
+  const apollo = createSubgraphApollo(definition);
+  await apollo.start();
+  const server = createGraphQLHttpServer({
+    apollo,
+    logger,
+    context: async (_req, requestId) => ({ requestId, loaders: definition.createLoaders(adapter, requestId) }),
+    readiness: async () => {
+      const started = performance.now();
+      try {
+        await adapter.ping();
+        return { ready: true, system: definition.system, backend: 'UP', latencyMs: Math.round(performance.now() - started) };
+      } catch (error) {
+        const code = (error as { extensions?: { code?: unknown } }).extensions?.code ?? 'SYSTEM_UNAVAILABLE';
+        return { ready: false, system: definition.system, backend: 'DOWN', error: code };
+      }
+    },
+  });
+  const running = await listen(server, config.port, config.host);
+  return {
+    ...running,
+    adapter,
+    close: async () => {
+      await running.close();
+      await apollo.stop();
+      await adapter.close();
+    },
+  };
+}
+
+/** Entry point of a subgraph process: configuration from the environment, clean stop on signals. */
+export async function runSubgraphProcess<TAdapter extends Adapter, TLoaders>(
+  definition: SubgraphDefinition<TAdapter, TLoaders>,
+): Promise<void> {
+  const logger = createLogger(`${definition.system}-subgraph`);
+  const config = subgraphConfigFromEnv(definition.system);
+  const running = await startSubgraph(definition, config, logger);
+  logger.info({ url: `${running.url}/graphql`, backend: config.backendUrl }, 'subgraph listening');
+  stopOnSignals(logger, running.close);
+}

@@ -1,0 +1,83 @@
+import type { PartialDate } from '../partial-date.ts';
+import type { Sex } from '../personal-id.ts';
+
+/**
+ * The mocks' shared picture of the population. Each mock backend projects it into its own wire
+ * format, so a citizen's population record, civil-status records and land parcels always agree.
+ */
+export type Relationship = 'HEAD' | 'SPOUSE' | 'CHILD' | 'FATHER' | 'MOTHER' | 'GRANDCHILD' | 'OTHER';
+export type IdCardKind = 'CHIP_CITIZEN_ID' | 'IDENTITY_CARD';
+export type VneidLevel = 'NONE' | 'LEVEL_1' | 'LEVEL_2';
+export type LifeStatus = 'ALIVE' | 'DECEASED';
+
+export interface PersonTruth {
+  personalId: string;
+  fullName: string;
+  sex: Sex;
+  birthDate: PartialDate;
+  status: LifeStatus;
+  residence: { provinceCode: string; addressLine: string };
+  householdId: string;
+  relationshipToHead: Relationship;
+  fatherId?: string | undefined;
+  motherId?: string | undefined;
+  idCard?: { number: string; kind: IdCardKind; issuedOn: string; expiresOn?: string | undefined } | undefined;
+  vneidLevel: VneidLevel;
+}
+
+export interface HouseholdTruth {
+  householdId: string;
+  headId: string;
+  members: { personalId: string; relationship: Relationship }[];
+  residence: { provinceCode: string; addressLine: string };
+}
+
+export interface MarriageTruth {
+  registrationNumber: string;
+  registeredOn: PartialDate;
+  registryOffice: string;
+  husbandId: string;
+  wifeId: string;
+  endedOn?: PartialDate | undefined;
+  endReason?: 'DIVORCE' | 'DEATH' | undefined;
+}
+
+export interface BirthRegistrationTruth {
+  personalId: string;
+  registrationNumber: string;
+  registeredOn: PartialDate;
+  registryOffice: string;
+  fullName: string;
+  birthDate: PartialDate;
+  fatherId?: string | undefined;
+  motherId?: string | undefined;
+}
+
+export interface DeathRegistrationTruth {
+  personalId: string;
+  registrationNumber: string;
+  registeredOn: PartialDate;
+  dateOfDeath: PartialDate;
+  registryOffice: string;
+}
+
+export type LandUseType =
+  | 'RESIDENTIAL_URBAN'
+  | 'RESIDENTIAL_RURAL'
+  | 'RICE'
+  | 'PERENNIAL_CROPS'
+  | 'ANNUAL_CROPS'
+  | 'AQUACULTURE'
+  | 'PRODUCTION_FOREST';
+
+export interface ParcelTruth {
+  parcelId: string;
+  provinceCode: string;
+  address: string;
+  mapSheetNumber: number;
+  parcelNumber: number;
+  areaM2: number;
+  landUseType: LandUseType;
+  certificate?: { serialNumber: string; issuedOn: string; issuer: string } | undefined;
+  rightHolders: { personalId: string; share: number }[];
+}

@@ -1,0 +1,82 @@
+import type { PartialDate } from '../../../lib/partial-date.ts';
+import type { Sex } from '../../../lib/personal-id.ts';
+import type { CitizenRecord, HouseholdRecord, RelationshipCode } from './wire.ts';
+
+/** The population domain as the subgraph sees it, independent of the backend's wire codes. */
+export type HouseholdRelationship = 'HEAD' | 'SPOUSE' | 'CHILD' | 'FATHER' | 'MOTHER' | 'GRANDCHILD' | 'OTHER';
+
+export interface ResidenceModel {
+  provinceCode: string;
+  addressLine: string;
+  fullAddress: string;
+}
+
+export interface CitizenModel {
+  personalId: string;
+  fullName: string;
+  dateOfBirth: PartialDate;
+  sex: Sex;
+  lifeStatus: 'ALIVE' | 'DECEASED';
+  residence: ResidenceModel | null;
+  householdId: string | null;
+  relationshipToHead: HouseholdRelationship | null;
+  fatherId: string | null;
+  motherId: string | null;
+  spouseId: string | null;
+  idCard: { number: string; kind: 'CHIP_CITIZEN_ID' | 'IDENTITY_CARD'; issuedOn: string; expiresOn: string | null } | null;
+  vneidLevel: 'NONE' | 'LEVEL_1' | 'LEVEL_2';
+}
+
+export interface HouseholdModel {
+  id: string;
+  headId: string;
+  residence: ResidenceModel;
+  members: { personalId: string; relationship: HouseholdRelationship }[];
+}
+
+const RELATIONSHIPS: Record<RelationshipCode, HouseholdRelationship> = {
+  CHU_HO: 'HEAD',
+  VO_CHONG: 'SPOUSE',
+  CON: 'CHILD',
+  CHA: 'FATHER',
+  ME: 'MOTHER',
+  CHAU: 'GRANDCHILD',
+  KHAC: 'OTHER',
+};
+export const RELATIONSHIP_CODES = Object.fromEntries(
+  Object.entries(RELATIONSHIPS).map(([code, relationship]) => [relationship, code]),
+) as Record<HouseholdRelationship, RelationshipCode>;
+
+const VNEID_LEVELS = ['NONE', 'LEVEL_1', 'LEVEL_2'] as const;
+
+export function citizenFromRecord(record: CitizenRecord): CitizenModel {
+  return {
+    personalId: record.personalId,
+    fullName: record.fullName,
+    dateOfBirth: record.dateOfBirth,
+    sex: record.gender === 'NAM' ? 'MALE' : 'FEMALE',
+    lifeStatus: record.status,
+    residence: record.permanentResidence,
+    householdId: record.householdId,
+    relationshipToHead: record.relationshipToHead ? RELATIONSHIPS[record.relationshipToHead] : null,
+    fatherId: record.fatherId,
+    motherId: record.motherId,
+    spouseId: record.spouseId,
+    idCard: record.idCard && {
+      number: record.idCard.number,
+      kind: record.idCard.kind === 'CCCD' ? 'CHIP_CITIZEN_ID' : 'IDENTITY_CARD',
+      issuedOn: record.idCard.issuedOn,
+      expiresOn: record.idCard.expiresOn,
+    },
+    vneidLevel: VNEID_LEVELS[record.vneidLevel],
+  };
+}
+
+export function householdFromRecord(record: HouseholdRecord): HouseholdModel {
+  return {
+    id: record.householdId,
+    headId: record.headId,
+    residence: record.residence,
+    members: record.members.map((m) => ({ personalId: m.personalId, relationship: RELATIONSHIPS[m.relationship] })),
+  };
+}

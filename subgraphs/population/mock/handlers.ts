@@ -1,0 +1,86 @@
+import { http, HttpResponse, type RequestHandler } from 'msw';
+import { healthHandler } from '../../../lib/mock-server.ts';
+import { partition, readRequest } from '../../../lib/mock-handlers.ts';
+import { formatPartialDate } from '../../../lib/partial-date.ts';
+import { provinceByCode } from '../../../lib/provinces.ts';
+import type { HouseholdTruth, PersonTruth } from '../../../lib/synthetic/types.ts';
+import { SyntheticWorld } from '../../../lib/synthetic/world.ts';
+import { RELATIONSHIP_CODES } from '../adapter/mapping.ts';
+import {
+  citizensBatchRequest,
+  householdsBatchRequest,
+  verifyRequest,
+  type CitizenRecord,
+  type HouseholdRecord,
+} from '../adapter/wire.ts';
+
+/** msw handlers for the population backend (contract: ../adapter/CONTRACT.md). */
+export function populationHandlers(world: SyntheticWorld = new SyntheticWorld()): RequestHandler[] {
+  const residence = (r: PersonTruth['residence']) => ({
+    provinceCode: r.provinceCode,
+    addressLine: r.addressLine,
+    fullAddress: `${r.addressLine}, ${provinceByCode(r.provinceCode)?.officialName ?? ''}`.replace(/, $/, ''),
+  });
+
+  const citizenRecord = (person: PersonTruth): CitizenRecord => {
+    const current = world.marriagesOf(person.personalId).find((m) => m.endedOn === undefined);
+    const spouseId = current ? (current.husbandId === person.personalId ? current.wifeId : current.husbandId) : null;
+    return {
+      personalId: person.personalId,
+      fullName: person.fullName,
+      gender: person.sex === 'MALE' ? 'NAM' : 'NU',
+      dateOfBirth: person.birthDate,
+      status: person.status,
+      permanentResidence: residence(person.residence),
+      householdId: person.householdId,
+      relationshipToHead: RELATIONSHIP_CODES[person.relationshipToHead],
+      fatherId: person.fatherId ?? null,
+      motherId: person.motherId ?? null,
+      spouseId,
+      idCard: person.idCard
+        ? {
+            number: person.idCard.number,
+            kind: person.idCard.kind === 'CHIP_CITIZEN_ID' ? 'CCCD' : 'CAN_CUOC',
+            issuedOn: person.idCard.issuedOn,
+            expiresOn: person.idCard.expiresOn ?? null,
+          }
+        : null,
+      vneidLevel: person.vneidLevel === 'LEVEL_2' ? 2 : person.vneidLevel === 'LEVEL_1' ? 1 : 0,
+    };
+  };
+
+  const householdRecord = (household: HouseholdTruth): HouseholdRecord => ({
+    householdId: household.householdId,
+    headId: household.headId,
+    residence: residence(household.residence),
+    members: household.members.map((m) => ({ personalId: m.personalId, relationship: RELATIONSHIP_CODES[m.relationship] })),
+  });
+
+  const normalizeName = (name: string) => name.normalize('NFC').toLocaleLowerCase('vi').replace(/\s+/g, ' ').trim();
+
+  return [
+    healthHandler('population'),
+    http.post('*/v1/citizens/batch-get', async ({ request }) => {
+      const read = await readRequest(request, citizensBatchRequest);
+      if (!read.ok) return read.response;
+      const { found, notFound } = partition(read.body.personalIds, (id) => world.person(id));
+      return HttpResponse.json({ citizens: found.map(citizenRecord), notFound });
+    }),
+    http.post('*/v1/households/batch-get', async ({ request }) => {
+      const read = await readRequest(request, householdsBatchRequest);
+      if (!read.ok) return read.response;
+      const { found, notFound } = partition(read.body.householdIds, (id) => world.household(id));
+      return HttpResponse.json({ households: found.map(householdRecord), notFound });
+    }),
+    http.post('*/v1/citizens/verify', async ({ request }) => {
+      const read = await readRequest(request, verifyRequest);
+      if (!read.ok) return read.response;
+      const person = world.person(read.body.personalId);
+      const match =
+        person !== undefined &&
+        normalizeName(person.fullName) === normalizeName(read.body.fullName) &&
+        formatPartialDate(person.birthDate) === read.body.dateOfBirth;
+      return HttpResponse.json({ match });
+    }),
+  ];
+}
