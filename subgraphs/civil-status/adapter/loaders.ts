@@ -1,0 +1,15 @@
+import { createBatchLoader } from '../../../lib/loaders.ts';
+import type { CivilStatusAdapter } from './client.ts';
+import { MAX_BATCH } from './wire.ts';
+
+export function createCivilStatusLoaders(adapter: CivilStatusAdapter, requestId: string) {
+  return {
+    // One backend call answers every civil-status field of a citizen, so all of them share this loader.
+    civilStatus: createBatchLoader((ids: readonly string[]) => adapter.getCivilStatus(ids, requestId), MAX_BATCH),
+    provinceDigitization: createBatchLoader(
+      (codes: readonly string[]) => adapter.getProvinceDigitization(codes, requestId),
+      MAX_BATCH,
+    ),
+  };
+}
+export type CivilStatusLoaders = ReturnType<typeof createCivilStatusLoaders>;

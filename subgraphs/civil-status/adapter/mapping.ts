@@ -1,0 +1,139 @@
+import { formatPartialDate, type PartialDate } from '../../../lib/partial-date.ts';
+import type {
+  CivilStatusRecord,
+  DigitizationStatusCode,
+  EndReasonCode,
+  MarriageRecord,
+  ProvinceDigitizationRecord,
+  SourceRecord,
+} from './wire.ts';
+
+/** The civil-status domain as the subgraph sees it, independent of the backend's wire codes. */
+export type MarriageStatus = 'IN_EFFECT' | 'ENDED_BY_DIVORCE' | 'ENDED_BY_DEATH';
+export type MaritalStatus = 'MARRIED' | 'DIVORCED' | 'WIDOWED' | 'NO_MARRIAGE_RECORDED';
+export type DigitizationStatus = 'COMPLETED' | 'BASICALLY_COMPLETED' | 'IN_PROGRESS' | 'NOT_REPORTED';
+
+export interface BirthRegistrationModel {
+  registrationNumber: string;
+  registeredOn: PartialDate;
+  registryOffice: string;
+  fullName: string;
+  dateOfBirth: PartialDate;
+  fatherId: string | null;
+  motherId: string | null;
+}
+
+export interface MarriageModel {
+  registrationNumber: string;
+  registeredOn: PartialDate;
+  registryOffice: string;
+  husbandId: string | null;
+  wifeId: string | null;
+  /** The other party, seen from the citizen whose record lists the marriage. */
+  spouseId: string | null;
+  status: MarriageStatus;
+  endedOn: PartialDate | null;
+}
+
+export interface DeathRegistrationModel {
+  registrationNumber: string;
+  registeredOn: PartialDate;
+  dateOfDeath: PartialDate;
+  registryOffice: string;
+}
+
+export interface CivilStatusModel {
+  personalId: string;
+  birthRegistration: BirthRegistrationModel | null;
+  marriages: MarriageModel[];
+  maritalStatus: MaritalStatus;
+  deathRegistration: DeathRegistrationModel | null;
+}
+
+export interface SourceModel {
+  id: string;
+  document: string;
+  published: string;
+  summary: string;
+}
+
+export interface DigitizationModel {
+  status: DigitizationStatus;
+  recordsDigitized: number | null;
+  digitizedShare: number | null;
+  statement: string | null;
+  asOf: string | null;
+  sources: SourceModel[];
+}
+
+const MARRIAGE_STATUSES: Record<EndReasonCode, MarriageStatus> = {
+  LY_HON: 'ENDED_BY_DIVORCE',
+  CHET: 'ENDED_BY_DEATH',
+};
+
+const DIGITIZATION_STATUSES: Record<DigitizationStatusCode, DigitizationStatus> = {
+  HOAN_THANH: 'COMPLETED',
+  CO_BAN_HOAN_THANH: 'BASICALLY_COMPLETED',
+  DANG_THUC_HIEN: 'IN_PROGRESS',
+  CHUA_BAO_CAO: 'NOT_REPORTED',
+};
+
+function comparePartialDates(a: PartialDate, b: PartialDate): number {
+  return a.year - b.year || (a.month ?? 0) - (b.month ?? 0) || (a.day ?? 0) - (b.day ?? 0);
+}
+
+/**
+ * Marital status (tình trạng hôn nhân) from the marriage records alone. A marriage in effect means
+ * married. Otherwise the latest registered marriage decides: a new marriage can only be registered
+ * once the previous one has ended, so it is also the latest to end. A marriage ends on the day a
+ * spouse dies (Law on Marriage and Family 2014, art. 65), so one that ended on the citizen's own
+ * date of death leaves them married at death, not widowed.
+ */
+function maritalStatusOf(marriages: readonly MarriageModel[], dateOfDeath: PartialDate | null): MaritalStatus {
+  if (marriages.some((m) => m.status === 'IN_EFFECT')) return 'MARRIED';
+  const latest = marriages.reduce<MarriageModel | undefined>(
+    (found, m) => (found === undefined || comparePartialDates(m.registeredOn, found.registeredOn) > 0 ? m : found),
+    undefined,
+  );
+  if (latest === undefined) return 'NO_MARRIAGE_RECORDED';
+  if (latest.status === 'ENDED_BY_DIVORCE') return 'DIVORCED';
+  const diedMarried =
+    dateOfDeath !== null && latest.endedOn !== null && formatPartialDate(latest.endedOn) === formatPartialDate(dateOfDeath);
+  return diedMarried ? 'MARRIED' : 'WIDOWED';
+}
+
+function marriageFromRecord(record: MarriageRecord, personalId: string): MarriageModel {
+  return {
+    registrationNumber: record.registrationNumber,
+    registeredOn: record.registeredOn,
+    registryOffice: record.registryOffice,
+    husbandId: record.husbandId,
+    wifeId: record.wifeId,
+    spouseId: record.husbandId === personalId ? record.wifeId : record.husbandId,
+    status: record.endReason ? MARRIAGE_STATUSES[record.endReason] : 'IN_EFFECT',
+    endedOn: record.endedOn,
+  };
+}
+
+export function civilStatusFromRecord(record: CivilStatusRecord): CivilStatusModel {
+  const marriages = record.marriages.map((m) => marriageFromRecord(m, record.personalId));
+  return {
+    personalId: record.personalId,
+    birthRegistration: record.birthRegistration,
+    marriages,
+    maritalStatus: maritalStatusOf(marriages, record.deathRegistration?.dateOfDeath ?? null),
+    deathRegistration: record.deathRegistration,
+  };
+}
+
+/** `sources` holds every source the answer names (the wire schema checks this). */
+export function digitizationFromRecord(record: ProvinceDigitizationRecord, sources: ReadonlyMap<string, SourceRecord>): DigitizationModel {
+  return {
+    status: DIGITIZATION_STATUSES[record.status],
+    recordsDigitized: record.recordsDigitized,
+    digitizedShare: record.digitizedShare,
+    statement: record.statement,
+    asOf: record.asOf,
+    sources: record.sourceIds.flatMap((id) => sources.get(id) ?? []),
+  };
+}

@@ -1,0 +1,397 @@
+import type { ApolloServer } from '@apollo/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BackendClient } from '../../lib/backend-client.ts';
+import { SystemError } from '../../lib/errors.ts';
+import { factById, localityCodesOf } from '../../lib/facts.ts';
+import { startMockBackend, type RunningMock } from '../../lib/mock-server.ts';
+import { PROVINCES } from '../../lib/provinces.ts';
+import { createSubgraphApollo, type SubgraphContext } from '../../lib/subgraph.ts';
+import { NAMED_IDS } from '../../lib/synthetic/named.ts';
+import { CivilStatusAdapter } from './adapter/client.ts';
+import type { CivilStatusLoaders } from './adapter/loaders.ts';
+import { civilStatusSubgraph } from './index.ts';
+import { civilStatusHandlers } from './mock/handlers.ts';
+
+const UNKNOWN_ID = '079090000000';
+const COMPLETED_2024_09 = localityCodesOf(factById('civil-status.completed.2024-09'));
+
+let mock: RunningMock;
+let adapter: CivilStatusAdapter;
+let server: ApolloServer<SubgraphContext<CivilStatusLoaders>>;
+
+beforeAll(async () => {
+  mock = await startMockBackend('civil-status', civilStatusHandlers());
+  adapter = new CivilStatusAdapter(new BackendClient({ system: 'civil-status', baseUrl: mock.url, timeoutMs: 2000 }));
+  server = createSubgraphApollo(civilStatusSubgraph);
+  await server.start();
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await adapter?.close();
+  await mock?.close();
+});
+
+async function execute(query: string, variables: Record<string, unknown> = {}) {
+  const response = await server.executeOperation(
+    { query, variables },
+    { contextValue: { requestId: 't', loaders: civilStatusSubgraph.createLoaders(adapter, 't') } },
+  );
+  if (response.body.kind !== 'single') throw new Error('expected a single result');
+  return response.body.singleResult;
+}
+
+async function systemErrorOf(promise: Promise<unknown>): Promise<SystemError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof SystemError)) throw new Error(`expected a SystemError, got ${String(error)}`);
+  return error;
+}
+
+describe('CivilStatusAdapter', () => {
+  it('fetches several citizens in one backend request', async () => {
+    mock.resetStats();
+    const records = await adapter.getCivilStatus([NAMED_IDS.son, NAMED_IDS.head, NAMED_IDS.grandmother, NAMED_IDS.lateGrandfather]);
+    expect(mock.stats().requests).toBe(1);
+    expect(mock.stats().byRoute).toEqual({ 'POST /v1/civil-status/batch-get': 1 });
+    expect([...records.keys()].sort()).toEqual(
+      [NAMED_IDS.son, NAMED_IDS.head, NAMED_IDS.grandmother, NAMED_IDS.lateGrandfather].sort(),
+    );
+  });
+
+  it("returns the son's birth registration naming both parents", async () => {
+    const son = (await adapter.getCivilStatus([NAMED_IDS.son])).get(NAMED_IDS.son);
+    expect(son?.birthRegistration).toEqual({
+      registrationNumber: '118/2012',
+      registeredOn: { year: 2012, month: 5, day: 21 },
+      registryOffice: 'UBND phường Dịch Vọng Hậu, quận Cầu Giấy, thành phố Hà Nội',
+      fullName: 'Nguyễn Minh Khang',
+      dateOfBirth: { year: 2012, month: 5, day: 2 },
+      fatherId: '001085012345',
+      motherId: '036187004321',
+    });
+    expect(son?.marriages).toEqual([]);
+    expect(son?.maritalStatus).toBe('NO_MARRIAGE_RECORDED');
+    expect(son?.deathRegistration).toBeNull();
+  });
+
+  it("returns the head's marriage in effect, seen from him", async () => {
+    const head = (await adapter.getCivilStatus([NAMED_IDS.head])).get(NAMED_IDS.head);
+    expect(head?.marriages).toEqual([
+      {
+        registrationNumber: '45/2010',
+        registeredOn: { year: 2010, month: 10, day: 10 },
+        registryOffice: 'UBND phường Dịch Vọng Hậu, quận Cầu Giấy, thành phố Hà Nội',
+        husbandId: NAMED_IDS.head,
+        wifeId: NAMED_IDS.wife,
+        spouseId: NAMED_IDS.wife,
+        status: 'IN_EFFECT',
+        endedOn: null,
+      },
+    ]);
+    expect(head?.maritalStatus).toBe('MARRIED');
+  });
+
+  it("keeps the grandmother's 1958 marriage date to the year and derives WIDOWED", async () => {
+    const grandmother = (await adapter.getCivilStatus([NAMED_IDS.grandmother])).get(NAMED_IDS.grandmother);
+    expect(grandmother?.marriages).toEqual([
+      {
+        registrationNumber: '12/1958',
+        registeredOn: { year: 1958 },
+        registryOffice: 'UBND xã Nam Thanh, huyện Nam Trực, tỉnh Nam Định',
+        husbandId: NAMED_IDS.lateGrandfather,
+        wifeId: NAMED_IDS.grandmother,
+        spouseId: NAMED_IDS.lateGrandfather,
+        status: 'ENDED_BY_DEATH',
+        endedOn: { year: 2020, month: 11, day: 2 },
+      },
+    ]);
+    expect(grandmother?.maritalStatus).toBe('WIDOWED');
+    expect(grandmother?.deathRegistration).toBeNull();
+  });
+
+  it("returns the late grandfather's death registration; his own death leaves him married", async () => {
+    const grandfather = (await adapter.getCivilStatus([NAMED_IDS.lateGrandfather])).get(NAMED_IDS.lateGrandfather);
+    expect(grandfather?.deathRegistration).toEqual({
+      registrationNumber: '31/2020',
+      registeredOn: { year: 2020, month: 11, day: 5 },
+      dateOfDeath: { year: 2020, month: 11, day: 2 },
+      registryOffice: 'UBND phường Dịch Vọng Hậu, quận Cầu Giấy, thành phố Hà Nội',
+    });
+    expect(grandfather?.marriages?.[0]?.spouseId).toBe(NAMED_IDS.grandmother);
+    expect(grandfather?.maritalStatus).toBe('MARRIED');
+  });
+
+  it('reports an unknown citizen as not found', async () => {
+    const records = await adapter.getCivilStatus([UNKNOWN_ID, NAMED_IDS.son]);
+    expect(records.has(UNKNOWN_ID)).toBe(false);
+    expect(records.has(NAMED_IDS.son)).toBe(true);
+  });
+
+  it('serves province digitisation from the published facts', async () => {
+    mock.resetStats();
+    const provinces = await adapter.getProvinceDigitization(['074', '094', '002', '999']);
+    expect(mock.stats().requests).toBe(1);
+    expect(provinces.get('074')).toEqual({
+      status: 'BASICALLY_COMPLETED',
+      recordsDigitized: 1070426,
+      digitizedShare: 1,
+      statement: 'Binh Duong civil-status records digitised, basically complete (100%)',
+      asOf: '2024-11-11',
+      sources: [
+        {
+          id: 'S2',
+          document: '002_96e2c9ccc16d0af5.txt',
+          published: '2024-11',
+          summary: 'Conference reviewing Project 06 in 11 provinces and cities, Ho Chi Minh City report.',
+        },
+      ],
+    });
+    expect(provinces.get('094')).toMatchObject({ status: 'COMPLETED', recordsDigitized: null, asOf: '2024-09-30' });
+    expect(provinces.get('094')?.sources.map((s) => s.id)).toEqual(['S0']);
+    expect(provinces.get('002')).toEqual({
+      status: 'NOT_REPORTED',
+      recordsDigitized: null,
+      digitizedShare: null,
+      statement: null,
+      asOf: null,
+      sources: [],
+    });
+    expect(provinces.has('999')).toBe(false);
+  });
+
+  it('reports a malformed answer as SYSTEM_BAD_RESPONSE', async () => {
+    mock.setFault({ mode: 'malformed' });
+    try {
+      const error = await systemErrorOf(adapter.getCivilStatus([NAMED_IDS.son]));
+      expect(error.extensions).toEqual({ code: 'SYSTEM_BAD_RESPONSE', system: 'civil-status' });
+    } finally {
+      mock.setFault({ mode: 'ok' });
+    }
+  });
+
+  it('reports a backend that is down as SYSTEM_UNAVAILABLE', async () => {
+    mock.setFault({ mode: 'down' });
+    try {
+      const error = await systemErrorOf(adapter.getCivilStatus([NAMED_IDS.son]));
+      expect(error.extensions).toEqual({ code: 'SYSTEM_UNAVAILABLE', system: 'civil-status' });
+    } finally {
+      mock.setFault({ mode: 'ok' });
+    }
+  });
+});
+
+describe('civil-status subgraph', () => {
+  it('publishes its federated SDL', async () => {
+    const result = await execute('{ _service { sdl } }');
+    const sdl = (result.data as { _service: { sdl: string } })._service.sdl;
+    expect(sdl).toMatch(/type Citizen\s+@key\(fields: "personalId"\)/);
+    expect(sdl).toMatch(/type Province\s+@key\(fields: "code"\)/);
+    expect(sdl).toMatch(/type Source\s+@shareable/);
+  });
+
+  it('resolves three Citizen references with one backend request', async () => {
+    mock.resetStats();
+    const result = await execute(
+      `query ($representations: [_Any!]!) {
+        _entities(representations: $representations) {
+          ... on Citizen {
+            personalId
+            birthRegistration { registrationNumber registeredOn { text precision } father { personalId } mother { personalId } }
+            marriages { registrationNumber registeredOn { year month day precision text } status endedOn { text } spouse { personalId } }
+            maritalStatus
+          }
+        }
+      }`,
+      {
+        representations: [NAMED_IDS.son, NAMED_IDS.grandmother, NAMED_IDS.head].map((personalId) => ({ __typename: 'Citizen', personalId })),
+      },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(mock.stats().requests).toBe(1);
+    expect(result.data).toEqual({
+      _entities: [
+        {
+          personalId: NAMED_IDS.son,
+          birthRegistration: {
+            registrationNumber: '118/2012',
+            registeredOn: { text: '2012-05-21', precision: 'DAY' },
+            father: { personalId: NAMED_IDS.head },
+            mother: { personalId: NAMED_IDS.wife },
+          },
+          marriages: [],
+          maritalStatus: 'NO_MARRIAGE_RECORDED',
+        },
+        {
+          personalId: NAMED_IDS.grandmother,
+          birthRegistration: null,
+          marriages: [
+            {
+              registrationNumber: '12/1958',
+              registeredOn: { year: 1958, month: null, day: null, precision: 'YEAR', text: '1958' },
+              status: 'ENDED_BY_DEATH',
+              endedOn: { text: '2020-11-02' },
+              spouse: { personalId: NAMED_IDS.lateGrandfather },
+            },
+          ],
+          maritalStatus: 'WIDOWED',
+        },
+        {
+          personalId: NAMED_IDS.head,
+          birthRegistration: {
+            registrationNumber: '67/1985',
+            registeredOn: { text: '1985-04', precision: 'MONTH' },
+            father: { personalId: NAMED_IDS.lateGrandfather },
+            mother: { personalId: NAMED_IDS.grandmother },
+          },
+          marriages: [
+            {
+              registrationNumber: '45/2010',
+              registeredOn: { year: 2010, month: 10, day: 10, precision: 'DAY', text: '2010-10-10' },
+              status: 'IN_EFFECT',
+              endedOn: null,
+              spouse: { personalId: NAMED_IDS.wife },
+            },
+          ],
+          maritalStatus: 'MARRIED',
+        },
+      ],
+    });
+  });
+
+  it('answers a reference that needs only the key without calling the backend, and rejects invalid IDs', async () => {
+    mock.resetStats();
+    const result = await execute(
+      `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on Citizen { personalId } } }`,
+      {
+        representations: [
+          { __typename: 'Citizen', personalId: NAMED_IDS.son },
+          { __typename: 'Citizen', personalId: '12345' },
+        ],
+      },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data).toEqual({ _entities: [{ personalId: NAMED_IDS.son }, null] });
+    expect(mock.stats().requests).toBe(0);
+  });
+
+  it('gives null civil-status fields for a citizen the database does not know', async () => {
+    const result = await execute(
+      `query ($representations: [_Any!]!) {
+        _entities(representations: $representations) { ... on Citizen { personalId birthRegistration { registrationNumber } marriages { registrationNumber } maritalStatus deathRegistration { registrationNumber } } }
+      }`,
+      { representations: [{ __typename: 'Citizen', personalId: UNKNOWN_ID }] },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data).toEqual({
+      _entities: [{ personalId: UNKNOWN_ID, birthRegistration: null, marriages: null, maritalStatus: null, deathRegistration: null }],
+    });
+  });
+
+  it('serves the death registration and validates the birthRegistration argument', async () => {
+    const result = await execute(
+      `query ($representations: [_Any!]!) {
+        _entities(representations: $representations) { ... on Citizen { deathRegistration { registrationNumber registeredOn { text } dateOfDeath { text } registryOffice } } }
+        birthRegistration(personalId: "${NAMED_IDS.son}") { fullName dateOfBirth { text } }
+      }`,
+      { representations: [{ __typename: 'Citizen', personalId: NAMED_IDS.lateGrandfather }] },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data).toEqual({
+      _entities: [
+        {
+          deathRegistration: {
+            registrationNumber: '31/2020',
+            registeredOn: { text: '2020-11-05' },
+            dateOfDeath: { text: '2020-11-02' },
+            registryOffice: 'UBND phường Dịch Vọng Hậu, quận Cầu Giấy, thành phố Hà Nội',
+          },
+        },
+      ],
+      birthRegistration: { fullName: 'Nguyễn Minh Khang', dateOfBirth: { text: '2012-05-02' } },
+    });
+
+    mock.resetStats();
+    const invalid = await execute('{ birthRegistration(personalId: "00121200345X") { fullName } }');
+    expect(invalid.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(mock.stats().requests).toBe(0);
+  });
+
+  it('resolves all 63 Province references with one backend request, exactly as published', async () => {
+    mock.resetStats();
+    const result = await execute(
+      `query ($representations: [_Any!]!) {
+        _entities(representations: $representations) {
+          ... on Province { code civilStatusDigitization { status recordsDigitized digitizedShare statement asOf sources { id document published summary } } }
+        }
+      }`,
+      { representations: PROVINCES.map((p) => ({ __typename: 'Province', code: p.code })) },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(mock.stats().requests).toBe(1);
+
+    type Entity = { code: string; civilStatusDigitization: { status: string; sources: { id: string }[] } & Record<string, unknown> };
+    const entities = (result.data as { _entities: Entity[] })._entities;
+    expect(entities).toHaveLength(63);
+    const byCode = new Map(entities.map((e) => [e.code, e.civilStatusDigitization]));
+
+    expect(byCode.get('079')).toEqual({
+      status: 'COMPLETED',
+      recordsDigitized: 12800000,
+      digitizedShare: 1,
+      statement: 'Ho Chi Minh City civil-status records digitised (100%)',
+      asOf: '2024-11-11',
+      sources: [
+        {
+          id: 'S2',
+          document: '002_96e2c9ccc16d0af5.txt',
+          published: '2024-11',
+          summary: 'Conference reviewing Project 06 in 11 provinces and cities, Ho Chi Minh City report.',
+        },
+      ],
+    });
+    expect(byCode.get('074')).toMatchObject({ status: 'BASICALLY_COMPLETED', recordsDigitized: 1070426, asOf: '2024-11-11' });
+
+    expect(COMPLETED_2024_09).toHaveLength(14);
+    for (const code of COMPLETED_2024_09) {
+      expect(byCode.get(code), code).toEqual({
+        status: 'COMPLETED',
+        recordsDigitized: null,
+        digitizedShare: null,
+        statement: 'Localities that completed civil-status (ho tich) record digitisation',
+        asOf: '2024-09-30',
+        sources: [expect.objectContaining({ id: 'S0' })],
+      });
+    }
+
+    expect(byCode.get('002')).toEqual({
+      status: 'NOT_REPORTED',
+      recordsDigitized: null,
+      digitizedShare: null,
+      statement: null,
+      asOf: null,
+      sources: [],
+    });
+    const reported = new Set([...COMPLETED_2024_09, '079', '074']);
+    const notReported = entities.filter((e) => !reported.has(e.code));
+    expect(notReported).toHaveLength(63 - 16);
+    expect(notReported.every((e) => e.civilStatusDigitization.status === 'NOT_REPORTED' && e.civilStatusDigitization.sources.length === 0)).toBe(true);
+  });
+
+  it('reports a backend failure with the system named', async () => {
+    mock.setFault({ mode: 'error' });
+    try {
+      const result = await execute(
+        `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on Citizen { maritalStatus } } }`,
+        { representations: [{ __typename: 'Citizen', personalId: NAMED_IDS.head }] },
+      );
+      expect(result.data).toEqual({ _entities: [{ maritalStatus: null }] });
+      expect(result.errors?.map((e) => e.extensions)).toEqual([{ code: 'SYSTEM_UNAVAILABLE', system: 'civil-status' }]);
+      expect(JSON.stringify(result.errors)).not.toContain('db-01.internal');
+    } finally {
+      mock.setFault({ mode: 'ok' });
+    }
+  });
+});

@@ -1,0 +1,4 @@
+import { runSubgraphProcess } from '../../lib/subgraph.ts';
+import { civilStatusSubgraph } from './index.ts';
+
+await runSubgraphProcess(civilStatusSubgraph);
