@@ -1,0 +1,98 @@
+import type { DigitizationRecord, DigitizationStatusCode, LandUseCode, ParcelRecord, SourceRecord } from './wire.ts';
+
+/** The land domain as the subgraph sees it, independent of the backend's wire codes. */
+export type LandUseType =
+  | 'RESIDENTIAL_URBAN'
+  | 'RESIDENTIAL_RURAL'
+  | 'RICE'
+  | 'PERENNIAL_CROPS'
+  | 'ANNUAL_CROPS'
+  | 'AQUACULTURE'
+  | 'PRODUCTION_FOREST';
+
+export type DigitizationStatus = 'COMPLETED' | 'BASICALLY_COMPLETED' | 'IN_PROGRESS' | 'NOT_REPORTED';
+
+export interface LandParcelModel {
+  parcelId: string;
+  provinceCode: string;
+  address: string;
+  mapSheetNumber: number;
+  parcelNumber: number;
+  /** Square metres. */
+  area: number;
+  landUseType: LandUseType;
+  certificate: { serialNumber: string; issuedOn: string; issuer: string } | null;
+  /** Shares are fractions of the whole right, 0 < share ≤ 1. */
+  rightHolders: { personalId: string; share: number }[];
+}
+
+export interface SourceModel {
+  id: string;
+  document: string;
+  published: string;
+  summary: string;
+}
+
+export interface LandDigitizationModel {
+  provinceCode: string;
+  status: DigitizationStatus;
+  recordsCleaned: number | null;
+  recordsTotal: number | null;
+  cleanedShare: number | null;
+  districtsAppraised: number | null;
+  statement: string | null;
+  asOf: string | null;
+  sources: SourceModel[];
+}
+
+const LAND_USE_TYPES: Record<LandUseCode, LandUseType> = {
+  ODT: 'RESIDENTIAL_URBAN',
+  ONT: 'RESIDENTIAL_RURAL',
+  LUA: 'RICE',
+  CLN: 'PERENNIAL_CROPS',
+  HNK: 'ANNUAL_CROPS',
+  NTS: 'AQUACULTURE',
+  RSX: 'PRODUCTION_FOREST',
+};
+export const LAND_USE_CODES = Object.fromEntries(
+  Object.entries(LAND_USE_TYPES).map(([code, type]) => [type, code]),
+) as Record<LandUseType, LandUseCode>;
+
+const DIGITIZATION_STATUSES: Record<DigitizationStatusCode, DigitizationStatus> = {
+  HOAN_THANH: 'COMPLETED',
+  CO_BAN_HOAN_THANH: 'BASICALLY_COMPLETED',
+  DANG_THUC_HIEN: 'IN_PROGRESS',
+  CHUA_BAO_CAO: 'NOT_REPORTED',
+};
+export const DIGITIZATION_STATUS_CODES = Object.fromEntries(
+  Object.entries(DIGITIZATION_STATUSES).map(([code, status]) => [status, code]),
+) as Record<DigitizationStatus, DigitizationStatusCode>;
+
+export function parcelFromRecord(record: ParcelRecord): LandParcelModel {
+  return {
+    parcelId: record.parcelId,
+    provinceCode: record.provinceCode,
+    address: record.address,
+    mapSheetNumber: record.mapSheetNumber,
+    parcelNumber: record.parcelNumber,
+    area: record.areaM2,
+    landUseType: LAND_USE_TYPES[record.landUseCode],
+    certificate: record.certificate,
+    rightHolders: record.rightHolders,
+  };
+}
+
+/** `sources` are the answer's source list by id; the wire schema guarantees every cited id is in it. */
+export function digitizationFromRecord(record: DigitizationRecord, sources: ReadonlyMap<string, SourceRecord>): LandDigitizationModel {
+  return {
+    provinceCode: record.provinceCode,
+    status: DIGITIZATION_STATUSES[record.status],
+    recordsCleaned: record.recordsCleaned,
+    recordsTotal: record.recordsTotal,
+    cleanedShare: record.cleanedShare,
+    districtsAppraised: record.districtsAppraised,
+    statement: record.statement,
+    asOf: record.asOf,
+    sources: record.sourceIds.flatMap((id) => sources.get(id) ?? []),
+  };
+}

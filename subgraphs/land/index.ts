@@ -1,0 +1,12 @@
+import type { SubgraphDefinition } from '../../lib/subgraph.ts';
+import { LandAdapter } from './adapter/client.ts';
+import { createLandLoaders, type LandLoaders } from './adapter/loaders.ts';
+import { resolvers } from './resolvers.ts';
+
+export const landSubgraph: SubgraphDefinition<LandAdapter, LandLoaders> = {
+  system: 'land',
+  schemaFile: new URL('./schema.graphql', import.meta.url),
+  resolvers,
+  createAdapter: (client) => new LandAdapter(client),
+  createLoaders: createLandLoaders,
+};

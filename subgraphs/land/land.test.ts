@@ -1,0 +1,338 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BackendClient } from '../../lib/backend-client.ts';
+import { SystemError } from '../../lib/errors.ts';
+import { startMockBackend, type RunningMock } from '../../lib/mock-server.ts';
+import { encodePersonalId } from '../../lib/personal-id.ts';
+import { PROVINCES } from '../../lib/provinces.ts';
+import { createSubgraphApollo } from '../../lib/subgraph.ts';
+import { NAMED_IDS } from '../../lib/synthetic/named.ts';
+import { SyntheticWorld } from '../../lib/synthetic/world.ts';
+import { LandAdapter } from './adapter/client.ts';
+import { landSubgraph } from './index.ts';
+import { landHandlers } from './mock/handlers.ts';
+
+const { head: HEAD, wife: WIFE, son: SON, grandmother: GRANDMOTHER } = NAMED_IDS;
+const UNKNOWN = '079090000000';
+const FAMILY_HOME = 'TD-001-CG-0012-0345';
+const RICE_FIELD = 'TD-036-NT-0021-0456';
+
+const world = new SyntheticWorld();
+let mock: RunningMock;
+let adapter: LandAdapter;
+const apollo = createSubgraphApollo(landSubgraph);
+
+/** A synthetic couple, still married, whose household holds at least one parcel. */
+function marriedCoupleWithLand(): { husbandId: string; wifeId: string } {
+  for (let serial = 1; serial < 10_000; serial++) {
+    const id = encodePersonalId('079', 'MALE', 1970, serial);
+    const marriage = world.marriagesOf(id).find((m) => m.endedOn === undefined);
+    if (marriage && world.parcelsOf(id).length > 0) return marriage;
+  }
+  throw new Error('no married synthetic couple with land found');
+}
+
+async function execute<T>(query: string, variables: Record<string, unknown> = {}) {
+  const response = await apollo.executeOperation<T>(
+    { query, variables },
+    { contextValue: { requestId: 't', loaders: landSubgraph.createLoaders(adapter, 't') } },
+  );
+  if (response.body.kind !== 'single') throw new Error('expected a single result');
+  return response.body.singleResult;
+}
+
+beforeAll(async () => {
+  mock = await startMockBackend('land', landHandlers(world));
+  adapter = new LandAdapter(new BackendClient({ system: 'land', baseUrl: mock.url, timeoutMs: 1000 }));
+  await apollo.start();
+});
+afterAll(async () => {
+  await apollo.stop();
+  await adapter.close();
+  await mock.close();
+});
+beforeEach(() => {
+  mock.setFault({ mode: 'ok' });
+  mock.resetStats();
+});
+
+describe('LandAdapter', () => {
+  it('fetches the parcels of several holders in one backend request', async () => {
+    const holdings = await adapter.getHoldings([HEAD, WIFE, GRANDMOTHER, SON, UNKNOWN]);
+    expect(mock.stats().requests).toBe(1);
+    expect(mock.stats().byRoute).toEqual({ 'POST /v1/parcels/by-holders': 1 });
+    expect([...holdings.keys()].sort()).toEqual([HEAD, SON, GRANDMOTHER, WIFE].sort());
+    expect(holdings.get(SON)).toEqual([]);
+  });
+
+  it('lists the co-owned family home, held 50/50, under both spouses', async () => {
+    const holdings = await adapter.getHoldings([HEAD, WIFE]);
+    for (const holder of [HEAD, WIFE]) {
+      const parcels = holdings.get(holder) ?? [];
+      expect(parcels.map((p) => p.parcelId)).toEqual([FAMILY_HOME]);
+      expect(parcels[0]?.rightHolders).toEqual([
+        { personalId: HEAD, share: 0.5 },
+        { personalId: WIFE, share: 0.5 },
+      ]);
+    }
+    expect(holdings.get(HEAD)?.[0]).toMatchObject({
+      provinceCode: '001',
+      mapSheetNumber: 12,
+      parcelNumber: 345,
+      area: 92.5,
+      landUseType: 'RESIDENTIAL_URBAN',
+      certificate: { serialNumber: 'CS 01234567', issuedOn: '2013-06-20', issuer: 'Sở Tài nguyên và Môi trường thành phố Hà Nội' },
+    });
+  });
+
+  it("maps the grandmother's rice field from the wire codes", async () => {
+    const holdings = await adapter.getHoldings([GRANDMOTHER]);
+    expect(holdings.get(GRANDMOTHER)).toEqual([
+      {
+        parcelId: RICE_FIELD,
+        provinceCode: '036',
+        address: 'Xóm 3, xã Nam Thanh, huyện Nam Trực, tỉnh Nam Định',
+        mapSheetNumber: 21,
+        parcelNumber: 456,
+        area: 360,
+        landUseType: 'RICE',
+        certificate: { serialNumber: 'BK 00482913', issuedOn: '2011-09-14', issuer: 'UBND huyện Nam Trực' },
+        rightHolders: [{ personalId: GRANDMOTHER, share: 1 }],
+      },
+    ]);
+  });
+
+  it('leaves an ID the land database does not know out of the answer', async () => {
+    const holdings = await adapter.getHoldings([UNKNOWN]);
+    expect(holdings.size).toBe(0);
+  });
+
+  it("gives a synthetic married couple the same parcels from either spouse's side", async () => {
+    const { husbandId, wifeId } = marriedCoupleWithLand();
+    const holdings = await adapter.getHoldings([husbandId, wifeId]);
+    const husbands = holdings.get(husbandId) ?? [];
+    expect(husbands.length).toBeGreaterThan(0);
+    expect(holdings.get(wifeId)).toEqual(husbands);
+    for (const parcel of husbands) {
+      expect(parcel.rightHolders.map((h) => h.personalId).sort()).toEqual([husbandId, wifeId].sort());
+      expect(parcel.rightHolders.map((h) => h.share)).toEqual([0.5, 0.5]);
+    }
+  });
+
+  it('fetches parcels by ID in one request, leaving unknown IDs out', async () => {
+    const parcels = await adapter.getParcels([FAMILY_HOME, RICE_FIELD, 'TD-NO-SUCH-PARCEL']);
+    expect(mock.stats().requests).toBe(1);
+    expect([...parcels.keys()]).toEqual([FAMILY_HOME, RICE_FIELD]);
+  });
+
+  it('reports a malformed answer as SYSTEM_BAD_RESPONSE from the land system', async () => {
+    mock.setFault({ mode: 'malformed' });
+    const failure = await adapter.getHoldings([HEAD]).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(SystemError);
+    expect(failure).toMatchObject({ system: 'land', systemCode: 'SYSTEM_BAD_RESPONSE', extensions: { code: 'SYSTEM_BAD_RESPONSE', system: 'land' } });
+  });
+
+  it('reports a backend that is down as SYSTEM_UNAVAILABLE', async () => {
+    mock.setFault({ mode: 'down' });
+    const failure = await adapter.getParcels([FAMILY_HOME]).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(SystemError);
+    expect(failure).toMatchObject({ system: 'land', systemCode: 'SYSTEM_UNAVAILABLE' });
+  });
+});
+
+describe('land subgraph', () => {
+  it('publishes its federation SDL', async () => {
+    const result = await execute<{ _service: { sdl: string } }>('{ _service { sdl } }');
+    expect(result.errors).toBeUndefined();
+    // The federation printer puts each directive on its own line.
+    const sdl = result.data?._service.sdl ?? '';
+    expect(sdl).toMatch(/type LandParcel\s+@key\(fields: "parcelId"\)/);
+    expect(sdl).toMatch(/type Citizen\s+@key\(fields: "personalId"\)/);
+    expect(sdl).toMatch(/type Province\s+@key\(fields: "code"\)/);
+  });
+
+  it("resolves three citizens' parcels with one backend request", async () => {
+    const result = await execute<{
+      _entities: ({ landParcels: { parcelId: string; area: number; rightHolders: { share: number; citizen: { personalId: string } }[] }[] | null } | null)[];
+    }>(
+      `query ($representations: [_Any!]!) {
+        _entities(representations: $representations) {
+          ... on Citizen { landParcels { parcelId area rightHolders { share citizen { personalId } } } }
+        }
+      }`,
+      {
+        representations: [HEAD, GRANDMOTHER, UNKNOWN].map((personalId) => ({ __typename: 'Citizen', personalId })),
+      },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(mock.stats().requests).toBe(1);
+    expect(result.data?._entities).toEqual([
+      {
+        landParcels: [
+          {
+            parcelId: FAMILY_HOME,
+            area: 92.5,
+            rightHolders: [
+              { share: 0.5, citizen: { personalId: HEAD } },
+              { share: 0.5, citizen: { personalId: WIFE } },
+            ],
+          },
+        ],
+      },
+      { landParcels: [{ parcelId: RICE_FIELD, area: 360, rightHolders: [{ share: 1, citizen: { personalId: GRANDMOTHER } }] }] },
+      { landParcels: null },
+    ]);
+  });
+
+  it('answers an invalid citizen reference with null, without asking the backend', async () => {
+    const result = await execute<{ _entities: unknown[] }>(
+      `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on Citizen { landParcels { parcelId } } } }`,
+      { representations: [{ __typename: 'Citizen', personalId: '12345' }] },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data?._entities).toEqual([null]);
+    expect(mock.stats().requests).toBe(0);
+  });
+
+  it('resolves all 63 provinces with one backend request, serving only the published figures', async () => {
+    type Digitization = {
+      status: string;
+      recordsCleaned: number | null;
+      recordsTotal: number | null;
+      cleanedShare: number | null;
+      districtsAppraised: number | null;
+      statement: string | null;
+      asOf: string | null;
+      sources: { id: string; document: string; published: string; summary: string }[];
+    };
+    const result = await execute<{ _entities: { code: string; landDigitization: Digitization | null }[] }>(
+      `query ($representations: [_Any!]!) {
+        _entities(representations: $representations) {
+          ... on Province {
+            code
+            landDigitization {
+              status recordsCleaned recordsTotal cleanedShare districtsAppraised statement asOf
+              sources { id document published summary }
+            }
+          }
+        }
+      }`,
+      { representations: PROVINCES.map((p) => ({ __typename: 'Province', code: p.code })) },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(mock.stats().requests).toBe(1);
+    const entities = result.data?._entities ?? [];
+    expect(entities).toHaveLength(63);
+    const byCode = new Map(entities.map((e) => [e.code, e.landDigitization]));
+
+    expect(byCode.get('074')).toEqual({
+      status: 'IN_PROGRESS',
+      recordsCleaned: 814438,
+      recordsTotal: 896556,
+      cleanedShare: 0.9084,
+      districtsAppraised: null,
+      statement: 'Binh Duong land records cleaned',
+      asOf: '2024-06-30',
+      sources: [
+        {
+          id: 'S3',
+          document: '003_03dd5c3de9e00cb7.txt',
+          published: '2024-07-29',
+          summary: "Project 06 working group: digitisation of ministries' data, connections to the national population database, data-reuse rates.",
+        },
+      ],
+    });
+    expect(byCode.get('075')).toMatchObject({
+      status: 'IN_PROGRESS',
+      recordsCleaned: 1736804,
+      recordsTotal: 1894113,
+      cleanedShare: 0.9169,
+      asOf: '2024-06-30',
+      sources: [{ id: 'S3' }],
+    });
+    expect(byCode.get('049')).toEqual({
+      status: 'IN_PROGRESS',
+      recordsCleaned: null,
+      recordsTotal: null,
+      cleanedShare: null,
+      districtsAppraised: 8,
+      statement: "Quang Nam district-level units whose land-database plan has been appraised",
+      asOf: '2024-06-30',
+      sources: [
+        {
+          id: 'S4',
+          document: '004_b866dfdb97ff1e1c.txt',
+          published: '2024',
+          summary: 'Quang Nam province working group: obstacles in land-data digitisation and inter-sector tasks.',
+        },
+      ],
+    });
+    expect(byCode.get('002')).toEqual({
+      status: 'NOT_REPORTED',
+      recordsCleaned: null,
+      recordsTotal: null,
+      cleanedShare: null,
+      districtsAppraised: null,
+      statement: null,
+      asOf: null,
+      sources: [],
+    });
+    const reported = entities.filter((e) => e.landDigitization?.status !== 'NOT_REPORTED').map((e) => e.code);
+    expect(reported.sort()).toEqual(['049', '074', '075']);
+  });
+
+  it('answers a province code outside the 63 provinces with null', async () => {
+    const result = await execute<{ _entities: unknown[] }>(
+      `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on Province { landDigitization { status } } } }`,
+      { representations: [{ __typename: 'Province', code: '999' }] },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data?._entities).toEqual([null]);
+    expect(mock.stats().requests).toBe(0);
+  });
+
+  it('serves a parcel by ID, with its province and certificate', async () => {
+    const result = await execute<{ landParcel: unknown }>(
+      `query ($id: ID!) {
+        landParcel(parcelId: $id) {
+          parcelId province { code } address mapSheetNumber parcelNumber area landUseType
+          certificate { serialNumber issuedOn issuer }
+          rightHolders { share citizen { personalId } }
+        }
+      }`,
+      { id: RICE_FIELD },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.landParcel).toEqual({
+      parcelId: RICE_FIELD,
+      province: { code: '036' },
+      address: 'Xóm 3, xã Nam Thanh, huyện Nam Trực, tỉnh Nam Định',
+      mapSheetNumber: 21,
+      parcelNumber: 456,
+      area: 360,
+      landUseType: 'RICE',
+      certificate: { serialNumber: 'BK 00482913', issuedOn: '2011-09-14', issuer: 'UBND huyện Nam Trực' },
+      rightHolders: [{ share: 1, citizen: { personalId: GRANDMOTHER } }],
+    });
+  });
+
+  it('answers an unknown parcel with null', async () => {
+    const result = await execute<{ landParcel: unknown }>('{ landParcel(parcelId: "TD-NO-SUCH-PARCEL") { parcelId } }');
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.landParcel).toBeNull();
+    expect(mock.stats().byRoute).toEqual({ 'POST /v1/parcels/batch-get': 1 });
+  });
+
+  it('refuses a blank parcel ID before calling the backend', async () => {
+    const result = await execute<{ landParcel: unknown }>('{ landParcel(parcelId: "  ") { parcelId } }');
+    expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'parcelId' });
+    expect(mock.stats().requests).toBe(0);
+  });
+
+  it('surfaces a backend failure as SYSTEM_UNAVAILABLE naming the land system', async () => {
+    mock.setFault({ mode: 'error' });
+    const result = await execute<{ landParcel: unknown }>(`{ landParcel(parcelId: "${FAMILY_HOME}") { parcelId } }`);
+    expect(result.data?.landParcel).toBeNull();
+    expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'SYSTEM_UNAVAILABLE', system: 'land' });
+    expect(JSON.stringify(result.errors)).not.toContain('db-01.internal');
+  });
+});

@@ -1,0 +1,132 @@
+import { http, HttpResponse, type RequestHandler } from 'msw';
+import { FACT_SOURCES, factById, sourcesOf, type Fact } from '../../../lib/facts.ts';
+import { healthHandler } from '../../../lib/mock-server.ts';
+import { partition, readRequest } from '../../../lib/mock-handlers.ts';
+import { provinceByAsciiName, provinceByCode } from '../../../lib/provinces.ts';
+import type { ParcelTruth } from '../../../lib/synthetic/types.ts';
+import { SyntheticWorld } from '../../../lib/synthetic/world.ts';
+import { DIGITIZATION_STATUS_CODES, LAND_USE_CODES, type DigitizationStatus } from '../adapter/mapping.ts';
+import {
+  digitizationBatchRequest,
+  holdingsRequest,
+  parcelsBatchRequest,
+  type DigitizationRecord,
+  type ParcelRecord,
+} from '../adapter/wire.ts';
+
+type Figures = Pick<DigitizationRecord, 'recordsCleaned' | 'recordsTotal' | 'cleanedShare' | 'districtsAppraised'>;
+
+interface ProvinceFigure {
+  factId: string;
+  /** The province as the report spells it, without diacritics. */
+  province: string;
+  status: DigitizationStatus;
+  figures: (fact: Fact) => Figures;
+}
+
+/** A numeric figure of a published fact; a fact without it means the facts file changed, so fail loudly. */
+function figure(fact: Fact, key: 'value' | 'of' | 'rate'): number {
+  const value = fact[key];
+  if (typeof value !== 'number') throw new Error(`fact ${fact.id} has no numeric ${key}`);
+  return value;
+}
+
+const cleanedRecords = (fact: Fact): Figures => ({
+  recordsCleaned: figure(fact, 'value'),
+  recordsTotal: figure(fact, 'of'),
+  cleanedShare: figure(fact, 'rate'),
+  districtsAppraised: null,
+});
+
+const appraisedDistricts = (fact: Fact): Figures => ({
+  recordsCleaned: null,
+  recordsTotal: null,
+  cleanedShare: null,
+  districtsAppraised: figure(fact, 'value'),
+});
+
+/**
+ * The only province-level land figures Project 06 reports published. The national aggregates
+ * (digitised districts, parcels) name no province and are attributed to none.
+ */
+const PROVINCE_FIGURES: readonly ProvinceFigure[] = [
+  { factId: 'land.cleaned.binh-duong.2024-06', province: 'Binh Duong', status: 'IN_PROGRESS', figures: cleanedRecords },
+  { factId: 'land.cleaned.dong-nai.2024-06', province: 'Dong Nai', status: 'IN_PROGRESS', figures: cleanedRecords },
+  { factId: 'land.quang-nam.appraised-districts', province: 'Quang Nam', status: 'IN_PROGRESS', figures: appraisedDistricts },
+];
+
+function publishedDigitization(): Map<string, DigitizationRecord> {
+  return new Map(
+    PROVINCE_FIGURES.map(({ factId, province: name, status, figures }) => {
+      const fact = factById(factId);
+      const province = provinceByAsciiName(name);
+      if (!province) throw new Error(`fact ${factId}: ${name} is not a province in the registry`);
+      const record: DigitizationRecord = {
+        provinceCode: province.code,
+        status: DIGITIZATION_STATUS_CODES[status],
+        ...figures(fact),
+        statement: fact.statement,
+        asOf: fact.asOf,
+        sourceIds: sourcesOf(fact).map((s) => s.id),
+      };
+      return [province.code, record];
+    }),
+  );
+}
+
+const notReported = (provinceCode: string): DigitizationRecord => ({
+  provinceCode,
+  status: DIGITIZATION_STATUS_CODES.NOT_REPORTED,
+  recordsCleaned: null,
+  recordsTotal: null,
+  cleanedShare: null,
+  districtsAppraised: null,
+  statement: null,
+  asOf: null,
+  sourceIds: [],
+});
+
+const parcelRecord = (parcel: ParcelTruth): ParcelRecord => ({
+  parcelId: parcel.parcelId,
+  provinceCode: parcel.provinceCode,
+  address: parcel.address,
+  mapSheetNumber: parcel.mapSheetNumber,
+  parcelNumber: parcel.parcelNumber,
+  areaM2: parcel.areaM2,
+  landUseCode: LAND_USE_CODES[parcel.landUseType],
+  certificate: parcel.certificate ?? null,
+  rightHolders: parcel.rightHolders,
+});
+
+/** msw handlers for the land backend (contract: ../adapter/CONTRACT.md). */
+export function landHandlers(world: SyntheticWorld = new SyntheticWorld()): RequestHandler[] {
+  const published = publishedDigitization();
+
+  return [
+    healthHandler('land'),
+    http.post('*/v1/parcels/by-holders', async ({ request }) => {
+      const read = await readRequest(request, holdingsRequest);
+      if (!read.ok) return read.response;
+      const { found, notFound } = partition(read.body.personalIds, (personalId) =>
+        world.person(personalId) ? { personalId, parcels: world.parcelsOf(personalId).map(parcelRecord) } : undefined,
+      );
+      return HttpResponse.json({ holdings: found, notFound });
+    }),
+    http.post('*/v1/parcels/batch-get', async ({ request }) => {
+      const read = await readRequest(request, parcelsBatchRequest);
+      if (!read.ok) return read.response;
+      const { found, notFound } = partition(read.body.parcelIds, (id) => world.parcel(id));
+      return HttpResponse.json({ parcels: found.map(parcelRecord), notFound });
+    }),
+    http.post('*/v1/digitization/provinces/batch-get', async ({ request }) => {
+      const read = await readRequest(request, digitizationBatchRequest);
+      if (!read.ok) return read.response;
+      // Codes outside the 63 provinces are left out of the answer (see CONTRACT.md).
+      const { found } = partition(read.body.provinceCodes, (code) =>
+        provinceByCode(code) ? (published.get(code) ?? notReported(code)) : undefined,
+      );
+      const cited = new Set(found.flatMap((p) => p.sourceIds));
+      return HttpResponse.json({ provinces: found, sources: FACT_SOURCES.filter((s) => cited.has(s.id)) });
+    }),
+  ];
+}

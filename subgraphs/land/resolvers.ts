@@ -1,0 +1,39 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { assertText } from '../../lib/graph-input.ts';
+import { personalIdProblem } from '../../lib/personal-id.ts';
+import { provinceByCode } from '../../lib/provinces.ts';
+import type { SubgraphContext } from '../../lib/subgraph.ts';
+import type { LandLoaders } from './adapter/loaders.ts';
+import type { LandParcelModel } from './adapter/mapping.ts';
+import { MAX_PARCEL_ID_LENGTH } from './adapter/wire.ts';
+
+type Context = SubgraphContext<LandLoaders>;
+type CitizenRef = { personalId: string };
+type ProvinceRef = { code: string };
+
+const provinceRef = (code: string): ProvinceRef | null => (provinceByCode(code) ? { code } : null);
+
+export const resolvers: GraphQLResolverMap<Context> = {
+  Query: {
+    landParcel: (_: unknown, args: { parcelId: string }, ctx: Context) =>
+      ctx.loaders.parcel.load(assertText(args.parcelId, 'parcelId', MAX_PARCEL_ID_LENGTH)),
+  },
+  Citizen: {
+    // The land database holds no citizen record of its own: `landParcels` asks the backend, batched.
+    // A reference that is not a valid ID is simply unknown.
+    __resolveReference: (ref: CitizenRef): CitizenRef | null =>
+      personalIdProblem(ref.personalId) ? null : { personalId: ref.personalId },
+    landParcels: (c: CitizenRef, _: unknown, ctx: Context) => ctx.loaders.parcelsByHolder.load(c.personalId),
+  },
+  LandParcel: {
+    __resolveReference: (ref: { parcelId: string }, ctx: Context) =>
+      ref.parcelId.length === 0 || ref.parcelId.length > MAX_PARCEL_ID_LENGTH ? null : ctx.loaders.parcel.load(ref.parcelId),
+    province: (p: LandParcelModel) => provinceRef(p.provinceCode),
+    rightHolders: (p: LandParcelModel) =>
+      p.rightHolders.map((h) => ({ share: h.share, citizen: { personalId: h.personalId } })),
+  },
+  Province: {
+    __resolveReference: (ref: ProvinceRef) => provinceRef(ref.code),
+    landDigitization: (p: ProvinceRef, _: unknown, ctx: Context) => ctx.loaders.digitization.load(p.code),
+  },
+};
