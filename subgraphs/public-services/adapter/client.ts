@@ -1,0 +1,70 @@
+import type { BackendClient } from '../../../lib/backend-client.ts';
+import type { Adapter } from '../../../lib/subgraph.ts';
+import {
+  agencyFromRecord,
+  indexSources,
+  indicatorFromRecord,
+  provinceFromRecord,
+  serviceGroupFromRecord,
+  type AgencyModel,
+  type IndicatorModel,
+  type InterconnectedServiceGroupModel,
+  type ProvinceModel,
+} from './mapping.ts';
+import { agenciesResponse, healthResponse, indicatorsResponse, provincesResponse, serviceGroupsResponse } from './wire.ts';
+
+/** A reference list in the backend's order, indexed by its key (province code, agency code, indicator id). */
+export interface Catalogue<T> {
+  list: readonly T[];
+  byKey: ReadonlyMap<string, T>;
+}
+
+function catalogue<T>(list: T[], keyOf: (item: T) => string): Catalogue<T> {
+  return { list, byKey: new Map(list.map((item) => [keyOf(item), item])) };
+}
+
+/** Typed access to the public-services backend; the only code that knows its wire format. */
+export class PublicServicesAdapter implements Adapter {
+  constructor(private readonly client: BackendClient) {}
+
+  /** The 63 provinces in code order. */
+  async getProvinces(requestId?: string): Promise<Catalogue<ProvinceModel>> {
+    const answer = await this.client.get('/v1/provinces', provincesResponse, { requestId });
+    const sources = indexSources(answer.sources);
+    const provinces = answer.provinces.map((p) => provinceFromRecord(p, sources)).sort((a, b) => a.code.localeCompare(b.code));
+    return catalogue(provinces, (p) => p.code);
+  }
+
+  async getAgencies(requestId?: string): Promise<Catalogue<AgencyModel>> {
+    const answer = await this.client.get('/v1/agencies', agenciesResponse, { requestId });
+    const sources = indexSources(answer.sources);
+    return catalogue(
+      answer.agencies.map((a) => agencyFromRecord(a, sources)),
+      (a) => a.code,
+    );
+  }
+
+  /** Every published programme figure, in the order the backend publishes them. */
+  async getIndicators(requestId?: string): Promise<Catalogue<IndicatorModel>> {
+    const answer = await this.client.get('/v1/indicators', indicatorsResponse, { requestId });
+    const sources = indexSources(answer.sources);
+    return catalogue(
+      answer.indicators.map((i) => indicatorFromRecord(i, sources)),
+      (i) => i.id,
+    );
+  }
+
+  async getInterconnectedServiceGroups(requestId?: string): Promise<InterconnectedServiceGroupModel[]> {
+    const answer = await this.client.get('/v1/interconnected-service-groups', serviceGroupsResponse, { requestId });
+    const sources = indexSources(answer.sources);
+    return answer.groups.map((g) => serviceGroupFromRecord(g, sources));
+  }
+
+  async ping(requestId?: string): Promise<void> {
+    await this.client.get('/v1/health', healthResponse, { requestId });
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+}

@@ -1,0 +1,191 @@
+import type { Region } from '../../../lib/provinces.ts';
+import type {
+  AgencyKindCode,
+  AgencyRecord,
+  ConnectionCode,
+  ConnectionRecord,
+  IndicatorRecord,
+  ProvinceRecord,
+  ServiceGroupRecord,
+  SourceRecord,
+  VneidServiceCode,
+  VneidServiceRecord,
+} from './wire.ts';
+
+/** The public-services domain as the subgraph sees it, independent of the backend's wire codes. */
+export type ConnectionStatus = 'CONNECTED' | 'NOT_CONNECTED' | 'OPERATOR' | 'NOT_REPORTED';
+export type VneidServiceStatus = 'OFFICIAL' | 'PILOT' | 'NOT_REPORTED';
+export type AgencyKind = 'MINISTRY' | 'MINISTERIAL_AGENCY' | 'GOVERNMENT_AGENCY' | 'PROVINCE';
+
+export type SourceModel = SourceRecord;
+
+export interface ConnectionReportModel {
+  status: ConnectionStatus;
+  since: string | null;
+  statement: string | null;
+  asOf: string | null;
+  sources: SourceModel[];
+}
+
+export interface VneidServiceReportModel {
+  status: VneidServiceStatus;
+  since: string | null;
+  statement: string | null;
+  note: string | null;
+  asOf: string | null;
+  sources: SourceModel[];
+}
+
+export interface ProvinceModel {
+  code: string;
+  name: string;
+  officialName: string;
+  region: Region;
+  municipality: boolean;
+  populationDbConnection: ConnectionReportModel;
+  criminalRecordOnVneid: VneidServiceReportModel;
+  indicatorIds: string[];
+}
+
+export interface SectorDatabaseModel {
+  name: string;
+  englishName: string;
+  populationDbConnection: ConnectionReportModel;
+}
+
+export interface AgencyModel {
+  code: string;
+  name: string;
+  englishName: string;
+  kind: AgencyKind;
+  provinceCode: string | null;
+  populationDbConnection: ConnectionReportModel;
+  sectorDatabases: SectorDatabaseModel[];
+}
+
+export interface IndicatorModel {
+  id: string;
+  statement: string;
+  /** A numeric published value; null when the figure is a yes/no (see `flag`) or only has named figures. */
+  value: number | null;
+  flag: boolean | null;
+  unit: string | null;
+  of: number | null;
+  rate: number | null;
+  note: string | null;
+  asOf: string;
+  sources: SourceModel[];
+  localityCodes: string[];
+  localityNames: string[];
+  figures: { name: string; value: number }[];
+}
+
+export interface InterconnectedServiceGroupModel {
+  procedures: string[];
+  sources: SourceModel[];
+}
+
+const CONNECTION_STATUSES: Record<ConnectionCode, ConnectionStatus> = {
+  DA_KET_NOI: 'CONNECTED',
+  CHUA_KET_NOI: 'NOT_CONNECTED',
+  DON_VI_VAN_HANH: 'OPERATOR',
+  CHUA_BAO_CAO: 'NOT_REPORTED',
+};
+const VNEID_SERVICE_STATUSES: Record<VneidServiceCode, VneidServiceStatus> = {
+  CHINH_THUC: 'OFFICIAL',
+  THI_DIEM: 'PILOT',
+  CHUA_BAO_CAO: 'NOT_REPORTED',
+};
+const AGENCY_KINDS: Record<AgencyKindCode, AgencyKind> = {
+  BO: 'MINISTRY',
+  CO_QUAN_NGANG_BO: 'MINISTERIAL_AGENCY',
+  CO_QUAN_THUOC_CHINH_PHU: 'GOVERNMENT_AGENCY',
+  UBND_TINH: 'PROVINCE',
+};
+
+const invert = <C extends string, V extends string>(codes: Record<C, V>) =>
+  Object.fromEntries(Object.entries(codes).map(([code, value]) => [value, code])) as Record<V, C>;
+export const CONNECTION_CODES = invert(CONNECTION_STATUSES);
+export const VNEID_SERVICE_CODES = invert(VNEID_SERVICE_STATUSES);
+export const AGENCY_KIND_CODES = invert(AGENCY_KINDS);
+
+/** The sources one answer carries, by id; the wire schemas guarantee every citation is among them. */
+export type SourceIndex = ReadonlyMap<string, SourceModel>;
+
+export function indexSources(sources: readonly SourceRecord[]): SourceIndex {
+  return new Map(sources.map((s) => [s.id, s]));
+}
+
+const cited = (ids: readonly string[], sources: SourceIndex): SourceModel[] => ids.map((id) => sources.get(id)!);
+
+function connectionFromRecord(record: ConnectionRecord, sources: SourceIndex): ConnectionReportModel {
+  return {
+    status: CONNECTION_STATUSES[record.status],
+    since: record.since,
+    statement: record.statement,
+    asOf: record.asOf,
+    sources: cited(record.sourceIds, sources),
+  };
+}
+
+function vneidServiceFromRecord(record: VneidServiceRecord, sources: SourceIndex): VneidServiceReportModel {
+  return {
+    status: VNEID_SERVICE_STATUSES[record.status],
+    since: record.since,
+    statement: record.statement,
+    note: record.note,
+    asOf: record.asOf,
+    sources: cited(record.sourceIds, sources),
+  };
+}
+
+export function provinceFromRecord(record: ProvinceRecord, sources: SourceIndex): ProvinceModel {
+  return {
+    code: record.code,
+    name: record.name,
+    officialName: record.officialName,
+    region: record.region,
+    municipality: record.municipality,
+    populationDbConnection: connectionFromRecord(record.populationDbConnection, sources),
+    criminalRecordOnVneid: vneidServiceFromRecord(record.criminalRecordOnVneid, sources),
+    indicatorIds: record.indicatorIds,
+  };
+}
+
+export function agencyFromRecord(record: AgencyRecord, sources: SourceIndex): AgencyModel {
+  return {
+    code: record.code,
+    name: record.name,
+    englishName: record.englishName,
+    kind: AGENCY_KINDS[record.kind],
+    provinceCode: record.provinceCode,
+    populationDbConnection: connectionFromRecord(record.populationDbConnection, sources),
+    sectorDatabases: record.sectorDatabases.map((db) => ({
+      name: db.name,
+      englishName: db.englishName,
+      populationDbConnection: connectionFromRecord(db.populationDbConnection, sources),
+    })),
+  };
+}
+
+export function indicatorFromRecord(record: IndicatorRecord, sources: SourceIndex): IndicatorModel {
+  return {
+    id: record.id,
+    statement: record.statement,
+    value: typeof record.value === 'number' ? record.value : null,
+    flag: typeof record.value === 'boolean' ? record.value : null,
+    unit: record.unit,
+    of: record.of,
+    rate: record.rate,
+    note: record.note,
+    asOf: record.asOf,
+    sources: cited(record.sourceIds, sources),
+    localityCodes: record.localityCodes,
+    localityNames: record.localityNames,
+    figures: record.figures,
+  };
+}
+
+export function serviceGroupFromRecord(record: ServiceGroupRecord, sources: SourceIndex): InterconnectedServiceGroupModel {
+  return { procedures: record.procedures, sources: cited(record.sourceIds, sources) };
+}

@@ -1,0 +1,159 @@
+import { z } from 'zod';
+import { parsePartialDate } from '../../../lib/partial-date.ts';
+
+/**
+ * The public-services backend's wire format (see CONTRACT.md). Every answer is parsed with these
+ * schemas where it enters; an answer that does not fit, including a citation of a source the
+ * answer does not carry, is SYSTEM_BAD_RESPONSE.
+ */
+const partialDate = z.string().refine((text) => parsePartialDate(text) !== undefined, 'expected YYYY, YYYY-MM or YYYY-MM-DD');
+const provinceCode = z.string().regex(/^\d{3}$/);
+const text = z.string().min(1);
+
+const connectionCode = z.enum(['DA_KET_NOI', 'CHUA_KET_NOI', 'DON_VI_VAN_HANH', 'CHUA_BAO_CAO']);
+export type ConnectionCode = z.infer<typeof connectionCode>;
+
+const vneidServiceCode = z.enum(['CHINH_THUC', 'THI_DIEM', 'CHUA_BAO_CAO']);
+export type VneidServiceCode = z.infer<typeof vneidServiceCode>;
+
+export const agencyKindCode = z.enum(['BO', 'CO_QUAN_NGANG_BO', 'CO_QUAN_THUOC_CHINH_PHU', 'UBND_TINH']);
+export type AgencyKindCode = z.infer<typeof agencyKindCode>;
+
+export const sourceRecord = z.object({ id: text, document: text, published: partialDate, summary: text });
+export type SourceRecord = z.infer<typeof sourceRecord>;
+
+/** A status taken from a published report must say when it held and which report says so. */
+const reportedIsDatedAndSourced = (
+  report: { status: string; asOf: string | null; sourceIds: string[] },
+  ctx: z.RefinementCtx,
+) => {
+  const reported = report.status !== 'CHUA_BAO_CAO' && report.status !== 'DON_VI_VAN_HANH';
+  if (reported && (report.asOf === null || report.sourceIds.length === 0)) {
+    ctx.addIssue({ code: 'custom', message: `status ${report.status} needs asOf and at least one source` });
+  }
+};
+
+export const connectionRecord = z
+  .object({
+    status: connectionCode,
+    since: partialDate.nullable(),
+    statement: text.nullable(),
+    asOf: partialDate.nullable(),
+    sourceIds: z.array(text),
+  })
+  .superRefine(reportedIsDatedAndSourced);
+export type ConnectionRecord = z.infer<typeof connectionRecord>;
+
+export const vneidServiceRecord = z
+  .object({
+    status: vneidServiceCode,
+    since: partialDate.nullable(),
+    statement: text.nullable(),
+    note: text.nullable(),
+    asOf: partialDate.nullable(),
+    sourceIds: z.array(text),
+  })
+  .superRefine(reportedIsDatedAndSourced);
+export type VneidServiceRecord = z.infer<typeof vneidServiceRecord>;
+
+export const provinceRecord = z.object({
+  code: provinceCode,
+  name: text,
+  officialName: text,
+  region: z.enum([
+    'NORTHERN_MIDLANDS_AND_MOUNTAINS',
+    'RED_RIVER_DELTA',
+    'NORTH_CENTRAL_AND_CENTRAL_COAST',
+    'CENTRAL_HIGHLANDS',
+    'SOUTHEAST',
+    'MEKONG_DELTA',
+  ]),
+  municipality: z.boolean(),
+  populationDbConnection: connectionRecord,
+  criminalRecordOnVneid: vneidServiceRecord,
+  indicatorIds: z.array(text),
+});
+export type ProvinceRecord = z.infer<typeof provinceRecord>;
+
+export const sectorDatabaseRecord = z.object({ name: text, englishName: text, populationDbConnection: connectionRecord });
+
+export const agencyRecord = z
+  .object({
+    code: text,
+    name: text,
+    englishName: text,
+    kind: agencyKindCode,
+    provinceCode: provinceCode.nullable(),
+    populationDbConnection: connectionRecord,
+    sectorDatabases: z.array(sectorDatabaseRecord),
+  })
+  .refine((a) => (a.kind === 'UBND_TINH') === (a.provinceCode !== null), 'provinceCode is set exactly for kind UBND_TINH');
+export type AgencyRecord = z.infer<typeof agencyRecord>;
+
+export const indicatorRecord = z.object({
+  id: text,
+  statement: text,
+  asOf: partialDate,
+  sourceIds: z.array(text).min(1),
+  value: z.union([z.number(), z.boolean()]).nullable(),
+  unit: text.nullable(),
+  of: z.number().nullable(),
+  rate: z.number().nullable(),
+  note: text.nullable(),
+  localityCodes: z.array(provinceCode),
+  localityNames: z.array(text),
+  figures: z.array(z.object({ name: text, value: z.number() })),
+});
+export type IndicatorRecord = z.infer<typeof indicatorRecord>;
+
+export const serviceGroupRecord = z.object({ procedures: z.array(text).min(1), sourceIds: z.array(text).min(1) });
+export type ServiceGroupRecord = z.infer<typeof serviceGroupRecord>;
+
+/** Every answer carries the sources its records cite, and names each record once. */
+const intact =
+  <T extends { sources: SourceRecord[] }>(citationsOf: (answer: T) => string[], keysOf: (answer: T) => string[] = () => []) =>
+  (answer: T, ctx: z.RefinementCtx) => {
+    const sourceIds = new Set(answer.sources.map((s) => s.id));
+    for (const id of new Set(citationsOf(answer))) {
+      if (!sourceIds.has(id)) ctx.addIssue({ code: 'custom', path: ['sources'], message: `cited source ${id} is not in the answer` });
+    }
+    const keys = keysOf(answer);
+    if (new Set(keys).size !== keys.length) ctx.addIssue({ code: 'custom', message: 'a record is listed twice' });
+  };
+
+const sources = z.array(sourceRecord);
+
+export const provincesResponse = z.object({ provinces: z.array(provinceRecord), sources }).superRefine(
+  intact(
+    (a) => a.provinces.flatMap((p) => [...p.populationDbConnection.sourceIds, ...p.criminalRecordOnVneid.sourceIds]),
+    (a) => a.provinces.map((p) => p.code),
+  ),
+);
+export type ProvincesResponse = z.infer<typeof provincesResponse>;
+
+export const agenciesResponse = z.object({ agencies: z.array(agencyRecord), sources }).superRefine(
+  intact(
+    (a) =>
+      a.agencies.flatMap((agency) => [
+        ...agency.populationDbConnection.sourceIds,
+        ...agency.sectorDatabases.flatMap((db) => db.populationDbConnection.sourceIds),
+      ]),
+    (a) => a.agencies.map((agency) => agency.code),
+  ),
+);
+export type AgenciesResponse = z.infer<typeof agenciesResponse>;
+
+export const indicatorsResponse = z.object({ indicators: z.array(indicatorRecord), sources }).superRefine(
+  intact(
+    (a) => a.indicators.flatMap((i) => i.sourceIds),
+    (a) => a.indicators.map((i) => i.id),
+  ),
+);
+export type IndicatorsResponse = z.infer<typeof indicatorsResponse>;
+
+export const serviceGroupsResponse = z.object({ groups: z.array(serviceGroupRecord), sources }).superRefine(
+  intact((a) => a.groups.flatMap((g) => g.sourceIds)),
+);
+export type ServiceGroupsResponse = z.infer<typeof serviceGroupsResponse>;
+
+export const healthResponse = z.object({ status: z.literal('ok') });

@@ -1,0 +1,4 @@
+import { runSubgraphProcess } from '../../lib/subgraph.ts';
+import { publicServicesSubgraph } from './index.ts';
+
+await runSubgraphProcess(publicServicesSubgraph);

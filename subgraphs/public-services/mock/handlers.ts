@@ -1,0 +1,242 @@
+import { readFileSync } from 'node:fs';
+import { http, HttpResponse, type RequestHandler } from 'msw';
+import { z } from 'zod';
+import {
+  FACT_SOURCES,
+  FACTS,
+  factById,
+  INTERCONNECTED_SERVICE_GROUPS,
+  localityCodesOf,
+  sourceIdsOf,
+  type Fact,
+} from '../../../lib/facts.ts';
+import { healthHandler } from '../../../lib/mock-server.ts';
+import { PROVINCES, provinceByAsciiName } from '../../../lib/provinces.ts';
+import { SYSTEMS } from '../../../lib/systems.ts';
+import { AGENCY_KIND_CODES, CONNECTION_CODES, VNEID_SERVICE_CODES } from '../adapter/mapping.ts';
+import {
+  agencyKindCode,
+  type AgenciesResponse,
+  type AgencyRecord,
+  type ConnectionCode,
+  type ConnectionRecord,
+  type IndicatorRecord,
+  type IndicatorsResponse,
+  type ProvincesResponse,
+  type ServiceGroupsResponse,
+  type SourceRecord,
+  type VneidServiceCode,
+  type VneidServiceRecord,
+} from '../adapter/wire.ts';
+
+/**
+ * msw handlers for the public-services backend (contract: ../adapter/CONTRACT.md). Every answer is
+ * derived from the published programme facts (lib/facts.ts): a status is reported only where a
+ * fact states it, and an aggregate count is never spread over the agencies or provinces it counts.
+ */
+
+const agencyRegistry = z.object({
+  agencies: z.array(
+    z.object({
+      code: z.string().min(1),
+      name: z.string().min(1),
+      englishName: z.string().min(1),
+      kind: agencyKindCode.exclude(['UBND_TINH']),
+      sectorDatabases: z.array(z.object({ name: z.string().min(1), englishName: z.string().min(1), connectionFact: z.string().min(1) })),
+    }),
+  ),
+});
+
+/** Facts about one province that do not list it among their localities: a segment of the fact id names it. */
+const PROVINCE_OF_ID_SEGMENT: Record<string, string> = {
+  hcmc: '079',
+  'binh-duong': '074',
+  'dong-nai': '075',
+  'quang-nam': '049',
+};
+
+const CONNECTION_FACT_LOCALITIES = 'connections.localities.2024-07';
+const VNEID_CRIMINAL_RECORD_FACTS: [factId: string, status: VneidServiceCode][] = [
+  ['criminal-record.vneid.official', VNEID_SERVICE_CODES.OFFICIAL],
+  ['criminal-record.vneid.pilot', VNEID_SERVICE_CODES.PILOT],
+];
+
+const NOT_REPORTED_CONNECTION: ConnectionRecord = {
+  status: CONNECTION_CODES.NOT_REPORTED,
+  since: null,
+  statement: null,
+  asOf: null,
+  sourceIds: [],
+};
+const NOT_REPORTED_VNEID_SERVICE: VneidServiceRecord = { ...NOT_REPORTED_CONNECTION, status: VNEID_SERVICE_CODES.NOT_REPORTED, note: null };
+// Not a published figure: the Ministry of Public Security runs the national population database.
+const OPERATOR_CONNECTION: ConnectionRecord = { ...NOT_REPORTED_CONNECTION, status: CONNECTION_CODES.OPERATOR };
+
+/** Fields of a fact that have their own place in an indicator record; every other number is a named figure. */
+const INDICATOR_FIELDS = new Set(['id', 'asOf', 'source', 'statement', 'value', 'unit', 'of', 'rate', 'note']);
+
+function connectionFromFact(fact: Fact, status: ConnectionCode): ConnectionRecord {
+  return { status, since: null, statement: fact.statement, asOf: fact.asOf, sourceIds: sourceIdsOf(fact) };
+}
+
+/** The 63/63 fact names no province, so it may be attributed to each one only because it covers them all. */
+function provincesConnection(): ConnectionRecord {
+  const fact = factById(CONNECTION_FACT_LOCALITIES);
+  if (fact.value !== PROVINCES.length || fact.of !== PROVINCES.length) {
+    throw new Error(`fact ${fact.id} does not cover all ${PROVINCES.length} provinces; no per-province status follows from it`);
+  }
+  return connectionFromFact(fact, CONNECTION_CODES.CONNECTED);
+}
+
+/** A fact's note may give one named locality a start date ("Binh Phuoc official from 2024-11-01"). */
+function startDateInNote(fact: Fact): { code: string; since: string } | undefined {
+  if (fact.note === undefined) return undefined;
+  const match = /^(.+) (?:official|pilot) from (\d{4}-\d{2}-\d{2})$/.exec(fact.note);
+  const code = match?.[1] === undefined ? undefined : provinceByAsciiName(match[1])?.code;
+  if (match?.[2] === undefined || code === undefined || !localityCodesOf(fact).includes(code)) {
+    throw new Error(`fact ${fact.id}: cannot place note "${fact.note}" on one of its localities`);
+  }
+  return { code, since: match[2] };
+}
+
+function criminalRecordOnVneidByProvince(): Map<string, VneidServiceRecord> {
+  const byProvince = new Map<string, VneidServiceRecord>();
+  for (const [factId, status] of VNEID_CRIMINAL_RECORD_FACTS) {
+    const fact = factById(factId);
+    const start = startDateInNote(fact);
+    for (const code of localityCodesOf(fact)) {
+      const own = start?.code === code;
+      byProvince.set(code, {
+        status,
+        since: own ? start.since : null,
+        statement: fact.statement,
+        note: own ? (fact.note ?? null) : null,
+        asOf: fact.asOf,
+        sourceIds: sourceIdsOf(fact),
+      });
+    }
+  }
+  return byProvince;
+}
+
+function provincesNamedBy(fact: Fact): Set<string> {
+  const fromId = fact.id.split('.').flatMap((segment) => PROVINCE_OF_ID_SEGMENT[segment] ?? []);
+  return new Set([...localityCodesOf(fact), ...fromId]);
+}
+
+function indicatorRecord(fact: Fact): IndicatorRecord {
+  const figures: IndicatorRecord['figures'] = [];
+  for (const [name, value] of Object.entries(fact)) {
+    if (INDICATOR_FIELDS.has(name) || (name === 'localities' && Array.isArray(value))) continue;
+    if (typeof value !== 'number') throw new Error(`fact ${fact.id}: field ${name} is not a number and has no place in an indicator`);
+    figures.push({ name, value });
+  }
+  return {
+    id: fact.id,
+    statement: fact.statement,
+    asOf: fact.asOf,
+    sourceIds: sourceIdsOf(fact),
+    value: fact.value ?? null,
+    unit: fact.unit ?? null,
+    of: fact.of ?? null,
+    rate: fact.rate ?? null,
+    note: fact.note ?? null,
+    localityCodes: localityCodesOf(fact),
+    localityNames: Array.isArray(fact.localities) ? fact.localities : [],
+    figures,
+  };
+}
+
+/** "Thành phố Hà Nội" → "Ủy ban nhân dân thành phố Hà Nội". */
+const committeeName = (officialName: string) =>
+  `Ủy ban nhân dân ${officialName.charAt(0).toLocaleLowerCase('vi')}${officialName.slice(1)}`;
+
+function agencyRecords(connectedProvince: ConnectionRecord): AgencyRecord[] {
+  const registry = agencyRegistry.parse(JSON.parse(readFileSync(new URL('./agencies.json', import.meta.url), 'utf8')));
+  const agencies = registry.agencies.map(
+    (a): AgencyRecord => ({
+      code: a.code,
+      name: a.name,
+      englishName: a.englishName,
+      kind: a.kind,
+      provinceCode: null,
+      // "18 ministries and sectors completed the connection" names none of them: no per-ministry status.
+      populationDbConnection: a.code === SYSTEMS.population.ownerCode ? OPERATOR_CONNECTION : NOT_REPORTED_CONNECTION,
+      sectorDatabases: a.sectorDatabases.map((db) => {
+        const fact = factById(db.connectionFact);
+        if (typeof fact.value !== 'boolean') throw new Error(`fact ${fact.id} is not a yes/no connection fact`);
+        const status = fact.value ? CONNECTION_CODES.CONNECTED : CONNECTION_CODES.NOT_CONNECTED;
+        return { name: db.name, englishName: db.englishName, populationDbConnection: connectionFromFact(fact, status) };
+      }),
+    }),
+  );
+  const committees = PROVINCES.map(
+    (p): AgencyRecord => ({
+      code: `UBND-${p.code}`,
+      name: committeeName(p.officialName),
+      englishName: `${p.asciiName} People's Committee`,
+      kind: AGENCY_KIND_CODES.PROVINCE,
+      provinceCode: p.code,
+      populationDbConnection: connectedProvince,
+      sectorDatabases: [],
+    }),
+  );
+  return [...agencies, ...committees];
+}
+
+/** The sources an answer's records cite, in the order the programme facts list them. */
+function sourcesCited(sourceIds: Iterable<string>): SourceRecord[] {
+  const cited = new Set(sourceIds);
+  return FACT_SOURCES.filter((s) => cited.has(s.id));
+}
+
+export function publicServicesHandlers(): RequestHandler[] {
+  const connectedProvince = provincesConnection();
+  const criminalRecordOnVneid = criminalRecordOnVneidByProvince();
+  const factProvinces = FACTS.map((fact) => ({ id: fact.id, codes: provincesNamedBy(fact) }));
+
+  const provinces = PROVINCES.map((p) => ({
+    code: p.code,
+    name: p.name,
+    officialName: p.officialName,
+    region: p.region,
+    municipality: p.municipality,
+    populationDbConnection: connectedProvince,
+    criminalRecordOnVneid: criminalRecordOnVneid.get(p.code) ?? NOT_REPORTED_VNEID_SERVICE,
+    indicatorIds: factProvinces.filter((f) => f.codes.has(p.code)).map((f) => f.id),
+  }));
+  const provincesAnswer: ProvincesResponse = {
+    provinces,
+    sources: sourcesCited(
+      provinces.flatMap((p) => [...p.populationDbConnection.sourceIds, ...p.criminalRecordOnVneid.sourceIds]),
+    ),
+  };
+
+  const agencies = agencyRecords(connectedProvince);
+  const agenciesAnswer: AgenciesResponse = {
+    agencies,
+    sources: sourcesCited(
+      agencies.flatMap((a) => [
+        ...a.populationDbConnection.sourceIds,
+        ...a.sectorDatabases.flatMap((db) => db.populationDbConnection.sourceIds),
+      ]),
+    ),
+  };
+
+  const indicators = FACTS.map(indicatorRecord);
+  const indicatorsAnswer: IndicatorsResponse = { indicators, sources: sourcesCited(indicators.flatMap((i) => i.sourceIds)) };
+
+  const groupsSourceIds = [INTERCONNECTED_SERVICE_GROUPS.source];
+  const groupsAnswer: ServiceGroupsResponse = {
+    groups: INTERCONNECTED_SERVICE_GROUPS.groups.map((procedures) => ({ procedures, sourceIds: groupsSourceIds })),
+    sources: sourcesCited(groupsSourceIds),
+  };
+
+  return [
+    healthHandler('public-services'),
+    http.get('*/v1/provinces', () => HttpResponse.json(provincesAnswer)),
+    http.get('*/v1/agencies', () => HttpResponse.json(agenciesAnswer)),
+    http.get('*/v1/indicators', () => HttpResponse.json(indicatorsAnswer)),
+    http.get('*/v1/interconnected-service-groups', () => HttpResponse.json(groupsAnswer)),
+  ];
+}

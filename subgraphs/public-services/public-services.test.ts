@@ -1,0 +1,424 @@
+import assert from 'node:assert/strict';
+import type { ApolloServer } from '@apollo/server';
+import { http, HttpResponse } from 'msw';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BackendClient } from '../../lib/backend-client.ts';
+import { SystemError } from '../../lib/errors.ts';
+import { FACTS, INTERCONNECTED_SERVICE_GROUPS, localityCodesOf, sourcesOf, type Fact } from '../../lib/facts.ts';
+import { healthHandler, startMockBackend, type RunningMock } from '../../lib/mock-server.ts';
+import { PROVINCES } from '../../lib/provinces.ts';
+import { createSubgraphApollo, type SubgraphContext } from '../../lib/subgraph.ts';
+import type { PublicServicesAdapter } from './adapter/client.ts';
+import type { PublicServicesLoaders } from './adapter/loaders.ts';
+import { publicServicesSubgraph } from './index.ts';
+import { publicServicesHandlers } from './mock/handlers.ts';
+
+const MINISTRIES = [
+  'BQP', 'BCA', 'BNG', 'BNV', 'BTP', 'BKHDT', 'BTC', 'BCT', 'BNNPTNT',
+  'BGTVT', 'BXD', 'BTNMT', 'BTTTT', 'BLDTBXH', 'BVHTTDL', 'BKHCN', 'BGDDT', 'BYT',
+];
+const S2 = {
+  id: 'S2',
+  document: '002_96e2c9ccc16d0af5.txt',
+  published: '2024-11',
+  summary: 'Conference reviewing Project 06 in 11 provinces and cities, Ho Chi Minh City report.',
+};
+const S3 = {
+  id: 'S3',
+  document: '003_03dd5c3de9e00cb7.txt',
+  published: '2024-07-29',
+  summary: "Project 06 working group: digitisation of ministries' data, connections to the national population database, data-reuse rates.",
+};
+const CONNECTED_63_OF_63 = {
+  status: 'CONNECTED',
+  since: null,
+  statement: 'Localities that completed the same connection',
+  asOf: '2024-07-29',
+  sources: [S3],
+};
+const NOT_REPORTED = { status: 'NOT_REPORTED', since: null, statement: null, asOf: null, sources: [] };
+
+const SOURCE = 'sources { id document published summary }';
+const CONNECTION = `{ status since statement asOf ${SOURCE} }`;
+const VNEID_SERVICE = `{ status since statement note asOf ${SOURCE} }`;
+
+let mock: RunningMock;
+let brokenMock: RunningMock;
+let adapter: PublicServicesAdapter;
+let brokenAdapter: PublicServicesAdapter;
+let apollo: ApolloServer<SubgraphContext<PublicServicesLoaders>>;
+
+const adapterFor = (url: string) =>
+  publicServicesSubgraph.createAdapter(new BackendClient({ system: 'public-services', baseUrl: url, timeoutMs: 5000 }));
+
+async function run(query: string, variables?: Record<string, unknown>, over: PublicServicesAdapter = adapter) {
+  const response = await apollo.executeOperation(
+    { query, variables },
+    { contextValue: { requestId: 't', loaders: publicServicesSubgraph.createLoaders(over, 't') } },
+  );
+  assert(response.body.kind === 'single');
+  return response.body.singleResult as { data?: Record<string, any> | null; errors?: readonly { extensions?: Record<string, unknown> }[] };
+}
+
+beforeAll(async () => {
+  mock = await startMockBackend('public-services', publicServicesHandlers());
+  const served = (await (await fetch(`${mock.url}/v1/provinces`)).json()) as { provinces: { code: string; indicatorIds: string[] }[] };
+  // A backend that breaks the contract in ways only references reveal.
+  brokenMock = await startMockBackend('public-services', [
+    healthHandler('public-services'),
+    http.get('*/v1/provinces', () =>
+      HttpResponse.json({ ...served, provinces: served.provinces.map((p) => ({ ...p, indicatorIds: ['no-such-indicator'] })) }),
+    ),
+    http.get('*/v1/indicators', () => HttpResponse.json({ indicators: [], sources: [] })),
+    http.get('*/v1/agencies', () =>
+      HttpResponse.json({
+        agencies: [
+          {
+            code: 'BXD',
+            name: 'Bộ Xây dựng',
+            englishName: 'Ministry of Construction',
+            kind: 'BO',
+            provinceCode: null,
+            populationDbConnection: { status: 'DA_KET_NOI', since: null, statement: 'x', asOf: '2024-06-30', sourceIds: ['S9'] },
+            sectorDatabases: [],
+          },
+        ],
+        sources: [],
+      }),
+    ),
+  ]);
+  adapter = adapterFor(mock.url);
+  brokenAdapter = adapterFor(brokenMock.url);
+  apollo = createSubgraphApollo(publicServicesSubgraph);
+  await apollo.start();
+});
+
+beforeEach(() => {
+  mock.setFault({ mode: 'ok' });
+  mock.resetStats();
+});
+
+afterAll(async () => {
+  await apollo?.stop();
+  await adapter?.close();
+  await brokenAdapter?.close();
+  await mock?.close();
+  await brokenMock?.close();
+});
+
+describe('public-services adapter', () => {
+  it('reads the 63 provinces in code order, with the published statuses mapped from wire codes', async () => {
+    const provinces = await adapter.getProvinces('t');
+    expect(provinces.list.map((p) => p.code)).toEqual(PROVINCES.map((p) => p.code));
+    expect(provinces.byKey.get('070')).toEqual({
+      code: '070',
+      name: 'Bình Phước',
+      officialName: 'Tỉnh Bình Phước',
+      region: 'SOUTHEAST',
+      municipality: false,
+      populationDbConnection: CONNECTED_63_OF_63,
+      criminalRecordOnVneid: {
+        status: 'OFFICIAL',
+        since: '2024-11-01',
+        statement: "Of the conference's provinces, those officially issuing criminal-record certificates on VNeID",
+        note: 'Binh Phuoc official from 2024-11-01',
+        asOf: '2024-11-13',
+        sources: [S2],
+      },
+      indicatorIds: ['criminal-record.vneid.official'],
+    });
+  });
+
+  it('reads the agency registry: 23 central agencies, then the 63 provincial committees', async () => {
+    const agencies = await adapter.getAgencies('t');
+    expect(agencies.list).toHaveLength(86);
+    expect(agencies.list.slice(0, 18).map((a) => a.code)).toEqual(MINISTRIES);
+    expect(agencies.list.slice(18, 23).map((a) => [a.code, a.kind])).toEqual([
+      ['UBDT', 'MINISTERIAL_AGENCY'],
+      ['NHNN', 'MINISTERIAL_AGENCY'],
+      ['TTCP', 'MINISTERIAL_AGENCY'],
+      ['VPCP', 'MINISTERIAL_AGENCY'],
+      ['BHXH', 'GOVERNMENT_AGENCY'],
+    ]);
+    expect(agencies.list.slice(23).map((a) => a.provinceCode)).toEqual(PROVINCES.map((p) => p.code));
+    expect(agencies.byKey.get('BCA')?.populationDbConnection).toEqual({ ...NOT_REPORTED, status: 'OPERATOR' });
+  });
+
+  it('reads every published fact in file order', async () => {
+    const indicators = await adapter.getIndicators('t');
+    expect(indicators.list.map((i) => i.id)).toEqual(FACTS.map((f) => f.id));
+  });
+
+  it('turns a malformed answer into SYSTEM_BAD_RESPONSE naming the system', async () => {
+    mock.setFault({ mode: 'malformed' });
+    const error = await adapter.getProvinces('t').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SystemError);
+    expect((error as SystemError).extensions).toEqual({ code: 'SYSTEM_BAD_RESPONSE', system: 'public-services' });
+    expect((error as SystemError).message).not.toContain('127.0.0.1');
+  });
+
+  it('refuses an answer that cites a source it does not carry', async () => {
+    await expect(brokenAdapter.getAgencies('t')).rejects.toMatchObject({
+      extensions: { code: 'SYSTEM_BAD_RESPONSE', system: 'public-services' },
+    });
+  });
+
+  it('answers the health check', async () => {
+    await expect(adapter.ping('t')).resolves.toBeUndefined();
+  });
+});
+
+describe('public-services subgraph', () => {
+  it('serves its SDL through _service', async () => {
+    const { data, errors } = await run('{ _service { sdl } }');
+    expect(errors).toBeUndefined();
+    const sdl = (data?._service.sdl as string).replace(/\s+/g, ' ');
+    expect(sdl).toContain('type Province @key(fields: "code") {');
+    expect(sdl).toContain('type Agency @key(fields: "code") {');
+    expect(sdl).toContain('"""A published report that a figure is taken from (nguồn).""" type Source @shareable {');
+  });
+
+  it('lists the 63 provinces in code order with one backend request', async () => {
+    const result = await run(
+      `{ provinces { code name officialName region municipality populationDbConnection ${CONNECTION} criminalRecordOnVneid ${VNEID_SERVICE} } }`,
+    );
+    expect(result.errors).toBeUndefined();
+    const provinces = result.data?.provinces as { code: string; populationDbConnection: unknown }[];
+    expect(provinces.map((p) => p.code)).toEqual(PROVINCES.map((p) => p.code));
+    expect(provinces[0]).toMatchObject({ code: '001', name: 'Hà Nội', officialName: 'Thành phố Hà Nội', region: 'RED_RIVER_DELTA', municipality: true });
+    for (const p of provinces) expect(p.populationDbConnection).toEqual(CONNECTED_63_OF_63);
+    expect(mock.stats().requests).toBe(1);
+    expect(mock.stats().byRoute).toEqual({ 'GET /v1/provinces': 1 });
+  });
+
+  it('fetches each reference list once when provinces select their indicators and localities', async () => {
+    const result = await run('{ provinces { code indicators { id localities { code name } } } }');
+    expect(result.errors).toBeUndefined();
+    const byCode = new Map((result.data?.provinces as { code: string; indicators: { id: string }[] }[]).map((p) => [p.code, p]));
+    expect(byCode.get('079')?.indicators.map((i) => i.id)).toEqual([
+      'civil-status.hcmc.2024-11-11',
+      'criminal-record.vneid.official',
+      'health-book.vneid.hcmc.2024-11',
+      'hcmc.identity.2024-11',
+    ]);
+    expect(byCode.get('049')?.indicators.map((i) => i.id)).toEqual([
+      'land.quang-nam.appraised-districts',
+      'connections.social-insurance-unsynced.quang-nam',
+      'criminal-record.vneid.official',
+    ]);
+    expect(byCode.get('001')?.indicators).toEqual([]);
+    expect(mock.stats().byRoute).toEqual({ 'GET /v1/provinces': 1, 'GET /v1/indicators': 1 });
+  });
+
+  it('reports criminal-record certificates on VNeID only where a report names the province', async () => {
+    const result = await run(`{
+      hcm: province(code: "079") { name criminalRecordOnVneid ${VNEID_SERVICE} }
+      thaiBinh: province(code: "034") { name criminalRecordOnVneid ${VNEID_SERVICE} }
+      haGiang: province(code: "002") { name criminalRecordOnVneid ${VNEID_SERVICE} }
+    }`);
+    expect(result.errors).toBeUndefined();
+    expect(result.data).toEqual({
+      hcm: {
+        name: 'Hồ Chí Minh',
+        criminalRecordOnVneid: {
+          status: 'OFFICIAL',
+          since: null,
+          statement: "Of the conference's provinces, those officially issuing criminal-record certificates on VNeID",
+          note: null,
+          asOf: '2024-11-13',
+          sources: [S2],
+        },
+      },
+      thaiBinh: {
+        name: 'Thái Bình',
+        criminalRecordOnVneid: {
+          status: 'PILOT',
+          since: null,
+          statement: "Of the conference's provinces, those piloting",
+          note: null,
+          asOf: '2024-11-13',
+          sources: [S2],
+        },
+      },
+      haGiang: { name: 'Hà Giang', criminalRecordOnVneid: { ...NOT_REPORTED, note: null } },
+    });
+  });
+
+  it('rejects a province code that is not three ASCII digits and answers null for an unknown one', async () => {
+    const bad = await run('{ province(code: "1") { name } }');
+    expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'code' });
+    const unknown = await run('{ province(code: "999") { name } }');
+    expect(unknown.errors).toBeUndefined();
+    expect(unknown.data).toEqual({ province: null });
+  });
+
+  it('resolves Province and Agency entity references with one request per list', async () => {
+    const result = await run(
+      'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Province { code name } ... on Agency { code name } } }',
+      {
+        r: [
+          { __typename: 'Province', code: '001' },
+          { __typename: 'Province', code: '079' },
+          { __typename: 'Province', code: '999' },
+        ],
+      },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data?._entities).toEqual([{ code: '001', name: 'Hà Nội' }, { code: '079', name: 'Hồ Chí Minh' }, null]);
+    expect(mock.stats().byRoute).toEqual({ 'GET /v1/provinces': 1 });
+
+    const agencies = await run('query ($r: [_Any!]!) { _entities(representations: $r) { ... on Agency { code name } } }', {
+      r: [{ __typename: 'Agency', code: 'VPCP' }],
+    });
+    expect(agencies.data?._entities).toEqual([{ code: 'VPCP', name: 'Văn phòng Chính phủ' }]);
+  });
+
+  it('serves every published figure exactly, with its date and sources', async () => {
+    const result = await run(`{ programmeIndicators {
+      id statement value flag unit of rate note asOf ${SOURCE} localities { code } localityNames figures { name value }
+    } }`);
+    expect(result.errors).toBeUndefined();
+    const indicators = result.data?.programmeIndicators as Record<string, unknown>[];
+    expect(indicators).toHaveLength(47);
+    const expected = (fact: Fact) => ({
+      id: fact.id,
+      statement: fact.statement,
+      value: typeof fact.value === 'number' ? fact.value : null,
+      flag: typeof fact.value === 'boolean' ? fact.value : null,
+      unit: fact.unit ?? null,
+      of: fact.of ?? null,
+      rate: fact.rate ?? null,
+      note: fact.note ?? null,
+      asOf: fact.asOf,
+      sources: sourcesOf(fact),
+      localities: localityCodesOf(fact).map((code) => ({ code })),
+      localityNames: Array.isArray(fact.localities) ? fact.localities : [],
+      figures: Object.entries(fact)
+        .filter(([name, value]) => typeof value === 'number' && !['value', 'of', 'rate'].includes(name))
+        .map(([name, value]) => ({ name, value })),
+    });
+    expect(indicators).toEqual(FACTS.map(expected));
+    expect(mock.stats().byRoute).toEqual({ 'GET /v1/indicators': 1, 'GET /v1/provinces': 1 });
+
+    const byId = new Map(indicators.map((i) => [i.id, i]));
+    expect(byId.get('criminal-record.vneid.localities.2024-11-13')).toMatchObject({
+      value: 47,
+      flag: null,
+      figures: [
+        { name: 'dossiers', value: 24887 },
+        { name: 'changeSince2024-10-02', value: 45 },
+      ],
+      localities: [],
+    });
+    expect(byId.get('connections.construction-housing.2024-06')).toMatchObject({ value: null, flag: false, unit: 'connected' });
+    expect(byId.get('data-quality.fields-incomplete.2024-07')).toMatchObject({
+      value: null,
+      figures: [
+        { name: 'ministries', value: 22 },
+        { name: 'localities', value: 13 },
+      ],
+    });
+    expect(byId.get('lookups.monthly.2024-04')).toMatchObject({ value: 1534864111, figures: [{ name: 'changeFromPreviousMonth', value: 15960000 }] });
+    expect(byId.get('land.cleaned.dong-nai.2024-06')).toMatchObject({ value: 1736804, of: 1894113, rate: 0.9169 });
+  });
+
+  it('serves the inter-connected service groups with their source', async () => {
+    const { data, errors } = await run(`{ interconnectedServiceGroups { procedures ${SOURCE} } }`);
+    expect(errors).toBeUndefined();
+    expect(data?.interconnectedServiceGroups).toEqual([
+      {
+        procedures: ['birth registration', 'permanent-residence registration', 'health-insurance card for a child under 6'],
+        sources: [expect.objectContaining({ id: INTERCONNECTED_SERVICE_GROUPS.source, published: '2023-04' })],
+      },
+      {
+        procedures: ['death registration', 'deletion of permanent-residence registration', 'funeral allowance'],
+        sources: [expect.objectContaining({ id: 'S1' })],
+      },
+    ]);
+  });
+
+  it('lists the 18 ministries, none with a connection status the reports do not give it', async () => {
+    const result = await run(`{ agencies(kind: MINISTRY) { code kind populationDbConnection ${CONNECTION} } }`);
+    expect(result.errors).toBeUndefined();
+    const ministries = result.data?.agencies as { code: string; populationDbConnection: unknown }[];
+    expect(ministries.map((m) => m.code)).toEqual(MINISTRIES);
+    for (const m of ministries) {
+      expect(m.populationDbConnection).toEqual(m.code === 'BCA' ? { ...NOT_REPORTED, status: 'OPERATOR' } : NOT_REPORTED);
+    }
+    expect(mock.stats().byRoute).toEqual({ 'GET /v1/agencies': 1 });
+  });
+
+  it('filters on the agency’s own connection, so a not-connected sector database does not make its ministry NOT_CONNECTED', async () => {
+    const { data, errors } = await run(`{
+      notConnected: agencies(connectionStatus: NOT_CONNECTED) { code }
+      operator: agencies(connectionStatus: OPERATOR) { code }
+      ministerial: agencies(kind: MINISTERIAL_AGENCY) { code }
+      government: agencies(kind: GOVERNMENT_AGENCY) { code name englishName }
+      all: agencies { code }
+      construction: agency(code: "BXD") { name englishName populationDbConnection { status } sectorDatabases { name englishName populationDbConnection ${CONNECTION} } }
+      none: agency(code: "BKH") { code }
+    }`);
+    expect(errors).toBeUndefined();
+    expect(data).toEqual({
+      notConnected: [],
+      operator: [{ code: 'BCA' }],
+      ministerial: [{ code: 'UBDT' }, { code: 'NHNN' }, { code: 'TTCP' }, { code: 'VPCP' }],
+      government: [{ code: 'BHXH', name: 'Bảo hiểm xã hội Việt Nam', englishName: 'Viet Nam Social Security' }],
+      all: expect.any(Array),
+      construction: {
+        name: 'Bộ Xây dựng',
+        englishName: 'Ministry of Construction',
+        populationDbConnection: { status: 'NOT_REPORTED' },
+        sectorDatabases: [
+          {
+            name: 'Hệ thống thông tin về nhà ở và thị trường bất động sản',
+            englishName: 'Housing and real-estate market information system',
+            populationDbConnection: {
+              status: 'NOT_CONNECTED',
+              since: null,
+              statement:
+                'Ministry of Construction had not completed connecting the housing and real-estate market information system with the national population database',
+              asOf: '2024-06-30',
+              sources: [S3],
+            },
+          },
+        ],
+      },
+      none: null,
+    });
+    expect(data?.all).toHaveLength(86);
+  });
+
+  it('lists the 63 provincial People’s Committees, all CONNECTED from the 63-of-63 report', async () => {
+    const result = await run(
+      `{ agencies(kind: PROVINCE, connectionStatus: CONNECTED) { code name englishName province { code name } populationDbConnection ${CONNECTION} sectorDatabases { name } } }`,
+    );
+    expect(result.errors).toBeUndefined();
+    const committees = result.data?.agencies as Record<string, any>[];
+    expect(committees.map((c) => c.code)).toEqual(PROVINCES.map((p) => `UBND-${p.code}`));
+    expect(committees.map((c) => c.province.code)).toEqual(PROVINCES.map((p) => p.code));
+    for (const c of committees) {
+      expect(c.populationDbConnection).toEqual(CONNECTED_63_OF_63);
+      expect(c.sectorDatabases).toEqual([]);
+    }
+    expect(committees[0]).toMatchObject({
+      name: 'Ủy ban nhân dân thành phố Hà Nội',
+      englishName: "Ha Noi People's Committee",
+      province: { code: '001', name: 'Hà Nội' },
+    });
+    expect(committees[1]).toMatchObject({ name: 'Ủy ban nhân dân tỉnh Hà Giang', province: { name: 'Hà Giang' } });
+    expect(mock.stats().byRoute).toEqual({ 'GET /v1/agencies': 1, 'GET /v1/provinces': 1 });
+  });
+
+  it('fails with SYSTEM_BAD_RESPONSE naming the system when the backend answers malformed JSON', async () => {
+    mock.setFault({ mode: 'malformed' });
+    const { data, errors } = await run('{ provinces { code } }');
+    expect(data).toBeNull();
+    expect(errors?.[0]?.extensions).toMatchObject({ code: 'SYSTEM_BAD_RESPONSE', system: 'public-services' });
+  });
+
+  it('fails with SYSTEM_BAD_RESPONSE when a province names an indicator the backend does not publish', async () => {
+    const { errors } = await run('{ province(code: "001") { indicators { id } } }', undefined, brokenAdapter);
+    expect(errors?.[0]?.extensions).toMatchObject({ code: 'SYSTEM_BAD_RESPONSE', system: 'public-services' });
+  });
+});
