@@ -102,14 +102,16 @@ export async function startSubgraph<TAdapter extends Adapter, TLoaders>(
     },
   });
   const running = await listen(server, config.port, config.host);
+  let closed: Promise<void> | undefined;
   return {
     ...running,
     adapter,
-    close: async () => {
-      await running.close();
-      await apollo.stop();
-      await adapter.close();
-    },
+    close: () =>
+      (closed ??= (async () => {
+        await running.close();
+        await apollo.stop();
+        await adapter.close();
+      })()),
   };
 }
 

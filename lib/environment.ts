@@ -1,0 +1,33 @@
+import { GATEWAY_PORT, SYSTEM_IDS, SYSTEMS } from './systems.ts';
+
+/**
+ * Every environment variable the services read, with its default. The README's configuration
+ * table and docker-compose.yml are checked against this list by the tests.
+ */
+export interface EnvironmentVariable {
+  name: string;
+  readBy: string;
+  default: string;
+  description: string;
+}
+
+export const ENVIRONMENT_VARIABLES: EnvironmentVariable[] = [
+  { name: 'HOST', readBy: 'every service', default: '127.0.0.1', description: 'Address to listen on; 0.0.0.0 in containers.' },
+  { name: 'LOG_LEVEL', readBy: 'every service', default: 'info (warn under npm start)', description: 'pino log level: fatal, error, warn, info, debug, silent.' },
+  { name: 'NODE_ENV', readBy: 'gateway', default: '(unset)', description: '`production` turns introspection off.' },
+  { name: 'GATEWAY_PORT', readBy: 'gateway', default: String(GATEWAY_PORT), description: 'Port of the gateway.' },
+  { name: 'SUPERGRAPH_PATH', readBy: 'gateway', default: 'schema/supergraph.graphql', description: 'Composed supergraph the gateway serves.' },
+  { name: 'SUBGRAPH_TIMEOUT_MS', readBy: 'gateway', default: '10000', description: 'Deadline of one gateway → subgraph call.' },
+  { name: 'MAX_REQUEST_BYTES', readBy: 'gateway', default: '1048576', description: 'Largest accepted request body.' },
+  { name: 'STARTUP_TIMEOUT_MS', readBy: 'npm start', default: '90000', description: 'How long `npm start` waits for every process to answer.' },
+  ...SYSTEM_IDS.flatMap((id) => {
+    const { envPrefix, subgraphPort, backendPort } = SYSTEMS[id];
+    return [
+      { name: `${envPrefix}_SUBGRAPH_URL`, readBy: 'gateway', default: `http://127.0.0.1:${subgraphPort}/graphql`, description: `Where the gateway reaches the ${id} subgraph.` },
+      { name: `${envPrefix}_SUBGRAPH_PORT`, readBy: `${id} subgraph`, default: String(subgraphPort), description: `Port of the ${id} subgraph.` },
+      { name: `${envPrefix}_BACKEND_URL`, readBy: `${id} subgraph`, default: `http://127.0.0.1:${backendPort}`, description: `Base URL of the ${id} backend: point it at the real system.` },
+      { name: `${envPrefix}_BACKEND_TIMEOUT_MS`, readBy: `${id} subgraph`, default: '2000', description: `Deadline of one call to the ${id} backend.` },
+      { name: `${envPrefix}_BACKEND_PORT`, readBy: `${id} mock backend`, default: String(backendPort), description: `Port of the ${id} mock backend.` },
+    ];
+  }),
+];
