@@ -1,0 +1,91 @@
+import type { Fetcher, FetcherHeaders, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
+import { Agent } from 'undici';
+
+/**
+ * Gateway → subgraph HTTP over undici's `request` API on a keep-alive Agent (one connection pool
+ * per subgraph origin), adapted to the fetcher interface RemoteGraphQLDataSource expects.
+ * Measured cheaper in CPU than undici's `fetch` or Apollo's default fetcher (DESIGN §3).
+ */
+export interface SubgraphFetcherOptions {
+  /** Deadline for one subgraph call, from sending to the last byte. */
+  timeoutMs: number;
+  connectionsPerSubgraph?: number;
+  maxResponseBytes?: number;
+}
+
+export interface SubgraphFetcher {
+  fetcher: Fetcher;
+  close(): Promise<void>;
+}
+
+class BufferedResponse implements FetcherResponse {
+  readonly bodyUsed = false;
+  readonly redirected = false;
+
+  constructor(
+    readonly url: string,
+    readonly status: number,
+    readonly headers: FetcherHeaders,
+    private readonly body: string,
+  ) {}
+
+  get ok(): boolean {
+    return this.status >= 200 && this.status < 300;
+  }
+
+  get statusText(): string {
+    return this.ok ? 'OK' : `HTTP ${this.status}`;
+  }
+
+  async text(): Promise<string> {
+    return this.body;
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(this.body);
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const bytes = Buffer.from(this.body);
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  }
+
+  clone(): FetcherResponse {
+    return new BufferedResponse(this.url, this.status, this.headers, this.body);
+  }
+}
+
+export function createSubgraphFetcher(options: SubgraphFetcherOptions): SubgraphFetcher {
+  const maxResponseBytes = options.maxResponseBytes ?? 16 * 1024 * 1024;
+  const agent = new Agent({
+    connections: options.connectionsPerSubgraph ?? 32,
+    keepAliveTimeout: 30_000,
+    connectTimeout: options.timeoutMs,
+  });
+
+  const fetcher = async (url: string, init: FetcherRequestInit = {}): Promise<FetcherResponse> => {
+    const response = await agent.request({
+      origin: new URL(url).origin,
+      path: new URL(url).pathname,
+      method: (init.method ?? 'GET') as 'GET' | 'POST',
+      headers: init.headers,
+      body: init.body,
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body) {
+      size += (chunk as Buffer).length;
+      if (size > maxResponseBytes) throw new Error(`subgraph answer larger than ${maxResponseBytes} bytes`);
+      chunks.push(chunk as Buffer);
+    }
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(response.headers)) {
+      if (typeof value === 'string') headers.set(name, value);
+      else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    }
+    return new BufferedResponse(url, response.statusCode, headers, Buffer.concat(chunks).toString('utf8'));
+  };
+
+  return { fetcher: fetcher as Fetcher, close: () => agent.close() };
+}

@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
+import { envInteger, envString, listenHost } from '../lib/config.ts';
+import { createGraphQLHttpServer, listen, type RunningServer } from '../lib/http-server.ts';
+import { createLogger, type Logger } from '../lib/logger.ts';
+import { SYSTEM_IDS, SYSTEMS, GATEWAY_PORT, type SystemId } from '../lib/systems.ts';
+import { SubgraphDataSource, type GatewayContext } from './data-source.ts';
+import { maskError } from './errors.ts';
+import { createSubgraphFetcher } from './fetcher.ts';
+import { offlineLandingPage } from './landing-page.ts';
+
+
+export interface GatewayConfig {
+  supergraphPath: string;
+  /** Where each subgraph is reached; overrides the routing URLs in the supergraph. */
+  subgraphUrls: Record<SystemId, string>;
+  subgraphTimeoutMs: number;
+  port: number;
+  host: string;
+  production: boolean;
+  maxBodyBytes: number;
+}
+
+export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const subgraphUrls = Object.fromEntries(
+    SYSTEM_IDS.map((id) => {
+      const { envPrefix, subgraphPort } = SYSTEMS[id];
+      return [id, envString(`${envPrefix}_SUBGRAPH_URL`, `http://127.0.0.1:${subgraphPort}/graphql`, env)];
+    }),
+  ) as Record<SystemId, string>;
+  return {
+    supergraphPath: resolve(envString('SUPERGRAPH_PATH', 'schema/supergraph.graphql', env)),
+    subgraphUrls,
+    subgraphTimeoutMs: envInteger('SUBGRAPH_TIMEOUT_MS', 10_000, env),
+    port: envInteger('GATEWAY_PORT', GATEWAY_PORT, env),
+    host: listenHost(env),
+    production: env.NODE_ENV === 'production',
+    maxBodyBytes: envInteger('MAX_REQUEST_BYTES', 1024 * 1024, env),
+  };
+}
+
+export interface RunningGateway extends RunningServer {
+  graphqlUrl: string;
+}
+
+export async function startGateway(config: GatewayConfig, logger: Logger = createLogger('gateway')): Promise<RunningGateway> {
+  // The gateway's anonymous usage telemetry must never leave a closed government network.
+  process.env.APOLLO_TELEMETRY_DISABLED = '1';
+  const supergraphSdl = readFileSync(config.supergraphPath, 'utf8');
+  const subgraphFetcher = createSubgraphFetcher({ timeoutMs: config.subgraphTimeoutMs });
+
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    buildService: ({ name }) => {
+      const url = config.subgraphUrls[name as SystemId];
+      if (!url) throw new Error(`supergraph names subgraph "${name}", which this gateway has no URL for`);
+      return new SubgraphDataSource(name as SystemId, url, subgraphFetcher.fetcher, logger);
+    },
+  });
+
+  const graphqlPath = '/graphql';
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection: !config.production,
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted) => maskError(formatted),
+    plugins: [
+      offlineLandingPage(graphqlPath),
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+    ],
+  });
+  await apollo.start();
+
+  const server = createGraphQLHttpServer<GatewayContext>({
+    apollo,
+    logger,
+    graphqlPath,
+    maxBodyBytes: config.maxBodyBytes,
+    context: async (_req, requestId) => ({ requestId }),
+    readiness: async () => ({ ready: true, supergraph: config.supergraphPath }),
+  });
+  const running = await listen(server, config.port, config.host);
+  return {
+    ...running,
+    graphqlUrl: `${running.url}${graphqlPath}`,
+    close: async () => {
+      await running.close();
+      await apollo.stop();
+      await subgraphFetcher.close();
+    },
+  };
+}
