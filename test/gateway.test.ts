@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NAMED_IDS } from '../lib/synthetic/named.ts';
+import { startSystem, type RunningSystem } from './support/system.ts';
+
+let system: RunningSystem;
+beforeAll(async () => {
+  system = await startSystem();
+});
+afterAll(() => system.close());
+
+const CROSS_SECTOR = `{ citizen(personalId: "${NAMED_IDS.head}") { fullName maritalStatus landParcels { parcelId } } }`;
+
+describe('gateway', () => {
+  it('serves a landing page that loads nothing from the internet', async () => {
+    const response = await fetch(system.gateway.graphqlUrl, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toContain('<title>Liên thông — GraphQL</title>');
+    expect(html).not.toMatch(/(src|href)\s*=\s*["']?(https?:)?\/\//i);
+    expect(html).not.toMatch(/https?:\/\//i);
+  });
+
+  it('answers /health and /ready, and sends / to the GraphQL endpoint', async () => {
+    expect((await fetch(`${system.gateway.url}/health`)).status).toBe(200);
+    expect((await fetch(`${system.gateway.url}/ready`)).status).toBe(200);
+    const root = await fetch(`${system.gateway.url}/`, { redirect: 'manual' });
+    expect([root.status, root.headers.get('location')]).toEqual([302, '/graphql']);
+  });
+
+  it('switches off Apollo telemetry itself', () => {
+    expect(process.env.APOLLO_TELEMETRY_DISABLED).toBe('1');
+  });
+
+  it('echoes the caller’s request id and passes it on to the backends', async () => {
+    const response = await fetch(system.gateway.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'case-2026-0042' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(response.headers.get('x-request-id')).toBe('case-2026-0042');
+  });
+
+  it('keeps the other systems’ data when a backend is down, naming only the failed system', async () => {
+    system.mocks.land.setFault({ mode: 'down' });
+    try {
+      const { status, body } = await system.query(CROSS_SECTOR);
+      expect(status).toBe(200);
+      expect(body.data).toEqual({ citizen: { fullName: 'Nguyễn Văn An', maritalStatus: 'MARRIED', landParcels: null } });
+      expect(body.errors).toEqual([
+        {
+          message: 'The land system (Bộ Tài nguyên và Môi trường) is unavailable.',
+          path: ['citizen', 'landParcels'],
+          extensions: { code: 'SYSTEM_UNAVAILABLE', system: 'land' },
+        },
+      ]);
+    } finally {
+      system.mocks.land.setFault({ mode: 'ok' });
+    }
+  });
+
+  it('masks an unreachable subgraph: no URL, port, status text or body reaches the client', async () => {
+    const civilStatusPort = system.subgraphs['civil-status'].port;
+    await system.subgraphs['civil-status'].close();
+    const { status, body } = await system.query(CROSS_SECTOR);
+    expect(status).toBe(200);
+    expect(body.data).toEqual({ citizen: { fullName: 'Nguyễn Văn An', maritalStatus: null, landParcels: [{ parcelId: 'TD-001-CG-0012-0345' }] } });
+    expect(body.errors?.map((e) => e.extensions)).toEqual([{ code: 'SYSTEM_UNAVAILABLE', system: 'civil-status' }]);
+    const text = JSON.stringify(body);
+    expect(text).not.toContain('127.0.0.1');
+    expect(text).not.toContain(String(civilStatusPort));
+    expect(text).not.toMatch(/ECONNREFUSED|stack|serviceName/);
+  });
+});

@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FACTS, localityCodesOf, sourceIdsOf } from '../lib/facts.ts';
+import { PROVINCES } from '../lib/provinces.ts';
+import { startSystem, type RunningSystem } from './support/system.ts';
+
+let system: RunningSystem;
+beforeAll(async () => {
+  system = await startSystem();
+});
+afterAll(() => system.close());
+
+interface IndicatorResult {
+  id: string;
+  statement: string;
+  value: number | null;
+  flag: boolean | null;
+  of: number | null;
+  rate: number | null;
+  asOf: string;
+  sources: { id: string; document: string }[];
+  localities: { code: string }[];
+  figures: { name: string; value: number }[];
+}
+
+describe('published Project 06 figures, exactly as published', () => {
+  it('lists the 63 provinces with their official names', async () => {
+    const { body } = await system.query('{ provinces { code name officialName region } }');
+    expect(body.errors).toBeUndefined();
+    const provinces = (body.data as { provinces: { code: string; name: string; officialName: string; region: string }[] }).provinces;
+    expect(provinces).toHaveLength(63);
+    expect(provinces).toEqual(PROVINCES.map((p) => ({ code: p.code, name: p.name, officialName: p.officialName, region: p.region })));
+    expect(provinces.find((p) => p.code === '079')?.officialName).toBe('Thành phố Hồ Chí Minh');
+  });
+
+  it('serves every fact of the facts file with its exact value, date and source', async () => {
+    const { body } = await system.query(`{ programmeIndicators {
+      id statement value flag of rate asOf sources { id document } localities { code } figures { name value } } }`);
+    expect(body.errors).toBeUndefined();
+    const indicators = (body.data as { programmeIndicators: IndicatorResult[] }).programmeIndicators;
+    expect(indicators.map((i) => i.id)).toEqual(FACTS.map((f) => f.id));
+    for (const fact of FACTS) {
+      const indicator = indicators.find((i) => i.id === fact.id)!;
+      expect(indicator.statement).toBe(fact.statement);
+      expect(indicator.asOf).toBe(fact.asOf);
+      expect(indicator.sources.map((s) => s.id)).toEqual(sourceIdsOf(fact));
+      if (typeof fact.value === 'boolean') expect([indicator.flag, indicator.value]).toEqual([fact.value, null]);
+      else expect(indicator.value).toBe(fact.value ?? null);
+      expect(indicator.of).toBe(fact.of ?? null);
+      expect(indicator.rate).toBe(fact.rate ?? null);
+      expect(indicator.localities.map((l) => l.code)).toEqual(localityCodesOf(fact));
+      const numericExtras = Object.entries(fact).filter(
+        ([key, value]) => typeof value === 'number' && !['value', 'of', 'rate'].includes(key),
+      );
+      expect(indicator.figures).toEqual(numericExtras.map(([name, value]) => ({ name, value })));
+    }
+    expect(indicators.find((i) => i.id === 'lookups.monthly.2024-04')?.value).toBe(1534864111);
+  });
+
+  it("answers the auditor's question per province from three ministries' systems, inventing nothing", async () => {
+    system.resetCounters();
+    const { body } = await system.query(`{ provinces { code name
+      populationDbConnection { status asOf sources { id } }
+      civilStatusDigitization { status recordsDigitized asOf sources { id } }
+      landDigitization { status recordsCleaned recordsTotal asOf sources { id } } } }`);
+    expect(body.errors).toBeUndefined();
+    const provinces = (body.data as { provinces: Record<string, any>[] }).provinces;
+    const byCode = new Map(provinces.map((p) => [p.code, p]));
+    expect(provinces.every((p) => p.populationDbConnection.status === 'CONNECTED' && p.populationDbConnection.asOf === '2024-07-29')).toBe(true);
+    expect(byCode.get('079')!.civilStatusDigitization).toEqual({ status: 'COMPLETED', recordsDigitized: 12800000, asOf: '2024-11-11', sources: [{ id: 'S2' }] });
+    expect(byCode.get('074')!.landDigitization).toEqual({ status: 'IN_PROGRESS', recordsCleaned: 814438, recordsTotal: 896556, asOf: '2024-06-30', sources: [{ id: 'S3' }] });
+    expect(byCode.get('002')!.civilStatusDigitization).toEqual({ status: 'NOT_REPORTED', recordsDigitized: null, asOf: null, sources: [] });
+    expect(byCode.get('002')!.landDigitization).toMatchObject({ status: 'NOT_REPORTED', recordsCleaned: null, sources: [] });
+    const completed = provinces.filter((p) => p.civilStatusDigitization.status === 'COMPLETED').map((p) => p.code);
+    expect(completed).toHaveLength(15); // the 14 of September 2024 plus Hồ Chí Minh City's own report
+    // 63 province references → one call to each sector backend.
+    expect(system.backendRequests()).toEqual({ population: 0, 'civil-status': 1, land: 1, 'public-services': 1 });
+  });
+
+  it('filters agencies by kind and reported connection status', async () => {
+    const { body } = await system.query(`{
+      ministries: agencies(kind: MINISTRY) { code }
+      provinces: agencies(kind: PROVINCE, connectionStatus: CONNECTED) { code }
+      notConnected: agencies(connectionStatus: NOT_CONNECTED) { code }
+      construction: agency(code: "BXD") { name sectorDatabases { name populationDbConnection { status asOf sources { id } } } } }`);
+    expect(body.errors).toBeUndefined();
+    const data = body.data as Record<string, any>;
+    expect(data.ministries).toHaveLength(18);
+    expect(data.provinces).toHaveLength(63);
+    expect(data.notConnected).toEqual([]);
+    expect(data.construction).toEqual({
+      name: 'Bộ Xây dựng',
+      sectorDatabases: [
+        { name: 'Hệ thống thông tin về nhà ở và thị trường bất động sản', populationDbConnection: { status: 'NOT_CONNECTED', asOf: '2024-06-30', sources: [{ id: 'S3' }] } },
+      ],
+    });
+  });
+});
