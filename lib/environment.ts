@@ -19,6 +19,8 @@ export const ENVIRONMENT_VARIABLES: EnvironmentVariable[] = [
   { name: 'SUPERGRAPH_PATH', readBy: 'gateway', default: 'schema/supergraph.graphql', description: 'Composed supergraph the gateway serves.' },
   { name: 'SUBGRAPH_TIMEOUT_MS', readBy: 'gateway', default: '10000', description: 'Deadline of one gateway → subgraph call.' },
   { name: 'MAX_REQUEST_BYTES', readBy: 'gateway', default: '1048576', description: 'Largest accepted request body.' },
+  { name: 'BENCH_SECONDS', readBy: 'npm run bench', default: '10', description: 'Duration of each load run of the benchmark.' },
+  { name: 'BENCH_STARTUPS', readBy: 'npm run bench', default: '3', description: 'How many times the benchmark times `npm start`.' },
   { name: 'STARTUP_TIMEOUT_MS', readBy: 'npm start', default: '90000', description: 'How long `npm start` waits for every process to answer.' },
   ...SYSTEM_IDS.flatMap((id) => {
     const { envPrefix, subgraphPort, backendPort } = SYSTEMS[id];

@@ -1,17 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { provinceByAsciiName } from './provinces.ts';
+import type { SourceRecord } from './sources.ts';
 
 /**
  * The published Project 06 figures (data/programme-06-facts.json, the project's own copy).
  * The mock backends serve them exactly; nothing here derives or rounds a figure.
  */
-export interface FactSource {
-  id: string;
-  document: string;
-  published: string;
-  summary: string;
-}
-
 export interface Fact {
   id: string;
   asOf: string;
@@ -30,7 +24,7 @@ export interface Fact {
 
 interface FactsFile {
   about: string;
-  sources: Record<string, Omit<FactSource, 'id'>>;
+  sources: Record<string, Omit<SourceRecord, 'id'>>;
   facts: Fact[];
   interconnectedServiceGroups: { source: string; note: string; groups: string[][] };
 }
@@ -39,7 +33,7 @@ const file = new URL('../data/programme-06-facts.json', import.meta.url);
 const facts = JSON.parse(readFileSync(file, 'utf8')) as FactsFile;
 
 export const FACTS: readonly Fact[] = facts.facts;
-export const FACT_SOURCES: readonly FactSource[] = Object.entries(facts.sources).map(([id, s]) => ({ id, ...s }));
+export const FACT_SOURCES: readonly SourceRecord[] = Object.entries(facts.sources).map(([id, s]) => ({ id, ...s }));
 export const INTERCONNECTED_SERVICE_GROUPS = facts.interconnectedServiceGroups;
 
 export function factById(id: string): Fact {
@@ -52,7 +46,7 @@ export function sourceIdsOf(fact: Fact): string[] {
   return fact.source.split(',').map((s) => s.trim());
 }
 
-export function sourcesOf(fact: Fact): FactSource[] {
+export function sourcesOf(fact: Fact): SourceRecord[] {
   return sourceIdsOf(fact).map((id) => {
     const source = FACT_SOURCES.find((s) => s.id === id);
     if (!source) throw new Error(`fact ${fact.id} names unknown source ${id}`);

@@ -1,4 +1,5 @@
 import type { BackendClient } from '../../../lib/backend-client.ts';
+import { indexSources } from '../../../lib/sources.ts';
 import type { Adapter } from '../../../lib/subgraph.ts';
 import { civilStatusBatchResponse, digitizationBatchResponse, healthResponse } from './wire.ts';
 import {
@@ -25,7 +26,7 @@ export class CivilStatusAdapter implements Adapter {
       digitizationBatchResponse,
       { requestId },
     );
-    const sources = new Map(answer.sources.map((s) => [s.id, s]));
+    const sources = indexSources(answer.sources);
     return new Map(answer.provinces.map((p) => [p.provinceCode, digitizationFromRecord(p, sources)]));
   }
 

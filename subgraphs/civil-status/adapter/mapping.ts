@@ -1,11 +1,11 @@
 import { formatPartialDate, type PartialDate } from '../../../lib/partial-date.ts';
+import { citedSources, type SourceIndex, type SourceRecord } from '../../../lib/sources.ts';
 import type {
   CivilStatusRecord,
   DigitizationStatusCode,
   EndReasonCode,
   MarriageRecord,
   ProvinceDigitizationRecord,
-  SourceRecord,
 } from './wire.ts';
 
 /** The civil-status domain as the subgraph sees it, independent of the backend's wire codes. */
@@ -50,20 +50,13 @@ export interface CivilStatusModel {
   deathRegistration: DeathRegistrationModel | null;
 }
 
-export interface SourceModel {
-  id: string;
-  document: string;
-  published: string;
-  summary: string;
-}
-
 export interface DigitizationModel {
   status: DigitizationStatus;
   recordsDigitized: number | null;
   digitizedShare: number | null;
   statement: string | null;
   asOf: string | null;
-  sources: SourceModel[];
+  sources: SourceRecord[];
 }
 
 const MARRIAGE_STATUSES: Record<EndReasonCode, MarriageStatus> = {
@@ -126,14 +119,13 @@ export function civilStatusFromRecord(record: CivilStatusRecord): CivilStatusMod
   };
 }
 
-/** `sources` holds every source the answer names (the wire schema checks this). */
-export function digitizationFromRecord(record: ProvinceDigitizationRecord, sources: ReadonlyMap<string, SourceRecord>): DigitizationModel {
+export function digitizationFromRecord(record: ProvinceDigitizationRecord, sources: SourceIndex): DigitizationModel {
   return {
     status: DIGITIZATION_STATUSES[record.status],
     recordsDigitized: record.recordsDigitized,
     digitizedShare: record.digitizedShare,
     statement: record.statement,
     asOf: record.asOf,
-    sources: record.sourceIds.flatMap((id) => sources.get(id) ?? []),
+    sources: citedSources(record.sourceIds, sources),
   };
 }

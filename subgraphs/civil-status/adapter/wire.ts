@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { partialDateSchema } from '../../../lib/partial-date.ts';
+import { everyCitedSourceListed, sourceRecordSchema } from '../../../lib/sources.ts';
 
 /**
  * The civil-status backend's wire format (see CONTRACT.md). Every answer is parsed with these
@@ -77,24 +78,13 @@ export const provinceDigitizationRecord = z.object({
 });
 export type ProvinceDigitizationRecord = z.infer<typeof provinceDigitizationRecord>;
 
-export const sourceRecord = z.object({
-  id: z.string().min(1),
-  document: z.string().min(1),
-  published: z.string().regex(/^\d{4}(?:-\d{2}(?:-\d{2})?)?$/),
-  summary: z.string().min(1),
-});
-export type SourceRecord = z.infer<typeof sourceRecord>;
-
 export const digitizationBatchResponse = z
   .object({
     provinces: z.array(provinceDigitizationRecord),
-    sources: z.array(sourceRecord),
+    sources: z.array(sourceRecordSchema),
     notFound: z.array(z.string()),
   })
-  .refine(
-    (a) => a.provinces.every((p) => p.sourceIds.every((id) => a.sources.some((s) => s.id === id))),
-    'every source a province names must be listed in sources',
-  );
+  .superRefine(everyCitedSourceListed((a) => a.provinces.flatMap((p) => p.sourceIds)));
 
 export const healthResponse = z.object({ status: z.literal('ok') });
 

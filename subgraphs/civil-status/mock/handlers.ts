@@ -1,8 +1,9 @@
 import { http, HttpResponse, type RequestHandler } from 'msw';
-import { factById, localityCodesOf, sourceIdsOf, sourcesOf, type Fact, type FactSource } from '../../../lib/facts.ts';
+import { factById, localityCodesOf, sourceIdsOf, sourcesOf, type Fact } from '../../../lib/facts.ts';
 import { healthHandler } from '../../../lib/mock-server.ts';
 import { partition, readRequest } from '../../../lib/mock-handlers.ts';
 import { provinceByCode } from '../../../lib/provinces.ts';
+import type { SourceRecord } from '../../../lib/sources.ts';
 import type { MarriageTruth, PersonTruth } from '../../../lib/synthetic/types.ts';
 import { SyntheticWorld } from '../../../lib/synthetic/world.ts';
 import {
@@ -36,8 +37,8 @@ function figure(fact: Fact, name: 'value' | 'rate'): number | null {
 }
 
 /** Each reported province's record, with the sources it names. */
-function publishedDigitization(): Map<string, { record: ProvinceDigitizationRecord; sources: FactSource[] }> {
-  const reports = new Map<string, { record: ProvinceDigitizationRecord; sources: FactSource[] }>();
+function publishedDigitization(): Map<string, { record: ProvinceDigitizationRecord; sources: SourceRecord[] }> {
+  const reports = new Map<string, { record: ProvinceDigitizationRecord; sources: SourceRecord[] }>();
   for (const { factId, status, provinceCode } of PROVINCE_REPORTS) {
     const fact = factById(factId);
     const perProvince = provinceCode !== undefined;

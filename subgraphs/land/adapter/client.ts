@@ -1,4 +1,5 @@
 import type { BackendClient } from '../../../lib/backend-client.ts';
+import { indexSources } from '../../../lib/sources.ts';
 import type { Adapter } from '../../../lib/subgraph.ts';
 import { digitizationBatchResponse, healthResponse, holdingsResponse, parcelsBatchResponse } from './wire.ts';
 import {
@@ -30,7 +31,7 @@ export class LandAdapter implements Adapter {
       digitizationBatchResponse,
       { requestId },
     );
-    const sources = new Map(answer.sources.map((s) => [s.id, s]));
+    const sources = indexSources(answer.sources);
     return new Map(answer.provinces.map((p) => [p.provinceCode, digitizationFromRecord(p, sources)]));
   }
 

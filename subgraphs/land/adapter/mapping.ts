@@ -1,4 +1,5 @@
-import type { DigitizationRecord, DigitizationStatusCode, LandUseCode, ParcelRecord, SourceRecord } from './wire.ts';
+import { citedSources, type SourceIndex, type SourceRecord } from '../../../lib/sources.ts';
+import type { DigitizationRecord, DigitizationStatusCode, LandUseCode, ParcelRecord } from './wire.ts';
 
 /** The land domain as the subgraph sees it, independent of the backend's wire codes. */
 export type LandUseType =
@@ -26,13 +27,6 @@ export interface LandParcelModel {
   rightHolders: { personalId: string; share: number }[];
 }
 
-export interface SourceModel {
-  id: string;
-  document: string;
-  published: string;
-  summary: string;
-}
-
 export interface LandDigitizationModel {
   provinceCode: string;
   status: DigitizationStatus;
@@ -42,7 +36,7 @@ export interface LandDigitizationModel {
   districtsAppraised: number | null;
   statement: string | null;
   asOf: string | null;
-  sources: SourceModel[];
+  sources: SourceRecord[];
 }
 
 const LAND_USE_TYPES: Record<LandUseCode, LandUseType> = {
@@ -82,8 +76,7 @@ export function parcelFromRecord(record: ParcelRecord): LandParcelModel {
   };
 }
 
-/** `sources` are the answer's source list by id; the wire schema guarantees every cited id is in it. */
-export function digitizationFromRecord(record: DigitizationRecord, sources: ReadonlyMap<string, SourceRecord>): LandDigitizationModel {
+export function digitizationFromRecord(record: DigitizationRecord, sources: SourceIndex): LandDigitizationModel {
   return {
     provinceCode: record.provinceCode,
     status: DIGITIZATION_STATUSES[record.status],
@@ -93,6 +86,6 @@ export function digitizationFromRecord(record: DigitizationRecord, sources: Read
     districtsAppraised: record.districtsAppraised,
     statement: record.statement,
     asOf: record.asOf,
-    sources: record.sourceIds.flatMap((id) => sources.get(id) ?? []),
+    sources: citedSources(record.sourceIds, sources),
   };
 }

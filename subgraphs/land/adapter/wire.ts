@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { everyCitedSourceListed, sourceRecordSchema } from '../../../lib/sources.ts';
 
 /**
  * The land backend's wire format (see CONTRACT.md). Every answer is parsed with these schemas
@@ -49,14 +50,6 @@ export const parcelsBatchResponse = z.object({
   notFound: z.array(z.string()),
 });
 
-export const sourceRecord = z.object({
-  id: z.string().min(1),
-  document: z.string().min(1),
-  published: z.string().regex(/^\d{4}(-\d{2}(-\d{2})?)?$/),
-  summary: z.string().min(1),
-});
-export type SourceRecord = z.infer<typeof sourceRecord>;
-
 const count = z.number().int().nonnegative();
 
 export const digitizationRecord = z.object({
@@ -75,18 +68,9 @@ export type DigitizationRecord = z.infer<typeof digitizationRecord>;
 export const digitizationBatchResponse = z
   .object({
     provinces: z.array(digitizationRecord),
-    sources: z.array(sourceRecord),
+    sources: z.array(sourceRecordSchema),
   })
-  .superRefine((answer, ctx) => {
-    const listed = new Set(answer.sources.map((s) => s.id));
-    answer.provinces.forEach((province, i) =>
-      province.sourceIds.forEach((id, j) => {
-        if (!listed.has(id)) {
-          ctx.addIssue({ code: 'custom', path: ['provinces', i, 'sourceIds', j], message: `source ${id} is not in sources` });
-        }
-      }),
-    );
-  });
+  .superRefine(everyCitedSourceListed((a) => a.provinces.flatMap((p) => p.sourceIds)));
 
 export const healthResponse = z.object({ status: z.literal('ok') });
 

@@ -1,8 +1,8 @@
 import type { BackendClient } from '../../../lib/backend-client.ts';
+import { indexSources } from '../../../lib/sources.ts';
 import type { Adapter } from '../../../lib/subgraph.ts';
 import {
   agencyFromRecord,
-  indexSources,
   indicatorFromRecord,
   provinceFromRecord,
   serviceGroupFromRecord,

@@ -1,4 +1,5 @@
 import type { Region } from '../../../lib/provinces.ts';
+import { citedSources, type SourceIndex, type SourceRecord } from '../../../lib/sources.ts';
 import type {
   AgencyKindCode,
   AgencyRecord,
@@ -7,7 +8,6 @@ import type {
   IndicatorRecord,
   ProvinceRecord,
   ServiceGroupRecord,
-  SourceRecord,
   VneidServiceCode,
   VneidServiceRecord,
 } from './wire.ts';
@@ -17,14 +17,12 @@ export type ConnectionStatus = 'CONNECTED' | 'NOT_CONNECTED' | 'OPERATOR' | 'NOT
 export type VneidServiceStatus = 'OFFICIAL' | 'PILOT' | 'NOT_REPORTED';
 export type AgencyKind = 'MINISTRY' | 'MINISTERIAL_AGENCY' | 'GOVERNMENT_AGENCY' | 'PROVINCE';
 
-export type SourceModel = SourceRecord;
-
 export interface ConnectionReportModel {
   status: ConnectionStatus;
   since: string | null;
   statement: string | null;
   asOf: string | null;
-  sources: SourceModel[];
+  sources: SourceRecord[];
 }
 
 export interface VneidServiceReportModel {
@@ -33,7 +31,7 @@ export interface VneidServiceReportModel {
   statement: string | null;
   note: string | null;
   asOf: string | null;
-  sources: SourceModel[];
+  sources: SourceRecord[];
 }
 
 export interface ProvinceModel {
@@ -74,7 +72,7 @@ export interface IndicatorModel {
   rate: number | null;
   note: string | null;
   asOf: string;
-  sources: SourceModel[];
+  sources: SourceRecord[];
   localityCodes: string[];
   localityNames: string[];
   figures: { name: string; value: number }[];
@@ -82,7 +80,7 @@ export interface IndicatorModel {
 
 export interface InterconnectedServiceGroupModel {
   procedures: string[];
-  sources: SourceModel[];
+  sources: SourceRecord[];
 }
 
 const CONNECTION_STATUSES: Record<ConnectionCode, ConnectionStatus> = {
@@ -109,22 +107,13 @@ export const CONNECTION_CODES = invert(CONNECTION_STATUSES);
 export const VNEID_SERVICE_CODES = invert(VNEID_SERVICE_STATUSES);
 export const AGENCY_KIND_CODES = invert(AGENCY_KINDS);
 
-/** The sources one answer carries, by id; the wire schemas guarantee every citation is among them. */
-export type SourceIndex = ReadonlyMap<string, SourceModel>;
-
-export function indexSources(sources: readonly SourceRecord[]): SourceIndex {
-  return new Map(sources.map((s) => [s.id, s]));
-}
-
-const cited = (ids: readonly string[], sources: SourceIndex): SourceModel[] => ids.map((id) => sources.get(id)!);
-
 function connectionFromRecord(record: ConnectionRecord, sources: SourceIndex): ConnectionReportModel {
   return {
     status: CONNECTION_STATUSES[record.status],
     since: record.since,
     statement: record.statement,
     asOf: record.asOf,
-    sources: cited(record.sourceIds, sources),
+    sources: citedSources(record.sourceIds, sources),
   };
 }
 
@@ -135,7 +124,7 @@ function vneidServiceFromRecord(record: VneidServiceRecord, sources: SourceIndex
     statement: record.statement,
     note: record.note,
     asOf: record.asOf,
-    sources: cited(record.sourceIds, sources),
+    sources: citedSources(record.sourceIds, sources),
   };
 }
 
@@ -179,7 +168,7 @@ export function indicatorFromRecord(record: IndicatorRecord, sources: SourceInde
     rate: record.rate,
     note: record.note,
     asOf: record.asOf,
-    sources: cited(record.sourceIds, sources),
+    sources: citedSources(record.sourceIds, sources),
     localityCodes: record.localityCodes,
     localityNames: record.localityNames,
     figures: record.figures,
@@ -187,5 +176,5 @@ export function indicatorFromRecord(record: IndicatorRecord, sources: SourceInde
 }
 
 export function serviceGroupFromRecord(record: ServiceGroupRecord, sources: SourceIndex): InterconnectedServiceGroupModel {
-  return { procedures: record.procedures, sources: cited(record.sourceIds, sources) };
+  return { procedures: record.procedures, sources: citedSources(record.sourceIds, sources) };
 }

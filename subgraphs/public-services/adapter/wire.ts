@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parsePartialDate } from '../../../lib/partial-date.ts';
+import { everyCitedSourceListed, sourceRecordSchema, type SourceRecord } from '../../../lib/sources.ts';
 
 /**
  * The public-services backend's wire format (see CONTRACT.md). Every answer is parsed with these
@@ -18,9 +19,6 @@ export type VneidServiceCode = z.infer<typeof vneidServiceCode>;
 
 export const agencyKindCode = z.enum(['BO', 'CO_QUAN_NGANG_BO', 'CO_QUAN_THUOC_CHINH_PHU', 'UBND_TINH']);
 export type AgencyKindCode = z.infer<typeof agencyKindCode>;
-
-export const sourceRecord = z.object({ id: text, document: text, published: partialDate, summary: text });
-export type SourceRecord = z.infer<typeof sourceRecord>;
 
 /** A status taken from a published report must say when it held and which report says so. */
 const reportedIsDatedAndSourced = (
@@ -113,15 +111,12 @@ export type ServiceGroupRecord = z.infer<typeof serviceGroupRecord>;
 const intact =
   <T extends { sources: SourceRecord[] }>(citationsOf: (answer: T) => string[], keysOf: (answer: T) => string[] = () => []) =>
   (answer: T, ctx: z.RefinementCtx) => {
-    const sourceIds = new Set(answer.sources.map((s) => s.id));
-    for (const id of new Set(citationsOf(answer))) {
-      if (!sourceIds.has(id)) ctx.addIssue({ code: 'custom', path: ['sources'], message: `cited source ${id} is not in the answer` });
-    }
+    everyCitedSourceListed(citationsOf)(answer, ctx);
     const keys = keysOf(answer);
     if (new Set(keys).size !== keys.length) ctx.addIssue({ code: 'custom', message: 'a record is listed twice' });
   };
 
-const sources = z.array(sourceRecord);
+const sources = z.array(sourceRecordSchema);
 
 export const provincesResponse = z.object({ provinces: z.array(provinceRecord), sources }).superRefine(
   intact(

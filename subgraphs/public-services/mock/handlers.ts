@@ -12,6 +12,7 @@ import {
 } from '../../../lib/facts.ts';
 import { healthHandler } from '../../../lib/mock-server.ts';
 import { PROVINCES, provinceByAsciiName } from '../../../lib/provinces.ts';
+import type { SourceRecord } from '../../../lib/sources.ts';
 import { SYSTEMS } from '../../../lib/systems.ts';
 import { AGENCY_KIND_CODES, CONNECTION_CODES, VNEID_SERVICE_CODES } from '../adapter/mapping.ts';
 import {
@@ -24,7 +25,6 @@ import {
   type IndicatorsResponse,
   type ProvincesResponse,
   type ServiceGroupsResponse,
-  type SourceRecord,
   type VneidServiceCode,
   type VneidServiceRecord,
 } from '../adapter/wire.ts';

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { parsePartialDate } from './partial-date.ts';
+
+/**
+ * The published reports that sourced figures are taken from. A backend that serves such figures
+ * lists, in each answer's `sources`, every report its records cite by `sourceIds`.
+ */
+export const sourceRecordSchema = z.object({
+  id: z.string().min(1),
+  document: z.string().min(1),
+  // parsePartialDate tolerates surrounding space; the date is served as written, so it must have none.
+  published: z
+    .string()
+    .refine((text) => text === text.trim() && parsePartialDate(text) !== undefined, 'expected YYYY, YYYY-MM or YYYY-MM-DD'),
+  summary: z.string().min(1),
+});
+export type SourceRecord = z.infer<typeof sourceRecordSchema>;
+
+/** The sources one answer carries, by id. */
+export type SourceIndex = ReadonlyMap<string, SourceRecord>;
+
+export function indexSources(records: readonly SourceRecord[]): SourceIndex {
+  return new Map(records.map((s) => [s.id, s]));
+}
+
+/** The sources `ids` name, in order; the answer must have passed `everyCitedSourceListed`. */
+export function citedSources(ids: readonly string[], index: SourceIndex): SourceRecord[] {
+  return ids.map((id) => {
+    const source = index.get(id);
+    if (!source) throw new Error(`cited source ${id} is not in the answer`);
+    return source;
+  });
+}
+
+/** A zod refinement for an answer: every source id `citationsOf` finds in it is listed in its `sources`. */
+export const everyCitedSourceListed =
+  <T extends { sources: readonly SourceRecord[] }>(citationsOf: (answer: T) => string[]) =>
+  (answer: T, ctx: z.RefinementCtx) => {
+    const listed = new Set(answer.sources.map((s) => s.id));
+    for (const id of new Set(citationsOf(answer))) {
+      if (!listed.has(id)) ctx.addIssue({ code: 'custom', path: ['sources'], message: `cited source ${id} is not in the answer` });
+    }
+  };

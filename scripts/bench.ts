@@ -1,0 +1,93 @@
+/**
+ * `npm run bench`: start-up time of `npm start` and gateway throughput on the mocks, loopback only,
+ * bounded in time. Figures go in docs/BENCHMARKS.md; nothing here asserts a speed.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { envInteger } from '../lib/config.ts';
+import { encodePersonalId } from '../lib/personal-id.ts';
+import { NAMED_IDS } from '../lib/synthetic/named.ts';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const gatewayPort = envInteger('GATEWAY_PORT', 4000);
+const seconds = envInteger('BENCH_SECONDS', 10);
+const startups = envInteger('BENCH_STARTUPS', 3);
+
+interface Started {
+  seconds: number;
+  stop(): Promise<void>;
+}
+
+async function startSystem(): Promise<Started> {
+  const began = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Liên thông is up')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${output}`)));
+  });
+  const elapsed = (performance.now() - began) / 1000;
+  return {
+    seconds: elapsed,
+    stop: () =>
+      new Promise((resolve) => {
+        child.removeAllListeners('exit');
+        child.once('exit', () => resolve());
+        child.kill('SIGINT');
+      }),
+  };
+}
+
+const PORTAL = `query($id: ID!) { citizen(personalId: $id) { fullName dateOfBirth { text }
+  permanentResidence { fullAddress province { name } } household { members { relationship citizen { fullName } } }
+  birthRegistration { registrationNumber } maritalStatus marriages { registrationNumber }
+  landParcels { parcelId area rightHolders { share citizen { fullName } } } } }`;
+const BATCH = `query($ids: [ID!]!) { citizens(personalIds: $ids) { fullName birthRegistration { registrationNumber } landParcels { parcelId area } } }`;
+const fiftyIds = Array.from({ length: 50 }, (_, i) => encodePersonalId('079', i % 2 ? 'FEMALE' : 'MALE', 1950 + i, 4242 + i * 131));
+
+async function load(title: string, query: string, variables: Record<string, unknown>, connections: number, duration = seconds) {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${gatewayPort}/graphql`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+    connections,
+    duration,
+  });
+  return {
+    workload: title,
+    connections,
+    requests: result.requests.total,
+    'req/s': Math.round(result.requests.average),
+    'p50 ms': result.latency.p50,
+    'p99 ms': result.latency.p99,
+    'non-2xx': result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+const startTimes: number[] = [];
+for (let i = 0; i < startups; i++) {
+  const system = await startSystem();
+  startTimes.push(system.seconds);
+  if (i < startups - 1) await system.stop();
+  else {
+    console.log(`npm start ready in: ${startTimes.map((s) => s.toFixed(1)).join(' s, ')} s (9 processes)`);
+    // Warm the query-plan cache and connections before measuring.
+    await load('warm-up', PORTAL, { id: NAMED_IDS.head }, 4, 3);
+    const rows = [
+      await load('portal query (3 systems, named household head)', PORTAL, { id: NAMED_IDS.head }, 10),
+      await load('citizens x50 with birth registration and parcels', BATCH, { ids: fiftyIds }, 10),
+    ];
+    console.table(rows);
+    await system.stop();
+  }
+}
