@@ -4,7 +4,7 @@ import { getResponse, http, HttpResponse, type RequestHandler } from 'msw';
 import { z } from 'zod';
 import { envInteger, listenHost } from './config.ts';
 import { listen, sendJson, type RunningServer } from './http-server.ts';
-import { stopOnSignals } from './process.ts';
+import { startOrExit, stopOnSignals } from './process.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { SYSTEMS, type SystemId } from './systems.ts';
 
@@ -158,11 +158,13 @@ export async function startMockBackend(
 export async function runMockBackendProcess(system: SystemId, handlers: RequestHandler[]): Promise<void> {
   const logger = createLogger(`${system}-mock-backend`);
   const { envPrefix, backendPort } = SYSTEMS[system];
-  const running = await startMockBackend(system, handlers, {
-    port: envInteger(`${envPrefix}_BACKEND_PORT`, backendPort),
-    host: listenHost(),
-    logger,
+  await startOrExit(logger, async () => {
+    const running = await startMockBackend(system, handlers, {
+      port: envInteger(`${envPrefix}_BACKEND_PORT`, backendPort),
+      host: listenHost(),
+      logger,
+    });
+    logger.info({ url: running.url }, 'mock backend listening');
+    stopOnSignals(logger, running.close);
   });
-  logger.info({ url: running.url }, 'mock backend listening');
-  stopOnSignals(logger, running.close);
 }

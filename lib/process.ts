@@ -18,3 +18,14 @@ export function stopOnSignals(logger: Logger, close: () => Promise<void>): void 
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
 }
+
+/** Runs a process's start-up; a failure (e.g. the port is taken) is one fatal log line and exit code 1. */
+export async function startOrExit(logger: Logger, start: () => Promise<void>): Promise<void> {
+  try {
+    await start();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    logger.fatal({ err: error }, `could not start: ${typeof code === 'string' ? `${code} ` : ''}${(error as Error).message}`);
+    process.exit(1);
+  }
+}

@@ -8,7 +8,7 @@ import { BackendClient } from './backend-client.ts';
 import { envInteger, envString, listenHost } from './config.ts';
 import { createGraphQLHttpServer, listen, type RunningServer } from './http-server.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { stopOnSignals } from './process.ts';
+import { startOrExit, stopOnSignals } from './process.ts';
 import { SYSTEMS, type SystemId } from './systems.ts';
 
 /** What every subgraph resolver receives: the request id, and loaders made for this request only. */
@@ -120,8 +120,10 @@ export async function runSubgraphProcess<TAdapter extends Adapter, TLoaders>(
   definition: SubgraphDefinition<TAdapter, TLoaders>,
 ): Promise<void> {
   const logger = createLogger(`${definition.system}-subgraph`);
-  const config = subgraphConfigFromEnv(definition.system);
-  const running = await startSubgraph(definition, config, logger);
-  logger.info({ url: `${running.url}/graphql`, backend: config.backendUrl }, 'subgraph listening');
-  stopOnSignals(logger, running.close);
+  await startOrExit(logger, async () => {
+    const config = subgraphConfigFromEnv(definition.system);
+    const running = await startSubgraph(definition, config, logger);
+    logger.info({ url: `${running.url}/graphql`, backend: config.backendUrl }, 'subgraph listening');
+    stopOnSignals(logger, running.close);
+  });
 }

@@ -66,6 +66,12 @@ for (const service of services) {
   }
   child.once('exit', (code, signal) => {
     if (stopping) return;
+    // Ctrl-C in a terminal reaches every process of the group, so a child may stop cleanly before
+    // this process handles its own SIGINT: that is a stop, not a crash.
+    if (code === 0 || signal === 'SIGINT' || signal === 'SIGTERM') {
+      stopAll(0);
+      return;
+    }
     console.error(`${service.name} exited unexpectedly (${signal ?? `code ${code}`}); stopping the others.`);
     stopAll(1);
   });

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NAMED_IDS } from '../lib/synthetic/named.ts';
@@ -73,6 +73,30 @@ describe('npm start', () => {
     expect(output).toContain('All services stopped.');
     for (const port of ports) {
       await expect(fetch(`http://127.0.0.1:${port}/health`), `port ${port} still answers`).rejects.toThrow();
+    }
+  }, 120_000);
+
+  it('stops everything and exits non-zero, naming the service, when one cannot start', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const takenPort = (blocker.address() as { port: number }).port;
+    const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', GATEWAY_PORT: String(takenPort) };
+    for (const id of SYSTEM_IDS) {
+      env[`${SYSTEMS[id].envPrefix}_BACKEND_PORT`] = String(await freePort());
+      env[`${SYSTEMS[id].envPrefix}_SUBGRAPH_PORT`] = String(await freePort());
+    }
+    try {
+      child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => child!.once('exit', resolve));
+      expect(code).toBe(1);
+      expect(output).toContain('gateway exited unexpectedly (code 1); stopping the others.');
+      expect(output).toContain('EADDRINUSE');
+      expect(output).not.toContain('Liên thông is up');
+    } finally {
+      blocker.close();
     }
   }, 120_000);
 });
