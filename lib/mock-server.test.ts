@@ -22,7 +22,7 @@ describe('mock backend server', () => {
     expect(await echoed.json()).toEqual({ a: 'Hà Nội' });
     expect((await fetch(`${mock.url}/v1/unknown`)).status).toBe(404);
     const stats = await (await admin('GET', '/_mock/stats')).json();
-    expect(stats).toEqual({ system: 'land', requests: 2, byRoute: { 'POST /v1/echo': 1, 'GET /v1/unknown': 1 }, fault: { mode: 'ok' } });
+    expect(stats).toEqual({ system: 'land', requests: 2, byRoute: { 'POST /v1/echo': 1, 'GET /v1/unknown': 1 }, recentRequestIds: [], fault: { mode: 'ok' } });
     await admin('DELETE', '/_mock/stats');
     expect(mock.stats().requests).toBe(0);
   });

@@ -27,8 +27,12 @@ export interface MockStats {
   system: SystemId;
   requests: number;
   byRoute: Record<string, number>;
+  /** The `x-request-id` of the most recent requests (at most 50), to follow one query end to end. */
+  recentRequestIds: string[];
   fault: FaultSetting;
 }
+
+const RECENT_REQUEST_IDS = 50;
 
 export interface RunningMock extends RunningServer {
   system: SystemId;
@@ -48,6 +52,7 @@ export function createMockServer(system: SystemId, handlers: RequestHandler[], l
   let fault: FaultSetting = { mode: 'ok' };
   let requests = 0;
   let byRoute: Record<string, number> = {};
+  let recentRequestIds: string[] = [];
   const sockets = new Set<Socket>();
   const adminSockets = new WeakSet<Socket>();
 
@@ -81,10 +86,11 @@ export function createMockServer(system: SystemId, handlers: RequestHandler[], l
       for (const socket of sockets) if (!adminSockets.has(socket)) socket.destroy();
     }
   };
-  const snapshot = (): MockStats => ({ system, requests, byRoute: { ...byRoute }, fault });
+  const snapshot = (): MockStats => ({ system, requests, byRoute: { ...byRoute }, recentRequestIds: [...recentRequestIds], fault });
   const reset = () => {
     requests = 0;
     byRoute = {};
+    recentRequestIds = [];
   };
 
   const serve = async (req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer) => {
@@ -95,6 +101,8 @@ export function createMockServer(system: SystemId, handlers: RequestHandler[], l
     requests += 1;
     const route = `${req.method} ${url.pathname}`;
     byRoute[route] = (byRoute[route] ?? 0) + 1;
+    const requestId = req.headers['x-request-id'];
+    if (typeof requestId === 'string') recentRequestIds = [...recentRequestIds.slice(1 - RECENT_REQUEST_IDS), requestId];
     if (fault.mode === 'slow') await new Promise((resolve) => setTimeout(resolve, fault.latencyMs ?? DEFAULT_SLOW_MS));
     if (fault.mode === 'error') {
       // Deliberately internal-looking, so tests can prove none of it reaches a client.

@@ -31,13 +31,26 @@ describe('gateway', () => {
     expect(process.env.APOLLO_TELEMETRY_DISABLED).toBe('1');
   });
 
-  it('echoes the caller’s request id and passes it on to the backends', async () => {
+  it('echoes the caller’s request id and passes it through every subgraph to every backend', async () => {
+    system.resetCounters();
     const response = await fetch(system.gateway.graphqlUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': 'case-2026-0042' },
-      body: JSON.stringify({ query: '{ __typename }' }),
+      body: JSON.stringify({ query: CROSS_SECTOR }),
     });
     expect(response.headers.get('x-request-id')).toBe('case-2026-0042');
+    for (const id of ['population', 'civil-status', 'land'] as const) {
+      expect(system.mocks[id].stats().recentRequestIds, id).toEqual(['case-2026-0042']);
+    }
+  });
+
+  it('makes up a request id when the caller sends none or an unsafe one', async () => {
+    const response = await fetch(system.gateway.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'bad id\twith <html>' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('keeps the other systems’ data when a backend is down, naming only the failed system', async () => {
