@@ -22,6 +22,8 @@ export interface GatewayConfig {
   host: string;
   production: boolean;
   maxBodyBytes: number;
+  /** Browser origins of portals allowed to call the gateway (CORS). */
+  corsOrigins: string[];
 }
 
 export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -39,6 +41,10 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Gate
     host: listenHost(env),
     production: env.NODE_ENV === 'production',
     maxBodyBytes: envInteger('MAX_REQUEST_BYTES', 1024 * 1024, env),
+    corsOrigins: envString('CORS_ORIGINS', '', env)
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter((origin) => origin.length > 0),
   };
 }
 
@@ -80,6 +86,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
     logger,
     graphqlPath,
     maxBodyBytes: config.maxBodyBytes,
+    corsOrigins: config.corsOrigins,
     context: async (_req, requestId) => ({ requestId }),
     readiness: async () => ({ ready: true, supergraph: config.supergraphPath }),
   });

@@ -18,6 +18,7 @@ export const ENVIRONMENT_VARIABLES: EnvironmentVariable[] = [
   { name: 'GATEWAY_PORT', readBy: 'gateway', default: String(GATEWAY_PORT), description: 'Port of the gateway.' },
   { name: 'SUPERGRAPH_PATH', readBy: 'gateway', default: 'schema/supergraph.graphql', description: 'Composed supergraph the gateway serves.' },
   { name: 'SUBGRAPH_TIMEOUT_MS', readBy: 'gateway', default: '10000', description: 'Deadline of one gateway → subgraph call.' },
+  { name: 'CORS_ORIGINS', readBy: 'gateway', default: '(none)', description: 'Comma-separated browser origins of portals allowed to call the gateway, e.g. `https://dichvucong.gov.vn`.' },
   { name: 'MAX_REQUEST_BYTES', readBy: 'gateway', default: '1048576', description: 'Largest accepted request body.' },
   { name: 'BENCH_SECONDS', readBy: 'npm run bench', default: '10', description: 'Duration of each load run of the benchmark.' },
   { name: 'BENCH_STARTUPS', readBy: 'npm run bench', default: '3', description: 'How many times the benchmark times `npm start`.' },

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import bodyParser from 'body-parser';
+import cors from 'cors';
 import type { Logger } from './logger.ts';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -24,6 +25,8 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   /** Largest accepted request body. */
   maxBodyBytes?: number;
   graphqlPath?: string;
+  /** Browser origins allowed to call (CORS); none by default, so only same-origin pages and non-browser clients. */
+  corsOrigins?: readonly string[];
 }
 
 export interface RunningServer {
@@ -56,6 +59,14 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
 ): Server {
   const graphqlPath = options.graphqlPath ?? '/graphql';
   const parseJson = bodyParser.json({ limit: options.maxBodyBytes ?? 1024 * 1024, strict: false });
+  const allowedOrigins = new Set(options.corsOrigins ?? []);
+  const applyCors = cors({
+    origin: (origin, callback) => callback(null, origin !== undefined && allowedOrigins.has(origin)),
+    methods: ['GET', 'POST'],
+    allowedHeaders: ['content-type', 'x-request-id', 'apollo-require-preflight', 'authorization'],
+    exposedHeaders: ['x-request-id'],
+    maxAge: 600,
+  });
   const routes: Record<string, RouteHandler> = {
     '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
     '/ready': async (_req, res) => {
@@ -101,6 +112,10 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       else res.destroy();
     };
+    applyCors(req, res, () => handle(req, res, path, requestId, fail));
+  });
+
+  function handle(req: IncomingMessage, res: ServerResponse, path: string, requestId: string, fail: (error: unknown) => void) {
     const route = req.method === 'GET' ? routes[path] : undefined;
     if (route) {
       Promise.resolve(route(req, res)).catch(fail);
@@ -123,7 +138,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
       }
       handleGraphQL(req, res, requestId).catch(fail);
     });
-  });
+  }
 }
 
 export async function listen(server: Server, port: number, host: string): Promise<RunningServer> {

@@ -3,8 +3,9 @@ import { NAMED_IDS } from '../lib/synthetic/named.ts';
 import { startSystem, type RunningSystem } from './support/system.ts';
 
 let system: RunningSystem;
+const PORTAL_ORIGIN = 'https://dichvucong.gov.vn';
 beforeAll(async () => {
-  system = await startSystem();
+  system = await startSystem({ corsOrigins: [PORTAL_ORIGIN] });
 });
 afterAll(() => system.close());
 
@@ -25,6 +26,19 @@ describe('gateway', () => {
     expect((await fetch(`${system.gateway.url}/ready`)).status).toBe(200);
     const root = await fetch(`${system.gateway.url}/`, { redirect: 'manual' });
     expect([root.status, root.headers.get('location')]).toEqual([302, '/graphql']);
+  });
+
+  it('lets only the configured portal origins call it from a browser', async () => {
+    const preflight = (origin: string) =>
+      fetch(system.gateway.graphqlUrl, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      });
+    const allowed = await preflight(PORTAL_ORIGIN);
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(PORTAL_ORIGIN);
+    const other = await preflight('https://attacker.example');
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('switches off Apollo telemetry itself', () => {

@@ -44,7 +44,9 @@ export interface GraphQLBody {
  * The whole graph in this process: four mock backends, four subgraphs and the gateway, each a
  * real HTTP server on an ephemeral loopback port, wired exactly as `npm start` wires them.
  */
-export async function startSystem(options: { backendTimeoutMs?: number; subgraphTimeoutMs?: number } = {}): Promise<RunningSystem> {
+export async function startSystem(
+  options: { backendTimeoutMs?: number; subgraphTimeoutMs?: number; corsOrigins?: string[] } = {},
+): Promise<RunningSystem> {
   const mocks = {} as Record<SystemId, RunningMock>;
   const subgraphs = {} as Record<SystemId, RunningSubgraph<Adapter>>;
   for (const id of SYSTEM_IDS) {
@@ -64,6 +66,7 @@ export async function startSystem(options: { backendTimeoutMs?: number; subgraph
     host: '127.0.0.1',
     production: false,
     maxBodyBytes: 1024 * 1024,
+    corsOrigins: options.corsOrigins ?? [],
   });
 
   return {
