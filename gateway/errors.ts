@@ -1,6 +1,8 @@
+import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
 import { SystemErrorCode } from '../lib/errors.ts';
-import { SYSTEM_IDS, type SystemId } from '../lib/systems.ts';
+import type { Logger } from '../lib/logger.ts';
+import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/systems.ts';
 
 /**
  * The one place that decides what an error looks like to a client. Apollo's gateway passes on
@@ -26,26 +28,42 @@ function knownSystem(candidate: unknown): SystemId | undefined {
   return SYSTEM_IDS.find((id) => id === candidate);
 }
 
-export function maskError(formatted: GraphQLFormattedError): GraphQLFormattedError {
+/**
+ * Rebuilds one error for the client. Anything not on the allow-list is an internal failure: the
+ * client learns only that, and which system's part it was; the original goes to the log.
+ */
+export function maskError(formatted: GraphQLFormattedError): { masked: GraphQLFormattedError; internal: boolean } {
   const extensions = formatted.extensions as Record<string, unknown> | undefined;
   const code = typeof extensions?.code === 'string' ? extensions.code : 'INTERNAL_SERVER_ERROR';
-  // A client error keeps the system only if it said so itself; a failure is pinned on the subgraph.
-  const system = knownSystem(extensions?.system);
-  const failedSubgraph = system ?? knownSystem(extensions?.serviceName);
   const base = { ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}) };
 
   if (CLIENT_CODES.has(code)) {
     const kept: Record<string, unknown> = {};
     for (const key of KEPT_EXTENSIONS) if (extensions?.[key] !== undefined) kept[key] = extensions[key];
-    return { message: formatted.message, ...base, extensions: kept };
+    return { masked: { message: formatted.message, ...base, extensions: kept }, internal: false };
   }
-  if (failedSubgraph) {
-    // A subgraph that could not be reached or answered badly: one stable code, the system's name.
+  const system = knownSystem(extensions?.system) ?? knownSystem(extensions?.serviceName);
+  if (system) {
     return {
-      message: `The ${failedSubgraph} system is unavailable.`,
-      ...base,
-      extensions: { code: SystemErrorCode.UNAVAILABLE, system: failedSubgraph },
+      masked: {
+        message: `The ${system} system (${SYSTEMS[system].ownerName}) failed internally while answering.`,
+        ...base,
+        extensions: { code: 'INTERNAL_SERVER_ERROR', system },
+      },
+      internal: true,
     };
   }
-  return { message: 'Internal server error.', ...base, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  return { masked: { message: 'Internal server error.', ...base, extensions: { code: 'INTERNAL_SERVER_ERROR' } }, internal: true };
+}
+
+/** Apollo's `formatError`: masks, and logs the original of every internal failure. */
+export function createErrorFormatter(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const { masked, internal } = maskError(formatted);
+    if (internal) {
+      const original = unwrapResolverError(error);
+      logger.error({ err: original, path: formatted.path, extensions: formatted.extensions }, `internal error: ${formatted.message}`);
+    }
+    return masked;
+  };
 }

@@ -8,7 +8,7 @@ import { createGraphQLHttpServer, listen, type RunningServer } from '../lib/http
 import { createLogger, type Logger } from '../lib/logger.ts';
 import { SYSTEM_IDS, SYSTEMS, GATEWAY_PORT, type SystemId } from '../lib/systems.ts';
 import { SubgraphDataSource, type GatewayContext } from './data-source.ts';
-import { maskError } from './errors.ts';
+import { createErrorFormatter } from './errors.ts';
 import { createSubgraphFetcher } from './fetcher.ts';
 import { offlineLandingPage } from './landing-page.ts';
 
@@ -72,14 +72,19 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
     gateway,
     introspection: !config.production,
     includeStacktraceInErrorResponses: false,
-    formatError: (formatted) => maskError(formatted),
+    formatError: createErrorFormatter(logger),
     plugins: [
       offlineLandingPage(graphqlPath),
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
     ],
   });
-  await apollo.start();
+  try {
+    await apollo.start();
+  } catch (error) {
+    await subgraphFetcher.close();
+    throw error;
+  }
 
   const server = createGraphQLHttpServer<GatewayContext>({
     apollo,
@@ -88,9 +93,13 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
     maxBodyBytes: config.maxBodyBytes,
     corsOrigins: config.corsOrigins,
     context: async (_req, requestId) => ({ requestId }),
-    readiness: async () => ({ ready: true, supergraph: config.supergraphPath }),
+    readiness: async () => ({ ready: true }),
   });
-  const running = await listen(server, config.port, config.host);
+  const running = await listen(server, config.port, config.host).catch(async (error: unknown) => {
+    await apollo.stop();
+    await subgraphFetcher.close();
+    throw error;
+  });
   return {
     ...running,
     graphqlUrl: `${running.url}${graphqlPath}`,

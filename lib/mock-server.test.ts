@@ -27,6 +27,22 @@ describe('mock backend server', () => {
     expect(mock.stats().requests).toBe(0);
   });
 
+  it('survives a malformed Host header and answers its own /health uncounted, whatever the fault', async () => {
+    const { request: rawRequest } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = rawRequest(`${mock.url}/v1/health`, { headers: { host: 'exa mple' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(200);
+    mock.setFault({ mode: 'down' });
+    expect(await (await fetch(`${mock.url}/health`)).json()).toEqual({ status: 'ok' });
+    expect(mock.stats().byRoute).toEqual({ 'GET /v1/health': 1 });
+  });
+
   it('takes a fault setting over HTTP and refuses a bad one', async () => {
     expect((await admin('PUT', '/_mock/fault', '{"mode":"exploded"}')).status).toBe(400);
     expect((await admin('PUT', '/_mock/fault', 'not json')).status).toBe(400);

@@ -12,7 +12,8 @@ import { SYSTEMS, type SystemId } from './systems.ts';
  * A mock backend: the system's msw request handlers served by a real loopback HTTP server,
  * so the adapters' undici client talks to it exactly as to the real system (msw cannot
  * intercept undici's own request API). Admin routes under `/_mock/` control faults and
- * report how many requests were served; they are never faulted and never counted.
+ * report how many requests were served; they, and the process's own `/health`, are never faulted
+ * and never counted.
  */
 export const FAULT_MODES = ['ok', 'slow', 'error', 'malformed', 'down'] as const;
 export type FaultMode = (typeof FAULT_MODES)[number];
@@ -58,6 +59,8 @@ export function createMockServer(system: SystemId, handlers: RequestHandler[], l
 
   const admin = async (req: IncomingMessage, res: ServerResponse, path: string, body: Buffer) => {
     adminSockets.add(req.socket);
+    // Liveness of the mock process itself, like every other process; `/v1/health` is the backend's.
+    if (path === '/health' && req.method === 'GET') return sendJson(res, 200, { status: 'ok' });
     if (path === '/_mock/stats' && req.method === 'GET') return sendJson(res, 200, snapshot());
     if (path === '/_mock/stats' && req.method === 'DELETE') {
       reset();
@@ -134,9 +137,11 @@ export function createMockServer(system: SystemId, handlers: RequestHandler[], l
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+      // A fixed base: the Host header is the client's to send, and a malformed one must not crash the mock.
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const body = Buffer.concat(chunks);
-      const handled = url.pathname.startsWith('/_mock/') ? admin(req, res, url.pathname, body) : serve(req, res, url, body);
+      const isAdmin = url.pathname.startsWith('/_mock/') || url.pathname === '/health';
+      const handled = isAdmin ? admin(req, res, url.pathname, body) : serve(req, res, url, body);
       handled.catch((error: unknown) => {
         logger.error({ err: error, system }, 'mock handler failed');
         if (!res.headersSent) sendJson(res, 500, { error: 'mock handler failed' });

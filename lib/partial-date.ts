@@ -16,7 +16,13 @@ export const partialDateSchema = z
     month: z.number().int().min(1).max(12).optional(),
     day: z.number().int().min(1).max(31).optional(),
   })
-  .refine((d) => d.day === undefined || d.month !== undefined, 'a day needs a month');
+  .refine((d) => d.day === undefined || d.month !== undefined, 'a day needs a month')
+  .refine((d) => d.day === undefined || d.month === undefined || isCalendarDate(d.year, d.month, d.day), 'no such day in that month');
+
+function isCalendarDate(year: number, month: number, day: number): boolean {
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
 
 /** ISO 8601 reduced precision: "1938", "1938-05" or "1938-05-17". */
 export function formatPartialDate(date: PartialDate): string {
@@ -38,13 +44,7 @@ export function parsePartialDate(text: string): PartialDate | undefined {
   const date: PartialDate = { year: Number(match[1]) };
   if (match[2] !== undefined) date.month = Number(match[2]);
   if (match[3] !== undefined) date.day = Number(match[3]);
-  const check = partialDateSchema.safeParse(date);
-  if (!check.success) return undefined;
-  if (date.day !== undefined && date.month !== undefined) {
-    const real = new Date(Date.UTC(date.year, date.month - 1, date.day));
-    if (real.getUTCMonth() !== date.month - 1) return undefined;
-  }
-  return date;
+  return partialDateSchema.safeParse(date).success ? date : undefined;
 }
 
 /** The GraphQL shape of `PartialDate` shared by every subgraph that serves civil dates. */

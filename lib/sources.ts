@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parsePartialDate } from './partial-date.ts';
+import { publishedDateSchema } from './wire.ts';
 
 /**
  * The published reports that sourced figures are taken from. A backend that serves such figures
@@ -8,10 +8,7 @@ import { parsePartialDate } from './partial-date.ts';
 export const sourceRecordSchema = z.object({
   id: z.string().min(1),
   document: z.string().min(1),
-  // parsePartialDate tolerates surrounding space; the date is served as written, so it must have none.
-  published: z
-    .string()
-    .refine((text) => text === text.trim() && parsePartialDate(text) !== undefined, 'expected YYYY, YYYY-MM or YYYY-MM-DD'),
+  published: publishedDateSchema,
   summary: z.string().min(1),
 });
 export type SourceRecord = z.infer<typeof sourceRecordSchema>;

@@ -85,7 +85,12 @@ export async function startSubgraph<TAdapter extends Adapter, TLoaders>(
   });
   const adapter = definition.createAdapter(client);
   const apollo = createSubgraphApollo(definition);
-  await apollo.start();
+  try {
+    await apollo.start();
+  } catch (error) {
+    await adapter.close();
+    throw error;
+  }
   const server = createGraphQLHttpServer({
     apollo,
     logger,
@@ -101,7 +106,11 @@ export async function startSubgraph<TAdapter extends Adapter, TLoaders>(
       }
     },
   });
-  const running = await listen(server, config.port, config.host);
+  const running = await listen(server, config.port, config.host).catch(async (error: unknown) => {
+    await apollo.stop();
+    await adapter.close();
+    throw error;
+  });
   let closed: Promise<void> | undefined;
   return {
     ...running,

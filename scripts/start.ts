@@ -30,7 +30,7 @@ for (const id of SYSTEM_IDS) {
   childEnv[`${envPrefix}_BACKEND_URL`] ??= `http://${host}:${mockPort}`;
   childEnv[`${envPrefix}_SUBGRAPH_PORT`] = String(port);
   childEnv[`${envPrefix}_SUBGRAPH_URL`] ??= `http://${host}:${port}/graphql`;
-  services.push({ name: `mock-${id}`, entry: `subgraphs/${id}/mock/main.ts`, port: mockPort, probePath: '/_mock/stats' });
+  services.push({ name: `mock-${id}`, entry: `subgraphs/${id}/mock/main.ts`, port: mockPort, probePath: '/health' });
   services.push({ name: `${id}-subgraph`, entry: `subgraphs/${id}/main.ts`, port, probePath: '/health' });
 }
 const gatewayPort = envInteger('GATEWAY_PORT', GATEWAY_PORT);

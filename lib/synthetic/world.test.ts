@@ -65,6 +65,25 @@ describe('synthetic population', () => {
     expect(world.household('HO-000000000001')).toBeUndefined();
   });
 
+  it('gives ID cards the renewal ages of the law, expiring on the birthday, never on an invented one', () => {
+    let cards = 0;
+    for (const id of sample) {
+      const person = world.person(id)!;
+      if (!person.idCard) continue;
+      cards++;
+      const ageAtIssue = Number(person.idCard.issuedOn.slice(0, 4)) - person.birthDate.year;
+      const { month, day } = person.birthDate;
+      if (month === undefined || day === undefined || ageAtIssue >= 58) {
+        expect(person.idCard.expiresOn, id).toBeUndefined();
+        continue;
+      }
+      const expectedAge = [25, 40, 60].find((age) => ageAtIssue < age - 2)!;
+      const birthday = `${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+      expect(person.idCard.expiresOn, id).toBe(`${person.birthDate.year + expectedAge}-${birthday}`);
+    }
+    expect(cards).toBeGreaterThan(200);
+  });
+
   it('never invents a day or month for a year-only record', () => {
     const partial = sample.map((id) => world.person(id)!).filter((p) => p.birthDate.month === undefined);
     expect(partial.length).toBeGreaterThan(0);

@@ -246,25 +246,29 @@ export class SyntheticWorld {
     return precision < 0.35 ? { year, month } : { year, month, day };
   }
 
+  /**
+   * Cards are renewed at 25, 40 and 60 (Law on Identification 2023, art. 21); one issued within two
+   * years before such an age lasts to the next, and one issued after 58 for life. The expiry is the
+   * birthday, so a person whose birthday is not recorded is given only a card valid for life.
+   */
   private idCardFor(personalId: string, birthDate: PartialDate, random: SeededRandom): PersonTruth['idCard'] {
     const birthYear = birthDate.year;
-    const from = Math.max(birthYear + 14, 2016);
+    const knownBirthday = birthDate.month !== undefined && birthDate.day !== undefined;
+    const from = Math.max(birthYear + (knownBirthday ? 14 : 59), 2016);
     const to = Math.min(this.currentYear - 1, 2025);
     if (from > to) return undefined;
     const year = random.int(from, to);
     const issuedOn = `${year}-${String(random.int(1, 12)).padStart(2, '0')}-${String(random.int(1, 28)).padStart(2, '0')}`;
     const ageAtIssue = year - birthYear;
-    const renewalAge = [25, 40, 60].find((a) => a > ageAtIssue);
+    const renewalAge = [25, 40, 60].find((age) => ageAtIssue < age - 2);
     return {
       number: personalId,
       kind: issuedOn >= '2024-07-01' ? 'IDENTITY_CARD' : 'CHIP_CITIZEN_ID',
       issuedOn,
       expiresOn:
-        renewalAge === undefined
+        renewalAge === undefined || !knownBirthday
           ? undefined
-          : birthDate.day !== undefined && birthDate.month !== undefined
-            ? `${birthYear + renewalAge}-${String(birthDate.month).padStart(2, '0')}-${String(birthDate.day).padStart(2, '0')}`
-            : `${birthYear + renewalAge}-12-31`,
+          : `${birthYear + renewalAge}-${String(birthDate.month).padStart(2, '0')}-${String(birthDate.day).padStart(2, '0')}`,
     };
   }
 
