@@ -1,4 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { ApolloGateway } from '@apollo/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gatewayConfigFromEnv, startGateway } from '../gateway/server.ts';
 import { NAMED_IDS } from '../lib/synthetic/named.ts';
 import { startSystem, type RunningSystem } from './support/system.ts';
 
@@ -9,6 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => system.close());
 
+const SUPERGRAPH = fileURLToPath(new URL('../schema/supergraph.graphql', import.meta.url));
 const CROSS_SECTOR = `{ citizen(personalId: "${NAMED_IDS.head}") { fullName maritalStatus landParcels { parcelId } } }`;
 
 describe('gateway', () => {
@@ -41,8 +47,28 @@ describe('gateway', () => {
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 
-  it('switches off Apollo telemetry itself', () => {
-    expect(process.env.APOLLO_TELEMETRY_DISABLED).toBe('1');
+  it('never creates Apollo’s usage-telemetry exporter', async () => {
+    // The gateway module calls the exporter factory through this CommonJS exports object.
+    const telemetry = createRequire(import.meta.url)('@apollo/gateway/dist/utilities/opentelemetry.js') as {
+      createDataCollectionExporter: () => unknown;
+    };
+    const factory = telemetry.createDataCollectionExporter;
+    let created = 0;
+    telemetry.createDataCollectionExporter = () => {
+      created++;
+      return { shutdown: async () => undefined };
+    };
+    try {
+      delete process.env.APOLLO_TELEMETRY_DISABLED;
+      new ApolloGateway({ supergraphSdl: readFileSync(SUPERGRAPH, 'utf8') });
+      expect(created, 'control: a stock gateway creates it').toBe(1);
+      const gateway = await startGateway({ ...gatewayConfigFromEnv({}), supergraphPath: SUPERGRAPH, port: 0 });
+      await gateway.close();
+      expect(created).toBe(1);
+    } finally {
+      telemetry.createDataCollectionExporter = factory;
+      process.env.APOLLO_TELEMETRY_DISABLED = '1';
+    }
   });
 
   it('echoes the caller’s request id and passes it through every subgraph to every backend', async () => {
