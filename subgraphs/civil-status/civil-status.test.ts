@@ -1,5 +1,6 @@
 import type { ApolloServer } from '@apollo/server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { http, HttpResponse, type JsonBodyType } from 'msw';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BackendClient } from '../../lib/backend-client.ts';
 import { SystemError } from '../../lib/errors.ts';
 import { factById, localityCodesOf } from '../../lib/facts.ts';
@@ -13,23 +14,43 @@ import { civilStatusSubgraph } from './index.ts';
 import { civilStatusHandlers } from './mock/handlers.ts';
 
 const UNKNOWN_ID = '079090000000';
+const S2 = {
+  id: 'S2',
+  document: '002_96e2c9ccc16d0af5.txt',
+  published: '2024-11',
+  summary: 'Conference reviewing Project 06 in 11 provinces and cities, Ho Chi Minh City report.',
+};
 const COMPLETED_2024_09 = localityCodesOf(factById('civil-status.completed.2024-09'));
 
 let mock: RunningMock;
 let adapter: CivilStatusAdapter;
+/** A stand-in backend answering each path with the wire answer a test gives it. */
+let wireBackend: RunningMock;
+let wireAdapter: CivilStatusAdapter;
+const wireAnswers = new Map<string, JsonBodyType>();
 let server: ApolloServer<SubgraphContext<CivilStatusLoaders>>;
+
+const adapterFor = (url: string) => new CivilStatusAdapter(new BackendClient({ system: 'civil-status', baseUrl: url, timeoutMs: 2000 }));
 
 beforeAll(async () => {
   mock = await startMockBackend('civil-status', civilStatusHandlers());
-  adapter = new CivilStatusAdapter(new BackendClient({ system: 'civil-status', baseUrl: mock.url, timeoutMs: 2000 }));
+  wireBackend = await startMockBackend('civil-status', [
+    http.all('*', ({ request }) => HttpResponse.json(wireAnswers.get(new URL(request.url).pathname))),
+  ]);
+  adapter = adapterFor(mock.url);
+  wireAdapter = adapterFor(wireBackend.url);
   server = createSubgraphApollo(civilStatusSubgraph);
   await server.start();
 });
 
+beforeEach(() => wireAnswers.clear());
+
 afterAll(async () => {
   await server?.stop();
   await adapter?.close();
+  await wireAdapter?.close();
   await mock?.close();
+  await wireBackend?.close();
 });
 
 async function execute(query: string, variables: Record<string, unknown> = {}) {
@@ -140,14 +161,7 @@ describe('CivilStatusAdapter', () => {
       digitizedShare: 1,
       statement: 'Binh Duong civil-status records digitised, basically complete (100%)',
       asOf: '2024-11-11',
-      sources: [
-        {
-          id: 'S2',
-          document: '002_96e2c9ccc16d0af5.txt',
-          published: '2024-11',
-          summary: 'Conference reviewing Project 06 in 11 provinces and cities, Ho Chi Minh City report.',
-        },
-      ],
+      sources: [S2],
     });
     expect(provinces.get('094')).toMatchObject({ status: 'COMPLETED', recordsDigitized: null, asOf: '2024-09-30' });
     expect(provinces.get('094')?.sources.map((s) => s.id)).toEqual(['S0']);
@@ -179,6 +193,135 @@ describe('CivilStatusAdapter', () => {
       expect(error.extensions).toEqual({ code: 'SYSTEM_UNAVAILABLE', system: 'civil-status' });
     } finally {
       mock.setFault({ mode: 'ok' });
+    }
+  });
+});
+
+describe('CivilStatusAdapter, on wire answers written from the contract', () => {
+  const GRANDMOTHER = '036138000123';
+  const GRANDFATHER = '001035000456';
+  /** The grandmother's marriage of the CONTRACT.md example. */
+  const CONTRACT_MARRIAGE = {
+    registrationNumber: '12/1958',
+    registeredOn: { year: 1958 },
+    registryOffice: 'UBND xã Nam Thanh, huyện Nam Trực, tỉnh Nam Định',
+    husbandId: GRANDFATHER,
+    wifeId: GRANDMOTHER,
+    endReason: 'CHET',
+    endedOn: { year: 2020, month: 11, day: 2 },
+  };
+  /** Ho Chi Minh City's entry of the CONTRACT.md example. */
+  const CONTRACT_PROVINCE = {
+    provinceCode: '079',
+    status: 'HOAN_THANH',
+    recordsDigitized: 12800000,
+    digitizedShare: 1,
+    statement: 'Ho Chi Minh City civil-status records digitised (100%)',
+    asOf: '2024-11-11',
+    sourceIds: ['S2'],
+  };
+  const NOT_REPORTED = {
+    provinceCode: '002',
+    status: 'CHUA_BAO_CAO',
+    recordsDigitized: null,
+    digitizedShare: null,
+    statement: null,
+    asOf: null,
+    sourceIds: [],
+  };
+  const serveRecord = (marriages: object[], dateOfDeath: object | null = null) =>
+    wireAnswers.set('/v1/civil-status/batch-get', {
+      records: [
+        {
+          personalId: GRANDFATHER,
+          birthRegistration: null,
+          marriages,
+          deathRegistration: dateOfDeath && {
+            registrationNumber: '31/2020',
+            registeredOn: { year: 2020, month: 11, day: 5 },
+            dateOfDeath,
+            registryOffice: 'UBND phường Dịch Vọng Hậu, quận Cầu Giấy, thành phố Hà Nội',
+          },
+        },
+      ],
+      notFound: [],
+    });
+  const serveProvinces = (...provinces: object[]) =>
+    wireAnswers.set('/v1/digitization/provinces/batch-get', { provinces, sources: [S2], notFound: [] });
+  const grandfather = async () => (await wireAdapter.getCivilStatus([GRANDFATHER])).get(GRANDFATHER);
+
+  it('maps each marriage end reason', async () => {
+    serveRecord([
+      { ...CONTRACT_MARRIAGE, endReason: 'LY_HON', endedOn: { year: 1960 } },
+      { ...CONTRACT_MARRIAGE, registeredOn: { year: 1961 } },
+      { ...CONTRACT_MARRIAGE, registeredOn: { year: 1962 }, endReason: null, endedOn: null },
+    ]);
+    expect((await grandfather())?.marriages.map((m) => [m.status, m.endedOn])).toEqual([
+      ['ENDED_BY_DIVORCE', { year: 1960 }],
+      ['ENDED_BY_DEATH', { year: 2020, month: 11, day: 2 }],
+      ['IN_EFFECT', null],
+    ]);
+  });
+
+  it('maps each digitisation status', async () => {
+    serveProvinces(
+      CONTRACT_PROVINCE,
+      { ...CONTRACT_PROVINCE, provinceCode: '074', status: 'CO_BAN_HOAN_THANH' },
+      { ...CONTRACT_PROVINCE, provinceCode: '075', status: 'DANG_THUC_HIEN' },
+      NOT_REPORTED,
+    );
+    const provinces = await wireAdapter.getProvinceDigitization(['079', '074', '075', '002']);
+    expect(['079', '074', '075', '002'].map((code) => provinces.get(code)?.status)).toEqual([
+      'COMPLETED',
+      'BASICALLY_COMPLETED',
+      'IN_PROGRESS',
+      'NOT_REPORTED',
+    ]);
+    // Everything but the status and the sources passes through as the backend wrote it.
+    const { provinceCode: _, sourceIds: __, ...asWritten } = CONTRACT_PROVINCE;
+    expect(provinces.get('079')).toEqual({ ...asWritten, status: 'COMPLETED', sources: [S2] });
+  });
+
+  it('leaves a citizen whose own death ended the marriage married, whatever the precision of the dates', async () => {
+    const cases = [
+      { dateOfDeath: { year: 2020, month: 11 }, endedOn: { year: 2020, month: 11, day: 2 }, expected: 'MARRIED' },
+      { dateOfDeath: { year: 2020 }, endedOn: { year: 2020, month: 11, day: 2 }, expected: 'MARRIED' },
+      { dateOfDeath: { year: 2020, month: 11, day: 2 }, endedOn: null, expected: 'MARRIED' },
+      { dateOfDeath: { year: 2020, month: 11, day: 2 }, endedOn: { year: 2020, month: 11, day: 1 }, expected: 'WIDOWED' },
+      { dateOfDeath: { year: 2020, month: 11 }, endedOn: { year: 2019, month: 5 }, expected: 'WIDOWED' },
+    ];
+    for (const { dateOfDeath, endedOn, expected } of cases) {
+      serveRecord([{ ...CONTRACT_MARRIAGE, endedOn }], dateOfDeath);
+      expect((await grandfather())?.maritalStatus, JSON.stringify({ dateOfDeath, endedOn })).toBe(expected);
+    }
+    serveRecord([{ ...CONTRACT_MARRIAGE, endReason: 'LY_HON', endedOn: null }], { year: 2020 });
+    expect((await grandfather())?.maritalStatus).toBe('DIVORCED');
+  });
+
+  it('refuses a count beyond a GraphQL Int, or an asOf that is not a real date', async () => {
+    for (const broken of [
+      { ...CONTRACT_PROVINCE, recordsDigitized: 2 ** 31 },
+      { ...CONTRACT_PROVINCE, asOf: '2024-13-45' },
+    ]) {
+      serveProvinces(broken);
+      await expect(wireAdapter.getProvinceDigitization(['079'])).rejects.toMatchObject({
+        extensions: { code: 'SYSTEM_BAD_RESPONSE', system: 'civil-status' },
+      });
+    }
+  });
+
+  it('refuses a not-reported province that carries figures, a statement, a date or a source', async () => {
+    for (const broken of [
+      { recordsDigitized: 1 },
+      { digitizedShare: 0.5 },
+      { statement: 'Localities that completed civil-status (ho tich) record digitisation' },
+      { asOf: '2024-11-11' },
+      { sourceIds: ['S2'] },
+    ]) {
+      serveProvinces({ ...NOT_REPORTED, ...broken });
+      await expect(wireAdapter.getProvinceDigitization(['002']), JSON.stringify(broken)).rejects.toMatchObject({
+        extensions: { code: 'SYSTEM_BAD_RESPONSE', system: 'civil-status' },
+      });
     }
   });
 });
@@ -343,14 +486,7 @@ describe('civil-status subgraph', () => {
       digitizedShare: 1,
       statement: 'Ho Chi Minh City civil-status records digitised (100%)',
       asOf: '2024-11-11',
-      sources: [
-        {
-          id: 'S2',
-          document: '002_96e2c9ccc16d0af5.txt',
-          published: '2024-11',
-          summary: 'Conference reviewing Project 06 in 11 provinces and cities, Ho Chi Minh City report.',
-        },
-      ],
+      sources: [S2],
     });
     expect(byCode.get('074')).toMatchObject({ status: 'BASICALLY_COMPLETED', recordsDigitized: 1070426, asOf: '2024-11-11' });
 

@@ -1,3 +1,4 @@
+import { http, HttpResponse, type JsonBodyType } from 'msw';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BackendClient } from '../../lib/backend-client.ts';
 import { SystemError } from '../../lib/errors.ts';
@@ -15,11 +16,23 @@ const { head: HEAD, wife: WIFE, son: SON, grandmother: GRANDMOTHER } = NAMED_IDS
 const UNKNOWN = '079090000000';
 const FAMILY_HOME = 'TD-001-CG-0012-0345';
 const RICE_FIELD = 'TD-036-NT-0021-0456';
+const S3 = {
+  id: 'S3',
+  document: '003_03dd5c3de9e00cb7.txt',
+  published: '2024-07-29',
+  summary: "Project 06 working group: digitisation of ministries' data, connections to the national population database, data-reuse rates.",
+};
 
 const world = new SyntheticWorld();
 let mock: RunningMock;
 let adapter: LandAdapter;
+/** A stand-in backend answering each path with the wire answer a test gives it. */
+let wireBackend: RunningMock;
+let wireAdapter: LandAdapter;
+const wireAnswers = new Map<string, JsonBodyType>();
 const apollo = createSubgraphApollo(landSubgraph);
+
+const adapterFor = (url: string) => new LandAdapter(new BackendClient({ system: 'land', baseUrl: url, timeoutMs: 1000 }));
 
 /** A synthetic couple, still married, whose household holds at least one parcel. */
 function marriedCoupleWithLand(): { husbandId: string; wifeId: string } {
@@ -42,17 +55,24 @@ async function execute<T>(query: string, variables: Record<string, unknown> = {}
 
 beforeAll(async () => {
   mock = await startMockBackend('land', landHandlers(world));
-  adapter = new LandAdapter(new BackendClient({ system: 'land', baseUrl: mock.url, timeoutMs: 1000 }));
+  wireBackend = await startMockBackend('land', [
+    http.all('*', ({ request }) => HttpResponse.json(wireAnswers.get(new URL(request.url).pathname))),
+  ]);
+  adapter = adapterFor(mock.url);
+  wireAdapter = adapterFor(wireBackend.url);
   await apollo.start();
 });
 afterAll(async () => {
   await apollo.stop();
   await adapter.close();
+  await wireAdapter.close();
   await mock.close();
+  await wireBackend.close();
 });
 beforeEach(() => {
   mock.setFault({ mode: 'ok' });
   mock.resetStats();
+  wireAnswers.clear();
 });
 
 describe('LandAdapter', () => {
@@ -136,6 +156,121 @@ describe('LandAdapter', () => {
     const failure = await adapter.getParcels([FAMILY_HOME]).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(SystemError);
     expect(failure).toMatchObject({ system: 'land', systemCode: 'SYSTEM_UNAVAILABLE' });
+  });
+});
+
+describe('LandAdapter, on wire answers written from the contract', () => {
+  /** The family home of the CONTRACT.md example. */
+  const CONTRACT_PARCEL = {
+    parcelId: FAMILY_HOME,
+    provinceCode: '001',
+    address: 'Số 18, ngõ 42 phố Trần Quốc Hoàn, phường Dịch Vọng Hậu, quận Cầu Giấy, thành phố Hà Nội',
+    mapSheetNumber: 12,
+    parcelNumber: 345,
+    areaM2: 92.5,
+    landUseCode: 'ODT',
+    certificate: { serialNumber: 'CS 01234567', issuedOn: '2013-06-20', issuer: 'Sở Tài nguyên và Môi trường thành phố Hà Nội' },
+    rightHolders: [
+      { personalId: HEAD, share: 0.5 },
+      { personalId: WIFE, share: 0.5 },
+    ],
+  };
+  const LAND_USES = [
+    ['ODT', 'RESIDENTIAL_URBAN'],
+    ['ONT', 'RESIDENTIAL_RURAL'],
+    ['LUA', 'RICE'],
+    ['CLN', 'PERENNIAL_CROPS'],
+    ['HNK', 'ANNUAL_CROPS'],
+    ['NTS', 'AQUACULTURE'],
+    ['RSX', 'PRODUCTION_FOREST'],
+  ] as const;
+  /** Bình Dương's entry of the CONTRACT.md example. */
+  const CONTRACT_PROVINCE = {
+    provinceCode: '074',
+    status: 'DANG_THUC_HIEN',
+    recordsCleaned: 814438,
+    recordsTotal: 896556,
+    cleanedShare: 0.9084,
+    districtsAppraised: null,
+    statement: 'Binh Duong land records cleaned',
+    asOf: '2024-06-30',
+    sourceIds: ['S3'],
+  };
+  const NOT_REPORTED = {
+    provinceCode: '002',
+    status: 'CHUA_BAO_CAO',
+    recordsCleaned: null,
+    recordsTotal: null,
+    cleanedShare: null,
+    districtsAppraised: null,
+    statement: null,
+    asOf: null,
+    sourceIds: [],
+  };
+  const serveParcels = (...parcels: object[]) => wireAnswers.set('/v1/parcels/batch-get', { parcels, notFound: [] });
+  const serveProvinces = (...provinces: object[]) =>
+    wireAnswers.set('/v1/digitization/provinces/batch-get', { provinces, sources: [S3] });
+  const refused = (call: Promise<unknown>, what: unknown) =>
+    expect(call, JSON.stringify(what)).rejects.toMatchObject({ extensions: { code: 'SYSTEM_BAD_RESPONSE', system: 'land' } });
+
+  it('maps every land-use code', async () => {
+    serveParcels(...LAND_USES.map(([landUseCode]) => ({ ...CONTRACT_PARCEL, parcelId: landUseCode, landUseCode })));
+    const parcels = await wireAdapter.getParcels(LAND_USES.map(([code]) => code));
+    expect(LAND_USES.map(([code]) => parcels.get(code)?.landUseType)).toEqual(LAND_USES.map(([, type]) => type));
+  });
+
+  it('maps every digitisation status', async () => {
+    serveProvinces(
+      { ...CONTRACT_PROVINCE, provinceCode: '079', status: 'HOAN_THANH' },
+      { ...CONTRACT_PROVINCE, provinceCode: '075', status: 'CO_BAN_HOAN_THANH' },
+      CONTRACT_PROVINCE,
+      NOT_REPORTED,
+    );
+    const provinces = await wireAdapter.getDigitization(['079', '075', '074', '002']);
+    expect(['079', '075', '074', '002'].map((code) => provinces.get(code)?.status)).toEqual([
+      'COMPLETED',
+      'BASICALLY_COMPLETED',
+      'IN_PROGRESS',
+      'NOT_REPORTED',
+    ]);
+    // Everything but the status and the sources passes through as the backend wrote it.
+    const { sourceIds: _, ...asWritten } = CONTRACT_PROVINCE;
+    expect(provinces.get('074')).toEqual({ ...asWritten, status: 'IN_PROGRESS', sources: [S3] });
+  });
+
+  it('refuses a number beyond a GraphQL Int, or a date that does not exist', async () => {
+    for (const broken of [
+      { recordsCleaned: 2 ** 31 },
+      { recordsTotal: 2 ** 31 },
+      { districtsAppraised: 2 ** 31 },
+      { asOf: '2024-02-30' },
+    ]) {
+      serveProvinces({ ...CONTRACT_PROVINCE, ...broken });
+      await refused(wireAdapter.getDigitization(['074']), broken);
+    }
+    for (const broken of [
+      { mapSheetNumber: 2 ** 31 },
+      { parcelNumber: 2 ** 31 },
+      { certificate: { ...CONTRACT_PARCEL.certificate, issuedOn: '2024-13-45' } },
+    ]) {
+      serveParcels({ ...CONTRACT_PARCEL, ...broken });
+      await refused(wireAdapter.getParcels([FAMILY_HOME]), broken);
+    }
+  });
+
+  it('refuses a not-reported province that carries figures, a statement, a date or a source', async () => {
+    for (const broken of [
+      { recordsCleaned: 1 },
+      { recordsTotal: 1 },
+      { cleanedShare: 0.5 },
+      { districtsAppraised: 8 },
+      { statement: 'Binh Duong land records cleaned' },
+      { asOf: '2024-06-30' },
+      { sourceIds: ['S3'] },
+    ]) {
+      serveProvinces({ ...NOT_REPORTED, ...broken });
+      await refused(wireAdapter.getDigitization(['002']), broken);
+    }
   });
 });
 
@@ -232,14 +367,7 @@ describe('land subgraph', () => {
       districtsAppraised: null,
       statement: 'Binh Duong land records cleaned',
       asOf: '2024-06-30',
-      sources: [
-        {
-          id: 'S3',
-          document: '003_03dd5c3de9e00cb7.txt',
-          published: '2024-07-29',
-          summary: "Project 06 working group: digitisation of ministries' data, connections to the national population database, data-reuse rates.",
-        },
-      ],
+      sources: [S3],
     });
     expect(byCode.get('075')).toMatchObject({
       status: 'IN_PROGRESS',

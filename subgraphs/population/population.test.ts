@@ -1,7 +1,9 @@
+import { http, HttpResponse, type JsonBodyType } from 'msw';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BackendClient } from '../../lib/backend-client.ts';
 import { SystemError } from '../../lib/errors.ts';
 import { startMockBackend, type RunningMock } from '../../lib/mock-server.ts';
+import { encodePersonalId } from '../../lib/personal-id.ts';
 import { createSubgraphApollo } from '../../lib/subgraph.ts';
 import { NAMED_IDS } from '../../lib/synthetic/named.ts';
 import { PopulationAdapter } from './adapter/client.ts';
@@ -10,27 +12,40 @@ import { populationHandlers } from './mock/handlers.ts';
 
 let mock: RunningMock;
 let adapter: PopulationAdapter;
+/** A stand-in backend answering each path with the wire answer a test gives it. */
+let wireBackend: RunningMock;
+let wireAdapter: PopulationAdapter;
+const wireAnswers = new Map<string, JsonBodyType>();
 const apollo = createSubgraphApollo(populationSubgraph);
+
+const adapterFor = (url: string) => new PopulationAdapter(new BackendClient({ system: 'population', baseUrl: url, timeoutMs: 1000 }));
 
 beforeAll(async () => {
   mock = await startMockBackend('population', populationHandlers());
-  adapter = new PopulationAdapter(new BackendClient({ system: 'population', baseUrl: mock.url, timeoutMs: 1000 }));
+  wireBackend = await startMockBackend('population', [
+    http.all('*', ({ request }) => HttpResponse.json(wireAnswers.get(new URL(request.url).pathname))),
+  ]);
+  adapter = adapterFor(mock.url);
+  wireAdapter = adapterFor(wireBackend.url);
   await apollo.start();
 });
 afterAll(async () => {
   await apollo.stop();
   await adapter.close();
+  await wireAdapter.close();
   await mock.close();
+  await wireBackend.close();
 });
 beforeEach(() => {
   mock.setFault({ mode: 'ok' });
   mock.resetStats();
+  wireAnswers.clear();
 });
 
-async function execute(query: string, variables: Record<string, unknown> = {}) {
+async function execute(query: string, variables: Record<string, unknown> = {}, over: PopulationAdapter = adapter) {
   const response = await apollo.executeOperation(
     { query, variables },
-    { contextValue: { requestId: 'test', loaders: populationSubgraph.createLoaders(adapter, 'test') } },
+    { contextValue: { requestId: 'test', loaders: populationSubgraph.createLoaders(over, 'test') } },
   );
   if (response.body.kind !== 'single') throw new Error('expected a single result');
   return response.body.singleResult;
@@ -78,6 +93,132 @@ describe('population adapter', () => {
     const { citizensBatchResponse } = await import('./adapter/wire.ts');
     await expect(client.get('/v1/health', citizensBatchResponse)).rejects.toMatchObject({ extensions: { code: 'SYSTEM_BAD_RESPONSE' } });
     await client.close();
+  });
+});
+
+describe('population adapter, on wire answers written from the contract', () => {
+  /** The citizen of the CONTRACT.md example. */
+  const CONTRACT_CITIZEN = {
+    personalId: '001085012345',
+    fullName: 'Nguyễn Văn An',
+    gender: 'NAM',
+    dateOfBirth: { year: 1985, month: 3, day: 12 },
+    status: 'ALIVE',
+    permanentResidence: {
+      provinceCode: '001',
+      addressLine: 'Số 18, ngõ 42 phố Trần Quốc Hoàn, phường Dịch Vọng Hậu, quận Cầu Giấy',
+      fullAddress: 'Số 18, ngõ 42 phố Trần Quốc Hoàn, phường Dịch Vọng Hậu, quận Cầu Giấy, Thành phố Hà Nội',
+    },
+    householdId: 'HO-001-CGDVH-000042',
+    relationshipToHead: 'CHU_HO',
+    fatherId: '001035000456',
+    motherId: '036138000123',
+    spouseId: '036187004321',
+    idCard: { number: '001085012345', kind: 'CAN_CUOC', issuedOn: '2025-02-20', expiresOn: '2045-03-12' },
+    vneidLevel: 2,
+  };
+  const RELATIONSHIPS = [
+    ['CHU_HO', 'HEAD'],
+    ['VO_CHONG', 'SPOUSE'],
+    ['CON', 'CHILD'],
+    ['CHA', 'FATHER'],
+    ['ME', 'MOTHER'],
+    ['CHAU', 'GRANDCHILD'],
+    ['KHAC', 'OTHER'],
+  ] as const;
+  const idOf = (serial: number) => encodePersonalId('001', 'MALE', 1985, serial);
+  /** Encodes birth year 2099: twelve digits, but no one can hold it yet. */
+  const FUTURE_ID = '079299123456';
+  const serveCitizens = (...citizens: object[]) => wireAnswers.set('/v1/citizens/batch-get', { citizens, notFound: [] });
+  const serveHousehold = (household: object) => wireAnswers.set('/v1/households/batch-get', { households: [household], notFound: [] });
+  const household = (members: { personalId: string; relationship: string }[]) => ({
+    householdId: 'HO-1',
+    headId: CONTRACT_CITIZEN.personalId,
+    residence: CONTRACT_CITIZEN.permanentResidence,
+    members,
+  });
+
+  it('maps every relationship code of a citizen', async () => {
+    serveCitizens(...RELATIONSHIPS.map(([code], i) => ({ ...CONTRACT_CITIZEN, personalId: idOf(i + 1), relationshipToHead: code })));
+    const found = await wireAdapter.getCitizens(RELATIONSHIPS.map((_, i) => idOf(i + 1)));
+    expect(RELATIONSHIPS.map((_, i) => found.get(idOf(i + 1))?.relationshipToHead)).toEqual(RELATIONSHIPS.map(([, r]) => r));
+  });
+
+  it('maps every relationship code of a household member', async () => {
+    serveHousehold(household(RELATIONSHIPS.map(([relationship], i) => ({ personalId: idOf(i + 1), relationship }))));
+    const found = await wireAdapter.getHouseholds(['HO-1']);
+    expect(found.get('HO-1')?.members).toEqual(RELATIONSHIPS.map(([, relationship], i) => ({ personalId: idOf(i + 1), relationship })));
+  });
+
+  it('maps each gender, card kind and VNeID level, and a citizen recorded with nothing but the required fields', async () => {
+    const NOT_RECORDED = { householdId: null, relationshipToHead: null, fatherId: null, motherId: null, spouseId: null, idCard: null };
+    serveCitizens(
+      CONTRACT_CITIZEN,
+      {
+        ...CONTRACT_CITIZEN,
+        personalId: idOf(1),
+        gender: 'NU',
+        status: 'DECEASED',
+        idCard: { ...CONTRACT_CITIZEN.idCard, kind: 'CCCD', expiresOn: null },
+        vneidLevel: 1,
+      },
+      { ...CONTRACT_CITIZEN, personalId: idOf(2), ...NOT_RECORDED, permanentResidence: null, vneidLevel: 0 },
+    );
+    const found = await wireAdapter.getCitizens([CONTRACT_CITIZEN.personalId, idOf(1), idOf(2)]);
+    expect(found.get(CONTRACT_CITIZEN.personalId)).toEqual({
+      personalId: '001085012345',
+      fullName: 'Nguyễn Văn An',
+      dateOfBirth: { year: 1985, month: 3, day: 12 },
+      sex: 'MALE',
+      lifeStatus: 'ALIVE',
+      residence: CONTRACT_CITIZEN.permanentResidence,
+      householdId: 'HO-001-CGDVH-000042',
+      relationshipToHead: 'HEAD',
+      fatherId: '001035000456',
+      motherId: '036138000123',
+      spouseId: '036187004321',
+      idCard: { number: '001085012345', kind: 'IDENTITY_CARD', issuedOn: '2025-02-20', expiresOn: '2045-03-12' },
+      vneidLevel: 'LEVEL_2',
+    });
+    expect(found.get(idOf(1))).toMatchObject({
+      sex: 'FEMALE',
+      lifeStatus: 'DECEASED',
+      idCard: { kind: 'CHIP_CITIZEN_ID', expiresOn: null },
+      vneidLevel: 'LEVEL_1',
+    });
+    expect(found.get(idOf(2))).toMatchObject({ ...NOT_RECORDED, residence: null, vneidLevel: 'NONE' });
+  });
+
+  it('refuses a card issued on a day that does not exist, or a birth on 29 February of a common year', async () => {
+    for (const citizen of [
+      { ...CONTRACT_CITIZEN, idCard: { ...CONTRACT_CITIZEN.idCard, issuedOn: '2024-13-45' } },
+      { ...CONTRACT_CITIZEN, dateOfBirth: { year: 2015, month: 2, day: 29 } },
+    ]) {
+      serveCitizens(citizen);
+      await expect(wireAdapter.getCitizens([CONTRACT_CITIZEN.personalId])).rejects.toMatchObject({
+        extensions: { code: 'SYSTEM_BAD_RESPONSE', system: 'population' },
+      });
+    }
+  });
+
+  it('refuses a citizen or household that names an ID with a birth year in the future', async () => {
+    for (const field of ['personalId', 'fatherId', 'motherId', 'spouseId']) {
+      serveCitizens({ ...CONTRACT_CITIZEN, [field]: FUTURE_ID });
+      await expect(wireAdapter.getCitizens([CONTRACT_CITIZEN.personalId]), field).rejects.toMatchObject({
+        extensions: { code: 'SYSTEM_BAD_RESPONSE', system: 'population' },
+      });
+    }
+    for (const broken of [{ ...household([]), headId: FUTURE_ID }, household([{ personalId: FUTURE_ID, relationship: 'CON' }])]) {
+      serveHousehold(broken);
+      await expect(wireAdapter.getHouseholds(['HO-1'])).rejects.toMatchObject({ extensions: { code: 'SYSTEM_BAD_RESPONSE' } });
+    }
+  });
+
+  it('answers the personalIdInfo of a member with an impossible ID as SYSTEM_BAD_RESPONSE, not an internal error', async () => {
+    serveHousehold(household([{ personalId: FUTURE_ID, relationship: 'CON' }]));
+    serveCitizens({ ...CONTRACT_CITIZEN, personalId: FUTURE_ID });
+    const result = await execute('{ household(id: "HO-1") { members { citizen { personalIdInfo { birthYear } } } } }', {}, wireAdapter);
+    expect(result.errors?.map((e) => e.extensions)).toEqual([{ code: 'SYSTEM_BAD_RESPONSE', system: 'population' }]);
   });
 });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ApolloServer } from '@apollo/server';
-import { http, HttpResponse } from 'msw';
+import { http, HttpResponse, type JsonBodyType } from 'msw';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BackendClient } from '../../lib/backend-client.ts';
 import { SystemError } from '../../lib/errors.ts';
@@ -44,8 +44,12 @@ const VNEID_SERVICE = `{ status since statement note asOf ${SOURCE} }`;
 
 let mock: RunningMock;
 let brokenMock: RunningMock;
+/** A stand-in backend answering each path with the wire answer a test gives it. */
+let wireBackend: RunningMock;
+const wireAnswers = new Map<string, JsonBodyType>();
 let adapter: PublicServicesAdapter;
 let brokenAdapter: PublicServicesAdapter;
+let wireAdapter: PublicServicesAdapter;
 let apollo: ApolloServer<SubgraphContext<PublicServicesLoaders>>;
 
 const adapterFor = (url: string) =>
@@ -87,8 +91,12 @@ beforeAll(async () => {
       }),
     ),
   ]);
+  wireBackend = await startMockBackend('public-services', [
+    http.all('*', ({ request }) => HttpResponse.json(wireAnswers.get(new URL(request.url).pathname))),
+  ]);
   adapter = adapterFor(mock.url);
   brokenAdapter = adapterFor(brokenMock.url);
+  wireAdapter = adapterFor(wireBackend.url);
   apollo = createSubgraphApollo(publicServicesSubgraph);
   await apollo.start();
 });
@@ -96,14 +104,17 @@ beforeAll(async () => {
 beforeEach(() => {
   mock.setFault({ mode: 'ok' });
   mock.resetStats();
+  wireAnswers.clear();
 });
 
 afterAll(async () => {
   await apollo?.stop();
   await adapter?.close();
   await brokenAdapter?.close();
+  await wireAdapter?.close();
   await mock?.close();
   await brokenMock?.close();
+  await wireBackend?.close();
 });
 
 describe('public-services adapter', () => {
@@ -165,6 +176,162 @@ describe('public-services adapter', () => {
 
   it('answers the health check', async () => {
     await expect(adapter.ping('t')).resolves.toBeUndefined();
+  });
+});
+
+describe('public-services adapter, on wire answers written from the contract', () => {
+  const WIRE_S2 = { ...S2, summary: '…' };
+  const WIRE_S3 = { ...S3, summary: '…' };
+  const CONNECTED = {
+    status: 'DA_KET_NOI',
+    since: null,
+    statement: 'Localities that completed the same connection',
+    asOf: '2024-07-29',
+    sourceIds: ['S3'],
+  };
+  const NOT_REPORTED_ON_WIRE = { status: 'CHUA_BAO_CAO', since: null, statement: null, asOf: null, sourceIds: [] };
+  /** Bình Phước of the CONTRACT.md example. */
+  const CONTRACT_PROVINCE = {
+    code: '070',
+    name: 'Bình Phước',
+    officialName: 'Tỉnh Bình Phước',
+    region: 'SOUTHEAST',
+    municipality: false,
+    populationDbConnection: CONNECTED,
+    criminalRecordOnVneid: {
+      status: 'CHINH_THUC',
+      since: '2024-11-01',
+      statement: "Of the conference's provinces, those officially issuing criminal-record certificates on VNeID",
+      note: 'Binh Phuoc official from 2024-11-01',
+      asOf: '2024-11-13',
+      sourceIds: ['S2'],
+    },
+    indicatorIds: ['criminal-record.vneid.official'],
+  };
+  /** The Ministry of Construction of the CONTRACT.md example. */
+  const CONTRACT_AGENCY = {
+    code: 'BXD',
+    name: 'Bộ Xây dựng',
+    englishName: 'Ministry of Construction',
+    kind: 'BO',
+    provinceCode: null,
+    populationDbConnection: NOT_REPORTED_ON_WIRE,
+    sectorDatabases: [
+      {
+        name: 'Hệ thống thông tin về nhà ở và thị trường bất động sản',
+        englishName: 'Housing and real-estate market information system',
+        populationDbConnection: {
+          status: 'CHUA_KET_NOI',
+          since: null,
+          statement:
+            'Ministry of Construction had not completed connecting the housing and real-estate market information system with the national population database',
+          asOf: '2024-06-30',
+          sourceIds: ['S3'],
+        },
+      },
+    ],
+  };
+  const serveProvinces = (...provinces: object[]) => wireAnswers.set('/v1/provinces', { provinces, sources: [WIRE_S2, WIRE_S3] });
+  const serveAgencies = (...agencies: object[]) => wireAnswers.set('/v1/agencies', { agencies, sources: [WIRE_S3] });
+  const refused = (call: Promise<unknown>, what: unknown) =>
+    expect(call, JSON.stringify(what)).rejects.toMatchObject({ extensions: { code: 'SYSTEM_BAD_RESPONSE', system: 'public-services' } });
+
+  it('maps every agency kind and connection status', async () => {
+    serveAgencies(
+      CONTRACT_AGENCY,
+      { ...CONTRACT_AGENCY, code: 'BCA', populationDbConnection: { ...NOT_REPORTED_ON_WIRE, status: 'DON_VI_VAN_HANH' }, sectorDatabases: [] },
+      { ...CONTRACT_AGENCY, code: 'VPCP', kind: 'CO_QUAN_NGANG_BO', sectorDatabases: [] },
+      { ...CONTRACT_AGENCY, code: 'BHXH', kind: 'CO_QUAN_THUOC_CHINH_PHU', sectorDatabases: [] },
+      { ...CONTRACT_AGENCY, code: 'UBND-001', kind: 'UBND_TINH', provinceCode: '001', populationDbConnection: CONNECTED, sectorDatabases: [] },
+    );
+    const agencies = await wireAdapter.getAgencies('t');
+    expect(agencies.list.map((a) => [a.code, a.kind, a.populationDbConnection.status])).toEqual([
+      ['BXD', 'MINISTRY', 'NOT_REPORTED'],
+      ['BCA', 'MINISTRY', 'OPERATOR'],
+      ['VPCP', 'MINISTERIAL_AGENCY', 'NOT_REPORTED'],
+      ['BHXH', 'GOVERNMENT_AGENCY', 'NOT_REPORTED'],
+      ['UBND-001', 'PROVINCE', 'CONNECTED'],
+    ]);
+    expect(agencies.byKey.get('BXD')?.sectorDatabases[0]?.populationDbConnection).toEqual({
+      status: 'NOT_CONNECTED',
+      since: null,
+      statement: CONTRACT_AGENCY.sectorDatabases[0]?.populationDbConnection.statement,
+      asOf: '2024-06-30',
+      sources: [WIRE_S3],
+    });
+  });
+
+  it('maps every VNeID service status', async () => {
+    serveProvinces(
+      CONTRACT_PROVINCE,
+      {
+        ...CONTRACT_PROVINCE,
+        code: '034',
+        criminalRecordOnVneid: { ...CONTRACT_PROVINCE.criminalRecordOnVneid, status: 'THI_DIEM', since: null, note: null },
+      },
+      { ...CONTRACT_PROVINCE, code: '002', criminalRecordOnVneid: { ...NOT_REPORTED_ON_WIRE, note: null } },
+    );
+    const provinces = await wireAdapter.getProvinces('t');
+    expect(provinces.list.map((p) => [p.code, p.criminalRecordOnVneid.status])).toEqual([
+      ['002', 'NOT_REPORTED'],
+      ['034', 'PILOT'],
+      ['070', 'OFFICIAL'],
+    ]);
+    expect(provinces.byKey.get('070')?.criminalRecordOnVneid).toEqual({
+      status: 'OFFICIAL',
+      since: '2024-11-01',
+      statement: CONTRACT_PROVINCE.criminalRecordOnVneid.statement,
+      note: 'Binh Phuoc official from 2024-11-01',
+      asOf: '2024-11-13',
+      sources: [WIRE_S2],
+    });
+  });
+
+  it('refuses a date with space around it, since it would be served as written', async () => {
+    for (const connection of [{ ...CONNECTED, asOf: ' 2024-07-29 ' }, { ...CONNECTED, since: '2024-07 ' }]) {
+      serveProvinces({ ...CONTRACT_PROVINCE, populationDbConnection: connection });
+      await refused(wireAdapter.getProvinces('t'), connection);
+    }
+    wireAnswers.set('/v1/indicators', {
+      indicators: [
+        {
+          id: 'connections.localities.2024-07',
+          statement: 'Localities that completed the same connection',
+          asOf: '2024-07-29 ',
+          sourceIds: ['S3'],
+          value: 63,
+          unit: 'localities',
+          of: 63,
+          rate: null,
+          note: null,
+          localityCodes: [],
+          localityNames: [],
+          figures: [],
+        },
+      ],
+      sources: [WIRE_S3],
+    });
+    await refused(wireAdapter.getIndicators('t'), 'indicator asOf');
+  });
+
+  it('refuses a status not taken from a report that carries a statement, a date, a note or a source', async () => {
+    for (const unsourced of ['CHUA_BAO_CAO', 'DON_VI_VAN_HANH']) {
+      for (const broken of [
+        { statement: 'Localities that completed the same connection' },
+        { asOf: '2024-07-29' },
+        { since: '2024-07' },
+        { sourceIds: ['S3'] },
+      ]) {
+        const connection = { ...NOT_REPORTED_ON_WIRE, status: unsourced, ...broken };
+        serveAgencies({ ...CONTRACT_AGENCY, populationDbConnection: connection });
+        await refused(wireAdapter.getAgencies('t'), connection);
+      }
+    }
+    for (const broken of [{ statement: 'x' }, { asOf: '2024-11-13' }, { since: '2024-11-01' }, { note: 'x' }, { sourceIds: ['S2'] }]) {
+      const vneid = { ...NOT_REPORTED_ON_WIRE, note: null, ...broken };
+      serveProvinces({ ...CONTRACT_PROVINCE, criminalRecordOnVneid: vneid });
+      await refused(wireAdapter.getProvinces('t'), vneid);
+    }
   });
 });
 

@@ -1,7 +1,8 @@
 import type { BackendClient } from '../../../lib/backend-client.ts';
 import { indexSources } from '../../../lib/sources.ts';
 import type { Adapter } from '../../../lib/subgraph.ts';
-import { civilStatusBatchResponse, digitizationBatchResponse, healthResponse } from './wire.ts';
+import { healthResponse } from '../../../lib/wire.ts';
+import { civilStatusBatchResponse, digitizationBatchResponse } from './wire.ts';
 import {
   civilStatusFromRecord,
   digitizationFromRecord,

@@ -1,6 +1,6 @@
 import { createBatchLoader } from '../../../lib/loaders.ts';
+import { MAX_BATCH } from '../../../lib/wire.ts';
 import type { CivilStatusAdapter } from './client.ts';
-import { MAX_BATCH } from './wire.ts';
 
 export function createCivilStatusLoaders(adapter: CivilStatusAdapter, requestId: string) {
   return {

@@ -1,4 +1,4 @@
-import { formatPartialDate, type PartialDate } from '../../../lib/partial-date.ts';
+import type { PartialDate } from '../../../lib/partial-date.ts';
 import { citedSources, type SourceIndex, type SourceRecord } from '../../../lib/sources.ts';
 import type {
   CivilStatusRecord,
@@ -75,12 +75,21 @@ function comparePartialDates(a: PartialDate, b: PartialDate): number {
   return a.year - b.year || (a.month ?? 0) - (b.month ?? 0) || (a.day ?? 0) - (b.day ?? 0);
 }
 
+/** Whether `a` is surely before `b`, comparing only the parts both dates record. */
+function knownBefore(a: PartialDate, b: PartialDate): boolean {
+  if (a.year !== b.year) return a.year < b.year;
+  if (a.month === undefined || b.month === undefined) return false;
+  if (a.month !== b.month) return a.month < b.month;
+  return a.day !== undefined && b.day !== undefined && a.day < b.day;
+}
+
 /**
  * Marital status (tình trạng hôn nhân) from the marriage records alone. A marriage in effect means
  * married. Otherwise the latest registered marriage decides: a new marriage can only be registered
  * once the previous one has ended, so it is also the latest to end. A marriage ends on the day a
- * spouse dies (Law on Marriage and Family 2014, art. 65), so one that ended on the citizen's own
- * date of death leaves them married at death, not widowed.
+ * spouse dies (Law on Marriage and Family 2014, art. 65): for a citizen whose death is registered,
+ * a marriage ended by death was ended by their own death, leaving them married at death, unless it
+ * is known to have ended before it.
  */
 function maritalStatusOf(marriages: readonly MarriageModel[], dateOfDeath: PartialDate | null): MaritalStatus {
   if (marriages.some((m) => m.status === 'IN_EFFECT')) return 'MARRIED';
@@ -90,9 +99,8 @@ function maritalStatusOf(marriages: readonly MarriageModel[], dateOfDeath: Parti
   );
   if (latest === undefined) return 'NO_MARRIAGE_RECORDED';
   if (latest.status === 'ENDED_BY_DIVORCE') return 'DIVORCED';
-  const diedMarried =
-    dateOfDeath !== null && latest.endedOn !== null && formatPartialDate(latest.endedOn) === formatPartialDate(dateOfDeath);
-  return diedMarried ? 'MARRIED' : 'WIDOWED';
+  const widowedFirst = dateOfDeath === null || (latest.endedOn !== null && knownBefore(latest.endedOn, dateOfDeath));
+  return widowedFirst ? 'WIDOWED' : 'MARRIED';
 }
 
 function marriageFromRecord(record: MarriageRecord, personalId: string): MarriageModel {

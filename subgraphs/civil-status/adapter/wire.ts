@@ -1,16 +1,12 @@
 import { z } from 'zod';
 import { partialDateSchema } from '../../../lib/partial-date.ts';
 import { everyCitedSourceListed, sourceRecordSchema } from '../../../lib/sources.ts';
+import { countSchema, isoDateSchema, MAX_BATCH, personalIdSchema, provinceCodeSchema } from '../../../lib/wire.ts';
 
 /**
  * The civil-status backend's wire format (see CONTRACT.md). Every answer is parsed with these
  * schemas where it enters; an answer that does not fit is SYSTEM_BAD_RESPONSE.
  */
-export const MAX_BATCH = 100;
-
-const personalId = z.string().regex(/^\d{12}$/);
-const provinceCode = z.string().regex(/^\d{3}$/);
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 
 export const birthRegistrationRecord = z.object({
   registrationNumber: z.string().min(1),
@@ -18,8 +14,8 @@ export const birthRegistrationRecord = z.object({
   registryOffice: z.string().min(1),
   fullName: z.string().min(1),
   dateOfBirth: partialDateSchema,
-  fatherId: personalId.nullable(),
-  motherId: personalId.nullable(),
+  fatherId: personalIdSchema.nullable(),
+  motherId: personalIdSchema.nullable(),
 });
 
 /** Why a marriage ended: divorce (ly hôn) or the death of a spouse (chết). */
@@ -31,8 +27,8 @@ export const marriageRecord = z
     registrationNumber: z.string().min(1),
     registeredOn: partialDateSchema,
     registryOffice: z.string().min(1),
-    husbandId: personalId.nullable(),
-    wifeId: personalId.nullable(),
+    husbandId: personalIdSchema.nullable(),
+    wifeId: personalIdSchema.nullable(),
     endReason: endReasonCode.nullable(),
     endedOn: partialDateSchema.nullable(),
   })
@@ -48,7 +44,7 @@ export const deathRegistrationRecord = z.object({
 
 export const civilStatusRecord = z
   .object({
-    personalId,
+    personalId: personalIdSchema,
     birthRegistration: birthRegistrationRecord.nullable(),
     marriages: z.array(marriageRecord),
     deathRegistration: deathRegistrationRecord.nullable(),
@@ -67,15 +63,22 @@ export const civilStatusBatchResponse = z.object({
 export const digitizationStatusCode = z.enum(['HOAN_THANH', 'CO_BAN_HOAN_THANH', 'DANG_THUC_HIEN', 'CHUA_BAO_CAO']);
 export type DigitizationStatusCode = z.infer<typeof digitizationStatusCode>;
 
-export const provinceDigitizationRecord = z.object({
-  provinceCode,
-  status: digitizationStatusCode,
-  recordsDigitized: z.number().int().min(0).nullable(),
-  digitizedShare: z.number().min(0).max(1).nullable(),
-  statement: z.string().min(1).nullable(),
-  asOf: isoDate.nullable(),
-  sourceIds: z.array(z.string().min(1)),
-});
+export const provinceDigitizationRecord = z
+  .object({
+    provinceCode: provinceCodeSchema,
+    status: digitizationStatusCode,
+    recordsDigitized: countSchema.nullable(),
+    digitizedShare: z.number().min(0).max(1).nullable(),
+    statement: z.string().min(1).nullable(),
+    asOf: isoDateSchema.nullable(),
+    sourceIds: z.array(z.string().min(1)),
+  })
+  .refine(
+    (p) =>
+      p.status !== 'CHUA_BAO_CAO' ||
+      ([p.recordsDigitized, p.digitizedShare, p.statement, p.asOf].every((v) => v === null) && p.sourceIds.length === 0),
+    'status CHUA_BAO_CAO carries no figure, statement, asOf or source',
+  );
 export type ProvinceDigitizationRecord = z.infer<typeof provinceDigitizationRecord>;
 
 export const digitizationBatchResponse = z
@@ -86,8 +89,6 @@ export const digitizationBatchResponse = z
   })
   .superRefine(everyCitedSourceListed((a) => a.provinces.flatMap((p) => p.sourceIds)));
 
-export const healthResponse = z.object({ status: z.literal('ok') });
-
 /** Request bodies, validated by the mock as a real backend would. */
-export const civilStatusBatchRequest = z.object({ personalIds: z.array(personalId).min(1).max(MAX_BATCH) });
-export const digitizationBatchRequest = z.object({ provinceCodes: z.array(provinceCode).min(1).max(MAX_BATCH) });
+export const civilStatusBatchRequest = z.object({ personalIds: z.array(personalIdSchema).min(1).max(MAX_BATCH) });
+export const digitizationBatchRequest = z.object({ provinceCodes: z.array(provinceCodeSchema).min(1).max(MAX_BATCH) });

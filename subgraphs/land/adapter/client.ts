@@ -1,7 +1,8 @@
 import type { BackendClient } from '../../../lib/backend-client.ts';
 import { indexSources } from '../../../lib/sources.ts';
 import type { Adapter } from '../../../lib/subgraph.ts';
-import { digitizationBatchResponse, healthResponse, holdingsResponse, parcelsBatchResponse } from './wire.ts';
+import { healthResponse } from '../../../lib/wire.ts';
+import { digitizationBatchResponse, holdingsResponse, parcelsBatchResponse } from './wire.ts';
 import {
   digitizationFromRecord,
   parcelFromRecord,

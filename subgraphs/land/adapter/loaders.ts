@@ -1,6 +1,6 @@
 import { createBatchLoader } from '../../../lib/loaders.ts';
+import { MAX_BATCH } from '../../../lib/wire.ts';
 import type { LandAdapter } from './client.ts';
-import { MAX_BATCH } from './wire.ts';
 
 export function createLandLoaders(adapter: LandAdapter, requestId: string) {
   return {

@@ -48,9 +48,6 @@ const LAND_USE_TYPES: Record<LandUseCode, LandUseType> = {
   NTS: 'AQUACULTURE',
   RSX: 'PRODUCTION_FOREST',
 };
-export const LAND_USE_CODES = Object.fromEntries(
-  Object.entries(LAND_USE_TYPES).map(([code, type]) => [type, code]),
-) as Record<LandUseType, LandUseCode>;
 
 const DIGITIZATION_STATUSES: Record<DigitizationStatusCode, DigitizationStatus> = {
   HOAN_THANH: 'COMPLETED',
@@ -58,9 +55,6 @@ const DIGITIZATION_STATUSES: Record<DigitizationStatusCode, DigitizationStatus> 
   DANG_THUC_HIEN: 'IN_PROGRESS',
   CHUA_BAO_CAO: 'NOT_REPORTED',
 };
-export const DIGITIZATION_STATUS_CODES = Object.fromEntries(
-  Object.entries(DIGITIZATION_STATUSES).map(([code, status]) => [status, code]),
-) as Record<DigitizationStatus, DigitizationStatusCode>;
 
 export function parcelFromRecord(record: ParcelRecord): LandParcelModel {
   return {

@@ -3,16 +3,27 @@ import { FACT_SOURCES, factById, sourcesOf, type Fact } from '../../../lib/facts
 import { healthHandler } from '../../../lib/mock-server.ts';
 import { partition, readRequest } from '../../../lib/mock-handlers.ts';
 import { provinceByAsciiName, provinceByCode } from '../../../lib/provinces.ts';
-import type { ParcelTruth } from '../../../lib/synthetic/types.ts';
+import type { LandUseType, ParcelTruth } from '../../../lib/synthetic/types.ts';
 import { SyntheticWorld } from '../../../lib/synthetic/world.ts';
-import { DIGITIZATION_STATUS_CODES, LAND_USE_CODES, type DigitizationStatus } from '../adapter/mapping.ts';
 import {
   digitizationBatchRequest,
   holdingsRequest,
   parcelsBatchRequest,
   type DigitizationRecord,
+  type DigitizationStatusCode,
+  type LandUseCode,
   type ParcelRecord,
 } from '../adapter/wire.ts';
+
+const LAND_USE_CODES: Record<LandUseType, LandUseCode> = {
+  RESIDENTIAL_URBAN: 'ODT',
+  RESIDENTIAL_RURAL: 'ONT',
+  RICE: 'LUA',
+  PERENNIAL_CROPS: 'CLN',
+  ANNUAL_CROPS: 'HNK',
+  AQUACULTURE: 'NTS',
+  PRODUCTION_FOREST: 'RSX',
+};
 
 type Figures = Pick<DigitizationRecord, 'recordsCleaned' | 'recordsTotal' | 'cleanedShare' | 'districtsAppraised'>;
 
@@ -20,7 +31,7 @@ interface ProvinceFigure {
   factId: string;
   /** The province as the report spells it, without diacritics. */
   province: string;
-  status: DigitizationStatus;
+  status: DigitizationStatusCode;
   figures: (fact: Fact) => Figures;
 }
 
@@ -50,9 +61,9 @@ const appraisedDistricts = (fact: Fact): Figures => ({
  * (digitised districts, parcels) name no province and are attributed to none.
  */
 const PROVINCE_FIGURES: readonly ProvinceFigure[] = [
-  { factId: 'land.cleaned.binh-duong.2024-06', province: 'Binh Duong', status: 'IN_PROGRESS', figures: cleanedRecords },
-  { factId: 'land.cleaned.dong-nai.2024-06', province: 'Dong Nai', status: 'IN_PROGRESS', figures: cleanedRecords },
-  { factId: 'land.quang-nam.appraised-districts', province: 'Quang Nam', status: 'IN_PROGRESS', figures: appraisedDistricts },
+  { factId: 'land.cleaned.binh-duong.2024-06', province: 'Binh Duong', status: 'DANG_THUC_HIEN', figures: cleanedRecords },
+  { factId: 'land.cleaned.dong-nai.2024-06', province: 'Dong Nai', status: 'DANG_THUC_HIEN', figures: cleanedRecords },
+  { factId: 'land.quang-nam.appraised-districts', province: 'Quang Nam', status: 'DANG_THUC_HIEN', figures: appraisedDistricts },
 ];
 
 function publishedDigitization(): Map<string, DigitizationRecord> {
@@ -63,7 +74,7 @@ function publishedDigitization(): Map<string, DigitizationRecord> {
       if (!province) throw new Error(`fact ${factId}: ${name} is not a province in the registry`);
       const record: DigitizationRecord = {
         provinceCode: province.code,
-        status: DIGITIZATION_STATUS_CODES[status],
+        status,
         ...figures(fact),
         statement: fact.statement,
         asOf: fact.asOf,
@@ -76,7 +87,7 @@ function publishedDigitization(): Map<string, DigitizationRecord> {
 
 const notReported = (provinceCode: string): DigitizationRecord => ({
   provinceCode,
-  status: DIGITIZATION_STATUS_CODES.NOT_REPORTED,
+  status: 'CHUA_BAO_CAO',
   recordsCleaned: null,
   recordsTotal: null,
   cleanedShare: null,

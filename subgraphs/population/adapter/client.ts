@@ -1,11 +1,7 @@
 import type { BackendClient } from '../../../lib/backend-client.ts';
 import type { Adapter } from '../../../lib/subgraph.ts';
-import {
-  citizensBatchResponse,
-  healthResponse,
-  householdsBatchResponse,
-  verifyResponse,
-} from './wire.ts';
+import { healthResponse } from '../../../lib/wire.ts';
+import { citizensBatchResponse, householdsBatchResponse, verifyResponse } from './wire.ts';
 import { citizenFromRecord, householdFromRecord, type CitizenModel, type HouseholdModel } from './mapping.ts';
 
 /** Typed access to the population backend; the only code that knows its wire format. */

@@ -1,6 +1,6 @@
 import { createBatchLoader } from '../../../lib/loaders.ts';
+import { MAX_BATCH } from '../../../lib/wire.ts';
 import type { PopulationAdapter } from './client.ts';
-import { MAX_BATCH } from './wire.ts';
 
 export function createPopulationLoaders(adapter: PopulationAdapter, requestId: string) {
   return {

@@ -43,9 +43,6 @@ const RELATIONSHIPS: Record<RelationshipCode, HouseholdRelationship> = {
   CHAU: 'GRANDCHILD',
   KHAC: 'OTHER',
 };
-export const RELATIONSHIP_CODES = Object.fromEntries(
-  Object.entries(RELATIONSHIPS).map(([code, relationship]) => [relationship, code]),
-) as Record<HouseholdRelationship, RelationshipCode>;
 
 const VNEID_LEVELS = ['NONE', 'LEVEL_1', 'LEVEL_2'] as const;
 

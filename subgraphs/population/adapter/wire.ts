@@ -1,20 +1,21 @@
 import { z } from 'zod';
 import { partialDateSchema } from '../../../lib/partial-date.ts';
+import { personalIdProblem } from '../../../lib/personal-id.ts';
+import { isoDateSchema, MAX_BATCH, personalIdSchema, provinceCodeSchema } from '../../../lib/wire.ts';
 
 /**
  * The population backend's wire format (see CONTRACT.md). Every answer is parsed with these
  * schemas where it enters; an answer that does not fit is SYSTEM_BAD_RESPONSE.
  */
-export const MAX_BATCH = 100;
 
-const personalId = z.string().regex(/^\d{12}$/);
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+/** An ID the backend answers with: resolvers decode it and load it again, so it must be one a person can hold. */
+const personalId = personalIdSchema.refine((id) => personalIdProblem(id) === undefined, 'not a valid personal ID');
 
 export const relationshipCode = z.enum(['CHU_HO', 'VO_CHONG', 'CON', 'CHA', 'ME', 'CHAU', 'KHAC']);
 export type RelationshipCode = z.infer<typeof relationshipCode>;
 
 export const residenceRecord = z.object({
-  provinceCode: z.string().regex(/^\d{3}$/),
+  provinceCode: provinceCodeSchema,
   addressLine: z.string().min(1),
   fullAddress: z.string().min(1),
 });
@@ -35,8 +36,8 @@ export const citizenRecord = z.object({
     .object({
       number: z.string().min(1),
       kind: z.enum(['CCCD', 'CAN_CUOC']),
-      issuedOn: isoDate,
-      expiresOn: isoDate.nullable(),
+      issuedOn: isoDateSchema,
+      expiresOn: isoDateSchema.nullable(),
     })
     .nullable(),
   vneidLevel: z.union([z.literal(0), z.literal(1), z.literal(2)]),
@@ -62,9 +63,8 @@ export const householdsBatchResponse = z.object({
 });
 
 export const verifyResponse = z.object({ match: z.boolean() });
-export const healthResponse = z.object({ status: z.literal('ok') });
 
 /** Request bodies, validated by the mock as a real backend would. */
-export const citizensBatchRequest = z.object({ personalIds: z.array(personalId).min(1).max(MAX_BATCH) });
+export const citizensBatchRequest = z.object({ personalIds: z.array(personalIdSchema).min(1).max(MAX_BATCH) });
 export const householdsBatchRequest = z.object({ householdIds: z.array(z.string().min(1).max(64)).min(1).max(MAX_BATCH) });
-export const verifyRequest = z.object({ personalId, fullName: z.string().max(200), dateOfBirth: z.string().max(10) });
+export const verifyRequest = z.object({ personalId: personalIdSchema, fullName: z.string().max(200), dateOfBirth: z.string().max(10) });

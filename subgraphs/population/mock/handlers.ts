@@ -3,16 +3,26 @@ import { healthHandler } from '../../../lib/mock-server.ts';
 import { partition, readRequest } from '../../../lib/mock-handlers.ts';
 import { formatPartialDate } from '../../../lib/partial-date.ts';
 import { provinceByCode } from '../../../lib/provinces.ts';
-import type { HouseholdTruth, PersonTruth } from '../../../lib/synthetic/types.ts';
+import type { HouseholdTruth, PersonTruth, Relationship } from '../../../lib/synthetic/types.ts';
 import { SyntheticWorld } from '../../../lib/synthetic/world.ts';
-import { RELATIONSHIP_CODES } from '../adapter/mapping.ts';
 import {
   citizensBatchRequest,
   householdsBatchRequest,
   verifyRequest,
   type CitizenRecord,
   type HouseholdRecord,
+  type RelationshipCode,
 } from '../adapter/wire.ts';
+
+const RELATIONSHIP_CODES: Record<Relationship, RelationshipCode> = {
+  HEAD: 'CHU_HO',
+  SPOUSE: 'VO_CHONG',
+  CHILD: 'CON',
+  FATHER: 'CHA',
+  MOTHER: 'ME',
+  GRANDCHILD: 'CHAU',
+  OTHER: 'KHAC',
+};
 
 /** msw handlers for the population backend (contract: ../adapter/CONTRACT.md). */
 export function populationHandlers(world: SyntheticWorld = new SyntheticWorld()): RequestHandler[] {

@@ -1,6 +1,7 @@
 import type { BackendClient } from '../../../lib/backend-client.ts';
 import { indexSources } from '../../../lib/sources.ts';
 import type { Adapter } from '../../../lib/subgraph.ts';
+import { healthResponse } from '../../../lib/wire.ts';
 import {
   agencyFromRecord,
   indicatorFromRecord,
@@ -11,7 +12,7 @@ import {
   type InterconnectedServiceGroupModel,
   type ProvinceModel,
 } from './mapping.ts';
-import { agenciesResponse, healthResponse, indicatorsResponse, provincesResponse, serviceGroupsResponse } from './wire.ts';
+import { agenciesResponse, indicatorsResponse, provincesResponse, serviceGroupsResponse } from './wire.ts';
 
 /** A reference list in the backend's order, indexed by its key (province code, agency code, indicator id). */
 export interface Catalogue<T> {

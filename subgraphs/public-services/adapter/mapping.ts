@@ -101,12 +101,6 @@ const AGENCY_KINDS: Record<AgencyKindCode, AgencyKind> = {
   UBND_TINH: 'PROVINCE',
 };
 
-const invert = <C extends string, V extends string>(codes: Record<C, V>) =>
-  Object.fromEntries(Object.entries(codes).map(([code, value]) => [value, code])) as Record<V, C>;
-export const CONNECTION_CODES = invert(CONNECTION_STATUSES);
-export const VNEID_SERVICE_CODES = invert(VNEID_SERVICE_STATUSES);
-export const AGENCY_KIND_CODES = invert(AGENCY_KINDS);
-
 function connectionFromRecord(record: ConnectionRecord, sources: SourceIndex): ConnectionReportModel {
   return {
     status: CONNECTION_STATUSES[record.status],

@@ -1,14 +1,12 @@
 import { z } from 'zod';
-import { parsePartialDate } from '../../../lib/partial-date.ts';
 import { everyCitedSourceListed, sourceRecordSchema, type SourceRecord } from '../../../lib/sources.ts';
+import { provinceCodeSchema, publishedDateSchema } from '../../../lib/wire.ts';
 
 /**
  * The public-services backend's wire format (see CONTRACT.md). Every answer is parsed with these
  * schemas where it enters; an answer that does not fit, including a citation of a source the
  * answer does not carry, is SYSTEM_BAD_RESPONSE.
  */
-const partialDate = z.string().refine((text) => parsePartialDate(text) !== undefined, 'expected YYYY, YYYY-MM or YYYY-MM-DD');
-const provinceCode = z.string().regex(/^\d{3}$/);
 const text = z.string().min(1);
 
 const connectionCode = z.enum(['DA_KET_NOI', 'CHUA_KET_NOI', 'DON_VI_VAN_HANH', 'CHUA_BAO_CAO']);
@@ -20,42 +18,56 @@ export type VneidServiceCode = z.infer<typeof vneidServiceCode>;
 export const agencyKindCode = z.enum(['BO', 'CO_QUAN_NGANG_BO', 'CO_QUAN_THUOC_CHINH_PHU', 'UBND_TINH']);
 export type AgencyKindCode = z.infer<typeof agencyKindCode>;
 
-/** A status taken from a published report must say when it held and which report says so. */
-const reportedIsDatedAndSourced = (
-  report: { status: string; asOf: string | null; sourceIds: string[] },
+/**
+ * A status taken from a published report must say when it held and which report says so; a status
+ * that is not (CHUA_BAO_CAO, DON_VI_VAN_HANH) carries nothing a report would give.
+ */
+const sourcedExactlyWhenReported = (
+  report: {
+    status: string;
+    since: string | null;
+    statement: string | null;
+    note?: string | null;
+    asOf: string | null;
+    sourceIds: string[];
+  },
   ctx: z.RefinementCtx,
 ) => {
   const reported = report.status !== 'CHUA_BAO_CAO' && report.status !== 'DON_VI_VAN_HANH';
   if (reported && (report.asOf === null || report.sourceIds.length === 0)) {
     ctx.addIssue({ code: 'custom', message: `status ${report.status} needs asOf and at least one source` });
   }
+  const published = [report.since, report.statement, report.note ?? null, report.asOf].some((value) => value !== null);
+  if (!reported && (published || report.sourceIds.length > 0)) {
+    ctx.addIssue({ code: 'custom', message: `status ${report.status} carries no since, statement, note, asOf or source` });
+  }
 };
 
 export const connectionRecord = z
   .object({
     status: connectionCode,
-    since: partialDate.nullable(),
+    since: publishedDateSchema.nullable(),
     statement: text.nullable(),
-    asOf: partialDate.nullable(),
+    asOf: publishedDateSchema.nullable(),
     sourceIds: z.array(text),
   })
-  .superRefine(reportedIsDatedAndSourced);
+  .superRefine(sourcedExactlyWhenReported);
 export type ConnectionRecord = z.infer<typeof connectionRecord>;
 
 export const vneidServiceRecord = z
   .object({
     status: vneidServiceCode,
-    since: partialDate.nullable(),
+    since: publishedDateSchema.nullable(),
     statement: text.nullable(),
     note: text.nullable(),
-    asOf: partialDate.nullable(),
+    asOf: publishedDateSchema.nullable(),
     sourceIds: z.array(text),
   })
-  .superRefine(reportedIsDatedAndSourced);
+  .superRefine(sourcedExactlyWhenReported);
 export type VneidServiceRecord = z.infer<typeof vneidServiceRecord>;
 
 export const provinceRecord = z.object({
-  code: provinceCode,
+  code: provinceCodeSchema,
   name: text,
   officialName: text,
   region: z.enum([
@@ -81,7 +93,7 @@ export const agencyRecord = z
     name: text,
     englishName: text,
     kind: agencyKindCode,
-    provinceCode: provinceCode.nullable(),
+    provinceCode: provinceCodeSchema.nullable(),
     populationDbConnection: connectionRecord,
     sectorDatabases: z.array(sectorDatabaseRecord),
   })
@@ -91,14 +103,14 @@ export type AgencyRecord = z.infer<typeof agencyRecord>;
 export const indicatorRecord = z.object({
   id: text,
   statement: text,
-  asOf: partialDate,
+  asOf: publishedDateSchema,
   sourceIds: z.array(text).min(1),
   value: z.union([z.number(), z.boolean()]).nullable(),
   unit: text.nullable(),
   of: z.number().nullable(),
   rate: z.number().nullable(),
   note: text.nullable(),
-  localityCodes: z.array(provinceCode),
+  localityCodes: z.array(provinceCodeSchema),
   localityNames: z.array(text),
   figures: z.array(z.object({ name: text, value: z.number() })),
 });
@@ -150,5 +162,3 @@ export const serviceGroupsResponse = z.object({ groups: z.array(serviceGroupReco
   intact((a) => a.groups.flatMap((g) => g.sourceIds)),
 );
 export type ServiceGroupsResponse = z.infer<typeof serviceGroupsResponse>;
-
-export const healthResponse = z.object({ status: z.literal('ok') });

@@ -14,7 +14,6 @@ import { healthHandler } from '../../../lib/mock-server.ts';
 import { PROVINCES, provinceByAsciiName } from '../../../lib/provinces.ts';
 import type { SourceRecord } from '../../../lib/sources.ts';
 import { SYSTEMS } from '../../../lib/systems.ts';
-import { AGENCY_KIND_CODES, CONNECTION_CODES, VNEID_SERVICE_CODES } from '../adapter/mapping.ts';
 import {
   agencyKindCode,
   type AgenciesResponse,
@@ -57,20 +56,20 @@ const PROVINCE_OF_ID_SEGMENT: Record<string, string> = {
 
 const CONNECTION_FACT_LOCALITIES = 'connections.localities.2024-07';
 const VNEID_CRIMINAL_RECORD_FACTS: [factId: string, status: VneidServiceCode][] = [
-  ['criminal-record.vneid.official', VNEID_SERVICE_CODES.OFFICIAL],
-  ['criminal-record.vneid.pilot', VNEID_SERVICE_CODES.PILOT],
+  ['criminal-record.vneid.official', 'CHINH_THUC'],
+  ['criminal-record.vneid.pilot', 'THI_DIEM'],
 ];
 
 const NOT_REPORTED_CONNECTION: ConnectionRecord = {
-  status: CONNECTION_CODES.NOT_REPORTED,
+  status: 'CHUA_BAO_CAO',
   since: null,
   statement: null,
   asOf: null,
   sourceIds: [],
 };
-const NOT_REPORTED_VNEID_SERVICE: VneidServiceRecord = { ...NOT_REPORTED_CONNECTION, status: VNEID_SERVICE_CODES.NOT_REPORTED, note: null };
+const NOT_REPORTED_VNEID_SERVICE: VneidServiceRecord = { ...NOT_REPORTED_CONNECTION, status: 'CHUA_BAO_CAO', note: null };
 // Not a published figure: the Ministry of Public Security runs the national population database.
-const OPERATOR_CONNECTION: ConnectionRecord = { ...NOT_REPORTED_CONNECTION, status: CONNECTION_CODES.OPERATOR };
+const OPERATOR_CONNECTION: ConnectionRecord = { ...NOT_REPORTED_CONNECTION, status: 'DON_VI_VAN_HANH' };
 
 /** Fields of a fact that have their own place in an indicator record; every other number is a named figure. */
 const INDICATOR_FIELDS = new Set(['id', 'asOf', 'source', 'statement', 'value', 'unit', 'of', 'rate', 'note']);
@@ -85,7 +84,7 @@ function provincesConnection(): ConnectionRecord {
   if (fact.value !== PROVINCES.length || fact.of !== PROVINCES.length) {
     throw new Error(`fact ${fact.id} does not cover all ${PROVINCES.length} provinces; no per-province status follows from it`);
   }
-  return connectionFromFact(fact, CONNECTION_CODES.CONNECTED);
+  return connectionFromFact(fact, 'DA_KET_NOI');
 }
 
 /** A fact's note may give one named locality a start date ("Binh Phuoc official from 2024-11-01"). */
@@ -165,7 +164,7 @@ function agencyRecords(connectedProvince: ConnectionRecord): AgencyRecord[] {
       sectorDatabases: a.sectorDatabases.map((db) => {
         const fact = factById(db.connectionFact);
         if (typeof fact.value !== 'boolean') throw new Error(`fact ${fact.id} is not a yes/no connection fact`);
-        const status = fact.value ? CONNECTION_CODES.CONNECTED : CONNECTION_CODES.NOT_CONNECTED;
+        const status = fact.value ? 'DA_KET_NOI' : 'CHUA_KET_NOI';
         return { name: db.name, englishName: db.englishName, populationDbConnection: connectionFromFact(fact, status) };
       }),
     }),
@@ -175,7 +174,7 @@ function agencyRecords(connectedProvince: ConnectionRecord): AgencyRecord[] {
       code: `UBND-${p.code}`,
       name: committeeName(p.officialName),
       englishName: `${p.asciiName} People's Committee`,
-      kind: AGENCY_KIND_CODES.PROVINCE,
+      kind: 'UBND_TINH',
       provinceCode: p.code,
       populationDbConnection: connectedProvince,
       sectorDatabases: [],
