@@ -10,6 +10,7 @@ import { createGraphQLHttpServer, listen, type RunningServer } from './http-serv
 import { createLogger, type Logger } from './logger.ts';
 import { startOrExit, stopOnSignals } from './process.ts';
 import { SYSTEMS, type SystemId } from './systems.ts';
+import { healthResponse } from './wire.ts';
 
 /** What every subgraph resolver receives: the request id, and loaders made for this request only. */
 export interface SubgraphContext<TLoaders> {
@@ -21,6 +22,19 @@ export interface SubgraphContext<TLoaders> {
 export interface Adapter {
   ping(requestId?: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** An adapter over a BackendClient; every backend contract has `GET /v1/health`. */
+export abstract class BackendAdapter implements Adapter {
+  constructor(protected readonly client: BackendClient) {}
+
+  async ping(requestId?: string): Promise<void> {
+    await this.client.get('/v1/health', healthResponse, { requestId });
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
 }
 
 export interface SubgraphDefinition<TAdapter extends Adapter, TLoaders> {

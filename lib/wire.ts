@@ -25,3 +25,13 @@ export const countSchema = z.number().int().min(0).max(2_147_483_647);
 
 /** `GET /v1/health`: every backend answers it when it is up. */
 export const healthResponse = z.object({ status: z.literal('ok') });
+
+/**
+ * A zod refinement for a record with a status: one whose status no published report gives (one of
+ * `unreported`) carries none of `fields` and cites no source.
+ */
+export const carriesNothingUnreported =
+  <F extends string>(unreported: readonly string[], fields: readonly F[]) =>
+  (record: { status: string; sourceIds: readonly string[] } & { readonly [K in F]?: unknown }): boolean =>
+    !unreported.includes(record.status) ||
+    (fields.every((field) => (record[field] ?? null) === null) && record.sourceIds.length === 0);

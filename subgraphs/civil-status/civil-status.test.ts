@@ -1,15 +1,9 @@
-import type { ApolloServer } from '@apollo/server';
-import { http, HttpResponse, type JsonBodyType } from 'msw';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BackendClient } from '../../lib/backend-client.ts';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { SystemError } from '../../lib/errors.ts';
 import { factById, localityCodesOf } from '../../lib/facts.ts';
-import { startMockBackend, type RunningMock } from '../../lib/mock-server.ts';
 import { PROVINCES } from '../../lib/provinces.ts';
-import { createSubgraphApollo, type SubgraphContext } from '../../lib/subgraph.ts';
 import { NAMED_IDS } from '../../lib/synthetic/named.ts';
-import { CivilStatusAdapter } from './adapter/client.ts';
-import type { CivilStatusLoaders } from './adapter/loaders.ts';
+import { startSubgraphUnderTest } from '../../test/support/subgraph-harness.ts';
 import { civilStatusSubgraph } from './index.ts';
 import { civilStatusHandlers } from './mock/handlers.ts';
 
@@ -22,45 +16,13 @@ const S2 = {
 };
 const COMPLETED_2024_09 = localityCodesOf(factById('civil-status.completed.2024-09'));
 
-let mock: RunningMock;
-let adapter: CivilStatusAdapter;
-/** A stand-in backend answering each path with the wire answer a test gives it. */
-let wireBackend: RunningMock;
-let wireAdapter: CivilStatusAdapter;
-const wireAnswers = new Map<string, JsonBodyType>();
-let server: ApolloServer<SubgraphContext<CivilStatusLoaders>>;
-
-const adapterFor = (url: string) => new CivilStatusAdapter(new BackendClient({ system: 'civil-status', baseUrl: url, timeoutMs: 2000 }));
-
-beforeAll(async () => {
-  mock = await startMockBackend('civil-status', civilStatusHandlers());
-  wireBackend = await startMockBackend('civil-status', [
-    http.all('*', ({ request }) => HttpResponse.json(wireAnswers.get(new URL(request.url).pathname))),
-  ]);
-  adapter = adapterFor(mock.url);
-  wireAdapter = adapterFor(wireBackend.url);
-  server = createSubgraphApollo(civilStatusSubgraph);
-  await server.start();
-});
-
+const { mock, adapter, wireAdapter, wireAnswers, execute, close } = await startSubgraphUnderTest(
+  civilStatusSubgraph,
+  civilStatusHandlers(),
+  { backendTimeoutMs: 2000 },
+);
+afterAll(close);
 beforeEach(() => wireAnswers.clear());
-
-afterAll(async () => {
-  await server?.stop();
-  await adapter?.close();
-  await wireAdapter?.close();
-  await mock?.close();
-  await wireBackend?.close();
-});
-
-async function execute(query: string, variables: Record<string, unknown> = {}) {
-  const response = await server.executeOperation(
-    { query, variables },
-    { contextValue: { requestId: 't', loaders: civilStatusSubgraph.createLoaders(adapter, 't') } },
-  );
-  if (response.body.kind !== 'single') throw new Error('expected a single result');
-  return response.body.singleResult;
-}
 
 async function systemErrorOf(promise: Promise<unknown>): Promise<SystemError> {
   const error = await promise.then(

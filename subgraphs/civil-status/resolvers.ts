@@ -1,14 +1,12 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { partialDateForGraph } from '../../lib/partial-date.ts';
-import { assertPersonalId, personalIdProblem } from '../../lib/personal-id.ts';
-import { provinceByCode } from '../../lib/provinces.ts';
+import { assertPersonalId } from '../../lib/personal-id.ts';
+import { provinceRef, resolveCitizenKey, type CitizenRef, type ProvinceRef } from '../../lib/references.ts';
 import type { SubgraphContext } from '../../lib/subgraph.ts';
 import type { CivilStatusLoaders } from './adapter/loaders.ts';
 import type { BirthRegistrationModel, DeathRegistrationModel, MarriageModel } from './adapter/mapping.ts';
 
 type Context = SubgraphContext<CivilStatusLoaders>;
-type CitizenRef = { personalId: string };
-type ProvinceRef = { code: string };
 
 /** A reference the population subgraph resolves; null when the record names nobody. */
 const citizenRef = (personalId: string | null): CitizenRef | null => (personalId ? { personalId } : null);
@@ -20,9 +18,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
       (await ctx.loaders.civilStatus.load(assertPersonalId(args.personalId)))?.birthRegistration ?? null,
   },
   Citizen: {
-    // No backend call here: a query that needs only the key costs nothing, and the field resolvers
-    // share one batched load. References come from other subgraphs; an invalid ID is simply unknown.
-    __resolveReference: (ref: CitizenRef) => (personalIdProblem(ref.personalId) ? null : { personalId: ref.personalId }),
+    __resolveReference: resolveCitizenKey,
     birthRegistration: async (c: CitizenRef, _: unknown, ctx: Context) => (await civilStatusOf(c, ctx))?.birthRegistration ?? null,
     marriages: async (c: CitizenRef, _: unknown, ctx: Context) => (await civilStatusOf(c, ctx))?.marriages ?? null,
     maritalStatus: async (c: CitizenRef, _: unknown, ctx: Context) => (await civilStatusOf(c, ctx))?.maritalStatus ?? null,
@@ -46,8 +42,8 @@ export const resolvers: GraphQLResolverMap<Context> = {
     dateOfDeath: (d: DeathRegistrationModel) => partialDateForGraph(d.dateOfDeath),
   },
   Province: {
-    // Like Citizen: the digitisation field loads, batched across every province in the request.
-    __resolveReference: (ref: ProvinceRef) => (provinceByCode(ref.code) ? { code: ref.code } : null),
+    // No backend call here either: the digitisation field loads, batched across every province in the request.
+    __resolveReference: (ref: ProvinceRef) => provinceRef(ref.code),
     civilStatusDigitization: (p: ProvinceRef, _: unknown, ctx: Context) => ctx.loaders.provinceDigitization.load(p.code),
   },
 };

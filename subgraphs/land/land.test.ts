@@ -1,14 +1,10 @@
-import { http, HttpResponse, type JsonBodyType } from 'msw';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BackendClient } from '../../lib/backend-client.ts';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { SystemError } from '../../lib/errors.ts';
-import { startMockBackend, type RunningMock } from '../../lib/mock-server.ts';
 import { encodePersonalId } from '../../lib/personal-id.ts';
 import { PROVINCES } from '../../lib/provinces.ts';
-import { createSubgraphApollo } from '../../lib/subgraph.ts';
 import { NAMED_IDS } from '../../lib/synthetic/named.ts';
 import { SyntheticWorld } from '../../lib/synthetic/world.ts';
-import { LandAdapter } from './adapter/client.ts';
+import { startSubgraphUnderTest } from '../../test/support/subgraph-harness.ts';
 import { landSubgraph } from './index.ts';
 import { landHandlers } from './mock/handlers.ts';
 
@@ -24,15 +20,13 @@ const S3 = {
 };
 
 const world = new SyntheticWorld();
-let mock: RunningMock;
-let adapter: LandAdapter;
-/** A stand-in backend answering each path with the wire answer a test gives it. */
-let wireBackend: RunningMock;
-let wireAdapter: LandAdapter;
-const wireAnswers = new Map<string, JsonBodyType>();
-const apollo = createSubgraphApollo(landSubgraph);
-
-const adapterFor = (url: string) => new LandAdapter(new BackendClient({ system: 'land', baseUrl: url, timeoutMs: 1000 }));
+const { mock, adapter, wireAdapter, wireAnswers, execute, reset, close } = await startSubgraphUnderTest(
+  landSubgraph,
+  landHandlers(world),
+  { backendTimeoutMs: 1000 },
+);
+afterAll(close);
+beforeEach(reset);
 
 /** A synthetic couple, still married, whose household holds at least one parcel. */
 function marriedCoupleWithLand(): { husbandId: string; wifeId: string } {
@@ -43,37 +37,6 @@ function marriedCoupleWithLand(): { husbandId: string; wifeId: string } {
   }
   throw new Error('no married synthetic couple with land found');
 }
-
-async function execute<T>(query: string, variables: Record<string, unknown> = {}) {
-  const response = await apollo.executeOperation<T>(
-    { query, variables },
-    { contextValue: { requestId: 't', loaders: landSubgraph.createLoaders(adapter, 't') } },
-  );
-  if (response.body.kind !== 'single') throw new Error('expected a single result');
-  return response.body.singleResult;
-}
-
-beforeAll(async () => {
-  mock = await startMockBackend('land', landHandlers(world));
-  wireBackend = await startMockBackend('land', [
-    http.all('*', ({ request }) => HttpResponse.json(wireAnswers.get(new URL(request.url).pathname))),
-  ]);
-  adapter = adapterFor(mock.url);
-  wireAdapter = adapterFor(wireBackend.url);
-  await apollo.start();
-});
-afterAll(async () => {
-  await apollo.stop();
-  await adapter.close();
-  await wireAdapter.close();
-  await mock.close();
-  await wireBackend.close();
-});
-beforeEach(() => {
-  mock.setFault({ mode: 'ok' });
-  mock.resetStats();
-  wireAnswers.clear();
-});
 
 describe('LandAdapter', () => {
   it('fetches the parcels of several holders in one backend request', async () => {

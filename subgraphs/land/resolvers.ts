@@ -1,17 +1,12 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { assertText } from '../../lib/graph-input.ts';
-import { personalIdProblem } from '../../lib/personal-id.ts';
-import { provinceByCode } from '../../lib/provinces.ts';
+import { provinceRef, resolveCitizenKey, type CitizenRef, type ProvinceRef } from '../../lib/references.ts';
 import type { SubgraphContext } from '../../lib/subgraph.ts';
 import type { LandLoaders } from './adapter/loaders.ts';
 import type { LandParcelModel } from './adapter/mapping.ts';
 import { MAX_PARCEL_ID_LENGTH } from './adapter/wire.ts';
 
 type Context = SubgraphContext<LandLoaders>;
-type CitizenRef = { personalId: string };
-type ProvinceRef = { code: string };
-
-const provinceRef = (code: string): ProvinceRef | null => (provinceByCode(code) ? { code } : null);
 
 export const resolvers: GraphQLResolverMap<Context> = {
   Query: {
@@ -20,9 +15,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
   },
   Citizen: {
     // The land database holds no citizen record of its own: `landParcels` asks the backend, batched.
-    // A reference that is not a valid ID is simply unknown.
-    __resolveReference: (ref: CitizenRef): CitizenRef | null =>
-      personalIdProblem(ref.personalId) ? null : { personalId: ref.personalId },
+    __resolveReference: resolveCitizenKey,
     landParcels: (c: CitizenRef, _: unknown, ctx: Context) => ctx.loaders.parcelsByHolder.load(c.personalId),
   },
   LandParcel: {

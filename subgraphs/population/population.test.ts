@@ -1,55 +1,19 @@
-import { http, HttpResponse, type JsonBodyType } from 'msw';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { BackendClient } from '../../lib/backend-client.ts';
 import { SystemError } from '../../lib/errors.ts';
-import { startMockBackend, type RunningMock } from '../../lib/mock-server.ts';
 import { encodePersonalId } from '../../lib/personal-id.ts';
-import { createSubgraphApollo } from '../../lib/subgraph.ts';
 import { NAMED_IDS } from '../../lib/synthetic/named.ts';
-import { PopulationAdapter } from './adapter/client.ts';
+import { startSubgraphUnderTest } from '../../test/support/subgraph-harness.ts';
 import { populationSubgraph } from './index.ts';
 import { populationHandlers } from './mock/handlers.ts';
 
-let mock: RunningMock;
-let adapter: PopulationAdapter;
-/** A stand-in backend answering each path with the wire answer a test gives it. */
-let wireBackend: RunningMock;
-let wireAdapter: PopulationAdapter;
-const wireAnswers = new Map<string, JsonBodyType>();
-const apollo = createSubgraphApollo(populationSubgraph);
-
-const adapterFor = (url: string) => new PopulationAdapter(new BackendClient({ system: 'population', baseUrl: url, timeoutMs: 1000 }));
-
-beforeAll(async () => {
-  mock = await startMockBackend('population', populationHandlers());
-  wireBackend = await startMockBackend('population', [
-    http.all('*', ({ request }) => HttpResponse.json(wireAnswers.get(new URL(request.url).pathname))),
-  ]);
-  adapter = adapterFor(mock.url);
-  wireAdapter = adapterFor(wireBackend.url);
-  await apollo.start();
-});
-afterAll(async () => {
-  await apollo.stop();
-  await adapter.close();
-  await wireAdapter.close();
-  await mock.close();
-  await wireBackend.close();
-});
-beforeEach(() => {
-  mock.setFault({ mode: 'ok' });
-  mock.resetStats();
-  wireAnswers.clear();
-});
-
-async function execute(query: string, variables: Record<string, unknown> = {}, over: PopulationAdapter = adapter) {
-  const response = await apollo.executeOperation(
-    { query, variables },
-    { contextValue: { requestId: 'test', loaders: populationSubgraph.createLoaders(over, 'test') } },
-  );
-  if (response.body.kind !== 'single') throw new Error('expected a single result');
-  return response.body.singleResult;
-}
+const { mock, adapter, wireAdapter, wireAnswers, execute, reset, close } = await startSubgraphUnderTest(
+  populationSubgraph,
+  populationHandlers(),
+  { backendTimeoutMs: 1000 },
+);
+afterAll(close);
+beforeEach(reset);
 
 describe('population adapter', () => {
   it('fetches many citizens in one backend call and maps the wire codes', async () => {

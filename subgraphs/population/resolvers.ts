@@ -2,14 +2,13 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { assertPartialDate, assertText } from '../../lib/graph-input.ts';
 import { partialDateForGraph } from '../../lib/partial-date.ts';
 import { assertPersonalId, assertPersonalIdList, decodePersonalId, personalIdProblem } from '../../lib/personal-id.ts';
-import { provinceByCode } from '../../lib/provinces.ts';
+import { provinceRef } from '../../lib/references.ts';
 import type { SubgraphContext } from '../../lib/subgraph.ts';
 import type { PopulationLoaders } from './adapter/loaders.ts';
 import type { CitizenModel, HouseholdModel, ResidenceModel } from './adapter/mapping.ts';
 
 type Context = SubgraphContext<PopulationLoaders>;
 
-const provinceRef = (code: string) => (provinceByCode(code) ? { code } : null);
 const residence = (r: ResidenceModel | null) => r && { ...r, province: provinceRef(r.provinceCode) };
 const citizenOrNull = (ctx: Context, personalId: string | null) => (personalId ? ctx.loaders.citizen.load(personalId) : null);
 

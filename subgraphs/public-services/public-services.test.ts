@@ -1,15 +1,11 @@
-import assert from 'node:assert/strict';
-import type { ApolloServer } from '@apollo/server';
-import { http, HttpResponse, type JsonBodyType } from 'msw';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BackendClient } from '../../lib/backend-client.ts';
+import { http, HttpResponse } from 'msw';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { SystemError } from '../../lib/errors.ts';
 import { FACTS, INTERCONNECTED_SERVICE_GROUPS, localityCodesOf, sourcesOf, type Fact } from '../../lib/facts.ts';
-import { healthHandler, startMockBackend, type RunningMock } from '../../lib/mock-server.ts';
+import { healthHandler } from '../../lib/mock-server.ts';
 import { PROVINCES } from '../../lib/provinces.ts';
-import { createSubgraphApollo, type SubgraphContext } from '../../lib/subgraph.ts';
+import { startSubgraphUnderTest } from '../../test/support/subgraph-harness.ts';
 import type { PublicServicesAdapter } from './adapter/client.ts';
-import type { PublicServicesLoaders } from './adapter/loaders.ts';
 import { publicServicesSubgraph } from './index.ts';
 import { publicServicesHandlers } from './mock/handlers.ts';
 
@@ -42,80 +38,42 @@ const SOURCE = 'sources { id document published summary }';
 const CONNECTION = `{ status since statement asOf ${SOURCE} }`;
 const VNEID_SERVICE = `{ status since statement note asOf ${SOURCE} }`;
 
-let mock: RunningMock;
-let brokenMock: RunningMock;
-/** A stand-in backend answering each path with the wire answer a test gives it. */
-let wireBackend: RunningMock;
-const wireAnswers = new Map<string, JsonBodyType>();
-let adapter: PublicServicesAdapter;
-let brokenAdapter: PublicServicesAdapter;
-let wireAdapter: PublicServicesAdapter;
-let apollo: ApolloServer<SubgraphContext<PublicServicesLoaders>>;
+const { mock, adapter, wireAdapter, wireAnswers, execute, startBackend, reset, close } = await startSubgraphUnderTest(
+  publicServicesSubgraph,
+  publicServicesHandlers(),
+  { backendTimeoutMs: 5000 },
+);
+afterAll(close);
+beforeEach(reset);
 
-const adapterFor = (url: string) =>
-  publicServicesSubgraph.createAdapter(new BackendClient({ system: 'public-services', baseUrl: url, timeoutMs: 5000 }));
+const run = (query: string, variables?: Record<string, unknown>, over?: PublicServicesAdapter) =>
+  execute<Record<string, any>>(query, variables, over);
 
-async function run(query: string, variables?: Record<string, unknown>, over: PublicServicesAdapter = adapter) {
-  const response = await apollo.executeOperation(
-    { query, variables },
-    { contextValue: { requestId: 't', loaders: publicServicesSubgraph.createLoaders(over, 't') } },
-  );
-  assert(response.body.kind === 'single');
-  return response.body.singleResult as { data?: Record<string, any> | null; errors?: readonly { extensions?: Record<string, unknown> }[] };
-}
-
-beforeAll(async () => {
-  mock = await startMockBackend('public-services', publicServicesHandlers());
-  const served = (await (await fetch(`${mock.url}/v1/provinces`)).json()) as { provinces: { code: string; indicatorIds: string[] }[] };
-  // A backend that breaks the contract in ways only references reveal.
-  brokenMock = await startMockBackend('public-services', [
-    healthHandler('public-services'),
-    http.get('*/v1/provinces', () =>
-      HttpResponse.json({ ...served, provinces: served.provinces.map((p) => ({ ...p, indicatorIds: ['no-such-indicator'] })) }),
-    ),
-    http.get('*/v1/indicators', () => HttpResponse.json({ indicators: [], sources: [] })),
-    http.get('*/v1/agencies', () =>
-      HttpResponse.json({
-        agencies: [
-          {
-            code: 'BXD',
-            name: 'Bộ Xây dựng',
-            englishName: 'Ministry of Construction',
-            kind: 'BO',
-            provinceCode: null,
-            populationDbConnection: { status: 'DA_KET_NOI', since: null, statement: 'x', asOf: '2024-06-30', sourceIds: ['S9'] },
-            sectorDatabases: [],
-          },
-        ],
-        sources: [],
-      }),
-    ),
-  ]);
-  wireBackend = await startMockBackend('public-services', [
-    http.all('*', ({ request }) => HttpResponse.json(wireAnswers.get(new URL(request.url).pathname))),
-  ]);
-  adapter = adapterFor(mock.url);
-  brokenAdapter = adapterFor(brokenMock.url);
-  wireAdapter = adapterFor(wireBackend.url);
-  apollo = createSubgraphApollo(publicServicesSubgraph);
-  await apollo.start();
-});
-
-beforeEach(() => {
-  mock.setFault({ mode: 'ok' });
-  mock.resetStats();
-  wireAnswers.clear();
-});
-
-afterAll(async () => {
-  await apollo?.stop();
-  await adapter?.close();
-  await brokenAdapter?.close();
-  await wireAdapter?.close();
-  await mock?.close();
-  await brokenMock?.close();
-  await wireBackend?.close();
-});
+const served = (await (await fetch(`${mock.url}/v1/provinces`)).json()) as { provinces: { code: string; indicatorIds: string[] }[] };
+// A backend that breaks the contract in ways only references reveal.
+const { adapter: brokenAdapter } = await startBackend([
+  healthHandler('public-services'),
+  http.get('*/v1/provinces', () =>
+    HttpResponse.json({ ...served, provinces: served.provinces.map((p) => ({ ...p, indicatorIds: ['no-such-indicator'] })) }),
+  ),
+  http.get('*/v1/indicators', () => HttpResponse.json({ indicators: [], sources: [] })),
+  http.get('*/v1/agencies', () =>
+    HttpResponse.json({
+      agencies: [
+        {
+          code: 'BXD',
+          name: 'Bộ Xây dựng',
+          englishName: 'Ministry of Construction',
+          kind: 'BO',
+          provinceCode: null,
+          populationDbConnection: { status: 'DA_KET_NOI', since: null, statement: 'x', asOf: '2024-06-30', sourceIds: ['S9'] },
+          sectorDatabases: [],
+        },
+      ],
+      sources: [],
+    }),
+  ),
+]);
 
 describe('public-services adapter', () => {
   it('reads the 63 provinces in code order, with the published statuses mapped from wire codes', async () => {

@@ -1,17 +1,11 @@
+import { DIGITIZATION_STATUSES, type DigitizationStatus } from '../../../lib/digitization.ts';
 import type { PartialDate } from '../../../lib/partial-date.ts';
 import { citedSources, type SourceIndex, type SourceRecord } from '../../../lib/sources.ts';
-import type {
-  CivilStatusRecord,
-  DigitizationStatusCode,
-  EndReasonCode,
-  MarriageRecord,
-  ProvinceDigitizationRecord,
-} from './wire.ts';
+import type { CivilStatusRecord, EndReasonCode, MarriageRecord, ProvinceDigitizationRecord } from './wire.ts';
 
 /** The civil-status domain as the subgraph sees it, independent of the backend's wire codes. */
 export type MarriageStatus = 'IN_EFFECT' | 'ENDED_BY_DIVORCE' | 'ENDED_BY_DEATH';
 export type MaritalStatus = 'MARRIED' | 'DIVORCED' | 'WIDOWED' | 'NO_MARRIAGE_RECORDED';
-export type DigitizationStatus = 'COMPLETED' | 'BASICALLY_COMPLETED' | 'IN_PROGRESS' | 'NOT_REPORTED';
 
 export interface BirthRegistrationModel {
   registrationNumber: string;
@@ -62,13 +56,6 @@ export interface DigitizationModel {
 const MARRIAGE_STATUSES: Record<EndReasonCode, MarriageStatus> = {
   LY_HON: 'ENDED_BY_DIVORCE',
   CHET: 'ENDED_BY_DEATH',
-};
-
-const DIGITIZATION_STATUSES: Record<DigitizationStatusCode, DigitizationStatus> = {
-  HOAN_THANH: 'COMPLETED',
-  CO_BAN_HOAN_THANH: 'BASICALLY_COMPLETED',
-  DANG_THUC_HIEN: 'IN_PROGRESS',
-  CHUA_BAO_CAO: 'NOT_REPORTED',
 };
 
 function comparePartialDates(a: PartialDate, b: PartialDate): number {

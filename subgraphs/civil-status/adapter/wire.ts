@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { partialDateSchema } from '../../../lib/partial-date.ts';
-import { everyCitedSourceListed, sourceRecordSchema } from '../../../lib/sources.ts';
-import { countSchema, isoDateSchema, MAX_BATCH, personalIdSchema, provinceCodeSchema } from '../../../lib/wire.ts';
+import { digitizationAnswer, digitizationRecordWith } from '../../../lib/digitization.ts';
+import { countSchema, MAX_BATCH, personalIdSchema } from '../../../lib/wire.ts';
 
 /**
  * The civil-status backend's wire format (see CONTRACT.md). Every answer is parsed with these
@@ -60,35 +60,13 @@ export const civilStatusBatchResponse = z.object({
   notFound: z.array(z.string()),
 });
 
-export const digitizationStatusCode = z.enum(['HOAN_THANH', 'CO_BAN_HOAN_THANH', 'DANG_THUC_HIEN', 'CHUA_BAO_CAO']);
-export type DigitizationStatusCode = z.infer<typeof digitizationStatusCode>;
-
-export const provinceDigitizationRecord = z
-  .object({
-    provinceCode: provinceCodeSchema,
-    status: digitizationStatusCode,
-    recordsDigitized: countSchema.nullable(),
-    digitizedShare: z.number().min(0).max(1).nullable(),
-    statement: z.string().min(1).nullable(),
-    asOf: isoDateSchema.nullable(),
-    sourceIds: z.array(z.string().min(1)),
-  })
-  .refine(
-    (p) =>
-      p.status !== 'CHUA_BAO_CAO' ||
-      ([p.recordsDigitized, p.digitizedShare, p.statement, p.asOf].every((v) => v === null) && p.sourceIds.length === 0),
-    'status CHUA_BAO_CAO carries no figure, statement, asOf or source',
-  );
+export const provinceDigitizationRecord = digitizationRecordWith({
+  recordsDigitized: countSchema.nullable(),
+  digitizedShare: z.number().min(0).max(1).nullable(),
+});
 export type ProvinceDigitizationRecord = z.infer<typeof provinceDigitizationRecord>;
 
-export const digitizationBatchResponse = z
-  .object({
-    provinces: z.array(provinceDigitizationRecord),
-    sources: z.array(sourceRecordSchema),
-    notFound: z.array(z.string()),
-  })
-  .superRefine(everyCitedSourceListed((a) => a.provinces.flatMap((p) => p.sourceIds)));
+export const digitizationBatchResponse = digitizationAnswer(provinceDigitizationRecord, { notFound: z.array(z.string()) });
 
-/** Request bodies, validated by the mock as a real backend would. */
+/** Request body, validated by the mock as a real backend would. */
 export const civilStatusBatchRequest = z.object({ personalIds: z.array(personalIdSchema).min(1).max(MAX_BATCH) });
-export const digitizationBatchRequest = z.object({ provinceCodes: z.array(provinceCodeSchema).min(1).max(MAX_BATCH) });

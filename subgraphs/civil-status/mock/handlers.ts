@@ -1,4 +1,5 @@
 import { http, HttpResponse, type RequestHandler } from 'msw';
+import { digitizationBatchRequest, type DigitizationStatusCode } from '../../../lib/digitization.ts';
 import { factById, localityCodesOf, sourceIdsOf, sourcesOf, type Fact } from '../../../lib/facts.ts';
 import { healthHandler } from '../../../lib/mock-server.ts';
 import { partition, readRequest } from '../../../lib/mock-handlers.ts';
@@ -8,9 +9,7 @@ import type { MarriageTruth, PersonTruth } from '../../../lib/synthetic/types.ts
 import { SyntheticWorld } from '../../../lib/synthetic/world.ts';
 import {
   civilStatusBatchRequest,
-  digitizationBatchRequest,
   type CivilStatusRecord,
-  type DigitizationStatusCode,
   type EndReasonCode,
   type MarriageRecord,
   type ProvinceDigitizationRecord,

@@ -1,5 +1,6 @@
+import { DIGITIZATION_STATUSES, type DigitizationStatus } from '../../../lib/digitization.ts';
 import { citedSources, type SourceIndex, type SourceRecord } from '../../../lib/sources.ts';
-import type { DigitizationRecord, DigitizationStatusCode, LandUseCode, ParcelRecord } from './wire.ts';
+import type { DigitizationRecord, LandUseCode, ParcelRecord } from './wire.ts';
 
 /** The land domain as the subgraph sees it, independent of the backend's wire codes. */
 export type LandUseType =
@@ -10,8 +11,6 @@ export type LandUseType =
   | 'ANNUAL_CROPS'
   | 'AQUACULTURE'
   | 'PRODUCTION_FOREST';
-
-export type DigitizationStatus = 'COMPLETED' | 'BASICALLY_COMPLETED' | 'IN_PROGRESS' | 'NOT_REPORTED';
 
 export interface LandParcelModel {
   parcelId: string;
@@ -47,13 +46,6 @@ const LAND_USE_TYPES: Record<LandUseCode, LandUseType> = {
   HNK: 'ANNUAL_CROPS',
   NTS: 'AQUACULTURE',
   RSX: 'PRODUCTION_FOREST',
-};
-
-const DIGITIZATION_STATUSES: Record<DigitizationStatusCode, DigitizationStatus> = {
-  HOAN_THANH: 'COMPLETED',
-  CO_BAN_HOAN_THANH: 'BASICALLY_COMPLETED',
-  DANG_THUC_HIEN: 'IN_PROGRESS',
-  CHUA_BAO_CAO: 'NOT_REPORTED',
 };
 
 export function parcelFromRecord(record: ParcelRecord): LandParcelModel {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { everyCitedSourceListed, sourceRecordSchema } from '../../../lib/sources.ts';
+import { digitizationAnswer, digitizationRecordWith } from '../../../lib/digitization.ts';
 import { countSchema, isoDateSchema, MAX_BATCH, personalIdSchema, provinceCodeSchema } from '../../../lib/wire.ts';
 
 /**
@@ -15,9 +15,6 @@ const parcelId = z.string().min(1).max(MAX_PARCEL_ID_LENGTH);
 /** Official land-type codes (mã loại đất). */
 export const landUseCode = z.enum(['ODT', 'ONT', 'LUA', 'CLN', 'HNK', 'NTS', 'RSX']);
 export type LandUseCode = z.infer<typeof landUseCode>;
-
-export const digitizationStatusCode = z.enum(['HOAN_THANH', 'CO_BAN_HOAN_THANH', 'DANG_THUC_HIEN', 'CHUA_BAO_CAO']);
-export type DigitizationStatusCode = z.infer<typeof digitizationStatusCode>;
 
 export const parcelRecord = z.object({
   parcelId,
@@ -48,35 +45,16 @@ export const parcelsBatchResponse = z.object({
   notFound: z.array(z.string()),
 });
 
-export const digitizationRecord = z
-  .object({
-    provinceCode: provinceCodeSchema,
-    status: digitizationStatusCode,
-    recordsCleaned: countSchema.nullable(),
-    recordsTotal: countSchema.nullable(),
-    cleanedShare: z.number().min(0).max(1).nullable(),
-    districtsAppraised: countSchema.nullable(),
-    statement: z.string().min(1).nullable(),
-    asOf: isoDateSchema.nullable(),
-    sourceIds: z.array(z.string().min(1)),
-  })
-  .refine(
-    (p) =>
-      p.status !== 'CHUA_BAO_CAO' ||
-      ([p.recordsCleaned, p.recordsTotal, p.cleanedShare, p.districtsAppraised, p.statement, p.asOf].every((v) => v === null) &&
-        p.sourceIds.length === 0),
-    'status CHUA_BAO_CAO carries no figure, statement, asOf or source',
-  );
+export const digitizationRecord = digitizationRecordWith({
+  recordsCleaned: countSchema.nullable(),
+  recordsTotal: countSchema.nullable(),
+  cleanedShare: z.number().min(0).max(1).nullable(),
+  districtsAppraised: countSchema.nullable(),
+});
 export type DigitizationRecord = z.infer<typeof digitizationRecord>;
 
-export const digitizationBatchResponse = z
-  .object({
-    provinces: z.array(digitizationRecord),
-    sources: z.array(sourceRecordSchema),
-  })
-  .superRefine(everyCitedSourceListed((a) => a.provinces.flatMap((p) => p.sourceIds)));
+export const digitizationBatchResponse = digitizationAnswer(digitizationRecord);
 
 /** Request bodies, validated by the mock as a real backend would. */
 export const holdingsRequest = z.object({ personalIds: z.array(personalIdSchema).min(1).max(MAX_BATCH) });
 export const parcelsBatchRequest = z.object({ parcelIds: z.array(parcelId).min(1).max(MAX_BATCH) });
-export const digitizationBatchRequest = z.object({ provinceCodes: z.array(provinceCodeSchema).min(1).max(MAX_BATCH) });

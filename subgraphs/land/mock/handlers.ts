@@ -1,4 +1,5 @@
 import { http, HttpResponse, type RequestHandler } from 'msw';
+import { digitizationBatchRequest, type DigitizationStatusCode } from '../../../lib/digitization.ts';
 import { FACT_SOURCES, factById, sourcesOf, type Fact } from '../../../lib/facts.ts';
 import { healthHandler } from '../../../lib/mock-server.ts';
 import { partition, readRequest } from '../../../lib/mock-handlers.ts';
@@ -6,11 +7,9 @@ import { provinceByAsciiName, provinceByCode } from '../../../lib/provinces.ts';
 import type { LandUseType, ParcelTruth } from '../../../lib/synthetic/types.ts';
 import { SyntheticWorld } from '../../../lib/synthetic/world.ts';
 import {
-  digitizationBatchRequest,
   holdingsRequest,
   parcelsBatchRequest,
   type DigitizationRecord,
-  type DigitizationStatusCode,
   type LandUseCode,
   type ParcelRecord,
 } from '../adapter/wire.ts';

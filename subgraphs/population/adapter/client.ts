@@ -1,13 +1,9 @@
-import type { BackendClient } from '../../../lib/backend-client.ts';
-import type { Adapter } from '../../../lib/subgraph.ts';
-import { healthResponse } from '../../../lib/wire.ts';
+import { BackendAdapter } from '../../../lib/subgraph.ts';
 import { citizensBatchResponse, householdsBatchResponse, verifyResponse } from './wire.ts';
 import { citizenFromRecord, householdFromRecord, type CitizenModel, type HouseholdModel } from './mapping.ts';
 
 /** Typed access to the population backend; the only code that knows its wire format. */
-export class PopulationAdapter implements Adapter {
-  constructor(private readonly client: BackendClient) {}
-
+export class PopulationAdapter extends BackendAdapter {
   async getCitizens(personalIds: readonly string[], requestId?: string): Promise<Map<string, CitizenModel>> {
     const answer = await this.client.post('/v1/citizens/batch-get', { personalIds }, citizensBatchResponse, { requestId });
     return new Map(answer.citizens.map((c) => [c.personalId, citizenFromRecord(c)]));
@@ -21,13 +17,5 @@ export class PopulationAdapter implements Adapter {
   async verify(claim: { personalId: string; fullName: string; dateOfBirth: string }, requestId?: string): Promise<boolean> {
     const answer = await this.client.post('/v1/citizens/verify', claim, verifyResponse, { requestId });
     return answer.match;
-  }
-
-  async ping(requestId?: string): Promise<void> {
-    await this.client.get('/v1/health', healthResponse, { requestId });
-  }
-
-  close(): Promise<void> {
-    return this.client.close();
   }
 }

@@ -1,7 +1,5 @@
-import type { BackendClient } from '../../../lib/backend-client.ts';
 import { indexSources } from '../../../lib/sources.ts';
-import type { Adapter } from '../../../lib/subgraph.ts';
-import { healthResponse } from '../../../lib/wire.ts';
+import { BackendAdapter } from '../../../lib/subgraph.ts';
 import {
   agencyFromRecord,
   indicatorFromRecord,
@@ -25,9 +23,7 @@ function catalogue<T>(list: T[], keyOf: (item: T) => string): Catalogue<T> {
 }
 
 /** Typed access to the public-services backend; the only code that knows its wire format. */
-export class PublicServicesAdapter implements Adapter {
-  constructor(private readonly client: BackendClient) {}
-
+export class PublicServicesAdapter extends BackendAdapter {
   /** The 63 provinces in code order. */
   async getProvinces(requestId?: string): Promise<Catalogue<ProvinceModel>> {
     const answer = await this.client.get('/v1/provinces', provincesResponse, { requestId });
@@ -59,13 +55,5 @@ export class PublicServicesAdapter implements Adapter {
     const answer = await this.client.get('/v1/interconnected-service-groups', serviceGroupsResponse, { requestId });
     const sources = indexSources(answer.sources);
     return answer.groups.map((g) => serviceGroupFromRecord(g, sources));
-  }
-
-  async ping(requestId?: string): Promise<void> {
-    await this.client.get('/v1/health', healthResponse, { requestId });
-  }
-
-  close(): Promise<void> {
-    return this.client.close();
   }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { everyCitedSourceListed, sourceRecordSchema, type SourceRecord } from '../../../lib/sources.ts';
-import { provinceCodeSchema, publishedDateSchema } from '../../../lib/wire.ts';
+import { carriesNothingUnreported, provinceCodeSchema, publishedDateSchema } from '../../../lib/wire.ts';
 
 /**
  * The public-services backend's wire format (see CONTRACT.md). Every answer is parsed with these
@@ -18,6 +18,9 @@ export type VneidServiceCode = z.infer<typeof vneidServiceCode>;
 export const agencyKindCode = z.enum(['BO', 'CO_QUAN_NGANG_BO', 'CO_QUAN_THUOC_CHINH_PHU', 'UBND_TINH']);
 export type AgencyKindCode = z.infer<typeof agencyKindCode>;
 
+const UNREPORTED = ['CHUA_BAO_CAO', 'DON_VI_VAN_HANH'];
+const carriesNothing = carriesNothingUnreported(UNREPORTED, ['since', 'statement', 'note', 'asOf']);
+
 /**
  * A status taken from a published report must say when it held and which report says so; a status
  * that is not (CHUA_BAO_CAO, DON_VI_VAN_HANH) carries nothing a report would give.
@@ -33,12 +36,10 @@ const sourcedExactlyWhenReported = (
   },
   ctx: z.RefinementCtx,
 ) => {
-  const reported = report.status !== 'CHUA_BAO_CAO' && report.status !== 'DON_VI_VAN_HANH';
-  if (reported && (report.asOf === null || report.sourceIds.length === 0)) {
+  if (!UNREPORTED.includes(report.status) && (report.asOf === null || report.sourceIds.length === 0)) {
     ctx.addIssue({ code: 'custom', message: `status ${report.status} needs asOf and at least one source` });
   }
-  const published = [report.since, report.statement, report.note ?? null, report.asOf].some((value) => value !== null);
-  if (!reported && (published || report.sourceIds.length > 0)) {
+  if (!carriesNothing(report)) {
     ctx.addIssue({ code: 'custom', message: `status ${report.status} carries no since, statement, note, asOf or source` });
   }
 };

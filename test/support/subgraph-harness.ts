@@ -1,0 +1,81 @@
+import type { FormattedExecutionResult } from 'graphql';
+import { http, HttpResponse, type JsonBodyType, type RequestHandler } from 'msw';
+import { BackendClient } from '../../lib/backend-client.ts';
+import { startMockBackend, type RunningMock } from '../../lib/mock-server.ts';
+import { createSubgraphApollo, type Adapter, type SubgraphDefinition } from '../../lib/subgraph.ts';
+
+export interface BackendUnderTest<TAdapter> {
+  mock: RunningMock;
+  adapter: TAdapter;
+}
+
+export interface SubgraphUnderTest<TAdapter> extends BackendUnderTest<TAdapter> {
+  /** An adapter over a stand-in backend that answers each path with the wire answer a test sets in `wireAnswers`. */
+  wireAdapter: TAdapter;
+  wireAnswers: Map<string, JsonBodyType>;
+  /** Another mock backend with `handlers`, and an adapter over it; `close` stops them too. */
+  startBackend(handlers: RequestHandler[]): Promise<BackendUnderTest<TAdapter>>;
+  /** Runs an operation on the subgraph, with fresh loaders over `over` (by default `adapter`). */
+  execute<TData = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    over?: TAdapter,
+  ): Promise<FormattedExecutionResult<TData>>;
+  /** Back to a mock without fault or counted requests, and no wire answers. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** A subgraph's Apollo server in this process, over adapters to its mock backend and to a stand-in backend. */
+export async function startSubgraphUnderTest<TAdapter extends Adapter, TLoaders>(
+  definition: SubgraphDefinition<TAdapter, TLoaders>,
+  handlers: RequestHandler[],
+  options: { backendTimeoutMs: number },
+): Promise<SubgraphUnderTest<TAdapter>> {
+  const backends: BackendUnderTest<TAdapter>[] = [];
+  async function startBackend(backendHandlers: RequestHandler[]): Promise<BackendUnderTest<TAdapter>> {
+    const mock = await startMockBackend(definition.system, backendHandlers);
+    const client = new BackendClient({ system: definition.system, baseUrl: mock.url, timeoutMs: options.backendTimeoutMs });
+    const backend = { mock, adapter: definition.createAdapter(client) };
+    backends.push(backend);
+    return backend;
+  }
+
+  const { mock, adapter } = await startBackend(handlers);
+  const wireAnswers = new Map<string, JsonBodyType>();
+  const { adapter: wireAdapter } = await startBackend([
+    http.all('*', ({ request }) => HttpResponse.json(wireAnswers.get(new URL(request.url).pathname))),
+  ]);
+  const apollo = createSubgraphApollo(definition);
+  await apollo.start();
+
+  async function execute<TData>(query: string, variables: Record<string, unknown> = {}, over: TAdapter = adapter) {
+    const response = await apollo.executeOperation<TData>(
+      { query, variables },
+      { contextValue: { requestId: 't', loaders: definition.createLoaders(over, 't') } },
+    );
+    if (response.body.kind !== 'single') throw new Error('expected a single result');
+    return response.body.singleResult;
+  }
+
+  return {
+    mock,
+    adapter,
+    wireAdapter,
+    wireAnswers,
+    startBackend,
+    execute,
+    reset() {
+      mock.setFault({ mode: 'ok' });
+      mock.resetStats();
+      wireAnswers.clear();
+    },
+    async close() {
+      await apollo.stop();
+      for (const backend of backends) {
+        await backend.adapter.close();
+        await backend.mock.close();
+      }
+    },
+  };
+}
