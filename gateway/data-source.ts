@@ -1,9 +1,9 @@
 import { RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { Fetcher } from '@apollo/utils.fetcher';
-import { errors as undiciErrors } from 'undici';
 import { SystemError, SystemErrorCode } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { SystemId } from '../lib/systems.ts';
+import { classifyTransportError } from '../lib/transport.ts';
 
 export interface GatewayContext {
   requestId: string;
@@ -36,16 +36,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   }
 }
 
+/** Transport failures as every hop names them; an answer that is not a JSON object breaks the contract. */
 function classify(error: Error): SystemErrorCode {
-  if (
-    error.name === 'TimeoutError' ||
-    error.name === 'AbortError' ||
-    error instanceof undiciErrors.HeadersTimeoutError ||
-    error instanceof undiciErrors.BodyTimeoutError ||
-    error instanceof undiciErrors.ConnectTimeoutError
-  ) {
-    return SystemErrorCode.TIMEOUT;
-  }
   if (error instanceof SyntaxError || error.message.startsWith('Expected JSON response body')) return SystemErrorCode.BAD_RESPONSE;
-  return SystemErrorCode.UNAVAILABLE;
+  return classifyTransportError(error);
 }

@@ -1,5 +1,6 @@
 import type { Fetcher, FetcherHeaders, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
 import { Agent } from 'undici';
+import { readLimited } from '../lib/transport.ts';
 
 /**
  * Gateway → subgraph HTTP over undici's `request` API on a keep-alive Agent (one connection pool
@@ -64,27 +65,22 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): Subgraph
   });
 
   const fetcher = async (url: string, init: FetcherRequestInit = {}): Promise<FetcherResponse> => {
+    const { origin, pathname } = new URL(url);
     const response = await agent.request({
-      origin: new URL(url).origin,
-      path: new URL(url).pathname,
+      origin,
+      path: pathname,
       method: (init.method ?? 'GET') as 'GET' | 'POST',
       headers: init.headers,
       body: init.body,
       signal: AbortSignal.timeout(options.timeoutMs),
     });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of response.body) {
-      size += (chunk as Buffer).length;
-      if (size > maxResponseBytes) throw new Error(`subgraph answer larger than ${maxResponseBytes} bytes`);
-      chunks.push(chunk as Buffer);
-    }
+    const body = await readLimited(response.body, maxResponseBytes);
     const headers = new Headers();
     for (const [name, value] of Object.entries(response.headers)) {
       if (typeof value === 'string') headers.set(name, value);
       else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
     }
-    return new BufferedResponse(url, response.statusCode, headers, Buffer.concat(chunks).toString('utf8'));
+    return new BufferedResponse(url, response.statusCode, headers, body);
   };
 
   return { fetcher: fetcher as Fetcher, close: () => agent.close() };

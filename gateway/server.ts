@@ -6,7 +6,7 @@ import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginUsageReporting
 import { envInteger, envString, listenHost } from '../lib/config.ts';
 import { createGraphQLHttpServer, listen, type RunningServer } from '../lib/http-server.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
-import { SYSTEM_IDS, SYSTEMS, GATEWAY_PORT, type SystemId } from '../lib/systems.ts';
+import { defaultSubgraphUrl, GATEWAY_PORT, SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/systems.ts';
 import { SubgraphDataSource, type GatewayContext } from './data-source.ts';
 import { createErrorFormatter } from './errors.ts';
 import { createSubgraphFetcher } from './fetcher.ts';
@@ -29,8 +29,8 @@ export interface GatewayConfig {
 export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const subgraphUrls = Object.fromEntries(
     SYSTEM_IDS.map((id) => {
-      const { envPrefix, subgraphPort } = SYSTEMS[id];
-      return [id, envString(`${envPrefix}_SUBGRAPH_URL`, `http://127.0.0.1:${subgraphPort}/graphql`, env)];
+      const { envPrefix } = SYSTEMS[id];
+      return [id, envString(`${envPrefix}_SUBGRAPH_URL`, defaultSubgraphUrl(id), env)];
     }),
   ) as Record<SystemId, string>;
   return {

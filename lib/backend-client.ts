@@ -1,8 +1,9 @@
-import { Pool, errors as undiciErrors } from 'undici';
+import { Pool } from 'undici';
 import type { ZodType } from 'zod';
 import { SystemError, SystemErrorCode } from './errors.ts';
 import type { Logger } from './logger.ts';
 import type { SystemId } from './systems.ts';
+import { classifyTransportError, readLimited } from './transport.ts';
 
 export interface BackendClientOptions {
   system: SystemId;
@@ -79,7 +80,7 @@ export class BackendClient {
       statusCode = response.statusCode;
       text = await readLimited(response.body, this.maxResponseBytes);
     } catch (error) {
-      throw this.fail(classifyTransportError(error, signal), `${method} ${fullPath}: ${describeError(error)}`);
+      throw this.fail(classifyTransportError(error), `${method} ${fullPath}: ${describeError(error)}`);
     }
     if (statusCode < 200 || statusCode >= 300) {
       const code = statusCode >= 500 || statusCode === 429 ? SystemErrorCode.UNAVAILABLE : SystemErrorCode.BAD_RESPONSE;
@@ -103,32 +104,6 @@ export class BackendClient {
     this.logger?.warn({ system: this.system, code, detail }, 'backend call failed');
     return new SystemError(this.system, code, detail);
   }
-}
-
-class ResponseTooLarge extends Error {}
-
-async function readLimited(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > limit) throw new ResponseTooLarge(`answer larger than ${limit} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function classifyTransportError(error: unknown, signal: AbortSignal): SystemErrorCode {
-  if (error instanceof ResponseTooLarge) return SystemErrorCode.BAD_RESPONSE;
-  if (
-    signal.aborted ||
-    error instanceof undiciErrors.HeadersTimeoutError ||
-    error instanceof undiciErrors.BodyTimeoutError ||
-    error instanceof undiciErrors.ConnectTimeoutError
-  ) {
-    return SystemErrorCode.TIMEOUT;
-  }
-  return SystemErrorCode.UNAVAILABLE;
 }
 
 function describeError(error: unknown): string {

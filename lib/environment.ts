@@ -1,4 +1,4 @@
-import { GATEWAY_PORT, SYSTEM_IDS, SYSTEMS } from './systems.ts';
+import { defaultBackendUrl, defaultSubgraphUrl, GATEWAY_PORT, SYSTEM_IDS, SYSTEMS } from './systems.ts';
 
 /**
  * Every environment variable the services read, with its default. The README's configuration
@@ -26,9 +26,9 @@ export const ENVIRONMENT_VARIABLES: EnvironmentVariable[] = [
   ...SYSTEM_IDS.flatMap((id) => {
     const { envPrefix, subgraphPort, backendPort } = SYSTEMS[id];
     return [
-      { name: `${envPrefix}_SUBGRAPH_URL`, readBy: 'gateway', default: `http://127.0.0.1:${subgraphPort}/graphql`, description: `Where the gateway reaches the ${id} subgraph.` },
+      { name: `${envPrefix}_SUBGRAPH_URL`, readBy: 'gateway', default: defaultSubgraphUrl(id), description: `Where the gateway reaches the ${id} subgraph.` },
       { name: `${envPrefix}_SUBGRAPH_PORT`, readBy: `${id} subgraph`, default: String(subgraphPort), description: `Port of the ${id} subgraph.` },
-      { name: `${envPrefix}_BACKEND_URL`, readBy: `${id} subgraph`, default: `http://127.0.0.1:${backendPort}`, description: `Base URL of the ${id} backend: point it at the real system.` },
+      { name: `${envPrefix}_BACKEND_URL`, readBy: `${id} subgraph`, default: defaultBackendUrl(id), description: `Base URL of the ${id} backend: point it at the real system.` },
       { name: `${envPrefix}_BACKEND_TIMEOUT_MS`, readBy: `${id} subgraph`, default: '2000', description: `Deadline of one call to the ${id} backend.` },
       { name: `${envPrefix}_BACKEND_PORT`, readBy: `${id} mock backend`, default: String(backendPort), description: `Port of the ${id} mock backend.` },
     ];

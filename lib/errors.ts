@@ -39,6 +39,3 @@ export class SystemError extends GraphQLError {
   }
 }
 
-export function isSystemError(error: unknown): error is SystemError {
-  return error instanceof SystemError;
-}

@@ -9,7 +9,7 @@ import { envInteger, envString, listenHost } from './config.ts';
 import { createGraphQLHttpServer, listen, type RunningServer } from './http-server.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { startOrExit, stopOnSignals } from './process.ts';
-import { SYSTEMS, type SystemId } from './systems.ts';
+import { defaultBackendUrl, SYSTEMS, type SystemId } from './systems.ts';
 import { healthResponse } from './wire.ts';
 
 /** What every subgraph resolver receives: the request id, and loaders made for this request only. */
@@ -54,9 +54,9 @@ export interface SubgraphConfig {
 }
 
 export function subgraphConfigFromEnv(system: SystemId, env: NodeJS.ProcessEnv = process.env): SubgraphConfig {
-  const { envPrefix, subgraphPort, backendPort } = SYSTEMS[system];
+  const { envPrefix, subgraphPort } = SYSTEMS[system];
   return {
-    backendUrl: envString(`${envPrefix}_BACKEND_URL`, `http://127.0.0.1:${backendPort}`, env),
+    backendUrl: envString(`${envPrefix}_BACKEND_URL`, defaultBackendUrl(system), env),
     backendTimeoutMs: envInteger(`${envPrefix}_BACKEND_TIMEOUT_MS`, 2000, env),
     port: envInteger(`${envPrefix}_SUBGRAPH_PORT`, subgraphPort, env),
     host: listenHost(env),

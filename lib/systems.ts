@@ -58,3 +58,7 @@ export const SYSTEMS: Record<SystemId, SystemDescriptor> = {
 
 export const SYSTEM_IDS = Object.keys(SYSTEMS) as SystemId[];
 export const GATEWAY_PORT = 4000;
+
+/** Where a system's subgraph and backend are when nothing is configured (`npm start`, the mocks). */
+export const defaultSubgraphUrl = (id: SystemId): string => `http://127.0.0.1:${SYSTEMS[id].subgraphPort}/graphql`;
+export const defaultBackendUrl = (id: SystemId): string => `http://127.0.0.1:${SYSTEMS[id].backendPort}`;
