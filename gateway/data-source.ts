@@ -1,43 +1,140 @@
-import { RemoteGraphQLDataSource } from '@apollo/gateway';
+import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { Fetcher } from '@apollo/utils.fetcher';
+import { Kind, parse, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import { SystemError, SystemErrorCode } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
+import { DEADLINE_HEADER } from '../lib/subgraph.ts';
 import type { SystemId } from '../lib/systems.ts';
 import { classifyTransportError } from '../lib/transport.ts';
 
 export interface GatewayContext {
   requestId: string;
+  /** When the whole request must be answered (ms since epoch); no subgraph call outlives it. */
+  deadlineAt: number;
 }
 
+type ProcessOptions = GraphQLDataSourceProcessOptions<GatewayContext>;
+type SubgraphResponse = Awaited<ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']>>;
+type WillSendRequestOptions = Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0];
+
 /**
- * A subgraph call. Forwards the request id, and turns a failed call (refused, reset, timed out,
- * HTTP error, not JSON) into a SystemError naming the subgraph's system. Apollo's own error would
- * carry the subgraph URL and response body and no system name.
+ * A subgraph call with a deadline: the smaller of the subgraph's own timeout and what is left of the
+ * request's, sent along as `x-deadline-ms` so the subgraph's backend calls respect it too.
+ *
+ * A failed call (refused, reset, timed out, HTTP error, not JSON) does not become Apollo's one
+ * pathless error carrying the subgraph URL and body: it becomes the answer the subgraph would have
+ * given had its backend failed, one SystemError per field the call was to supply, at that field's
+ * path. Apollo then places each error at the right path of the client's query.
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
     private readonly system: SystemId,
     url: string,
     fetcher: Fetcher,
+    private readonly timeoutMs: number,
     private readonly logger: Logger,
   ) {
     super({ url, fetcher });
   }
 
-  override willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]) {
+  override willSendRequest({ request, context }: WillSendRequestOptions) {
     if (context.requestId) request.http?.headers.set('x-request-id', context.requestId);
+    const remaining = context.deadlineAt - Date.now();
+    if (remaining <= 0) {
+      throw new SystemError(this.system, SystemErrorCode.TIMEOUT, 'request deadline passed before the subgraph call', {
+        reason: 'request deadline passed',
+        callerDeadline: true,
+      });
+    }
+    request.http?.headers.set(DEADLINE_HEADER, String(Math.min(this.timeoutMs, remaining)));
+  }
+
+  override async process(options: ProcessOptions): Promise<SubgraphResponse> {
+    try {
+      return await super.process(options);
+    } catch (error) {
+      const failure = error instanceof SystemError ? error : this.toSystemError(error);
+      this.logger.warn(
+        { system: this.system, code: failure.systemCode, detail: failure.detail, requestId: options.context.requestId },
+        'subgraph call failed',
+      );
+      const paths = fieldPathsOf(options);
+      const extensions = { code: failure.systemCode, system: this.system };
+      if (paths.length === 0) return { errors: [{ message: failure.message, extensions }] };
+      return { errors: paths.map((path) => ({ message: failure.message, path, extensions })) };
+    }
   }
 
   override didEncounterError(error: Error): never {
-    const code = classify(error);
-    const detail = `${error.name}: ${error.message}`;
-    this.logger.warn({ system: this.system, code, detail }, 'subgraph call failed');
-    throw new SystemError(this.system, code, `subgraph: ${detail}`);
+    throw this.toSystemError(error);
+  }
+
+  private toSystemError(error: unknown): SystemError {
+    const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    // An answer that is not a JSON object breaks the contract; anything else failed in transport.
+    const contractBroken = error instanceof SyntaxError || (error instanceof Error && error.message.startsWith('Expected JSON response body'));
+    const failure = contractBroken
+      ? { code: SystemErrorCode.BAD_RESPONSE, reason: 'answer is not a GraphQL response', retryable: false }
+      : classifyTransportError(error);
+    return new SystemError(this.system, failure.code, `subgraph: ${detail}`, { reason: failure.reason, retryable: failure.retryable });
   }
 }
 
-/** Transport failures as every hop names them; an answer that is not a JSON object breaks the contract. */
-function classify(error: Error): SystemErrorCode {
-  if (error instanceof SyntaxError || error.message.startsWith('Expected JSON response body')) return SystemErrorCode.BAD_RESPONSE;
-  return classifyTransportError(error);
+/**
+ * The paths, in the subgraph's own answer, of the fields a call was to supply: `[field]` for a root
+ * field, `['_entities', i, field]` for each entity representation sent.
+ */
+export function fieldPathsOf(options: ProcessOptions): (string | number)[][] {
+  let document: DocumentNode;
+  try {
+    document = ('document' in options ? options.document : undefined) ?? parse(options.request.query ?? '');
+  } catch {
+    return [];
+  }
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
+  if (!operation || operation.kind !== Kind.OPERATION_DEFINITION) return [];
+
+  const paths: (string | number)[][] = [];
+  for (const key of responseKeys(operation.selectionSet, undefined, fragments, 'skip-entities')) paths.push([key]);
+  for (const selection of operation.selectionSet.selections) {
+    if (selection.kind !== Kind.FIELD || selection.name.value !== '_entities' || !selection.selectionSet) continue;
+    const alias = selection.alias?.value ?? '_entities';
+    const representations = options.request.variables?.representations;
+    if (!Array.isArray(representations)) continue;
+    representations.forEach((representation: unknown, index) => {
+      const typename = (representation as { __typename?: unknown } | null)?.__typename;
+      for (const key of responseKeys(selection.selectionSet!, typeof typename === 'string' ? typename : undefined, fragments)) {
+        paths.push([alias, index, key]);
+      }
+    });
+  }
+  return paths;
+}
+
+/** Response keys of a selection set for one type, through inline fragments and fragment spreads. */
+function responseKeys(
+  selectionSet: SelectionSetNode,
+  typename: string | undefined,
+  fragments: Map<string, FragmentDefinitionNode>,
+  mode: 'all' | 'skip-entities' = 'all',
+): Set<string> {
+  const keys = new Set<string>();
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) {
+      const name = selection.name.value;
+      if (name === '__typename' || (mode === 'skip-entities' && name === '_entities')) continue;
+      keys.add(selection.alias?.value ?? name);
+      continue;
+    }
+    const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments.get(selection.name.value);
+    if (!fragment) continue;
+    const condition = fragment.typeCondition?.name.value;
+    if (condition !== undefined && typename !== undefined && condition !== typename) continue;
+    for (const key of responseKeys(fragment.selectionSet, typename, fragments, mode)) keys.add(key);
+  }
+  return keys;
 }

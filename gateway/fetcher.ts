@@ -1,5 +1,6 @@
 import type { Fetcher, FetcherHeaders, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
 import { Agent } from 'undici';
+import { DEADLINE_HEADER } from '../lib/subgraph.ts';
 import { readLimited } from '../lib/transport.ts';
 
 /**
@@ -8,7 +9,10 @@ import { readLimited } from '../lib/transport.ts';
  * Measured cheaper in CPU than undici's `fetch` or Apollo's default fetcher (DESIGN §3).
  */
 export interface SubgraphFetcherOptions {
-  /** Deadline for one subgraph call, from sending to the last byte. */
+  /**
+   * Deadline for one subgraph call, from sending to the last byte, when the call does not carry
+   * its own in `x-deadline-ms` (the data source sets it from the subgraph's and the request's deadlines).
+   */
   timeoutMs: number;
   connectionsPerSubgraph?: number;
   maxResponseBytes?: number;
@@ -66,13 +70,15 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): Subgraph
 
   const fetcher = async (url: string, init: FetcherRequestInit = {}): Promise<FetcherResponse> => {
     const { origin, pathname } = new URL(url);
+    const deadline = Number((init.headers as Record<string, string> | undefined)?.[DEADLINE_HEADER]);
+    const timeoutMs = Number.isInteger(deadline) && deadline > 0 ? deadline : options.timeoutMs;
     const response = await agent.request({
       origin,
       path: pathname,
       method: (init.method ?? 'GET') as 'GET' | 'POST',
       headers: init.headers,
       body: init.body,
-      signal: AbortSignal.timeout(options.timeoutMs),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const body = await readLimited(response.body, maxResponseBytes);
     const headers = new Headers();

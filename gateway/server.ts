@@ -10,6 +10,7 @@ import { defaultSubgraphUrl, GATEWAY_PORT, SYSTEM_IDS, SYSTEMS, type SystemId } 
 import { SubgraphDataSource, type GatewayContext } from './data-source.ts';
 import { createErrorFormatter } from './errors.ts';
 import { createSubgraphFetcher } from './fetcher.ts';
+import { queryLimitsFromEnv, type QueryLimits } from './limits.ts';
 import { offlineLandingPage } from './landing-page.ts';
 
 
@@ -17,7 +18,11 @@ export interface GatewayConfig {
   supergraphPath: string;
   /** Where each subgraph is reached; overrides the routing URLs in the supergraph. */
   subgraphUrls: Record<SystemId, string>;
-  subgraphTimeoutMs: number;
+  /** Deadline of one call to each subgraph. */
+  subgraphTimeoutsMs: Record<SystemId, number>;
+  /** Deadline of a whole client request: no subgraph call is started or kept open past it. */
+  requestTimeoutMs: number;
+  limits: QueryLimits;
   port: number;
   host: string;
   production: boolean;
@@ -33,10 +38,19 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Gate
       return [id, envString(`${envPrefix}_SUBGRAPH_URL`, defaultSubgraphUrl(id), env)];
     }),
   ) as Record<SystemId, string>;
+  const subgraphTimeoutMs = envInteger('SUBGRAPH_TIMEOUT_MS', 5000, env);
+  const subgraphTimeoutsMs = Object.fromEntries(
+    SYSTEM_IDS.map((id) => {
+      const { envPrefix } = SYSTEMS[id];
+      return [id, envInteger(`${envPrefix}_SUBGRAPH_TIMEOUT_MS`, subgraphTimeoutMs, env)];
+    }),
+  ) as Record<SystemId, number>;
   return {
     supergraphPath: resolve(envString('SUPERGRAPH_PATH', 'schema/supergraph.graphql', env)),
     subgraphUrls,
-    subgraphTimeoutMs: envInteger('SUBGRAPH_TIMEOUT_MS', 10_000, env),
+    subgraphTimeoutsMs,
+    requestTimeoutMs: envInteger('REQUEST_TIMEOUT_MS', 10_000, env),
+    limits: queryLimitsFromEnv(env),
     port: envInteger('GATEWAY_PORT', GATEWAY_PORT, env),
     host: listenHost(env),
     production: env.NODE_ENV === 'production',
@@ -56,14 +70,14 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
   // The gateway's anonymous usage telemetry must never leave a closed government network.
   process.env.APOLLO_TELEMETRY_DISABLED = '1';
   const supergraphSdl = readFileSync(config.supergraphPath, 'utf8');
-  const subgraphFetcher = createSubgraphFetcher({ timeoutMs: config.subgraphTimeoutMs });
+  const subgraphFetcher = createSubgraphFetcher({ timeoutMs: Math.max(...Object.values(config.subgraphTimeoutsMs)) });
 
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name }) => {
       const url = config.subgraphUrls[name as SystemId];
       if (!url) throw new Error(`supergraph names subgraph "${name}", which this gateway has no URL for`);
-      return new SubgraphDataSource(name as SystemId, url, subgraphFetcher.fetcher, logger);
+      return new SubgraphDataSource(name as SystemId, url, subgraphFetcher.fetcher, config.subgraphTimeoutsMs[name as SystemId], logger);
     },
   });
 
@@ -92,7 +106,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
     graphqlPath,
     maxBodyBytes: config.maxBodyBytes,
     corsOrigins: config.corsOrigins,
-    context: async (_req, requestId) => ({ requestId }),
+    context: async (_req, requestId) => ({ requestId, deadlineAt: Date.now() + config.requestTimeoutMs }),
     readiness: async () => ({ ready: true }),
   });
   const running = await listen(server, config.port, config.host).catch(async (error: unknown) => {

@@ -1,7 +1,8 @@
 import { Pool } from 'undici';
 import type { ZodType } from 'zod';
-import { SystemError, SystemErrorCode } from './errors.ts';
+import { SystemError, SystemErrorCode, type SystemErrorFacts } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { BackendResilience, DEFAULT_RESILIENCE, type BackendHealth, type ResilienceOptions } from './resilience.ts';
 import type { SystemId } from './systems.ts';
 import { classifyTransportError, readLimited } from './transport.ts';
 
@@ -9,8 +10,9 @@ export interface BackendClientOptions {
   system: SystemId;
   /** Base URL of the backend, e.g. http://127.0.0.1:4101. Only its origin and path prefix are used. */
   baseUrl: string;
-  /** Deadline for one backend call, from sending to the last byte of the answer. */
+  /** Deadline for one backend call, retries included, from sending to the last byte of the answer. */
   timeoutMs: number;
+  resilience?: ResilienceOptions;
   /** Keep-alive connections kept open to the backend. */
   connections?: number;
   /** Answers larger than this are refused as a broken contract. */
@@ -18,14 +20,23 @@ export interface BackendClientOptions {
   logger?: Logger;
 }
 
-export interface CallOptions {
+/** What a call carries from the request that caused it. */
+export interface CallContext {
   requestId?: string;
+  /** The caller's own deadline (ms since epoch), e.g. what is left of the gateway's budget. */
+  deadlineAt?: number;
+}
+
+export interface CallOptions extends CallContext {
+  /** A read that is safe to send twice; only these are retried. GET is always idempotent. */
+  idempotent?: boolean;
 }
 
 /**
  * The one way adapters talk HTTP to a backend: a keep-alive undici Pool, a deadline per call,
- * JSON validated by a zod schema where it enters, and every failure turned into a SystemError
- * that names the system and carries nothing internal.
+ * retries of idempotent reads and a circuit breaker (lib/resilience.ts), JSON validated by a zod
+ * schema where it enters, and every failure turned into a SystemError that names the system and
+ * carries nothing internal.
  */
 export class BackendClient {
   readonly system: SystemId;
@@ -34,6 +45,7 @@ export class BackendClient {
   private readonly timeoutMs: number;
   private readonly maxResponseBytes: number;
   private readonly logger: Logger | undefined;
+  private readonly resilience: BackendResilience;
 
   constructor(options: BackendClientOptions) {
     const url = new URL(options.baseUrl);
@@ -42,6 +54,7 @@ export class BackendClient {
     this.timeoutMs = options.timeoutMs;
     this.maxResponseBytes = options.maxResponseBytes ?? 8 * 1024 * 1024;
     this.logger = options.logger;
+    this.resilience = new BackendResilience(options.system, options.resilience ?? DEFAULT_RESILIENCE);
     this.pool = new Pool(url.origin, {
       connections: options.connections ?? 16,
       keepAliveTimeout: 30_000,
@@ -49,12 +62,17 @@ export class BackendClient {
     });
   }
 
-  get<T>(path: string, schema: ZodType<T>, options: CallOptions = {}): Promise<T> {
-    return this.call('GET', path, undefined, schema, options);
+  get<T>(path: string, schema: ZodType<T>, options: CallContext = {}): Promise<T> {
+    return this.call('GET', path, undefined, schema, { ...options, idempotent: true });
   }
 
   post<T>(path: string, body: unknown, schema: ZodType<T>, options: CallOptions = {}): Promise<T> {
     return this.call('POST', path, JSON.stringify(body), schema, options);
+  }
+
+  /** Circuit state and recent outcomes of calls to this backend. */
+  health(): BackendHealth {
+    return this.resilience.health();
   }
 
   async close(): Promise<void> {
@@ -68,41 +86,69 @@ export class BackendClient {
     schema: ZodType<T>,
     options: CallOptions,
   ): Promise<T> {
+    const ownDeadline = Date.now() + this.timeoutMs;
+    const deadlineAt = Math.min(ownDeadline, options.deadlineAt ?? ownDeadline);
+    const callerDeadline = deadlineAt < ownDeadline;
+    return this.resilience.execute((timeoutMs) => this.attempt(method, path, body, schema, options.requestId, timeoutMs, callerDeadline), {
+      idempotent: options.idempotent ?? false,
+      deadlineAt,
+    });
+  }
+
+  private async attempt<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body: string | undefined,
+    schema: ZodType<T>,
+    requestId: string | undefined,
+    timeoutMs: number,
+    callerDeadline: boolean,
+  ): Promise<T> {
     const fullPath = `${this.pathPrefix}${path}`;
-    const signal = AbortSignal.timeout(this.timeoutMs);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    if (options.requestId) headers['x-request-id'] = options.requestId;
+    if (requestId) headers['x-request-id'] = requestId;
     let text: string;
     let statusCode: number;
     try {
-      const response = await this.pool.request({ method, path: fullPath, headers, body, signal });
+      const response = await this.pool.request({ method, path: fullPath, headers, body, signal: AbortSignal.timeout(timeoutMs) });
       statusCode = response.statusCode;
       text = await readLimited(response.body, this.maxResponseBytes);
     } catch (error) {
-      throw this.fail(classifyTransportError(error), `${method} ${fullPath}: ${describeError(error)}`);
+      const failure = classifyTransportError(error);
+      throw this.fail(failure.code, `${method} ${fullPath}: ${describeError(error)}`, {
+        reason: failure.code === SystemErrorCode.TIMEOUT ? `no answer within ${timeoutMs} ms` : failure.reason,
+        retryable: failure.retryable,
+        callerDeadline: callerDeadline && failure.code === SystemErrorCode.TIMEOUT,
+      });
     }
     if (statusCode < 200 || statusCode >= 300) {
-      const code = statusCode >= 500 || statusCode === 429 ? SystemErrorCode.UNAVAILABLE : SystemErrorCode.BAD_RESPONSE;
-      throw this.fail(code, `${method} ${fullPath}: HTTP ${statusCode}`);
+      const serverSide = statusCode >= 500 || statusCode === 429;
+      throw this.fail(serverSide ? SystemErrorCode.UNAVAILABLE : SystemErrorCode.BAD_RESPONSE, `${method} ${fullPath}: HTTP ${statusCode}`, {
+        reason: `HTTP ${statusCode}`,
+        // A gateway or load balancer in front of the system says it is briefly unable to answer.
+        retryable: statusCode === 502 || statusCode === 503 || statusCode === 504,
+      });
     }
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      throw this.fail(SystemErrorCode.BAD_RESPONSE, `${method} ${fullPath}: answer is not JSON`);
+      throw this.fail(SystemErrorCode.BAD_RESPONSE, `${method} ${fullPath}: answer is not JSON`, { reason: 'answer is not JSON' });
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`);
-      throw this.fail(SystemErrorCode.BAD_RESPONSE, `${method} ${fullPath}: answer breaks the contract (${issues.join('; ')})`);
+      throw this.fail(SystemErrorCode.BAD_RESPONSE, `${method} ${fullPath}: answer breaks the contract (${issues.join('; ')})`, {
+        reason: `answer breaks the contract (${issues.join('; ')})`,
+      });
     }
     return parsed.data;
   }
 
-  private fail(code: SystemErrorCode, detail: string): SystemError {
+  private fail(code: SystemErrorCode, detail: string, facts: SystemErrorFacts): SystemError {
     this.logger?.warn({ system: this.system, code, detail }, 'backend call failed');
-    return new SystemError(this.system, code, detail);
+    return new SystemError(this.system, code, detail, facts);
   }
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { BackendClient } from './backend-client.ts';
+import type { BackendClient, CallContext } from './backend-client.ts';
 import { everyCitedSourceListed, indexSources, sourceRecordSchema, type SourceIndex, type SourceRecord } from './sources.ts';
 import { carriesNothingUnreported, isoDateSchema, MAX_BATCH, provinceCodeSchema } from './wire.ts';
 
@@ -64,13 +64,13 @@ export async function fetchProvinceDigitization<R extends { provinceCode: string
   provinceCodes: readonly string[],
   answer: z.ZodType<DigitizationAnswer<R>>,
   fromRecord: (record: R, sources: SourceIndex) => M,
-  requestId?: string,
+  call?: CallContext,
 ): Promise<Map<string, M>> {
   const { provinces, sources } = await client.post(
     '/v1/digitization/provinces/batch-get',
     { provinceCodes },
     answer,
-    { requestId },
+    { ...call, idempotent: true },
   );
   const index = indexSources(sources);
   return new Map(provinces.map((p) => [p.provinceCode, fromRecord(p, index)]));

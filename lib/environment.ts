@@ -1,3 +1,4 @@
+import { DEFAULT_RESILIENCE } from './resilience.ts';
 import { defaultBackendUrl, defaultSubgraphUrl, GATEWAY_PORT, SYSTEM_IDS, SYSTEMS } from './systems.ts';
 
 /**
@@ -14,12 +15,19 @@ export interface EnvironmentVariable {
 export const ENVIRONMENT_VARIABLES: EnvironmentVariable[] = [
   { name: 'HOST', readBy: 'every service', default: '127.0.0.1', description: 'Address to listen on; 0.0.0.0 in containers.' },
   { name: 'LOG_LEVEL', readBy: 'every service', default: 'info (warn under npm start)', description: 'pino log level: fatal, error, warn, info, debug, silent.' },
-  { name: 'NODE_ENV', readBy: 'gateway', default: '(unset)', description: '`production` turns introspection off.' },
+  { name: 'NODE_ENV', readBy: 'gateway', default: '(unset)', description: '`production` turns introspection and "did you mean" suggestions off.' },
   { name: 'GATEWAY_PORT', readBy: 'gateway', default: String(GATEWAY_PORT), description: 'Port of the gateway.' },
   { name: 'SUPERGRAPH_PATH', readBy: 'gateway', default: 'schema/supergraph.graphql', description: 'Composed supergraph the gateway serves.' },
-  { name: 'SUBGRAPH_TIMEOUT_MS', readBy: 'gateway', default: '10000', description: 'Deadline of one gateway → subgraph call.' },
+  { name: 'REQUEST_TIMEOUT_MS', readBy: 'gateway', default: '10000', description: 'Deadline of a whole client request: no subgraph call starts or stays open past it.' },
+  { name: 'SUBGRAPH_TIMEOUT_MS', readBy: 'gateway', default: '5000', description: 'Deadline of one gateway → subgraph call, for every subgraph without its own `<SYSTEM>_SUBGRAPH_TIMEOUT_MS`.' },
   { name: 'CORS_ORIGINS', readBy: 'gateway', default: '(none)', description: 'Comma-separated browser origins of portals allowed to call the gateway, e.g. `https://dichvucong.gov.vn`.' },
   { name: 'MAX_REQUEST_BYTES', readBy: 'gateway', default: '1048576', description: 'Largest accepted request body.' },
+  { name: 'MAX_QUERY_DEPTH', readBy: 'gateway', default: '12', description: 'Deepest field nesting accepted in a query.' },
+  { name: 'MAX_QUERY_ALIASES', readBy: 'gateway', default: '30', description: 'Most aliases accepted in one query.' },
+  { name: 'MAX_QUERY_COST', readBy: 'gateway', default: '5000', description: 'Highest static cost accepted for one query (graphql-armor cost limit).' },
+  { name: 'MAX_QUERY_TOKENS', readBy: 'gateway', default: '2000', description: 'Most lexical tokens accepted in one document.' },
+  { name: 'MAX_QUERY_DIRECTIVES', readBy: 'gateway', default: '50', description: 'Most directives accepted in one query.' },
+  { name: 'MAX_LIST_ITEMS', readBy: 'gateway', default: '100', description: 'Largest list accepted in any argument or variable.' },
   { name: 'BENCH_SECONDS', readBy: 'npm run bench', default: '10', description: 'Duration of each load run of the benchmark.' },
   { name: 'BENCH_STARTUPS', readBy: 'npm run bench', default: '3', description: 'How many times the benchmark times `npm start`.' },
   { name: 'STARTUP_TIMEOUT_MS', readBy: 'npm start', default: '90000', description: 'How long `npm start` waits for every process to answer.' },
@@ -27,9 +35,13 @@ export const ENVIRONMENT_VARIABLES: EnvironmentVariable[] = [
     const { envPrefix, subgraphPort, backendPort } = SYSTEMS[id];
     return [
       { name: `${envPrefix}_SUBGRAPH_URL`, readBy: 'gateway', default: defaultSubgraphUrl(id), description: `Where the gateway reaches the ${id} subgraph.` },
+      { name: `${envPrefix}_SUBGRAPH_TIMEOUT_MS`, readBy: 'gateway', default: '`SUBGRAPH_TIMEOUT_MS`', description: `Deadline of one gateway → ${id} subgraph call.` },
       { name: `${envPrefix}_SUBGRAPH_PORT`, readBy: `${id} subgraph`, default: String(subgraphPort), description: `Port of the ${id} subgraph.` },
       { name: `${envPrefix}_BACKEND_URL`, readBy: `${id} subgraph`, default: defaultBackendUrl(id), description: `Base URL of the ${id} backend: point it at the real system.` },
-      { name: `${envPrefix}_BACKEND_TIMEOUT_MS`, readBy: `${id} subgraph`, default: '2000', description: `Deadline of one call to the ${id} backend.` },
+      { name: `${envPrefix}_BACKEND_TIMEOUT_MS`, readBy: `${id} subgraph`, default: '2000', description: `Deadline of one call to the ${id} backend, retries included.` },
+      { name: `${envPrefix}_BACKEND_RETRIES`, readBy: `${id} subgraph`, default: String(DEFAULT_RESILIENCE.retries), description: `Extra attempts after a transient failure of a read from the ${id} backend (0: none).` },
+      { name: `${envPrefix}_BREAKER_FAILURES`, readBy: `${id} subgraph`, default: String(DEFAULT_RESILIENCE.breakerFailures), description: `Consecutive failed calls that open the ${id} backend's circuit.` },
+      { name: `${envPrefix}_BREAKER_HALF_OPEN_MS`, readBy: `${id} subgraph`, default: String(DEFAULT_RESILIENCE.breakerHalfOpenMs), description: `How long the open circuit refuses calls before one trial call to the ${id} backend.` },
       { name: `${envPrefix}_BACKEND_PORT`, readBy: `${id} mock backend`, default: String(backendPort), description: `Port of the ${id} mock backend.` },
     ];
   }),

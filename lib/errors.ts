@@ -7,7 +7,7 @@ import { SYSTEMS, type SystemId } from './systems.ts';
  * is ever put into these errors: the cause is logged, not returned.
  */
 export const SystemErrorCode = {
-  /** The system refused the connection, reset it, or answered with a server error. */
+  /** The system refused or dropped the connection, cut its answer short, answered with a server error, or its circuit is open. */
   UNAVAILABLE: 'SYSTEM_UNAVAILABLE',
   /** The system did not answer within its deadline. */
   TIMEOUT: 'SYSTEM_TIMEOUT',
@@ -22,13 +22,25 @@ const describe: Record<SystemErrorCode, string> = {
   SYSTEM_BAD_RESPONSE: 'returned an answer that breaks its contract',
 };
 
+export interface SystemErrorFacts {
+  /** Short cause without any address or body (`ECONNREFUSED`, `HTTP 503`), for status reports. */
+  reason?: string;
+  /** A transient failure: an idempotent read may be tried again. */
+  retryable?: boolean;
+  /** The call ran out of the caller's time budget, not the system's own deadline. */
+  callerDeadline?: boolean;
+}
+
 export class SystemError extends GraphQLError {
   readonly system: SystemId;
   readonly systemCode: SystemErrorCode;
   /** Internal detail for logs only. */
   readonly detail: string;
+  readonly reason: string;
+  readonly retryable: boolean;
+  readonly callerDeadline: boolean;
 
-  constructor(system: SystemId, code: SystemErrorCode, detail: string) {
+  constructor(system: SystemId, code: SystemErrorCode, detail: string, facts: SystemErrorFacts = {}) {
     super(`The ${system} system (${SYSTEMS[system].ownerName}) ${describe[code]}.`, {
       extensions: { code, system },
     });
@@ -36,6 +48,9 @@ export class SystemError extends GraphQLError {
     this.system = system;
     this.systemCode = code;
     this.detail = detail;
+    this.reason = facts.reason ?? code;
+    this.retryable = facts.retryable ?? false;
+    this.callerDeadline = facts.callerDeadline ?? false;
   }
 }
 

@@ -1,14 +1,16 @@
 import { readFileSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse } from 'graphql';
-import { BackendClient } from './backend-client.ts';
+import { BackendClient, type CallContext } from './backend-client.ts';
 import { envInteger, envString, listenHost } from './config.ts';
 import { createGraphQLHttpServer, listen, type RunningServer } from './http-server.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { startOrExit, stopOnSignals } from './process.ts';
+import { DEFAULT_RESILIENCE, type BackendHealth, type ResilienceOptions } from './resilience.ts';
 import { defaultBackendUrl, SYSTEMS, type SystemId } from './systems.ts';
 import { healthResponse } from './wire.ts';
 
@@ -18,9 +20,27 @@ export interface SubgraphContext<TLoaders> {
   loaders: TLoaders;
 }
 
-/** An adapter owns its backend's wire format; `ping` makes one cheap round trip for `/ready`. */
+/**
+ * The caller's remaining time budget in milliseconds, sent by the gateway with every subgraph call
+ * (as gRPC sends `grpc-timeout`), so that backend calls never outlive the request that made them.
+ */
+export const DEADLINE_HEADER = 'x-deadline-ms';
+/** Kept back from the budget so that the subgraph's answer reaches the gateway before its deadline. */
+const DEADLINE_MARGIN_MS = 50;
+
+export function callContextOf(headers: IncomingHttpHeaders, requestId: string, now = Date.now()): CallContext {
+  const raw = headers[DEADLINE_HEADER];
+  const budget = typeof raw === 'string' && /^\d{1,9}$/.test(raw) ? Number(raw) : undefined;
+  return budget === undefined ? { requestId } : { requestId, deadlineAt: now + budget - DEADLINE_MARGIN_MS };
+}
+
+/**
+ * An adapter owns its backend's wire format; `ping` makes one cheap round trip for `/ready`, and
+ * `health` reports the circuit and recent outcomes of its backend calls.
+ */
 export interface Adapter {
-  ping(requestId?: string): Promise<void>;
+  ping(call?: CallContext): Promise<void>;
+  health(): BackendHealth;
   close(): Promise<void>;
 }
 
@@ -28,8 +48,12 @@ export interface Adapter {
 export abstract class BackendAdapter implements Adapter {
   constructor(protected readonly client: BackendClient) {}
 
-  async ping(requestId?: string): Promise<void> {
-    await this.client.get('/v1/health', healthResponse, { requestId });
+  async ping(call?: CallContext): Promise<void> {
+    await this.client.get('/v1/health', healthResponse, call);
+  }
+
+  health(): BackendHealth {
+    return this.client.health();
   }
 
   close(): Promise<void> {
@@ -43,12 +67,13 @@ export interface SubgraphDefinition<TAdapter extends Adapter, TLoaders> {
   schemaFile: URL;
   resolvers: GraphQLResolverMap<SubgraphContext<TLoaders>>;
   createAdapter(client: BackendClient): TAdapter;
-  createLoaders(adapter: TAdapter, requestId: string): TLoaders;
+  createLoaders(adapter: TAdapter, call: CallContext): TLoaders;
 }
 
 export interface SubgraphConfig {
   backendUrl: string;
   backendTimeoutMs: number;
+  resilience: ResilienceOptions;
   port: number;
   host: string;
 }
@@ -58,6 +83,12 @@ export function subgraphConfigFromEnv(system: SystemId, env: NodeJS.ProcessEnv =
   return {
     backendUrl: envString(`${envPrefix}_BACKEND_URL`, defaultBackendUrl(system), env),
     backendTimeoutMs: envInteger(`${envPrefix}_BACKEND_TIMEOUT_MS`, 2000, env),
+    resilience: {
+      ...DEFAULT_RESILIENCE,
+      retries: envInteger(`${envPrefix}_BACKEND_RETRIES`, DEFAULT_RESILIENCE.retries, env),
+      breakerFailures: envInteger(`${envPrefix}_BREAKER_FAILURES`, DEFAULT_RESILIENCE.breakerFailures, env),
+      breakerHalfOpenMs: envInteger(`${envPrefix}_BREAKER_HALF_OPEN_MS`, DEFAULT_RESILIENCE.breakerHalfOpenMs, env),
+    },
     port: envInteger(`${envPrefix}_SUBGRAPH_PORT`, subgraphPort, env),
     host: listenHost(env),
   };
@@ -95,6 +126,7 @@ export async function startSubgraph<TAdapter extends Adapter, TLoaders>(
     system: definition.system,
     baseUrl: config.backendUrl,
     timeoutMs: config.backendTimeoutMs,
+    resilience: config.resilience,
     logger,
   });
   const adapter = definition.createAdapter(client);
@@ -108,15 +140,15 @@ export async function startSubgraph<TAdapter extends Adapter, TLoaders>(
   const server = createGraphQLHttpServer({
     apollo,
     logger,
-    context: async (_req, requestId) => ({ requestId, loaders: definition.createLoaders(adapter, requestId) }),
+    context: async (req, requestId) => ({ requestId, loaders: definition.createLoaders(adapter, callContextOf(req.headers, requestId)) }),
     readiness: async () => {
       const started = performance.now();
       try {
         await adapter.ping();
-        return { ready: true, system: definition.system, backend: 'UP', latencyMs: Math.round(performance.now() - started) };
+        return { ready: true, system: definition.system, backend: 'UP', latencyMs: Math.round(performance.now() - started), calls: adapter.health() };
       } catch (error) {
         const code = (error as { extensions?: { code?: unknown } }).extensions?.code ?? 'SYSTEM_UNAVAILABLE';
-        return { ready: false, system: definition.system, backend: 'DOWN', error: code };
+        return { ready: false, system: definition.system, backend: 'DOWN', error: code, calls: adapter.health() };
       }
     },
   });

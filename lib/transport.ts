@@ -20,9 +20,21 @@ export async function readLimited(body: AsyncIterable<Buffer>, limit: number): P
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** A failed call: too large an answer breaks the contract; a deadline is a timeout; anything else, unavailable. */
-export function classifyTransportError(error: unknown): SystemErrorCode {
-  if (error instanceof ResponseTooLarge) return SystemErrorCode.BAD_RESPONSE;
+export interface TransportFailure {
+  code: SystemErrorCode;
+  /** Short cause, safe to show: no address, no body. */
+  reason: string;
+  /** Transient: the same idempotent request may succeed if sent again. */
+  retryable: boolean;
+}
+
+/**
+ * A failed call: too large an answer breaks the contract; a deadline is a timeout; a refused,
+ * reset or closed connection (including one closed in the middle of an answer) is unavailable,
+ * and worth one more try.
+ */
+export function classifyTransportError(error: unknown): TransportFailure {
+  if (error instanceof ResponseTooLarge) return { code: SystemErrorCode.BAD_RESPONSE, reason: 'answer too large', retryable: false };
   if (
     // AbortSignal.timeout() rejects with a DOMException named TimeoutError.
     (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) ||
@@ -30,7 +42,16 @@ export function classifyTransportError(error: unknown): SystemErrorCode {
     error instanceof undiciErrors.BodyTimeoutError ||
     error instanceof undiciErrors.ConnectTimeoutError
   ) {
-    return SystemErrorCode.TIMEOUT;
+    return { code: SystemErrorCode.TIMEOUT, reason: 'no answer before the deadline', retryable: false };
   }
-  return SystemErrorCode.UNAVAILABLE;
+  return { code: SystemErrorCode.UNAVAILABLE, reason: connectionReason(error), retryable: true };
+}
+
+function connectionReason(error: unknown): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ECONNRESET') return 'connection reset';
+  if (error instanceof undiciErrors.ResponseContentLengthMismatchError) return 'answer cut short';
+  if (error instanceof undiciErrors.SocketError) return 'connection closed by the system';
+  return typeof code === 'string' ? code : 'connection failed';
 }

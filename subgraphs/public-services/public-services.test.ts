@@ -77,7 +77,7 @@ const { adapter: brokenAdapter } = await startBackend([
 
 describe('public-services adapter', () => {
   it('reads the 63 provinces in code order, with the published statuses mapped from wire codes', async () => {
-    const provinces = await adapter.getProvinces('t');
+    const provinces = await adapter.getProvinces({ requestId: 't' });
     expect(provinces.list.map((p) => p.code)).toEqual(PROVINCES.map((p) => p.code));
     expect(provinces.byKey.get('070')).toEqual({
       code: '070',
@@ -99,7 +99,7 @@ describe('public-services adapter', () => {
   });
 
   it('reads the agency registry: 23 central agencies, then the 63 provincial committees', async () => {
-    const agencies = await adapter.getAgencies('t');
+    const agencies = await adapter.getAgencies({ requestId: 't' });
     expect(agencies.list).toHaveLength(86);
     expect(agencies.list.slice(0, 18).map((a) => a.code)).toEqual(MINISTRIES);
     expect(agencies.list.slice(18, 23).map((a) => [a.code, a.kind])).toEqual([
@@ -114,26 +114,26 @@ describe('public-services adapter', () => {
   });
 
   it('reads every published fact in file order', async () => {
-    const indicators = await adapter.getIndicators('t');
+    const indicators = await adapter.getIndicators({ requestId: 't' });
     expect(indicators.list.map((i) => i.id)).toEqual(FACTS.map((f) => f.id));
   });
 
   it('turns a malformed answer into SYSTEM_BAD_RESPONSE naming the system', async () => {
     mock.setFault({ mode: 'malformed' });
-    const error = await adapter.getProvinces('t').catch((e: unknown) => e);
+    const error = await adapter.getProvinces({ requestId: 't' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SystemError);
     expect((error as SystemError).extensions).toEqual({ code: 'SYSTEM_BAD_RESPONSE', system: 'public-services' });
     expect((error as SystemError).message).not.toContain('127.0.0.1');
   });
 
   it('refuses an answer that cites a source it does not carry', async () => {
-    await expect(brokenAdapter.getAgencies('t')).rejects.toMatchObject({
+    await expect(brokenAdapter.getAgencies({ requestId: 't' })).rejects.toMatchObject({
       extensions: { code: 'SYSTEM_BAD_RESPONSE', system: 'public-services' },
     });
   });
 
   it('answers the health check', async () => {
-    await expect(adapter.ping('t')).resolves.toBeUndefined();
+    await expect(adapter.ping({ requestId: 't' })).resolves.toBeUndefined();
   });
 });
 
@@ -202,7 +202,7 @@ describe('public-services adapter, on wire answers written from the contract', (
       { ...CONTRACT_AGENCY, code: 'BHXH', kind: 'CO_QUAN_THUOC_CHINH_PHU', sectorDatabases: [] },
       { ...CONTRACT_AGENCY, code: 'UBND-001', kind: 'UBND_TINH', provinceCode: '001', populationDbConnection: CONNECTED, sectorDatabases: [] },
     );
-    const agencies = await wireAdapter.getAgencies('t');
+    const agencies = await wireAdapter.getAgencies({ requestId: 't' });
     expect(agencies.list.map((a) => [a.code, a.kind, a.populationDbConnection.status])).toEqual([
       ['BXD', 'MINISTRY', 'NOT_REPORTED'],
       ['BCA', 'MINISTRY', 'OPERATOR'],
@@ -229,7 +229,7 @@ describe('public-services adapter, on wire answers written from the contract', (
       },
       { ...CONTRACT_PROVINCE, code: '002', criminalRecordOnVneid: { ...NOT_REPORTED_ON_WIRE, note: null } },
     );
-    const provinces = await wireAdapter.getProvinces('t');
+    const provinces = await wireAdapter.getProvinces({ requestId: 't' });
     expect(provinces.list.map((p) => [p.code, p.criminalRecordOnVneid.status])).toEqual([
       ['002', 'NOT_REPORTED'],
       ['034', 'PILOT'],
@@ -248,7 +248,7 @@ describe('public-services adapter, on wire answers written from the contract', (
   it('refuses a date with space around it, since it would be served as written', async () => {
     for (const connection of [{ ...CONNECTED, asOf: ' 2024-07-29 ' }, { ...CONNECTED, since: '2024-07 ' }]) {
       serveProvinces({ ...CONTRACT_PROVINCE, populationDbConnection: connection });
-      await refused(wireAdapter.getProvinces('t'), connection);
+      await refused(wireAdapter.getProvinces({ requestId: 't' }), connection);
     }
     wireAnswers.set('/v1/indicators', {
       indicators: [
@@ -269,7 +269,7 @@ describe('public-services adapter, on wire answers written from the contract', (
       ],
       sources: [WIRE_S3],
     });
-    await refused(wireAdapter.getIndicators('t'), 'indicator asOf');
+    await refused(wireAdapter.getIndicators({ requestId: 't' }), 'indicator asOf');
   });
 
   it('refuses a status not taken from a report that carries a statement, a date, a note or a source', async () => {
@@ -282,13 +282,13 @@ describe('public-services adapter, on wire answers written from the contract', (
       ]) {
         const connection = { ...NOT_REPORTED_ON_WIRE, status: unsourced, ...broken };
         serveAgencies({ ...CONTRACT_AGENCY, populationDbConnection: connection });
-        await refused(wireAdapter.getAgencies('t'), connection);
+        await refused(wireAdapter.getAgencies({ requestId: 't' }), connection);
       }
     }
     for (const broken of [{ statement: 'x' }, { asOf: '2024-11-13' }, { since: '2024-11-01' }, { note: 'x' }, { sourceIds: ['S2'] }]) {
       const vneid = { ...NOT_REPORTED_ON_WIRE, note: null, ...broken };
       serveProvinces({ ...CONTRACT_PROVINCE, criminalRecordOnVneid: vneid });
-      await refused(wireAdapter.getProvinces('t'), vneid);
+      await refused(wireAdapter.getProvinces({ requestId: 't' }), vneid);
     }
   });
 });

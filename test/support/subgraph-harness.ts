@@ -2,6 +2,7 @@ import type { FormattedExecutionResult } from 'graphql';
 import { http, HttpResponse, type JsonBodyType, type RequestHandler } from 'msw';
 import { BackendClient } from '../../lib/backend-client.ts';
 import { startMockBackend, type RunningMock } from '../../lib/mock-server.ts';
+import { DEFAULT_RESILIENCE } from '../../lib/resilience.ts';
 import { createSubgraphApollo, type Adapter, type SubgraphDefinition } from '../../lib/subgraph.ts';
 
 export interface BackendUnderTest<TAdapter> {
@@ -35,7 +36,10 @@ export async function startSubgraphUnderTest<TAdapter extends Adapter, TLoaders>
   const backends: BackendUnderTest<TAdapter>[] = [];
   async function startBackend(backendHandlers: RequestHandler[]): Promise<BackendUnderTest<TAdapter>> {
     const mock = await startMockBackend(definition.system, backendHandlers);
-    const client = new BackendClient({ system: definition.system, baseUrl: mock.url, timeoutMs: options.backendTimeoutMs });
+    // These tests map each failure one call at a time; a circuit opened by an earlier test would
+    // hide it. The circuit itself is tested in lib/resilience.test.ts and test/failures.test.ts.
+    const resilience = { ...DEFAULT_RESILIENCE, breakerFailures: Number.MAX_SAFE_INTEGER };
+    const client = new BackendClient({ system: definition.system, baseUrl: mock.url, timeoutMs: options.backendTimeoutMs, resilience });
     const backend = { mock, adapter: definition.createAdapter(client) };
     backends.push(backend);
     return backend;
@@ -52,7 +56,7 @@ export async function startSubgraphUnderTest<TAdapter extends Adapter, TLoaders>
   async function execute<TData>(query: string, variables: Record<string, unknown> = {}, over: TAdapter = adapter) {
     const response = await apollo.executeOperation<TData>(
       { query, variables },
-      { contextValue: { requestId: 't', loaders: definition.createLoaders(over, 't') } },
+      { contextValue: { requestId: 't', loaders: definition.createLoaders(over, { requestId: 't' }) } },
     );
     if (response.body.kind !== 'single') throw new Error('expected a single result');
     return response.body.singleResult;

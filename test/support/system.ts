@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import type { RequestHandler } from 'msw';
+import { queryLimitsFromEnv, type QueryLimits } from '../../gateway/limits.ts';
 import { startGateway, type RunningGateway } from '../../gateway/server.ts';
+import { DEFAULT_RESILIENCE, type ResilienceOptions } from '../../lib/resilience.ts';
 import { startMockBackend, type RunningMock } from '../../lib/mock-server.ts';
 import { startSubgraph, type Adapter, type RunningSubgraph, type SubgraphDefinition } from '../../lib/subgraph.ts';
 import { SYSTEM_IDS, type SystemId } from '../../lib/systems.ts';
@@ -45,7 +47,15 @@ export interface GraphQLBody {
  * real HTTP server on an ephemeral loopback port, wired exactly as `npm start` wires them.
  */
 export async function startSystem(
-  options: { backendTimeoutMs?: number; subgraphTimeoutMs?: number; corsOrigins?: string[] } = {},
+  options: {
+    backendTimeoutMs?: number;
+    subgraphTimeoutMs?: number;
+    requestTimeoutMs?: number;
+    corsOrigins?: string[];
+    resilience?: Partial<ResilienceOptions>;
+    limits?: Partial<QueryLimits>;
+    production?: boolean;
+  } = {},
 ): Promise<RunningSystem> {
   const mocks = {} as Record<SystemId, RunningMock>;
   const subgraphs = {} as Record<SystemId, RunningSubgraph<Adapter>>;
@@ -54,6 +64,7 @@ export async function startSystem(
     subgraphs[id] = await startSubgraph(PARTS[id].subgraph, {
       backendUrl: mocks[id].url,
       backendTimeoutMs: options.backendTimeoutMs ?? 2000,
+      resilience: { ...DEFAULT_RESILIENCE, ...options.resilience },
       port: 0,
       host: '127.0.0.1',
     });
@@ -61,10 +72,12 @@ export async function startSystem(
   const gateway = await startGateway({
     supergraphPath: fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url)),
     subgraphUrls: Object.fromEntries(SYSTEM_IDS.map((id) => [id, `${subgraphs[id].url}/graphql`])) as Record<SystemId, string>,
-    subgraphTimeoutMs: options.subgraphTimeoutMs ?? 5000,
+    subgraphTimeoutsMs: Object.fromEntries(SYSTEM_IDS.map((id) => [id, options.subgraphTimeoutMs ?? 5000])) as Record<SystemId, number>,
+    requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+    limits: { ...queryLimitsFromEnv({}), ...options.limits },
     port: 0,
     host: '127.0.0.1',
-    production: false,
+    production: options.production ?? false,
     maxBodyBytes: 1024 * 1024,
     corsOrigins: options.corsOrigins ?? [],
   });

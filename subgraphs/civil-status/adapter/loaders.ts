@@ -1,13 +1,14 @@
+import type { CallContext } from '../../../lib/backend-client.ts';
 import { createBatchLoader } from '../../../lib/loaders.ts';
 import { MAX_BATCH } from '../../../lib/wire.ts';
 import type { CivilStatusAdapter } from './client.ts';
 
-export function createCivilStatusLoaders(adapter: CivilStatusAdapter, requestId: string) {
+export function createCivilStatusLoaders(adapter: CivilStatusAdapter, call: CallContext) {
   return {
     // One backend call answers every civil-status field of a citizen, so all of them share this loader.
-    civilStatus: createBatchLoader((ids: readonly string[]) => adapter.getCivilStatus(ids, requestId), MAX_BATCH),
+    civilStatus: createBatchLoader((ids: readonly string[]) => adapter.getCivilStatus(ids, call), MAX_BATCH),
     provinceDigitization: createBatchLoader(
-      (codes: readonly string[]) => adapter.getProvinceDigitization(codes, requestId),
+      (codes: readonly string[]) => adapter.getProvinceDigitization(codes, call),
       MAX_BATCH,
     ),
   };

@@ -1,3 +1,4 @@
+import type { CallContext } from '../../../lib/backend-client.ts';
 import { indexSources } from '../../../lib/sources.ts';
 import { BackendAdapter } from '../../../lib/subgraph.ts';
 import {
@@ -25,15 +26,15 @@ function catalogue<T>(list: T[], keyOf: (item: T) => string): Catalogue<T> {
 /** Typed access to the public-services backend; the only code that knows its wire format. */
 export class PublicServicesAdapter extends BackendAdapter {
   /** The 63 provinces in code order. */
-  async getProvinces(requestId?: string): Promise<Catalogue<ProvinceModel>> {
-    const answer = await this.client.get('/v1/provinces', provincesResponse, { requestId });
+  async getProvinces(call?: CallContext): Promise<Catalogue<ProvinceModel>> {
+    const answer = await this.client.get('/v1/provinces', provincesResponse, call);
     const sources = indexSources(answer.sources);
     const provinces = answer.provinces.map((p) => provinceFromRecord(p, sources)).sort((a, b) => a.code.localeCompare(b.code));
     return catalogue(provinces, (p) => p.code);
   }
 
-  async getAgencies(requestId?: string): Promise<Catalogue<AgencyModel>> {
-    const answer = await this.client.get('/v1/agencies', agenciesResponse, { requestId });
+  async getAgencies(call?: CallContext): Promise<Catalogue<AgencyModel>> {
+    const answer = await this.client.get('/v1/agencies', agenciesResponse, call);
     const sources = indexSources(answer.sources);
     return catalogue(
       answer.agencies.map((a) => agencyFromRecord(a, sources)),
@@ -42,8 +43,8 @@ export class PublicServicesAdapter extends BackendAdapter {
   }
 
   /** Every published programme figure, in the order the backend publishes them. */
-  async getIndicators(requestId?: string): Promise<Catalogue<IndicatorModel>> {
-    const answer = await this.client.get('/v1/indicators', indicatorsResponse, { requestId });
+  async getIndicators(call?: CallContext): Promise<Catalogue<IndicatorModel>> {
+    const answer = await this.client.get('/v1/indicators', indicatorsResponse, call);
     const sources = indexSources(answer.sources);
     return catalogue(
       answer.indicators.map((i) => indicatorFromRecord(i, sources)),
@@ -51,8 +52,8 @@ export class PublicServicesAdapter extends BackendAdapter {
     );
   }
 
-  async getInterconnectedServiceGroups(requestId?: string): Promise<InterconnectedServiceGroupModel[]> {
-    const answer = await this.client.get('/v1/interconnected-service-groups', serviceGroupsResponse, { requestId });
+  async getInterconnectedServiceGroups(call?: CallContext): Promise<InterconnectedServiceGroupModel[]> {
+    const answer = await this.client.get('/v1/interconnected-service-groups', serviceGroupsResponse, call);
     const sources = indexSources(answer.sources);
     return answer.groups.map((g) => serviceGroupFromRecord(g, sources));
   }

@@ -1,3 +1,4 @@
+import type { CallContext } from '../../../lib/backend-client.ts';
 import { SystemError, SystemErrorCode } from '../../../lib/errors.ts';
 import { once } from '../../../lib/loaders.ts';
 import type { Catalogue, PublicServicesAdapter } from './client.ts';
@@ -17,14 +18,14 @@ function named<T>(list: Catalogue<T>, keys: readonly string[], what: string): T[
 }
 
 /** Each reference list is fetched at most once per GraphQL request, whatever the query selects. */
-export function createPublicServicesLoaders(adapter: PublicServicesAdapter, requestId: string) {
-  const provinces = once(() => adapter.getProvinces(requestId));
-  const indicators = once(() => adapter.getIndicators(requestId));
+export function createPublicServicesLoaders(adapter: PublicServicesAdapter, call: CallContext) {
+  const provinces = once(() => adapter.getProvinces(call));
+  const indicators = once(() => adapter.getIndicators(call));
   return {
     provinces,
-    agencies: once(() => adapter.getAgencies(requestId)),
+    agencies: once(() => adapter.getAgencies(call)),
     indicators,
-    interconnectedServiceGroups: once(() => adapter.getInterconnectedServiceGroups(requestId)),
+    interconnectedServiceGroups: once(() => adapter.getInterconnectedServiceGroups(call)),
     provincesNamed: async (codes: readonly string[]) => named(await provinces(), codes, 'province'),
     indicatorsNamed: async (ids: readonly string[]) => named(await indicators(), ids, 'indicator'),
   };

@@ -1,0 +1,226 @@
+import {
+  BrokenCircuitError,
+  circuitBreaker,
+  CircuitState,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  handleWhen,
+  retry,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
+import { SystemError, SystemErrorCode } from './errors.ts';
+import type { SystemId } from './systems.ts';
+
+/**
+ * How calls to one backend survive its failures: retries for idempotent reads (exponential backoff
+ * with decorrelated jitter, throttled by a retry budget), a circuit breaker shared by every call to
+ * the backend, and a record of recent outcomes that the connection board reads.
+ */
+export interface ResilienceOptions {
+  /** Extra attempts after a failed idempotent read (0 turns retries off). */
+  retries: number;
+  /** First backoff delay; later delays grow exponentially, with jitter, up to `retryMaxDelayMs`. */
+  retryBaseDelayMs: number;
+  retryMaxDelayMs: number;
+  /** Consecutive failed calls that open the circuit. */
+  breakerFailures: number;
+  /** How long an open circuit refuses calls before letting one trial call through (half-open). */
+  breakerHalfOpenMs: number;
+}
+
+export const DEFAULT_RESILIENCE: ResilienceOptions = {
+  retries: 2,
+  retryBaseDelayMs: 50,
+  retryMaxDelayMs: 400,
+  breakerFailures: 5,
+  breakerHalfOpenMs: 5000,
+};
+
+/** A retry is only started when at least this much of the call's deadline is left after the longest backoff. */
+const MIN_ATTEMPT_MS = 100;
+const RECENT_FAILURES = 20;
+
+export type CircuitStateName = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
+
+export interface RecordedFailure {
+  at: string;
+  code: SystemErrorCode;
+  /** Short cause without any address or body, e.g. `ECONNREFUSED`, `HTTP 503`, `answer is not JSON`. */
+  reason: string;
+}
+
+export interface BackendHealth {
+  system: SystemId;
+  circuit: CircuitStateName;
+  calls: number;
+  failedCalls: number;
+  retries: number;
+  /** Calls refused without trying because the circuit was open. */
+  refusedByOpenCircuit: number;
+  retryBudget: { tokens: number; maxTokens: number };
+  lastSuccessAt: string | null;
+  lastFailure: RecordedFailure | null;
+  /** Newest first. */
+  recentFailures: RecordedFailure[];
+}
+
+/**
+ * gRPC's retry throttling (gRFC A6): every failed attempt spends a token, every success earns back
+ * a fraction of one, and retries stop while fewer than half the tokens are left. A backend that is
+ * down therefore sees its load drop to first attempts only, instead of being multiplied by retries.
+ */
+export class RetryBudget {
+  private tokens: number;
+
+  constructor(
+    readonly maxTokens = 10,
+    private readonly tokenRatio = 0.1,
+  ) {
+    this.tokens = maxTokens;
+  }
+
+  get available(): number {
+    return Math.round(this.tokens * 10) / 10;
+  }
+
+  recordSuccess(): void {
+    this.tokens = Math.min(this.maxTokens, this.tokens + this.tokenRatio);
+  }
+
+  recordFailure(): void {
+    this.tokens = Math.max(0, this.tokens - 1);
+  }
+
+  allowsRetry(): boolean {
+    return this.tokens > this.maxTokens / 2;
+  }
+}
+
+export interface ExecuteOptions {
+  /** Only idempotent reads are retried. */
+  idempotent: boolean;
+  /** Absolute time (ms since epoch) after which no attempt may run. */
+  deadlineAt: number;
+}
+
+const stateNames: Record<CircuitState, CircuitStateName> = {
+  [CircuitState.Closed]: 'CLOSED',
+  [CircuitState.Open]: 'OPEN',
+  [CircuitState.HalfOpen]: 'HALF_OPEN',
+  [CircuitState.Isolated]: 'OPEN',
+};
+
+export class BackendResilience {
+  private readonly breaker: CircuitBreakerPolicy;
+  private readonly budget = new RetryBudget();
+  private calls = 0;
+  private failedCalls = 0;
+  private retries = 0;
+  private refusedByOpenCircuit = 0;
+  private lastSuccessAt: Date | null = null;
+  private recentFailures: RecordedFailure[] = [];
+
+  constructor(
+    readonly system: SystemId,
+    private readonly options: ResilienceOptions = DEFAULT_RESILIENCE,
+  ) {
+    this.breaker = circuitBreaker(handleWhen(countsAgainstBackend), {
+      halfOpenAfter: options.breakerHalfOpenMs,
+      breaker: new ConsecutiveBreaker(options.breakerFailures),
+    });
+  }
+
+  get circuit(): CircuitStateName {
+    return stateNames[this.breaker.state];
+  }
+
+  /**
+   * Runs one backend call: each attempt goes through the circuit breaker and gets what is left of
+   * the deadline; a failed idempotent read is retried while the failure is transient, the budget
+   * allows, and enough time is left.
+   */
+  async execute<T>(attempt: (timeoutMs: number) => Promise<T>, options: ExecuteOptions): Promise<T> {
+    this.calls += 1;
+    const guarded = () => this.attemptThroughBreaker(attempt, options.deadlineAt);
+    try {
+      if (!options.idempotent || this.options.retries === 0) return await guarded();
+      const policy = retry(
+        handleWhen(
+          (error) =>
+            error instanceof SystemError &&
+            error.retryable &&
+            options.deadlineAt - Date.now() > this.options.retryMaxDelayMs + MIN_ATTEMPT_MS &&
+            this.budget.allowsRetry(),
+        ),
+        {
+          maxAttempts: this.options.retries,
+          backoff: new ExponentialBackoff({ initialDelay: this.options.retryBaseDelayMs, maxDelay: this.options.retryMaxDelayMs }),
+        },
+      );
+      policy.onRetry(() => (this.retries += 1));
+      return await policy.execute(guarded);
+    } catch (error) {
+      this.failedCalls += 1;
+      throw error;
+    }
+  }
+
+  health(): BackendHealth {
+    const [lastFailure] = this.recentFailures;
+    return {
+      system: this.system,
+      circuit: this.circuit,
+      calls: this.calls,
+      failedCalls: this.failedCalls,
+      retries: this.retries,
+      refusedByOpenCircuit: this.refusedByOpenCircuit,
+      retryBudget: { tokens: this.budget.available, maxTokens: this.budget.maxTokens },
+      lastSuccessAt: this.lastSuccessAt?.toISOString() ?? null,
+      lastFailure: lastFailure ?? null,
+      recentFailures: [...this.recentFailures],
+    };
+  }
+
+  private async attemptThroughBreaker<T>(attempt: (timeoutMs: number) => Promise<T>, deadlineAt: number): Promise<T> {
+    try {
+      const result = await this.breaker.execute(() => {
+        const remaining = deadlineAt - Date.now();
+        if (remaining <= 0) {
+          throw new SystemError(this.system, SystemErrorCode.TIMEOUT, 'no time left before the deadline', {
+            reason: 'deadline exhausted before the call',
+            callerDeadline: true,
+          });
+        }
+        return attempt(remaining);
+      });
+      this.lastSuccessAt = new Date();
+      this.budget.recordSuccess();
+      return result;
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) {
+        this.refusedByOpenCircuit += 1;
+        throw new SystemError(this.system, SystemErrorCode.UNAVAILABLE, 'circuit open: call refused without trying', {
+          reason: 'circuit open',
+        });
+      }
+      if (error instanceof SystemError) {
+        this.budget.recordFailure();
+        this.recentFailures = [{ at: new Date().toISOString(), code: error.systemCode, reason: error.reason }, ...this.recentFailures].slice(
+          0,
+          RECENT_FAILURES,
+        );
+      }
+      throw error;
+    }
+  }
+}
+
+/**
+ * The circuit protects against a system that cannot answer: refused or dropped connections, server
+ * errors, timeouts. An answer that breaks the contract is about that answer's data (one bad record
+ * must not cut off every citizen), and a call cut short by the caller's own deadline says nothing
+ * about the system: neither opens the circuit.
+ */
+function countsAgainstBackend(error: Error): boolean {
+  return error instanceof SystemError && error.systemCode !== SystemErrorCode.BAD_RESPONSE && !error.callerDeadline;
+}
