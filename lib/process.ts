@@ -19,8 +19,25 @@ export function stopOnSignals(logger: Logger, close: () => Promise<void>): void 
   process.once('SIGINT', () => stop('SIGINT'));
 }
 
+/**
+ * A rejection nobody handled or an exception nobody caught leaves a service in an unknown state: it
+ * is logged as one fatal line (`unhandled rejection` / `uncaught exception`, which the load test
+ * counts) and the process exits 1, for the supervisor to restart it.
+ */
+export function exitOnUnhandledFailures(logger: Logger): void {
+  process.on('unhandledRejection', (reason) => {
+    logger.fatal({ err: reason }, 'unhandled rejection');
+    process.exit(1);
+  });
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception');
+    process.exit(1);
+  });
+}
+
 /** Runs a process's start-up; a failure (e.g. the port is taken) is one fatal log line and exit code 1. */
 export async function startOrExit(logger: Logger, start: () => Promise<void>): Promise<void> {
+  exitOnUnhandledFailures(logger);
   try {
     await start();
   } catch (error) {
