@@ -31,6 +31,9 @@ export interface RunningSystem {
   subgraphs: Record<SystemId, RunningSubgraph<Adapter>>;
   /** POSTs a GraphQL request to the gateway and returns status and parsed body. */
   query(query: string, variables?: Record<string, unknown>): Promise<{ status: number; body: GraphQLBody }>;
+  /** Stops one subgraph's server; `restartSubgraph` starts it again on the same port. */
+  stopSubgraph(id: SystemId): Promise<void>;
+  restartSubgraph(id: SystemId): Promise<void>;
   resetCounters(): void;
   /** Backend requests served since the last reset, per system. */
   backendRequests(): Record<SystemId, number>;
@@ -55,23 +58,29 @@ export async function startSystem(
     resilience?: Partial<ResilienceOptions>;
     limits?: Partial<QueryLimits>;
     production?: boolean;
+    /** Where the gateway reaches a subgraph instead of the one started here (e.g. a stand-in that misbehaves). */
+    subgraphUrlOverrides?: Partial<Record<SystemId, string>>;
   } = {},
 ): Promise<RunningSystem> {
   const mocks = {} as Record<SystemId, RunningMock>;
   const subgraphs = {} as Record<SystemId, RunningSubgraph<Adapter>>;
-  for (const id of SYSTEM_IDS) {
-    mocks[id] = await startMockBackend(id, PARTS[id].handlers());
-    subgraphs[id] = await startSubgraph(PARTS[id].subgraph, {
+  const startPart = (id: SystemId, port: number) =>
+    startSubgraph(PARTS[id].subgraph, {
       backendUrl: mocks[id].url,
       backendTimeoutMs: options.backendTimeoutMs ?? 2000,
       resilience: { ...DEFAULT_RESILIENCE, ...options.resilience },
-      port: 0,
+      port,
       host: '127.0.0.1',
     });
+  for (const id of SYSTEM_IDS) {
+    mocks[id] = await startMockBackend(id, PARTS[id].handlers());
+    subgraphs[id] = await startPart(id, 0);
   }
   const gateway = await startGateway({
     supergraphPath: fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url)),
-    subgraphUrls: Object.fromEntries(SYSTEM_IDS.map((id) => [id, `${subgraphs[id].url}/graphql`])) as Record<SystemId, string>,
+    subgraphUrls: Object.fromEntries(
+      SYSTEM_IDS.map((id) => [id, options.subgraphUrlOverrides?.[id] ?? `${subgraphs[id].url}/graphql`]),
+    ) as Record<SystemId, string>,
     subgraphTimeoutsMs: Object.fromEntries(SYSTEM_IDS.map((id) => [id, options.subgraphTimeoutMs ?? 5000])) as Record<SystemId, number>,
     requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
     limits: { ...queryLimitsFromEnv({}), ...options.limits },
@@ -93,6 +102,12 @@ export async function startSystem(
         body: JSON.stringify({ query, variables }),
       });
       return { status: response.status, body: (await response.json()) as GraphQLBody };
+    },
+    stopSubgraph(id) {
+      return subgraphs[id].close();
+    },
+    async restartSubgraph(id) {
+      subgraphs[id] = await startPart(id, subgraphs[id].port);
     },
     resetCounters() {
       for (const id of SYSTEM_IDS) mocks[id].resetStats();
