@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { gatewayConfigFromEnv } from '../gateway/server.ts';
+import { DEFAULT_RESILIENCE } from '../lib/resilience.ts';
+import { callContextOf, subgraphConfigFromEnv } from '../lib/subgraph.ts';
+
+describe('deadlines and resilience from the environment', () => {
+  it('gives every subgraph the shared deadline unless it has its own, and reads the request deadline', () => {
+    const config = gatewayConfigFromEnv({ SUBGRAPH_TIMEOUT_MS: '3000', LAND_SUBGRAPH_TIMEOUT_MS: '800', REQUEST_TIMEOUT_MS: '6000' });
+    expect(config.subgraphTimeoutsMs).toEqual({ population: 3000, 'civil-status': 3000, land: 800, 'public-services': 3000 });
+    expect(config.requestTimeoutMs).toBe(6000);
+    expect(gatewayConfigFromEnv({})).toMatchObject({
+      subgraphTimeoutsMs: { population: 5000, 'civil-status': 5000, land: 5000, 'public-services': 5000 },
+      requestTimeoutMs: 10_000,
+    });
+  });
+
+  it("reads each backend's deadline, retries and circuit settings under its own prefix", () => {
+    const env = { LAND_BACKEND_TIMEOUT_MS: '700', LAND_BACKEND_RETRIES: '0', LAND_BREAKER_FAILURES: '3', LAND_BREAKER_HALF_OPEN_MS: '250' };
+    expect(subgraphConfigFromEnv('land', env)).toMatchObject({
+      backendTimeoutMs: 700,
+      resilience: { ...DEFAULT_RESILIENCE, retries: 0, breakerFailures: 3, breakerHalfOpenMs: 250 },
+    });
+    expect(subgraphConfigFromEnv('population', env)).toMatchObject({ backendTimeoutMs: 2000, resilience: DEFAULT_RESILIENCE });
+  });
+
+  it('refuses a setting that is not a non-negative integer, naming it', () => {
+    expect(() => gatewayConfigFromEnv({ REQUEST_TIMEOUT_MS: '10s' })).toThrow('Environment variable REQUEST_TIMEOUT_MS must be a non-negative integer, got "10s"');
+    expect(() => subgraphConfigFromEnv('land', { LAND_BACKEND_RETRIES: '-1' })).toThrow('LAND_BACKEND_RETRIES');
+  });
+});
+
+describe('the deadline a subgraph receives from the gateway', () => {
+  it('becomes the deadline of its backend calls, less a margin for the answer to travel back', () => {
+    expect(callContextOf({ 'x-deadline-ms': '1200' }, 'r1', 1_000_000)).toEqual({ requestId: 'r1', deadlineAt: 1_001_150 });
+  });
+
+  it('is ignored when absent or not a plain number of milliseconds', () => {
+    for (const value of [undefined, '', '-5', '1e3', '12.5', 'soon', '9999999999']) {
+      expect(callContextOf({ 'x-deadline-ms': value }, 'r1', 1_000_000)).toEqual({ requestId: 'r1' });
+    }
+  });
+});
