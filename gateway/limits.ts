@@ -1,3 +1,9 @@
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
+import { GraphQLError, Kind, visit, type DocumentNode, type ParseOptions, type ValidationContext, type ValidationRule } from 'graphql';
 import { envInteger } from '../lib/config.ts';
 
 /**
@@ -22,5 +28,225 @@ export function queryLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): QueryL
     maxTokens: envInteger('MAX_QUERY_TOKENS', 2000, env),
     maxDirectives: envInteger('MAX_QUERY_DIRECTIVES', 50, env),
     maxListItems: envInteger('MAX_LIST_ITEMS', 100, env),
+  };
+}
+
+/** The ApolloServer options that protect the gateway; spread them into its constructor. */
+export interface QueryProtection<TContext extends BaseContext> {
+  introspection: boolean;
+  hideSchemaDetailsFromClientErrors: boolean;
+  csrfPrevention: true;
+  allowBatchedHttpRequests: false;
+  parseOptions: ParseOptions;
+  validationRules: ValidationRule[];
+  plugins: ApolloServerPlugin<TContext>[];
+}
+
+/**
+ * Query limits and production hardening as ApolloServer options. `plugins` are the server's other
+ * plugins, returned with the ones protection needs (an options object has one plugin list).
+ *
+ * What a client gets:
+ * - too many tokens: GRAPHQL_PARSE_FAILED, HTTP 400 (graphql-js stops parsing at the limit);
+ * - too deep, too many aliases or directives, too costly: GRAPHQL_VALIDATION_FAILED, HTTP 400,
+ *   one error per document naming the first limit exceeded, its value and the limit;
+ * - a list longer than `maxListItems`, literal or in variables: BAD_USER_INPUT, HTTP 400.
+ * Introspection (`__schema`) counts towards neither depth nor cost, so tools keep working.
+ */
+export function queryProtection<TContext extends BaseContext>(
+  limits: QueryLimits,
+  production: boolean,
+  plugins: ApolloServerPlugin<TContext>[] = [],
+): QueryProtection<TContext> {
+  return {
+    introspection: !production,
+    // Drops the "Did you mean …?" suggestions that would let a client map a hidden schema.
+    hideSchemaDetailsFromClientErrors: production,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    parseOptions: { maxTokens: limits.maxTokens },
+    validationRules: documentLimitRules(limits),
+    plugins: [
+      tokenLimitMessage<TContext>(limits.maxTokens),
+      operationCheck<TContext>(),
+      listItemsLimit<TContext>(limits.maxListItems),
+      ...(production ? [hideSuggestions<TContext>()] : []),
+      ...plugins,
+    ],
+  };
+}
+
+/** graphql-armor's rules, reporting at most one limit per document in the gateway's words. */
+export function documentLimitRules(limits: Pick<QueryLimits, 'maxDepth' | 'maxAliases' | 'maxCost' | 'maxDirectives'>): ValidationRule[] {
+  // By default armor throws "Syntax Error: …" out of graphql-js's validate, which reaches the client
+  // as an internal error. Instead each rejection is reported on the validation context, and only
+  // the first one per document, since a query too deep is nearly always too costly as well.
+  const reported = new WeakSet<ValidationContext>();
+  const report =
+    (describe: (found: string, limit: string) => string) =>
+    (context: ValidationContext | null, error: GraphQLError): void => {
+      if (!context || reported.has(context)) return;
+      reported.add(context);
+      const numbers = /limit of ([\d.e+]+) exceeded, found ([\d.e+]+)\./.exec(error.message);
+      const message = numbers ? describe(formatNumber(numbers[2]!), formatNumber(numbers[1]!)) : error.message.replace(/^Syntax Error: /, '');
+      context.reportError(new GraphQLError(message));
+    };
+  const common = { exposeLimits: true, propagateOnRejection: false } as const;
+  return [
+    maxDepthRule({ ...common, n: limits.maxDepth, ignoreIntrospection: true, onReject: [report((found, limit) => `Query depth ${found} exceeds the limit of ${limit}.`)] }),
+    maxAliasesRule({ ...common, n: limits.maxAliases, onReject: [report((found, limit) => `Query has ${found} aliases, exceeding the limit of ${limit}.`)] }),
+    maxDirectivesRule({ ...common, n: limits.maxDirectives, onReject: [report((found, limit) => `Query has ${found} directives, exceeding the limit of ${limit}.`)] }),
+    costLimitRule({ ...common, maxCost: limits.maxCost, ignoreIntrospection: true, onReject: [report((found, limit) => `Query cost ${found} exceeds the limit of ${limit}.`)] }),
+  ];
+}
+
+function formatNumber(text: string): string {
+  const value = Number(text);
+  return Number.isFinite(value) ? String(Math.ceil(value)) : text;
+}
+
+/** Rewrites graphql-js's "Syntax Error: Document contains more than N tokens" into a limit error. */
+function tokenLimitMessage<TContext extends BaseContext>(maxTokens: number): ApolloServerPlugin<TContext> {
+  // graphql 16.15 spells it "more that"; accept both spellings.
+  const graphqlJsMessage = new RegExp(`^Syntax Error: Document contains more tha[nt] ${maxTokens} tokens\\. Parsing aborted\\.$`);
+  return {
+    async requestDidStart() {
+      return {
+        async parsingDidStart() {
+          return async (error) => {
+            // Apollo builds the client's error from this one after this hook returns.
+            if (error && graphqlJsMessage.test(error.message)) {
+              error.message = `Query exceeds the limit of ${maxTokens} tokens (parsing stopped at token ${maxTokens + 1}).`;
+            }
+          };
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Apollo's `hideSchemaDetailsFromClientErrors` strips "Did you mean …?" from validation errors
+ * only; a misspelt enum value in variables is reported at execution, with the suggestion.
+ */
+function hideSuggestions<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors }) {
+          for (const error of errors) error.message = error.message.replace(/ ?Did you mean(.+?)\?$/, '');
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Refuses, as a client error, a request whose operation cannot be run: an unknown or missing
+ * operation name, or an operation type the graph does not have (no mutations yet). The gateway's
+ * query planner would otherwise throw, and the client would see an internal error.
+ */
+function operationCheck<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, request, document, schema }) {
+          if (!operation) {
+            const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION).length;
+            const message = request.operationName
+              ? `Unknown operation named "${request.operationName}".`
+              : operations > 1
+                ? 'Must provide operation name if query contains multiple operations.'
+                : 'The document contains no operation to run.';
+            throw new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } });
+          }
+          if (!schema.getRootType(operation.operation)) {
+            throw new GraphQLError(`This graph has no ${operation.operation} operations; it answers queries only.`, {
+              extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
+            });
+          }
+        },
+      };
+    },
+  };
+}
+
+export interface ListTooLong {
+  message: string;
+  /** The argument the list is given to, when known. */
+  argument?: string;
+}
+
+/**
+ * The first list longer than `maxItems` in a document's literals (arguments, variable defaults) or
+ * in the request's variables. Walks without recursion: variables are arbitrary client JSON.
+ */
+export function findListTooLong(document: DocumentNode, variables: Record<string, unknown> | undefined, maxItems: number): ListTooLong | undefined {
+  const argumentOfVariable = new Map<string, string>();
+  let found: ListTooLong | undefined;
+  let argument: string | undefined;
+  let variableDefinition: string | undefined;
+  visit(document, {
+    Argument: {
+      enter: (node) => {
+        argument = node.name.value;
+      },
+      leave: () => {
+        argument = undefined;
+      },
+    },
+    VariableDefinition: {
+      enter: (node) => {
+        variableDefinition = node.variable.name.value;
+      },
+      leave: () => {
+        variableDefinition = undefined;
+      },
+    },
+    Variable: (node) => {
+      if (argument !== undefined && !argumentOfVariable.has(node.name.value)) argumentOfVariable.set(node.name.value, argument);
+    },
+    ListValue: (node) => {
+      if (found || node.values.length <= maxItems) return;
+      const holder = argument !== undefined ? `Argument ${argument}` : `The default value of $${variableDefinition ?? '?'}`;
+      found = { message: `${holder} has ${node.values.length} items, exceeding the limit of ${maxItems} per list.`, ...(argument !== undefined ? { argument } : {}) };
+    },
+  });
+  if (found || !variables) return found;
+
+  const pending: { path: string; value: unknown; variable: string }[] = Object.entries(variables).map(([name, value]) => ({ path: `$${name}`, value, variable: name }));
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { path, value, variable } = next;
+    if (Array.isArray(value)) {
+      if (value.length > maxItems) {
+        const fed = argumentOfVariable.get(variable);
+        return { message: `Variable ${path} has ${value.length} items, exceeding the limit of ${maxItems} per list.`, ...(fed !== undefined ? { argument: fed } : {}) };
+      }
+      value.forEach((item, index) => pending.push({ path: `${path}[${index}]`, value: item, variable }));
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) pending.push({ path: `${path}.${key}`, value: item, variable });
+    }
+  }
+  return undefined;
+}
+
+/** Refuses an oversized list once the operation is known, before the gateway plans or calls anything. */
+function listItemsLimit<TContext extends BaseContext>(maxItems: number): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, request }) {
+          const tooLong = findListTooLong(document, request.variables, maxItems);
+          if (!tooLong) return;
+          throw new GraphQLError(tooLong.message, {
+            extensions: {
+              code: 'BAD_USER_INPUT',
+              ...(tooLong.argument !== undefined ? { argument: tooLong.argument } : {}),
+              http: { status: 400 },
+            },
+          });
+        },
+      };
+    },
   };
 }

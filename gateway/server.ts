@@ -10,7 +10,7 @@ import { defaultSubgraphUrl, GATEWAY_PORT, SYSTEM_IDS, SYSTEMS, type SystemId } 
 import { SubgraphDataSource, type GatewayContext } from './data-source.ts';
 import { createErrorFormatter } from './errors.ts';
 import { createSubgraphFetcher } from './fetcher.ts';
-import { queryLimitsFromEnv, type QueryLimits } from './limits.ts';
+import { queryLimitsFromEnv, queryProtection, type QueryLimits } from './limits.ts';
 import { offlineLandingPage } from './landing-page.ts';
 
 
@@ -84,14 +84,14 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
   const graphqlPath = '/graphql';
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    introspection: !config.production,
     includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter(logger),
-    plugins: [
+    // Introspection and suggestions (off in production), CSRF prevention, no batching, query limits.
+    ...queryProtection<GatewayContext>(config.limits, config.production, [
       offlineLandingPage(graphqlPath),
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
-    ],
+    ]),
   });
   try {
     await apollo.start();

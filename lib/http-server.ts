@@ -129,16 +129,55 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
       sendJson(res, 404, { error: `Not found. GraphQL is served at ${graphqlPath}.` });
       return;
     }
+    if (req.method === 'POST' && !isJsonContentType(req.headers['content-type'])) {
+      // Refused here rather than by Apollo, whose answer to text/plain is a CSRF warning and to any
+      // other type "POST body missing": neither tells a client what to send.
+      const received = req.headers['content-type'] ? `"${req.headers['content-type']}"` : 'none';
+      sendJson(res, 415, {
+        errors: [{ message: `Unsupported content type ${received}: send the GraphQL request as application/json.`, extensions: { code: 'BAD_REQUEST' } }],
+      });
+      return;
+    }
     parseJson(req, res, (parseError?: unknown) => {
       if (parseError) {
-        const status = (parseError as { status?: number }).status ?? 400;
-        const message = status === 413 ? 'Request body too large.' : 'Request body is not valid JSON.';
+        const { status, message } = describeBodyError(parseError);
         sendJson(res, status, { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
         return;
       }
       handleGraphQL(req, res, requestId).catch(fail);
     });
   }
+}
+
+/** body-parser's errors, in words a client can act on. */
+function describeBodyError(error: unknown): { status: number; message: string } {
+  const { status = 400, type, limit, length, charset, encoding } = error as {
+    status?: number;
+    type?: string;
+    limit?: number;
+    length?: number;
+    charset?: string;
+    encoding?: string;
+  };
+  switch (type) {
+    case 'entity.too.large':
+      return {
+        status,
+        message: length !== undefined ? `Request body of ${length} bytes exceeds the limit of ${limit} bytes.` : `Request body exceeds the limit of ${limit} bytes.`,
+      };
+    case 'charset.unsupported':
+      return { status, message: `Unsupported charset "${charset}": send the request body as UTF-8.` };
+    case 'encoding.unsupported':
+      return { status, message: `Unsupported content encoding "${encoding}".` };
+    case 'entity.parse.failed':
+      return { status, message: 'Request body is not valid JSON.' };
+    default:
+      return { status, message: 'Request body could not be read.' };
+  }
+}
+
+function isJsonContentType(header: string | undefined): boolean {
+  return header?.split(';')[0]?.trim().toLowerCase() === 'application/json';
 }
 
 export async function listen(server: Server, port: number, host: string): Promise<RunningServer> {

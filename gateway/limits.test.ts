@@ -1,0 +1,115 @@
+import { buildSchema, parse, validate, specifiedRules } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { documentLimitRules, findListTooLong, queryLimitsFromEnv, queryProtection } from './limits.ts';
+
+describe('query limits from the environment', () => {
+  it('has working defaults', () => {
+    expect(queryLimitsFromEnv({})).toEqual({ maxDepth: 12, maxAliases: 30, maxCost: 5000, maxTokens: 2000, maxDirectives: 50, maxListItems: 100 });
+  });
+
+  it('reads every limit from its variable', () => {
+    expect(
+      queryLimitsFromEnv({
+        MAX_QUERY_DEPTH: '7',
+        MAX_QUERY_ALIASES: '3',
+        MAX_QUERY_COST: '900',
+        MAX_QUERY_TOKENS: '400',
+        MAX_QUERY_DIRECTIVES: '5',
+        MAX_LIST_ITEMS: '20',
+      }),
+    ).toEqual({ maxDepth: 7, maxAliases: 3, maxCost: 900, maxTokens: 400, maxDirectives: 5, maxListItems: 20 });
+  });
+
+  it('refuses a value that is not a non-negative integer', () => {
+    expect(() => queryLimitsFromEnv({ MAX_QUERY_DEPTH: 'deep' })).toThrow('Environment variable MAX_QUERY_DEPTH must be a non-negative integer, got "deep"');
+  });
+});
+
+describe('production hardening', () => {
+  it('turns introspection off and hides suggestions in production only', () => {
+    const limits = queryLimitsFromEnv({});
+    expect(queryProtection(limits, true)).toMatchObject({ introspection: false, hideSchemaDetailsFromClientErrors: true, csrfPrevention: true, allowBatchedHttpRequests: false });
+    expect(queryProtection(limits, false)).toMatchObject({ introspection: true, hideSchemaDetailsFromClientErrors: false, csrfPrevention: true, allowBatchedHttpRequests: false });
+  });
+});
+
+// A self-referencing type, so any depth can be written.
+const schema = buildSchema(`
+  type Query { person(id: ID!): Person }
+  type Person { name: String, parent: Person }
+`);
+const limitErrors = (query: string, limits: Partial<Parameters<typeof documentLimitRules>[0]> = {}) =>
+  validate(schema, parse(query), [...specifiedRules, ...documentLimitRules({ maxDepth: 12, maxAliases: 30, maxCost: 5000, maxDirectives: 50, ...limits })]).map((error) => error.message);
+const nested = (depth: number) => `{ person(id: "1") { ${'parent { '.repeat(depth - 2)}name${' }'.repeat(depth - 2)} } }`;
+
+describe('document limits (graphql-armor rules, in the gateway\'s words)', () => {
+  it('states the depth found and the limit, without "Syntax Error"', () => {
+    expect(limitErrors(nested(12))).toEqual([]);
+    expect(limitErrors(nested(13))).toEqual(['Query depth 13 exceeds the limit of 12.']);
+  });
+
+  it('counts aliases, but not aliases of __typename', () => {
+    const aliases = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `p${i}: person(id: "${i}") { name }`).join(' ')} t1: __typename t2: __typename }`;
+    expect(limitErrors(aliases(30))).toEqual([]);
+    expect(limitErrors(aliases(31))).toEqual(['Query has 31 aliases, exceeding the limit of 30.']);
+  });
+
+  it('counts directives', () => {
+    const directives = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `t${i}: __typename @include(if: true)`).join(' ')} }`;
+    expect(limitErrors(directives(50))).toEqual([]);
+    expect(limitErrors(directives(51))).toEqual(['Query has 51 directives, exceeding the limit of 50.']);
+  });
+
+  it('states the cost, rounded up, and the limit', () => {
+    // person (2) + 1.5 × name (1) = 3.5 per field.
+    expect(limitErrors('{ a: person(id: "1") { name } b: person(id: "2") { name } }', { maxCost: 7 })).toEqual([]);
+    expect(limitErrors('{ a: person(id: "1") { name } b: person(id: "2") { name } c: person(id: "3") { name } }', { maxCost: 7 })).toEqual([
+      'Query cost 11 exceeds the limit of 7.',
+    ]);
+  });
+
+  it('reports only the first limit a document exceeds', () => {
+    expect(limitErrors(nested(30), { maxCost: 10 })).toEqual(['Query depth 30 exceeds the limit of 12.']);
+  });
+
+  it('does not count introspection towards depth or cost', () => {
+    const introspection = `{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } }`;
+    expect(limitErrors(introspection, { maxDepth: 3, maxCost: 10 })).toEqual([]);
+  });
+});
+
+describe('list sizes', () => {
+  const document = parse('query($ids: [ID!]!, $other: [ID!] = ["1", "2", "3"]) { citizens(personalIds: $ids) { fullName } }');
+
+  it('accepts lists up to the limit', () => {
+    expect(findListTooLong(document, { ids: ['1', '2', '3'] }, 3)).toBeUndefined();
+  });
+
+  it('names the variable and the argument it feeds', () => {
+    expect(findListTooLong(document, { ids: ['1', '2', '3', '4'] }, 3)).toEqual({
+      message: 'Variable $ids has 4 items, exceeding the limit of 3 per list.',
+      argument: 'personalIds',
+    });
+  });
+
+  it('finds a list nested in a variable', () => {
+    expect(findListTooLong(parse('query($f: Filter) { x(filter: $f) }'), { f: { groups: [[1], [1, 2, 3]] } }, 2)).toEqual({
+      message: 'Variable $f.groups[1] has 3 items, exceeding the limit of 2 per list.',
+      argument: 'filter',
+    });
+  });
+
+  it('finds a literal list in an argument or a variable default', () => {
+    expect(findListTooLong(parse('{ citizens(personalIds: ["1", "2", "3"]) { fullName } }'), {}, 2)).toEqual({
+      message: 'Argument personalIds has 3 items, exceeding the limit of 2 per list.',
+      argument: 'personalIds',
+    });
+    expect(findListTooLong(document, { ids: [] }, 2)).toEqual({ message: 'The default value of $other has 3 items, exceeding the limit of 2 per list.' });
+  });
+
+  it('walks deeply nested variables without overflowing the stack', () => {
+    let deep: unknown = [];
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(findListTooLong(document, { ids: deep }, 100)).toBeUndefined();
+  });
+});
