@@ -1,5 +1,7 @@
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { http, HttpResponse } from 'msw';
+import { errors as undiciErrors, request as undiciRequest } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { healthHandler, startMockBackend, type RunningMock } from './mock-server.ts';
 
@@ -15,6 +17,41 @@ beforeEach(() => {
 
 const admin = (method: string, path: string, body?: string) =>
   fetch(`${mock.url}${path}`, { method, body, headers: body ? { 'content-type': 'application/json' } : {} });
+
+interface RawExchange {
+  head: string;
+  body: Buffer;
+  /** How the connection ended: `FIN` for an orderly close, else the socket error's code. */
+  ending: string;
+}
+
+/** One GET over a bare TCP socket: exactly what the mock put on the wire, and how it ended. */
+function rawGet(path: string): Promise<RawExchange> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let ending = 'FIN';
+    const socket = connect(mock.port, '127.0.0.1', () => socket.write(`GET ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', (error: NodeJS.ErrnoException) => (ending = error.code ?? error.message));
+    socket.on('close', () => {
+      const raw = Buffer.concat(chunks);
+      const split = raw.indexOf('\r\n\r\n');
+      resolve({ head: raw.subarray(0, split).toString('latin1'), body: raw.subarray(split + 4), ending });
+    });
+  });
+}
+
+const contentLength = (head: string) => Number(/^content-length: (\d+)$/im.exec(head)?.[1]);
+
+/** Reads a whole answer with undici, as the adapters do; resolves with the error that cut it short. */
+async function undiciFailure(path: string): Promise<unknown> {
+  const response = await undiciRequest(`${mock.url}${path}`);
+  expect(response.statusCode).toBe(200);
+  return response.body.text().then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
 
 describe('mock backend server', () => {
   it('serves its msw handlers over real HTTP and counts them, but not admin calls', async () => {
@@ -44,8 +81,12 @@ describe('mock backend server', () => {
   });
 
   it('takes a fault setting over HTTP and refuses a bad one', async () => {
-    expect((await admin('PUT', '/_mock/fault', '{"mode":"exploded"}')).status).toBe(400);
-    expect((await admin('PUT', '/_mock/fault', 'not json')).status).toBe(400);
+    const unknownMode = await admin('PUT', '/_mock/fault', '{"mode":"exploded"}');
+    expect(unknownMode.status).toBe(400);
+    expect((await unknownMode.json()).error).toContain('"truncated"|"reset"');
+    const notJson = await admin('PUT', '/_mock/fault', 'not json');
+    expect(notJson.status).toBe(400);
+    expect((await notJson.json()).error).toContain('ok|slow|error|malformed|truncated|reset|down');
     expect(await (await admin('PUT', '/_mock/fault', '{"mode":"error"}')).json()).toEqual({ mode: 'error' });
     const failed = await fetch(`${mock.url}/v1/health`);
     expect(failed.status).toBe(500);
@@ -60,6 +101,34 @@ describe('mock backend server', () => {
     await expect(fetch(`${mock.url}/v1/health`, { signal: AbortSignal.timeout(100) })).rejects.toThrow(/aborted|timeout/i);
     mock.setFault({ mode: 'slow', latencyMs: 50 });
     expect((await fetch(`${mock.url}/v1/health`)).status).toBe(200);
+  });
+
+  it('in truncated mode promises the full Content-Length, sends half the body and closes: the client sees the answer cut short', async () => {
+    const whole = await fetch(`${mock.url}/v1/health`);
+    const full = Buffer.from(await whole.arrayBuffer());
+    mock.setFault({ mode: 'truncated' });
+    const raw = await rawGet('/v1/health');
+    expect(raw.head).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(contentLength(raw.head)).toBe(full.length);
+    expect(raw.body).toEqual(full.subarray(0, Math.floor(full.length / 2)));
+    expect(raw.ending).toBe('FIN');
+    const failure = await undiciFailure('/v1/health');
+    expect(failure).toBeInstanceOf(undiciErrors.SocketError);
+    expect((failure as Error).message).toBe('other side closed');
+    expect(mock.stats().byRoute).toEqual({ 'GET /v1/health': 3 });
+  });
+
+  it('in reset mode sends the headers and half the body, then resets the connection: the client sees ECONNRESET', async () => {
+    const full = Buffer.from(await (await fetch(`${mock.url}/v1/health`)).arrayBuffer());
+    await admin('PUT', '/_mock/fault', '{"mode":"reset"}');
+    const raw = await rawGet('/v1/health');
+    expect(raw.head).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(contentLength(raw.head)).toBe(full.length);
+    expect(raw.body).toEqual(full.subarray(0, Math.floor(full.length / 2)));
+    expect(raw.ending).toBe('ECONNRESET');
+    const failure = await undiciFailure('/v1/health');
+    expect((failure as NodeJS.ErrnoException).code).toBe('ECONNRESET');
+    expect(mock.stats().byRoute).toEqual({ 'GET /v1/health': 3 });
   });
 
   it('in down mode resets open keep-alive connections and every new request, but still answers admin calls', async () => {

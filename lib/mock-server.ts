@@ -15,7 +15,7 @@ import { SYSTEMS, type SystemId } from './systems.ts';
  * report how many requests were served; they, and the process's own `/health`, are never faulted
  * and never counted.
  */
-export const FAULT_MODES = ['ok', 'slow', 'error', 'malformed', 'down'] as const;
+export const FAULT_MODES = ['ok', 'slow', 'error', 'malformed', 'truncated', 'reset', 'down'] as const;
 export type FaultMode = (typeof FAULT_MODES)[number];
 
 export const faultSettingSchema = z.object({
@@ -43,6 +43,12 @@ export interface RunningMock extends RunningServer {
 }
 
 const DEFAULT_SLOW_MS = 5000;
+/**
+ * A reset that reaches a Node client together with the data before it is reported as an orderly end
+ * (libuv reads the data, sees the hang-up and calls it EOF): waiting lets the client read the half
+ * body first, so the reset shows as ECONNRESET.
+ */
+const RESET_DELAY_MS = 50;
 
 /** `GET /v1/health`: every backend contract has it; it answers only when the system is up. */
 export function healthHandler(system: SystemId): RequestHandler {
@@ -72,7 +78,7 @@ export function createMockServer(system: SystemId, handlers: RequestHandler[], l
       try {
         parsed = JSON.parse(body.toString('utf8'));
       } catch {
-        return sendJson(res, 400, { error: 'body must be JSON: {"mode": "ok|slow|error|malformed|down", "latencyMs": n}' });
+        return sendJson(res, 400, { error: `body must be JSON: {"mode": "${FAULT_MODES.join('|')}", "latencyMs": n}` });
       }
       const setting = faultSettingSchema.safeParse(parsed);
       if (!setting.success) return sendJson(res, 400, { error: setting.error.issues.map((i) => i.message).join('; ') });
@@ -101,6 +107,7 @@ export function createMockServer(system: SystemId, handlers: RequestHandler[], l
       req.socket.destroy();
       return;
     }
+    const mode = fault.mode;
     requests += 1;
     const route = `${req.method} ${url.pathname}`;
     byRoute[route] = (byRoute[route] ?? 0) + 1;
@@ -122,14 +129,26 @@ export function createMockServer(system: SystemId, handlers: RequestHandler[], l
     }
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD' && body.length > 0;
     const request = new Request(url, { method: req.method ?? 'GET', headers, body: hasBody ? new Uint8Array(body) : undefined });
-    const response = await getResponse(handlers, request);
-    if (!response) return sendJson(res, 404, { error: `no such route: ${route}` });
+    const response =
+      (await getResponse(handlers, request)) ??
+      new Response(JSON.stringify({ error: `no such route: ${route}` }), { status: 404, headers: { 'content-type': 'application/json; charset=utf-8' } });
     const payload = Buffer.from(await response.arrayBuffer());
     const outHeaders: Record<string, string> = { 'content-length': String(payload.length) };
     response.headers.forEach((value, key) => {
       if (key !== 'content-length') outHeaders[key] = value;
     });
     res.writeHead(response.status, outHeaders);
+    if (mode === 'truncated' || mode === 'reset') {
+      // The full Content-Length is already promised; only the first half follows, then the connection
+      // is closed (FIN) or reset (RST).
+      const socket = req.socket;
+      res.write(payload.subarray(0, Math.floor(payload.length / 2)), () => {
+        if (socket.destroyed) return;
+        if (mode === 'truncated') socket.end();
+        else setTimeout(() => socket.destroyed || socket.resetAndDestroy(), RESET_DELAY_MS);
+      });
+      return;
+    }
     res.end(payload);
   };
 

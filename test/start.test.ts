@@ -2,21 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../lib/services.ts';
 import { NAMED_IDS } from '../lib/synthetic/named.ts';
 import { SYSTEM_IDS, SYSTEMS } from '../lib/systems.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 let child: ChildProcess | undefined;
 afterAll(() => {
