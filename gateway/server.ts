@@ -86,6 +86,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
     gateway,
     includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter(logger),
+    // The process stops on signals itself (lib/process.ts), closing the HTTP server first.
+    stopOnTerminationSignals: false,
     // Introspection and suggestions (off in production), CSRF prevention, no batching, query limits.
     ...queryProtection<GatewayContext>(config.limits, config.production, [
       offlineLandingPage(graphqlPath),

@@ -30,6 +30,8 @@ export const ENVIRONMENT_VARIABLES: EnvironmentVariable[] = [
   { name: 'MAX_LIST_ITEMS', readBy: 'gateway', default: '100', description: 'Largest list accepted in any argument or variable.' },
   { name: 'BENCH_SECONDS', readBy: 'npm run bench', default: '10', description: 'Duration of each load run of the benchmark.' },
   { name: 'BENCH_STARTUPS', readBy: 'npm run bench', default: '3', description: 'How many times the benchmark times `npm start`.' },
+  { name: 'LOAD_SECONDS', readBy: 'npm run bench:failure', default: '30', description: 'Duration of the load run under failure.' },
+  { name: 'LOAD_FLAPPING_SYSTEM', readBy: 'npm run bench:failure', default: 'land', description: 'System whose mock backend flaps between `down` and `ok` every 2 s during the load run; `none` for a baseline.' },
   { name: 'STARTUP_TIMEOUT_MS', readBy: 'npm start', default: '90000', description: 'How long `npm start` waits for every process to answer.' },
   ...SYSTEM_IDS.flatMap((id) => {
     const { envPrefix, subgraphPort, backendPort } = SYSTEMS[id];
@@ -41,7 +43,8 @@ export const ENVIRONMENT_VARIABLES: EnvironmentVariable[] = [
       { name: `${envPrefix}_BACKEND_TIMEOUT_MS`, readBy: `${id} subgraph`, default: '2000', description: `Deadline of one call to the ${id} backend, retries included.` },
       { name: `${envPrefix}_BACKEND_RETRIES`, readBy: `${id} subgraph`, default: String(DEFAULT_RESILIENCE.retries), description: `Extra attempts after a transient failure of a read from the ${id} backend (0: none).` },
       { name: `${envPrefix}_BREAKER_FAILURES`, readBy: `${id} subgraph`, default: String(DEFAULT_RESILIENCE.breakerFailures), description: `Consecutive failed calls that open the ${id} backend's circuit.` },
-      { name: `${envPrefix}_BREAKER_HALF_OPEN_MS`, readBy: `${id} subgraph`, default: String(DEFAULT_RESILIENCE.breakerHalfOpenMs), description: `How long the open circuit refuses calls before one trial call to the ${id} backend.` },
+      { name: `${envPrefix}_BREAKER_HALF_OPEN_MS`, readBy: `${id} subgraph`, default: String(DEFAULT_RESILIENCE.breakerHalfOpenMs), description: `How long the open circuit refuses calls before one trial call to the ${id} backend; doubles after each failed trial.` },
+      { name: `${envPrefix}_BREAKER_MAX_HALF_OPEN_MS`, readBy: `${id} subgraph`, default: String(DEFAULT_RESILIENCE.breakerMaxHalfOpenMs), description: `Longest wait of the ${id} backend's open circuit before a trial call.` },
       { name: `${envPrefix}_BACKEND_PORT`, readBy: `${id} mock backend`, default: String(backendPort), description: `Port of the ${id} mock backend.` },
     ];
   }),

@@ -109,7 +109,7 @@ describe('retry budget', () => {
 
 describe('circuit breaker', () => {
   it('opens after the configured consecutive failures and then refuses calls without trying', async () => {
-    const backend = new BackendResilience('land', options({ retries: 0, breakerFailures: 3, breakerHalfOpenMs: 60_000 }));
+    const backend = new BackendResilience('land', options({ retries: 0, breakerFailures: 3, breakerHalfOpenMs: 60_000, breakerMaxHalfOpenMs: 60_000 }));
     let attempts = 0;
     const failing = async () => {
       attempts += 1;
@@ -135,13 +135,20 @@ describe('circuit breaker', () => {
     expect(backend.health().lastSuccessAt).not.toBeNull();
   });
 
-  it('opens again when the trial call fails', async () => {
-    const backend = new BackendResilience('land', options({ retries: 0, breakerFailures: 1, breakerHalfOpenMs: 30 }));
-    const { attempt } = scripted(serverError, serverError);
-    await backend.execute(attempt, { idempotent: true, deadlineAt: inTwoSeconds() }).catch(() => undefined);
-    await sleep(40);
-    await expect(backend.execute(attempt, { idempotent: true, deadlineAt: inTwoSeconds() })).rejects.toMatchObject({ reason: 'HTTP 500' });
+  it('opens again when the trial call fails, and waits twice as long before the next trial', async () => {
+    const backend = new BackendResilience('land', options({ retries: 0, breakerFailures: 1, breakerHalfOpenMs: 100 }));
+    const { attempt, calls } = scripted(serverError, serverError);
+    const call = () => backend.execute(attempt, { idempotent: true, deadlineAt: inTwoSeconds() });
+    await call().catch(() => undefined);
+    await sleep(130);
+    await expect(call()).rejects.toMatchObject({ reason: 'HTTP 500' });
     expect(backend.circuit).toBe('OPEN');
+    await sleep(130);
+    await expect(call()).rejects.toMatchObject({ reason: 'circuit open' });
+    expect(calls()).toBe(2);
+    await sleep(100);
+    await expect(call()).resolves.toBe('ok');
+    expect(backend.circuit).toBe('CLOSED');
   });
 
   it('is not opened by answers that break the contract, nor by the caller running out of time', async () => {

@@ -5,6 +5,7 @@ import {
   ConsecutiveBreaker,
   ExponentialBackoff,
   handleWhen,
+  noJitterGenerator,
   retry,
   type CircuitBreakerPolicy,
 } from 'cockatiel';
@@ -24,8 +25,12 @@ export interface ResilienceOptions {
   retryMaxDelayMs: number;
   /** Consecutive failed calls that open the circuit. */
   breakerFailures: number;
-  /** How long an open circuit refuses calls before letting one trial call through (half-open). */
+  /**
+   * How long an open circuit refuses calls before letting one trial call through (half-open). Each
+   * failed trial doubles the wait, up to `breakerMaxHalfOpenMs`; a successful one closes the circuit.
+   */
   breakerHalfOpenMs: number;
+  breakerMaxHalfOpenMs: number;
 }
 
 export const DEFAULT_RESILIENCE: ResilienceOptions = {
@@ -33,7 +38,8 @@ export const DEFAULT_RESILIENCE: ResilienceOptions = {
   retryBaseDelayMs: 50,
   retryMaxDelayMs: 400,
   breakerFailures: 5,
-  breakerHalfOpenMs: 5000,
+  breakerHalfOpenMs: 1000,
+  breakerMaxHalfOpenMs: 30_000,
 };
 
 /** A retry is only started when at least this much of the call's deadline is left after the longest backoff. */
@@ -125,7 +131,11 @@ export class BackendResilience {
     private readonly options: ResilienceOptions = DEFAULT_RESILIENCE,
   ) {
     this.breaker = circuitBreaker(handleWhen(countsAgainstBackend), {
-      halfOpenAfter: options.breakerHalfOpenMs,
+      halfOpenAfter: new ExponentialBackoff({
+        generator: noJitterGenerator,
+        initialDelay: options.breakerHalfOpenMs,
+        maxDelay: Math.max(options.breakerHalfOpenMs, options.breakerMaxHalfOpenMs),
+      }),
       breaker: new ConsecutiveBreaker(options.breakerFailures),
     });
   }

@@ -88,6 +88,7 @@ export function subgraphConfigFromEnv(system: SystemId, env: NodeJS.ProcessEnv =
       retries: envInteger(`${envPrefix}_BACKEND_RETRIES`, DEFAULT_RESILIENCE.retries, env),
       breakerFailures: envInteger(`${envPrefix}_BREAKER_FAILURES`, DEFAULT_RESILIENCE.breakerFailures, env),
       breakerHalfOpenMs: envInteger(`${envPrefix}_BREAKER_HALF_OPEN_MS`, DEFAULT_RESILIENCE.breakerHalfOpenMs, env),
+      breakerMaxHalfOpenMs: envInteger(`${envPrefix}_BREAKER_MAX_HALF_OPEN_MS`, DEFAULT_RESILIENCE.breakerMaxHalfOpenMs, env),
     },
     port: envInteger(`${envPrefix}_SUBGRAPH_PORT`, subgraphPort, env),
     host: listenHost(env),
@@ -108,6 +109,8 @@ export function createSubgraphApollo<TAdapter extends Adapter, TLoaders>(
   return new ApolloServer<SubgraphContext<TLoaders>>({
     schema,
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    // The process stops on signals itself (lib/process.ts), closing the HTTP server first.
+    stopOnTerminationSignals: false,
     // Subgraphs sit behind the gateway: it applies limits and masks errors for clients.
     includeStacktraceInErrorResponses: false,
   });

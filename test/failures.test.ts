@@ -1,0 +1,186 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FaultMode } from '../lib/mock-server.ts';
+import { startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/services.ts';
+import { NAMED_IDS } from '../lib/synthetic/named.ts';
+import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/systems.ts';
+import type { GraphQLBody } from './support/system.ts';
+
+/**
+ * The whole system as nine real processes on loopback, as `npm start` runs it, with each backend
+ * failing in each way its mock can: the query across all four systems still answers, with the
+ * failed system's fields null and one documented error for each, and is whole again once the
+ * backend recovers and its circuit closes. Deadlines and circuit waits are shortened so that
+ * the suite stays quick; the behaviour is the one the defaults give.
+ */
+const BACKEND_TIMEOUT_MS = 500;
+
+const CROSS_SECTOR = `query CrossSector($id: ID!) {
+  citizen(personalId: $id) {
+    fullName
+    permanentResidence { province { name } }
+    birthRegistration { registrationNumber }
+    landParcels { parcelId }
+  }
+  province(code: "001") { name civilStatusDigitization { status } landDigitization { status } }
+}`;
+
+const COMPLETE = {
+  citizen: {
+    fullName: 'Nguyễn Văn An',
+    permanentResidence: { province: { name: 'Hà Nội' } },
+    birthRegistration: { registrationNumber: '67/1985' },
+    landParcels: [{ parcelId: 'TD-001-CG-0012-0345' }],
+  },
+  province: { name: 'Hà Nội', civilStatusDigitization: { status: 'NOT_REPORTED' }, landDigitization: { status: 'NOT_REPORTED' } },
+};
+
+/** What the answer is without one system: its fields null, everything else as whole, and where the errors are. */
+const WITHOUT: Record<SystemId, { data: unknown; paths: (string | number)[][] }> = {
+  population: { data: { ...COMPLETE, citizen: null }, paths: [['citizen']] },
+  'civil-status': {
+    data: {
+      citizen: { ...COMPLETE.citizen, birthRegistration: null },
+      province: { ...COMPLETE.province, civilStatusDigitization: null },
+    },
+    paths: [['citizen', 'birthRegistration'], ['province', 'civilStatusDigitization']],
+  },
+  land: {
+    data: { citizen: { ...COMPLETE.citizen, landParcels: null }, province: { ...COMPLETE.province, landDigitization: null } },
+    paths: [['citizen', 'landParcels'], ['province', 'landDigitization']],
+  },
+  'public-services': {
+    data: { citizen: { ...COMPLETE.citizen, permanentResidence: { province: null } }, province: null },
+    paths: [['province'], ['citizen', 'permanentResidence', 'province']],
+  },
+};
+
+const FAULTS: { mode: FaultMode; code: string }[] = [
+  { mode: 'down', code: 'SYSTEM_UNAVAILABLE' },
+  { mode: 'slow', code: 'SYSTEM_TIMEOUT' },
+  { mode: 'error', code: 'SYSTEM_UNAVAILABLE' },
+  { mode: 'malformed', code: 'SYSTEM_BAD_RESPONSE' },
+  { mode: 'truncated', code: 'SYSTEM_UNAVAILABLE' },
+  { mode: 'reset', code: 'SYSTEM_UNAVAILABLE' },
+];
+
+const MESSAGES: Record<string, string> = {
+  SYSTEM_UNAVAILABLE: 'is unavailable.',
+  SYSTEM_TIMEOUT: 'did not answer in time.',
+  SYSTEM_BAD_RESPONSE: 'returned an answer that breaks its contract.',
+};
+
+let group: ServiceGroup;
+beforeAll(async () => {
+  const layout = systemLayout(await withFreePorts({ ...process.env, LOG_LEVEL: 'warn' }));
+  const extraEnv: Record<string, NodeJS.ProcessEnv> = {};
+  for (const id of SYSTEM_IDS) {
+    const { envPrefix } = SYSTEMS[id];
+    extraEnv[`${id}-subgraph`] = {
+      [`${envPrefix}_BACKEND_TIMEOUT_MS`]: String(BACKEND_TIMEOUT_MS),
+      [`${envPrefix}_BREAKER_HALF_OPEN_MS`]: '200',
+      [`${envPrefix}_BREAKER_MAX_HALF_OPEN_MS`]: '400',
+    };
+  }
+  group = await startServices(layout, { extraEnv });
+}, 120_000);
+afterAll(() => group?.stopAll());
+
+const url = (service: string, path: string) => `${group.get(service).url}${path}`;
+
+async function query(): Promise<GraphQLBody> {
+  const response = await fetch(url('gateway', '/graphql'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: CROSS_SECTOR, variables: { id: NAMED_IDS.head } }),
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()) as GraphQLBody;
+}
+
+async function setFault(system: SystemId, mode: FaultMode): Promise<void> {
+  const body = mode === 'slow' ? { mode, latencyMs: 60_000 } : { mode };
+  const response = await fetch(url(`mock-${system}`, '/_mock/fault'), { method: 'PUT', body: JSON.stringify(body) });
+  expect(response.status).toBe(200);
+}
+
+/** Asks until the answer is whole again (the circuit lets a trial call through, which closes it), at most 50 times. */
+async function untilWhole(): Promise<GraphQLBody> {
+  let body = await query();
+  for (let attempt = 0; attempt < 50 && body.errors; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    body = await query();
+  }
+  return body;
+}
+
+async function readiness(system: SystemId): Promise<{ status: number; body: { calls: { circuit: string } } }> {
+  const response = await fetch(url(`${system}-subgraph`, '/ready'));
+  return { status: response.status, body: (await response.json()) as { calls: { circuit: string } } };
+}
+
+describe.each(SYSTEM_IDS)('when the %s backend fails', (system) => {
+  it.each(FAULTS)('$mode: the others still answer, its fields carry $code, and the answer is whole once it recovers', async ({ mode, code }) => {
+    expect(await query()).toEqual({ data: COMPLETE });
+    await setFault(system, mode);
+    let failed: GraphQLBody;
+    try {
+      failed = await query();
+    } finally {
+      await setFault(system, 'ok');
+    }
+    expect(failed.data).toEqual(WITHOUT[system].data);
+    expect(failed.errors?.map((e) => e.path)).toEqual(expect.arrayContaining(WITHOUT[system].paths));
+    expect(failed.errors).toHaveLength(WITHOUT[system].paths.length);
+    for (const error of failed.errors ?? []) {
+      expect(error.extensions).toEqual({ code, system });
+      expect(error.message).toBe(`The ${system} system (${SYSTEMS[system].ownerName}) ${MESSAGES[code]}`);
+    }
+    const text = JSON.stringify(failed);
+    for (const leak of ['127.0.0.1', 'http://', 'db-01', 'Internal Server Error', 'stack', '"records"']) expect(text).not.toContain(leak);
+
+    expect(await untilWhole()).toEqual({ data: COMPLETE });
+    expect((await readiness(system)).body.calls.circuit).toBe('CLOSED');
+  }, 30_000);
+});
+
+describe('the circuit, seen from outside', () => {
+  it('opens while a backend stays down, shows in the subgraph’s /ready, and closes once it is back', async () => {
+    await setFault('land', 'down');
+    try {
+      for (let i = 0; i < 5 && (await readiness('land')).body.calls.circuit !== 'OPEN'; i++) await query();
+      const ready = await readiness('land');
+      expect(ready.status).toBe(503);
+      expect(ready.body.calls.circuit).toBe('OPEN');
+      expect((await query()).errors?.every((e) => e.extensions?.code === 'SYSTEM_UNAVAILABLE' && e.extensions.system === 'land')).toBe(true);
+    } finally {
+      await setFault('land', 'ok');
+    }
+    expect(await untilWhole()).toEqual({ data: COMPLETE });
+    expect(await readiness('land')).toMatchObject({ status: 200, body: { calls: { circuit: 'CLOSED' } } });
+  }, 30_000);
+});
+
+describe('a subgraph process that is killed and restarted', () => {
+  it('costs only its fields while it is gone, and the answer is whole again after the restart', async () => {
+    const land = group.get('land-subgraph');
+    await land.kill();
+    const failed = await query();
+    expect(failed.data).toEqual(WITHOUT.land.data);
+    expect(failed.errors).toEqual(
+      WITHOUT.land.paths.map((path) => ({
+        message: 'The land system (Bộ Tài nguyên và Môi trường) is unavailable.',
+        path,
+        extensions: { code: 'SYSTEM_UNAVAILABLE', system: 'land' },
+      })),
+    );
+    await land.restart();
+    expect(await query()).toEqual({ data: COMPLETE });
+  }, 60_000);
+
+  it('left no process crashed and logged no unhandled failure', () => {
+    for (const service of group.services) {
+      expect(service.running, `${service.name} is running`).toBe(true);
+      expect(service.unhandledFailures(), service.name).toEqual([]);
+    }
+  });
+});
