@@ -39,7 +39,9 @@ export const DEFAULT_RESILIENCE: ResilienceOptions = {
   retryMaxDelayMs: 400,
   breakerFailures: 5,
   breakerHalfOpenMs: 1000,
-  breakerMaxHalfOpenMs: 30_000,
+  // No doubling by default: on a line that drops for seconds at a time, a trial call every second
+  // finds the system back soonest (measured in docs/BENCHMARKS.md), and costs a down system little.
+  breakerMaxHalfOpenMs: 1000,
 };
 
 /** A retry is only started when at least this much of the call's deadline is left after the longest backoff. */
