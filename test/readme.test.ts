@@ -58,4 +58,26 @@ describe('README examples', () => {
       for (const [id] of example.faults) system.mocks[id].setFault({ mode: 'ok' });
     }
   });
+
+  it('portal, with the land system down, still gives every population and civil-status field, and one error naming land', async () => {
+    const portal = examples.find((e) => e.name === 'portal')!;
+    const documented = portal.answer as { data: { citizen: Record<string, unknown> } };
+    system.mocks.land.setFault({ mode: 'down' });
+    try {
+      const { status, body } = await system.query(portal.query, portal.variables);
+      expect(status).toBe(200);
+      expect(body).toEqual({
+        data: { citizen: { ...documented.data.citizen, landParcels: null } },
+        errors: [
+          {
+            message: 'The land system (Bộ Tài nguyên và Môi trường) is unavailable.',
+            path: ['citizen', 'landParcels'],
+            extensions: { code: 'SYSTEM_UNAVAILABLE', system: 'land' },
+          },
+        ],
+      });
+    } finally {
+      system.mocks.land.setFault({ mode: 'ok' });
+    }
+  });
 });
