@@ -24,6 +24,11 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   routes?: Record<string, RouteHandler>;
   /** Largest accepted request body. */
   maxBodyBytes?: number;
+  /**
+   * How long a client has to send its whole request, headers and body (default 30 s; Node's own is
+   * 5 minutes). A client that trickles a request in ("slowloris") gets 408 and the connection closed.
+   */
+  receiveTimeoutMs?: number;
   graphqlPath?: string;
   /** Browser origins allowed to call (CORS); none by default, so only same-origin pages and non-browser clients. */
   corsOrigins?: readonly string[];
@@ -97,7 +102,14 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
     res.end();
   };
 
-  return createServer((req, res) => {
+  const receiveTimeoutMs = options.receiveTimeoutMs ?? 30_000;
+  const serverOptions = {
+    requestTimeout: receiveTimeoutMs,
+    headersTimeout: receiveTimeoutMs,
+    // Node checks both timeouts on this interval (30 s by default), so it bounds their precision.
+    connectionsCheckingInterval: Math.min(1000, receiveTimeoutMs),
+  };
+  return createServer(serverOptions, (req, res) => {
     const started = process.hrtime.bigint();
     const requestId = requestIdOf(req);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
