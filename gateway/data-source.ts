@@ -53,7 +53,10 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     try {
       return await super.process(options);
     } catch (error) {
-      const failure = error instanceof SystemError ? error : this.toSystemError(error);
+      // Failed calls arrive here as SystemErrors (didEncounterError, willSendRequest); anything else
+      // is a defect of the gateway, reported as an internal error rather than as the system's outage.
+      if (!(error instanceof SystemError)) throw error;
+      const failure = error;
       this.logger.warn(
         { system: this.system, code: failure.systemCode, detail: failure.detail, requestId: options.context.requestId },
         'subgraph call failed',

@@ -1,7 +1,7 @@
 import type { Fetcher, FetcherHeaders, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
 import { Agent } from 'undici';
 import { DEADLINE_HEADER } from '../lib/subgraph.ts';
-import { readLimited } from '../lib/transport.ts';
+import { closeDispatcher, readLimited } from '../lib/transport.ts';
 
 /**
  * Gateway → subgraph HTTP over undici's `request` API on a keep-alive Agent (one connection pool
@@ -89,5 +89,5 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): Subgraph
     return new BufferedResponse(url, response.statusCode, headers, body);
   };
 
-  return { fetcher: fetcher as Fetcher, close: () => agent.close() };
+  return { fetcher: fetcher as Fetcher, close: () => closeDispatcher(agent) };
 }

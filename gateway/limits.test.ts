@@ -1,10 +1,10 @@
 import { buildSchema, parse, validate, specifiedRules } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { documentLimitRules, findListTooLong, queryLimitsFromEnv, queryProtection } from './limits.ts';
+import { documentLimitRules, findListTooLong, findTooManyListItems, queryLimitsFromEnv, queryProtection } from './limits.ts';
 
 describe('query limits from the environment', () => {
   it('has working defaults', () => {
-    expect(queryLimitsFromEnv({})).toEqual({ maxDepth: 12, maxAliases: 30, maxCost: 5000, maxTokens: 2000, maxDirectives: 50, maxListItems: 100 });
+    expect(queryLimitsFromEnv({})).toEqual({ maxDepth: 12, maxAliases: 30, maxCost: 5000, maxTokens: 2000, maxDirectives: 50, maxListItems: 100, maxListItemsPerRequest: 500 });
   });
 
   it('reads every limit from its variable', () => {
@@ -16,8 +16,9 @@ describe('query limits from the environment', () => {
         MAX_QUERY_TOKENS: '400',
         MAX_QUERY_DIRECTIVES: '5',
         MAX_LIST_ITEMS: '20',
+        MAX_LIST_ITEMS_PER_REQUEST: '60',
       }),
-    ).toEqual({ maxDepth: 7, maxAliases: 3, maxCost: 900, maxTokens: 400, maxDirectives: 5, maxListItems: 20 });
+    ).toEqual({ maxDepth: 7, maxAliases: 3, maxCost: 900, maxTokens: 400, maxDirectives: 5, maxListItems: 20, maxListItemsPerRequest: 60 });
   });
 
   it('refuses a value that is not a non-negative integer', () => {
@@ -111,5 +112,24 @@ describe('list sizes', () => {
     let deep: unknown = [];
     for (let i = 0; i < 100_000; i++) deep = [deep];
     expect(findListTooLong(document, { ids: deep }, 100)).toBeUndefined();
+  });
+});
+
+describe('list items in all the arguments of one query', () => {
+  const ids = (n: number) => Array.from({ length: n }, (_, i) => String(i));
+  it('counts a variable at every field that uses it, aliases included', () => {
+    const aliases = Array.from({ length: 6 }, (_, i) => `a${i}: citizens(personalIds: $ids) { fullName }`).join(' ');
+    const document = parse(`query($ids: [ID!]!) { ${aliases} }`);
+    expect(findTooManyListItems(document, { ids: ids(100) }, 500)).toEqual({
+      message: 'The arguments of this query carry 600 list items in all, exceeding the limit of 500 per request.',
+    });
+    expect(findTooManyListItems(document, { ids: ids(80) }, 500)).toBeUndefined();
+  });
+
+  it('counts lists written in the query', () => {
+    const list = JSON.stringify(ids(3));
+    expect(findTooManyListItems(parse(`{ a: citizens(personalIds: ${list}) { fullName } b: citizens(personalIds: ${list}) { fullName } }`), {}, 5)).toMatchObject({
+      message: 'The arguments of this query carry 6 list items in all, exceeding the limit of 5 per request.',
+    });
   });
 });

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
-import { envInteger, envString, listenHost } from '../lib/config.ts';
+import { envInteger, envPositiveInteger, envString, listenHost } from '../lib/config.ts';
 import { createGraphQLHttpServer, listen, type RunningServer } from '../lib/http-server.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
 import { defaultSubgraphUrl, GATEWAY_PORT, SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/systems.ts';
@@ -38,23 +38,23 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Gate
       return [id, envString(`${envPrefix}_SUBGRAPH_URL`, defaultSubgraphUrl(id), env)];
     }),
   ) as Record<SystemId, string>;
-  const subgraphTimeoutMs = envInteger('SUBGRAPH_TIMEOUT_MS', 5000, env);
+  const subgraphTimeoutMs = envPositiveInteger('SUBGRAPH_TIMEOUT_MS', 5000, env);
   const subgraphTimeoutsMs = Object.fromEntries(
     SYSTEM_IDS.map((id) => {
       const { envPrefix } = SYSTEMS[id];
-      return [id, envInteger(`${envPrefix}_SUBGRAPH_TIMEOUT_MS`, subgraphTimeoutMs, env)];
+      return [id, envPositiveInteger(`${envPrefix}_SUBGRAPH_TIMEOUT_MS`, subgraphTimeoutMs, env)];
     }),
   ) as Record<SystemId, number>;
   return {
     supergraphPath: resolve(envString('SUPERGRAPH_PATH', 'schema/supergraph.graphql', env)),
     subgraphUrls,
     subgraphTimeoutsMs,
-    requestTimeoutMs: envInteger('REQUEST_TIMEOUT_MS', 10_000, env),
+    requestTimeoutMs: envPositiveInteger('REQUEST_TIMEOUT_MS', 10_000, env),
     limits: queryLimitsFromEnv(env),
     port: envInteger('GATEWAY_PORT', GATEWAY_PORT, env),
     host: listenHost(env),
     production: env.NODE_ENV === 'production',
-    maxBodyBytes: envInteger('MAX_REQUEST_BYTES', 1024 * 1024, env),
+    maxBodyBytes: envPositiveInteger('MAX_REQUEST_BYTES', 1024 * 1024, env),
     corsOrigins: envString('CORS_ORIGINS', '', env)
       .split(',')
       .map((origin) => origin.trim())

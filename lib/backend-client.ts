@@ -2,9 +2,9 @@ import { Pool } from 'undici';
 import type { ZodType } from 'zod';
 import { SystemError, SystemErrorCode, type SystemErrorFacts } from './errors.ts';
 import type { Logger } from './logger.ts';
-import { BackendResilience, DEFAULT_RESILIENCE, type BackendHealth, type ResilienceOptions } from './resilience.ts';
+import { BackendResilience, DEFAULT_RESILIENCE, type AttemptBudget, type BackendHealth, type ResilienceOptions } from './resilience.ts';
 import type { SystemId } from './systems.ts';
-import { classifyTransportError, readLimited } from './transport.ts';
+import { classifyTransportError, closeDispatcher, readLimited } from './transport.ts';
 
 export interface BackendClientOptions {
   system: SystemId;
@@ -30,6 +30,8 @@ export interface CallContext {
 export interface CallOptions extends CallContext {
   /** A read that is safe to send twice; only these are retried. GET is always idempotent. */
   idempotent?: boolean;
+  /** A health probe: one attempt that bypasses the circuit breaker (see BackendResilience.probe). */
+  probe?: boolean;
 }
 
 /**
@@ -62,7 +64,7 @@ export class BackendClient {
     });
   }
 
-  get<T>(path: string, schema: ZodType<T>, options: CallContext = {}): Promise<T> {
+  get<T>(path: string, schema: ZodType<T>, options: CallContext & Pick<CallOptions, 'probe'> = {}): Promise<T> {
     return this.call('GET', path, undefined, schema, { ...options, idempotent: true });
   }
 
@@ -75,8 +77,8 @@ export class BackendClient {
     return this.resilience.health();
   }
 
-  async close(): Promise<void> {
-    await this.pool.close();
+  close(): Promise<void> {
+    return closeDispatcher(this.pool);
   }
 
   private async call<T>(
@@ -86,12 +88,15 @@ export class BackendClient {
     schema: ZodType<T>,
     options: CallOptions,
   ): Promise<T> {
-    const ownDeadline = Date.now() + this.timeoutMs;
-    const deadlineAt = Math.min(ownDeadline, options.deadlineAt ?? ownDeadline);
-    const callerDeadline = deadlineAt < ownDeadline;
-    return this.resilience.execute((timeoutMs) => this.attempt(method, path, body, schema, options.requestId, timeoutMs, callerDeadline), {
+    const attempt = (budget: AttemptBudget) => this.attempt(method, path, body, schema, options.requestId, budget);
+    if (options.probe) {
+      const timeoutMs = Math.min(this.timeoutMs, (options.deadlineAt ?? Infinity) - Date.now());
+      return this.resilience.probe(attempt, timeoutMs);
+    }
+    return this.resilience.execute(attempt, {
       idempotent: options.idempotent ?? false,
-      deadlineAt,
+      timeoutMs: this.timeoutMs,
+      callerDeadlineAt: options.deadlineAt,
     });
   }
 
@@ -101,9 +106,9 @@ export class BackendClient {
     body: string | undefined,
     schema: ZodType<T>,
     requestId: string | undefined,
-    timeoutMs: number,
-    callerDeadline: boolean,
+    budget: AttemptBudget,
   ): Promise<T> {
+    const { timeoutMs } = budget;
     const fullPath = `${this.pathPrefix}${path}`;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -119,7 +124,7 @@ export class BackendClient {
       throw this.fail(failure.code, `${method} ${fullPath}: ${describeError(error)}`, {
         reason: failure.code === SystemErrorCode.TIMEOUT ? `no answer within ${timeoutMs} ms` : failure.reason,
         retryable: failure.retryable,
-        callerDeadline: callerDeadline && failure.code === SystemErrorCode.TIMEOUT,
+        callerDeadline: budget.short && failure.code === SystemErrorCode.TIMEOUT,
       });
     }
     if (statusCode < 200 || statusCode >= 300) {

@@ -14,6 +14,13 @@ export function envInteger(name: string, fallback: number, env: NodeJS.ProcessEn
   return value;
 }
 
+/** A deadline, a limit or a count where 0 would make no sense (every call would fail, or none be allowed). */
+export function envPositiveInteger(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
+  const value = envInteger(name, fallback, env);
+  if (value === 0) throw new Error(`Environment variable ${name} must be at least 1, got "0"`);
+  return value;
+}
+
 /** Address services listen on. Loopback by default; containers set HOST=0.0.0.0. */
 export function listenHost(env: NodeJS.ProcessEnv = process.env): string {
   return envString('HOST', '127.0.0.1', env);

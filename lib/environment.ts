@@ -28,6 +28,7 @@ export const ENVIRONMENT_VARIABLES: EnvironmentVariable[] = [
   { name: 'MAX_QUERY_TOKENS', readBy: 'gateway', default: '2000', description: 'Most lexical tokens accepted in one document.' },
   { name: 'MAX_QUERY_DIRECTIVES', readBy: 'gateway', default: '50', description: 'Most directives accepted in one query.' },
   { name: 'MAX_LIST_ITEMS', readBy: 'gateway', default: '100', description: 'Largest list accepted in any argument or variable.' },
+  { name: 'MAX_LIST_ITEMS_PER_REQUEST', readBy: 'gateway', default: '500', description: 'Most list items all the arguments of one query may carry together, counted at every aliased field.' },
   { name: 'BENCH_SECONDS', readBy: 'npm run bench', default: '10', description: 'Duration of each load run of the benchmark.' },
   { name: 'BENCH_STARTUPS', readBy: 'npm run bench', default: '3', description: 'How many times the benchmark times `npm start`.' },
   { name: 'LOAD_SECONDS', readBy: 'npm run bench:failure', default: '30', description: 'Duration of the load run under failure.' },

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SystemError, SystemErrorCode } from './errors.ts';
-import { BackendResilience, DEFAULT_RESILIENCE, RetryBudget, type ResilienceOptions } from './resilience.ts';
+import { BackendResilience, DEFAULT_RESILIENCE, RetryBudget, type AttemptBudget, type ResilienceOptions } from './resilience.ts';
 
 const options = (overrides: Partial<ResilienceOptions> = {}): ResilienceOptions => ({
   ...DEFAULT_RESILIENCE,
@@ -8,11 +8,17 @@ const options = (overrides: Partial<ResilienceOptions> = {}): ResilienceOptions 
   retryMaxDelayMs: 2,
   ...overrides,
 });
-const inTwoSeconds = () => Date.now() + 2000;
 const refused = () => new SystemError('land', SystemErrorCode.UNAVAILABLE, 'ECONNREFUSED', { reason: 'connection refused', retryable: true });
 const serverError = () => new SystemError('land', SystemErrorCode.UNAVAILABLE, 'HTTP 500', { reason: 'HTTP 500' });
 const garbage = () => new SystemError('land', SystemErrorCode.BAD_RESPONSE, 'not JSON', { reason: 'answer is not JSON' });
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The circuit reads the clock (Date.now); tests move it instead of waiting. */
+const later = (ms: number) => vi.setSystemTime(Date.now() + ms);
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date'] });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 /** An attempt that fails with the given errors in turn, then answers `ok`. */
 function scripted(...failures: (() => SystemError)[]) {
@@ -30,7 +36,7 @@ describe('retries', () => {
   it('retries a transient failure of an idempotent read and answers', async () => {
     const backend = new BackendResilience('land', options());
     const { attempt, calls } = scripted(refused, refused);
-    await expect(backend.execute(attempt, { idempotent: true, deadlineAt: inTwoSeconds() })).resolves.toBe('ok');
+    await expect(backend.execute(attempt, { idempotent: true, timeoutMs: 2000 })).resolves.toBe('ok');
     expect(calls()).toBe(3);
     expect(backend.health()).toMatchObject({ calls: 1, failedCalls: 0, retries: 2, circuit: 'CLOSED' });
   });
@@ -38,7 +44,7 @@ describe('retries', () => {
   it('gives up after the configured number of retries', async () => {
     const backend = new BackendResilience('land', options({ retries: 1 }));
     const { attempt, calls } = scripted(refused, refused, refused);
-    await expect(backend.execute(attempt, { idempotent: true, deadlineAt: inTwoSeconds() })).rejects.toMatchObject({
+    await expect(backend.execute(attempt, { idempotent: true, timeoutMs: 2000 })).rejects.toMatchObject({
       extensions: { code: 'SYSTEM_UNAVAILABLE', system: 'land' },
     });
     expect(calls()).toBe(2);
@@ -47,7 +53,7 @@ describe('retries', () => {
   it('never retries a call that is not idempotent', async () => {
     const backend = new BackendResilience('land', options());
     const { attempt, calls } = scripted(refused);
-    await expect(backend.execute(attempt, { idempotent: false, deadlineAt: inTwoSeconds() })).rejects.toBeInstanceOf(SystemError);
+    await expect(backend.execute(attempt, { idempotent: false, timeoutMs: 2000 })).rejects.toBeInstanceOf(SystemError);
     expect(calls()).toBe(1);
   });
 
@@ -55,7 +61,7 @@ describe('retries', () => {
     for (const failure of [serverError, garbage]) {
       const backend = new BackendResilience('land', options());
       const { attempt, calls } = scripted(failure);
-      await expect(backend.execute(attempt, { idempotent: true, deadlineAt: inTwoSeconds() })).rejects.toBeInstanceOf(SystemError);
+      await expect(backend.execute(attempt, { idempotent: true, timeoutMs: 2000 })).rejects.toBeInstanceOf(SystemError);
       expect(calls()).toBe(1);
     }
   });
@@ -63,14 +69,14 @@ describe('retries', () => {
   it('does not start a retry that the deadline leaves no time for', async () => {
     const backend = new BackendResilience('land', options({ retryMaxDelayMs: 400 }));
     const { attempt, calls } = scripted(refused);
-    await expect(backend.execute(attempt, { idempotent: true, deadlineAt: Date.now() + 300 })).rejects.toBeInstanceOf(SystemError);
+    await expect(backend.execute(attempt, { idempotent: true, timeoutMs: 2000, callerDeadlineAt: Date.now() + 300 })).rejects.toBeInstanceOf(SystemError);
     expect(calls()).toBe(1);
   });
 
   it('refuses to start an attempt once the deadline has passed, as a timeout', async () => {
     const backend = new BackendResilience('land', options());
     const { attempt, calls } = scripted();
-    await expect(backend.execute(attempt, { idempotent: true, deadlineAt: Date.now() - 1 })).rejects.toMatchObject({
+    await expect(backend.execute(attempt, { idempotent: true, timeoutMs: 2000, callerDeadlineAt: Date.now() - 1 })).rejects.toMatchObject({
       extensions: { code: 'SYSTEM_TIMEOUT', system: 'land' },
       callerDeadline: true,
     });
@@ -98,7 +104,7 @@ describe('retry budget', () => {
       throw refused();
     };
     for (let i = 0; i < 20; i++) {
-      await backend.execute(alwaysRefused, { idempotent: true, deadlineAt: inTwoSeconds() }).catch(() => undefined);
+      await backend.execute(alwaysRefused, { idempotent: true, timeoutMs: 2000 }).catch(() => undefined);
     }
     // Every failed attempt spends one of 10 tokens and retries need more than 5 left: the first call
     // makes 3 attempts (tokens 10 → 7), the second 2 (→ 5), and the other 18 one each.
@@ -115,40 +121,110 @@ describe('circuit breaker', () => {
       attempts += 1;
       throw serverError();
     };
-    for (let i = 0; i < 3; i++) await backend.execute(failing, { idempotent: true, deadlineAt: inTwoSeconds() }).catch(() => undefined);
+    for (let i = 0; i < 3; i++) await backend.execute(failing, { idempotent: true, timeoutMs: 2000 }).catch(() => undefined);
     expect(backend.circuit).toBe('OPEN');
-    const refusal = await backend.execute(failing, { idempotent: true, deadlineAt: inTwoSeconds() }).catch((e: unknown) => e);
+    const refusal = await backend.execute(failing, { idempotent: true, timeoutMs: 2000 }).catch((e: unknown) => e);
     expect(refusal).toBeInstanceOf(SystemError);
     expect(refusal).toMatchObject({ message: 'The land system (Bộ Tài nguyên và Môi trường) is unavailable.', reason: 'circuit open' });
     expect(attempts).toBe(3);
     expect(backend.health()).toMatchObject({ circuit: 'OPEN', refusedByOpenCircuit: 1, calls: 4, failedCalls: 4 });
   });
 
-  it('lets one trial call through after the half-open delay, and closes when it succeeds', async () => {
-    const backend = new BackendResilience('land', options({ retries: 0, breakerFailures: 2, breakerHalfOpenMs: 30 }));
-    const { attempt } = scripted(serverError, serverError);
-    for (let i = 0; i < 2; i++) await backend.execute(attempt, { idempotent: true, deadlineAt: inTwoSeconds() }).catch(() => undefined);
+  it('lets one trial call through after the half-open wait, and closes when it succeeds', async () => {
+    const backend = new BackendResilience('land', options({ retries: 0, breakerFailures: 2, breakerHalfOpenMs: 1000 }));
+    const { attempt, calls } = scripted(serverError, serverError);
+    const call = () => backend.execute(attempt, { idempotent: true, timeoutMs: 2000 });
+    for (let i = 0; i < 2; i++) await call().catch(() => undefined);
     expect(backend.circuit).toBe('OPEN');
-    await sleep(40);
-    await expect(backend.execute(attempt, { idempotent: true, deadlineAt: inTwoSeconds() })).resolves.toBe('ok');
+    later(999);
+    await expect(call()).rejects.toMatchObject({ reason: 'circuit open' });
+    expect(calls()).toBe(2);
+    later(1);
+    await expect(call()).resolves.toBe('ok');
     expect(backend.circuit).toBe('CLOSED');
     expect(backend.health().lastSuccessAt).not.toBeNull();
   });
 
-  it('opens again when the trial call fails, and waits twice as long before the next trial', async () => {
-    const backend = new BackendResilience('land', options({ retries: 0, breakerFailures: 1, breakerHalfOpenMs: 100 }));
-    const { attempt, calls } = scripted(serverError, serverError);
-    const call = () => backend.execute(attempt, { idempotent: true, deadlineAt: inTwoSeconds() });
+  it('opens again when the trial call fails; with a longer maximum, each failed trial doubles the wait', async () => {
+    const backend = new BackendResilience('land', options({ retries: 0, breakerFailures: 1, breakerHalfOpenMs: 1000, breakerMaxHalfOpenMs: 3000 }));
+    const { attempt, calls } = scripted(serverError, serverError, serverError);
+    const call = () => backend.execute(attempt, { idempotent: true, timeoutMs: 2000 });
     await call().catch(() => undefined);
-    await sleep(130);
+    later(1000);
     await expect(call()).rejects.toMatchObject({ reason: 'HTTP 500' });
     expect(backend.circuit).toBe('OPEN');
-    await sleep(130);
+    later(1999);
     await expect(call()).rejects.toMatchObject({ reason: 'circuit open' });
-    expect(calls()).toBe(2);
-    await sleep(100);
+    later(1);
+    await expect(call()).rejects.toMatchObject({ reason: 'HTTP 500' });
+    later(3000);
     await expect(call()).resolves.toBe('ok');
+    expect(calls()).toBe(4);
+  });
+
+  it('refuses at once every call that arrives while the trial call is under way', async () => {
+    const backend = new BackendResilience('land', options({ retries: 0, breakerFailures: 1, breakerHalfOpenMs: 1000 }));
+    await backend.execute(async () => Promise.reject(serverError()), { idempotent: true, timeoutMs: 2000 }).catch(() => undefined);
+    later(1000);
+    let finishTrial!: (value: string) => void;
+    const trial = backend.execute(() => new Promise<string>((resolve) => (finishTrial = resolve)), { idempotent: true, timeoutMs: 2000 });
+    expect(backend.circuit).toBe('HALF_OPEN');
+    await expect(backend.execute(async () => 'not called', { idempotent: true, timeoutMs: 2000 })).rejects.toMatchObject({
+      extensions: { code: 'SYSTEM_UNAVAILABLE', system: 'land' },
+      reason: 'circuit half-open',
+    });
+    finishTrial('ok');
+    await expect(trial).resolves.toBe('ok');
     expect(backend.circuit).toBe('CLOSED');
+    expect(backend.health().refusedByOpenCircuit).toBe(1);
+  });
+
+  it('never makes a call with too short a budget the trial call, so it cannot close the circuit', async () => {
+    const backend = new BackendResilience('land', options({ retries: 0, breakerFailures: 1, breakerHalfOpenMs: 1000 }));
+    const { attempt, calls } = scripted(serverError);
+    await backend.execute(attempt, { idempotent: true, timeoutMs: 2000 }).catch(() => undefined);
+    later(1000);
+    await expect(backend.execute(attempt, { idempotent: true, timeoutMs: 2000, callerDeadlineAt: Date.now() + 200 })).rejects.toMatchObject({
+      reason: 'circuit open',
+    });
+    expect(backend.circuit).toBe('OPEN');
+    expect(calls()).toBe(1);
+  });
+
+  it('counts a timeout against the backend when the caller gave it a meaningful budget', async () => {
+    const backend = new BackendResilience('land', options({ retries: 0, breakerFailures: 2 }));
+    const timedOut = (budget: AttemptBudget) =>
+      Promise.reject(
+        new SystemError('land', SystemErrorCode.TIMEOUT, 'aborted', { reason: `no answer within ${budget.timeoutMs} ms`, callerDeadline: budget.short }),
+      );
+    // The caller's deadline is shorter than the backend's 3 s, but long enough to judge it by.
+    for (let i = 0; i < 2; i++) {
+      await backend.execute(timedOut, { idempotent: true, timeoutMs: 3000, callerDeadlineAt: Date.now() + 1200 }).catch(() => undefined);
+    }
+    expect(backend.circuit).toBe('OPEN');
+  });
+
+  it('does not count a timeout when the caller left the backend less than a meaningful budget', async () => {
+    const backend = new BackendResilience('land', options({ retries: 0, breakerFailures: 1 }));
+    const budgets: AttemptBudget[] = [];
+    const timedOut = (budget: AttemptBudget) => {
+      budgets.push(budget);
+      return Promise.reject(new SystemError('land', SystemErrorCode.TIMEOUT, 'aborted', { callerDeadline: budget.short }));
+    };
+    await backend.execute(timedOut, { idempotent: true, timeoutMs: 3000, callerDeadlineAt: Date.now() + 400 }).catch(() => undefined);
+    expect(budgets).toEqual([{ timeoutMs: 400, short: true }]);
+    expect(backend.circuit).toBe('CLOSED');
+  });
+
+  it('probes the backend around the circuit: an open circuit does not refuse the probe, and the probe does not close it', async () => {
+    const backend = new BackendResilience('land', options({ retries: 0, breakerFailures: 1, breakerHalfOpenMs: 60_000 }));
+    await backend.execute(async () => Promise.reject(serverError()), { idempotent: true, timeoutMs: 2000 }).catch(() => undefined);
+    await expect(backend.probe(async () => 'up', 2000)).resolves.toBe('up');
+    expect(backend.circuit).toBe('OPEN');
+    expect(backend.health().lastProbe).toMatchObject({ ok: true });
+    await expect(backend.probe(async () => Promise.reject(refused()), 2000)).rejects.toBeInstanceOf(SystemError);
+    expect(backend.health().lastProbe).toMatchObject({ ok: false, code: 'SYSTEM_UNAVAILABLE', reason: 'connection refused' });
+    expect(backend.health().calls).toBe(1);
   });
 
   it('is not opened by answers that break the contract, nor by the caller running out of time', async () => {
@@ -156,15 +232,15 @@ describe('circuit breaker', () => {
     const callerTimeout = () =>
       new SystemError('land', SystemErrorCode.TIMEOUT, 'aborted', { reason: 'no answer within 40 ms', callerDeadline: true });
     const { attempt } = scripted(garbage, garbage, garbage, callerTimeout, callerTimeout);
-    for (let i = 0; i < 5; i++) await backend.execute(attempt, { idempotent: true, deadlineAt: inTwoSeconds() }).catch(() => undefined);
+    for (let i = 0; i < 5; i++) await backend.execute(attempt, { idempotent: true, timeoutMs: 2000 }).catch(() => undefined);
     expect(backend.circuit).toBe('CLOSED');
-    await expect(backend.execute(attempt, { idempotent: true, deadlineAt: inTwoSeconds() })).resolves.toBe('ok');
+    await expect(backend.execute(attempt, { idempotent: true, timeoutMs: 2000 })).resolves.toBe('ok');
   });
 
   it('records recent failures, newest first, with reasons that carry no address', async () => {
     const backend = new BackendResilience('land', options({ retries: 0 }));
     const { attempt } = scripted(refused, garbage);
-    for (let i = 0; i < 2; i++) await backend.execute(attempt, { idempotent: true, deadlineAt: inTwoSeconds() }).catch(() => undefined);
+    for (let i = 0; i < 2; i++) await backend.execute(attempt, { idempotent: true, timeoutMs: 2000 }).catch(() => undefined);
     const { recentFailures, lastFailure } = backend.health();
     expect(recentFailures.map((f) => [f.code, f.reason])).toEqual([
       ['SYSTEM_BAD_RESPONSE', 'answer is not JSON'],

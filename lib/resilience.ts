@@ -46,6 +46,12 @@ export const DEFAULT_RESILIENCE: ResilienceOptions = {
 
 /** A retry is only started when at least this much of the call's deadline is left after the longest backoff. */
 const MIN_ATTEMPT_MS = 100;
+/**
+ * A call the caller gave less than this (or less than the backend's own deadline, when that is
+ * shorter) and that timed out says nothing about the backend: it does not count against the circuit,
+ * and it is never made the circuit's trial call.
+ */
+export const MEANINGFUL_BUDGET_MS = 1000;
 const RECENT_FAILURES = 20;
 
 export type CircuitStateName = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
@@ -68,6 +74,8 @@ export interface BackendHealth {
   retryBudget: { tokens: number; maxTokens: number };
   lastSuccessAt: string | null;
   lastFailure: RecordedFailure | null;
+  /** The last health probe (`GET /v1/health`), which bypasses the circuit. */
+  lastProbe: { at: string; ok: boolean; code?: SystemErrorCode; reason?: string } | null;
   /** Newest first. */
   recentFailures: RecordedFailure[];
 }
@@ -107,8 +115,16 @@ export class RetryBudget {
 export interface ExecuteOptions {
   /** Only idempotent reads are retried. */
   idempotent: boolean;
-  /** Absolute time (ms since epoch) after which no attempt may run. */
-  deadlineAt: number;
+  /** The backend's own deadline for the whole call, retries included. */
+  timeoutMs: number;
+  /** The caller's deadline (ms since epoch), when it has one; the call ends at the earlier of the two. */
+  callerDeadlineAt?: number;
+}
+
+/** One attempt: the time it may take, and whether that time is too short to judge the backend by. */
+export interface AttemptBudget {
+  timeoutMs: number;
+  short: boolean;
 }
 
 const stateNames: Record<CircuitState, CircuitStateName> = {
@@ -127,6 +143,7 @@ export class BackendResilience {
   private refusedByOpenCircuit = 0;
   private lastSuccessAt: Date | null = null;
   private recentFailures: RecordedFailure[] = [];
+  private lastProbe: BackendHealth['lastProbe'] = null;
 
   constructor(
     readonly system: SystemId,
@@ -151,9 +168,16 @@ export class BackendResilience {
    * the deadline; a failed idempotent read is retried while the failure is transient, the budget
    * allows, and enough time is left.
    */
-  async execute<T>(attempt: (timeoutMs: number) => Promise<T>, options: ExecuteOptions): Promise<T> {
+  async execute<T>(attempt: (budget: AttemptBudget) => Promise<T>, options: ExecuteOptions): Promise<T> {
     this.calls += 1;
-    const guarded = () => this.attemptThroughBreaker(attempt, options.deadlineAt);
+    const ownDeadlineAt = Date.now() + options.timeoutMs;
+    const callerBound = options.callerDeadlineAt !== undefined && options.callerDeadlineAt < ownDeadlineAt;
+    const deadlineAt = callerBound ? options.callerDeadlineAt! : ownDeadlineAt;
+    const shortBudget = Math.min(options.timeoutMs, MEANINGFUL_BUDGET_MS);
+    const guarded = () => {
+      const remaining = deadlineAt - Date.now();
+      return this.attemptThroughBreaker(attempt, { timeoutMs: remaining, short: callerBound && remaining < shortBudget });
+    };
     try {
       if (!options.idempotent || this.options.retries === 0) return await guarded();
       const policy = retry(
@@ -161,7 +185,7 @@ export class BackendResilience {
           (error) =>
             error instanceof SystemError &&
             error.retryable &&
-            options.deadlineAt - Date.now() > this.options.retryMaxDelayMs + MIN_ATTEMPT_MS &&
+            deadlineAt - Date.now() > this.options.retryMaxDelayMs + MIN_ATTEMPT_MS &&
             this.budget.allowsRetry(),
         ),
         {
@@ -173,6 +197,22 @@ export class BackendResilience {
       return await policy.execute(guarded);
     } catch (error) {
       this.failedCalls += 1;
+      throw error;
+    }
+  }
+
+  /**
+   * A health probe: one attempt that bypasses the circuit, neither refused by it nor moving it (a
+   * healthy health endpoint says little about the data endpoints), kept as `lastProbe`.
+   */
+  async probe<T>(attempt: (budget: AttemptBudget) => Promise<T>, timeoutMs: number): Promise<T> {
+    const at = new Date().toISOString();
+    try {
+      const result = await attempt({ timeoutMs, short: false });
+      this.lastProbe = { at, ok: true };
+      return result;
+    } catch (error) {
+      this.lastProbe = error instanceof SystemError ? { at, ok: false, code: error.systemCode, reason: error.reason } : { at, ok: false };
       throw error;
     }
   }
@@ -189,32 +229,37 @@ export class BackendResilience {
       retryBudget: { tokens: this.budget.available, maxTokens: this.budget.maxTokens },
       lastSuccessAt: this.lastSuccessAt?.toISOString() ?? null,
       lastFailure: lastFailure ?? null,
+      lastProbe: this.lastProbe,
       recentFailures: [...this.recentFailures],
     };
   }
 
-  private async attemptThroughBreaker<T>(attempt: (timeoutMs: number) => Promise<T>, deadlineAt: number): Promise<T> {
-    try {
-      const result = await this.breaker.execute(() => {
-        const remaining = deadlineAt - Date.now();
-        if (remaining <= 0) {
-          throw new SystemError(this.system, SystemErrorCode.TIMEOUT, 'no time left before the deadline', {
-            reason: 'deadline exhausted before the call',
-            callerDeadline: true,
-          });
-        }
-        return attempt(remaining);
+  private refuse(reason: string): SystemError {
+    this.refusedByOpenCircuit += 1;
+    return new SystemError(this.system, SystemErrorCode.UNAVAILABLE, `${reason}: call refused without trying`, { reason });
+  }
+
+  private async attemptThroughBreaker<T>(attempt: (budget: AttemptBudget) => Promise<T>, budget: AttemptBudget): Promise<T> {
+    if (budget.timeoutMs <= 0) {
+      throw new SystemError(this.system, SystemErrorCode.TIMEOUT, 'no time left before the deadline', {
+        reason: 'deadline exhausted before the call',
+        callerDeadline: true,
       });
+    }
+    // cockatiel makes calls that arrive during a trial wait for it, and counts a trial that ends in an
+    // error the circuit ignores (a short budget's timeout) as a success that closes it. So: while a
+    // trial is under way every other call fails at once, and a call too short to judge the backend
+    // by never becomes the trial.
+    const state = this.breaker.state;
+    if (state === CircuitState.HalfOpen) throw this.refuse('circuit half-open');
+    if (state !== CircuitState.Closed && budget.short) throw this.refuse('circuit open');
+    try {
+      const result = await this.breaker.execute(() => attempt(budget));
       this.lastSuccessAt = new Date();
       this.budget.recordSuccess();
       return result;
     } catch (error) {
-      if (error instanceof BrokenCircuitError) {
-        this.refusedByOpenCircuit += 1;
-        throw new SystemError(this.system, SystemErrorCode.UNAVAILABLE, 'circuit open: call refused without trying', {
-          reason: 'circuit open',
-        });
-      }
+      if (error instanceof BrokenCircuitError) throw this.refuse('circuit open');
       if (error instanceof SystemError) {
         this.budget.recordFailure();
         this.recentFailures = [{ at: new Date().toISOString(), code: error.systemCode, reason: error.reason }, ...this.recentFailures].slice(
@@ -230,8 +275,9 @@ export class BackendResilience {
 /**
  * The circuit protects against a system that cannot answer: refused or dropped connections, server
  * errors, timeouts. An answer that breaks the contract is about that answer's data (one bad record
- * must not cut off every citizen), and a call cut short by the caller's own deadline says nothing
- * about the system: neither opens the circuit.
+ * must not cut off every citizen; a trial call that gets one has reached a system that answers, and
+ * closes the circuit), and a call cut short by the caller's own deadline says nothing about the
+ * system: neither opens the circuit.
  */
 function countsAgainstBackend(error: Error): boolean {
   return error instanceof SystemError && error.systemCode !== SystemErrorCode.BAD_RESPONSE && !error.callerDeadline;

@@ -6,7 +6,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse } from 'graphql';
 import { BackendClient, type CallContext } from './backend-client.ts';
-import { envInteger, envString, listenHost } from './config.ts';
+import { envInteger, envPositiveInteger, envString, listenHost } from './config.ts';
 import { createGraphQLHttpServer, listen, type RunningServer } from './http-server.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { startOrExit, stopOnSignals } from './process.ts';
@@ -49,7 +49,7 @@ export abstract class BackendAdapter implements Adapter {
   constructor(protected readonly client: BackendClient) {}
 
   async ping(call?: CallContext): Promise<void> {
-    await this.client.get('/v1/health', healthResponse, call);
+    await this.client.get('/v1/health', healthResponse, { ...call, probe: true });
   }
 
   health(): BackendHealth {
@@ -82,13 +82,13 @@ export function subgraphConfigFromEnv(system: SystemId, env: NodeJS.ProcessEnv =
   const { envPrefix, subgraphPort } = SYSTEMS[system];
   return {
     backendUrl: envString(`${envPrefix}_BACKEND_URL`, defaultBackendUrl(system), env),
-    backendTimeoutMs: envInteger(`${envPrefix}_BACKEND_TIMEOUT_MS`, 2000, env),
+    backendTimeoutMs: envPositiveInteger(`${envPrefix}_BACKEND_TIMEOUT_MS`, 2000, env),
     resilience: {
       ...DEFAULT_RESILIENCE,
       retries: envInteger(`${envPrefix}_BACKEND_RETRIES`, DEFAULT_RESILIENCE.retries, env),
-      breakerFailures: envInteger(`${envPrefix}_BREAKER_FAILURES`, DEFAULT_RESILIENCE.breakerFailures, env),
-      breakerHalfOpenMs: envInteger(`${envPrefix}_BREAKER_HALF_OPEN_MS`, DEFAULT_RESILIENCE.breakerHalfOpenMs, env),
-      breakerMaxHalfOpenMs: envInteger(`${envPrefix}_BREAKER_MAX_HALF_OPEN_MS`, DEFAULT_RESILIENCE.breakerMaxHalfOpenMs, env),
+      breakerFailures: envPositiveInteger(`${envPrefix}_BREAKER_FAILURES`, DEFAULT_RESILIENCE.breakerFailures, env),
+      breakerHalfOpenMs: envPositiveInteger(`${envPrefix}_BREAKER_HALF_OPEN_MS`, DEFAULT_RESILIENCE.breakerHalfOpenMs, env),
+      breakerMaxHalfOpenMs: envPositiveInteger(`${envPrefix}_BREAKER_MAX_HALF_OPEN_MS`, DEFAULT_RESILIENCE.breakerMaxHalfOpenMs, env),
     },
     port: envInteger(`${envPrefix}_SUBGRAPH_PORT`, subgraphPort, env),
     host: listenHost(env),

@@ -1,4 +1,4 @@
-import { errors as undiciErrors } from 'undici';
+import { errors as undiciErrors, type Dispatcher } from 'undici';
 import { SystemErrorCode } from './errors.ts';
 
 /**
@@ -54,4 +54,17 @@ function connectionReason(error: unknown): string {
   if (error instanceof undiciErrors.ResponseContentLengthMismatchError) return 'answer cut short';
   if (error instanceof undiciErrors.SocketError) return 'connection closed by the system';
   return typeof code === 'string' ? code : 'connection failed';
+}
+
+/**
+ * Closes an undici pool or agent. `close()` waits for every call in flight, which can be a whole
+ * deadline; a stopping service gives them `graceMs`, then cuts them.
+ */
+export async function closeDispatcher(dispatcher: Dispatcher, graceMs = 1000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<'grace over'>((resolve) => (timer = setTimeout(() => resolve('grace over'), graceMs)));
+  const closed = dispatcher.close().then(() => 'closed' as const);
+  const outcome = await Promise.race([closed, grace]);
+  clearTimeout(timer);
+  if (outcome === 'grace over') await dispatcher.destroy();
 }

@@ -260,9 +260,9 @@ function report(alive: string[]): void {
   const percent = (n: number) => `${((100 * n) / Math.max(responses, 1)).toFixed(1)} %`;
   const unhandledLines = group.services.flatMap((s) => s.unhandledFailures().map((line) => `[${s.name}] ${line}`));
   const unhandled = unhandledLines.length;
-  // Apollo Server re-raises SIGTERM once it has stopped, so a clean stop is exit 0 or that signal.
+  // Every service handles SIGTERM itself (lib/process.ts) and exits 0; anything else is not clean.
   const stops = group.services.map((s) => ({ service: s.name, code: s.lastExit?.code ?? null, signal: s.lastExit?.signal ?? null }));
-  const cleanStops = stops.filter((e) => e.code === 0 || e.signal === 'SIGTERM').length;
+  const cleanStops = stops.filter((e) => e.code === 0).length;
   const mib = (kib: number) => Math.round((kib / 1024) * 10) / 10;
   const processes = group.services.map((s) => {
     const m = memory.get(s.name);

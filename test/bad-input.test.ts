@@ -237,6 +237,16 @@ describe('query limits refuse abusive documents before planning', () => {
     });
   });
 
+  it('30 aliases of citizens, each with the same 100 IDs: 3,000 lookups in one request', async () => {
+    const fields = Array.from({ length: 30 }, (_, i) => `a${i}: citizens(personalIds: $ids) { fullName }`).join(' ');
+    const response = await system.query(`query($ids: [ID!]!) { ${fields} }`, { ids: tenThousandIds.slice(0, 100) });
+    await expectRefused(response, {
+      status: 400,
+      message: 'The arguments of this query carry 3000 list items in all, exceeding the limit of 500 per request.',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  });
+
   it('150 IDs written in the query', async () => {
     const response = await system.query(`{ citizens(personalIds: ${JSON.stringify(tenThousandIds.slice(0, 150))}) { fullName } }`);
     await expectRefused(response, {

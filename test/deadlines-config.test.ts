@@ -27,6 +27,16 @@ describe('deadlines and resilience from the environment', () => {
     expect(() => gatewayConfigFromEnv({ REQUEST_TIMEOUT_MS: '10s' })).toThrow('Environment variable REQUEST_TIMEOUT_MS must be a non-negative integer, got "10s"');
     expect(() => subgraphConfigFromEnv('land', { LAND_BACKEND_RETRIES: '-1' })).toThrow('LAND_BACKEND_RETRIES');
   });
+
+  it('refuses 0 where it would make every call fail or the circuit meaningless, and accepts 0 retries', () => {
+    expect(() => gatewayConfigFromEnv({ REQUEST_TIMEOUT_MS: '0' })).toThrow('Environment variable REQUEST_TIMEOUT_MS must be at least 1, got "0"');
+    expect(() => gatewayConfigFromEnv({ LAND_SUBGRAPH_TIMEOUT_MS: '0' })).toThrow('LAND_SUBGRAPH_TIMEOUT_MS');
+    expect(() => gatewayConfigFromEnv({ MAX_QUERY_DEPTH: '0' })).toThrow('MAX_QUERY_DEPTH');
+    for (const name of ['LAND_BACKEND_TIMEOUT_MS', 'LAND_BREAKER_FAILURES', 'LAND_BREAKER_HALF_OPEN_MS']) {
+      expect(() => subgraphConfigFromEnv('land', { [name]: '0' })).toThrow(name);
+    }
+    expect(subgraphConfigFromEnv('land', { LAND_BACKEND_RETRIES: '0' }).resilience.retries).toBe(0);
+  });
 });
 
 describe('the deadline a subgraph receives from the gateway', () => {

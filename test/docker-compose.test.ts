@@ -27,7 +27,7 @@ function variablesReadByCode(): Set<string> {
   const names = new Set<string>();
   for (const file of ['lib', 'gateway', 'subgraphs', 'scripts', 'schema'].flatMap(sourceFiles)) {
     const text = read(file);
-    for (const match of text.matchAll(/env(?:String|Integer)\(\s*[`'"]([^`'"]+)[`'"]/g)) {
+    for (const match of text.matchAll(/env(?:String|Integer|PositiveInteger)\(\s*[`'"]([^`'"]+)[`'"]/g)) {
       const name = match[1]!;
       if (name.includes('${envPrefix}')) for (const id of SYSTEM_IDS) names.add(name.replace('${envPrefix}', SYSTEMS[id].envPrefix));
       else names.add(name);

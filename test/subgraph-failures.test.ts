@@ -95,7 +95,7 @@ describe('a subgraph that misbehaves', () => {
       0,
       '127.0.0.1',
     );
-    system = await startSystem({ subgraphTimeoutMs: 300, subgraphUrlOverrides: { land: `${standIn.url}/graphql` } });
+    system = await startSystem({ subgraphTimeoutsMs: { land: 300 }, subgraphUrlOverrides: { land: `${standIn.url}/graphql` } });
   });
   afterEach(() => {
     for (const res of held.splice(0)) res.destroy();
@@ -134,7 +134,8 @@ describe('a subgraph that misbehaves', () => {
 describe('the request deadline', () => {
   let system: RunningSystem;
   beforeAll(async () => {
-    system = await startSystem({ requestTimeoutMs: 400 });
+    // One timeout would open the land circuit if it counted against the land system.
+    system = await startSystem({ requestTimeoutMs: 400, resilience: { breakerFailures: 1 } });
   });
   afterAll(() => system.close());
 

@@ -53,6 +53,8 @@ export async function startSystem(
   options: {
     backendTimeoutMs?: number;
     subgraphTimeoutMs?: number;
+    /** A deadline for one subgraph only, e.g. a short one for the subgraph a test makes hang. */
+    subgraphTimeoutsMs?: Partial<Record<SystemId, number>>;
     requestTimeoutMs?: number;
     corsOrigins?: string[];
     resilience?: Partial<ResilienceOptions>;
@@ -81,7 +83,9 @@ export async function startSystem(
     subgraphUrls: Object.fromEntries(
       SYSTEM_IDS.map((id) => [id, options.subgraphUrlOverrides?.[id] ?? `${subgraphs[id].url}/graphql`]),
     ) as Record<SystemId, string>,
-    subgraphTimeoutsMs: Object.fromEntries(SYSTEM_IDS.map((id) => [id, options.subgraphTimeoutMs ?? 5000])) as Record<SystemId, number>,
+    subgraphTimeoutsMs: Object.fromEntries(
+      SYSTEM_IDS.map((id) => [id, options.subgraphTimeoutsMs?.[id] ?? options.subgraphTimeoutMs ?? 5000]),
+    ) as Record<SystemId, number>,
     requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
     limits: { ...queryLimitsFromEnv({}), ...options.limits },
     port: 0,

@@ -16,7 +16,8 @@ export class PopulationAdapter extends BackendAdapter {
   }
 
   async verify(claim: { personalId: string; fullName: string; dateOfBirth: string }, call?: CallContext): Promise<boolean> {
-    const answer = await this.client.post('/v1/citizens/verify', claim, verifyResponse, { ...call, idempotent: true });
+    // Not retried: identity checks are often audited or rate-limited per attempt by the system.
+    const answer = await this.client.post('/v1/citizens/verify', claim, verifyResponse, call);
     return answer.match;
   }
 }
