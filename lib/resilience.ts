@@ -48,8 +48,8 @@ export const DEFAULT_RESILIENCE: ResilienceOptions = {
 const MIN_ATTEMPT_MS = 100;
 /**
  * A call the caller gave less than this (or less than the backend's own deadline, when that is
- * shorter) and that timed out says nothing about the backend: it does not count against the circuit,
- * and it is never made the circuit's trial call.
+ * shorter) and that timed out says nothing about the backend: it does not open the circuit (but, as
+ * a trial call, it does not close it either).
  */
 export const MEANINGFUL_BUDGET_MS = 1000;
 const RECENT_FAILURES = 20;
@@ -149,7 +149,11 @@ export class BackendResilience {
     readonly system: SystemId,
     private readonly options: ResilienceOptions = DEFAULT_RESILIENCE,
   ) {
-    this.breaker = circuitBreaker(handleWhen(countsAgainstBackend), {
+    // A trial call cut short by its caller's deadline has not shown the backend to be back: while
+    // half-open it counts as a failure (cockatiel would otherwise take it as a success and close).
+    const counts = (error: Error) =>
+      countsAgainstBackend(error) || (this.breaker.state === CircuitState.HalfOpen && error instanceof SystemError && error.callerDeadline);
+    this.breaker = circuitBreaker(handleWhen(counts), {
       halfOpenAfter: new ExponentialBackoff({
         generator: noJitterGenerator,
         initialDelay: options.breakerHalfOpenMs,
@@ -246,13 +250,9 @@ export class BackendResilience {
         callerDeadline: true,
       });
     }
-    // cockatiel makes calls that arrive during a trial wait for it, and counts a trial that ends in an
-    // error the circuit ignores (a short budget's timeout) as a success that closes it. So: while a
-    // trial is under way every other call fails at once, and a call too short to judge the backend
-    // by never becomes the trial.
-    const state = this.breaker.state;
-    if (state === CircuitState.HalfOpen) throw this.refuse('circuit half-open');
-    if (state !== CircuitState.Closed && budget.short) throw this.refuse('circuit open');
+    // cockatiel makes calls that arrive during a trial wait for it, past their own deadlines: while a
+    // trial is under way every other call fails at once instead.
+    if (this.breaker.state === CircuitState.HalfOpen) throw this.refuse('circuit half-open');
     try {
       const result = await this.breaker.execute(() => attempt(budget));
       this.lastSuccessAt = new Date();
