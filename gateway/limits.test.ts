@@ -1,4 +1,4 @@
-import { buildSchema, parse, validate, specifiedRules } from 'graphql';
+import { buildSchema, Kind, parse, specifiedRules, validate, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { documentLimitRules, findListTooLong, findTooManyListItems, queryLimitsFromEnv, queryProtection } from './limits.ts';
 
@@ -117,19 +117,46 @@ describe('list sizes', () => {
 
 describe('list items in all the arguments of one query', () => {
   const ids = (n: number) => Array.from({ length: n }, (_, i) => String(i));
+  const run = (query: string, variables: Record<string, unknown>, max: number, operationName?: string) => {
+    const document = parse(query);
+    const operation = document.definitions.find(
+      (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (operationName === undefined || d.name?.value === operationName),
+    )!;
+    return findTooManyListItems(document, operation, variables, max);
+  };
+  const six = Array.from({ length: 6 }, (_, i) => `a${i}: citizens(personalIds: $ids) { fullName }`).join(' ');
+
   it('counts a variable at every field that uses it, aliases included', () => {
-    const aliases = Array.from({ length: 6 }, (_, i) => `a${i}: citizens(personalIds: $ids) { fullName }`).join(' ');
-    const document = parse(`query($ids: [ID!]!) { ${aliases} }`);
-    expect(findTooManyListItems(document, { ids: ids(100) }, 500)).toEqual({
+    expect(run(`query($ids: [ID!]!) { ${six} }`, { ids: ids(100) }, 500)).toEqual({
       message: 'The arguments of this query carry 600 list items in all, exceeding the limit of 500 per request.',
     });
-    expect(findTooManyListItems(document, { ids: ids(80) }, 500)).toBeUndefined();
+    expect(run(`query($ids: [ID!]!) { ${six} }`, { ids: ids(80) }, 500)).toBeUndefined();
   });
 
   it('counts lists written in the query', () => {
     const list = JSON.stringify(ids(3));
-    expect(findTooManyListItems(parse(`{ a: citizens(personalIds: ${list}) { fullName } b: citizens(personalIds: ${list}) { fullName } }`), {}, 5)).toMatchObject({
+    expect(run(`{ a: citizens(personalIds: ${list}) { fullName } b: citizens(personalIds: ${list}) { fullName } }`, {}, 5)).toMatchObject({
       message: 'The arguments of this query carry 6 list items in all, exceeding the limit of 5 per request.',
     });
+  });
+
+  it("counts a variable the request leaves out with its default", () => {
+    expect(run(`query($ids: [ID!]! = ${JSON.stringify(ids(100))}) { ${six} }`, {}, 500)).toMatchObject({
+      message: 'The arguments of this query carry 600 list items in all, exceeding the limit of 500 per request.',
+    });
+  });
+
+  it('counts through fragments, at every spread', () => {
+    const query = `query($ids: [ID!]!) { a: citizen(personalId: "1") { ...F } b: citizen(personalId: "2") { ...F } c: citizens(personalIds: $ids) { fullName } }
+      fragment F on Citizen { fullName }
+      query Other($ids: [ID!]!) { x: citizens(personalIds: $ids) { fullName } y: citizens(personalIds: $ids) { fullName } }`;
+    expect(run(query, { ids: ids(4) }, 4, undefined)).toBeUndefined();
+    const spreads = `query($ids: [ID!]!) { ...Q ...Q2 } fragment Q on Query { a: citizens(personalIds: $ids) { fullName } } fragment Q2 on Query { b: citizens(personalIds: $ids) { fullName } ...Q }`;
+    expect(run(spreads, { ids: ids(4) }, 11)).toMatchObject({ message: 'The arguments of this query carry 12 list items in all, exceeding the limit of 11 per request.' });
+  });
+
+  it('counts only the operation being run', () => {
+    const query = `query A($ids: [ID!]!) { a: citizens(personalIds: $ids) { fullName } } query B($ids: [ID!]!) { b: citizens(personalIds: $ids) { fullName } }`;
+    expect(run(query, { ids: ids(300) }, 500, 'A')).toBeUndefined();
   });
 });

@@ -3,7 +3,19 @@ import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
-import { GraphQLError, Kind, visit, type DocumentNode, type ParseOptions, type ValidationContext, type ValidationRule } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  visit,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+  type ParseOptions,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValidationRule,
+  type ValueNode,
+} from 'graphql';
 import { envPositiveInteger } from '../lib/config.ts';
 
 /**
@@ -235,24 +247,62 @@ export function findListTooLong(document: DocumentNode, variables: Record<string
 }
 
 /**
- * All the list items the query's field arguments carry, counted at every place an argument is written
- * (30 aliases of `citizens` with the same 100-ID variable are 3,000 lookups), when that total is over
- * `maxItems`.
+ * All the list items the field arguments of the operation being run carry, counted at every place
+ * an argument is written, through the fragments it spreads (30 aliases of `citizens` with the same
+ * 100-ID variable are 3,000 lookups), when that total is over `maxItems`. A variable the request
+ * leaves out counts with its default.
  */
-export function findTooManyListItems(document: DocumentNode, variables: Record<string, unknown> | undefined, maxItems: number): ListTooLong | undefined {
-  let total = 0;
-  visit(document, {
-    VariableDefinition: () => false,
-    Directive: () => false,
-    Argument: (node) => {
-      if (node.value.kind === Kind.LIST) total += node.value.values.length;
-      else if (node.value.kind === Kind.VARIABLE) {
-        const value = variables?.[node.value.name.value];
-        if (Array.isArray(value)) total += value.length;
+export function findTooManyListItems(
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown> | undefined,
+  maxItems: number,
+): ListTooLong | undefined {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  const defaults = new Map<string, ValueNode>();
+  for (const definition of operation.variableDefinitions ?? []) {
+    if (definition.defaultValue) defaults.set(definition.variable.name.value, definition.defaultValue);
+  }
+  const itemsOf = (value: ValueNode): number => {
+    if (value.kind === Kind.LIST) return value.values.length;
+    if (value.kind !== Kind.VARIABLE) return 0;
+    const name = value.name.value;
+    if (variables && Object.hasOwn(variables, name)) {
+      const given = variables[name];
+      return Array.isArray(given) ? given.length : 0;
+    }
+    const fallback = defaults.get(name);
+    return fallback?.kind === Kind.LIST ? fallback.values.length : 0;
+  };
+  // A fragment is counted once and its total reused at every spread, so fragments that spread one
+  // another many times cannot make this walk itself expensive.
+  const fragmentTotals = new Map<string, number>();
+  const count = (selectionSet: SelectionSetNode, inProgress: Set<string>): number => {
+    let total = 0;
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        for (const argument of selection.arguments ?? []) total += itemsOf(argument.value);
+        if (selection.selectionSet) total += count(selection.selectionSet, inProgress);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        total += count(selection.selectionSet, inProgress);
+      } else {
+        const name = selection.name.value;
+        const fragment = fragments.get(name);
+        if (!fragment || inProgress.has(name)) continue;
+        if (!fragmentTotals.has(name)) {
+          inProgress.add(name);
+          fragmentTotals.set(name, count(fragment.selectionSet, inProgress));
+          inProgress.delete(name);
+        }
+        total += fragmentTotals.get(name)!;
       }
-      return false;
-    },
-  });
+    }
+    return total;
+  };
+  const total = count(operation.selectionSet, new Set());
   if (total <= maxItems) return undefined;
   return { message: `The arguments of this query carry ${total} list items in all, exceeding the limit of ${maxItems} per request.` };
 }
@@ -262,8 +312,10 @@ function listItemsLimit<TContext extends BaseContext>(maxItems: number, maxItems
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, request }) {
-          const tooLong = findListTooLong(document, request.variables, maxItems) ?? findTooManyListItems(document, request.variables, maxItemsPerRequest);
+        async didResolveOperation({ document, request, operation }) {
+          const tooLong =
+            findListTooLong(document, request.variables, maxItems) ??
+            (operation ? findTooManyListItems(document, operation, request.variables, maxItemsPerRequest) : undefined);
           if (!tooLong) return;
           throw new GraphQLError(tooLong.message, {
             extensions: {

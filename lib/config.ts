@@ -14,10 +14,18 @@ export function envInteger(name: string, fallback: number, env: NodeJS.ProcessEn
   return value;
 }
 
-/** A deadline, a limit or a count where 0 would make no sense (every call would fail, or none be allowed). */
+/** Node's timers take at most this many milliseconds; a larger delay silently becomes 1 ms. */
+const LONGEST_TIMER_MS = 2_147_483_647;
+
+/**
+ * A deadline, a limit or a count where 0 would make no sense (every call would fail, or none be
+ * allowed), and which must fit a Node timer.
+ */
 export function envPositiveInteger(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
   const value = envInteger(name, fallback, env);
-  if (value === 0) throw new Error(`Environment variable ${name} must be at least 1, got "0"`);
+  if (value < 1 || value > LONGEST_TIMER_MS) {
+    throw new Error(`Environment variable ${name} must be between 1 and ${LONGEST_TIMER_MS}, got "${env[name]}"`);
+  }
   return value;
 }
 

@@ -194,6 +194,50 @@ describe('circuit breaker', () => {
     expect(backend.circuit).toBe('CLOSED');
   });
 
+  it('after a trial that gets an answer breaking the contract, needs the full count of failures to open again', async () => {
+    const backend = new BackendResilience('land', options({ retries: 0, breakerFailures: 3, breakerHalfOpenMs: 1000 }));
+    const call = (failure?: () => SystemError) =>
+      backend.execute(async () => (failure ? Promise.reject(failure()) : 'ok'), { idempotent: true, timeoutMs: 2000 }).catch(() => undefined);
+    for (let i = 0; i < 3; i++) await call(serverError);
+    expect(backend.circuit).toBe('OPEN');
+    later(1000);
+    await call(garbage);
+    expect(backend.circuit).toBe('CLOSED');
+    await call(serverError);
+    await call(serverError);
+    expect(backend.circuit).toBe('CLOSED');
+    await call(serverError);
+    expect(backend.circuit).toBe('OPEN');
+  });
+
+  it("does not hold against the backend a short call that started before the trial and ends during it", async () => {
+    const backend = new BackendResilience('land', options({ retries: 0, breakerFailures: 2, breakerHalfOpenMs: 1000 }));
+    const { attempt } = scripted(serverError, serverError);
+    await backend.execute(attempt, { idempotent: true, timeoutMs: 2000 }).catch(() => undefined);
+    // Started while closed, with a short budget; it will time out while the trial is under way.
+    let timeOutEarlyCall!: () => void;
+    const earlyCall = backend
+      .execute(
+        (budget) =>
+          new Promise<string>((_, reject) => {
+            timeOutEarlyCall = () => reject(new SystemError('land', SystemErrorCode.TIMEOUT, 'aborted', { callerDeadline: budget.short }));
+          }),
+        { idempotent: true, timeoutMs: 2000, callerDeadlineAt: Date.now() + 300 },
+      )
+      .catch(() => undefined);
+    await backend.execute(attempt, { idempotent: true, timeoutMs: 2000 }).catch(() => undefined);
+    expect(backend.circuit).toBe('OPEN');
+    later(1000);
+    let finishTrial!: (value: string) => void;
+    const trial = backend.execute(() => new Promise<string>((resolve) => (finishTrial = resolve)), { idempotent: true, timeoutMs: 2000 });
+    expect(backend.circuit).toBe('HALF_OPEN');
+    timeOutEarlyCall();
+    await earlyCall;
+    finishTrial('ok');
+    await expect(trial).resolves.toBe('ok');
+    expect(backend.circuit).toBe('CLOSED');
+  });
+
   it('counts a timeout against the backend when the caller gave it a meaningful budget', async () => {
     const backend = new BackendResilience('land', options({ retries: 0, breakerFailures: 2 }));
     const timedOut = (budget: AttemptBudget) =>

@@ -144,27 +144,35 @@ export class BackendResilience {
   private lastSuccessAt: Date | null = null;
   private recentFailures: RecordedFailure[] = [];
   private lastProbe: BackendHealth['lastProbe'] = null;
+  private readonly consecutiveFailures: ConsecutiveBreaker;
+  /** Caller-deadline timeouts of trial calls, which the circuit counts as failures. */
+  private readonly trialTimeouts = new WeakSet<Error>();
 
   constructor(
     readonly system: SystemId,
     private readonly options: ResilienceOptions = DEFAULT_RESILIENCE,
   ) {
-    // A trial call cut short by its caller's deadline has not shown the backend to be back: while
-    // half-open it counts as a failure (cockatiel would otherwise take it as a success and close).
-    const counts = (error: Error) =>
-      countsAgainstBackend(error) || (this.breaker.state === CircuitState.HalfOpen && error instanceof SystemError && error.callerDeadline);
+    this.consecutiveFailures = new ConsecutiveBreaker(options.breakerFailures);
+    // A trial call cut short by its caller's deadline has not shown the backend to be back: it counts
+    // as a failure (cockatiel would otherwise take it as a success and close the circuit).
+    const counts = (error: Error) => countsAgainstBackend(error) || this.trialTimeouts.has(error);
     this.breaker = circuitBreaker(handleWhen(counts), {
       halfOpenAfter: new ExponentialBackoff({
         generator: noJitterGenerator,
         initialDelay: options.breakerHalfOpenMs,
         maxDelay: Math.max(options.breakerHalfOpenMs, options.breakerMaxHalfOpenMs),
       }),
-      breaker: new ConsecutiveBreaker(options.breakerFailures),
+      breaker: this.consecutiveFailures,
     });
   }
 
   get circuit(): CircuitStateName {
     return stateNames[this.breaker.state];
+  }
+
+  /** Read afresh each time: the circuit moves while a call is being started. */
+  private circuitState(): CircuitState {
+    return this.breaker.state;
   }
 
   /**
@@ -253,13 +261,27 @@ export class BackendResilience {
     // cockatiel makes calls that arrive during a trial wait for it, past their own deadlines: while a
     // trial is under way every other call fails at once instead.
     if (this.breaker.state === CircuitState.HalfOpen) throw this.refuse('circuit half-open');
+    // Whether this call is the trial is known once execute() has started it: cockatiel moves an
+    // open circuit whose wait is over to half-open synchronously, as it starts the trial.
+    let trial = false;
+    const run = () =>
+      attempt(budget).catch((error: unknown) => {
+        if (trial && error instanceof SystemError && error.callerDeadline) this.trialTimeouts.add(error);
+        throw error;
+      });
+    const stateBefore = this.circuitState();
+    const pending = this.breaker.execute(run);
+    trial = stateBefore === CircuitState.Open && this.circuitState() === CircuitState.HalfOpen;
     try {
-      const result = await this.breaker.execute(() => attempt(budget));
+      const result = await pending;
       this.lastSuccessAt = new Date();
       this.budget.recordSuccess();
       return result;
     } catch (error) {
       if (error instanceof BrokenCircuitError) throw this.refuse('circuit open');
+      // A trial answered, if not well: cockatiel closes the circuit but leaves the failure count
+      // where it was, one failure short of opening again. Start the count afresh.
+      if (trial && error instanceof SystemError && error.systemCode === SystemErrorCode.BAD_RESPONSE) this.consecutiveFailures.success();
       if (error instanceof SystemError) {
         this.budget.recordFailure();
         this.recentFailures = [{ at: new Date().toISOString(), code: error.systemCode, reason: error.reason }, ...this.recentFailures].slice(

@@ -63,8 +63,10 @@ function connectionReason(error: unknown): string {
 export async function closeDispatcher(dispatcher: Dispatcher, graceMs = 1000): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const grace = new Promise<'grace over'>((resolve) => (timer = setTimeout(() => resolve('grace over'), graceMs)));
-  const closed = dispatcher.close().then(() => 'closed' as const);
-  const outcome = await Promise.race([closed, grace]);
-  clearTimeout(timer);
-  if (outcome === 'grace over') await dispatcher.destroy();
+  try {
+    const outcome = await Promise.race([dispatcher.close().then(() => 'closed' as const), grace]);
+    if (outcome === 'grace over') await dispatcher.destroy();
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -29,7 +29,8 @@ describe('deadlines and resilience from the environment', () => {
   });
 
   it('refuses 0 where it would make every call fail or the circuit meaningless, and accepts 0 retries', () => {
-    expect(() => gatewayConfigFromEnv({ REQUEST_TIMEOUT_MS: '0' })).toThrow('Environment variable REQUEST_TIMEOUT_MS must be at least 1, got "0"');
+    expect(() => gatewayConfigFromEnv({ REQUEST_TIMEOUT_MS: '0' })).toThrow('Environment variable REQUEST_TIMEOUT_MS must be between 1 and 2147483647, got "0"');
+    expect(() => subgraphConfigFromEnv('land', { LAND_BACKEND_TIMEOUT_MS: '3000000000' })).toThrow('LAND_BACKEND_TIMEOUT_MS must be between 1 and 2147483647');
     expect(() => gatewayConfigFromEnv({ LAND_SUBGRAPH_TIMEOUT_MS: '0' })).toThrow('LAND_SUBGRAPH_TIMEOUT_MS');
     expect(() => gatewayConfigFromEnv({ MAX_QUERY_DEPTH: '0' })).toThrow('MAX_QUERY_DEPTH');
     for (const name of ['LAND_BACKEND_TIMEOUT_MS', 'LAND_BREAKER_FAILURES', 'LAND_BREAKER_HALF_OPEN_MS']) {
