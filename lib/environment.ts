@@ -43,7 +43,7 @@ export const ENVIRONMENT_VARIABLES: EnvironmentVariable[] = [
       { name: `${envPrefix}_BACKEND_URL`, readBy: `${id} subgraph`, default: defaultBackendUrl(id), description: `Base URL of the ${id} backend: point it at the real system.` },
       { name: `${envPrefix}_BACKEND_TIMEOUT_MS`, readBy: `${id} subgraph`, default: '2000', description: `Deadline of one call to the ${id} backend, retries included.` },
       { name: `${envPrefix}_BACKEND_RETRIES`, readBy: `${id} subgraph`, default: String(DEFAULT_RESILIENCE.retries), description: `Extra attempts after a transient failure of a read from the ${id} backend (0: none).` },
-      { name: `${envPrefix}_BREAKER_FAILURES`, readBy: `${id} subgraph`, default: String(DEFAULT_RESILIENCE.breakerFailures), description: `Consecutive failed calls that open the ${id} backend's circuit.` },
+      { name: `${envPrefix}_BREAKER_FAILURES`, readBy: `${id} subgraph`, default: String(DEFAULT_RESILIENCE.breakerFailures), description: `Consecutive failed attempts (retries included) that open the ${id} backend's circuit.` },
       { name: `${envPrefix}_BREAKER_HALF_OPEN_MS`, readBy: `${id} subgraph`, default: String(DEFAULT_RESILIENCE.breakerHalfOpenMs), description: `How long the open circuit refuses calls before one trial call to the ${id} backend.` },
       { name: `${envPrefix}_BREAKER_MAX_HALF_OPEN_MS`, readBy: `${id} subgraph`, default: String(DEFAULT_RESILIENCE.breakerMaxHalfOpenMs), description: `When larger than the half-open wait, each failed trial doubles the wait up to this, to spare the ${id} backend during a long outage.` },
       { name: `${envPrefix}_BACKEND_PORT`, readBy: `${id} mock backend`, default: String(backendPort), description: `Port of the ${id} mock backend.` },
