@@ -56,7 +56,7 @@ export class BackendClient {
     this.timeoutMs = options.timeoutMs;
     this.maxResponseBytes = options.maxResponseBytes ?? 8 * 1024 * 1024;
     this.logger = options.logger;
-    this.resilience = new BackendResilience(options.system, options.resilience ?? DEFAULT_RESILIENCE);
+    this.resilience = new BackendResilience(options.system, options.resilience ?? DEFAULT_RESILIENCE, options.logger);
     this.pool = new Pool(url.origin, {
       connections: options.connections ?? 16,
       keepAliveTimeout: 30_000,

@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SystemError, SystemErrorCode } from './errors.ts';
 import { BackendResilience, DEFAULT_RESILIENCE, RetryBudget, type AttemptBudget, type ResilienceOptions } from './resilience.ts';
@@ -295,5 +297,22 @@ describe('circuit breaker', () => {
     ]);
     expect(lastFailure).toEqual(recentFailures[0]);
     expect(Date.parse(lastFailure!.at)).not.toBeNaN();
+  });
+});
+
+describe('what the circuit tells the operator', () => {
+  it('logs one line when it opens, naming the last failure, and one when it closes', async () => {
+    const lines: { level: number; msg: string; circuit?: string; lastFailure?: string }[] = [];
+    const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _encoding, done) => (lines.push(JSON.parse(String(chunk))), done()) }));
+    const backend = new BackendResilience('land', options({ retries: 0, breakerFailures: 2, breakerHalfOpenMs: 1000 }), logger);
+    const { attempt } = scripted(refused, refused);
+    for (let i = 0; i < 2; i++) await backend.execute(attempt, { idempotent: true, timeoutMs: 2000 }).catch(() => undefined);
+    later(1000);
+    await backend.execute(attempt, { idempotent: true, timeoutMs: 2000 });
+    expect(lines.map(({ level, msg, circuit, lastFailure }) => ({ level, msg, circuit, lastFailure }))).toEqual([
+      { level: 40, msg: 'circuit to the land backend opened: calls fail at once until a trial call succeeds', circuit: 'OPEN', lastFailure: 'connection refused' },
+      { level: 30, msg: 'circuit to the land backend half-open: one trial call', circuit: 'HALF_OPEN', lastFailure: undefined },
+      { level: 40, msg: 'circuit to the land backend closed: calls go through again', circuit: 'CLOSED', lastFailure: undefined },
+    ]);
   });
 });

@@ -10,6 +10,7 @@ import {
   type CircuitBreakerPolicy,
 } from 'cockatiel';
 import { SystemError, SystemErrorCode } from './errors.ts';
+import type { Logger } from './logger.ts';
 import type { SystemId } from './systems.ts';
 
 /**
@@ -151,6 +152,7 @@ export class BackendResilience {
   constructor(
     readonly system: SystemId,
     private readonly options: ResilienceOptions = DEFAULT_RESILIENCE,
+    logger?: Logger,
   ) {
     this.consecutiveFailures = new ConsecutiveBreaker(options.breakerFailures);
     // A trial call cut short by its caller's deadline has not shown the backend to be back: it counts
@@ -164,6 +166,16 @@ export class BackendResilience {
       }),
       breaker: this.consecutiveFailures,
     });
+    // Operators learn of an outage and of the recovery from one line each, not from every failed call.
+    if (logger) {
+      this.breaker.onBreak((cause) => {
+        const error = 'error' in cause ? cause.error : undefined;
+        const lastFailure = error instanceof SystemError ? error.reason : undefined;
+        logger.warn({ system, circuit: 'OPEN', lastFailure }, `circuit to the ${system} backend opened: calls fail at once until a trial call succeeds`);
+      });
+      this.breaker.onHalfOpen(() => logger.info({ system, circuit: 'HALF_OPEN' }, `circuit to the ${system} backend half-open: one trial call`));
+      this.breaker.onReset(() => logger.warn({ system, circuit: 'CLOSED' }, `circuit to the ${system} backend closed: calls go through again`));
+    }
   }
 
   get circuit(): CircuitStateName {
