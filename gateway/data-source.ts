@@ -6,6 +6,7 @@ import type { Logger } from '../lib/logger.ts';
 import { DEADLINE_HEADER } from '../lib/subgraph.ts';
 import type { SystemId } from '../lib/systems.ts';
 import { classifyTransportError } from '../lib/transport.ts';
+import { firstOperation, fragmentDefinitions } from './documents.ts';
 
 export interface GatewayContext {
   requestId: string;
@@ -94,12 +95,9 @@ export function fieldPathsOf(options: ProcessOptions): (string | number)[][] {
   } catch {
     return [];
   }
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  }
-  const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
-  if (!operation || operation.kind !== Kind.OPERATION_DEFINITION) return [];
+  const fragments = fragmentDefinitions(document);
+  const operation = firstOperation(document);
+  if (!operation) return [];
 
   const paths: (string | number)[][] = [];
   for (const key of responseKeys(operation.selectionSet, undefined, fragments, 'skip-entities')) paths.push([key]);

@@ -108,6 +108,14 @@ describe('list sizes', () => {
     expect(findListTooLong(document, { ids: [] }, 2)).toEqual({ message: 'The default value of $other has 3 items, exceeding the limit of 2 per list.' });
   });
 
+  it('reads only the operation run and the fragments it spreads', () => {
+    const two = parse('query A { ...F } query B { citizens(personalIds: ["1", "2", "3"]) { fullName } } fragment F on Query { citizens(personalIds: ["1", "2"]) { fullName } }');
+    const [a, b] = two.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    expect(findListTooLong(two, {}, 2, a)).toBeUndefined();
+    expect(findListTooLong(two, {}, 1, a)).toEqual({ message: 'Argument personalIds has 2 items, exceeding the limit of 1 per list.', argument: 'personalIds' });
+    expect(findListTooLong(two, {}, 2, b)).toEqual({ message: 'Argument personalIds has 3 items, exceeding the limit of 2 per list.', argument: 'personalIds' });
+  });
+
   it('walks deeply nested variables without overflowing the stack', () => {
     let deep: unknown = [];
     for (let i = 0; i < 100_000; i++) deep = [deep];

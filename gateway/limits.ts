@@ -7,8 +7,8 @@ import {
   GraphQLError,
   Kind,
   visit,
+  type ASTVisitor,
   type DocumentNode,
-  type FragmentDefinitionNode,
   type OperationDefinitionNode,
   type ParseOptions,
   type SelectionSetNode,
@@ -17,6 +17,7 @@ import {
   type ValueNode,
 } from 'graphql';
 import { envPositiveInteger } from '../lib/config.ts';
+import { firstOperation, fragmentDefinitions, fragmentsUsedBy } from './documents.ts';
 
 /**
  * What the gateway refuses before planning a query: documents too deep, too wide, too costly or
@@ -194,15 +195,22 @@ export interface ListTooLong {
 }
 
 /**
- * The first list longer than `maxItems` in a document's literals (arguments, variable defaults) or
- * in the request's variables. Walks without recursion: variables are arbitrary client JSON.
+ * The first list longer than `maxItems` in the literals of the operation run (arguments, variable
+ * defaults, fragments it spreads) or in the request's variables. Walks variables without recursion:
+ * they are arbitrary client JSON.
  */
-export function findListTooLong(document: DocumentNode, variables: Record<string, unknown> | undefined, maxItems: number): ListTooLong | undefined {
+export function findListTooLong(
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+  maxItems: number,
+  operation: OperationDefinitionNode | undefined = firstOperation(document),
+): ListTooLong | undefined {
+  if (!operation) return undefined;
   const argumentOfVariable = new Map<string, string>();
   let found: ListTooLong | undefined;
   let argument: string | undefined;
   let variableDefinition: string | undefined;
-  visit(document, {
+  const visitor: ASTVisitor = {
     Argument: {
       enter: (node) => {
         argument = node.name.value;
@@ -227,7 +235,9 @@ export function findListTooLong(document: DocumentNode, variables: Record<string
       const holder = argument !== undefined ? `Argument ${argument}` : `The default value of $${variableDefinition ?? '?'}`;
       found = { message: `${holder} has ${node.values.length} items, exceeding the limit of ${maxItems} per list.`, ...(argument !== undefined ? { argument } : {}) };
     },
-  });
+  };
+  // Only what running this operation reads: another operation of the same document is not run.
+  for (const node of [operation, ...fragmentsUsedBy(operation, fragmentDefinitions(document))]) visit(node, visitor);
   if (found || !variables) return found;
 
   const pending: { path: string; value: unknown; variable: string }[] = Object.entries(variables).map(([name, value]) => ({ path: `$${name}`, value, variable: name }));
@@ -258,10 +268,7 @@ export function findTooManyListItems(
   variables: Record<string, unknown> | undefined,
   maxItems: number,
 ): ListTooLong | undefined {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  }
+  const fragments = fragmentDefinitions(document);
   const defaults = new Map<string, ValueNode>();
   for (const definition of operation.variableDefinitions ?? []) {
     if (definition.defaultValue) defaults.set(definition.variable.name.value, definition.defaultValue);
@@ -313,9 +320,10 @@ function listItemsLimit<TContext extends BaseContext>(maxItems: number, maxItems
     async requestDidStart() {
       return {
         async didResolveOperation({ document, request, operation }) {
+          if (!operation) return;
           const tooLong =
-            findListTooLong(document, request.variables, maxItems) ??
-            (operation ? findTooManyListItems(document, operation, request.variables, maxItemsPerRequest) : undefined);
+            findListTooLong(document, request.variables, maxItems, operation) ??
+            findTooManyListItems(document, operation, request.variables, maxItemsPerRequest);
           if (!tooLong) return;
           throw new GraphQLError(tooLong.message, {
             extensions: {

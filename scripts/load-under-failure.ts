@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { envInteger, envString } from '../lib/config.ts';
 import { encodePersonalId } from '../lib/personal-id.ts';
-import { REPO_ROOT, startServices, systemLayout, withFreePorts, type ServiceGroup, type ServiceProcess } from '../lib/services.ts';
+import { REPO_ROOT, startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/services.ts';
 import { NAMED_IDS } from '../lib/synthetic/named.ts';
 import { SYSTEM_IDS, type SystemId } from '../lib/systems.ts';
 

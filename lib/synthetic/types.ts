@@ -1,4 +1,5 @@
 import type { PartialDate } from '../partial-date.ts';
+import type { LandUseType } from '../land-use.ts';
 import type { Sex } from '../personal-id.ts';
 
 /**
@@ -61,14 +62,7 @@ export interface DeathRegistrationTruth {
   registryOffice: string;
 }
 
-export type LandUseType =
-  | 'RESIDENTIAL_URBAN'
-  | 'RESIDENTIAL_RURAL'
-  | 'RICE'
-  | 'PERENNIAL_CROPS'
-  | 'ANNUAL_CROPS'
-  | 'AQUACULTURE'
-  | 'PRODUCTION_FOREST';
+export type { LandUseType } from '../land-use.ts';
 
 export interface ParcelTruth {
   parcelId: string;

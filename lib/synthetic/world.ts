@@ -9,12 +9,12 @@ import {
   NAMED_PARCELS,
   NAMED_PEOPLE,
 } from './named.ts';
+import { LAND_USE_TYPES } from '../land-use.ts';
 import { SeededRandom } from './random.ts';
 import type {
   BirthRegistrationTruth,
   DeathRegistrationTruth,
   HouseholdTruth,
-  LandUseType,
   MarriageTruth,
   ParcelTruth,
   PersonTruth,
@@ -43,7 +43,6 @@ const GIVEN = {
 };
 const STREETS = ['đường Lê Lợi', 'đường Trần Hưng Đạo', 'đường Nguyễn Trãi', 'đường Hùng Vương', 'đường Quang Trung', 'đường Lý Thường Kiệt', 'đường Hai Bà Trưng', 'đường Phan Chu Trinh'];
 const COMMUNES = ['phường 1', 'phường 3', 'phường Tân Phú', 'phường Hòa Bình', 'xã Phước Long', 'xã An Thạnh', 'phường Trung Tâm', 'xã Tân Lập'];
-const LAND_USES: LandUseType[] = ['RESIDENTIAL_URBAN', 'RESIDENTIAL_RURAL', 'RICE', 'PERENNIAL_CROPS', 'ANNUAL_CROPS', 'AQUACULTURE', 'PRODUCTION_FOREST'];
 
 /** Reversible scrambling of record keys into opaque IDs (multiplication modulo the prime 2^61-1). */
 const MODULUS = (1n << 61n) - 1n;
@@ -179,7 +178,7 @@ export class SyntheticWorld {
     if (this.currentYear - owner.birthDate.year < 25 || decoded.slot >= this.parcelCount(decoded.key)) return undefined;
     const spouseId = this.syntheticSpouseOf(decoded.key);
     const random = new SeededRandom(`parcel:${parcelId}`);
-    const landUseType = random.pick(LAND_USES);
+    const landUseType = random.pick(LAND_USE_TYPES);
     const residential = landUseType.startsWith('RESIDENTIAL');
     const province = provinceByCode(owner.residence.provinceCode);
     const certificateYear = random.int(Math.max(1994, owner.birthDate.year + 20), Math.max(1994, Math.min(this.currentYear, 2024)));

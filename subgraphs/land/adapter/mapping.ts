@@ -1,17 +1,9 @@
 import { DIGITIZATION_STATUSES, type DigitizationStatus } from '../../../lib/digitization.ts';
+import type { LandUseType } from '../../../lib/land-use.ts';
 import { citedSources, type SourceIndex, type SourceRecord } from '../../../lib/sources.ts';
 import type { DigitizationRecord, LandUseCode, ParcelRecord } from './wire.ts';
 
 /** The land domain as the subgraph sees it, independent of the backend's wire codes. */
-export type LandUseType =
-  | 'RESIDENTIAL_URBAN'
-  | 'RESIDENTIAL_RURAL'
-  | 'RICE'
-  | 'PERENNIAL_CROPS'
-  | 'ANNUAL_CROPS'
-  | 'AQUACULTURE'
-  | 'PRODUCTION_FOREST';
-
 export interface LandParcelModel {
   parcelId: string;
   provinceCode: string;
