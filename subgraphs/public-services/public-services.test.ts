@@ -13,6 +13,19 @@ const MINISTRIES = [
   'BQP', 'BCA', 'BNG', 'BNV', 'BTP', 'BKHDT', 'BTC', 'BCT', 'BNNPTNT',
   'BGTVT', 'BXD', 'BTNMT', 'BTTTT', 'BLDTBXH', 'BVHTTDL', 'BKHCN', 'BGDDT', 'BYT',
 ];
+const S0 = {
+  id: 'S0',
+  document: '000_3b89b82ebd203563.txt',
+  published: '2024-11',
+  summary:
+    'Project 06 working group conclusions of the October 2024 briefing; Ministry of Justice figures from the national digital-transformation report of October 2024.',
+};
+const S1 = {
+  id: 'S1',
+  document: '001_6b85741789db2540.txt',
+  published: '2023-04',
+  summary: "Government meeting on Project 06: legal review, sector databases not yet connected, survey of 9 localities' public-service portals.",
+};
 const S2 = {
   id: 'S2',
   document: '002_96e2c9ccc16d0af5.txt',
@@ -25,6 +38,12 @@ const S3 = {
   published: '2024-07-29',
   summary: "Project 06 working group: digitisation of ministries' data, connections to the national population database, data-reuse rates.",
 };
+const S4 = {
+  id: 'S4',
+  document: '004_b866dfdb97ff1e1c.txt',
+  published: '2024',
+  summary: 'Quang Nam province working group: obstacles in land-data digitisation and inter-sector tasks.',
+};
 const CONNECTED_63_OF_63 = {
   status: 'CONNECTED',
   since: null,
@@ -33,6 +52,17 @@ const CONNECTED_63_OF_63 = {
   sources: [S3],
 };
 const NOT_REPORTED = { status: 'NOT_REPORTED', since: null, statement: null, asOf: null, sources: [] };
+const HOUSING_SYSTEM_NOT_CONNECTED =
+  'Ministry of Construction had not completed connecting the housing and real-estate market information system with the national population database';
+/** The published figures about connections to the national population database, newest first. */
+const CONNECTION_FIGURE_IDS = [
+  'connections.security-remediation-pending.2024-10',
+  'connections.ministries.2024-07',
+  'connections.localities.2024-07',
+  'connections.construction-housing.2024-06',
+  'connections.social-insurance-unsynced.quang-nam',
+  'connections.sector-dbs-not-connected.2023-04',
+];
 
 const SOURCE = 'sources { id document published summary }';
 const CONNECTION = `{ status since statement asOf ${SOURCE} }`;
@@ -48,6 +78,12 @@ beforeEach(reset);
 
 const run = (query: string, variables?: Record<string, unknown>, over?: PublicServicesAdapter) =>
   execute<Record<string, any>>(query, variables, over);
+/** The overview's count of the agency registry, over `over` (by default the mock). */
+const registryTally = async (over?: PublicServicesAdapter) => {
+  const { data, errors } = await run('{ populationDbConnections { registry { kind status agencies } } }', undefined, over);
+  expect(errors).toBeUndefined();
+  return data?.populationDbConnections.registry as unknown;
+};
 
 const served = (await (await fetch(`${mock.url}/v1/provinces`)).json()) as { provinces: { code: string; indicatorIds: string[] }[] };
 // A backend that breaks the contract in ways only references reveal.
@@ -116,6 +152,10 @@ describe('public-services adapter', () => {
   it('reads every published fact in file order', async () => {
     const indicators = await adapter.getIndicators({ requestId: 't' });
     expect(indicators.list.map((i) => i.id)).toEqual(FACTS.map((f) => f.id));
+  });
+
+  it('reads the ids of the figures about connections to the national population database, newest first', async () => {
+    await expect(adapter.getPopulationDbConnectionFigureIds({ requestId: 't' })).resolves.toEqual(CONNECTION_FIGURE_IDS);
   });
 
   it('turns a malformed answer into SYSTEM_BAD_RESPONSE naming the system', async () => {
@@ -243,6 +283,83 @@ describe('public-services adapter, on wire answers written from the contract', (
       asOf: '2024-11-13',
       sources: [WIRE_S2],
     });
+  });
+
+  /** An indicator of `GET /v1/indicators` as the contract writes it. */
+  const wireIndicator = (id: string, asOf: string) => ({
+    id,
+    statement: `Figure ${id}`,
+    asOf,
+    sourceIds: ['S3'],
+    value: 1,
+    unit: 'localities',
+    of: null,
+    rate: null,
+    note: null,
+    localityCodes: [],
+    localityNames: [],
+    figures: [],
+  });
+  const serveIndicators = (...indicators: object[]) => wireAnswers.set('/v1/indicators', { indicators, sources: [WIRE_S3] });
+  const serveConnectionFigures = (...figureIds: unknown[]) => wireAnswers.set('/v1/population-db-connections', { figureIds });
+  const REPORTED_FIGURE_IDS = '{ populationDbConnections { reportedFigures { id asOf } } }';
+
+  it('orders the connection figures itself: newest asOf first, ties in the order of the indicators list', async () => {
+    serveIndicators(
+      wireIndicator('connections.a', '2023-04-30'),
+      wireIndicator('connections.b', '2024-07-29'),
+      wireIndicator('other', '2024-11-13'),
+      wireIndicator('connections.c', '2024-07-29'),
+      wireIndicator('connections.d', '2024-07'),
+    );
+    serveConnectionFigures('connections.a', 'connections.d', 'connections.c', 'connections.b');
+    const { data, errors } = await run(REPORTED_FIGURE_IDS, undefined, wireAdapter);
+    expect(errors).toBeUndefined();
+    expect(data?.populationDbConnections.reportedFigures).toEqual([
+      { id: 'connections.b', asOf: '2024-07-29' },
+      { id: 'connections.c', asOf: '2024-07-29' },
+      { id: 'connections.d', asOf: '2024-07' },
+      { id: 'connections.a', asOf: '2023-04-30' },
+    ]);
+  });
+
+  it('fails with SYSTEM_BAD_RESPONSE when the connection figures name an indicator the backend does not publish', async () => {
+    serveIndicators(wireIndicator('connections.localities.2024-07', '2024-07-29'));
+    serveConnectionFigures('connections.localities.2024-07', 'connections.ministries.2024-07');
+    const { data, errors } = await run(REPORTED_FIGURE_IDS, undefined, wireAdapter);
+    expect(data).toBeNull();
+    expect(errors).toHaveLength(1);
+    expect(errors?.[0]).toMatchObject({
+      path: ['populationDbConnections', 'reportedFigures'],
+      extensions: { code: 'SYSTEM_BAD_RESPONSE', system: 'public-services' },
+    });
+  });
+
+  it('refuses a connection-figures answer that lists a figure twice or is not a list of ids', async () => {
+    for (const figureIds of [['connections.localities.2024-07', 'connections.localities.2024-07'], [''], [63]]) {
+      serveConnectionFigures(...figureIds);
+      await refused(wireAdapter.getPopulationDbConnectionFigureIds({ requestId: 't' }), figureIds);
+    }
+    wireAnswers.set('/v1/population-db-connections', { figures: [] });
+    await refused(wireAdapter.getPopulationDbConnectionFigureIds({ requestId: 't' }), 'no figureIds');
+  });
+
+  it('counts the registry it is served, by kind then status, whatever the order of the agencies', async () => {
+    serveAgencies(
+      { ...CONTRACT_AGENCY, code: 'UBND-001', kind: 'UBND_TINH', provinceCode: '001', populationDbConnection: CONNECTED, sectorDatabases: [] },
+      { ...CONTRACT_AGENCY, code: 'UBND-002', kind: 'UBND_TINH', provinceCode: '002', sectorDatabases: [] },
+      { ...CONTRACT_AGENCY, code: 'UBND-004', kind: 'UBND_TINH', provinceCode: '004', populationDbConnection: CONNECTED, sectorDatabases: [] },
+      CONTRACT_AGENCY,
+      { ...CONTRACT_AGENCY, code: 'VPCP', kind: 'CO_QUAN_NGANG_BO', sectorDatabases: [] },
+      { ...CONTRACT_AGENCY, code: 'BCA', populationDbConnection: { ...NOT_REPORTED_ON_WIRE, status: 'DON_VI_VAN_HANH' }, sectorDatabases: [] },
+    );
+    expect(await registryTally(wireAdapter)).toEqual([
+      { kind: 'MINISTRY', status: 'OPERATOR', agencies: 1 },
+      { kind: 'MINISTRY', status: 'NOT_REPORTED', agencies: 1 },
+      { kind: 'MINISTERIAL_AGENCY', status: 'NOT_REPORTED', agencies: 1 },
+      { kind: 'PROVINCE', status: 'CONNECTED', agencies: 2 },
+      { kind: 'PROVINCE', status: 'NOT_REPORTED', agencies: 1 },
+    ]);
   });
 
   it('refuses a date with space around it, since it would be served as written', async () => {
@@ -533,6 +650,202 @@ describe('public-services subgraph', () => {
     });
     expect(committees[1]).toMatchObject({ name: 'Ủy ban nhân dân tỉnh Hà Giang', province: { name: 'Hà Giang' } });
     expect(mock.stats().byRoute).toEqual({ 'GET /v1/agencies': 1, 'GET /v1/provinces': 1 });
+  });
+
+  it('combines the kind and connection-status filters of agencies with AND', async () => {
+    const { data, errors } = await run(`{
+      provinceNotReported: agencies(kind: PROVINCE, connectionStatus: NOT_REPORTED) { code }
+      ministryOperator: agencies(kind: MINISTRY, connectionStatus: OPERATOR) { code name }
+      ministryNotReported: agencies(kind: MINISTRY, connectionStatus: NOT_REPORTED) { code }
+      ministryConnected: agencies(kind: MINISTRY, connectionStatus: CONNECTED) { code }
+      ministerialNotReported: agencies(kind: MINISTERIAL_AGENCY, connectionStatus: NOT_REPORTED) { code }
+    }`);
+    expect(errors).toBeUndefined();
+    expect(data).toEqual({
+      provinceNotReported: [],
+      ministryOperator: [{ code: 'BCA', name: 'Bộ Công an' }],
+      ministryNotReported: MINISTRIES.filter((code) => code !== 'BCA').map((code) => ({ code })),
+      ministryConnected: [],
+      ministerialNotReported: [{ code: 'UBDT' }, { code: 'NHNN' }, { code: 'TTCP' }, { code: 'VPCP' }],
+    });
+    expect(mock.stats().byRoute).toEqual({ 'GET /v1/agencies': 1 });
+  });
+
+  it('lists every published figure about connections to the national population database, newest first, with dates and sources', async () => {
+    const result = await run(`{
+      populationDbConnections { reportedFigures { id statement value flag unit of rate note asOf ${SOURCE} localityNames figures { name value } } }
+      again: populationDbConnections { reportedFigures { id } }
+      programmeIndicators { id }
+    }`);
+    expect(result.errors).toBeUndefined();
+    const figure = { value: null, flag: null, of: null, rate: null, note: null, localityNames: [], figures: [] };
+    expect(result.data?.populationDbConnections.reportedFigures).toEqual([
+      {
+        ...figure,
+        id: 'connections.security-remediation-pending.2024-10',
+        statement:
+          'Localities that had not completed remediation of the security and safety inspection of the connection system used to issue criminal-record certificates',
+        value: 38,
+        unit: 'localities',
+        asOf: '2024-10-31',
+        sources: [S0],
+      },
+      {
+        ...figure,
+        id: 'connections.ministries.2024-07',
+        statement:
+          'Ministries and sectors that completed connection and data sharing between the national population database and the administrative-procedure information system',
+        value: 18,
+        unit: 'ministries',
+        asOf: '2024-07-29',
+        sources: [S3],
+      },
+      {
+        ...figure,
+        id: 'connections.localities.2024-07',
+        statement: 'Localities that completed the same connection',
+        value: 63,
+        of: 63,
+        unit: 'localities',
+        asOf: '2024-07-29',
+        sources: [S3],
+      },
+      {
+        ...figure,
+        id: 'connections.construction-housing.2024-06',
+        statement: HOUSING_SYSTEM_NOT_CONNECTED,
+        flag: false,
+        unit: 'connected',
+        asOf: '2024-06-30',
+        sources: [S3],
+      },
+      {
+        ...figure,
+        id: 'connections.social-insurance-unsynced.quang-nam',
+        statement: 'Quang Nam social-insurance participants not yet synchronised with the population database',
+        value: 18000,
+        unit: 'records',
+        rate: 0.01,
+        note: 'published as about 1%, more than 18,000 records',
+        asOf: '2024-06-30',
+        sources: [S4],
+      },
+      {
+        ...figure,
+        id: 'connections.sector-dbs-not-connected.2023-04',
+        statement: 'Sector databases not yet connected and shared with the national population database',
+        value: 8,
+        unit: 'databases',
+        note: "also: new data arising after connection not yet synchronised; some ministries' data still scattered at localities",
+        asOf: '2023-04-30',
+        sources: [S1],
+        figures: [{ name: 'ministriesCount', value: 6 }],
+      },
+    ]);
+    expect(result.data?.again.reportedFigures.map((f: { id: string }) => f.id)).toEqual(CONNECTION_FIGURE_IDS);
+    // Each list once, however many times the overview and the indicators are selected.
+    expect(mock.stats().byRoute).toEqual({ 'GET /v1/indicators': 1, 'GET /v1/population-db-connections': 1 });
+  });
+
+  it('counts the agency registry by kind and reported status, from the agencies list alone', async () => {
+    expect(await registryTally()).toEqual([
+      { kind: 'MINISTRY', status: 'OPERATOR', agencies: 1 },
+      { kind: 'MINISTRY', status: 'NOT_REPORTED', agencies: 17 },
+      { kind: 'MINISTERIAL_AGENCY', status: 'NOT_REPORTED', agencies: 4 },
+      { kind: 'GOVERNMENT_AGENCY', status: 'NOT_REPORTED', agencies: 1 },
+      { kind: 'PROVINCE', status: 'CONNECTED', agencies: 63 },
+    ]);
+    expect(mock.stats().byRoute).toEqual({ 'GET /v1/agencies': 1 });
+  });
+
+  it('lists the sector databases a report speaks of, with the agency that keeps them, filtered by status', async () => {
+    const { data, errors } = await run(`{ populationDbConnections {
+      notConnected: sectorDatabases(connectionStatus: NOT_CONNECTED) { name englishName agency { code name kind } populationDbConnection ${CONNECTION} }
+      connected: sectorDatabases(connectionStatus: CONNECTED) { name }
+      all: sectorDatabases { englishName agency { code } }
+    } }`);
+    expect(errors).toBeUndefined();
+    expect(data?.populationDbConnections).toEqual({
+      notConnected: [
+        {
+          name: 'Hệ thống thông tin về nhà ở và thị trường bất động sản',
+          englishName: 'Housing and real-estate market information system',
+          agency: { code: 'BXD', name: 'Bộ Xây dựng', kind: 'MINISTRY' },
+          populationDbConnection: {
+            status: 'NOT_CONNECTED',
+            since: null,
+            statement: HOUSING_SYSTEM_NOT_CONNECTED,
+            asOf: '2024-06-30',
+            sources: [S3],
+          },
+        },
+      ],
+      connected: [],
+      all: [{ englishName: 'Housing and real-estate market information system', agency: { code: 'BXD' } }],
+    });
+    expect(mock.stats().byRoute).toEqual({ 'GET /v1/agencies': 1 });
+  });
+
+  it('invents nothing: every reported status of an agency or sector database cites a connection fact that covers it', async () => {
+    const { data, errors } = await run(`{ agencies {
+      code kind province { code } populationDbConnection ${CONNECTION}
+      sectorDatabases { englishName agency { englishName } populationDbConnection ${CONNECTION} }
+    } }`);
+    expect(errors).toBeUndefined();
+    interface Report {
+      status: string;
+      since: string | null;
+      statement: string | null;
+      asOf: string | null;
+      sources: typeof S3[];
+    }
+    const agencies = data?.agencies as {
+      code: string;
+      kind: string;
+      province: { code: string } | null;
+      populationDbConnection: Report;
+      sectorDatabases: { englishName: string; agency: { englishName: string }; populationDbConnection: Report }[];
+    }[];
+    const ofKind = (kind: string) => agencies.filter((a) => a.kind === kind).length;
+    let reported = 0;
+    /** A reported status must be taken from a connection fact (same statement, date and sources) that `covers` the agency or database. */
+    const expectCoveringFact = (what: string, report: Report, covers: (fact: Fact) => boolean) => {
+      if (report.status === 'NOT_REPORTED' || report.status === 'OPERATOR') {
+        expect(report, what).toEqual({ ...NOT_REPORTED, status: report.status });
+        return;
+      }
+      reported += 1;
+      const fact = FACTS.find(
+        (f) =>
+          f.id.startsWith('connections.') &&
+          f.statement === report.statement &&
+          f.asOf === report.asOf &&
+          JSON.stringify(sourcesOf(f)) === JSON.stringify(report.sources),
+      );
+      expect(fact, `${what}: no connection fact says "${report.statement}" as of ${report.asOf}`).toBeDefined();
+      expect(covers(fact!), `${what}: fact ${fact!.id} does not cover it`).toBe(true);
+      if (typeof fact!.value === 'boolean') expect(report.status, what).toBe(fact!.value ? 'CONNECTED' : 'NOT_CONNECTED');
+      if (report.since !== null) expect(fact!.note ?? '', what).toContain(report.since);
+    };
+    for (const a of agencies) {
+      // An agency's own status needs a fact that names its province, or one that counts every agency of its kind ("63 of 63").
+      expectCoveringFact(a.code, a.populationDbConnection, (fact) =>
+        (a.province !== null && localityCodesOf(fact).includes(a.province.code)) ||
+        (fact.value === ofKind(a.kind) && fact.of === ofKind(a.kind)),
+      );
+      for (const db of a.sectorDatabases) {
+        // A sector database's status needs a yes/no fact that names both the database and its agency.
+        expectCoveringFact(`${a.code} ${db.englishName}`, db.populationDbConnection, (fact) => {
+          const statement = fact.statement.toLowerCase();
+          return (
+            typeof fact.value === 'boolean' &&
+            statement.includes(db.englishName.toLowerCase()) &&
+            statement.includes(db.agency.englishName.toLowerCase())
+          );
+        });
+      }
+    }
+    expect(reported).toBe(64); // the 63 provincial committees and the Ministry of Construction's housing system
   });
 
   it('fails with SYSTEM_BAD_RESPONSE naming the system when the backend answers malformed JSON', async () => {

@@ -3,6 +3,7 @@ import { indexSources } from '../../../lib/sources.ts';
 import { BackendAdapter } from '../../../lib/subgraph.ts';
 import {
   agencyFromRecord,
+  connectionFigureIdsFromRecord,
   indicatorFromRecord,
   provinceFromRecord,
   serviceGroupFromRecord,
@@ -11,7 +12,13 @@ import {
   type InterconnectedServiceGroupModel,
   type ProvinceModel,
 } from './mapping.ts';
-import { agenciesResponse, indicatorsResponse, provincesResponse, serviceGroupsResponse } from './wire.ts';
+import {
+  agenciesResponse,
+  indicatorsResponse,
+  populationDbConnectionsResponse,
+  provincesResponse,
+  serviceGroupsResponse,
+} from './wire.ts';
 
 /** A reference list in the backend's order, indexed by its key (province code, agency code, indicator id). */
 export interface Catalogue<T> {
@@ -50,6 +57,15 @@ export class PublicServicesAdapter extends BackendAdapter {
       answer.indicators.map((i) => indicatorFromRecord(i, sources)),
       (i) => i.id,
     );
+  }
+
+  /**
+   * The ids of the published figures about connections to the national population database, as
+   * the backend classifies them; the figures are in `getIndicators`.
+   */
+  async getPopulationDbConnectionFigureIds(call?: CallContext): Promise<string[]> {
+    const answer = await this.client.get('/v1/population-db-connections', populationDbConnectionsResponse, call);
+    return connectionFigureIdsFromRecord(answer);
   }
 
   async getInterconnectedServiceGroups(call?: CallContext): Promise<InterconnectedServiceGroupModel[]> {

@@ -2,6 +2,7 @@ import type { CallContext } from '../../../lib/backend-client.ts';
 import { SystemError, SystemErrorCode } from '../../../lib/errors.ts';
 import { once } from '../../../lib/loaders.ts';
 import type { Catalogue, PublicServicesAdapter } from './client.ts';
+import { AGENCY_KINDS, CONNECTION_STATUSES, type AgencyModel, type IndicatorModel } from './mapping.ts';
 
 /**
  * Records the backend names by key in another list (a province's indicators, an indicator's
@@ -17,16 +18,51 @@ function named<T>(list: Catalogue<T>, keys: readonly string[], what: string): T[
   });
 }
 
+/**
+ * Figures newest `asOf` first (ISO 8601 text order, so a date published only to the month sorts
+ * before the days of that month); ties in the order of the indicators list (the programme facts).
+ */
+function newestFirst(indicators: Catalogue<IndicatorModel>, figures: IndicatorModel[]): IndicatorModel[] {
+  const position = new Map(indicators.list.map((indicator, index) => [indicator.id, index]));
+  const rank = (indicator: IndicatorModel) => position.get(indicator.id) ?? 0;
+  return figures.sort((a, b) => (a.asOf === b.asOf ? rank(a) - rank(b) : a.asOf < b.asOf ? 1 : -1));
+}
+
+/**
+ * The registry's own statuses counted by kind and status (not a published figure): one entry per
+ * pair that has an agency, kinds in `AgencyKind` order, then statuses in `ConnectionStatus` order.
+ */
+function tallyByKindAndStatus(agencies: readonly AgencyModel[]) {
+  return AGENCY_KINDS.flatMap((kind) =>
+    CONNECTION_STATUSES.map((status) => ({
+      kind,
+      status,
+      agencies: agencies.filter((a) => a.kind === kind && a.populationDbConnection.status === status).length,
+    })),
+  ).filter((tally) => tally.agencies > 0);
+}
+
 /** Each reference list is fetched at most once per GraphQL request, whatever the query selects. */
 export function createPublicServicesLoaders(adapter: PublicServicesAdapter, call: CallContext) {
   const provinces = once(() => adapter.getProvinces(call));
+  const agencies = once(() => adapter.getAgencies(call));
   const indicators = once(() => adapter.getIndicators(call));
+  const connectionFigureIds = once(() => adapter.getPopulationDbConnectionFigureIds(call));
   return {
     provinces,
-    agencies: once(() => adapter.getAgencies(call)),
+    agencies,
     indicators,
+    /** The published figures about connections to the national population database, newest first. */
+    populationDbConnectionFigures: once(async () => {
+      const [list, ids] = await Promise.all([indicators(), connectionFigureIds()]);
+      return newestFirst(list, named(list, ids, 'indicator'));
+    }),
+    agencyStatusTally: once(async () => tallyByKindAndStatus((await agencies()).list)),
+    /** Every sector database the registry lists, in registry order. */
+    sectorDatabases: once(async () => (await agencies()).list.flatMap((a) => a.sectorDatabases)),
     interconnectedServiceGroups: once(() => adapter.getInterconnectedServiceGroups(call)),
     provincesNamed: async (codes: readonly string[]) => named(await provinces(), codes, 'province'),
+    agenciesNamed: async (codes: readonly string[]) => named(await agencies(), codes, 'agency'),
     indicatorsNamed: async (ids: readonly string[]) => named(await indicators(), ids, 'indicator'),
   };
 }

@@ -6,6 +6,7 @@ import type {
   ConnectionCode,
   ConnectionRecord,
   IndicatorRecord,
+  PopulationDbConnectionsResponse,
   ProvinceRecord,
   ServiceGroupRecord,
   VneidServiceCode,
@@ -13,9 +14,14 @@ import type {
 } from './wire.ts';
 
 /** The public-services domain as the subgraph sees it, independent of the backend's wire codes. */
-export type ConnectionStatus = 'CONNECTED' | 'NOT_CONNECTED' | 'OPERATOR' | 'NOT_REPORTED';
+
+/** The connection statuses in the order of the schema's `ConnectionStatus` enum. */
+export const CONNECTION_STATUSES = ['CONNECTED', 'NOT_CONNECTED', 'OPERATOR', 'NOT_REPORTED'] as const;
+export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
 export type VneidServiceStatus = 'OFFICIAL' | 'PILOT' | 'NOT_REPORTED';
-export type AgencyKind = 'MINISTRY' | 'MINISTERIAL_AGENCY' | 'GOVERNMENT_AGENCY' | 'PROVINCE';
+/** The kinds of agency in the order of the schema's `AgencyKind` enum, which is the registry's order. */
+export const AGENCY_KINDS = ['MINISTRY', 'MINISTERIAL_AGENCY', 'GOVERNMENT_AGENCY', 'PROVINCE'] as const;
+export type AgencyKind = (typeof AGENCY_KINDS)[number];
 
 export interface ConnectionReportModel {
   status: ConnectionStatus;
@@ -46,6 +52,8 @@ export interface ProvinceModel {
 }
 
 export interface SectorDatabaseModel {
+  /** The agency that keeps it (the registry record it is listed under). */
+  agencyCode: string;
   name: string;
   englishName: string;
   populationDbConnection: ConnectionReportModel;
@@ -83,18 +91,18 @@ export interface InterconnectedServiceGroupModel {
   sources: SourceRecord[];
 }
 
-const CONNECTION_STATUSES: Record<ConnectionCode, ConnectionStatus> = {
+const CONNECTION_STATUS_OF: Record<ConnectionCode, ConnectionStatus> = {
   DA_KET_NOI: 'CONNECTED',
   CHUA_KET_NOI: 'NOT_CONNECTED',
   DON_VI_VAN_HANH: 'OPERATOR',
   CHUA_BAO_CAO: 'NOT_REPORTED',
 };
-const VNEID_SERVICE_STATUSES: Record<VneidServiceCode, VneidServiceStatus> = {
+const VNEID_SERVICE_STATUS_OF: Record<VneidServiceCode, VneidServiceStatus> = {
   CHINH_THUC: 'OFFICIAL',
   THI_DIEM: 'PILOT',
   CHUA_BAO_CAO: 'NOT_REPORTED',
 };
-const AGENCY_KINDS: Record<AgencyKindCode, AgencyKind> = {
+const AGENCY_KIND_OF: Record<AgencyKindCode, AgencyKind> = {
   BO: 'MINISTRY',
   CO_QUAN_NGANG_BO: 'MINISTERIAL_AGENCY',
   CO_QUAN_THUOC_CHINH_PHU: 'GOVERNMENT_AGENCY',
@@ -103,7 +111,7 @@ const AGENCY_KINDS: Record<AgencyKindCode, AgencyKind> = {
 
 function connectionFromRecord(record: ConnectionRecord, sources: SourceIndex): ConnectionReportModel {
   return {
-    status: CONNECTION_STATUSES[record.status],
+    status: CONNECTION_STATUS_OF[record.status],
     since: record.since,
     statement: record.statement,
     asOf: record.asOf,
@@ -113,7 +121,7 @@ function connectionFromRecord(record: ConnectionRecord, sources: SourceIndex): C
 
 function vneidServiceFromRecord(record: VneidServiceRecord, sources: SourceIndex): VneidServiceReportModel {
   return {
-    status: VNEID_SERVICE_STATUSES[record.status],
+    status: VNEID_SERVICE_STATUS_OF[record.status],
     since: record.since,
     statement: record.statement,
     note: record.note,
@@ -140,10 +148,11 @@ export function agencyFromRecord(record: AgencyRecord, sources: SourceIndex): Ag
     code: record.code,
     name: record.name,
     englishName: record.englishName,
-    kind: AGENCY_KINDS[record.kind],
+    kind: AGENCY_KIND_OF[record.kind],
     provinceCode: record.provinceCode,
     populationDbConnection: connectionFromRecord(record.populationDbConnection, sources),
     sectorDatabases: record.sectorDatabases.map((db) => ({
+      agencyCode: record.code,
       name: db.name,
       englishName: db.englishName,
       populationDbConnection: connectionFromRecord(db.populationDbConnection, sources),
@@ -171,4 +180,12 @@ export function indicatorFromRecord(record: IndicatorRecord, sources: SourceInde
 
 export function serviceGroupFromRecord(record: ServiceGroupRecord, sources: SourceIndex): InterconnectedServiceGroupModel {
   return { procedures: record.procedures, sources: citedSources(record.sourceIds, sources) };
+}
+
+/**
+ * The ids of the published figures about connections to the national population database, as the
+ * backend classifies them; they are indicators of `GET /v1/indicators`, which carry the figures.
+ */
+export function connectionFigureIdsFromRecord(record: PopulationDbConnectionsResponse): string[] {
+  return record.figureIds;
 }

@@ -120,13 +120,20 @@ export type IndicatorRecord = z.infer<typeof indicatorRecord>;
 export const serviceGroupRecord = z.object({ procedures: z.array(text).min(1), sourceIds: z.array(text).min(1) });
 export type ServiceGroupRecord = z.infer<typeof serviceGroupRecord>;
 
+/** An answer names each record once. */
+const eachListedOnce =
+  <T>(keysOf: (answer: T) => string[]) =>
+  (answer: T, ctx: z.RefinementCtx) => {
+    const keys = keysOf(answer);
+    if (new Set(keys).size !== keys.length) ctx.addIssue({ code: 'custom', message: 'a record is listed twice' });
+  };
+
 /** Every answer carries the sources its records cite, and names each record once. */
 const intact =
   <T extends { sources: SourceRecord[] }>(citationsOf: (answer: T) => string[], keysOf: (answer: T) => string[] = () => []) =>
   (answer: T, ctx: z.RefinementCtx) => {
     everyCitedSourceListed(citationsOf)(answer, ctx);
-    const keys = keysOf(answer);
-    if (new Set(keys).size !== keys.length) ctx.addIssue({ code: 'custom', message: 'a record is listed twice' });
+    eachListedOnce(keysOf)(answer, ctx);
   };
 
 const sources = z.array(sourceRecordSchema);
@@ -163,3 +170,13 @@ export const serviceGroupsResponse = z.object({ groups: z.array(serviceGroupReco
   intact((a) => a.groups.flatMap((g) => g.sourceIds)),
 );
 export type ServiceGroupsResponse = z.infer<typeof serviceGroupsResponse>;
+
+/**
+ * `GET /v1/population-db-connections`: the ids of the published figures about connections to the
+ * national population database. The figures themselves (and their sources) are the indicators of
+ * `GET /v1/indicators`; an id that list does not serve breaks the contract.
+ */
+export const populationDbConnectionsResponse = z
+  .object({ figureIds: z.array(text) })
+  .superRefine(eachListedOnce((a) => a.figureIds));
+export type PopulationDbConnectionsResponse = z.infer<typeof populationDbConnectionsResponse>;

@@ -22,6 +22,7 @@ import {
   type ConnectionRecord,
   type IndicatorRecord,
   type IndicatorsResponse,
+  type PopulationDbConnectionsResponse,
   type ProvincesResponse,
   type ServiceGroupsResponse,
   type VneidServiceCode,
@@ -55,6 +56,8 @@ const PROVINCE_OF_ID_SEGMENT: Record<string, string> = {
 };
 
 const CONNECTION_FACT_LOCALITIES = 'connections.localities.2024-07';
+/** The published figures about connections to the national population database are the `connections.*` facts. */
+const CONNECTION_FACTS_PREFIX = 'connections.';
 const VNEID_CRIMINAL_RECORD_FACTS: [factId: string, status: VneidServiceCode][] = [
   ['criminal-record.vneid.official', 'CHINH_THUC'],
   ['criminal-record.vneid.pilot', 'THI_DIEM'],
@@ -225,6 +228,13 @@ export function publicServicesHandlers(): RequestHandler[] {
   const indicators = FACTS.map(indicatorRecord);
   const indicatorsAnswer: IndicatorsResponse = { indicators, sources: sourcesCited(indicators.flatMap((i) => i.sourceIds)) };
 
+  // Newest first; the sort is stable, so ties stay in the order of the programme facts.
+  const connectionFiguresAnswer: PopulationDbConnectionsResponse = {
+    figureIds: FACTS.filter((fact) => fact.id.startsWith(CONNECTION_FACTS_PREFIX))
+      .sort((a, b) => (a.asOf === b.asOf ? 0 : a.asOf < b.asOf ? 1 : -1))
+      .map((fact) => fact.id),
+  };
+
   const groupsSourceIds = [INTERCONNECTED_SERVICE_GROUPS.source];
   const groupsAnswer: ServiceGroupsResponse = {
     groups: INTERCONNECTED_SERVICE_GROUPS.groups.map((procedures) => ({ procedures, sourceIds: groupsSourceIds })),
@@ -236,6 +246,7 @@ export function publicServicesHandlers(): RequestHandler[] {
     http.get('*/v1/provinces', () => HttpResponse.json(provincesAnswer)),
     http.get('*/v1/agencies', () => HttpResponse.json(agenciesAnswer)),
     http.get('*/v1/indicators', () => HttpResponse.json(indicatorsAnswer)),
+    http.get('*/v1/population-db-connections', () => HttpResponse.json(connectionFiguresAnswer)),
     http.get('*/v1/interconnected-service-groups', () => HttpResponse.json(groupsAnswer)),
   ];
 }
