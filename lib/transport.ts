@@ -20,6 +20,15 @@ export async function readLimited(body: AsyncIterable<Buffer>, limit: number): P
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** The JSON in a body, or undefined when it is not JSON (for answers validated right after). */
+export function parseJsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 export interface TransportFailure {
   code: SystemErrorCode;
   /** Short cause, safe to show: no address, no body. */
@@ -47,10 +56,29 @@ export function classifyTransportError(error: unknown): TransportFailure {
   return { code: SystemErrorCode.UNAVAILABLE, reason: connectionReason(error), retryable: true };
 }
 
+/** Why a connection could not be made or was lost, by the code Node or undici gives (never its message, which names the host). */
+const CONNECTION_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection reset',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name could not be resolved',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'connection timed out',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'TLS certificate does not name the host',
+  CERT_HAS_EXPIRED: 'TLS certificate expired',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS certificate not trusted (self-signed)',
+  SELF_SIGNED_CERT_IN_CHAIN: 'TLS certificate not trusted (self-signed in chain)',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not trusted (issuer unknown)',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'TLS certificate not trusted (issuer unknown)',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'TLS handshake failed (is the backend served over https?)',
+};
+
 function connectionReason(error: unknown): string {
   const code = (error as { code?: unknown } | undefined)?.code;
-  if (code === 'ECONNREFUSED') return 'connection refused';
-  if (code === 'ECONNRESET') return 'connection reset';
+  const known = typeof code === 'string' ? CONNECTION_REASONS[code] : undefined;
+  if (known) return known;
   if (error instanceof undiciErrors.ResponseContentLengthMismatchError) return 'answer cut short';
   if (error instanceof undiciErrors.SocketError) return 'connection closed by the system';
   return typeof code === 'string' ? code : 'connection failed';

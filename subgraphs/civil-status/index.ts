@@ -1,5 +1,6 @@
 import type { SubgraphDefinition } from '../../lib/subgraph.ts';
 import { CivilStatusAdapter } from './adapter/client.ts';
+import { civilStatusContractChecks } from './adapter/contract-checks.ts';
 import { createCivilStatusLoaders, type CivilStatusLoaders } from './adapter/loaders.ts';
 import { resolvers } from './resolvers.ts';
 
@@ -9,4 +10,5 @@ export const civilStatusSubgraph: SubgraphDefinition<CivilStatusAdapter, CivilSt
   resolvers,
   createAdapter: (client) => new CivilStatusAdapter(client),
   createLoaders: createCivilStatusLoaders,
+  contractChecks: civilStatusContractChecks,
 };

@@ -1,5 +1,6 @@
 import type { SubgraphDefinition } from '../../lib/subgraph.ts';
 import { LandAdapter } from './adapter/client.ts';
+import { landContractChecks } from './adapter/contract-checks.ts';
 import { createLandLoaders, type LandLoaders } from './adapter/loaders.ts';
 import { resolvers } from './resolvers.ts';
 
@@ -9,4 +10,5 @@ export const landSubgraph: SubgraphDefinition<LandAdapter, LandLoaders> = {
   resolvers,
   createAdapter: (client) => new LandAdapter(client),
   createLoaders: createLandLoaders,
+  contractChecks: landContractChecks,
 };

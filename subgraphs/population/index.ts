@@ -1,5 +1,6 @@
 import type { SubgraphDefinition } from '../../lib/subgraph.ts';
 import { PopulationAdapter } from './adapter/client.ts';
+import { populationContractChecks } from './adapter/contract-checks.ts';
 import { createPopulationLoaders, type PopulationLoaders } from './adapter/loaders.ts';
 import { resolvers } from './resolvers.ts';
 
@@ -9,4 +10,5 @@ export const populationSubgraph: SubgraphDefinition<PopulationAdapter, Populatio
   resolvers,
   createAdapter: (client) => new PopulationAdapter(client),
   createLoaders: createPopulationLoaders,
+  contractChecks: populationContractChecks,
 };

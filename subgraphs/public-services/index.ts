@@ -1,5 +1,6 @@
 import type { SubgraphDefinition } from '../../lib/subgraph.ts';
 import { PublicServicesAdapter } from './adapter/client.ts';
+import { publicServicesContractChecks } from './adapter/contract-checks.ts';
 import { createPublicServicesLoaders, type PublicServicesLoaders } from './adapter/loaders.ts';
 import { resolvers } from './resolvers.ts';
 
@@ -9,4 +10,5 @@ export const publicServicesSubgraph: SubgraphDefinition<PublicServicesAdapter, P
   resolvers,
   createAdapter: (client) => new PublicServicesAdapter(client),
   createLoaders: createPublicServicesLoaders,
+  contractChecks: publicServicesContractChecks,
 };

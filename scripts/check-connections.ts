@@ -1,0 +1,142 @@
+/**
+ * `npm run check-connections`: the integrators' connection test, run from this machine against each
+ * system's backend exactly as its subgraph is configured (`<PREFIX>_BACKEND_URL`,
+ * `<PREFIX>_BACKEND_TIMEOUT_MS`), e.g. `LAND_BACKEND_URL=https://their-host npm run check-connections -- --system land`.
+ * One real round trip per contract check, reads only; exit 0 when every system passed, 1 otherwise.
+ */
+import { parseArgs } from 'node:util';
+import { testBackendConnection, type ConnectionTestReport } from '../lib/connection-test.ts';
+import { subgraphConfigFromEnv, type SubgraphDefinition } from '../lib/subgraph.ts';
+import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/systems.ts';
+import { civilStatusSubgraph } from '../subgraphs/civil-status/index.ts';
+import { landSubgraph } from '../subgraphs/land/index.ts';
+import { populationSubgraph } from '../subgraphs/population/index.ts';
+import { publicServicesSubgraph } from '../subgraphs/public-services/index.ts';
+
+const DEFINITIONS: Record<SystemId, Pick<SubgraphDefinition<never, never>, 'contractChecks'>> = {
+  population: populationSubgraph,
+  'civil-status': civilStatusSubgraph,
+  land: landSubgraph,
+  'public-services': publicServicesSubgraph,
+};
+
+const USAGE = `Usage: npm run check-connections -- [--system <id>]... [--json]
+
+Tests each system's backend connection from this machine, as its subgraph is configured
+(<PREFIX>_BACKEND_URL, <PREFIX>_BACKEND_TIMEOUT_MS): GET /v1/health, then one read of each
+endpoint the adapter uses, timed and checked against the adapter's contract. Reads only.
+
+  --system <id>  ${SYSTEM_IDS.join(', ')} (repeatable; default: all four)
+  --json         print the reports as JSON
+  --help         print this text
+
+Environment, per system: ${SYSTEM_IDS.map((id) => SYSTEMS[id].envPrefix).join(', ')}
+  <PREFIX>_BACKEND_URL         base URL of the backend (default http://127.0.0.1:41xx, the mocks of npm start)
+  <PREFIX>_BACKEND_TIMEOUT_MS  deadline of each check (default 2000)
+
+Exit status: 0 when every system passed, 1 when any failed, 2 on a usage or configuration error.
+`;
+
+function usageError(message: string): never {
+  process.stderr.write(`${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+function parseCommandLine(argv: string[]): { systems: SystemId[]; json: boolean } {
+  let values: { system?: string[]; json?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { system: { type: 'string', multiple: true }, json: { type: 'boolean' }, help: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    usageError(error instanceof Error ? error.message : String(error));
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const unknown = (values.system ?? []).filter((id) => !(SYSTEM_IDS as string[]).includes(id));
+  if (unknown.length > 0) usageError(`Unknown system ${unknown.map((id) => `"${id}"`).join(', ')}.`);
+  const asked = new Set(values.system ?? SYSTEM_IDS);
+  return { systems: SYSTEM_IDS.filter((id) => asked.has(id)), json: values.json ?? false };
+}
+
+/** The URL as configured, with any password hidden. */
+function shownUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (url.password) url.password = '***';
+    return url.toString().replace(/\/$/, raw.endsWith('/') ? '/' : '');
+  } catch {
+    return raw;
+  }
+}
+
+const msText = (value: number | null) => (value === null ? '—' : `${value.toFixed(1)} ms`);
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows
+    .map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ').trimEnd())
+    .join('\n');
+}
+
+const { systems, json } = parseCommandLine(process.argv.slice(2));
+let configs: { system: SystemId; backendUrl: string; timeoutMs: number }[];
+try {
+  configs = systems.map((system) => {
+    const config = subgraphConfigFromEnv(system);
+    return { system, backendUrl: config.backendUrl, timeoutMs: config.backendTimeoutMs };
+  });
+} catch (error) {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(2);
+}
+
+const reports: ConnectionTestReport[] = await Promise.all(
+  configs.map(({ system, backendUrl, timeoutMs }) =>
+    testBackendConnection({ system, baseUrl: backendUrl, checks: DEFINITIONS[system].contractChecks, timeoutMs }),
+  ),
+);
+const failed = reports.filter((report) => report.verdict !== 'PASSED');
+
+if (json) {
+  process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
+} else {
+  const lines = [
+    table([
+      ['SYSTEM', 'BACKEND', 'VERDICT', 'CONNECT', 'FIRST BYTE', 'TOTAL', 'PROBLEM'],
+      ...reports.map((report, i) => [
+        report.system,
+        shownUrl(configs[i]!.backendUrl),
+        report.verdict,
+        msText(report.connectMs),
+        msText(report.firstByteMs),
+        msText(report.totalMs),
+        report.problem ?? '',
+      ]),
+    ]),
+  ];
+  for (const report of failed) {
+    const check = report.checks.find((c) => c.verdict !== 'PASSED')!;
+    lines.push(
+      '',
+      `${report.system}: ${check.name} ${check.verdict}${check.httpStatus === null ? '' : ` (HTTP ${check.httpStatus})`}`,
+      `  expected: ${check.expectation}`,
+      `  problem:  ${check.problem}`,
+    );
+  }
+  lines.push(
+    '',
+    failed.length === 0
+      ? `All ${reports.length} system${reports.length === 1 ? '' : 's'} passed.`
+      : `${failed.length} of ${reports.length} system${reports.length === 1 ? '' : 's'} failed: ${failed
+          .map((report) => `${report.system} (${report.verdict}: ${report.problem})`)
+          .join(', ')}`,
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+process.exitCode = failed.length === 0 ? 0 : 1;

@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { RequestHandler } from 'msw';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { connectionTestReportSchema } from '../lib/connection-test.ts';
+import { startMockBackend, type RunningMock } from '../lib/mock-server.ts';
+import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/systems.ts';
+import { civilStatusHandlers } from '../subgraphs/civil-status/mock/handlers.ts';
+import { landHandlers } from '../subgraphs/land/mock/handlers.ts';
+import { populationHandlers } from '../subgraphs/population/mock/handlers.ts';
+import { publicServicesHandlers } from '../subgraphs/public-services/mock/handlers.ts';
+
+/** `npm run check-connections`, run as an integrator runs it: a process configured by the environment. */
+const root = fileURLToPath(new URL('../', import.meta.url));
+const HANDLERS: Record<SystemId, () => RequestHandler[]> = {
+  population: () => populationHandlers(),
+  'civil-status': () => civilStatusHandlers(),
+  land: () => landHandlers(),
+  'public-services': () => publicServicesHandlers(),
+};
+
+const mocks = {} as Record<SystemId, RunningMock>;
+beforeAll(async () => {
+  for (const id of SYSTEM_IDS) mocks[id] = await startMockBackend(id, HANDLERS[id]());
+});
+afterEach(() => {
+  for (const id of SYSTEM_IDS) mocks[id].setFault({ mode: 'ok' });
+});
+afterAll(async () => {
+  for (const id of SYSTEM_IDS) await mocks[id].close();
+});
+
+function checkConnections(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent' };
+  for (const id of SYSTEM_IDS) {
+    env[`${SYSTEMS[id].envPrefix}_BACKEND_URL`] = mocks[id].url;
+    env[`${SYSTEMS[id].envPrefix}_BACKEND_TIMEOUT_MS`] = '5000';
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/check-connections.ts', ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const lastLine = (text: string) => text.trimEnd().split('\n').at(-1);
+const rowOf = (stdout: string, id: SystemId) => stdout.split('\n').find((line) => line.startsWith(`${id} `));
+
+describe('npm run check-connections', () => {
+  it('exits 0 when every system passes, with one row per system naming its configured backend', async () => {
+    const { code, stdout, stderr } = await checkConnections([]);
+    expect(stderr).toBe('');
+    for (const id of SYSTEM_IDS) {
+      expect(rowOf(stdout, id)).toContain(mocks[id].url);
+      expect(rowOf(stdout, id)).toContain('PASSED');
+    }
+    expect(lastLine(stdout)).toBe('All 4 systems passed.');
+    expect(code).toBe(0);
+  });
+
+  it('exits 1 when a backend is down, naming the system in its row and in the last line', async () => {
+    mocks.land.setFault({ mode: 'down' });
+    const { code, stdout } = await checkConnections([]);
+    expect(rowOf(stdout, 'land')).toMatch(/land +\S+ +UNREACHABLE .*connection closed by the system before an answer$/);
+    expect(rowOf(stdout, 'population')).toContain('PASSED');
+    expect(stdout).toContain('land: GET /v1/health UNREACHABLE\n  expected: HTTP 200 application/json {"status": "ok"} while the system is up');
+    expect(lastLine(stdout)).toBe('1 of 4 systems failed: land (UNREACHABLE: connection closed by the system before an answer)');
+    expect(code).toBe(1);
+  });
+
+  it('--json prints the reports; --system chooses the systems', async () => {
+    mocks['civil-status'].setFault({ mode: 'error' });
+    const { code, stdout } = await checkConnections(['--json', '--system', 'civil-status', '--system', 'land']);
+    const reports = z.array(connectionTestReportSchema).parse(JSON.parse(stdout));
+    expect(reports.map((r) => [r.system, r.verdict])).toEqual([
+      ['civil-status', 'HTTP_ERROR'],
+      ['land', 'PASSED'],
+    ]);
+    expect(code).toBe(1);
+  });
+
+  it('exits 2 with the usage on stderr for an unknown option or system', async () => {
+    for (const args of [['--bogus'], ['--system', 'cadastre']]) {
+      const { code, stdout, stderr } = await checkConnections(args);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toContain('Usage: npm run check-connections');
+    }
+  });
+});

@@ -1,0 +1,74 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { connectionTestReportSchema, type ConnectionTestReport } from '../lib/connection-test.ts';
+import { DEFAULT_THRESHOLDS } from '../lib/live-status.ts';
+import { startMockBackend, type RunningMock } from '../lib/mock-server.ts';
+import { DEFAULT_RESILIENCE } from '../lib/resilience.ts';
+import { startSubgraph, type RunningSubgraph } from '../lib/subgraph.ts';
+import type { LandAdapter } from '../subgraphs/land/adapter/client.ts';
+import { landSubgraph } from '../subgraphs/land/index.ts';
+import { landHandlers } from '../subgraphs/land/mock/handlers.ts';
+
+/** A subgraph's `POST /connection-test`: the test of its own backend, beside its adapter and never through it. */
+let mock: RunningMock;
+let subgraph: RunningSubgraph<LandAdapter>;
+beforeAll(async () => {
+  mock = await startMockBackend('land', landHandlers());
+  subgraph = await startSubgraph(landSubgraph, {
+    backendUrl: mock.url,
+    backendTimeoutMs: 2000,
+    resilience: DEFAULT_RESILIENCE,
+    liveStatus: DEFAULT_THRESHOLDS,
+    port: 0,
+    host: '127.0.0.1',
+  });
+});
+afterEach(() => {
+  mock.setFault({ mode: 'ok' });
+  mock.resetStats();
+});
+afterAll(async () => {
+  await subgraph.close();
+  await mock.close();
+});
+
+async function connectionTest(): Promise<{ status: number; report: ConnectionTestReport }> {
+  const response = await fetch(`${subgraph.url}/connection-test`, { method: 'POST' });
+  return { status: response.status, report: connectionTestReportSchema.parse(await response.json()) };
+}
+
+describe('POST /connection-test on a subgraph', () => {
+  it('answers 200 with the report of its backend, which passes on the mock', async () => {
+    const { status, report } = await connectionTest();
+    expect(status).toBe(200);
+    expect(report).toMatchObject({ system: 'land', verdict: 'PASSED', problem: null });
+    expect(report.checks.map((c) => c.name)).toEqual(landSubgraph.contractChecks.map((c) => c.name));
+  });
+
+  it('answers 200 when the backend is down, with the verdict, and leaves the adapter\'s circuit and counters alone', async () => {
+    const before = subgraph.adapter.health();
+    mock.setFault({ mode: 'down' });
+    for (let i = 0; i < DEFAULT_RESILIENCE.breakerFailures + 1; i++) {
+      const { status, report } = await connectionTest();
+      expect(status).toBe(200);
+      expect(report).toMatchObject({ system: 'land', verdict: 'UNREACHABLE', problem: 'connection closed by the system before an answer' });
+    }
+    expect(subgraph.adapter.health()).toEqual(before);
+    expect(subgraph.adapter.health()).toMatchObject({ circuit: 'CLOSED', calls: 0, failedCalls: 0, recentFailures: [] });
+  });
+
+  it('shares one test between concurrent requests', async () => {
+    mock.setFault({ mode: 'slow', latencyMs: 300 });
+    const [a, b, c] = await Promise.all([connectionTest(), connectionTest(), connectionTest()]);
+    expect(b.report).toEqual(a.report);
+    expect(c.report).toEqual(a.report);
+    expect(mock.stats().requests).toBe(landSubgraph.contractChecks.length);
+  });
+
+  it('is POST only; the GET routes are unchanged', async () => {
+    const response = await fetch(`${subgraph.url}/connection-test`);
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('POST');
+    expect((await fetch(`${subgraph.url}/health`)).status).toBe(200);
+    expect((await fetch(`${subgraph.url}/connection-test`, { method: 'PUT' })).status).toBe(405);
+  });
+});
