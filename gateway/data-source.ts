@@ -6,6 +6,7 @@ import type { Logger } from '../lib/logger.ts';
 import { DEADLINE_HEADER } from '../lib/subgraph.ts';
 import type { SystemId } from '../lib/systems.ts';
 import { classifyTransportError } from '../lib/transport.ts';
+import type { SubgraphCallOutcome } from './connection-board.ts';
 import { firstOperation, fragmentDefinitions } from './documents.ts';
 
 export interface GatewayContext {
@@ -34,6 +35,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     fetcher: Fetcher,
     private readonly timeoutMs: number,
     private readonly logger: Logger,
+    private readonly observer?: SubgraphCallObserver,
   ) {
     super({ url, fetcher });
   }
@@ -52,12 +54,16 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
 
   override async process(options: ProcessOptions): Promise<SubgraphResponse> {
     try {
-      return await super.process(options);
+      const response = await super.process(options);
+      this.observer?.recordSubgraphCall(this.system, { ok: true, backendErrorCodes: backendErrorCodesOf(response, this.system) });
+      return response;
     } catch (error) {
       // Failed calls arrive here as SystemErrors (didEncounterError, willSendRequest); anything else
       // is a defect of the gateway, reported as an internal error rather than as the system's outage.
       if (!(error instanceof SystemError)) throw error;
       const failure = error;
+      // A request whose own deadline ran out says nothing about the subgraph.
+      if (!failure.callerDeadline) this.observer?.recordSubgraphCall(this.system, { ok: false, code: failure.systemCode, reason: failure.reason });
       this.logger.warn(
         { system: this.system, code: failure.systemCode, detail: failure.detail, requestId: options.context.requestId },
         'subgraph call failed',
@@ -82,6 +88,21 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       : classifyTransportError(error);
     return new SystemError(this.system, failure.code, `subgraph: ${detail}`, { reason: failure.reason, retryable: failure.retryable });
   }
+}
+
+/** Who wants to know how each subgraph call went (the connection board). */
+export interface SubgraphCallObserver {
+  recordSubgraphCall(system: SystemId, outcome: SubgraphCallOutcome): void;
+}
+
+/** The codes of the errors in which a subgraph reports that its own backend failed. */
+function backendErrorCodesOf(response: SubgraphResponse, system: SystemId): string[] {
+  const codes: string[] = [];
+  for (const error of response.errors ?? []) {
+    const { code, system: failed } = (error.extensions ?? {}) as { code?: unknown; system?: unknown };
+    if (failed === system && typeof code === 'string' && code.startsWith('SYSTEM_')) codes.push(code);
+  }
+  return codes;
 }
 
 /**

@@ -178,7 +178,7 @@ function operationCheck<TContext extends BaseContext>(): ApolloServerPlugin<TCon
             throw new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } });
           }
           if (!schema.getRootType(operation.operation)) {
-            throw new GraphQLError(`This graph has no ${operation.operation} operations; it answers queries only.`, {
+            throw new GraphQLError(`This graph has no ${operation.operation} operations.`, {
               extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
             });
           }

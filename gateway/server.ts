@@ -12,7 +12,10 @@ import { createErrorFormatter } from './errors.ts';
 import { createSubgraphFetcher } from './fetcher.ts';
 import { queryLimitsFromEnv, queryProtection, type QueryLimits } from './limits.ts';
 import { offlineLandingPage } from './landing-page.ts';
-
+import { ConnectionBoard, connectionBoardOptionsFromEnv, type ConnectionBoardOptions } from './connection-board.ts';
+import { ConnectionTester } from './connection-tester.ts';
+import { CONNECTIONS_SUBGRAPH, connectionsDataSource } from './connections.ts';
+import { statusPage } from './status-page.ts';
 
 export interface GatewayConfig {
   supergraphPath: string;
@@ -29,6 +32,10 @@ export interface GatewayConfig {
   maxBodyBytes: number;
   /** Browser origins of portals allowed to call the gateway (CORS). */
   corsOrigins: string[];
+  /** The connection board's probes and its judgement of slow and failing connections. */
+  connections: ConnectionBoardOptions;
+  /** How often the status page (`/status`) refreshes itself. */
+  statusRefreshMs: number;
 }
 
 export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -59,11 +66,15 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Gate
       .split(',')
       .map((origin) => origin.trim())
       .filter((origin) => origin.length > 0),
+    connections: connectionBoardOptionsFromEnv(env),
+    statusRefreshMs: envPositiveInteger('STATUS_PAGE_REFRESH_MS', 5000, env),
   };
 }
 
 export interface RunningGateway extends RunningServer {
   graphqlUrl: string;
+  /** The live status of every connection (also `connections` in the graph). */
+  board: ConnectionBoard;
 }
 
 export async function startGateway(config: GatewayConfig, logger: Logger = createLogger('gateway')): Promise<RunningGateway> {
@@ -72,14 +83,22 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
   const supergraphSdl = readFileSync(config.supergraphPath, 'utf8');
   const subgraphFetcher = createSubgraphFetcher({ timeoutMs: Math.max(...Object.values(config.subgraphTimeoutsMs)) });
 
+  const board = new ConnectionBoard(config.subgraphUrls, config.connections, logger);
+  const tester = new ConnectionTester(config.subgraphUrls, config.connections.testTimeoutMs, logger, (system) => void board.probeNow(system));
+
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name }) => {
+      if (name === CONNECTIONS_SUBGRAPH) return connectionsDataSource(board, tester);
       const url = config.subgraphUrls[name as SystemId];
       if (!url) throw new Error(`supergraph names subgraph "${name}", which this gateway has no URL for`);
-      return new SubgraphDataSource(name as SystemId, url, subgraphFetcher.fetcher, config.subgraphTimeoutsMs[name as SystemId], logger);
+      return new SubgraphDataSource(name as SystemId, url, subgraphFetcher.fetcher, config.subgraphTimeoutsMs[name as SystemId], logger, board);
     },
   });
+  const closeConnections = async () => {
+    await board.stop();
+    await tester.close();
+  };
 
   const graphqlPath = '/graphql';
   const apollo = new ApolloServer<GatewayContext>({
@@ -97,7 +116,10 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
   });
   try {
     await apollo.start();
+    await board.start();
   } catch (error) {
+    await apollo.stop();
+    await closeConnections();
     await subgraphFetcher.close();
     throw error;
   }
@@ -109,19 +131,23 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
     maxBodyBytes: config.maxBodyBytes,
     corsOrigins: config.corsOrigins,
     context: async (_req, requestId) => ({ requestId, deadlineAt: Date.now() + config.requestTimeoutMs }),
-    readiness: async () => ({ ready: true }),
+    readiness: async () => board.readiness(),
+    routes: { '/status': statusPage({ graphqlPath, refreshMs: config.statusRefreshMs }) },
   });
   const running = await listen(server, config.port, config.host).catch(async (error: unknown) => {
     await apollo.stop();
+    await closeConnections();
     await subgraphFetcher.close();
     throw error;
   });
   return {
     ...running,
     graphqlUrl: `${running.url}${graphqlPath}`,
+    board,
     close: async () => {
       await running.close();
       await apollo.stop();
+      await closeConnections();
       await subgraphFetcher.close();
     },
   };

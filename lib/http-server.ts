@@ -22,6 +22,8 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   readiness: () => Promise<ReadinessReport>;
   /** Extra GET routes, e.g. a status page. */
   routes?: Record<string, RouteHandler>;
+  /** POST routes other than GraphQL, e.g. an action; their request body is not read. Other methods get 405. */
+  postRoutes?: Record<string, RouteHandler>;
   /** Largest accepted request body. */
   maxBodyBytes?: number;
   /**
@@ -80,6 +82,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
     },
     ...options.routes,
   };
+  const postRoutes = new Map(Object.entries(options.postRoutes ?? {}));
 
   const handleGraphQL = async (req: IncomingMessage & { body?: unknown }, res: ServerResponse, requestId: string) => {
     const headers = new HeaderMap();
@@ -128,9 +131,17 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
   });
 
   function handle(req: IncomingMessage, res: ServerResponse, path: string, requestId: string, fail: (error: unknown) => void) {
-    const route = req.method === 'GET' ? routes[path] : undefined;
+    // HEAD is GET without the body (Node leaves the body out).
+    const route = req.method === 'GET' || req.method === 'HEAD' ? routes[path] : req.method === 'POST' ? postRoutes.get(path) : undefined;
     if (route) {
+      // A POST route's body is not read: drain it, so the connection can serve the next request.
+      if (req.method === 'POST') req.resume();
       Promise.resolve(route(req, res)).catch(fail);
+      return;
+    }
+    if (postRoutes.has(path)) {
+      res.setHeader('allow', 'POST');
+      sendJson(res, 405, { error: `Method ${req.method} not allowed: send POST.` });
       return;
     }
     if (path !== graphqlPath) {

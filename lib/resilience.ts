@@ -53,7 +53,8 @@ const MIN_ATTEMPT_MS = 100;
  * a trial call, it does not close it either).
  */
 export const MEANINGFUL_BUDGET_MS = 1000;
-const RECENT_FAILURES = 20;
+/** How many failures `health()` lists. */
+export const RECENT_FAILURES = 20;
 
 export type CircuitStateName = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
 

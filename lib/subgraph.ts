@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -7,12 +7,15 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { parse } from 'graphql';
 import { BackendClient, type CallContext } from './backend-client.ts';
 import { envInteger, envPositiveInteger, envString, listenHost } from './config.ts';
-import { createGraphQLHttpServer, listen, type RunningServer } from './http-server.ts';
+import { testBackendConnection, type ConnectionTestReport, type ContractCheck } from './connection-test.ts';
+import { createGraphQLHttpServer, listen, sendJson, type RunningServer } from './http-server.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { startOrExit, stopOnSignals } from './process.ts';
 import { DEFAULT_RESILIENCE, type BackendHealth, type ResilienceOptions } from './resilience.ts';
 import { defaultBackendUrl, SYSTEMS, type SystemId } from './systems.ts';
 import { healthResponse } from './wire.ts';
+import { SystemError, SystemErrorCode } from './errors.ts';
+import { backendStatus, liveStatusThresholdsFromEnv, type LiveStatusThresholds, type ProbeOutcome, type SubgraphReadiness } from './live-status.ts';
 
 /** What every subgraph resolver receives: the request id, and loaders made for this request only. */
 export interface SubgraphContext<TLoaders> {
@@ -68,12 +71,16 @@ export interface SubgraphDefinition<TAdapter extends Adapter, TLoaders> {
   resolvers: GraphQLResolverMap<SubgraphContext<TLoaders>>;
   createAdapter(client: BackendClient): TAdapter;
   createLoaders(adapter: TAdapter, call: CallContext): TLoaders;
+  /** The connection test of the backend (`POST /connection-test`): reads only, health first (adapter/contract-checks.ts). */
+  contractChecks: readonly ContractCheck[];
 }
 
 export interface SubgraphConfig {
   backendUrl: string;
   backendTimeoutMs: number;
   resilience: ResilienceOptions;
+  /** When `/ready` calls the backend connection DEGRADED (slow probe, recent failures). */
+  liveStatus: LiveStatusThresholds;
   port: number;
   host: string;
 }
@@ -90,8 +97,39 @@ export function subgraphConfigFromEnv(system: SystemId, env: NodeJS.ProcessEnv =
       breakerHalfOpenMs: envPositiveInteger(`${envPrefix}_BREAKER_HALF_OPEN_MS`, DEFAULT_RESILIENCE.breakerHalfOpenMs, env),
       breakerMaxHalfOpenMs: envPositiveInteger(`${envPrefix}_BREAKER_MAX_HALF_OPEN_MS`, DEFAULT_RESILIENCE.breakerMaxHalfOpenMs, env),
     },
+    liveStatus: liveStatusThresholdsFromEnv(env),
     port: envInteger(`${envPrefix}_SUBGRAPH_PORT`, subgraphPort, env),
     host: listenHost(env),
+  };
+}
+
+/**
+ * `/ready`: one probe of the backend (bypassing the circuit), judged with the backend calls' health.
+ * Ready (200) while the backend answers, even DEGRADED; 503 when it does not.
+ */
+export async function subgraphReadiness(system: SystemId, adapter: Adapter, thresholds: LiveStatusThresholds): Promise<SubgraphReadiness> {
+  const started = performance.now();
+  let probe: ProbeOutcome;
+  try {
+    await adapter.ping();
+    probe = { ok: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+  } catch (error) {
+    probe =
+      error instanceof SystemError
+        ? { ok: false, code: error.systemCode, reason: error.reason }
+        : { ok: false, code: SystemErrorCode.UNAVAILABLE, reason: 'probe failed' };
+  }
+  const calls = adapter.health();
+  const { status, reasons } = backendStatus(probe, calls, thresholds);
+  return {
+    ready: probe.ok,
+    system,
+    status,
+    reasons,
+    backend: probe.ok ? 'UP' : 'DOWN',
+    latencyMs: probe.ok ? probe.latencyMs : null,
+    error: probe.ok ? null : { code: probe.code, reason: probe.reason },
+    calls,
   };
 }
 
@@ -144,16 +182,8 @@ export async function startSubgraph<TAdapter extends Adapter, TLoaders>(
     apollo,
     logger,
     context: async (req, requestId) => ({ requestId, loaders: definition.createLoaders(adapter, callContextOf(req.headers, requestId)) }),
-    readiness: async () => {
-      const started = performance.now();
-      try {
-        await adapter.ping();
-        return { ready: true, system: definition.system, backend: 'UP', latencyMs: Math.round(performance.now() - started), calls: adapter.health() };
-      } catch (error) {
-        const code = (error as { extensions?: { code?: unknown } }).extensions?.code ?? 'SYSTEM_UNAVAILABLE';
-        return { ready: false, system: definition.system, backend: 'DOWN', error: code, calls: adapter.health() };
-      }
-    },
+    readiness: () => subgraphReadiness(definition.system, adapter, config.liveStatus),
+    postRoutes: { '/connection-test': connectionTestRoute(definition, config, logger) },
   });
   const running = await listen(server, config.port, config.host).catch(async (error: unknown) => {
     await apollo.stop();
@@ -171,6 +201,33 @@ export async function startSubgraph<TAdapter extends Adapter, TLoaders>(
         await adapter.close();
       })()),
   };
+}
+
+/**
+ * `POST /connection-test`: a real round trip to the configured backend, on a connection of its own
+ * (never the adapter's: its circuit and counters are untouched), checked against the contract.
+ * Answers 200 with the report whatever the verdict; concurrent requests share one test.
+ */
+function connectionTestRoute(
+  definition: Pick<SubgraphDefinition<Adapter, unknown>, 'system' | 'contractChecks'>,
+  config: Pick<SubgraphConfig, 'backendUrl' | 'backendTimeoutMs'>,
+  logger: Logger,
+) {
+  let running: Promise<ConnectionTestReport> | undefined;
+  const test = () =>
+    (running ??= testBackendConnection({
+      system: definition.system,
+      baseUrl: config.backendUrl,
+      checks: definition.contractChecks,
+      timeoutMs: config.backendTimeoutMs,
+    })
+      .then((report) => {
+        const { verdict, problem, connectMs, firstByteMs, totalMs } = report;
+        logger.info({ system: definition.system, verdict, problem, connectMs, firstByteMs, totalMs }, 'connection test');
+        return report;
+      })
+      .finally(() => (running = undefined)));
+  return async (_req: IncomingMessage, res: ServerResponse) => sendJson(res, 200, await test());
 }
 
 /** Entry point of a subgraph process: configuration from the environment, clean stop on signals. */

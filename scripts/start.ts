@@ -56,6 +56,7 @@ if (!stopping) {
 Liên thông is up on its embedded mocks (${group.services.length} processes, ready in ${seconds} s).
 ${rows.join('\n')}
 
+Status page: http://${host}:${gatewayPort}/status   Connection test: npm run check-connections
 Open http://${host}:${gatewayPort}/graphql in a browser, or try:
 
   curl -s http://${host}:${gatewayPort}/graphql -H 'content-type: application/json' \\

@@ -161,15 +161,23 @@ describe('malformed requests are refused at the door', () => {
     });
   });
 
-  it('a mutation sent by GET: Apollo answers 405 before looking at the schema', async () => {
-    const response = await send({ search: `?query=${encodeURIComponent('mutation { registerBirth }')}`, headers: { 'apollo-require-preflight': 'true' } });
+  it('a mutation sent by GET: Apollo answers 405, and runs nothing', async () => {
+    const response = await send({
+      search: `?query=${encodeURIComponent('mutation { testConnection(system: LAND) { ok } }')}`,
+      headers: { 'apollo-require-preflight': 'true' },
+    });
     expect(response.headers.get('allow')).toBe('POST');
     await expectRefused(response, { status: 405, message: 'GET requests only support query operations, not mutation operations', extensions: { code: 'BAD_REQUEST' } });
   });
 
-  it('a mutation sent by POST: the graph has none', async () => {
+  it('a mutation the graph does not have', async () => {
     const response = await system.query('mutation { registerBirth }');
-    await expectRefused(response, { status: 400, message: 'This graph has no mutation operations; it answers queries only.', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    await expectRefused(response, { status: 400, message: 'Cannot query field "registerBirth" on type "Mutation".', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+  });
+
+  it('a subscription: the graph has none', async () => {
+    const response = await system.query('subscription { connections { status } }');
+    await expectRefused(response, { status: 400, message: 'This graph has no subscription operations.', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
   });
 
   it('a GET without a CSRF-preventing header (a browser could have sent it cross-site)', async () => {

@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import type { RequestHandler } from 'msw';
 import { queryLimitsFromEnv, type QueryLimits } from '../../gateway/limits.ts';
+import { connectionBoardOptionsFromEnv } from '../../gateway/connection-board.ts';
 import { startGateway, type RunningGateway } from '../../gateway/server.ts';
+import { DEFAULT_THRESHOLDS, type LiveStatusThresholds } from '../../lib/live-status.ts';
 import { DEFAULT_RESILIENCE, type ResilienceOptions } from '../../lib/resilience.ts';
 import { startMockBackend, type RunningMock } from '../../lib/mock-server.ts';
 import { startSubgraph, type Adapter, type RunningSubgraph, type SubgraphDefinition } from '../../lib/subgraph.ts';
@@ -62,8 +64,15 @@ export async function startSystem(
     production?: boolean;
     /** Where the gateway reaches a subgraph instead of the one started here (e.g. a stand-in that misbehaves). */
     subgraphUrlOverrides?: Partial<Record<SystemId, string>>;
+    /** When a connection counts as slow or recently failing, for subgraphs and the gateway alike. */
+    liveStatus?: Partial<LiveStatusThresholds>;
+    /** How often the gateway's connection board probes each system (default 5 s). */
+    probeIntervalMs?: number;
+    /** How often the status page refreshes itself (default 5 s). */
+    statusRefreshMs?: number;
   } = {},
 ): Promise<RunningSystem> {
+  const liveStatus = { ...DEFAULT_THRESHOLDS, ...options.liveStatus };
   const mocks = {} as Record<SystemId, RunningMock>;
   const subgraphs = {} as Record<SystemId, RunningSubgraph<Adapter>>;
   const startPart = (id: SystemId, port: number) =>
@@ -71,6 +80,7 @@ export async function startSystem(
       backendUrl: mocks[id].url,
       backendTimeoutMs: options.backendTimeoutMs ?? 2000,
       resilience: { ...DEFAULT_RESILIENCE, ...options.resilience },
+      liveStatus,
       port,
       host: '127.0.0.1',
     });
@@ -93,6 +103,12 @@ export async function startSystem(
     production: options.production ?? false,
     maxBodyBytes: 1024 * 1024,
     corsOrigins: options.corsOrigins ?? [],
+    connections: {
+      ...connectionBoardOptionsFromEnv({}),
+      ...(options.probeIntervalMs === undefined ? {} : { probeIntervalMs: options.probeIntervalMs }),
+      thresholds: liveStatus,
+    },
+    statusRefreshMs: options.statusRefreshMs ?? 5000,
   });
 
   return {

@@ -1,0 +1,248 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import type { SubgraphReadiness } from '../lib/live-status.ts';
+import { createLogger } from '../lib/logger.ts';
+import { SYSTEM_IDS, type SystemId } from '../lib/systems.ts';
+import { ConnectionBoard, subgraphRouteUrl, type ConnectionBoardOptions } from './connection-board.ts';
+
+/** A stand-in for the land subgraph's `/ready`, answering whatever the test sets. */
+let answer: { status: number; body: string } = { status: 200, body: '' };
+let readyRequests = 0;
+const fakeSubgraph: Server = createServer((req, res) => {
+  if (req.url === '/ready') readyRequests += 1;
+  res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
+});
+await new Promise<void>((resolve) => fakeSubgraph.listen(0, '127.0.0.1', resolve));
+const landUrl = `http://127.0.0.1:${(fakeSubgraph.address() as AddressInfo).port}/graphql`;
+
+// A port nothing listens on: the other three subgraphs are gone.
+const closed = createServer();
+await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+const closedUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/graphql`;
+await new Promise<void>((resolve) => closed.close(() => resolve()));
+
+const urls = Object.fromEntries(SYSTEM_IDS.map((id) => [id, id === 'land' ? landUrl : closedUrl])) as Record<SystemId, string>;
+const OPTIONS: ConnectionBoardOptions = {
+  probeIntervalMs: 60_000,
+  probeTimeoutMs: 2000,
+  historySize: 3,
+  testTimeoutMs: 5000,
+  thresholds: { slowMs: 1000, failureWindowMs: 10_000 },
+};
+const logger = createLogger('board-test');
+
+const T0 = Date.parse('2026-11-23T10:00:00.000Z');
+
+function readiness(overrides: Partial<SubgraphReadiness> = {}, calls: Partial<SubgraphReadiness['calls']> = {}): SubgraphReadiness {
+  return {
+    ready: true,
+    system: 'land',
+    status: 'UP',
+    reasons: [],
+    backend: 'UP',
+    latencyMs: 3,
+    error: null,
+    calls: {
+      system: 'land',
+      circuit: 'CLOSED',
+      calls: 10,
+      failedCalls: 0,
+      retries: 0,
+      refusedByOpenCircuit: 0,
+      retryBudget: { tokens: 10, maxTokens: 10 },
+      lastSuccessAt: '2026-11-23T09:59:00.000Z',
+      lastFailure: null,
+      lastProbe: null,
+      recentFailures: [],
+      ...calls,
+    },
+    ...overrides,
+  };
+}
+
+const serve = (body: SubgraphReadiness, status = body.ready ? 200 : 503) => {
+  answer = { status, body: JSON.stringify(body) };
+};
+
+let board: ConnectionBoard;
+beforeEach(async () => {
+  await board?.stop();
+  board = new ConnectionBoard(urls, OPTIONS, logger);
+  readyRequests = 0;
+  serve(readiness());
+});
+afterAll(async () => {
+  await board.stop();
+  await new Promise<void>((resolve) => fakeSubgraph.close(() => resolve()));
+});
+
+describe('the connection board', () => {
+  it('knows nothing before the first probe, and says so', () => {
+    expect(board.view('land')).toMatchObject({ status: 'DOWN', reasons: ['not checked yet'], checkedAt: null, uptime: { ratio: null, probes: 0 } });
+  });
+
+  it('reads each system through its subgraph’s /ready: UP with latency, circuit and the subgraph’s last success', async () => {
+    await board.probeRound();
+    const land = board.view('land');
+    expect(readyRequests).toBe(1);
+    expect(land).toMatchObject({
+      system: 'land',
+      status: 'UP',
+      reasons: [],
+      circuit: 'CLOSED',
+      lastError: null,
+      uptime: { ratio: 1, probes: 1, answered: 1 },
+    });
+    expect(land.latencyMs).toEqual(expect.any(Number));
+    expect(Date.parse(land.lastSuccessAt!)).toBeGreaterThanOrEqual(Date.parse(land.checkedAt!) - 1000);
+  });
+
+  it('is DOWN, naming the leg and the reason, when the subgraph does not answer', async () => {
+    await board.probeRound();
+    expect(board.view('population')).toMatchObject({
+      status: 'DOWN',
+      reasons: ['subgraph not answering: connection refused'],
+      latencyMs: null,
+      circuit: null,
+      lastError: { code: 'SYSTEM_UNAVAILABLE', hop: 'SUBGRAPH', message: 'subgraph not answering: connection refused' },
+    });
+  });
+
+  it('is DOWN when the subgraph answers that its backend is not answering', async () => {
+    serve(
+      readiness({
+        ready: false,
+        status: 'DOWN',
+        reasons: ['backend not answering: connection reset'],
+        backend: 'DOWN',
+        latencyMs: null,
+        error: { code: 'SYSTEM_UNAVAILABLE', reason: 'connection reset' },
+      }),
+    );
+    await board.probeRound();
+    expect(board.view('land')).toMatchObject({
+      status: 'DOWN',
+      reasons: ['backend not answering: connection reset'],
+      latencyMs: null,
+      lastError: { code: 'SYSTEM_UNAVAILABLE', hop: 'BACKEND', message: 'backend not answering: connection reset' },
+      uptime: { ratio: 0, probes: 1, answered: 0 },
+      history: [{ status: 'DOWN', latencyMs: null, errorCode: 'SYSTEM_UNAVAILABLE' }],
+    });
+  });
+
+  it('treats a /ready answer that breaks its contract as a subgraph failure', async () => {
+    answer = { status: 200, body: '{"ready":true}' };
+    await board.probeRound();
+    expect(board.view('land')).toMatchObject({ status: 'DOWN', reasons: ['subgraph not answering: /ready answer breaks the contract'] });
+    answer = { status: 404, body: 'not found' };
+    await board.probeRound();
+    expect(board.view('land').reasons).toEqual(['subgraph not answering: /ready answered HTTP 404']);
+  });
+
+  it('passes on the subgraph’s DEGRADED judgement and the circuit, and the newest backend failure with its reason', async () => {
+    serve(
+      readiness(
+        { status: 'DEGRADED', reasons: ['circuit half-open: a trial call is under way'] },
+        { circuit: 'HALF_OPEN', lastFailure: { at: new Date().toISOString(), code: 'SYSTEM_TIMEOUT', reason: 'no answer within 2000 ms' } },
+      ),
+    );
+    await board.probeRound();
+    expect(board.view('land')).toMatchObject({
+      status: 'DEGRADED',
+      reasons: ['circuit half-open: a trial call is under way'],
+      circuit: 'HALF_OPEN',
+      lastError: { code: 'SYSTEM_TIMEOUT', hop: 'BACKEND', message: 'backend call failed: no answer within 2000 ms' },
+    });
+  });
+
+  it('is DEGRADED while real gateway → subgraph calls failed in the window, UP again once they age out', async () => {
+    await board.probeRound();
+    const now = Date.now();
+    board.recordSubgraphCall('land', { ok: true, backendErrorCodes: [] }, now);
+    board.recordSubgraphCall('land', { ok: false, code: 'SYSTEM_TIMEOUT', reason: 'no answer before the deadline' }, now);
+    const during = board.view('land', now);
+    expect(during).toMatchObject({
+      status: 'DEGRADED',
+      reasons: ['1 of 2 subgraph calls failed in the last 10 s'],
+      traffic: { windowSeconds: 10, subgraphCalls: 2, subgraphFailures: 1 },
+      lastError: { code: 'SYSTEM_TIMEOUT', hop: 'SUBGRAPH', message: 'subgraph not answering: no answer before the deadline' },
+    });
+    const later = board.view('land', now + 12_000);
+    expect(later.status).toBe('UP');
+    expect(later.traffic).toMatchObject({ subgraphCalls: 0, subgraphFailures: 0 });
+  });
+
+  it('probes early when real traffic fails, without waiting for the interval (once per burst)', async () => {
+    await board.probeRound();
+    expect(readyRequests).toBe(1);
+    for (let i = 0; i < 5; i++) board.recordSubgraphCall('land', { ok: true, backendErrorCodes: ['SYSTEM_UNAVAILABLE'] });
+    await board.probeNow('land'); // joins the early probe under way
+    expect(readyRequests).toBe(2);
+    // Early probes update the state but do not count towards uptime.
+    expect(board.view('land').uptime.probes).toBe(1);
+  });
+
+  it('counts backend calls in the window from the subgraph’s counters, and starts over when the subgraph restarted', async () => {
+    serve(readiness({}, { calls: 100, failedCalls: 4 }));
+    await board.probeRound();
+    serve(readiness({}, { calls: 130, failedCalls: 6 }));
+    await board.probeRound();
+    expect(board.view('land').traffic).toMatchObject({ backendCalls: 30, backendFailures: 2 });
+    serve(readiness({}, { calls: 5, failedCalls: 0 }));
+    await board.probeRound();
+    expect(board.view('land').traffic).toMatchObject({ backendCalls: 0, backendFailures: 0 });
+  });
+
+  it('keeps a bounded history, newest first, and an uptime figure over it', async () => {
+    await board.probeRound();
+    serve(readiness({ ready: false, status: 'DOWN', reasons: ['backend not answering: HTTP 503'], backend: 'DOWN', latencyMs: null, error: { code: 'SYSTEM_UNAVAILABLE', reason: 'HTTP 503' } }));
+    await board.probeRound();
+    serve(readiness());
+    await board.probeRound();
+    await board.probeRound();
+    const land = board.view('land');
+    expect(land.history.map((h) => h.status)).toEqual(['UP', 'UP', 'DOWN']);
+    expect(land.uptime).toMatchObject({ ratio: 2 / 3, probes: 3, answered: 2, since: land.history[2]!.at });
+  });
+
+  it('is DEGRADED when the whole probe is slower than the limit', async () => {
+    const slowBoard = new ConnectionBoard(urls, { ...OPTIONS, thresholds: { ...OPTIONS.thresholds, slowMs: 0 } }, logger);
+    await slowBoard.probeRound();
+    const land = slowBoard.view('land');
+    await slowBoard.stop();
+    expect(land.status).toBe('DEGRADED');
+    expect(land.reasons[0]).toMatch(/^slow: probe through the subgraph took \d+ ms \(limit 0 ms\)$/);
+  });
+
+  it('reports the gateway ready while any system answers, listing the others; not ready when none does', async () => {
+    await board.probeRound();
+    expect(board.readiness()).toEqual({
+      ready: true,
+      status: 'DEGRADED',
+      degraded: ['population', 'civil-status', 'public-services'].map((system) => ({
+        system,
+        status: 'DOWN',
+        reasons: ['subgraph not answering: connection refused'],
+      })),
+      systems: { population: 'DOWN', 'civil-status': 'DOWN', land: 'UP', 'public-services': 'DOWN' },
+    });
+    answer = { status: 500, body: '' };
+    await board.probeRound();
+    expect(board.readiness()).toMatchObject({ ready: false, status: 'DEGRADED' });
+  });
+
+  it('finds /ready beside a subgraph’s GraphQL path', () => {
+    expect(subgraphRouteUrl('http://land:4003/graphql', 'ready').toString()).toBe('http://land:4003/ready');
+    expect(subgraphRouteUrl('https://gw.example/land/graphql?x=1', 'connection-test').toString()).toBe('https://gw.example/land/connection-test');
+  });
+});
+
+describe('a new board', () => {
+  it('starts with one round of probes and stops its timer', async () => {
+    const started = new ConnectionBoard(urls, OPTIONS, logger);
+    await started.start();
+    expect(started.view('land')).toMatchObject({ status: 'UP', uptime: { probes: 1 } });
+    await started.stop();
+  });
+});

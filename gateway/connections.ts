@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { LocalGraphQLDataSource } from '@apollo/gateway';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { parse } from 'graphql';
+import { badInput } from '../lib/graph-input.ts';
+import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/systems.ts';
+import type { ConnectionBoard, ConnectionView } from './connection-board.ts';
+import type { ConnectionTester } from './connection-tester.ts';
+
+/**
+ * The connection board as a subgraph served inside the gateway (a LocalGraphQLDataSource): it is
+ * composed into the supergraph like the others, so `connections` can be asked for beside, and
+ * joined with, the other subgraphs' data (`owner { agency { populationDbConnection } }`).
+ */
+export const CONNECTIONS_SUBGRAPH = 'connections';
+export const CONNECTIONS_SCHEMA_FILE = new URL('./connections.graphql', import.meta.url);
+
+type SystemEnum = 'POPULATION' | 'CIVIL_STATUS' | 'LAND' | 'PUBLIC_SERVICES';
+
+const toEnum = (id: SystemId) => id.toUpperCase().replace(/-/g, '_') as SystemEnum;
+const BY_ENUM = new Map<SystemEnum, SystemId>(SYSTEM_IDS.map((id) => [toEnum(id), id]));
+const fromEnum = (value: SystemEnum): SystemId => {
+  const id = BY_ENUM.get(value);
+  // GraphQL has already checked the enum; this guards the mapping itself.
+  if (!id) throw new Error(`no system for enum value ${value}`);
+  return id;
+};
+
+const MAX_HISTORY = 500;
+
+function connectionOf(view: ConnectionView) {
+  const system = SYSTEMS[view.system];
+  return {
+    ...view,
+    system: toEnum(view.system),
+    systemId: view.system,
+    name: system.name,
+    owner: { code: system.ownerCode, name: system.ownerName },
+  };
+}
+
+export function connectionsResolvers(board: ConnectionBoard, tester: ConnectionTester): GraphQLResolverMap<unknown> {
+  return {
+    Query: {
+      connections: () => board.views().map(connectionOf),
+      connection: (_: unknown, args: { system: SystemEnum }) => connectionOf(board.view(fromEnum(args.system))),
+    },
+    Mutation: {
+      testConnection: async (_: unknown, args: { system: SystemEnum }) => {
+        const report = await tester.test(fromEnum(args.system));
+        return { ...report, system: args.system, ok: report.verdict === 'PASSED' };
+      },
+    },
+    SystemOwner: {
+      agency: (owner: { code: string }) => ({ __typename: 'Agency', code: owner.code }),
+    },
+    SystemConnection: {
+      history: (connection: ConnectionView, args: { limit: number }) => {
+        if (!Number.isInteger(args.limit) || args.limit < 1 || args.limit > MAX_HISTORY) {
+          throw badInput('limit', `expected a whole number from 1 to ${MAX_HISTORY}`);
+        }
+        return connection.history.slice(0, args.limit);
+      },
+    },
+  };
+}
+
+export function connectionsDataSource(board: ConnectionBoard, tester: ConnectionTester): LocalGraphQLDataSource {
+  const schema = buildSubgraphSchema({
+    typeDefs: parse(readFileSync(CONNECTIONS_SCHEMA_FILE, 'utf8')),
+    resolvers: connectionsResolvers(board, tester),
+  });
+  return new LocalGraphQLDataSource(schema);
+}
