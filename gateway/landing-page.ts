@@ -43,7 +43,7 @@ export function landingPageHtml(graphqlPath: string): string {
 <header>
   <h1>Liên thông</h1>
   <p>One GraphQL graph over the Project 06 data systems. Endpoint: <code>POST ${graphqlPath}</code></p>
-  <nav><a href="/health">/health</a><a href="/ready">/ready</a></nav>
+  <nav><a href="/status">status page</a><a href="/health">/health</a><a href="/ready">/ready</a></nav>
 </header>
 <main>
   <section>

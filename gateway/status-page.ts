@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { RouteHandler } from '../lib/http-server.ts';
+
+export interface StatusPageOptions {
+  /** Where the page sends its GraphQL query (same origin). */
+  graphqlPath: string;
+  /** How often the page refreshes itself. */
+  refreshMs: number;
+}
+
+/**
+ * `GET /status`: one page for both readers of this graph. Integrators see each wrapped system's live
+ * status as the gateway's probes measure it (`connections`); auditors see the Project 06 programme
+ * status as published (`agencies`, `provinces`, `populationDbConnections`), with dates and sources.
+ *
+ * The server sends a shell; its inline script asks the graph on the same origin and refreshes itself.
+ * Nothing is loaded from anywhere else: style and script are inline (status-page.css, status-page.js,
+ * read once here), allowed by a per-response nonce in a strict Content-Security-Policy, and every
+ * string from the graph is inserted as text.
+ */
+export function statusPage(options: StatusPageOptions): RouteHandler {
+  const css = readAsset('status-page.css');
+  const js = readAsset('status-page.js');
+  return (req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('Method not allowed: use GET.\n');
+      return;
+    }
+    const nonce = randomBytes(18).toString('base64');
+    const html = Buffer.from(statusPageHtml({ ...options, nonce, css, js }), 'utf8');
+    res.writeHead(200, {
+      'content-type': 'text/html; charset=utf-8',
+      'content-length': html.length,
+      'cache-control': 'no-store',
+      'content-security-policy': contentSecurityPolicy(nonce),
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+    });
+    res.end(req.method === 'HEAD' ? undefined : html);
+  };
+}
+
+export function contentSecurityPolicy(nonce: string): string {
+  return [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}'`,
+    `style-src 'nonce-${nonce}'`,
+    "connect-src 'self'",
+    'img-src data:',
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+function readAsset(name: string): string {
+  const text = readFileSync(new URL(name, import.meta.url), 'utf8');
+  // Inlined into a <style> or <script> element, which only this sequence could end early.
+  if (/<\/(style|script)/i.test(text)) throw new Error(`${name} must not contain a closing </style> or </script> tag`);
+  return text;
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+
+function statusPageHtml(o: StatusPageOptions & { nonce: string; css: string; js: string }): string {
+  const nonce = escapeHtml(o.nonce);
+  return `<!doctype html>
+<html lang="vi">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>Liên thông — Status (Trạng thái)</title>
+<link rel="icon" href="data:,">
+<style nonce="${nonce}">
+${o.css}
+</style>
+</head>
+<body data-graphql-path="${escapeHtml(o.graphqlPath)}" data-refresh-ms="${escapeHtml(String(o.refreshMs))}">
+<header class="page-header">
+  <div>
+    <h1>Liên thông — Status <span lang="vi">(Trạng thái)</span></h1>
+    <p>Live connections of this gateway, and the Project 06 connections to the national population database as published.</p>
+  </div>
+  <p id="refresh" class="refresh" role="status" aria-live="polite" data-state="loading">Loading…</p>
+</header>
+<p class="explain"><strong>Live status</strong> (<span lang="vi">trạng thái trực tuyến</span>) is measured now by this gateway's probes of its own connections to each system.
+<strong>Reported status</strong> (<span lang="vi">trạng thái theo báo cáo</span>) is what published Project 06 reports say, as of the date they give; it is never measured here, and “not reported” means no report speaks of it, not that it is not connected.</p>
+<noscript><p class="notice">This page needs JavaScript to load the status. The same data is available from <code>POST ${escapeHtml(o.graphqlPath)}</code>.</p></noscript>
+<main>
+  <section id="live" aria-labelledby="live-title" data-state="loading">
+    <h2 id="live-title">Live systems <span lang="vi">(Hệ thống trực tuyến)</span></h2>
+    <p id="live-summary" class="summary"></p>
+    <p id="live-notice" class="notice" hidden></p>
+    <div id="systems" class="systems"></div>
+  </section>
+  <section id="programme" aria-labelledby="programme-title" data-state="loading">
+    <h2 id="programme-title">Programme status, as reported <span lang="vi">(Tình hình kết nối theo báo cáo)</span></h2>
+    <p class="explain-small">Connections to the national population database (<span lang="vi">kết nối với Cơ sở dữ liệu quốc gia về dân cư</span>), exactly as published, each with the date it describes and the report it comes from.</p>
+    <p id="programme-notice" class="notice" hidden></p>
+    <div id="programme-body"></div>
+  </section>
+</main>
+<footer class="page-footer">Data from <code>POST ${escapeHtml(o.graphqlPath)}</code> on this gateway: <code>connections</code> (live) and <code>populationDbConnections</code>, <code>agencies</code>, <code>provinces</code> (reported).</footer>
+<script nonce="${nonce}">
+${o.js}
+</script>
+</body>
+</html>
+`;
+}
