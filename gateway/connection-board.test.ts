@@ -229,7 +229,7 @@ describe('the connection board', () => {
     });
     answer = { status: 500, body: '' };
     await board.probeRound();
-    expect(board.readiness()).toMatchObject({ ready: false, status: 'DEGRADED' });
+    expect(board.readiness()).toMatchObject({ ready: false, status: 'DOWN' });
   });
 
   it('finds /ready beside a subgraph’s GraphQL path', () => {

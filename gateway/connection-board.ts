@@ -269,10 +269,11 @@ export class ConnectionBoard {
   readiness(now = Date.now()) {
     const views = this.views(now);
     const degraded = views.filter((v) => v.status !== 'UP').map((v) => ({ system: v.system, status: v.status, reasons: v.reasons }));
-    const worst = views.reduce<LiveStatus>((acc, v) => worseStatus(acc, v.status), 'UP');
+    const answering = views.some((v) => v.status !== 'DOWN');
+    const status: LiveStatus = degraded.length === 0 ? 'UP' : answering ? 'DEGRADED' : 'DOWN';
     return {
-      ready: views.some((v) => v.status !== 'DOWN'),
-      status: worst === 'UP' ? 'UP' : 'DEGRADED',
+      ready: answering,
+      status,
       degraded,
       systems: Object.fromEntries(views.map((v) => [v.system, v.status])),
     };

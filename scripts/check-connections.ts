@@ -132,7 +132,7 @@ if (json) {
   lines.push(
     '',
     failed.length === 0
-      ? `All ${reports.length} system${reports.length === 1 ? '' : 's'} passed.`
+      ? reports.length === 1 ? `${reports[0]!.system}: passed.` : `All ${reports.length} systems passed.`
       : `${failed.length} of ${reports.length} system${reports.length === 1 ? '' : 's'} failed: ${failed
           .map((report) => `${report.system} (${report.verdict}: ${report.problem})`)
           .join(', ')}`,

@@ -45,7 +45,7 @@ afterAll(() => system.close());
 
 describe('README examples', () => {
   it('has one for each kind of user', () => {
-    expect(examples.map((e) => e.name)).toEqual(['portal', 'outage', 'auditor']);
+    expect(examples.map((e) => e.name)).toEqual(['portal', 'outage', 'auditor', 'auditor-connections']);
   });
 
   it.each(examples.map((e) => [e.name, e] as const))('%s gives the documented answer', async (_name, example) => {
