@@ -10,4 +10,6 @@ COPY lib ./lib
 COPY gateway ./gateway
 COPY subgraphs ./subgraphs
 COPY schema ./schema
+# npm run check-connections, for integrators testing a backend from inside the deployment.
+COPY scripts ./scripts
 USER node

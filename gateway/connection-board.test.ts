@@ -140,6 +140,26 @@ describe('the connection board', () => {
     expect(board.view('land').reasons).toEqual(['subgraph not answering: /ready answered HTTP 404']);
   });
 
+  it('refuses a /ready answer that speaks for another system (a subgraph URL pointing at the wrong subgraph)', async () => {
+    serve(readiness({ system: 'population' }, { system: 'population' }));
+    await board.probeRound();
+    expect(board.view('land')).toMatchObject({
+      status: 'DOWN',
+      reasons: ['subgraph not answering: /ready answers for another system (population)'],
+      lastError: { code: 'SYSTEM_BAD_RESPONSE', hop: 'SUBGRAPH' },
+    });
+  });
+
+  it('keeps the last success, from a probe or from real traffic, when the subgraph stops answering', async () => {
+    const fromTraffic = new Date(Date.now() + 60_000).toISOString();
+    serve(readiness({}, { lastSuccessAt: fromTraffic }));
+    await board.probeRound();
+    expect(board.view('land').lastSuccessAt).toBe(fromTraffic);
+    answer = { status: 500, body: '' };
+    await board.probeRound();
+    expect(board.view('land')).toMatchObject({ status: 'DOWN', lastSuccessAt: fromTraffic });
+  });
+
   it('passes on the subgraph’s DEGRADED judgement and the circuit, and the newest backend failure with its reason', async () => {
     serve(
       readiness(
@@ -244,5 +264,15 @@ describe('a new board', () => {
     await started.start();
     expect(started.view('land')).toMatchObject({ status: 'UP', uptime: { probes: 1 } });
     await started.stop();
+  });
+
+  it('probes nothing once stopped', async () => {
+    const stopped = new ConnectionBoard(urls, OPTIONS, logger);
+    await stopped.stop();
+    readyRequests = 0;
+    await stopped.probeNow('land');
+    await stopped.probeRound();
+    expect(readyRequests).toBe(0);
+    expect(stopped.view('land').reasons).toEqual(['not checked yet']);
   });
 });

@@ -10,6 +10,7 @@ import {
   type SubgraphReadiness,
 } from '../lib/live-status.ts';
 import type { Logger } from '../lib/logger.ts';
+import { DEADLINE_HEADER } from '../lib/subgraph.ts';
 import { SYSTEM_IDS, type SystemId } from '../lib/systems.ts';
 import { classifyTransportError, closeDispatcher, parseJsonOrUndefined, readLimited } from '../lib/transport.ts';
 
@@ -175,11 +176,12 @@ export class ConnectionBoard {
     this.timer.unref();
   }
 
+  /** Stops probing; probes under way are cut, not waited for. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await Promise.allSettled([...this.records.values()].map((r) => r.probing));
     await closeDispatcher(this.agent, 0);
+    await Promise.allSettled([...this.records.values()].map((r) => r.probing));
   }
 
   /** Probes one system now (joining a probe already under way); not counted in its uptime. */
@@ -237,7 +239,7 @@ export class ConnectionBoard {
       reasons,
       latencyMs: probe?.answered && probe.readiness.backend === 'UP' ? probe.latencyMs : null,
       checkedAt: probe ? iso(probe.at) : null,
-      lastSuccessAt: this.lastSuccessAt(record, readiness),
+      lastSuccessAt: record.lastSuccessAt === undefined ? null : iso(record.lastSuccessAt),
       lastError: this.lastError(record, readiness),
       circuit: readiness?.calls.circuit ?? null,
       traffic: {
@@ -298,6 +300,7 @@ export class ConnectionBoard {
   }
 
   private probe(record: SystemRecord, scheduled: boolean): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     if (scheduled) record.scheduledPending = true;
     if (record.probing) return record.probing;
     record.probing = this.runProbe(record).finally(() => (record.probing = undefined));
@@ -312,16 +315,21 @@ export class ConnectionBoard {
         origin: record.readyUrl.origin,
         path: record.readyUrl.pathname,
         method: 'GET',
-        headers: { accept: 'application/json' },
+        headers: { accept: 'application/json', [DEADLINE_HEADER]: String(this.options.probeTimeoutMs) },
         signal: AbortSignal.timeout(this.options.probeTimeoutMs),
       });
       const text = await readLimited(response.body, 1024 * 1024);
       const latencyMs = round(performance.now() - started);
       const parsed = response.statusCode === 200 || response.statusCode === 503 ? subgraphReadinessSchema.safeParse(parseJsonOrUndefined(text)) : undefined;
-      if (parsed?.success) {
+      if (parsed?.success && parsed.data.system === record.system) {
         result = { answered: true, at: Date.now(), latencyMs, readiness: parsed.data };
       } else {
-        const reason = parsed === undefined ? `/ready answered HTTP ${response.statusCode}` : '/ready answer breaks the contract';
+        const reason =
+          parsed === undefined
+            ? `/ready answered HTTP ${response.statusCode}`
+            : parsed.success
+              ? `/ready answers for another system (${parsed.data.system})`
+              : '/ready answer breaks the contract';
         result = { answered: false, at: Date.now(), code: SystemErrorCode.BAD_RESPONSE, reason };
       }
     } catch (error) {
@@ -332,6 +340,8 @@ export class ConnectionBoard {
   }
 
   private apply(record: SystemRecord, result: ProbeResult): void {
+    // A probe cut short by stop() says nothing about the system.
+    if (this.stopped) return;
     const before = record.lastProbe === undefined ? undefined : this.view(record.system, result.at).status;
     record.lastProbe = result;
     if (result.answered) {
@@ -340,8 +350,15 @@ export class ConnectionBoard {
       // A subgraph that restarted counts from zero again: start over rather than report negative calls.
       if (previous && (calls < previous.calls || failedCalls < previous.failedCalls)) record.backendSnapshots = [];
       record.backendSnapshots.push({ at: result.at, calls, failedCalls });
-      if (result.readiness.backend === 'UP') record.lastSuccessAt = result.at;
-      else record.lastError = { code: result.readiness.error?.code ?? SystemErrorCode.UNAVAILABLE, message: `backend not answering: ${result.readiness.error?.reason ?? 'probe failed'}`, hop: 'BACKEND', at: iso(result.at) };
+      if (result.readiness.backend === 'UP') {
+        record.lastSuccessAt = result.at;
+      } else {
+        const failure = result.readiness.error;
+        record.lastError = { code: failure?.code ?? SystemErrorCode.UNAVAILABLE, message: `backend not answering: ${failure?.reason ?? 'probe failed'}`, hop: 'BACKEND', at: iso(result.at) };
+      }
+      // Kept, so that it does not go back in time when the subgraph stops answering.
+      const fromTraffic = result.readiness.calls.lastSuccessAt === null ? undefined : Date.parse(result.readiness.calls.lastSuccessAt);
+      if (fromTraffic !== undefined && fromTraffic > (record.lastSuccessAt ?? -Infinity)) record.lastSuccessAt = fromTraffic;
     } else {
       record.lastError = { code: result.code, message: `subgraph not answering: ${result.reason}`, hop: 'SUBGRAPH', at: iso(result.at) };
     }
@@ -368,12 +385,6 @@ export class ConnectionBoard {
     const baseline = record.backendSnapshots[0]!;
     const latest = record.backendSnapshots.at(-1)!;
     return { calls: latest.calls - baseline.calls, failures: latest.failedCalls - baseline.failedCalls };
-  }
-
-  private lastSuccessAt(record: SystemRecord, readiness: SubgraphReadiness | undefined): string | null {
-    const fromTraffic = readiness?.calls.lastSuccessAt ? Date.parse(readiness.calls.lastSuccessAt) : undefined;
-    const latest = Math.max(record.lastSuccessAt ?? -Infinity, fromTraffic ?? -Infinity);
-    return Number.isFinite(latest) ? iso(latest) : null;
   }
 
   /** The newest of what the gateway saw itself and the subgraph's last failed backend call. */

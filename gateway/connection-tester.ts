@@ -1,6 +1,7 @@
 import { Agent } from 'undici';
 import { connectionTestReportSchema, type ConnectionTestReport, type TestVerdict } from '../lib/connection-test.ts';
 import type { Logger } from '../lib/logger.ts';
+import { DEADLINE_HEADER } from '../lib/subgraph.ts';
 import { SYSTEM_IDS, type SystemId } from '../lib/systems.ts';
 import { classifyTransportError, closeDispatcher, parseJsonOrUndefined, readLimited } from '../lib/transport.ts';
 import { subgraphRouteUrl } from './connection-board.ts';
@@ -55,7 +56,7 @@ export class ConnectionTester {
         origin: url.origin,
         path: url.pathname,
         method: 'POST',
-        headers: { accept: 'application/json' },
+        headers: { accept: 'application/json', [DEADLINE_HEADER]: String(this.timeoutMs) },
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       const text = await readLimited(response.body, 1024 * 1024);

@@ -40,6 +40,9 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     super({ url, fetcher });
   }
 
+  /** Calls whose deadline is what was left of the client's request, shorter than the subgraph's own. */
+  private readonly boundByRequestDeadline = new WeakSet<object>();
+
   override willSendRequest({ request, context }: WillSendRequestOptions) {
     if (context.requestId) request.http?.headers.set('x-request-id', context.requestId);
     const remaining = context.deadlineAt - Date.now();
@@ -49,6 +52,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
         callerDeadline: true,
       });
     }
+    if (remaining < this.timeoutMs) this.boundByRequestDeadline.add(request);
     request.http?.headers.set(DEADLINE_HEADER, String(Math.min(this.timeoutMs, remaining)));
   }
 
@@ -62,8 +66,10 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       // is a defect of the gateway, reported as an internal error rather than as the system's outage.
       if (!(error instanceof SystemError)) throw error;
       const failure = error;
-      // A request whose own deadline ran out says nothing about the subgraph.
-      if (!failure.callerDeadline) this.observer?.recordSubgraphCall(this.system, { ok: false, code: failure.systemCode, reason: failure.reason });
+      // A call that ran out of the client request's time, not the subgraph's own, says nothing about the subgraph.
+      const callersDeadline =
+        failure.callerDeadline || (failure.systemCode === SystemErrorCode.TIMEOUT && this.boundByRequestDeadline.has(options.request));
+      if (!callersDeadline) this.observer?.recordSubgraphCall(this.system, { ok: false, code: failure.systemCode, reason: failure.reason });
       this.logger.warn(
         { system: this.system, code: failure.systemCode, detail: failure.detail, requestId: options.context.requestId },
         'subgraph call failed',

@@ -109,6 +109,16 @@ describe('BackendClient resilience over HTTP', () => {
     await land.close();
   });
 
+  it('describes an answer that breaks the contract by path and rule, with no text of the answer in the reason', async () => {
+    // A contract rule whose message quotes the answer, as the public-services sources check does.
+    const quoting = z.object({ status: z.literal('ok'), system: z.string() }).refine((a) => a.system === 'population', {
+      message: 'expected population, got land',
+      path: ['system'],
+    });
+    const error = await client().get('/v1/health', quoting).catch((e: unknown) => e);
+    expect(error).toMatchObject({ systemCode: 'SYSTEM_BAD_RESPONSE', reason: 'answer breaks the contract at system: expected population, got …' });
+  });
+
   it('ends a call at its own deadline as a timeout that counts against the system', async () => {
     const land = new BackendClient({ system: 'land', baseUrl: backend.url, timeoutMs: 150, resilience: { ...DEFAULT_RESILIENCE, breakerFailures: 1 } });
     script = ['hang'];

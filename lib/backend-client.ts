@@ -1,5 +1,6 @@
 import { Pool } from 'undici';
 import type { ZodType } from 'zod';
+import { describeIssues } from './contract-issues.ts';
 import { SystemError, SystemErrorCode, type SystemErrorFacts } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { BackendResilience, DEFAULT_RESILIENCE, type AttemptBudget, type BackendHealth, type ResilienceOptions } from './resilience.ts';
@@ -143,10 +144,9 @@ export class BackendClient {
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`);
-      throw this.fail(SystemErrorCode.BAD_RESPONSE, `${method} ${fullPath}: answer breaks the contract (${issues.join('; ')})`, {
-        reason: `answer breaks the contract (${issues.join('; ')})`,
-      });
+      // The reason reaches `/ready`, `connections` and the status page: no text of the answer in it.
+      const reason = describeIssues(parsed.error.issues, json);
+      throw this.fail(SystemErrorCode.BAD_RESPONSE, `${method} ${fullPath}: ${reason}`, { reason });
     }
     return parsed.data;
   }

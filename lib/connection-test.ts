@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { buildConnector, Client } from 'undici';
 import { z, type ZodType } from 'zod';
+import { describeIssues } from './contract-issues.ts';
 import { SystemErrorCode } from './errors.ts';
 import { SYSTEM_IDS, type SystemId } from './systems.ts';
 import { classifyTransportError, closeDispatcher, readLimited } from './transport.ts';
@@ -133,12 +134,13 @@ export interface ConnectionTestOptions {
   checks: readonly ContractCheck[];
   /** Deadline of each check, from sending its request to the last byte of its answer. */
   timeoutMs: number;
+  /** When the whole test must be over (ms since epoch), e.g. the caller's own deadline; no check runs past it. */
+  deadlineAt?: number;
   now?: () => Date;
 }
 
 /** Answers larger than this break the contract, as in the adapter (lib/backend-client.ts). */
 const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
-const MAX_ISSUES = 3;
 
 const round = (value: number) => Math.round(value * 10) / 10;
 
@@ -174,7 +176,13 @@ export async function testBackendConnection(options: ConnectionTestOptions): Pro
   const results: CheckResult[] = [];
   try {
     for (const check of [first, ...rest]) {
-      const { result, answer } = await runCheck(connection, prefix, check, options.timeoutMs, earlier);
+      const left = (options.deadlineAt ?? Infinity) - Date.now();
+      if (left <= 0) {
+        const problem = 'the test ran out of its caller\'s time before this check';
+        results.push({ ...described(check), verdict: 'TIMED_OUT', httpStatus: null, firstByteMs: null, totalMs: 0, problem });
+        break;
+      }
+      const { result, answer } = await runCheck(connection, prefix, check, Math.min(options.timeoutMs, left), earlier);
       results.push(result);
       if (result.verdict !== 'PASSED') break;
       answers.set(check, answer);
@@ -322,48 +330,3 @@ function judgeAnswer(
   return { outcome: { verdict: 'PASSED', problem: null }, answer: parsed.data };
 }
 
-/** `a.b[0].c`: where in the answer a zod issue is. */
-export function issuePath(path: readonly PropertyKey[]): string {
-  return path
-    .map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`))
-    .join('');
-}
-
-/**
- * At most three issues, by path and message. Zod's own messages name what was expected, never the
- * value received; a message the contract's own refinements write may quote the answer (e.g. a cited
- * source id), so every text of the answer is blanked out of those.
- */
-function describeIssues(issues: readonly z.core.$ZodIssue[], answer: unknown): string {
-  let texts: string[] | undefined;
-  const described = issues.slice(0, MAX_ISSUES).map((issue) => {
-    const message = issue.code === 'custom' ? withoutAnswerText(issue.message, (texts ??= textsOf(answer))) : issue.message;
-    const path = issuePath(issue.path);
-    return path ? `at ${path}: ${message}` : message;
-  });
-  const more = issues.length > MAX_ISSUES ? ` (and ${issues.length - MAX_ISSUES} more)` : '';
-  const lead = issues[0] && issues[0].path.length > 0 ? ' ' : ': ';
-  return `answer breaks the contract${lead}${described.join('; ')}${more}`;
-}
-
-/** Every text in the answer, longest first. */
-function textsOf(answer: unknown): string[] {
-  const texts = new Set<string>();
-  const collect = (value: unknown): void => {
-    if (typeof value === 'string' && value.length > 0) texts.add(value);
-    else if (Array.isArray(value)) value.forEach(collect);
-    else if (value !== null && typeof value === 'object') Object.values(value).forEach(collect);
-  };
-  collect(answer);
-  return [...texts].sort((a, b) => b.length - a.length);
-}
-
-function withoutAnswerText(message: string, texts: readonly string[]): string {
-  let result = message;
-  for (const text of texts) {
-    if (!result.includes(text)) continue;
-    const escaped = text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    result = result.replace(new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?![\\p{L}\\p{N}_])`, 'gu'), '…');
-  }
-  return result;
-}

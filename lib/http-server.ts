@@ -19,7 +19,7 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   context: (req: IncomingMessage, requestId: string) => Promise<TContext>;
   logger: Logger;
   /** `/ready`: can this process answer? Liveness (`/health`) needs no callback. */
-  readiness: () => Promise<ReadinessReport>;
+  readiness: (req: IncomingMessage) => Promise<ReadinessReport>;
   /** Extra GET routes, e.g. a status page. */
   routes?: Record<string, RouteHandler>;
   /** POST routes other than GraphQL, e.g. an action; their request body is not read. Other methods get 405. */
@@ -76,8 +76,8 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
   });
   const routes: Record<string, RouteHandler> = {
     '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
-    '/ready': async (_req, res) => {
-      const report = await options.readiness();
+    '/ready': async (req, res) => {
+      const report = await options.readiness(req);
       sendJson(res, report.ready ? 200 : 503, report);
     },
     ...options.routes,

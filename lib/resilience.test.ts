@@ -265,7 +265,7 @@ describe('circuit breaker', () => {
     expect(backend.circuit).toBe('CLOSED');
   });
 
-  it('probes the backend around the circuit: an open circuit does not refuse the probe, and the probe does not close it', async () => {
+  it('probes the backend around the circuit while it waits: an open circuit does not refuse the probe, and the probe does not close it', async () => {
     const backend = new BackendResilience('land', options({ retries: 0, breakerFailures: 1, breakerHalfOpenMs: 60_000 }));
     await backend.execute(async () => Promise.reject(serverError()), { idempotent: true, timeoutMs: 2000 }).catch(() => undefined);
     await expect(backend.probe(async () => 'up', 2000)).resolves.toBe('up');
@@ -274,6 +274,18 @@ describe('circuit breaker', () => {
     await expect(backend.probe(async () => Promise.reject(refused()), 2000)).rejects.toBeInstanceOf(SystemError);
     expect(backend.health().lastProbe).toMatchObject({ ok: false, code: 'SYSTEM_UNAVAILABLE', reason: 'connection refused' });
     expect(backend.health().calls).toBe(1);
+  });
+
+  it('takes the probe as the trial call once the half-open wait is over, so a recovered backend closes the circuit without client calls', async () => {
+    const backend = new BackendResilience('land', options({ retries: 0, breakerFailures: 1, breakerHalfOpenMs: 1000 }));
+    await backend.execute(async () => Promise.reject(serverError()), { idempotent: true, timeoutMs: 2000 }).catch(() => undefined);
+    later(1000);
+    await expect(backend.probe(async () => Promise.reject(refused()), 2000)).rejects.toBeInstanceOf(SystemError);
+    expect(backend.circuit).toBe('OPEN');
+    later(1000);
+    await expect(backend.probe(async () => 'up', 2000)).resolves.toBe('up');
+    expect(backend.circuit).toBe('CLOSED');
+    expect(backend.health()).toMatchObject({ calls: 1, lastProbe: { ok: true } });
   });
 
   it('is not opened by answers that break the contract, nor by the caller running out of time', async () => {

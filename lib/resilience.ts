@@ -227,17 +227,31 @@ export class BackendResilience {
   }
 
   /**
-   * A health probe: one attempt that bypasses the circuit, neither refused by it nor moving it (a
-   * healthy health endpoint says little about the data endpoints), kept as `lastProbe`.
+   * A health probe: one attempt, never refused by the circuit, kept as `lastProbe`. While the circuit
+   * is closed, or open and still waiting, the probe does not move it (a healthy health endpoint says
+   * little about the data endpoints). Once an open circuit's wait is over, the probe is its trial
+   * call: otherwise a circuit opened at night would stay open, and the system reported degraded,
+   * until the first client call of the morning.
    */
   async probe<T>(attempt: (budget: AttemptBudget) => Promise<T>, timeoutMs: number): Promise<T> {
     const at = new Date().toISOString();
+    const once = () => attempt({ timeoutMs, short: false });
     try {
-      const result = await attempt({ timeoutMs, short: false });
+      const result = this.breaker.state === CircuitState.Open ? await this.probeAsTrial(once) : await once();
       this.lastProbe = { at, ok: true };
       return result;
     } catch (error) {
       this.lastProbe = error instanceof SystemError ? { at, ok: false, code: error.systemCode, reason: error.reason } : { at, ok: false };
+      throw error;
+    }
+  }
+
+  private async probeAsTrial<T>(once: () => Promise<T>): Promise<T> {
+    try {
+      return await this.breaker.execute(once);
+    } catch (error) {
+      // Still waiting: the probe goes around the circuit.
+      if (error instanceof BrokenCircuitError) return once();
       throw error;
     }
   }
@@ -297,6 +311,8 @@ export class BackendResilience {
       if (trial && error instanceof SystemError && error.systemCode === SystemErrorCode.BAD_RESPONSE) this.consecutiveFailures.success();
       if (error instanceof SystemError) {
         this.budget.recordFailure();
+        // A call its caller's deadline cut short says nothing about the backend (see MEANINGFUL_BUDGET_MS).
+        if (error.callerDeadline) throw error;
         this.recentFailures = [{ at: new Date().toISOString(), code: error.systemCode, reason: error.reason }, ...this.recentFailures].slice(
           0,
           RECENT_FAILURES,

@@ -8,7 +8,7 @@ import { parse } from 'graphql';
 import { BackendClient, type CallContext } from './backend-client.ts';
 import { envInteger, envPositiveInteger, envString, listenHost } from './config.ts';
 import { testBackendConnection, type ConnectionTestReport, type ContractCheck } from './connection-test.ts';
-import { createGraphQLHttpServer, listen, sendJson, type RunningServer } from './http-server.ts';
+import { createGraphQLHttpServer, listen, requestIdOf, sendJson, type RunningServer } from './http-server.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { startOrExit, stopOnSignals } from './process.ts';
 import { DEFAULT_RESILIENCE, type BackendHealth, type ResilienceOptions } from './resilience.ts';
@@ -107,11 +107,18 @@ export function subgraphConfigFromEnv(system: SystemId, env: NodeJS.ProcessEnv =
  * `/ready`: one probe of the backend (bypassing the circuit), judged with the backend calls' health.
  * Ready (200) while the backend answers, even DEGRADED; 503 when it does not.
  */
-export async function subgraphReadiness(system: SystemId, adapter: Adapter, thresholds: LiveStatusThresholds): Promise<SubgraphReadiness> {
+export async function subgraphReadiness(
+  system: SystemId,
+  adapter: Adapter,
+  thresholds: LiveStatusThresholds,
+  call?: CallContext,
+): Promise<SubgraphReadiness> {
   const started = performance.now();
   let probe: ProbeOutcome;
   try {
-    await adapter.ping();
+    // Within the prober's deadline (`x-deadline-ms`), so that a slow backend is reported as this
+    // subgraph's finding, not as a subgraph that does not answer.
+    await adapter.ping(call);
     probe = { ok: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
   } catch (error) {
     probe =
@@ -182,7 +189,7 @@ export async function startSubgraph<TAdapter extends Adapter, TLoaders>(
     apollo,
     logger,
     context: async (req, requestId) => ({ requestId, loaders: definition.createLoaders(adapter, callContextOf(req.headers, requestId)) }),
-    readiness: () => subgraphReadiness(definition.system, adapter, config.liveStatus),
+    readiness: (req) => subgraphReadiness(definition.system, adapter, config.liveStatus, callContextOf(req.headers, requestIdOf(req))),
     postRoutes: { '/connection-test': connectionTestRoute(definition, config, logger) },
   });
   const running = await listen(server, config.port, config.host).catch(async (error: unknown) => {
@@ -214,12 +221,13 @@ function connectionTestRoute(
   logger: Logger,
 ) {
   let running: Promise<ConnectionTestReport> | undefined;
-  const test = () =>
+  const test = (deadlineAt: number | undefined) =>
     (running ??= testBackendConnection({
       system: definition.system,
       baseUrl: config.backendUrl,
       checks: definition.contractChecks,
       timeoutMs: config.backendTimeoutMs,
+      deadlineAt,
     })
       .then((report) => {
         const { verdict, problem, connectMs, firstByteMs, totalMs } = report;
@@ -227,7 +235,8 @@ function connectionTestRoute(
         return report;
       })
       .finally(() => (running = undefined)));
-  return async (_req: IncomingMessage, res: ServerResponse) => sendJson(res, 200, await test());
+  // The caller (the gateway's testConnection) sends its own deadline, so the test ends before the caller gives up.
+  return async (req: IncomingMessage, res: ServerResponse) => sendJson(res, 200, await test(callContextOf(req.headers, '').deadlineAt));
 }
 
 /** Entry point of a subgraph process: configuration from the environment, clean stop on signals. */

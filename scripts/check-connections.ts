@@ -89,6 +89,9 @@ let configs: { system: SystemId; backendUrl: string; timeoutMs: number }[];
 try {
   configs = systems.map((system) => {
     const config = subgraphConfigFromEnv(system);
+    if (!/^https?:$/.test(URL.parse(config.backendUrl)?.protocol ?? '')) {
+      throw new Error(`${SYSTEMS[system].envPrefix}_BACKEND_URL must be an http or https URL, e.g. https://land-db.example.gov.vn/api.`);
+    }
     return { system, backendUrl: config.backendUrl, timeoutMs: config.backendTimeoutMs };
   });
 } catch (error) {

@@ -31,12 +31,13 @@ afterAll(async () => {
   for (const id of SYSTEM_IDS) await mocks[id].close();
 });
 
-function checkConnections(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function checkConnections(args: string[], overrides: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent' };
   for (const id of SYSTEM_IDS) {
     env[`${SYSTEMS[id].envPrefix}_BACKEND_URL`] = mocks[id].url;
     env[`${SYSTEMS[id].envPrefix}_BACKEND_TIMEOUT_MS`] = '5000';
   }
+  Object.assign(env, overrides);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/check-connections.ts', ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -82,6 +83,13 @@ describe('npm run check-connections', () => {
       ['land', 'PASSED'],
     ]);
     expect(code).toBe(1);
+  });
+
+  it('exits 2, naming the variable, when a backend URL is not an http or https URL', async () => {
+    const { code, stdout, stderr } = await checkConnections(['--system', 'land'], { LAND_BACKEND_URL: 'land-db.example.gov.vn/api' });
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trim()).toBe('LAND_BACKEND_URL must be an http or https URL, e.g. https://land-db.example.gov.vn/api.');
   });
 
   it('exits 2 with the usage on stderr for an unknown option or system', async () => {

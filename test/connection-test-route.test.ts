@@ -72,3 +72,22 @@ describe('POST /connection-test on a subgraph', () => {
     expect((await fetch(`${subgraph.url}/connection-test`, { method: 'PUT' })).status).toBe(405);
   });
 });
+
+// The backend's own deadline is 2 s here; a caller that gives up after 1.5 s gets an answer only if its 300 ms are honoured.
+const CALLER_GIVES_UP = () => AbortSignal.timeout(1500);
+
+describe('the caller’s deadline (x-deadline-ms) on a subgraph’s probe and test routes', () => {
+  it('ends /ready’s backend probe within the prober’s deadline, as the subgraph’s own finding of a timeout', async () => {
+    mock.setFault({ mode: 'slow', latencyMs: 60_000 });
+    const response = await fetch(`${subgraph.url}/ready`, { headers: { 'x-deadline-ms': '300' }, signal: CALLER_GIVES_UP() });
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ status: 'DOWN', backend: 'DOWN', error: { code: 'SYSTEM_TIMEOUT' } });
+  });
+
+  it('stops a connection test whose caller has no time left, as TIMED_OUT', async () => {
+    mock.setFault({ mode: 'slow', latencyMs: 60_000 });
+    const response = await fetch(`${subgraph.url}/connection-test`, { method: 'POST', headers: { 'x-deadline-ms': '300' }, signal: CALLER_GIVES_UP() });
+    const report = connectionTestReportSchema.parse(await response.json());
+    expect(report).toMatchObject({ verdict: 'TIMED_OUT', checks: [{ name: 'GET /v1/health', verdict: 'TIMED_OUT' }] });
+  });
+});

@@ -1,4 +1,5 @@
-import { contractCheck, healthCheck, issuePath, type ContractCheck } from '../../../lib/connection-test.ts';
+import { contractCheck, healthCheck, type ContractCheck } from '../../../lib/connection-test.ts';
+import { issuePath } from '../../../lib/contract-issues.ts';
 import { PROVINCES, provinceByCode } from '../../../lib/provinces.ts';
 import {
   agenciesResponse,
