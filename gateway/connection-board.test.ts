@@ -179,7 +179,7 @@ describe('the connection board', () => {
   it('is DEGRADED while real gateway → subgraph calls failed in the window, UP again once they age out', async () => {
     await board.probeRound();
     const now = Date.now();
-    board.recordSubgraphCall('land', { ok: true, backendErrorCodes: [] }, now);
+    board.recordSubgraphCall('land', { ok: true, backendFailed: false }, now);
     board.recordSubgraphCall('land', { ok: false, code: 'SYSTEM_TIMEOUT', reason: 'no answer before the deadline' }, now);
     const during = board.view('land', now);
     expect(during).toMatchObject({
@@ -196,7 +196,7 @@ describe('the connection board', () => {
   it('probes early when real traffic fails, without waiting for the interval (once per burst)', async () => {
     await board.probeRound();
     expect(readyRequests).toBe(1);
-    for (let i = 0; i < 5; i++) board.recordSubgraphCall('land', { ok: true, backendErrorCodes: ['SYSTEM_UNAVAILABLE'] });
+    for (let i = 0; i < 5; i++) board.recordSubgraphCall('land', { ok: true, backendFailed: true });
     await board.probeNow('land'); // joins the early probe under way
     expect(readyRequests).toBe(2);
     // Early probes update the state but do not count towards uptime.
@@ -226,13 +226,19 @@ describe('the connection board', () => {
     expect(land.uptime).toMatchObject({ ratio: 2 / 3, probes: 3, answered: 2, since: land.history[2]!.at });
   });
 
-  it('is DEGRADED when the whole probe is slower than the limit', async () => {
+  it('is DEGRADED when the gateway → subgraph leg is slower than the limit, judging only that leg', async () => {
     const slowBoard = new ConnectionBoard(urls, { ...OPTIONS, thresholds: { ...OPTIONS.thresholds, slowMs: 0 } }, logger);
+    serve(readiness({ latencyMs: 0 }));
     await slowBoard.probeRound();
-    const land = slowBoard.view('land');
+    const slow = slowBoard.view('land');
+    // A backend leg the subgraph reports as having taken longer than the whole round trip is not this leg's.
+    serve(readiness({ latencyMs: 60_000 }));
+    await slowBoard.probeRound();
+    const backendLegOnly = slowBoard.view('land');
     await slowBoard.stop();
-    expect(land.status).toBe('DEGRADED');
-    expect(land.reasons[0]).toMatch(/^slow: probe through the subgraph took \d+ ms \(limit 0 ms\)$/);
+    expect(slow.status).toBe('DEGRADED');
+    expect(slow.reasons[0]).toMatch(/^slow: the subgraph took \d+ ms beyond its backend probe \(limit 0 ms\)$/);
+    expect(backendLegOnly).toMatchObject({ status: 'UP', reasons: [] });
   });
 
   it('reports the gateway ready while any system answers, listing the others; not ready when none does', async () => {

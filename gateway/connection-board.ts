@@ -69,7 +69,7 @@ export interface ConnectionView {
 
 /** The outcome of a real gateway → subgraph call, reported by the data source. */
 export type SubgraphCallOutcome =
-  | { ok: true; backendErrorCodes: readonly string[] }
+  | { ok: true; backendFailed: boolean }
   | { ok: false; code: string; reason: string };
 
 type ProbeResult =
@@ -196,7 +196,7 @@ export class ConnectionBoard {
     if (!outcome.ok) {
       record.lastError = { code: outcome.code, message: `subgraph not answering: ${outcome.reason}`, hop: 'SUBGRAPH', at: iso(now) };
       this.triggerProbe(record, now);
-    } else if (outcome.backendErrorCodes.length > 0) {
+    } else if (outcome.backendFailed) {
       // The subgraph knows why its backend call failed; the early probe brings that back.
       this.triggerProbe(record, now);
     }
@@ -220,9 +220,11 @@ export class ConnectionBoard {
     } else {
       status = probe.readiness.status;
       reasons = [...probe.readiness.reasons];
-      if (probe.readiness.backend === 'UP' && probe.latencyMs > thresholds.slowMs) {
+      // The subgraph judges its backend's leg; the board judges only its own, gateway → subgraph.
+      const ownLegMs = probe.latencyMs - (probe.readiness.latencyMs ?? 0);
+      if (probe.readiness.backend === 'UP' && ownLegMs > thresholds.slowMs) {
         status = worseStatus(status, 'DEGRADED');
-        reasons.push(`slow: probe through the subgraph took ${Math.round(probe.latencyMs)} ms (limit ${thresholds.slowMs} ms)`);
+        reasons.push(`slow: the subgraph took ${Math.round(ownLegMs)} ms beyond its backend probe (limit ${thresholds.slowMs} ms)`);
       }
     }
     if (gateway.failures > 0) {

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { LocalGraphQLDataSource } from '@apollo/gateway';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse } from 'graphql';
 import { badInput } from '../lib/graph-input.ts';
+import { readSchema } from '../lib/subgraph.ts';
 import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/systems.ts';
 import type { ConnectionBoard, ConnectionView } from './connection-board.ts';
 import type { ConnectionTester } from './connection-tester.ts';
@@ -68,7 +68,7 @@ export function connectionsResolvers(board: ConnectionBoard, tester: ConnectionT
 
 export function connectionsDataSource(board: ConnectionBoard, tester: ConnectionTester): LocalGraphQLDataSource {
   const schema = buildSubgraphSchema({
-    typeDefs: parse(readFileSync(CONNECTIONS_SCHEMA_FILE, 'utf8')),
+    typeDefs: parse(readSchema(CONNECTIONS_SCHEMA_FILE)),
     resolvers: connectionsResolvers(board, tester),
   });
   return new LocalGraphQLDataSource(schema);

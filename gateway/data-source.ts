@@ -59,7 +59,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   override async process(options: ProcessOptions): Promise<SubgraphResponse> {
     try {
       const response = await super.process(options);
-      this.observer?.recordSubgraphCall(this.system, { ok: true, backendErrorCodes: backendErrorCodesOf(response, this.system) });
+      this.observer?.recordSubgraphCall(this.system, { ok: true, backendFailed: reportsBackendFailure(response, this.system) });
       return response;
     } catch (error) {
       // Failed calls arrive here as SystemErrors (didEncounterError, willSendRequest); anything else
@@ -101,14 +101,12 @@ export interface SubgraphCallObserver {
   recordSubgraphCall(system: SystemId, outcome: SubgraphCallOutcome): void;
 }
 
-/** The codes of the errors in which a subgraph reports that its own backend failed. */
-function backendErrorCodesOf(response: SubgraphResponse, system: SystemId): string[] {
-  const codes: string[] = [];
-  for (const error of response.errors ?? []) {
+/** Whether the subgraph's answer carries an error in which it reports that its own backend failed. */
+function reportsBackendFailure(response: SubgraphResponse, system: SystemId): boolean {
+  return (response.errors ?? []).some((error) => {
     const { code, system: failed } = (error.extensions ?? {}) as { code?: unknown; system?: unknown };
-    if (failed === system && typeof code === 'string' && code.startsWith('SYSTEM_')) codes.push(code);
-  }
-  return codes;
+    return failed === system && typeof code === 'string' && code.startsWith('SYSTEM_');
+  });
 }
 
 /**

@@ -34,8 +34,9 @@ export interface GatewayConfig {
   corsOrigins: string[];
   /** The connection board's probes and its judgement of slow and failing connections. */
   connections: ConnectionBoardOptions;
-  /** How often the status page (`/status`) refreshes itself. */
+  /** How often the status page (`/status`) refreshes its live systems, and its programme view. */
   statusRefreshMs: number;
+  statusProgrammeRefreshMs: number;
 }
 
 export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -68,6 +69,7 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Gate
       .filter((origin) => origin.length > 0),
     connections: connectionBoardOptionsFromEnv(env),
     statusRefreshMs: envPositiveInteger('STATUS_PAGE_REFRESH_MS', 5000, env),
+    statusProgrammeRefreshMs: envPositiveInteger('STATUS_PAGE_PROGRAMME_REFRESH_MS', 60_000, env),
   };
 }
 
@@ -132,7 +134,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
     corsOrigins: config.corsOrigins,
     context: async (_req, requestId) => ({ requestId, deadlineAt: Date.now() + config.requestTimeoutMs }),
     readiness: async () => board.readiness(),
-    routes: { '/status': statusPage({ graphqlPath, refreshMs: config.statusRefreshMs }) },
+    routes: { '/status': statusPage({ graphqlPath, refreshMs: config.statusRefreshMs, programmeRefreshMs: config.statusProgrammeRefreshMs }) },
   });
   const running = await listen(server, config.port, config.host).catch(async (error: unknown) => {
     await apollo.stop();

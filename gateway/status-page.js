@@ -6,6 +6,8 @@
 
   const GRAPHQL_PATH = document.body.dataset.graphqlPath || '/graphql';
   const REFRESH_MS = Math.max(200, Number(document.body.dataset.refreshMs) || 5000);
+  // The programme view changes only when a report is published: asked for less often, or again at once while it is not shown whole.
+  const PROGRAMME_REFRESH_MS = Math.max(REFRESH_MS, Number(document.body.dataset.programmeRefreshMs) || 60000);
   const REQUEST_TIMEOUT_MS = Math.max(15000, REFRESH_MS);
 
   // Two operations, sent together: each of them is answered, or fails, on its own. In one operation
@@ -463,12 +465,31 @@ fragment Src on Source { id document published summary }`;
 
   let lastUpdatedAt = null;
 
+  let programmeAskedAt = 0;
+  let programmeState = null;
+  // The programme view comes from the public-services system: when its live status changes, ask again.
+  let publicServicesStatus = null;
+
+  function publicServicesStatusIn(result) {
+    const connections = result.data && Array.isArray(result.data.connections) ? result.data.connections : [];
+    const entry = connections.find((c) => c && c.systemId === 'public-services');
+    return entry ? entry.status : null;
+  }
+
   async function refresh() {
-    const [liveResult, programmeResult] = await Promise.all([ask(LIVE_QUERY), ask(PROGRAMME_QUERY)]);
+    const askProgramme = programmeState !== 'ok' || Date.now() - programmeAskedAt >= PROGRAMME_REFRESH_MS;
+    if (askProgramme) programmeAskedAt = Date.now();
+    const [liveResult, programmeResult] = await Promise.all([ask(LIVE_QUERY), askProgramme ? ask(PROGRAMME_QUERY) : null]);
     const at = new Date();
-    const states = [live.update(liveResult, renderLive, at), programme.update(programmeResult, renderProgramme, at)];
+    if (programmeResult) programmeState = programme.update(programmeResult, renderProgramme, at);
+    const status = publicServicesStatusIn(liveResult);
+    if (status !== null) {
+      if (publicServicesStatus !== null && status !== publicServicesStatus) programmeAskedAt = 0;
+      publicServicesStatus = status;
+    }
+    const states = [live.update(liveResult, renderLive, at), programmeState];
     const line = $('refresh');
-    if (liveResult.failure && programmeResult.failure) {
+    if (liveResult.failure && (!programmeResult || programmeResult.failure)) {
       line.dataset.state = 'failed';
       line.textContent = `Refresh failed at ${clock(at)}: ${sentence(liveResult.failure)} ${lastUpdatedAt ? `Showing data from ${clock(lastUpdatedAt)}.` : 'No data yet.'}`;
     } else {
@@ -476,7 +497,7 @@ fragment Src on Source { id document published summary }`;
       line.dataset.state = states.every((s) => s === 'ok') ? 'ok' : 'partial';
       line.textContent = `Updated ${clock(at)}`;
     }
-    line.title = `Refreshes every ${REFRESH_MS / 1000} s`;
+    line.title = `Live systems refresh every ${REFRESH_MS / 1000} s, the programme view every ${PROGRAMME_REFRESH_MS / 1000} s`;
   }
 
   async function loop() {

@@ -7,6 +7,8 @@ export interface StatusPageOptions {
   graphqlPath: string;
   /** How often the page refreshes itself. */
   refreshMs: number;
+  /** How often it asks again for the programme view, which changes only when a report is published. */
+  programmeRefreshMs: number;
 }
 
 /**
@@ -78,7 +80,7 @@ function statusPageHtml(o: StatusPageOptions & { nonce: string; css: string; js:
 ${o.css}
 </style>
 </head>
-<body data-graphql-path="${escapeHtml(o.graphqlPath)}" data-refresh-ms="${escapeHtml(String(o.refreshMs))}">
+<body data-graphql-path="${escapeHtml(o.graphqlPath)}" data-refresh-ms="${escapeHtml(String(o.refreshMs))}" data-programme-refresh-ms="${escapeHtml(String(o.programmeRefreshMs))}">
 <header class="page-header">
   <div>
     <h1>Liên thông — Status <span lang="vi">(Trạng thái)</span></h1>

@@ -288,6 +288,20 @@ describe('circuit breaker', () => {
     expect(backend.health()).toMatchObject({ calls: 1, lastProbe: { ok: true } });
   });
 
+  it('after a probe trial that gets an answer breaking the contract, needs the full count of failures to open again', async () => {
+    const backend = new BackendResilience('land', options({ retries: 0, breakerFailures: 2, breakerHalfOpenMs: 1000 }));
+    const fail = () => backend.execute(async () => Promise.reject(serverError()), { idempotent: true, timeoutMs: 2000 }).catch(() => undefined);
+    await fail();
+    await fail();
+    later(1000);
+    await expect(backend.probe(async () => Promise.reject(garbage()), 2000)).rejects.toMatchObject({ systemCode: 'SYSTEM_BAD_RESPONSE' });
+    expect(backend.circuit).toBe('CLOSED');
+    await fail();
+    expect(backend.circuit).toBe('CLOSED');
+    await fail();
+    expect(backend.circuit).toBe('OPEN');
+  });
+
   it('is not opened by answers that break the contract, nor by the caller running out of time', async () => {
     const backend = new BackendResilience('land', options({ retries: 0, breakerFailures: 2 }));
     const callerTimeout = () =>

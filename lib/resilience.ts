@@ -252,6 +252,8 @@ export class BackendResilience {
     } catch (error) {
       // Still waiting: the probe goes around the circuit.
       if (error instanceof BrokenCircuitError) return once();
+      // As for any trial (attemptThroughBreaker): an answer, even a bad one, closes the circuit with the count afresh.
+      if (error instanceof SystemError && error.systemCode === SystemErrorCode.BAD_RESPONSE) this.consecutiveFailures.success();
       throw error;
     }
   }

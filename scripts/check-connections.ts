@@ -6,19 +6,10 @@
  */
 import { parseArgs } from 'node:util';
 import { testBackendConnection, type ConnectionTestReport } from '../lib/connection-test.ts';
-import { subgraphConfigFromEnv, type SubgraphDefinition } from '../lib/subgraph.ts';
+import { subgraphConfigFromEnv } from '../lib/subgraph.ts';
 import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/systems.ts';
-import { civilStatusSubgraph } from '../subgraphs/civil-status/index.ts';
-import { landSubgraph } from '../subgraphs/land/index.ts';
-import { populationSubgraph } from '../subgraphs/population/index.ts';
-import { publicServicesSubgraph } from '../subgraphs/public-services/index.ts';
+import { SUBGRAPHS } from '../subgraphs/index.ts';
 
-const DEFINITIONS: Record<SystemId, Pick<SubgraphDefinition<never, never>, 'contractChecks'>> = {
-  population: populationSubgraph,
-  'civil-status': civilStatusSubgraph,
-  land: landSubgraph,
-  'public-services': publicServicesSubgraph,
-};
 
 const USAGE = `Usage: npm run check-connections -- [--system <id>]... [--json]
 
@@ -101,7 +92,7 @@ try {
 
 const reports: ConnectionTestReport[] = await Promise.all(
   configs.map(({ system, backendUrl, timeoutMs }) =>
-    testBackendConnection({ system, baseUrl: backendUrl, checks: DEFINITIONS[system].contractChecks, timeoutMs }),
+    testBackendConnection({ system, baseUrl: backendUrl, checks: SUBGRAPHS[system].contractChecks, timeoutMs }),
   ),
 );
 const failed = reports.filter((report) => report.verdict !== 'PASSED');

@@ -216,6 +216,25 @@ describe('status page (/status)', () => {
     await expect.poll(liveStatuses, { timeout: WAIT_MS }).toEqual(allUp);
   });
 
+  it('asks for the programme view once while nothing changes, and for the live systems on every refresh', async () => {
+    const quiet = await browser.newPage();
+    const asked = { live: 0, programme: 0 };
+    quiet.on('request', (request) => {
+      const body = request.postData() ?? '';
+      if (body.includes('StatusPageLive')) asked.live += 1;
+      if (body.includes('StatusPageProgramme')) asked.programme += 1;
+    });
+    try {
+      await quiet.goto(`${system.gateway.url}/status`);
+      // The programme view is asked for again after 60 s (the default) or when public-services changes state.
+      await expect.poll(() => asked.live, { timeout: WAIT_MS }).toBeGreaterThanOrEqual(5);
+      expect(asked.programme).toBe(1);
+      expect(await quiet.getAttribute('#programme', 'data-state')).toBe('ok');
+    } finally {
+      await quiet.close();
+    }
+  });
+
   it('says the programme view is unavailable on a first load without public-services, and renders the live systems', async () => {
     await setFault('public-services', 'down');
     const fresh = await browser.newPage();
@@ -248,7 +267,7 @@ describe('status page (/status)', () => {
 
 describe('status page handler', () => {
   it('answers HEAD with the headers alone and refuses other methods', async () => {
-    const server = createServer(statusPage({ graphqlPath: '/graphql', refreshMs: 5000 }));
+    const server = createServer(statusPage({ graphqlPath: '/graphql', refreshMs: 5000, programmeRefreshMs: 60_000 }));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     const call = (method: string) =>

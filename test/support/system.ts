@@ -6,25 +6,19 @@ import { startGateway, type RunningGateway } from '../../gateway/server.ts';
 import { DEFAULT_THRESHOLDS, type LiveStatusThresholds } from '../../lib/live-status.ts';
 import { DEFAULT_RESILIENCE, type ResilienceOptions } from '../../lib/resilience.ts';
 import { startMockBackend, type RunningMock } from '../../lib/mock-server.ts';
-import { startSubgraph, type Adapter, type RunningSubgraph, type SubgraphDefinition } from '../../lib/subgraph.ts';
+import { startSubgraph, type Adapter, type RunningSubgraph } from '../../lib/subgraph.ts';
 import { SYSTEM_IDS, type SystemId } from '../../lib/systems.ts';
 import { civilStatusHandlers } from '../../subgraphs/civil-status/mock/handlers.ts';
-import { civilStatusSubgraph } from '../../subgraphs/civil-status/index.ts';
+import { SUBGRAPHS, type AnySubgraph } from '../../subgraphs/index.ts';
 import { landHandlers } from '../../subgraphs/land/mock/handlers.ts';
-import { landSubgraph } from '../../subgraphs/land/index.ts';
 import { populationHandlers } from '../../subgraphs/population/mock/handlers.ts';
-import { populationSubgraph } from '../../subgraphs/population/index.ts';
 import { publicServicesHandlers } from '../../subgraphs/public-services/mock/handlers.ts';
-import { publicServicesSubgraph } from '../../subgraphs/public-services/index.ts';
-
-// Each subgraph's adapter and loader types differ; the harness only starts and stops them.
-type AnySubgraph = SubgraphDefinition<Adapter, unknown>;
 
 const PARTS: Record<SystemId, { subgraph: AnySubgraph; handlers: () => RequestHandler[] }> = {
-  population: { subgraph: populationSubgraph as unknown as AnySubgraph, handlers: () => populationHandlers() },
-  'civil-status': { subgraph: civilStatusSubgraph as unknown as AnySubgraph, handlers: () => civilStatusHandlers() },
-  land: { subgraph: landSubgraph as unknown as AnySubgraph, handlers: () => landHandlers() },
-  'public-services': { subgraph: publicServicesSubgraph as unknown as AnySubgraph, handlers: () => publicServicesHandlers() },
+  population: { subgraph: SUBGRAPHS.population, handlers: () => populationHandlers() },
+  'civil-status': { subgraph: SUBGRAPHS['civil-status'], handlers: () => civilStatusHandlers() },
+  land: { subgraph: SUBGRAPHS.land, handlers: () => landHandlers() },
+  'public-services': { subgraph: SUBGRAPHS['public-services'], handlers: () => publicServicesHandlers() },
 };
 
 export interface RunningSystem {
@@ -68,8 +62,9 @@ export async function startSystem(
     liveStatus?: Partial<LiveStatusThresholds>;
     /** How often the gateway's connection board probes each system (default 5 s). */
     probeIntervalMs?: number;
-    /** How often the status page refreshes itself (default 5 s). */
+    /** How often the status page refreshes its live systems (default 5 s), and its programme view (default 60 s). */
     statusRefreshMs?: number;
+    statusProgrammeRefreshMs?: number;
   } = {},
 ): Promise<RunningSystem> {
   const liveStatus = { ...DEFAULT_THRESHOLDS, ...options.liveStatus };
@@ -109,6 +104,7 @@ export async function startSystem(
       thresholds: liveStatus,
     },
     statusRefreshMs: options.statusRefreshMs ?? 5000,
+    statusProgrammeRefreshMs: options.statusProgrammeRefreshMs ?? 60_000,
   });
 
   return {

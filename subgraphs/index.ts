@@ -1,0 +1,17 @@
+import type { Adapter, SubgraphDefinition } from '../lib/subgraph.ts';
+import type { SystemId } from '../lib/systems.ts';
+import { civilStatusSubgraph } from './civil-status/index.ts';
+import { landSubgraph } from './land/index.ts';
+import { populationSubgraph } from './population/index.ts';
+import { publicServicesSubgraph } from './public-services/index.ts';
+
+/** Any subgraph, for code that starts, stops or tests them without using their own adapter and loader types. */
+export type AnySubgraph = SubgraphDefinition<Adapter, unknown>;
+
+/** The four subgraphs by system. */
+export const SUBGRAPHS: Record<SystemId, AnySubgraph> = {
+  population: populationSubgraph as unknown as AnySubgraph,
+  'civil-status': civilStatusSubgraph as unknown as AnySubgraph,
+  land: landSubgraph as unknown as AnySubgraph,
+  'public-services': publicServicesSubgraph as unknown as AnySubgraph,
+};
