@@ -4,7 +4,8 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SubgraphReadiness } from '../lib/live-status.ts';
 import { createLogger } from '../lib/logger.ts';
 import { SYSTEM_IDS, type SystemId } from '../lib/systems.ts';
-import { ConnectionBoard, subgraphRouteUrl, type ConnectionBoardOptions } from './connection-board.ts';
+import { ConnectionBoard, type ConnectionBoardOptions } from './connection-board.ts';
+import { SubgraphRoutes, subgraphRouteUrl } from './subgraph-routes.ts';
 
 /** A stand-in for the land subgraph's `/ready`, answering whatever the test sets. */
 let answer: { status: number; body: string } = { status: 200, body: '' };
@@ -23,6 +24,7 @@ const closedUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/gr
 await new Promise<void>((resolve) => closed.close(() => resolve()));
 
 const urls = Object.fromEntries(SYSTEM_IDS.map((id) => [id, id === 'land' ? landUrl : closedUrl])) as Record<SystemId, string>;
+const routes = new SubgraphRoutes(urls);
 const OPTIONS: ConnectionBoardOptions = {
   probeIntervalMs: 60_000,
   probeTimeoutMs: 2000,
@@ -68,12 +70,13 @@ const serve = (body: SubgraphReadiness, status = body.ready ? 200 : 503) => {
 let board: ConnectionBoard;
 beforeEach(async () => {
   await board?.stop();
-  board = new ConnectionBoard(urls, OPTIONS, logger);
+  board = new ConnectionBoard(routes, OPTIONS, logger);
   readyRequests = 0;
   serve(readiness());
 });
 afterAll(async () => {
   await board.stop();
+  await routes.close();
   await new Promise<void>((resolve) => fakeSubgraph.close(() => resolve()));
 });
 
@@ -227,7 +230,7 @@ describe('the connection board', () => {
   });
 
   it('is DEGRADED when the gateway → subgraph leg is slower than the limit, judging only that leg', async () => {
-    const slowBoard = new ConnectionBoard(urls, { ...OPTIONS, thresholds: { ...OPTIONS.thresholds, slowMs: 0 } }, logger);
+    const slowBoard = new ConnectionBoard(routes, { ...OPTIONS, thresholds: { ...OPTIONS.thresholds, slowMs: 0 } }, logger);
     serve(readiness({ latencyMs: 0 }));
     await slowBoard.probeRound();
     const slow = slowBoard.view('land');
@@ -266,14 +269,14 @@ describe('the connection board', () => {
 
 describe('a new board', () => {
   it('starts with one round of probes and stops its timer', async () => {
-    const started = new ConnectionBoard(urls, OPTIONS, logger);
+    const started = new ConnectionBoard(routes, OPTIONS, logger);
     await started.start();
     expect(started.view('land')).toMatchObject({ status: 'UP', uptime: { probes: 1 } });
     await started.stop();
   });
 
   it('probes nothing once stopped', async () => {
-    const stopped = new ConnectionBoard(urls, OPTIONS, logger);
+    const stopped = new ConnectionBoard(routes, OPTIONS, logger);
     await stopped.stop();
     readyRequests = 0;
     await stopped.probeNow('land');

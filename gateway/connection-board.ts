@@ -1,4 +1,3 @@
-import { Agent } from 'undici';
 import { envPositiveInteger } from '../lib/config.ts';
 import { SystemErrorCode } from '../lib/errors.ts';
 import {
@@ -10,9 +9,8 @@ import {
   type SubgraphReadiness,
 } from '../lib/live-status.ts';
 import type { Logger } from '../lib/logger.ts';
-import { DEADLINE_HEADER } from '../lib/subgraph.ts';
 import { SYSTEM_IDS, type SystemId } from '../lib/systems.ts';
-import { classifyTransportError, closeDispatcher, parseJsonOrUndefined, readLimited } from '../lib/transport.ts';
+import type { SubgraphRoutes } from './subgraph-routes.ts';
 
 export interface ConnectionBoardOptions {
   /** How often each system is probed. */
@@ -124,7 +122,6 @@ class SystemRecord {
 
   constructor(
     readonly system: SystemId,
-    readonly readyUrl: URL,
     windowMs: number,
   ) {
     this.gatewayCalls = new SlidingCounter(windowMs);
@@ -132,18 +129,7 @@ class SystemRecord {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const round = (ms: number) => Math.round(ms * 10) / 10;
 
-/**
- * A route every subgraph serves beside its GraphQL path:
- * (`http://host:4001/graphql`, `ready`) → `http://host:4001/ready`.
- */
-export function subgraphRouteUrl(subgraphUrl: string, route: 'ready' | 'connection-test'): URL {
-  const url = new URL(subgraphUrl);
-  url.pathname = `${url.pathname.replace(/\/graphql\/?$/, '').replace(/\/+$/, '')}/${route}`;
-  url.search = '';
-  return url;
-}
 
 /**
  * The gateway's live view of its connections, in the spirit of X-Road's operational monitoring:
@@ -153,19 +139,15 @@ export function subgraphRouteUrl(subgraphUrl: string, route: 'ready' | 'connecti
  */
 export class ConnectionBoard {
   private readonly records: Map<SystemId, SystemRecord>;
-  private readonly agent: Agent;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
   constructor(
-    subgraphUrls: Record<SystemId, string>,
+    private readonly routes: SubgraphRoutes,
     readonly options: ConnectionBoardOptions,
     private readonly logger: Logger,
   ) {
-    this.records = new Map(
-      SYSTEM_IDS.map((id) => [id, new SystemRecord(id, subgraphRouteUrl(subgraphUrls[id], 'ready'), options.thresholds.failureWindowMs)]),
-    );
-    this.agent = new Agent({ connections: 2, keepAliveTimeout: 30_000, connectTimeout: options.probeTimeoutMs });
+    this.records = new Map(SYSTEM_IDS.map((id) => [id, new SystemRecord(id, options.thresholds.failureWindowMs)]));
   }
 
   /** Runs the first round of probes (each bounded by the probe deadline), then probes on the interval. */
@@ -176,11 +158,13 @@ export class ConnectionBoard {
     this.timer.unref();
   }
 
-  /** Stops probing; probes under way are cut, not waited for. */
+  /**
+   * Stops probing, and resolves once the probes under way have ended; what they find is ignored.
+   * Closing the SubgraphRoutes meanwhile cuts them instead of waiting out their deadline.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await closeDispatcher(this.agent, 0);
     await Promise.allSettled([...this.records.values()].map((r) => r.probing));
   }
 
@@ -310,34 +294,15 @@ export class ConnectionBoard {
   }
 
   private async runProbe(record: SystemRecord): Promise<void> {
-    const started = performance.now();
-    let result: ProbeResult;
-    try {
-      const response = await this.agent.request({
-        origin: record.readyUrl.origin,
-        path: record.readyUrl.pathname,
-        method: 'GET',
-        headers: { accept: 'application/json', [DEADLINE_HEADER]: String(this.options.probeTimeoutMs) },
-        signal: AbortSignal.timeout(this.options.probeTimeoutMs),
-      });
-      const text = await readLimited(response.body, 1024 * 1024);
-      const latencyMs = round(performance.now() - started);
-      const parsed = response.statusCode === 200 || response.statusCode === 503 ? subgraphReadinessSchema.safeParse(parseJsonOrUndefined(text)) : undefined;
-      if (parsed?.success && parsed.data.system === record.system) {
-        result = { answered: true, at: Date.now(), latencyMs, readiness: parsed.data };
-      } else {
-        const reason =
-          parsed === undefined
-            ? `/ready answered HTTP ${response.statusCode}`
-            : parsed.success
-              ? `/ready answers for another system (${parsed.data.system})`
-              : '/ready answer breaks the contract';
-        result = { answered: false, at: Date.now(), code: SystemErrorCode.BAD_RESPONSE, reason };
-      }
-    } catch (error) {
-      const failure = classifyTransportError(error);
-      result = { answered: false, at: Date.now(), code: failure.code, reason: failure.reason };
-    }
+    const answer = await this.routes.call(record.system, 'ready', {
+      method: 'GET',
+      timeoutMs: this.options.probeTimeoutMs,
+      answerStatuses: [200, 503],
+      schema: subgraphReadinessSchema,
+    });
+    const result: ProbeResult = answer.ok
+      ? { answered: true, at: Date.now(), latencyMs: answer.latencyMs, readiness: answer.value }
+      : { answered: false, at: Date.now(), code: answer.code, reason: answer.reason };
     this.apply(record, result);
   }
 

@@ -1,10 +1,8 @@
-import { Agent } from 'undici';
 import { connectionTestReportSchema, type ConnectionTestReport, type TestVerdict } from '../lib/connection-test.ts';
 import type { Logger } from '../lib/logger.ts';
-import { DEADLINE_HEADER } from '../lib/subgraph.ts';
-import { SYSTEM_IDS, type SystemId } from '../lib/systems.ts';
-import { classifyTransportError, closeDispatcher, parseJsonOrUndefined, readLimited } from '../lib/transport.ts';
-import { subgraphRouteUrl } from './connection-board.ts';
+import { SystemErrorCode } from '../lib/errors.ts';
+import type { SystemId } from '../lib/systems.ts';
+import type { SubgraphRoutes } from './subgraph-routes.ts';
 
 /** A connection test as the graph reports it: the subgraph's, or the gateway's when the subgraph could not run one. */
 export interface GatewayConnectionTest extends Omit<ConnectionTestReport, 'verdict'> {
@@ -17,19 +15,14 @@ export interface GatewayConnectionTest extends Omit<ConnectionTestReport, 'verdi
  * one system share one round trip; after each, the board probes the system again.
  */
 export class ConnectionTester {
-  private readonly urls: Map<SystemId, URL>;
   private readonly inFlight = new Map<SystemId, Promise<GatewayConnectionTest>>();
-  private readonly agent: Agent;
 
   constructor(
-    subgraphUrls: Record<SystemId, string>,
+    private readonly routes: SubgraphRoutes,
     private readonly timeoutMs: number,
     private readonly logger: Logger,
     private readonly afterTest: (system: SystemId) => void = () => {},
-  ) {
-    this.urls = new Map(SYSTEM_IDS.map((id) => [id, subgraphRouteUrl(subgraphUrls[id], 'connection-test')]));
-    this.agent = new Agent({ connections: 1, connectTimeout: timeoutMs });
-  }
+  ) {}
 
   test(system: SystemId): Promise<GatewayConnectionTest> {
     const running = this.inFlight.get(system);
@@ -42,34 +35,20 @@ export class ConnectionTester {
     return test;
   }
 
-  close(): Promise<void> {
-    return closeDispatcher(this.agent, 0);
-  }
-
   private async run(system: SystemId): Promise<GatewayConnectionTest> {
-    const url = this.urls.get(system)!;
     const testedAt = new Date();
     const started = performance.now();
-    let problem: string;
-    try {
-      const response = await this.agent.request({
-        origin: url.origin,
-        path: url.pathname,
-        method: 'POST',
-        headers: { accept: 'application/json', [DEADLINE_HEADER]: String(this.timeoutMs) },
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      const text = await readLimited(response.body, 1024 * 1024);
-      if (response.statusCode === 200) {
-        const parsed = connectionTestReportSchema.safeParse(parseJsonOrUndefined(text));
-        if (parsed.success && parsed.data.system === system) return parsed.data;
-        problem = 'the subgraph answered the test request with something that is not a test report';
-      } else {
-        problem = `the subgraph answered the test request with HTTP ${response.statusCode}`;
-      }
-    } catch (error) {
-      problem = `subgraph not answering: ${classifyTransportError(error).reason}`;
-    }
+    const answer = await this.routes.call(system, 'connection-test', {
+      method: 'POST',
+      timeoutMs: this.timeoutMs,
+      answerStatuses: [200],
+      schema: connectionTestReportSchema,
+    });
+    if (answer.ok) return answer.value;
+    const problem =
+      answer.code === SystemErrorCode.BAD_RESPONSE
+        ? `the subgraph could not run the test: ${answer.reason}`
+        : `subgraph not answering: ${answer.reason}`;
     this.logger.warn({ system, problem }, 'connection test could not run');
     return {
       system,

@@ -14,6 +14,7 @@ import { queryLimitsFromEnv, queryProtection, type QueryLimits } from './limits.
 import { offlineLandingPage } from './landing-page.ts';
 import { ConnectionBoard, connectionBoardOptionsFromEnv, type ConnectionBoardOptions } from './connection-board.ts';
 import { ConnectionTester } from './connection-tester.ts';
+import { SubgraphRoutes } from './subgraph-routes.ts';
 import { CONNECTIONS_SUBGRAPH, connectionsDataSource } from './connections.ts';
 import { statusPage } from './status-page.ts';
 
@@ -85,8 +86,9 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
   const supergraphSdl = readFileSync(config.supergraphPath, 'utf8');
   const subgraphFetcher = createSubgraphFetcher({ timeoutMs: Math.max(...Object.values(config.subgraphTimeoutsMs)) });
 
-  const board = new ConnectionBoard(config.subgraphUrls, config.connections, logger);
-  const tester = new ConnectionTester(config.subgraphUrls, config.connections.testTimeoutMs, logger, (system) => void board.probeNow(system));
+  const routes = new SubgraphRoutes(config.subgraphUrls);
+  const board = new ConnectionBoard(routes, config.connections, logger);
+  const tester = new ConnectionTester(routes, config.connections.testTimeoutMs, logger, (system) => void board.probeNow(system));
 
   const gateway = new ApolloGateway({
     supergraphSdl,
@@ -98,8 +100,9 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
     },
   });
   const closeConnections = async () => {
-    await board.stop();
-    await tester.close();
+    const stopped = board.stop();
+    await routes.close();
+    await stopped;
   };
 
   const graphqlPath = '/graphql';
