@@ -109,6 +109,8 @@ class SlidingCounter {
 /** Everything the board keeps about one system. */
 class SystemRecord {
   lastProbe: ProbeResult | undefined;
+  /** The status the last probe found, to log each change once. */
+  statusAtLastProbe: LiveStatus | undefined;
   /** Cumulative backend call counts from the subgraph, at each probe in the window (and one before it). */
   backendSnapshots: { at: number; calls: number; failedCalls: number }[] = [];
   readonly history: ProbeRecord[] = [];
@@ -309,7 +311,6 @@ export class ConnectionBoard {
   private apply(record: SystemRecord, result: ProbeResult): void {
     // A probe cut short by stop() says nothing about the system.
     if (this.stopped) return;
-    const before = record.lastProbe === undefined ? undefined : this.view(record.system, result.at).status;
     record.lastProbe = result;
     if (result.answered) {
       const { calls, failedCalls } = result.readiness.calls;
@@ -336,6 +337,8 @@ export class ConnectionBoard {
       record.history.unshift({ at: iso(result.at), status: after.status, latencyMs: after.latencyMs, errorCode: result.answered ? (result.readiness.error?.code ?? null) : result.code });
       if (record.history.length > this.options.historySize) record.history.length = this.options.historySize;
     }
+    const before = record.statusAtLastProbe;
+    record.statusAtLastProbe = after.status;
     if (before !== undefined && before !== after.status) {
       const log = after.status === 'UP' ? this.logger.info.bind(this.logger) : this.logger.warn.bind(this.logger);
       log({ system: record.system, from: before, to: after.status, reasons: after.reasons }, `connection ${record.system} is ${after.status}`);

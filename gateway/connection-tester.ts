@@ -2,6 +2,7 @@ import { connectionTestReportSchema, type ConnectionTestReport, type TestVerdict
 import type { Logger } from '../lib/logger.ts';
 import { SystemErrorCode } from '../lib/errors.ts';
 import type { SystemId } from '../lib/systems.ts';
+import { roundMs } from '../lib/transport.ts';
 import type { SubgraphRoutes } from './subgraph-routes.ts';
 
 /** A connection test as the graph reports it: the subgraph's, or the gateway's when the subgraph could not run one. */
@@ -12,11 +13,10 @@ export interface GatewayConnectionTest extends Omit<ConnectionTestReport, 'verdi
 /**
  * `testConnection`: asks a system's subgraph to test its backend (`POST /connection-test`, see
  * lib/connection-test.ts) and validates the report where it enters the gateway. Concurrent tests of
- * one system share one round trip; after each, the board probes the system again.
+ * one system share one round trip (the subgraph's route runs one at a time); after each, the board
+ * probes the system again.
  */
 export class ConnectionTester {
-  private readonly inFlight = new Map<SystemId, Promise<GatewayConnectionTest>>();
-
   constructor(
     private readonly routes: SubgraphRoutes,
     private readonly timeoutMs: number,
@@ -24,15 +24,12 @@ export class ConnectionTester {
     private readonly afterTest: (system: SystemId) => void = () => {},
   ) {}
 
-  test(system: SystemId): Promise<GatewayConnectionTest> {
-    const running = this.inFlight.get(system);
-    if (running) return running;
-    const test = this.run(system).finally(() => {
-      this.inFlight.delete(system);
+  async test(system: SystemId): Promise<GatewayConnectionTest> {
+    try {
+      return await this.run(system);
+    } finally {
       this.afterTest(system);
-    });
-    this.inFlight.set(system, test);
-    return test;
+    }
   }
 
   private async run(system: SystemId): Promise<GatewayConnectionTest> {
@@ -57,7 +54,7 @@ export class ConnectionTester {
       testedAt: testedAt.toISOString(),
       connectMs: null,
       firstByteMs: null,
-      totalMs: Math.round((performance.now() - started) * 10) / 10,
+      totalMs: roundMs(performance.now() - started),
       checks: [],
     };
   }

@@ -24,11 +24,8 @@ export interface StatusPageOptions {
 export function statusPage(options: StatusPageOptions): RouteHandler {
   const css = readAsset('status-page.css');
   const js = readAsset('status-page.js');
-  return (req, res) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('Method not allowed: use GET.\n');
-      return;
-    }
+  // The server routes GET and HEAD here, and answers other methods 405 (lib/http-server.ts).
+  return (_req, res) => {
     const nonce = randomBytes(18).toString('base64');
     const html = Buffer.from(statusPageHtml({ ...options, nonce, css, js }), 'utf8');
     res.writeHead(200, {
@@ -39,7 +36,8 @@ export function statusPage(options: StatusPageOptions): RouteHandler {
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
     });
-    res.end(req.method === 'HEAD' ? undefined : html);
+    // Node sends no body for HEAD.
+    res.end(html);
   };
 }
 

@@ -3,7 +3,7 @@ import type { ZodType } from 'zod';
 import { SystemErrorCode } from '../lib/errors.ts';
 import { DEADLINE_HEADER } from '../lib/subgraph.ts';
 import { SYSTEM_IDS, type SystemId } from '../lib/systems.ts';
-import { classifyTransportError, closeDispatcher, parseJsonOrUndefined, readLimited } from '../lib/transport.ts';
+import { classifyTransportError, closeDispatcher, parseJsonOrUndefined, readLimited, roundMs } from '../lib/transport.ts';
 
 /** A route every subgraph serves beside its GraphQL path. */
 export type SubgraphRoute = 'ready' | 'connection-test';
@@ -58,7 +58,7 @@ export class SubgraphRoutes {
         signal: AbortSignal.timeout(call.timeoutMs),
       });
       const text = await readLimited(response.body, 1024 * 1024);
-      const latencyMs = Math.round((performance.now() - started) * 10) / 10;
+      const latencyMs = roundMs(performance.now() - started);
       if (!call.answerStatuses.includes(response.statusCode)) return this.broken(`/${route} answered HTTP ${response.statusCode}`);
       const parsed = call.schema.safeParse(parseJsonOrUndefined(text));
       if (!parsed.success) return this.broken(`/${route} answer breaks the contract`);

@@ -5,7 +5,7 @@ import { SystemError, SystemErrorCode, type SystemErrorFacts } from './errors.ts
 import type { Logger } from './logger.ts';
 import { BackendResilience, DEFAULT_RESILIENCE, type AttemptBudget, type BackendHealth, type ResilienceOptions } from './resilience.ts';
 import type { SystemId } from './systems.ts';
-import { classifyTransportError, closeDispatcher, readLimited } from './transport.ts';
+import { classifyTransportError, closeDispatcher, MAX_BACKEND_ANSWER_BYTES, readLimited } from './transport.ts';
 
 export interface BackendClientOptions {
   system: SystemId;
@@ -55,7 +55,7 @@ export class BackendClient {
     this.system = options.system;
     this.pathPrefix = url.pathname.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs;
-    this.maxResponseBytes = options.maxResponseBytes ?? 8 * 1024 * 1024;
+    this.maxResponseBytes = options.maxResponseBytes ?? MAX_BACKEND_ANSWER_BYTES;
     this.logger = options.logger;
     this.resilience = new BackendResilience(options.system, options.resilience ?? DEFAULT_RESILIENCE, options.logger);
     this.pool = new Pool(url.origin, {

@@ -4,7 +4,7 @@ import { z, type ZodType } from 'zod';
 import { describeIssues } from './contract-issues.ts';
 import { SystemErrorCode } from './errors.ts';
 import { SYSTEM_IDS, type SystemId } from './systems.ts';
-import { classifyTransportError, closeDispatcher, readLimited } from './transport.ts';
+import { classifyTransportError, closeDispatcher, MAX_BACKEND_ANSWER_BYTES, readLimited, roundMs } from './transport.ts';
 import { healthResponse } from './wire.ts';
 
 /**
@@ -139,10 +139,7 @@ export interface ConnectionTestOptions {
   now?: () => Date;
 }
 
-/** Answers larger than this break the contract, as in the adapter (lib/backend-client.ts). */
-const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 
-const round = (value: number) => Math.round(value * 10) / 10;
 
 export async function testBackendConnection(options: ConnectionTestOptions): Promise<ConnectionTestReport> {
   const testedAt = (options.now?.() ?? new Date()).toISOString();
@@ -156,9 +153,9 @@ export async function testBackendConnection(options: ConnectionTestOptions): Pro
       verdict: failed?.verdict ?? 'PASSED',
       problem: failed?.problem ?? null,
       testedAt,
-      connectMs: connectMs === null ? null : round(connectMs),
+      connectMs: connectMs === null ? null : roundMs(connectMs),
       firstByteMs: checks[0]?.firstByteMs ?? null,
-      totalMs: round(performance.now() - started),
+      totalMs: roundMs(performance.now() - started),
       checks,
     };
   };
@@ -248,8 +245,8 @@ async function runCheck(
     ...described(check),
     verdict,
     httpStatus,
-    firstByteMs: firstByteMs === null ? null : round(firstByteMs),
-    totalMs: round(performance.now() - began),
+    firstByteMs: firstByteMs === null ? null : roundMs(firstByteMs),
+    totalMs: roundMs(performance.now() - began),
     problem,
   });
   try {
@@ -264,7 +261,7 @@ async function runCheck(
     httpStatus = response.statusCode;
     const type = response.headers['content-type'];
     contentType = Array.isArray(type) ? type[0] : type;
-    text = await readLimited(response.body, MAX_ANSWER_BYTES);
+    text = await readLimited(response.body, MAX_BACKEND_ANSWER_BYTES);
   } catch (error) {
     // An HTTP error is what the integrator needs to hear, whatever happened to its body.
     if (httpStatus !== null && httpStatus !== 200) return { result: result(httpError(httpStatus)) };
@@ -298,7 +295,7 @@ function transportFailure(error: unknown, stage: 'connect' | 'request' | 'answer
     return { verdict: 'TIMED_OUT', problem: `${what} within ${timeoutMs} ms` };
   }
   if (failure.code === SystemErrorCode.BAD_RESPONSE) {
-    return { verdict: 'CONTRACT_BROKEN', problem: `answer larger than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB` };
+    return { verdict: 'CONTRACT_BROKEN', problem: `answer larger than ${MAX_BACKEND_ANSWER_BYTES / 1024 / 1024} MiB` };
   }
   const lost = failure.reason === 'connection reset' || failure.reason === 'connection closed by the system';
   const when = stage === 'answer' ? ' in the middle of the answer' : ' before an answer';

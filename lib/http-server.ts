@@ -139,6 +139,11 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
       Promise.resolve(route(req, res)).catch(fail);
       return;
     }
+    if (routes[path]) {
+      res.setHeader('allow', 'GET, HEAD');
+      sendJson(res, 405, { error: `Method ${req.method} not allowed: send GET.` });
+      return;
+    }
     if (postRoutes.has(path)) {
       res.setHeader('allow', 'POST');
       sendJson(res, 405, { error: `Method ${req.method} not allowed: send POST.` });

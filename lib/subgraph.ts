@@ -13,6 +13,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { startOrExit, stopOnSignals } from './process.ts';
 import { DEFAULT_RESILIENCE, type BackendHealth, type ResilienceOptions } from './resilience.ts';
 import { defaultBackendUrl, SYSTEMS, type SystemId } from './systems.ts';
+import { roundMs } from './transport.ts';
 import { healthResponse } from './wire.ts';
 import { SystemError, SystemErrorCode } from './errors.ts';
 import { backendStatus, liveStatusThresholdsFromEnv, type LiveStatusThresholds, type ProbeOutcome, type SubgraphReadiness } from './live-status.ts';
@@ -119,7 +120,7 @@ export async function subgraphReadiness(
     // Within the prober's deadline (`x-deadline-ms`), so that a slow backend is reported as this
     // subgraph's finding, not as a subgraph that does not answer.
     await adapter.ping(call);
-    probe = { ok: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+    probe = { ok: true, latencyMs: roundMs(performance.now() - started) };
   } catch (error) {
     probe =
       error instanceof SystemError

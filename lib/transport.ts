@@ -5,6 +5,12 @@ import { SystemErrorCode } from './errors.ts';
  * What every HTTP hop (gateway → subgraph, subgraph → backend) shares: reading an answer with a
  * size bound, and naming a failed call with one of the stable system error codes.
  */
+/** Answers larger than this are refused as a broken contract, by the adapters and by connection tests. */
+export const MAX_BACKEND_ANSWER_BYTES = 8 * 1024 * 1024;
+
+/** Milliseconds as reported (latency, timings): to a tenth. */
+export const roundMs = (ms: number): number => Math.round(ms * 10) / 10;
+
 export class ResponseTooLarge extends Error {
   override readonly name = 'ResponseTooLarge';
 }

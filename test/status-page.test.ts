@@ -1,10 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { statusPage } from '../gateway/status-page.ts';
 import type { FaultMode } from '../lib/mock-server.ts';
 import { SYSTEM_IDS, type SystemId } from '../lib/systems.ts';
 import { startSystem, type RunningSystem } from './support/system.ts';
@@ -263,13 +261,9 @@ describe('status page (/status)', () => {
     }
     await page.waitForSelector('#refresh[data-state="ok"]', { timeout: WAIT_MS });
   });
-});
 
-describe('status page handler', () => {
   it('answers HEAD with the headers alone and refuses other methods', async () => {
-    const server = createServer(statusPage({ graphqlPath: '/graphql', refreshMs: 5000, programmeRefreshMs: 60_000 }));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
+    const { port } = system.gateway;
     const call = (method: string) =>
       new Promise<{ status: number; headers: IncomingHttpHeaders; body: string }>((resolve, reject) => {
         const req = httpRequest({ host: '127.0.0.1', port, method, path: '/status' }, (res) => {
@@ -279,15 +273,11 @@ describe('status page handler', () => {
         });
         req.on('error', reject).end();
       });
-    try {
-      const head = await call('HEAD');
-      expect([head.status, head.body]).toEqual([200, '']);
-      expect(Number(head.headers['content-length'])).toBeGreaterThan(1000);
-      expect(head.headers['content-security-policy']).toMatch(/^default-src 'none'; script-src 'nonce-/);
-      const post = await call('POST');
-      expect([post.status, post.headers.allow]).toEqual([405, 'GET, HEAD']);
-    } finally {
-      server.close();
-    }
+    const head = await call('HEAD');
+    expect([head.status, head.body]).toEqual([200, '']);
+    expect(Number(head.headers['content-length'])).toBeGreaterThan(1000);
+    expect(head.headers['content-security-policy']).toMatch(/^default-src 'none'; script-src 'nonce-/);
+    const post = await call('POST');
+    expect([post.status, post.headers.allow]).toEqual([405, 'GET, HEAD']);
   });
 });
