@@ -1,0 +1,74 @@
+/**
+ * Group commit: appends that arrive while a transaction is being written wait, and are then written
+ * together in the next one. One writer at a time, in call order. The chain head is not kept here:
+ * each batch reads it inside its own transaction, so a failed batch leaves nothing stale behind.
+ */
+import type { AccessRecord } from './types.ts';
+
+/** Records per transaction, so that one transaction stays small. A single call is never split. */
+export const MAX_BATCH_RECORDS = 500;
+
+/** Writes the records in one transaction; resolves once committed, rejects (rolled back) otherwise. */
+export type WriteBatch = (records: AccessRecord[]) => Promise<void> | void;
+
+interface Pending {
+  records: readonly AccessRecord[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+export class GroupCommit {
+  private queue: Pending[] = [];
+  private writing: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly writeBatch: WriteBatch,
+    private readonly maxBatchRecords = MAX_BATCH_RECORDS,
+  ) {}
+
+  append(records: readonly AccessRecord[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('The access log is closed'));
+    if (records.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ records, resolve, reject });
+      this.writing ??= this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    // Let the calls made in this turn of the event loop join the first batch.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.takeBatch();
+        try {
+          await this.writeBatch(batch.flatMap((pending) => pending.records));
+        } catch (error) {
+          for (const pending of batch) pending.reject(error);
+          continue;
+        }
+        for (const pending of batch) pending.resolve();
+      }
+    } finally {
+      this.writing = null;
+    }
+  }
+
+  private takeBatch(): Pending[] {
+    let count = 0;
+    let take = 0;
+    for (const pending of this.queue) {
+      if (take > 0 && count + pending.records.length > this.maxBatchRecords) break;
+      count += pending.records.length;
+      take += 1;
+    }
+    return this.queue.splice(0, take);
+  }
+
+  /** Refuses further appends and waits until those already accepted are written (or have failed). */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.writing !== null) await this.writing;
+  }
+}

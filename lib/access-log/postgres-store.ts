@@ -1,0 +1,197 @@
+/**
+ * The access log in PostgreSQL (`DATABASE_URL`), for several gateway instances: each batch takes one
+ * fixed transaction-level advisory lock before it reads the head, so instances append one after the
+ * other and never fork the chain.
+ */
+import pg from 'pg';
+import { z } from 'zod';
+import { GENESIS_HASH, chainHash, verifyChain, type ChainRow } from './chain.ts';
+import { GroupCommit } from './group-commit.ts';
+import { COLUMNS, chainRowFrom, normaliseFilter, storedRecordFrom, validAccessRecord, whereClause } from './rows.ts';
+import type { AccessLogFilter, AccessLogStore, AccessRecord, ChainVerification, StoredAccessRecord } from './types.ts';
+
+/** Advisory lock keys (arbitrary, fixed: every instance must use the same ones). */
+const SETUP_LOCK_KEY = 7_306_001;
+const APPEND_LOCK_KEY = 7_306_002;
+const VERIFY_PAGE_ROWS = 1000;
+/** 13 parameters a row; PostgreSQL allows 65 535 parameters in one statement. */
+const INSERT_CHUNK_ROWS = 1000;
+const COLUMN_COUNT = 13;
+
+// `at` is text, exactly as hashed; the arrays are jsonb, which keeps the order and the strings as given.
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS access_log (
+  seq bigint PRIMARY KEY,
+  at text NOT NULL,
+  request_id text NOT NULL,
+  agency text NOT NULL,
+  officer text NOT NULL,
+  purpose text NOT NULL,
+  case_number text NOT NULL,
+  personal_id text NOT NULL,
+  fields jsonb NOT NULL,
+  denied_fields jsonb NOT NULL,
+  outcome text NOT NULL,
+  prev_hash text NOT NULL,
+  hash text NOT NULL
+);
+CREATE INDEX IF NOT EXISTS access_log_personal_id ON access_log (personal_id, seq);
+CREATE INDEX IF NOT EXISTS access_log_agency ON access_log (agency, seq);
+CREATE INDEX IF NOT EXISTS access_log_at ON access_log (at);
+`;
+
+const headRow = z.object({ seq: z.union([z.string().regex(/^-?\d+$/), z.number()]).transform(Number), hash: z.string() }).optional();
+
+export interface PostgresAccessLogOptions {
+  /** For audits: create nothing, use the table as it is. */
+  readOnly?: boolean;
+  /** Connections in the pool (default 4: appends are one writer at a time anyway). */
+  maxConnections?: number;
+}
+
+export class PostgresAccessLog implements AccessLogStore {
+  readonly kind = 'postgres';
+  private readonly pool: pg.Pool;
+  private readonly commits: GroupCommit;
+  private readonly readOnly: boolean;
+  private setupDone: Promise<void> | null = null;
+
+  constructor(
+    connectionString: string,
+    private readonly chainKey: string,
+    options: PostgresAccessLogOptions = {},
+  ) {
+    this.readOnly = options.readOnly ?? false;
+    this.pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 4 });
+    // An idle connection that drops is discarded by the pool; without a listener the error would end the process.
+    this.pool.on('error', () => {});
+    this.commits = new GroupCommit((records) => this.writeBatch(records));
+  }
+
+  /** Creates the table once; retried on the next call if the database was not reachable. */
+  private ready(): Promise<void> {
+    if (this.readOnly) return Promise.resolve();
+    this.setupDone ??= this.createSchema().catch((error: unknown) => {
+      this.setupDone = null;
+      throw error;
+    });
+    return this.setupDone;
+  }
+
+  private async createSchema(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      // CREATE … IF NOT EXISTS is not safe against itself when several instances start at once.
+      await client.query('SELECT pg_advisory_lock($1)', [SETUP_LOCK_KEY]);
+      try {
+        await client.query(SCHEMA);
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [SETUP_LOCK_KEY]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  private async writeBatch(records: AccessRecord[]): Promise<void> {
+    await this.ready();
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      await client.query('SET LOCAL synchronous_commit = on');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK_KEY]);
+      const head = headRow.parse((await client.query('SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1')).rows[0]);
+      let seq = head?.seq ?? 0;
+      let prevHash = head?.hash ?? GENESIS_HASH;
+      const rows: (string | number)[][] = records.map((record) => {
+        seq += 1;
+        const hash = chainHash(this.chainKey, seq, prevHash, record);
+        const row = [
+          seq,
+          record.at,
+          record.requestId,
+          record.agency,
+          record.officer,
+          record.purpose,
+          record.caseNumber,
+          record.personalId,
+          JSON.stringify(record.fields),
+          JSON.stringify(record.deniedFields),
+          record.outcome,
+          prevHash,
+          hash,
+        ];
+        prevHash = hash;
+        return row;
+      });
+      for (let start = 0; start < rows.length; start += INSERT_CHUNK_ROWS) {
+        const chunk = rows.slice(start, start + INSERT_CHUNK_ROWS);
+        const values = chunk.map((_, index) => {
+          const p = (column: number) => `$${index * COLUMN_COUNT + column}`;
+          return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}::jsonb, ${p(10)}::jsonb, ${p(11)}, ${p(12)}, ${p(13)})`;
+        });
+        await client.query(`INSERT INTO access_log (${COLUMNS}) VALUES ${values.join(', ')}`, chunk.flat());
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = true;
+      }
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  append(records: readonly AccessRecord[]): Promise<void> {
+    let valid: AccessRecord[];
+    try {
+      valid = records.map(validAccessRecord);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.commits.append(valid);
+  }
+
+  async query(filter: AccessLogFilter): Promise<StoredAccessRecord[]> {
+    const normalised = normaliseFilter(filter);
+    await this.ready();
+    const where = whereClause(normalised, (n) => `$${n}`);
+    const result = await this.pool.query(
+      `SELECT ${COLUMNS} FROM access_log ${where.sql} ORDER BY seq DESC LIMIT $${where.params.length + 1}`,
+      [...where.params, normalised.limit],
+    );
+    return result.rows.map(storedRecordFrom);
+  }
+
+  /** Keyset pages by seq: memory stays at one page however long the log. */
+  private async *rows(): AsyncGenerator<ChainRow> {
+    await this.ready();
+    let after: number | null = null;
+    for (;;) {
+      const result: pg.QueryResult = await this.pool.query(
+        after === null
+          ? `SELECT ${COLUMNS} FROM access_log ORDER BY seq LIMIT $1`
+          : `SELECT ${COLUMNS} FROM access_log WHERE seq > $2 ORDER BY seq LIMIT $1`,
+        after === null ? [VERIFY_PAGE_ROWS] : [VERIFY_PAGE_ROWS, after],
+      );
+      const rows = result.rows.map(chainRowFrom);
+      yield* rows;
+      const last = rows.at(-1);
+      if (last === undefined || rows.length < VERIFY_PAGE_ROWS) return;
+      after = last.seq;
+    }
+  }
+
+  verify(): Promise<ChainVerification> {
+    return verifyChain(this.rows(), this.chainKey);
+  }
+
+  async close(): Promise<void> {
+    await this.commits.close();
+    if (!this.pool.ended) await this.pool.end();
+  }
+}

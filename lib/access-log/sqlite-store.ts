@@ -1,0 +1,142 @@
+/**
+ * The access log in one SQLite file (WAL, synchronous = FULL): the default for one gateway on one
+ * machine. Several processes may share the file: each batch reads the head inside its own
+ * `BEGIN IMMEDIATE` transaction, which holds the file's write lock.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import Database from 'better-sqlite3';
+import { z } from 'zod';
+import { GENESIS_HASH, chainHash, verifyChain, type ChainRow } from './chain.ts';
+import { GroupCommit } from './group-commit.ts';
+import { COLUMNS, chainRowFrom, normaliseFilter, storedRecordFrom, validAccessRecord, whereClause } from './rows.ts';
+import type { AccessLogFilter, AccessLogStore, AccessRecord, ChainVerification, StoredAccessRecord } from './types.ts';
+
+const BUSY_TIMEOUT_MS = 10_000;
+const VERIFY_PAGE_ROWS = 5000;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS access_log (
+  seq INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  agency TEXT NOT NULL,
+  officer TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  case_number TEXT NOT NULL,
+  personal_id TEXT NOT NULL,
+  fields TEXT NOT NULL,
+  denied_fields TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS access_log_personal_id ON access_log (personal_id, seq);
+CREATE INDEX IF NOT EXISTS access_log_agency ON access_log (agency, seq);
+CREATE INDEX IF NOT EXISTS access_log_at ON access_log (at);
+`;
+
+const headRow = z.object({ seq: z.number().int(), hash: z.string() }).optional();
+
+export interface SqliteAccessLogOptions {
+  /** For audits: open an existing file without creating or changing anything. */
+  readOnly?: boolean;
+}
+
+export class SqliteAccessLog implements AccessLogStore {
+  readonly kind = 'sqlite';
+  private readonly db: Database.Database;
+  private readonly commits: GroupCommit;
+
+  constructor(
+    readonly path: string,
+    private readonly chainKey: string,
+    options: SqliteAccessLogOptions = {},
+  ) {
+    if (options.readOnly) {
+      this.db = new Database(path, { readonly: true, fileMustExist: true });
+      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    } else {
+      mkdirSync(dirname(path), { recursive: true });
+      this.db = new Database(path);
+      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      this.db.pragma('journal_mode = WAL');
+      // FULL: a commit is on disk (WAL fsynced) before append resolves and the data is released.
+      this.db.pragma('synchronous = FULL');
+      this.db.exec(SCHEMA);
+    }
+    this.commits = new GroupCommit((records) => this.writeBatch(records));
+  }
+
+  private writeBatch(records: AccessRecord[]): void {
+    const readHead = this.db.prepare('SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1');
+    const insert = this.db.prepare(
+      `INSERT INTO access_log (${COLUMNS}) VALUES (@seq, @at, @requestId, @agency, @officer, @purpose, @caseNumber, @personalId, @fields, @deniedFields, @outcome, @prevHash, @hash)`,
+    );
+    const write = this.db.transaction(() => {
+      const head = headRow.parse(readHead.get());
+      let seq = head?.seq ?? 0;
+      let prevHash = head?.hash ?? GENESIS_HASH;
+      for (const record of records) {
+        seq += 1;
+        const hash = chainHash(this.chainKey, seq, prevHash, record);
+        insert.run({
+          ...record,
+          seq,
+          fields: JSON.stringify(record.fields),
+          deniedFields: JSON.stringify(record.deniedFields),
+          prevHash,
+          hash,
+        });
+        prevHash = hash;
+      }
+    });
+    write.immediate();
+  }
+
+  append(records: readonly AccessRecord[]): Promise<void> {
+    let valid: AccessRecord[];
+    try {
+      valid = records.map(validAccessRecord);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.commits.append(valid);
+  }
+
+  async query(filter: AccessLogFilter): Promise<StoredAccessRecord[]> {
+    const normalised = normaliseFilter(filter);
+    const where = whereClause(normalised, () => '?');
+    const rows = this.db
+      .prepare(`SELECT ${COLUMNS} FROM access_log ${where.sql} ORDER BY seq DESC LIMIT ?`)
+      .all(...where.params, normalised.limit);
+    return rows.map(storedRecordFrom);
+  }
+
+  /** Pages by seq, yielding to the event loop between pages so that appends are not held up. */
+  private async *rows(): AsyncGenerator<ChainRow> {
+    const firstPage = this.db.prepare(`SELECT ${COLUMNS} FROM access_log ORDER BY seq LIMIT ?`);
+    const nextPage = this.db.prepare(`SELECT ${COLUMNS} FROM access_log WHERE seq > ? ORDER BY seq LIMIT ?`);
+    let after: number | null = null;
+    for (;;) {
+      const rows: ChainRow[] = [];
+      const page = after === null ? firstPage.iterate(VERIFY_PAGE_ROWS) : nextPage.iterate(after, VERIFY_PAGE_ROWS);
+      for (const raw of page) rows.push(chainRowFrom(raw));
+      yield* rows;
+      const last = rows.at(-1);
+      if (last === undefined || rows.length < VERIFY_PAGE_ROWS) return;
+      after = last.seq;
+      await yieldToEventLoop();
+    }
+  }
+
+  verify(): Promise<ChainVerification> {
+    return verifyChain(this.rows(), this.chainKey);
+  }
+
+  async close(): Promise<void> {
+    await this.commits.close();
+    if (this.db.open) this.db.close();
+  }
+}
