@@ -1,0 +1,81 @@
+import { SignJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import type { Caller } from './caller.ts';
+import { callerAssertionSecretFromEnv, signCallerAssertion, verifyCallerAssertion } from './caller-assertion.ts';
+
+const secret = new TextEncoder().encode('a-development-secret-of-forty-characters!');
+const otherSecret = new TextEncoder().encode('another-secret-that-is-long-enough-too!!');
+
+const officer: Caller = {
+  kind: 'officer',
+  agency: 'BTP',
+  officer: 'can-bo-01',
+  roles: ['auditor'],
+  purpose: '1.001234.000.00.00.H10',
+  caseNumber: 'Hồ sơ 12/2025',
+  issuer: 'https://idp.btp.example/agency',
+};
+const citizen: Caller = { kind: 'citizen', personalId: '001085012345', issuer: 'https://vneid.example/citizen' };
+
+/** An assertion built by hand, to produce what `signCallerAssertion` never would. */
+function handMade(claims: Record<string, unknown>, { exp, aud }: { exp: number; aud: string }): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256', typ: 'lien-thong-caller+jwt' })
+    .setIssuer('lien-thong-gateway')
+    .setAudience(aud)
+    .setIssuedAt(now - 600)
+    .setExpirationTime(exp)
+    .sign(secret);
+}
+
+describe('caller assertion', () => {
+  it('round-trips an officer and a citizen', async () => {
+    const forOfficer = await signCallerAssertion(officer, { secret, requestId: 'req-1' });
+    await expect(verifyCallerAssertion(forOfficer, secret)).resolves.toEqual(officer);
+    await expect(verifyCallerAssertion(forOfficer, secret, { requestId: 'req-1' })).resolves.toEqual(officer);
+    const forCitizen = await signCallerAssertion(citizen, { secret, requestId: 'req-2', ttlSeconds: 5 });
+    await expect(verifyCallerAssertion(forCitizen, secret)).resolves.toEqual(citizen);
+  });
+
+  it('is refused under another secret', async () => {
+    const token = await signCallerAssertion(officer, { secret, requestId: 'req-1' });
+    await expect(verifyCallerAssertion(token, otherSecret)).rejects.toThrow(/signature/);
+  });
+
+  it('is refused once expired', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await handMade({ caller: officer, rid: 'req-1' }, { exp: now - 60, aud: 'lien-thong-subgraph' });
+    await expect(verifyCallerAssertion(token, secret)).rejects.toThrow(/exp/);
+  });
+
+  it('is refused when the payload was changed after signing', async () => {
+    const token = await signCallerAssertion(officer, { secret, requestId: 'req-1' });
+    const [header, payload, signature] = token.split('.');
+    const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString('utf8')) as { caller: { agency: string } };
+    claims.caller.agency = 'BCA';
+    const tampered = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`;
+    await expect(verifyCallerAssertion(tampered, secret)).rejects.toThrow(/signature/);
+  });
+
+  it('is refused for another audience', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await handMade({ caller: officer, rid: 'req-1' }, { exp: now + 60, aud: 'lien-thong' });
+    await expect(verifyCallerAssertion(token, secret)).rejects.toThrow(/aud/);
+  });
+
+  it('is refused when the caller claim is malformed or the request differs', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const malformed = await handMade({ caller: { ...officer, kind: 'minister' }, rid: 'req-1' }, { exp: now + 60, aud: 'lien-thong-subgraph' });
+    await expect(verifyCallerAssertion(malformed, secret)).rejects.toThrow(/caller claim is malformed/);
+    const token = await signCallerAssertion(officer, { secret, requestId: 'req-1' });
+    await expect(verifyCallerAssertion(token, secret, { requestId: 'req-2' })).rejects.toThrow(/another request/);
+  });
+
+  it('reads the secret from the environment', () => {
+    expect(callerAssertionSecretFromEnv({})).toBeUndefined();
+    expect(() => callerAssertionSecretFromEnv({ CALLER_ASSERTION_SECRET: 'short' })).toThrow(/at least 32 characters/);
+    expect(() => callerAssertionSecretFromEnv({ CALLER_ASSERTION_SECRET: 'short' })).not.toThrow(/short/);
+    expect(callerAssertionSecretFromEnv({ CALLER_ASSERTION_SECRET: 'x'.repeat(32) })).toEqual(new TextEncoder().encode('x'.repeat(32)));
+  });
+});

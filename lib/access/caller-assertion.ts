@@ -1,0 +1,117 @@
+/**
+ * The gateway's signed statement of the verified caller, sent to subgraphs in the
+ * `x-lien-thong-caller` header so that a subgraph reached directly, without the gateway, cannot
+ * be told who is calling by whoever reaches it.
+ */
+import { errors, jwtVerify, SignJWT } from 'jose';
+import { z } from 'zod';
+import { envString } from '../config.ts';
+import type { Caller } from './caller.ts';
+
+export const CALLER_ASSERTION_ISSUER = 'lien-thong-gateway';
+export const CALLER_ASSERTION_AUDIENCE = 'lien-thong-subgraph';
+/** Explicit type, so no other HS256 token under the same secret can pass as a caller assertion. */
+const CALLER_ASSERTION_TYPE = 'lien-thong-caller+jwt';
+export const MIN_SECRET_LENGTH = 32;
+const DEFAULT_TTL_SECONDS = 60;
+/** Gateway and subgraphs may run on different hosts. */
+const CLOCK_TOLERANCE_SEC = 5;
+
+const officerSchema = z.strictObject({
+  kind: z.literal('officer'),
+  agency: z.string().regex(/^[A-Z0-9-]{2,20}$/),
+  officer: z.string().min(1).max(128),
+  roles: z.array(z.string().min(1).max(128)),
+  purpose: z.string().min(1).max(40).nullable(),
+  caseNumber: z.string().min(1).max(60).nullable(),
+  issuer: z.string().min(1),
+});
+const citizenSchema = z.strictObject({
+  kind: z.literal('citizen'),
+  personalId: z.string().regex(/^[0-9]{12}$/),
+  issuer: z.string().min(1),
+});
+const callerSchema = z.discriminatedUnion('kind', [officerSchema, citizenSchema]);
+const requestIdSchema = z.string().min(1).max(200);
+
+export interface SignCallerAssertionOptions {
+  secret: Uint8Array;
+  requestId: string;
+  ttlSeconds?: number;
+}
+
+export interface VerifyCallerAssertionOptions {
+  /** When given, the assertion must have been issued for this request id (`rid`). */
+  requestId?: string;
+}
+
+export class CallerAssertionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CallerAssertionError';
+  }
+}
+
+function checkSecret(secret: Uint8Array): void {
+  if (secret.byteLength < MIN_SECRET_LENGTH) {
+    throw new CallerAssertionError(`the caller assertion secret must be at least ${MIN_SECRET_LENGTH} bytes`);
+  }
+}
+
+export async function signCallerAssertion(
+  caller: Caller,
+  { secret, requestId, ttlSeconds = DEFAULT_TTL_SECONDS }: SignCallerAssertionOptions,
+): Promise<string> {
+  checkSecret(secret);
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new CallerAssertionError('ttlSeconds must be a positive integer');
+  const checkedCaller = callerSchema.parse(caller);
+  const checkedRequestId = requestIdSchema.parse(requestId);
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ caller: checkedCaller, rid: checkedRequestId })
+    .setProtectedHeader({ alg: 'HS256', typ: CALLER_ASSERTION_TYPE })
+    .setIssuer(CALLER_ASSERTION_ISSUER)
+    .setAudience(CALLER_ASSERTION_AUDIENCE)
+    .setIssuedAt(now)
+    .setExpirationTime(now + ttlSeconds)
+    .sign(secret);
+}
+
+/** The caller the gateway vouched for. Throws on a bad signature, wrong issuer/audience/type, expiry or malformed claim. */
+export async function verifyCallerAssertion(
+  token: string,
+  secret: Uint8Array,
+  options: VerifyCallerAssertionOptions = {},
+): Promise<Caller> {
+  checkSecret(secret);
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(token, secret, {
+      algorithms: ['HS256'],
+      issuer: CALLER_ASSERTION_ISSUER,
+      audience: CALLER_ASSERTION_AUDIENCE,
+      typ: CALLER_ASSERTION_TYPE,
+      requiredClaims: ['exp', 'iat', 'rid', 'caller'],
+      clockTolerance: CLOCK_TOLERANCE_SEC,
+    }));
+  } catch (error) {
+    // jose's messages name claims, never the token or its values, so they are safe to pass on.
+    const reason = error instanceof errors.JOSEError ? error.message : 'it cannot be verified';
+    throw new CallerAssertionError(`caller assertion rejected: ${reason}`);
+  }
+  const caller = callerSchema.safeParse(payload.caller);
+  if (!caller.success) throw new CallerAssertionError('caller assertion rejected: the caller claim is malformed');
+  if (options.requestId !== undefined && payload.rid !== options.requestId) {
+    throw new CallerAssertionError('caller assertion rejected: issued for another request');
+  }
+  return caller.data;
+}
+
+/** `CALLER_ASSERTION_SECRET`: undefined when unset; at least 32 characters when set. */
+export function callerAssertionSecretFromEnv(env: NodeJS.ProcessEnv = process.env): Uint8Array | undefined {
+  const secret = envString('CALLER_ASSERTION_SECRET', '', env);
+  if (secret === '') return undefined;
+  if (secret.length < MIN_SECRET_LENGTH) {
+    throw new Error(`Environment variable CALLER_ASSERTION_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
+  }
+  return new TextEncoder().encode(secret);
+}

@@ -1,0 +1,193 @@
+/**
+ * Development credentials for `npm start`: two identity providers (one for officers, one for
+ * citizens), an API key and the gateway's secrets, kept in the gitignored `.dev/` folder so that
+ * tokens printed on one start still work on the next.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
+import { z } from 'zod';
+import { DEFAULT_AUDIENCE, sha256Hex, type IssuerSubjects } from './access/authentication.ts';
+import { REPO_ROOT } from './services.ts';
+
+export const DEV_OFFICER_ISSUER = 'https://dev.lien-thong.invalid/agency-idp';
+export const DEV_CITIZEN_ISSUER = 'https://dev.lien-thong.invalid/citizen-idp';
+const DEV_FOLDER = '.dev';
+const ALGORITHM = 'ES256';
+const TOKEN_LIFETIME = '12h';
+
+const FILES = {
+  officerKey: 'officer-idp.private.jwk.json',
+  citizenKey: 'citizen-idp.private.jwk.json',
+  issuers: 'issuers.json',
+  apiKeys: 'api-keys.json',
+  apiKey: 'api-key.secret',
+  secrets: 'secrets.json',
+  accessLog: 'access-log.sqlite',
+} as const;
+
+/** A type alias, not an interface, so that it can be passed wherever a `NodeJS.ProcessEnv` is taken. */
+export type DevEnvironment = {
+  AUTH_ISSUERS_FILE: string;
+  API_KEYS_FILE: string;
+  CALLER_ASSERTION_SECRET: string;
+  ACCESS_LOG_KEY: string;
+  ACCESS_LOG_PATH: string;
+};
+
+/** Example credentials, freshly signed on every call and valid for 12 hours. */
+export interface DevCredentials {
+  /** Bearer token of officer `can-bo-01` at BTNMT (the Ministry of Natural Resources and Environment), whose land registration rule grants every category for `land-transfer`. */
+  officer: string;
+  /** Bearer token of officer `kiem-tra-01` at BCA with the `auditor` role. */
+  auditor: string;
+  /** Bearer token of the citizen with personal ID 001085012345. */
+  citizen: string;
+  /** `x-api-key` of `dev-officer` at BTNMT. */
+  apiKey: string;
+}
+
+const privateJwkSchema = z.looseObject({
+  kty: z.literal('EC'),
+  crv: z.literal('P-256'),
+  x: z.string().min(1),
+  y: z.string().min(1),
+  d: z.string().min(1),
+  kid: z.string().min(1),
+});
+type PrivateJwk = z.infer<typeof privateJwkSchema>;
+
+const secretsSchema = z.strictObject({
+  callerAssertionSecret: z.string().min(32),
+  accessLogKey: z.string().min(32),
+});
+type DevSecrets = z.infer<typeof secretsSchema>;
+
+const apiKeySchema = z.string().regex(/^[A-Za-z0-9_-]{32,200}$/);
+
+function randomSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/**
+ * Creates `path` with `content` unless it exists, atomically: a concurrent start either wins or
+ * reads the winner's file, never a half-written one.
+ */
+function createIfAbsent(path: string, content: string, mode: number): void {
+  if (existsSync(path)) return;
+  const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  writeFileSync(temporary, content, { mode, flag: 'wx' });
+  try {
+    linkSync(temporary, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    unlinkSync(temporary);
+  }
+}
+
+/** Files derived from the keys are rewritten only when their content would change. */
+function writeIfChanged(path: string, content: string, mode: number): void {
+  if (existsSync(path) && readFileSync(path, 'utf8') === content) return;
+  const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  writeFileSync(temporary, content, { mode, flag: 'wx' });
+  renameSync(temporary, path);
+}
+
+function readValidated<T>(path: string, schema: z.ZodType<T>, parseJson: boolean): T {
+  let value: unknown;
+  try {
+    const text = readFileSync(path, 'utf8');
+    value = parseJson ? (JSON.parse(text) as unknown) : text.trim();
+  } catch {
+    throw new Error(`Development credential file ${path} cannot be read; delete the ${DEV_FOLDER}/ folder to create new credentials`);
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new Error(`Development credential file ${path} is malformed; delete the ${DEV_FOLDER}/ folder to create new credentials`);
+  }
+  return result.data;
+}
+
+async function ensurePrivateKey(path: string): Promise<PrivateJwk> {
+  if (!existsSync(path)) {
+    const { privateKey } = await generateKeyPair(ALGORITHM, { extractable: true });
+    const jwk = await exportJWK(privateKey);
+    const kid = await calculateJwkThumbprint({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y });
+    createIfAbsent(path, `${JSON.stringify({ ...jwk, kid, alg: ALGORITHM, use: 'sig' }, null, 2)}\n`, 0o600);
+  }
+  chmodSync(path, 0o600);
+  return readValidated(path, privateJwkSchema, true);
+}
+
+function publicJwk(key: PrivateJwk): JWK {
+  return { kty: key.kty, crv: key.crv, x: key.x, y: key.y, kid: key.kid, alg: ALGORITHM, use: 'sig' };
+}
+
+function environmentFor(folder: string, secrets: DevSecrets): DevEnvironment {
+  return {
+    AUTH_ISSUERS_FILE: join(folder, FILES.issuers),
+    API_KEYS_FILE: join(folder, FILES.apiKeys),
+    CALLER_ASSERTION_SECRET: secrets.callerAssertionSecret,
+    ACCESS_LOG_KEY: secrets.accessLogKey,
+    ACCESS_LOG_PATH: join(folder, FILES.accessLog),
+  };
+}
+
+async function signToken(key: PrivateJwk, issuer: string, subject: string, claims: Record<string, unknown>): Promise<string> {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ: 'JWT' })
+    .setIssuer(issuer)
+    .setSubject(subject)
+    .setAudience(DEFAULT_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(TOKEN_LIFETIME)
+    .sign(await importJWK(key, ALGORITHM));
+}
+
+/** Creates `<root>/.dev/` on the first run and reuses it afterwards; signs fresh example tokens. */
+export async function ensureDevCredentials(root: string = REPO_ROOT): Promise<{ env: DevEnvironment; credentials: DevCredentials }> {
+  const folder = join(root, DEV_FOLDER);
+  mkdirSync(folder, { recursive: true, mode: 0o700 });
+
+  const officerKey = await ensurePrivateKey(join(folder, FILES.officerKey));
+  const citizenKey = await ensurePrivateKey(join(folder, FILES.citizenKey));
+  const issuers: { issuer: string; subjects: IssuerSubjects; jwks: { keys: JWK[] }; algorithms: string[] }[] = [
+    { issuer: DEV_OFFICER_ISSUER, subjects: 'officer', jwks: { keys: [publicJwk(officerKey)] }, algorithms: [ALGORITHM] },
+    { issuer: DEV_CITIZEN_ISSUER, subjects: 'citizen', jwks: { keys: [publicJwk(citizenKey)] }, algorithms: [ALGORITHM] },
+  ];
+  writeIfChanged(join(folder, FILES.issuers), `${JSON.stringify(issuers, null, 2)}\n`, 0o644);
+
+  const apiKeyPath = join(folder, FILES.apiKey);
+  createIfAbsent(apiKeyPath, `lt_dev_${randomSecret()}\n`, 0o600);
+  chmodSync(apiKeyPath, 0o600);
+  const apiKey = readValidated(apiKeyPath, apiKeySchema, false);
+  const apiKeys = [{ keyHash: sha256Hex(apiKey), agency: 'BTNMT', officer: 'dev-officer' }];
+  writeIfChanged(join(folder, FILES.apiKeys), `${JSON.stringify(apiKeys, null, 2)}\n`, 0o644);
+
+  const secretsPath = join(folder, FILES.secrets);
+  const fresh: DevSecrets = { callerAssertionSecret: randomSecret(), accessLogKey: randomSecret() };
+  createIfAbsent(secretsPath, `${JSON.stringify(fresh, null, 2)}\n`, 0o600);
+  chmodSync(secretsPath, 0o600);
+  const secrets = readValidated(secretsPath, secretsSchema, true);
+
+  const credentials: DevCredentials = {
+    officer: await signToken(officerKey, DEV_OFFICER_ISSUER, 'can-bo-01', { agency: 'BTNMT' }),
+    auditor: await signToken(officerKey, DEV_OFFICER_ISSUER, 'kiem-tra-01', { agency: 'BCA', roles: ['auditor'] }),
+    citizen: await signToken(citizenKey, DEV_CITIZEN_ISSUER, 'cong-dan-01', { personal_id: '001085012345' }),
+    apiKey,
+  };
+  return { env: environmentFor(folder, secrets), credentials };
+}
+
+/**
+ * The environment of an existing `<root>/.dev/` (never creates it); `{}` when there is none, so
+ * `npm run audit:verify` can find the development access-log key when ACCESS_LOG_KEY is unset.
+ */
+export function devEnvironment(root: string = REPO_ROOT): NodeJS.ProcessEnv {
+  const folder = join(root, DEV_FOLDER);
+  const secretsPath = join(folder, FILES.secrets);
+  if (!existsSync(secretsPath)) return {};
+  return { ...environmentFor(folder, readValidated(secretsPath, secretsSchema, true)) };
+}
