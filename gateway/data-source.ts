@@ -1,6 +1,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import { Kind, parse, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
+import { CALLER_ASSERTION_HEADER, type Caller } from '../lib/access/caller.ts';
 import { SystemError, SystemErrorCode } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { DEADLINE_HEADER } from '../lib/subgraph.ts';
@@ -13,6 +14,10 @@ export interface GatewayContext {
   requestId: string;
   /** When the whole request must be answered (ms since epoch); no subgraph call outlives it. */
   deadlineAt: number;
+  /** The verified caller; undefined for an anonymous request. */
+  caller?: Caller;
+  /** The caller, signed for the subgraphs (made once per request, on the first subgraph call). */
+  callerAssertion?: () => Promise<string>;
 }
 
 type ProcessOptions = GraphQLDataSourceProcessOptions<GatewayContext>;
@@ -43,8 +48,9 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   /** Calls whose deadline is what was left of the client's request, shorter than the subgraph's own. */
   private readonly boundByRequestDeadline = new WeakSet<object>();
 
-  override willSendRequest({ request, context }: WillSendRequestOptions) {
+  override async willSendRequest({ request, context }: WillSendRequestOptions) {
     if (context.requestId) request.http?.headers.set('x-request-id', context.requestId);
+    if (context.callerAssertion) request.http?.headers.set(CALLER_ASSERTION_HEADER, await context.callerAssertion());
     const remaining = context.deadlineAt - Date.now();
     if (remaining <= 0) {
       throw new SystemError(this.system, SystemErrorCode.TIMEOUT, 'request deadline passed before the subgraph call', {

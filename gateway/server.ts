@@ -17,6 +17,15 @@ import { ConnectionTester } from './connection-tester.ts';
 import { SubgraphRoutes } from './subgraph-routes.ts';
 import { CONNECTIONS_SUBGRAPH, connectionsDataSource } from './connections.ts';
 import { statusPage } from './status-page.ts';
+import { GraphQLError } from 'graphql';
+import { HeaderMap } from '@apollo/server';
+import { accessLogConfigFromEnv, openAccessLog, type AccessLogConfig } from '../lib/access-log/index.ts';
+import type { AccessLogStore } from '../lib/access-log/types.ts';
+import { AuthenticationError, authenticationConfigFromEnv, Authenticator, type AuthenticationConfig } from '../lib/access/authentication.ts';
+import { callerAssertionSecretFromEnv, signCallerAssertion } from '../lib/access/caller-assertion.ts';
+import { accessPolicyFromEnv, localSchema, policyProblems, type AccessPolicy } from '../lib/access/policy.ts';
+import { accessControlPlugin } from './access-plugin.ts';
+import { ACCESS_LOG_SUBGRAPH, accessLogCsvRoute, accessLogDataSource, DISABLED_ACCESS_LOG } from './access-log.ts';
 
 export interface GatewayConfig {
   supergraphPath: string;
@@ -38,6 +47,34 @@ export interface GatewayConfig {
   /** How often the status page (`/status`) refreshes its live systems, and its programme view. */
   statusRefreshMs: number;
   statusProgrammeRefreshMs: number;
+  access: GatewayAccessConfig;
+}
+
+/** Who may see what, and who saw it (gateway/access-plugin.ts). */
+export interface GatewayAccessConfig {
+  /**
+   * Off only for measuring what access control costs (`npm run bench`): no credential is checked,
+   * nothing is logged, and the subgraphs must run without their guard too. No variable turns it off.
+   */
+  enabled: boolean;
+  policy: AccessPolicy;
+  authentication: AuthenticationConfig;
+  /** Signs the verified caller for the subgraphs (`CALLER_ASSERTION_SECRET`, shared with them). */
+  callerSecret: Uint8Array | undefined;
+  log: AccessLogConfig;
+  /** Programme statistics and connection status need a credential too (`PUBLIC_DATA_REQUIRES_CREDENTIALS`). */
+  publicDataRequiresCredentials: boolean;
+}
+
+export function gatewayAccessConfigFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayAccessConfig {
+  return {
+    enabled: true,
+    policy: accessPolicyFromEnv(env),
+    authentication: authenticationConfigFromEnv(env),
+    callerSecret: callerAssertionSecretFromEnv(env),
+    log: accessLogConfigFromEnv(env),
+    publicDataRequiresCredentials: envString('PUBLIC_DATA_REQUIRES_CREDENTIALS', 'false', env) === 'true',
+  };
 }
 
 export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -71,6 +108,7 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Gate
     connections: connectionBoardOptionsFromEnv(env),
     statusRefreshMs: envPositiveInteger('STATUS_PAGE_REFRESH_MS', 5000, env),
     statusProgrammeRefreshMs: envPositiveInteger('STATUS_PAGE_PROGRAMME_REFRESH_MS', 60_000, env),
+    access: gatewayAccessConfigFromEnv(env),
   };
 }
 
@@ -78,6 +116,13 @@ export interface RunningGateway extends RunningServer {
   graphqlUrl: string;
   /** The live status of every connection (also `connections` in the graph). */
   board: ConnectionBoard;
+  /** The access log (undefined with access control off). */
+  accessLog: AccessLogStore | undefined;
+}
+
+function unauthenticated(message: string): GraphQLError {
+  const headers = new HeaderMap([['www-authenticate', 'Bearer realm="lien-thong"']]);
+  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers } } });
 }
 
 export async function startGateway(config: GatewayConfig, logger: Logger = createLogger('gateway')): Promise<RunningGateway> {
@@ -86,6 +131,13 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
   const supergraphSdl = readFileSync(config.supergraphPath, 'utf8');
   const subgraphFetcher = createSubgraphFetcher({ timeoutMs: Math.max(...Object.values(config.subgraphTimeoutsMs)) });
 
+  const access = config.access;
+  if (access.enabled && !access.callerSecret) {
+    throw new Error('CALLER_ASSERTION_SECRET is not set: the subgraphs could not verify who is calling');
+  }
+  const authenticator = new Authenticator(access.authentication);
+  const accessLog = access.enabled ? openAccessLog(access.log) : undefined;
+  const closeAccessLog = async () => accessLog?.close();
   const routes = new SubgraphRoutes(config.subgraphUrls);
   const board = new ConnectionBoard(routes, config.connections, logger);
   const tester = new ConnectionTester(routes, config.connections.testTimeoutMs, logger, (system) => void board.probeNow(system));
@@ -94,6 +146,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
     supergraphSdl,
     buildService: ({ name }) => {
       if (name === CONNECTIONS_SUBGRAPH) return connectionsDataSource(board, tester);
+      if (name === ACCESS_LOG_SUBGRAPH) return accessLogDataSource(accessLog ?? DISABLED_ACCESS_LOG, access.policy);
       const url = config.subgraphUrls[name as SystemId];
       if (!url) throw new Error(`supergraph names subgraph "${name}", which this gateway has no URL for`);
       return new SubgraphDataSource(name as SystemId, url, subgraphFetcher.fetcher, config.subgraphTimeoutsMs[name as SystemId], logger, board);
@@ -114,6 +167,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
     stopOnTerminationSignals: false,
     // Introspection and suggestions (off in production), CSRF prevention, no batching, query limits.
     ...queryProtection<GatewayContext>(config.limits, config.production, [
+      ...(accessLog ? [accessControlPlugin({ policy: access.policy, log: accessLog, logger, publicDataRequiresCredentials: access.publicDataRequiresCredentials })] : []),
       offlineLandingPage(graphqlPath),
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
@@ -121,11 +175,17 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
   });
   try {
     await apollo.start();
+    if (access.enabled) {
+      // A coordinate misspelt in the policy would leave a field uncontrolled: refuse to start instead.
+      const problems = gateway.schema ? policyProblems(access.policy, localSchema(gateway.schema)) : ['the gateway has no schema'];
+      if (problems.length > 0) throw new Error(`access policy does not fit the supergraph: ${problems.join('; ')}`);
+    }
     await board.start();
   } catch (error) {
     await apollo.stop();
     await closeConnections();
     await subgraphFetcher.close();
+    await closeAccessLog();
     throw error;
   }
 
@@ -135,25 +195,47 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
     graphqlPath,
     maxBodyBytes: config.maxBodyBytes,
     corsOrigins: config.corsOrigins,
-    context: async (_req, requestId) => ({ requestId, deadlineAt: Date.now() + config.requestTimeoutMs }),
+    context: async (req, requestId) => {
+      const context: GatewayContext = { requestId, deadlineAt: Date.now() + config.requestTimeoutMs };
+      if (!access.enabled) return context;
+      try {
+        context.caller = await authenticator.authenticate(req.headers);
+      } catch (error) {
+        if (error instanceof AuthenticationError) throw unauthenticated(error.message);
+        throw error;
+      }
+      const { caller } = context;
+      const secret = access.callerSecret;
+      if (caller && secret) {
+        let signed: Promise<string> | undefined;
+        context.callerAssertion = () => (signed ??= signCallerAssertion(caller, { secret, requestId }));
+      }
+      return context;
+    },
     readiness: async () => board.readiness(),
-    routes: { '/status': statusPage({ graphqlPath, refreshMs: config.statusRefreshMs, programmeRefreshMs: config.statusProgrammeRefreshMs }) },
+    routes: {
+      '/status': statusPage({ graphqlPath, refreshMs: config.statusRefreshMs, programmeRefreshMs: config.statusProgrammeRefreshMs }),
+      ...(accessLog ? { '/audit/access-log.csv': accessLogCsvRoute(accessLog, authenticator) } : {}),
+    },
   });
   const running = await listen(server, config.port, config.host).catch(async (error: unknown) => {
     await apollo.stop();
     await closeConnections();
     await subgraphFetcher.close();
+    await closeAccessLog();
     throw error;
   });
   return {
     ...running,
     graphqlUrl: `${running.url}${graphqlPath}`,
     board,
+    accessLog,
     close: async () => {
       await running.close();
       await apollo.stop();
       await closeConnections();
       await subgraphFetcher.close();
+      await closeAccessLog();
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Logger } from './logger.ts';
+import { devEnvironment } from './dev-credentials.ts';
 
 /** Stops a service cleanly on SIGTERM/SIGINT (Ctrl-C, `docker stop`), then exits. */
 export function stopOnSignals(logger: Logger, close: () => Promise<void>): void {
@@ -45,4 +46,13 @@ export async function startOrExit(logger: Logger, start: () => Promise<void>): P
     logger.fatal({ err: error }, `could not start: ${typeof code === 'string' ? `${code} ` : ''}${(error as Error).message}`);
     process.exit(1);
   }
+}
+
+/**
+ * The environment a service process reads: its own, over the development key set of `npm start`
+ * (`.dev/`, if one was made) — so a service started alone (`npm run start:gateway`) trusts the same
+ * development credentials. Never in production, where every secret is configured explicitly.
+ */
+export function processEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return env.NODE_ENV === 'production' ? env : { ...devEnvironment(), ...env };
 }

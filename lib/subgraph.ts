@@ -10,16 +10,22 @@ import { envInteger, envPositiveInteger, envString, listenHost } from './config.
 import { testBackendConnection, type ConnectionTestReport, type ContractCheck } from './connection-test.ts';
 import { createGraphQLHttpServer, listen, requestIdOf, sendJson, type RunningServer } from './http-server.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { startOrExit, stopOnSignals } from './process.ts';
+import { processEnvironment, startOrExit, stopOnSignals } from './process.ts';
 import { DEFAULT_RESILIENCE, type BackendHealth, type ResilienceOptions } from './resilience.ts';
 import { defaultBackendUrl, SYSTEMS, type SystemId } from './systems.ts';
 import { roundMs } from './transport.ts';
 import { healthResponse } from './wire.ts';
 import { SystemError, SystemErrorCode } from './errors.ts';
 import { backendStatus, liveStatusThresholdsFromEnv, type LiveStatusThresholds, type ProbeOutcome, type SubgraphReadiness } from './live-status.ts';
+import { callerAssertionSecretFromEnv } from './access/caller-assertion.ts';
+import { accessPolicyFromEnv, loadAccessPolicy, DEFAULT_ACCESS_POLICY_FILE } from './access/policy.ts';
+import { callerFromAssertion, subgraphAccessPlugin, type CallerFacts, type SubgraphAccess } from './access/subgraph-guard.ts';
 
-/** What every subgraph resolver receives: the request id, and loaders made for this request only. */
-export interface SubgraphContext<TLoaders> {
+/**
+ * What every subgraph resolver receives: the request id, loaders made for this request only, and
+ * the caller the gateway vouched for (checked against the access policy before execution).
+ */
+export interface SubgraphContext<TLoaders> extends CallerFacts {
   requestId: string;
   loaders: TLoaders;
 }
@@ -84,6 +90,8 @@ export interface SubgraphConfig {
   liveStatus: LiveStatusThresholds;
   port: number;
   host: string;
+  /** The access policy and the secret that verifies the gateway's caller assertions. */
+  access: SubgraphAccess;
 }
 
 export function subgraphConfigFromEnv(system: SystemId, env: NodeJS.ProcessEnv = process.env): SubgraphConfig {
@@ -101,6 +109,7 @@ export function subgraphConfigFromEnv(system: SystemId, env: NodeJS.ProcessEnv =
     liveStatus: liveStatusThresholdsFromEnv(env),
     port: envInteger(`${envPrefix}_SUBGRAPH_PORT`, subgraphPort, env),
     host: listenHost(env),
+    access: { policy: accessPolicyFromEnv(env), callerSecret: callerAssertionSecretFromEnv(env) },
   };
 }
 
@@ -147,6 +156,7 @@ export function readSchema(file: URL): string {
 
 export function createSubgraphApollo<TAdapter extends Adapter, TLoaders>(
   definition: SubgraphDefinition<TAdapter, TLoaders>,
+  policy = loadAccessPolicy(DEFAULT_ACCESS_POLICY_FILE),
 ): ApolloServer<SubgraphContext<TLoaders>> {
   const schema = buildSubgraphSchema({
     typeDefs: parse(readSchema(definition.schemaFile)),
@@ -154,7 +164,7 @@ export function createSubgraphApollo<TAdapter extends Adapter, TLoaders>(
   });
   return new ApolloServer<SubgraphContext<TLoaders>>({
     schema,
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), subgraphAccessPlugin(policy)],
     // The process stops on signals itself (lib/process.ts), closing the HTTP server first.
     stopOnTerminationSignals: false,
     // Subgraphs sit behind the gateway: it applies limits and masks errors for clients.
@@ -179,7 +189,7 @@ export async function startSubgraph<TAdapter extends Adapter, TLoaders>(
     logger,
   });
   const adapter = definition.createAdapter(client);
-  const apollo = createSubgraphApollo(definition);
+  const apollo = createSubgraphApollo(definition, config.access.policy);
   try {
     await apollo.start();
   } catch (error) {
@@ -189,7 +199,11 @@ export async function startSubgraph<TAdapter extends Adapter, TLoaders>(
   const server = createGraphQLHttpServer({
     apollo,
     logger,
-    context: async (req, requestId) => ({ requestId, loaders: definition.createLoaders(adapter, callContextOf(req.headers, requestId)) }),
+    context: async (req, requestId) => ({
+      requestId,
+      loaders: definition.createLoaders(adapter, callContextOf(req.headers, requestId)),
+      ...(await callerFromAssertion(req.headers, config.access.callerSecret)),
+    }),
     readiness: (req) => subgraphReadiness(definition.system, adapter, config.liveStatus, callContextOf(req.headers, requestIdOf(req))),
     postRoutes: { '/connection-test': connectionTestRoute(definition, config, logger) },
   });
@@ -246,7 +260,8 @@ export async function runSubgraphProcess<TAdapter extends Adapter, TLoaders>(
 ): Promise<void> {
   const logger = createLogger(`${definition.system}-subgraph`);
   await startOrExit(logger, async () => {
-    const config = subgraphConfigFromEnv(definition.system);
+    const config = subgraphConfigFromEnv(definition.system, processEnvironment());
+    if (!config.access.callerSecret) logger.warn('CALLER_ASSERTION_SECRET is not set: this subgraph refuses every request for personal data');
     const running = await startSubgraph(definition, config, logger);
     logger.info({ url: `${running.url}/graphql`, backend: config.backendUrl }, 'subgraph listening');
     stopOnSignals(logger, running.close);

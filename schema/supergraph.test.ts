@@ -8,10 +8,10 @@ describe('committed supergraph', () => {
     expect(readFileSync(SUPERGRAPH_FILE, 'utf8'), 'schema/supergraph.graphql is stale: run `npm run compose`').toBe(composeSupergraph());
   });
 
-  it('joins the four subgraphs at their default addresses, and the connection board served by the gateway', () => {
+  it('joins the four subgraphs at their default addresses, and the connection board and access log views served by the gateway', () => {
     const supergraph = readFileSync(SUPERGRAPH_FILE, 'utf8');
     for (const entry of subgraphEntries()) expect(supergraph).toContain(`url: "${entry.routingUrl}"`);
-    expect(subgraphEntries().map((e) => e.name)).toEqual(['population', 'civil-status', 'land', 'public-services', 'connections']);
+    expect(subgraphEntries().map((e) => e.name)).toEqual(['population', 'civil-status', 'land', 'public-services', 'connections', 'access-log']);
   });
 });
 

@@ -3,11 +3,29 @@
  * the gateway, each its own process on the default ports (or the ports set in the environment).
  * Waits until every process answers, prints where to go, and stops everything on Ctrl-C.
  */
+import { writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { envInteger } from '../lib/config.ts';
-import { NotAnsweringError, spawnServices, systemLayout } from '../lib/services.ts';
+import { ensureDevCredentials } from '../lib/dev-credentials.ts';
+import { NotAnsweringError, REPO_ROOT, spawnServices, systemLayout } from '../lib/services.ts';
 
 const startupTimeoutMs = envInteger('STARTUP_TIMEOUT_MS', 90_000);
-const layout = systemLayout(process.env);
+// The development key set (.dev/): made on the first start, reused after; variables already set win.
+const dev = await ensureDevCredentials();
+const credentialsFile = join(REPO_ROOT, '.dev', 'credentials.env');
+writeFileSync(
+  credentialsFile,
+  [
+    '# Development credentials of `npm start`, valid 12 hours: `source .dev/credentials.env`.',
+    `export LT_OFFICER='${dev.credentials.officer}'`,
+    `export LT_AUDITOR='${dev.credentials.auditor}'`,
+    `export LT_CITIZEN='${dev.credentials.citizen}'`,
+    `export LT_API_KEY='${dev.credentials.apiKey}'`,
+    '',
+  ].join('\n'),
+  { mode: 0o600 },
+);
+const layout = systemLayout({ ...dev.env, ...process.env });
 const { host, gatewayPort } = layout;
 
 const started = performance.now();
@@ -57,10 +75,22 @@ Liên thông is up on its embedded mocks (${group.services.length} processes, re
 ${rows.join('\n')}
 
 Status page: http://${host}:${gatewayPort}/status   Connection test: npm run check-connections
-Open http://${host}:${gatewayPort}/graphql in a browser, or try:
 
+Development credentials (valid 12 hours, new on every start), also in ${relative(process.cwd(), credentialsFile) || credentialsFile}:
+  officer can-bo-01 at BTNMT     Authorization: Bearer ${dev.credentials.officer}
+  auditor kiem-tra-01 at BCA     Authorization: Bearer ${dev.credentials.auditor}
+  citizen 001085012345           Authorization: Bearer ${dev.credentials.citizen}
+  officer dev-officer at BTNMT   x-api-key: ${dev.credentials.apiKey}
+
+Personal data needs a credential and a purpose. Try, as the officer, for a land transfer on case HS-2026-0001:
+
+  source .dev/credentials.env
   curl -s http://${host}:${gatewayPort}/graphql -H 'content-type: application/json' \\
+    -H "authorization: Bearer $LT_OFFICER" -H 'x-purpose-code: land-transfer' -H 'x-case-number: HS-2026-0001' \\
     -d '{"query":"{ citizen(personalId: \\"001085012345\\") { fullName maritalStatus landParcels { parcelId area } } }"}'
+
+Who saw it: the citizen asks { myDataAccessLog { at agency { name } purpose { name } caseNumber fields } } with $LT_CITIZEN;
+an auditor asks accessLog(filter: …) with $LT_AUDITOR, or GET /audit/access-log.csv. npm run audit:verify checks the chain.
 
 Ctrl-C stops every process.`);
 }

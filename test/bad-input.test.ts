@@ -3,6 +3,7 @@ import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { encodePersonalId } from '../lib/personal-id.ts';
 import { README_PATH, startSystem, type GraphQLBody, type RunningSystem } from './support/system.ts';
+import { credentialHeaders, DEFAULT_CREDENTIAL } from './support/access.ts';
 
 let system: RunningSystem;
 beforeAll(async () => {
@@ -191,7 +192,7 @@ describe('malformed requests are refused at the door', () => {
   });
 
   it('the same GET with apollo-require-preflight is answered', async () => {
-    const response = await send({ search: `?query=${encodeURIComponent(`{ citizen(personalId: "${AN}") { fullName } }`)}`, headers: { 'apollo-require-preflight': 'true' } });
+    const response = await send({ search: `?query=${encodeURIComponent(`{ citizen(personalId: "${AN}") { fullName } }`)}`, headers: { 'apollo-require-preflight': 'true', ...credentialHeaders(DEFAULT_CREDENTIAL) } });
     expect(response).toMatchObject({ status: 200, body: { data: { citizen: { fullName: 'Nguyễn Văn An' } } } });
   });
 });

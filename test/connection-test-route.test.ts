@@ -3,6 +3,7 @@ import { connectionTestReportSchema, type ConnectionTestReport } from '../lib/co
 import { DEFAULT_THRESHOLDS } from '../lib/live-status.ts';
 import { startMockBackend, type RunningMock } from '../lib/mock-server.ts';
 import { DEFAULT_RESILIENCE } from '../lib/resilience.ts';
+import { DEFAULT_ACCESS_POLICY_FILE, loadAccessPolicy } from '../lib/access/policy.ts';
 import { startSubgraph, type RunningSubgraph } from '../lib/subgraph.ts';
 import type { LandAdapter } from '../subgraphs/land/adapter/client.ts';
 import { landSubgraph } from '../subgraphs/land/index.ts';
@@ -20,6 +21,7 @@ beforeAll(async () => {
     liveStatus: DEFAULT_THRESHOLDS,
     port: 0,
     host: '127.0.0.1',
+    access: { policy: loadAccessPolicy(DEFAULT_ACCESS_POLICY_FILE), callerSecret: undefined },
   });
 });
 afterEach(() => {

@@ -2,13 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { gatewayConfigFromEnv } from '../gateway/server.ts';
 import { DEFAULT_RESILIENCE } from '../lib/resilience.ts';
 import { callContextOf, subgraphConfigFromEnv } from '../lib/subgraph.ts';
+import { testEnvironment } from './support/access.ts';
+
+/** The access variables a gateway cannot start without; nothing is opened by reading a configuration. */
+const ACCESS_ENV = testEnvironment('/nonexistent/access-log.sqlite');
 
 describe('deadlines and resilience from the environment', () => {
   it('gives every subgraph the shared deadline unless it has its own, and reads the request deadline', () => {
-    const config = gatewayConfigFromEnv({ SUBGRAPH_TIMEOUT_MS: '3000', LAND_SUBGRAPH_TIMEOUT_MS: '800', REQUEST_TIMEOUT_MS: '6000' });
+    const config = gatewayConfigFromEnv({ ...ACCESS_ENV, SUBGRAPH_TIMEOUT_MS: '3000', LAND_SUBGRAPH_TIMEOUT_MS: '800', REQUEST_TIMEOUT_MS: '6000' });
     expect(config.subgraphTimeoutsMs).toEqual({ population: 3000, 'civil-status': 3000, land: 800, 'public-services': 3000 });
     expect(config.requestTimeoutMs).toBe(6000);
-    expect(gatewayConfigFromEnv({})).toMatchObject({
+    expect(gatewayConfigFromEnv(ACCESS_ENV)).toMatchObject({
       subgraphTimeoutsMs: { population: 5000, 'civil-status': 5000, land: 5000, 'public-services': 5000 },
       requestTimeoutMs: 10_000,
     });

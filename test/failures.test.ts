@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureDevCredentials } from '../lib/dev-credentials.ts';
 import type { FaultMode } from '../lib/mock-server.ts';
 import { startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/services.ts';
 import { NAMED_IDS } from '../lib/synthetic/named.ts';
@@ -69,8 +73,13 @@ const MESSAGES: Record<string, string> = {
 };
 
 let group: ServiceGroup;
+let apiKey: string;
+const devRoot = mkdtempSync(join(tmpdir(), 'lien-thong-failures-'));
 beforeAll(async () => {
-  const layout = systemLayout(await withFreePorts({ ...process.env, LOG_LEVEL: 'warn' }));
+  // A development key set of its own, as `npm start` makes one.
+  const dev = await ensureDevCredentials(devRoot);
+  apiKey = dev.credentials.apiKey;
+  const layout = systemLayout(await withFreePorts({ ...process.env, ...dev.env, LOG_LEVEL: 'warn' }));
   const extraEnv: Record<string, NodeJS.ProcessEnv> = {};
   for (const id of SYSTEM_IDS) {
     const { envPrefix } = SYSTEMS[id];
@@ -78,14 +87,17 @@ beforeAll(async () => {
   }
   group = await startServices(layout, { extraEnv });
 }, 120_000);
-afterAll(() => group?.stopAll());
+afterAll(async () => {
+  await group?.stopAll();
+  rmSync(devRoot, { recursive: true, force: true });
+});
 
 const url = (service: string, path: string) => `${group.get(service).url}${path}`;
 
 async function query(): Promise<GraphQLBody> {
   const response = await fetch(url('gateway', '/graphql'), {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', 'x-api-key': apiKey, 'x-purpose-code': 'land-transfer', 'x-case-number': 'HS-2026-0001' },
     body: JSON.stringify({ query: CROSS_SECTOR, variables: { id: NAMED_IDS.head } }),
   });
   expect(response.status).toBe(200);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayConfigFromEnv, startGateway } from '../gateway/server.ts';
 import { NAMED_IDS } from '../lib/synthetic/named.ts';
 import { startSystem, type RunningSystem } from './support/system.ts';
+import { credentialHeaders, DEFAULT_CREDENTIAL, temporaryAccessLogPath, testEnvironment } from './support/access.ts';
 
 let system: RunningSystem;
 const PORTAL_ORIGIN = 'https://dichvucong.gov.vn';
@@ -62,8 +63,10 @@ describe('gateway', () => {
       delete process.env.APOLLO_TELEMETRY_DISABLED;
       new ApolloGateway({ supergraphSdl: readFileSync(SUPERGRAPH, 'utf8') });
       expect(created, 'control: a stock gateway creates it').toBe(1);
-      const gateway = await startGateway({ ...gatewayConfigFromEnv({}), supergraphPath: SUPERGRAPH, port: 0 });
+      const logFile = temporaryAccessLogPath();
+      const gateway = await startGateway({ ...gatewayConfigFromEnv(testEnvironment(logFile.path)), supergraphPath: SUPERGRAPH, port: 0 });
       await gateway.close();
+      logFile.remove();
       expect(created).toBe(1);
     } finally {
       telemetry.createDataCollectionExporter = factory;
@@ -75,7 +78,7 @@ describe('gateway', () => {
     system.resetCounters();
     const response = await fetch(system.gateway.graphqlUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': 'case-2026-0042' },
+      headers: { 'content-type': 'application/json', 'x-request-id': 'case-2026-0042', ...credentialHeaders(DEFAULT_CREDENTIAL) },
       body: JSON.stringify({ query: CROSS_SECTOR }),
     });
     expect(response.headers.get('x-request-id')).toBe('case-2026-0042');

@@ -49,9 +49,12 @@ describe('npm start', () => {
     expect(output).toContain('9 processes');
     expect(output).toContain(`http://127.0.0.1:${gatewayPort}/graphql`);
 
+    // The development API key it printed, with a purpose.
+    const apiKey = /x-api-key: (\S+)/.exec(output)?.[1];
+    expect(apiKey).toMatch(/^lt_dev_/);
     const response = await fetch(`http://127.0.0.1:${gatewayPort}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', 'x-api-key': apiKey!, 'x-purpose-code': 'land-transfer', 'x-case-number': 'HS-1' },
       body: JSON.stringify({ query: `{ citizen(personalId: "${NAMED_IDS.head}") { fullName maritalStatus landParcels { parcelId } } }` }),
     });
     expect(await response.json()).toEqual({

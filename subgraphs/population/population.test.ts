@@ -191,7 +191,7 @@ describe('population subgraph', () => {
     const result = await execute('{ _service { sdl } }');
     const sdl = (result.data as { _service: { sdl: string } })._service.sdl;
     expect(sdl).toMatch(/type Citizen\s+@key\(fields: "personalId"\)/);
-    expect(sdl).toContain('verifyCitizen(personalId: ID!, fullName: String!, dateOfBirth: String!): CitizenVerification!');
+    expect(sdl).toContain('verifyCitizen(personalId: ID!, fullName: String!, dateOfBirth: String!): CitizenVerification\n');
   });
 
   it('resolves 20 Citizen references with one backend call', async () => {

@@ -1,5 +1,6 @@
 import type { FormattedExecutionResult } from 'graphql';
 import { http, HttpResponse, type JsonBodyType, type RequestHandler } from 'msw';
+import type { PurposefulOfficer } from '../../lib/access/caller.ts';
 import { BackendClient } from '../../lib/backend-client.ts';
 import { startMockBackend, type RunningMock } from '../../lib/mock-server.ts';
 import { DEFAULT_RESILIENCE } from '../../lib/resilience.ts';
@@ -26,6 +27,17 @@ export interface SubgraphUnderTest<TAdapter> extends BackendUnderTest<TAdapter> 
   reset(): void;
   close(): Promise<void>;
 }
+
+/** The subgraph's own tests run as an officer whom the policy grants every category (land-registration). */
+const HARNESS_CALLER: PurposefulOfficer = {
+  kind: 'officer',
+  agency: 'BTNMT',
+  officer: 'harness',
+  roles: [],
+  purpose: 'land-transfer',
+  caseNumber: 'HS-HARNESS',
+  issuer: 'api-key',
+};
 
 /** A subgraph's Apollo server in this process, over adapters to its mock backend and to a stand-in backend. */
 export async function startSubgraphUnderTest<TAdapter extends Adapter, TLoaders>(
@@ -56,7 +68,7 @@ export async function startSubgraphUnderTest<TAdapter extends Adapter, TLoaders>
   async function execute<TData>(query: string, variables: Record<string, unknown> = {}, over: TAdapter = adapter) {
     const response = await apollo.executeOperation<TData>(
       { query, variables },
-      { contextValue: { requestId: 't', loaders: definition.createLoaders(over, { requestId: 't' }) } },
+      { contextValue: { requestId: 't', loaders: definition.createLoaders(over, { requestId: 't' }), caller: HARNESS_CALLER } },
     );
     if (response.body.kind !== 'single') throw new Error('expected a single result');
     return response.body.singleResult;

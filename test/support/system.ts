@@ -13,6 +13,17 @@ import { SUBGRAPHS, type AnySubgraph } from '../../subgraphs/index.ts';
 import { landHandlers } from '../../subgraphs/land/mock/handlers.ts';
 import { populationHandlers } from '../../subgraphs/population/mock/handlers.ts';
 import { publicServicesHandlers } from '../../subgraphs/public-services/mock/handlers.ts';
+import type { GatewayAccessConfig } from '../../gateway/server.ts';
+import {
+  createTestIssuers,
+  credentialHeaders,
+  DEFAULT_CREDENTIAL,
+  TEST_CALLER_SECRET,
+  temporaryAccessLogPath,
+  testAccessConfig,
+  type TestCredential,
+  type TestIssuers,
+} from './access.ts';
 
 const PARTS: Record<SystemId, { subgraph: AnySubgraph; handlers: () => RequestHandler[] }> = {
   population: { subgraph: SUBGRAPHS.population, handlers: () => populationHandlers() },
@@ -25,8 +36,13 @@ export interface RunningSystem {
   gateway: RunningGateway;
   mocks: Record<SystemId, RunningMock>;
   subgraphs: Record<SystemId, RunningSubgraph<Adapter>>;
-  /** POSTs a GraphQL request to the gateway and returns status and parsed body. */
-  query(query: string, variables?: Record<string, unknown>): Promise<{ status: number; body: GraphQLBody }>;
+  /**
+   * POSTs a GraphQL request to the gateway and returns status and parsed body; by default as the
+   * land officer for a land transfer (test/support/access.ts), `as: null` for an anonymous request.
+   */
+  query(query: string, variables?: Record<string, unknown>, options?: { as?: TestCredential }): Promise<{ status: number; body: GraphQLBody }>;
+  /** Signs test tokens for the identity providers the gateway trusts. */
+  issuers: TestIssuers;
   /** Stops one subgraph's server; `restartSubgraph` starts it again on the same port. */
   stopSubgraph(id: SystemId): Promise<void>;
   restartSubgraph(id: SystemId): Promise<void>;
@@ -65,8 +81,14 @@ export async function startSystem(
     /** How often the status page refreshes its live systems (default 5 s), and its programme view (default 60 s). */
     statusRefreshMs?: number;
     statusProgrammeRefreshMs?: number;
+    /** Access control settings over the test defaults (a temporary SQLite log, test credentials). */
+    access?: Partial<GatewayAccessConfig> & { databaseUrl?: string };
   } = {},
 ): Promise<RunningSystem> {
+  const issuers = await createTestIssuers();
+  const logFile = temporaryAccessLogPath();
+  const { databaseUrl, ...accessOverrides } = options.access ?? {};
+  const access = testAccessConfig(issuers.authentication, { sqlitePath: logFile.path, ...(databaseUrl ? { databaseUrl } : {}) }, accessOverrides);
   const liveStatus = { ...DEFAULT_THRESHOLDS, ...options.liveStatus };
   const mocks = {} as Record<SystemId, RunningMock>;
   const subgraphs = {} as Record<SystemId, RunningSubgraph<Adapter>>;
@@ -78,6 +100,8 @@ export async function startSystem(
       liveStatus,
       port,
       host: '127.0.0.1',
+      // With access control off (benchmarks), the subgraphs' guard is off too: no policy, nothing to verify.
+      access: { policy: access.enabled ? access.policy : { ...access.policy, personalTypes: new Set() }, callerSecret: TEST_CALLER_SECRET },
     });
   for (const id of SYSTEM_IDS) {
     mocks[id] = await startMockBackend(id, PARTS[id].handlers());
@@ -105,16 +129,19 @@ export async function startSystem(
     },
     statusRefreshMs: options.statusRefreshMs ?? 5000,
     statusProgrammeRefreshMs: options.statusProgrammeRefreshMs ?? 60_000,
+    access,
   });
 
   return {
     gateway,
     mocks,
     subgraphs,
-    async query(query, variables = {}) {
+    issuers,
+    async query(query, variables = {}, queryOptions = {}) {
+      const credential = queryOptions.as === undefined ? DEFAULT_CREDENTIAL : queryOptions.as;
       const response = await fetch(gateway.graphqlUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...credentialHeaders(credential) },
         body: JSON.stringify({ query, variables }),
       });
       return { status: response.status, body: (await response.json()) as GraphQLBody };
@@ -137,6 +164,7 @@ export async function startSystem(
         await subgraphs[id].close();
         await mocks[id].close();
       }
+      logFile.remove();
     },
   };
 }

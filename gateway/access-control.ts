@@ -1,0 +1,363 @@
+import { createHash } from 'node:crypto';
+import {
+  GraphQLIncludeDirective,
+  GraphQLSkipDirective,
+  getDirectiveValues,
+  getNamedType,
+  isAbstractType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  Kind,
+  parse,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLFormattedError,
+  type GraphQLObjectType,
+  type GraphQLOutputType,
+  type GraphQLSchema,
+  type SelectionNode,
+  type SelectionSetNode,
+  type ValueNode,
+} from 'graphql';
+import type { AccessOutcome, AccessRecord } from '../lib/access-log/types.ts';
+import type { PurposefulOfficer } from '../lib/access/caller.ts';
+import { fieldDecider, selectedOperation, type AccessPolicy, type FieldDecision } from '../lib/access/policy.ts';
+
+/**
+ * Field-level access control and the access records of one operation, at the gateway.
+ *
+ * Before execution the operation is rewritten: fields the policy denies are taken out (so no
+ * subgraph is asked for them), and every selection on a citizen gets that citizen's personal ID
+ * under a reserved alias, so that the access record can name whose data was returned even when
+ * the client did not ask for `personalId`. Households and land parcels get the personal IDs of
+ * their members and right holders the same way: a parcel looked up by its ID is its holders' data.
+ *
+ * After execution the answer is walked along the client's own operation: denied fields come back
+ * null with a FORBIDDEN error at their path, reserved aliases are removed, and every citizen whose
+ * data is in the answer gets one access record listing the fields returned.
+ */
+
+/** Reserved alias prefix; a client document using it is refused. */
+export const RESERVED_ALIAS_PREFIX = '_lt_';
+const SUBJECT_ID = `${RESERVED_ALIAS_PREFIX}id`;
+const SUBJECTS = `${RESERVED_ALIAS_PREFIX}subjects`;
+const CITIZEN = 'Citizen';
+
+/** Types whose own selection carries the people the data is about, with the selection that names them. */
+const SUBJECT_SELECTIONS: Record<string, string> = {
+  [CITIZEN]: `{ ${SUBJECT_ID}: personalId }`,
+  Household: `{ ${SUBJECTS}: members { citizen { ${SUBJECT_ID}: personalId } } }`,
+  LandParcel: `{ ${SUBJECTS}: rightHolders { citizen { ${SUBJECT_ID}: personalId } } }`,
+};
+const injectedSelections = new Map(
+  Object.entries(SUBJECT_SELECTIONS).map(([type, selection]) => {
+    const document = parse(`query ${selection}`);
+    const operation = document.definitions[0];
+    if (operation?.kind !== Kind.OPERATION_DEFINITION) throw new Error('subject selection must be a query');
+    return [type, operation.selectionSet.selections];
+  }),
+);
+
+export function usesReservedAlias(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Field(field) {
+      if (field.alias?.value.startsWith(RESERVED_ALIAS_PREFIX)) found = true;
+    },
+  });
+  return found;
+}
+
+export interface PreparedOperation {
+  /** The document to execute: denied fields out, subject selections in. */
+  document: DocumentNode;
+  /** A query-plan cache key that differs wherever the rewrite differs. */
+  queryHash: string;
+  /** Every field the caller was refused, once each. */
+  denied: string[];
+}
+
+const TYPENAME: FieldNode = { kind: Kind.FIELD, name: { kind: Kind.NAME, value: '__typename' } };
+
+export function prepareOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  queryHash: string,
+  policy: AccessPolicy,
+  caller: PurposefulOfficer,
+): PreparedOperation {
+  const decide = fieldDecider(policy, caller);
+  const denied = new Set<string>();
+  const typeInfo = new TypeInfo(schema);
+  const rewritten = visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field: {
+        enter(field) {
+          const parent = typeInfo.getParentType();
+          if (!parent) return undefined;
+          const name = `${parent.name}.${field.name.value}`;
+          if (decide(name).allowed) return undefined;
+          denied.add(name);
+          return null;
+        },
+      },
+      SelectionSet: {
+        leave(selectionSet) {
+          const type = typeInfo.getParentType();
+          const injected = type ? injectedSelections.get(type.name) : undefined;
+          const selections: readonly SelectionNode[] = [...selectionSet.selections, ...(injected ?? [])];
+          return { ...selectionSet, selections: selections.length > 0 ? selections : [TYPENAME] };
+        },
+      },
+    }),
+  );
+  const deniedList = [...denied].sort();
+  const fingerprint = createHash('sha256').update(`${queryHash}\n${policy.version}\n${deniedList.join(',')}`).digest('hex');
+  return { document: rewritten, queryHash: fingerprint, denied: deniedList };
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+interface Subject {
+  fields: Set<string>;
+  denied: Set<string>;
+}
+
+/** Data returned under a root field that is not a citizen (a household, a parcel, a registration): its people share it. */
+interface SharedData extends Subject {
+  people: Set<string>;
+}
+
+export interface FinishedResponse {
+  data: JsonObject | null;
+  errors: GraphQLFormattedError[];
+  records: AccessRecord[];
+}
+
+export interface ResponseFacts {
+  schema: GraphQLSchema;
+  /** The client's own document, before `prepareOperation`. */
+  document: DocumentNode;
+  operationName: string | null | undefined;
+  variables: Record<string, unknown>;
+  policy: AccessPolicy;
+  caller: PurposefulOfficer;
+  requestId: string;
+  at: Date;
+}
+
+export function finishResponse(facts: ResponseFacts, data: JsonObject | null | undefined, errors: readonly GraphQLFormattedError[]): FinishedResponse {
+  const operation = selectedOperation(facts.document, facts.operationName);
+  // Errors of the injected selections would point at fields the client never asked for.
+  const clientErrors = errors.filter((error) => !error.path?.some((key) => typeof key === 'string' && key.startsWith(RESERVED_ALIAS_PREFIX)));
+  if (!operation || !data) return { data: data ?? null, errors: clientErrors, records: [] };
+  const rootType = facts.schema.getRootType(operation.operation);
+  if (!rootType) return { data, errors: clientErrors, records: [] };
+
+  const decide = fieldDecider(facts.policy, facts.caller);
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of facts.document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  const citizens = new Map<string, Subject>();
+  const shared: SharedData[] = [];
+  const denialErrors: GraphQLFormattedError[] = [];
+
+  const citizen = (personalId: string) => {
+    let subject = citizens.get(personalId);
+    if (!subject) citizens.set(personalId, (subject = { fields: new Set(), denied: new Set() }));
+    return subject;
+  };
+
+  const included = (node: FieldNode | SelectionNode) => {
+    if (getDirectiveValues(GraphQLSkipDirective, node, facts.variables)?.if === true) return false;
+    return getDirectiveValues(GraphQLIncludeDirective, node, facts.variables)?.if !== false;
+  };
+
+  const appliesTo = (typeCondition: string | undefined, type: GraphQLObjectType) => {
+    if (!typeCondition || typeCondition === type.name) return true;
+    const condition = facts.schema.getType(typeCondition);
+    return condition !== undefined && isAbstractType(condition) && facts.schema.isSubType(condition, type);
+  };
+
+  /** The fields of a selection set for an object of `type`, by response key, in document order. */
+  const collectFields = (selectionSet: SelectionSetNode, type: GraphQLObjectType, into = new Map<string, FieldNode[]>(), seen = new Set<string>()) => {
+    for (const selection of selectionSet.selections) {
+      if (!included(selection)) continue;
+      if (selection.kind === Kind.FIELD) {
+        const key = selection.alias?.value ?? selection.name.value;
+        into.set(key, [...(into.get(key) ?? []), selection]);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        if (appliesTo(selection.typeCondition?.name.value, type)) collectFields(selection.selectionSet, type, into, seen);
+      } else {
+        const fragment = fragments.get(selection.name.value);
+        if (!fragment || seen.has(fragment.name.value) || !appliesTo(fragment.typeCondition.name.value, type)) continue;
+        seen.add(fragment.name.value);
+        collectFields(fragment.selectionSet, type, into, seen);
+      }
+    }
+    return into;
+  };
+
+  const argumentValue = (node: ValueNode | undefined): unknown => {
+    if (!node) return undefined;
+    if (node.kind === Kind.VARIABLE) return facts.variables[node.name.value];
+    return node.kind === Kind.STRING ? node.value : undefined;
+  };
+
+  const subjectIdsIn = (value: Json | undefined, into: Set<string>) => {
+    if (Array.isArray(value)) for (const item of value) subjectIdsIn(item, into);
+    else if (value && typeof value === 'object') {
+      const id = value[SUBJECT_ID];
+      if (typeof id === 'string') into.add(id);
+      for (const [key, inner] of Object.entries(value)) if (key !== SUBJECT_ID) subjectIdsIn(inner, into);
+    }
+  };
+
+  /**
+   * Rebuilds `value` (an object of `type`) in the client's field order: denied fields null with an
+   * error, reserved aliases gone; every returned field is written to the subject it belongs to.
+   */
+  const rebuild = (
+    value: JsonObject,
+    type: GraphQLObjectType,
+    fieldNodes: readonly FieldNode[],
+    path: (string | number)[],
+    subject: Subject | undefined,
+    prefix: string,
+  ): JsonObject => {
+    const out: JsonObject = {};
+    const fields = new Map<string, FieldNode[]>();
+    for (const node of fieldNodes) if (node.selectionSet) collectFields(node.selectionSet, type, fields);
+    for (const [key, nodes] of fields) {
+      const first = nodes[0];
+      if (!first) continue;
+      const name = first.name.value;
+      if (name === '__typename') {
+        if (key in value) out[key] = value[key] ?? null;
+        continue;
+      }
+      const definition = type.getFields()[name];
+      if (!definition) continue;
+      const coordinate = `${type.name}.${name}`;
+      const decision: FieldDecision = decide(coordinate);
+      const fieldPath = prefix ? `${prefix}.${name}` : name;
+      if (!decision.allowed) {
+        out[key] = null;
+        subject?.denied.add(coordinate);
+        denialErrors.push({
+          message: decision.message,
+          path: [...path, key],
+          extensions: { code: 'FORBIDDEN', field: decision.field, category: decision.category, rules: decision.rules },
+        });
+        continue;
+      }
+      if (!(key in value)) continue;
+      const fieldValue = value[key] ?? null;
+      if (fieldValue !== null) subject?.fields.add(fieldPath);
+      out[key] = rebuildValue(fieldValue, definition.type, nodes, [...path, key], subject, fieldPath);
+    }
+    return out;
+  };
+
+  const rebuildValue = (
+    value: Json,
+    type: GraphQLOutputType,
+    nodes: readonly FieldNode[],
+    path: (string | number)[],
+    subject: Subject | undefined,
+    prefix: string,
+  ): Json => {
+    if (value === null) return null;
+    const inner = isNonNullType(type) ? type.ofType : type;
+    if (isListType(inner)) {
+      return Array.isArray(value) ? value.map((item, index) => rebuildValue(item, inner.ofType, nodes, [...path, index], subject, prefix)) : value;
+    }
+    if (!isObjectType(inner) || typeof value !== 'object' || Array.isArray(value)) return value;
+    if (inner.name === CITIZEN) {
+      const personalId = value[SUBJECT_ID];
+      // Each citizen is their own subject; the enclosing subject keeps only the reference (`father`).
+      if (typeof personalId === 'string') return rebuild(value, inner, nodes, path, citizen(personalId), '');
+    }
+    if (subject && 'people' in subject) subjectIdsIn(value[SUBJECTS], (subject as SharedData).people);
+    return rebuild(value, inner, nodes, path, subject, prefix);
+  };
+
+  const rootFields = collectFields(operation.selectionSet, rootType);
+  const out: JsonObject = {};
+  for (const [key, nodes] of rootFields) {
+    const first = nodes[0];
+    if (!first) continue;
+    const name = first.name.value;
+    const definition = rootType.getFields()[name];
+    if (name === '__typename' || !definition) {
+      if (key in data) out[key] = data[key] ?? null;
+      continue;
+    }
+    const coordinate = `${rootType.name}.${name}`;
+    const decision = decide(coordinate);
+    const namedType = getNamedType(definition.type);
+    const personal = facts.policy.personalTypes.has(namedType.name);
+    // A root field that is not a citizen lookup (household, parcel, registration, verification) is shared by its people.
+    const sharedData: SharedData | undefined =
+      personal && namedType.name !== CITIZEN ? { fields: new Set(), denied: new Set(), people: new Set() } : undefined;
+    if (sharedData) {
+      const personalId = argumentValue(first.arguments?.find((argument) => argument.name.value === 'personalId')?.value);
+      if (typeof personalId === 'string') sharedData.people.add(personalId);
+      shared.push(sharedData);
+    }
+    if (!decision.allowed) {
+      out[key] = null;
+      sharedData?.denied.add(coordinate);
+      denialErrors.push({
+        message: decision.message,
+        path: [key],
+        extensions: { code: 'FORBIDDEN', field: decision.field, category: decision.category, rules: decision.rules },
+      });
+      continue;
+    }
+    if (!(key in data)) continue;
+    const value = data[key] ?? null;
+    if (value !== null) sharedData?.fields.add(name);
+    out[key] = rebuildValue(value, definition.type, nodes, [key], sharedData, name);
+  }
+
+  for (const data of shared) {
+    for (const personalId of data.people) {
+      const subject = citizen(personalId);
+      for (const field of data.fields) subject.fields.add(field);
+      for (const field of data.denied) subject.denied.add(field);
+    }
+  }
+  const at = facts.at.toISOString();
+  const records: AccessRecord[] = [];
+  for (const [personalId, subject] of citizens) {
+    if (subject.fields.size === 0 && subject.denied.size === 0) continue;
+    records.push({
+      at,
+      requestId: facts.requestId,
+      agency: facts.caller.agency,
+      officer: facts.caller.officer,
+      purpose: facts.caller.purpose,
+      caseNumber: facts.caller.caseNumber,
+      personalId,
+      fields: [...subject.fields].sort(),
+      deniedFields: [...subject.denied].sort(),
+      outcome: outcomeOf(subject),
+    });
+  }
+  return { data: out, errors: [...clientErrors, ...denialErrors], records };
+}
+
+function outcomeOf(subject: Subject): AccessOutcome {
+  if (subject.denied.size === 0) return 'RETURNED';
+  const disclosed = [...subject.fields].some((field) => field !== 'personalId');
+  return disclosed ? 'PARTIALLY_DENIED' : 'DENIED';
+}

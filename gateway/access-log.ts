@@ -1,0 +1,185 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LocalGraphQLDataSource } from '@apollo/gateway';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { GraphQLError, parse } from 'graphql';
+import { toCsv } from '../lib/access-log/csv.ts';
+import type { AccessLogFilter, AccessLogStore, StoredAccessRecord } from '../lib/access-log/types.ts';
+import { AuthenticationError, type Authenticator } from '../lib/access/authentication.ts';
+import type { Caller } from '../lib/access/caller.ts';
+import type { AccessPolicy } from '../lib/access/policy.ts';
+import { badInput } from '../lib/graph-input.ts';
+import { sendJson } from '../lib/http-server.ts';
+import { personalIdProblem } from '../lib/personal-id.ts';
+import { readSchema } from '../lib/subgraph.ts';
+
+/**
+ * The access log's two views, served by the gateway as a subgraph of its own (like the connection
+ * board): `myDataAccessLog` for the signed-in citizen, `accessLog` for auditors, and the same
+ * records as CSV at `GET /audit/access-log.csv`. Who may ask is checked before execution
+ * (gateway/access-plugin.ts); the resolvers check it again, since they are what reads the log.
+ */
+export const ACCESS_LOG_SUBGRAPH = 'access-log';
+export const ACCESS_LOG_SCHEMA_FILE = new URL('./access-log.graphql', import.meta.url);
+
+/** What the views read when access control is off (benchmarks only): nothing is recorded, so nothing can be shown. */
+export const DISABLED_ACCESS_LOG: AccessLogStore = {
+  kind: 'sqlite',
+  append: () => Promise.reject(new Error('access control is off')),
+  query: () => Promise.reject(new Error('access control is off')),
+  verify: () => Promise.reject(new Error('access control is off')),
+  close: () => Promise.resolve(),
+};
+
+const MAX_CITIZEN_PAGE = 500;
+const MAX_AUDITOR_PAGE = 1000;
+const MAX_CSV_ROWS = 10_000;
+const CODE = /^[A-Za-z0-9.\-_]{1,40}$/;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+interface ViewContext {
+  caller?: Caller;
+}
+
+function isAuditor(caller: Caller | undefined): boolean {
+  return caller?.kind === 'officer' && caller.roles.includes('auditor');
+}
+
+function forbidden(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'FORBIDDEN' } });
+}
+
+function checkedLimit(limit: number, max: number): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) throw badInput('limit', `expected a whole number from 1 to ${max}`);
+  return limit;
+}
+
+function checkedBefore(before: number | null | undefined): number | undefined {
+  if (before === null || before === undefined) return undefined;
+  if (!Number.isInteger(before) || before < 1) throw badInput('before', 'expected the seq of a record, a positive whole number');
+  return before;
+}
+
+/** An ISO date or time as the log stores it (UTC, milliseconds), or a BAD_USER_INPUT naming the argument. */
+function isoTime(value: string | null | undefined, argument: string): string | undefined {
+  if (value === null || value === undefined || value === '') return undefined;
+  const time = ISO_TIME.test(value) ? new Date(value.length === 10 ? `${value}T00:00:00Z` : value) : undefined;
+  if (!time || Number.isNaN(time.getTime())) throw badInput(argument, 'expected an ISO 8601 date or time, e.g. 2026-11-01 or 2026-11-01T08:00:00Z');
+  return time.toISOString();
+}
+
+interface FilterInput {
+  agency?: string | null;
+  purpose?: string | null;
+  personalId?: string | null;
+  from?: string | null;
+  to?: string | null;
+}
+
+/** The auditor's filter, checked: codes as codes, a valid personal ID, ISO times. */
+export function auditFilter(input: FilterInput | null | undefined, prefix = 'filter.'): AccessLogFilter {
+  const filter: AccessLogFilter = {};
+  if (!input) return filter;
+  if (input.agency) {
+    if (!CODE.test(input.agency)) throw badInput(`${prefix}agency`, 'expected an agency code');
+    filter.agency = input.agency;
+  }
+  if (input.purpose) {
+    if (!CODE.test(input.purpose)) throw badInput(`${prefix}purpose`, 'expected a purpose code');
+    filter.purpose = input.purpose;
+  }
+  if (input.personalId) {
+    const problem = personalIdProblem(input.personalId);
+    if (problem) throw badInput(`${prefix}personalId`, problem);
+    filter.personalId = input.personalId;
+  }
+  const from = isoTime(input.from, `${prefix}from`);
+  const to = isoTime(input.to, `${prefix}to`);
+  if (from) filter.from = from;
+  if (to) filter.to = to;
+  return filter;
+}
+
+export function accessLogResolvers(log: AccessLogStore, policy: AccessPolicy): GraphQLResolverMap<ViewContext> {
+  const purposeOf = (code: string) => ({ code, name: policy.purposes.get(code)?.name ?? null });
+  const agencyOf = (record: StoredAccessRecord) => ({ __typename: 'Agency', code: record.agency });
+  return {
+    Query: {
+      myDataAccessLog: async (_: unknown, args: { limit: number; before?: number | null }, context: ViewContext) => {
+        const caller = context.caller;
+        if (caller?.kind !== 'citizen') throw forbidden('myDataAccessLog answers only a signed-in citizen, about their own data.');
+        return log.query({ personalId: caller.personalId, limit: checkedLimit(args.limit, MAX_CITIZEN_PAGE), beforeSeq: checkedBefore(args.before) });
+      },
+      accessLog: async (_: unknown, args: { filter?: FilterInput | null; limit: number; before?: number | null }, context: ViewContext) => {
+        if (!isAuditor(context.caller)) throw forbidden('accessLog needs the auditor role.');
+        return log.query({ ...auditFilter(args.filter), limit: checkedLimit(args.limit, MAX_AUDITOR_PAGE), beforeSeq: checkedBefore(args.before) });
+      },
+    },
+    DataAccessEvent: {
+      agencyCode: (record: StoredAccessRecord) => record.agency,
+      agency: agencyOf,
+      purpose: (record: StoredAccessRecord) => purposeOf(record.purpose),
+    },
+    AccessLogEntry: {
+      agencyCode: (record: StoredAccessRecord) => record.agency,
+      agency: agencyOf,
+      purpose: (record: StoredAccessRecord) => purposeOf(record.purpose),
+    },
+  };
+}
+
+export function accessLogDataSource(log: AccessLogStore, policy: AccessPolicy): LocalGraphQLDataSource {
+  const schema = buildSubgraphSchema({
+    typeDefs: parse(readSchema(ACCESS_LOG_SCHEMA_FILE)),
+    resolvers: accessLogResolvers(log, policy) as GraphQLResolverMap<unknown>,
+  });
+  return new LocalGraphQLDataSource(schema);
+}
+
+/**
+ * `GET /audit/access-log.csv?agency=&purpose=&personalId=&from=&to=&limit=`: the auditor's view as
+ * CSV (at most 10 000 rows, newest first), for the auditor role only.
+ */
+export function accessLogCsvRoute(log: AccessLogStore, authenticator: Authenticator) {
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    let caller: Caller | undefined;
+    try {
+      caller = await authenticator.authenticate(req.headers);
+    } catch (error) {
+      if (!(error instanceof AuthenticationError)) throw error;
+      res.setHeader('www-authenticate', 'Bearer realm="lien-thong"');
+      sendJson(res, 401, { error: error.message, code: 'UNAUTHENTICATED' });
+      return;
+    }
+    if (!caller) {
+      res.setHeader('www-authenticate', 'Bearer realm="lien-thong"');
+      sendJson(res, 401, { error: 'The access log needs an auditor credential.', code: 'UNAUTHENTICATED' });
+      return;
+    }
+    if (!isAuditor(caller)) {
+      sendJson(res, 403, { error: 'The access log needs the auditor role.', code: 'FORBIDDEN' });
+      return;
+    }
+    const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
+    let filter: AccessLogFilter;
+    let limit: number;
+    try {
+      filter = auditFilter(
+        { agency: params.get('agency'), purpose: params.get('purpose'), personalId: params.get('personalId'), from: params.get('from'), to: params.get('to') },
+        '',
+      );
+      limit = checkedLimit(Number(params.get('limit') ?? MAX_CSV_ROWS), MAX_CSV_ROWS);
+    } catch (error) {
+      sendJson(res, 400, { error: error instanceof Error ? error.message : 'bad filter', code: 'BAD_USER_INPUT' });
+      return;
+    }
+    const csv = toCsv(await log.query({ ...filter, limit }));
+    res.writeHead(200, {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': 'attachment; filename="access-log.csv"',
+      'cache-control': 'no-store',
+      'content-length': Buffer.byteLength(csv),
+    });
+    res.end(req.method === 'HEAD' ? undefined : csv);
+  };
+}

@@ -1,0 +1,160 @@
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
+import { HeaderMap } from '@apollo/server';
+import { GraphQLError, Kind, type DocumentNode, type GraphQLFormattedError, type SelectionSetNode } from 'graphql';
+import type { AccessLogStore } from '../lib/access-log/types.ts';
+import { CASE_HEADER, hasPurpose, PURPOSE_HEADER, type Caller } from '../lib/access/caller.ts';
+import { assessOperation, localSchema, selectedOperation, type AccessPolicy } from '../lib/access/policy.ts';
+import type { Logger } from '../lib/logger.ts';
+import { finishResponse, prepareOperation, RESERVED_ALIAS_PREFIX, usesReservedAlias, type ResponseFacts } from './access-control.ts';
+import type { GatewayContext } from './data-source.ts';
+
+/** Root fields answered only to one kind of caller, whatever the policy says of personal data. */
+const RESTRICTED_ROOT_FIELDS: Record<string, 'citizen' | 'auditor' | 'officer'> = {
+  'Query.myDataAccessLog': 'citizen',
+  'Query.accessLog': 'auditor',
+  'Mutation.testConnection': 'officer',
+};
+
+export const ACCESS_LOG_UNAVAILABLE = 'ACCESS_LOG_UNAVAILABLE';
+
+function refusal(status: 401 | 403, message: string, extra: Record<string, unknown> = {}): GraphQLError {
+  const headers = new HeaderMap();
+  if (status === 401) headers.set('www-authenticate', 'Bearer realm="lien-thong"');
+  return new GraphQLError(message, {
+    extensions: { code: status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', ...extra, http: { status, headers } },
+  });
+}
+
+function rootFieldNames(document: DocumentNode, selectionSet: SelectionSetNode, into = new Set<string>()): Set<string> {
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) into.add(selection.name.value);
+    else if (selection.kind === Kind.INLINE_FRAGMENT) rootFieldNames(document, selection.selectionSet, into);
+    else {
+      const fragment = document.definitions.find((d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === selection.name.value);
+      if (fragment?.kind === Kind.FRAGMENT_DEFINITION) rootFieldNames(document, fragment.selectionSet, into);
+    }
+  }
+  return into;
+}
+
+function checkRestrictedRoots(document: DocumentNode, operationName: string | null | undefined, caller: Caller | undefined): void {
+  const operation = selectedOperation(document, operationName);
+  if (!operation) return;
+  const typeName = operation.operation === 'mutation' ? 'Mutation' : operation.operation === 'subscription' ? 'Subscription' : 'Query';
+  for (const name of rootFieldNames(document, operation.selectionSet)) {
+    const needs = RESTRICTED_ROOT_FIELDS[`${typeName}.${name}`];
+    if (!needs) continue;
+    if (!caller) throw refusal(401, `${name} needs a credential: send Authorization: Bearer <token>${needs === 'citizen' ? '' : ' or x-api-key'}.`);
+    if (needs === 'citizen' && caller.kind !== 'citizen') throw refusal(403, `${name} answers only a citizen signed in through a citizen identity provider, about their own data.`);
+    if (needs === 'officer' && caller.kind !== 'officer') throw refusal(403, `${name} is for agency officers.`);
+    if (needs === 'auditor' && (caller.kind !== 'officer' || !caller.roles.includes('auditor'))) {
+      throw refusal(403, `${name} needs the auditor role.`);
+    }
+  }
+}
+
+export interface AccessControlOptions {
+  policy: AccessPolicy;
+  log: AccessLogStore;
+  logger: Logger;
+  /** Anonymous callers are refused everything, not only personal data. */
+  publicDataRequiresCredentials: boolean;
+}
+
+/**
+ * Who may see what, and who saw it: refuses personal data to a caller without agency credentials
+ * and a purpose (401), strips the fields the policy denies, and writes one access record per
+ * citizen whose data is answered — before the answer leaves. If the records cannot be written,
+ * no personal data is returned (503).
+ */
+export function accessControlPlugin({ policy, log, logger, publicDataRequiresCredentials }: AccessControlOptions): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart(): Promise<GraphQLRequestListener<GatewayContext>> {
+      let facts: ResponseFacts | undefined;
+      return {
+        async didResolveOperation(requestContext) {
+          const { document, operationName, contextValue } = requestContext;
+          const schema = localSchema(requestContext.schema);
+          const caller = contextValue.caller;
+          if (usesReservedAlias(document)) {
+            throw new GraphQLError(`Aliases starting with ${RESERVED_ALIAS_PREFIX} are reserved by the gateway.`, {
+              extensions: { code: 'BAD_USER_INPUT' },
+            });
+          }
+          if (!caller && publicDataRequiresCredentials) {
+            throw refusal(401, 'This gateway answers only authenticated callers: send Authorization: Bearer <token> or x-api-key.');
+          }
+          checkRestrictedRoots(document, operationName, caller);
+          const assessment = assessOperation(schema, document, operationName, policy, undefined);
+          if (!assessment.personal) return;
+          if (!caller) {
+            throw refusal(
+              401,
+              `This operation reads personal data: send an agency credential (Authorization: Bearer <token> or x-api-key) with the purpose headers ${PURPOSE_HEADER} and ${CASE_HEADER}.`,
+            );
+          }
+          if (caller.kind === 'citizen') {
+            throw refusal(403, 'Personal data is answered to agency officers; a citizen sees who accessed their data through myDataAccessLog.');
+          }
+          if (!hasPurpose(caller)) {
+            const missing = [caller.purpose === null ? PURPOSE_HEADER : '', caller.caseNumber === null ? CASE_HEADER : ''].filter(Boolean);
+            throw refusal(401, `This operation reads personal data: state its purpose with ${missing.join(' and ')}.`);
+          }
+          if (!policy.purposes.has(caller.purpose)) {
+            throw refusal(403, `Purpose ${caller.purpose} is not in access policy ${policy.version}.`, { purpose: caller.purpose });
+          }
+          const prepared = prepareOperation(schema, document, requestContext.queryHash, policy, caller);
+          facts = {
+            schema,
+            document,
+            operationName,
+            variables: requestContext.request.variables ?? {},
+            policy,
+            caller,
+            requestId: contextValue.requestId,
+            at: new Date(),
+          };
+          // The gateway executes (and caches query plans for) the rewritten document under its own key.
+          const writable = requestContext as { document: DocumentNode; queryHash: string };
+          writable.document = prepared.document;
+          writable.queryHash = prepared.queryHash;
+        },
+
+        async willSendResponse(requestContext) {
+          if (!facts) return;
+          const { response } = requestContext;
+          if (response.body.kind !== 'single') return;
+          const result = response.body.singleResult;
+          // Refused before execution (e.g. a variable of the wrong type): nothing was answered.
+          if (result.data === undefined) return;
+          const finished = finishResponse(
+            facts,
+            result.data as Parameters<typeof finishResponse>[1],
+            (result.errors ?? []) as readonly GraphQLFormattedError[],
+          );
+          try {
+            if (finished.records.length > 0) await log.append(finished.records);
+          } catch (error) {
+            logger.error({ err: error, requestId: facts.requestId, records: finished.records.length }, 'access log write failed: personal data withheld');
+            response.body.singleResult = {
+              data: null,
+              errors: [
+                {
+                  message: 'The access log could not record this access, so no personal data is returned. Try again later.',
+                  extensions: { code: ACCESS_LOG_UNAVAILABLE },
+                },
+              ],
+            };
+            response.http.status = 503;
+            return;
+          }
+          response.body.singleResult = {
+            ...result,
+            data: finished.data,
+            ...(finished.errors.length > 0 ? { errors: finished.errors } : {}),
+          };
+        },
+      };
+    },
+  };
+}

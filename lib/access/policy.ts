@@ -1,0 +1,252 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import {
+  buildSchema,
+  getNamedType,
+  GraphQLSchema,
+  isNonNullType,
+  isObjectType,
+  Kind,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+  type DocumentNode,
+  type OperationDefinitionNode,
+} from 'graphql';
+import { z } from 'zod';
+import { envString } from '../config.ts';
+import type { PurposefulOfficer } from './caller.ts';
+
+/**
+ * The access policy (policy/access-policy.json): which personal fields an agency may read for
+ * which purpose. Fields are named by schema coordinate (`Citizen.landParcels`); a field in no
+ * category is not controlled by itself (it is reached only through a controlled one, or it is a
+ * lookup by ID). The gateway strips what is denied; every subgraph checks the same policy again.
+ */
+export const DEFAULT_ACCESS_POLICY_FILE = fileURLToPath(new URL('../../policy/access-policy.json', import.meta.url));
+
+const coordinate = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/, 'a schema coordinate such as Citizen.fullName');
+const policyFile = z
+  .object({
+    version: z.string().min(1),
+    personalTypes: z.array(z.string().min(1)).min(1),
+    categories: z.record(z.string().min(1), z.object({ description: z.string(), fields: z.array(coordinate).min(1) })),
+    purposes: z.record(z.string().regex(/^[A-Za-z0-9.\-_]{1,40}$/), z.object({ name: z.string().min(1) })),
+    rules: z.array(
+      z.object({
+        id: z.string().regex(/^[a-z0-9-]+$/),
+        description: z.string(),
+        agencies: z.array(z.string().min(1)).min(1),
+        purposes: z.array(z.string().min(1)).min(1),
+        categories: z.array(z.string().min(1)).min(1),
+        legalBasis: z.string().min(1),
+      }),
+    ),
+  })
+  .passthrough();
+
+export interface PolicyRule {
+  id: string;
+  description: string;
+  /** Agency codes, or `*` for any agency. */
+  agencies: string[];
+  /** Purpose codes, or `*` for any purpose of the policy. */
+  purposes: string[];
+  categories: string[];
+  legalBasis: string;
+}
+
+export interface AccessPolicy {
+  version: string;
+  personalTypes: ReadonlySet<string>;
+  /** Controlled field (schema coordinate) → its category. */
+  controlled: ReadonlyMap<string, string>;
+  purposes: ReadonlyMap<string, { name: string }>;
+  rules: readonly PolicyRule[];
+}
+
+export function parseAccessPolicy(json: unknown, source: string): AccessPolicy {
+  const parsed = policyFile.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`access policy ${source}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
+  }
+  const file = parsed.data;
+  const controlled = new Map<string, string>();
+  for (const [category, { fields }] of Object.entries(file.categories)) {
+    for (const field of fields) {
+      const other = controlled.get(field);
+      if (other) throw new Error(`access policy ${source}: ${field} is in two categories, ${other} and ${category}`);
+      controlled.set(field, category);
+    }
+  }
+  for (const rule of file.rules) {
+    for (const category of rule.categories) {
+      if (!(category in file.categories)) throw new Error(`access policy ${source}: rule ${rule.id} grants unknown category ${category}`);
+    }
+    for (const purpose of rule.purposes) {
+      if (purpose !== '*' && !(purpose in file.purposes)) throw new Error(`access policy ${source}: rule ${rule.id} names unknown purpose ${purpose}`);
+    }
+  }
+  const ids = file.rules.map((rule) => rule.id);
+  const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
+  if (duplicate) throw new Error(`access policy ${source}: rule id ${duplicate} is used twice`);
+  return {
+    version: file.version,
+    personalTypes: new Set(file.personalTypes),
+    controlled,
+    purposes: new Map(Object.entries(file.purposes)),
+    rules: file.rules,
+  };
+}
+
+export function loadAccessPolicy(file: string): AccessPolicy {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`access policy ${file} cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return parseAccessPolicy(json, file);
+}
+
+export function accessPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): AccessPolicy {
+  return loadAccessPolicy(envString('ACCESS_POLICY_FILE', DEFAULT_ACCESS_POLICY_FILE, env));
+}
+
+/**
+ * What is wrong with the policy for this schema: a coordinate or type that does not exist (a
+ * typo would leave a field uncontrolled), or a controlled field that is non-null (its denial
+ * could not be answered as null without wiping out its parent).
+ */
+export function policyProblems(policy: AccessPolicy, schema: GraphQLSchema): string[] {
+  const problems: string[] = [];
+  for (const typeName of policy.personalTypes) {
+    if (!isObjectType(schema.getType(typeName))) problems.push(`personal type ${typeName} is not an object type of the schema`);
+  }
+  for (const field of policy.controlled.keys()) {
+    const [typeName = '', fieldName = ''] = field.split('.');
+    const type = schema.getType(typeName);
+    const definition = isObjectType(type) ? type.getFields()[fieldName] : undefined;
+    if (!definition) problems.push(`controlled field ${field} is not in the schema`);
+    else if (isNonNullType(definition.type)) problems.push(`controlled field ${field} is non-null: a denial must be able to answer null`);
+  }
+  return problems;
+}
+
+/** graphql as loaded by CommonJS packages (@apollo/gateway, @apollo/subgraph): a second copy of its classes. */
+const commonJsGraphql = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+const localSchemas = new WeakMap<object, GraphQLSchema>();
+
+/**
+ * The schema as this module's graphql sees it. Apollo's gateway and subgraph libraries are
+ * CommonJS and build their schemas with the CommonJS copy of graphql, whose type classes fail this
+ * copy's `instanceof` checks; such a schema is rebuilt here once, from its printed SDL.
+ */
+export function localSchema(schema: object): GraphQLSchema {
+  if (schema instanceof GraphQLSchema) return schema;
+  let local = localSchemas.get(schema);
+  if (!local) {
+    if (!(schema instanceof commonJsGraphql.GraphQLSchema)) throw new TypeError('not a GraphQL schema');
+    local = buildSchema(commonJsGraphql.printSchema(schema));
+    localSchemas.set(schema, local);
+  }
+  return local;
+}
+
+export type FieldDecision = { allowed: true } | { allowed: false; field: string; category: string; rules: string[]; message: string };
+
+/** The rules that apply to this agency and purpose. */
+export function applicableRules(policy: AccessPolicy, caller: PurposefulOfficer): PolicyRule[] {
+  return policy.rules.filter(
+    (rule) =>
+      (rule.agencies.includes('*') || rule.agencies.includes(caller.agency)) &&
+      (rule.purposes.includes('*') || rule.purposes.includes(caller.purpose)),
+  );
+}
+
+/**
+ * Decides fields for one caller; decisions are computed once per field. The denial message names
+ * the field, its category, and the rules that did apply with their legal basis, or that none did.
+ */
+export function fieldDecider(policy: AccessPolicy, caller: PurposefulOfficer): (field: string) => FieldDecision {
+  const rules = applicableRules(policy, caller);
+  const granted = new Set(rules.flatMap((rule) => rule.categories));
+  const decisions = new Map<string, FieldDecision>();
+  const who = `agency ${caller.agency} with purpose ${caller.purpose}`;
+  return (field) => {
+    const category = policy.controlled.get(field);
+    if (category === undefined || granted.has(category)) return { allowed: true };
+    let decision = decisions.get(field);
+    if (!decision) {
+      const why =
+        rules.length === 0
+          ? `no rule of access policy ${policy.version} grants ${who} any personal data`
+          : rules.map((rule) => `rule ${rule.id} (${rule.legalBasis}) grants ${rule.categories.join(', ')}`).join('; ');
+      decision = {
+        allowed: false,
+        field,
+        category,
+        rules: rules.map((rule) => rule.id),
+        message: `Access to ${field} (${category}) is denied for ${who}: ${why}.`,
+      };
+      decisions.set(field, decision);
+    }
+    return decision;
+  };
+}
+
+export interface OperationAssessment {
+  /** The operation reads personal data (a field of, or returning, a personal type). */
+  personal: boolean;
+  /** Denied fields, once each, in document order; empty without a purposeful caller. */
+  denied: Extract<FieldDecision, { allowed: false }>[];
+}
+
+export function selectedOperation(document: DocumentNode, operationName?: string | null): OperationDefinitionNode | undefined {
+  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  if (operationName) return operations.find((operation) => operation.name?.value === operationName);
+  return operations.length === 1 ? operations[0] : undefined;
+}
+
+/**
+ * Walks the operation and the document's fragments against the schema: whether it reads personal
+ * data, and which of its fields the caller may not read. (A fragment used only by another operation
+ * of the same document is counted too: an over-approximation that can only refuse more.)
+ */
+export function assessOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  policy: AccessPolicy,
+  caller: PurposefulOfficer | undefined,
+): OperationAssessment {
+  const operation = selectedOperation(document, operationName);
+  const assessment: OperationAssessment = { personal: false, denied: [] };
+  if (!operation) return assessment;
+  const decide = caller ? fieldDecider(policy, caller) : undefined;
+  const seen = new Set<string>();
+  const typeInfo = new TypeInfo(schema);
+  const visitor = visitWithTypeInfo(typeInfo, {
+    Field(field) {
+      const parent = typeInfo.getParentType();
+      const type = typeInfo.getType();
+      if (!parent) return;
+      if (policy.personalTypes.has(parent.name) || (type && policy.personalTypes.has(getNamedType(type).name))) {
+        assessment.personal = true;
+      }
+      const name = `${parent.name}.${field.name.value}`;
+      if (decide && !seen.has(name)) {
+        seen.add(name);
+        const decision = decide(name);
+        if (!decision.allowed) assessment.denied.push(decision);
+      }
+    },
+  });
+  visit(operation, visitor);
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) visit(definition, visitor);
+  }
+  return assessment;
+}

@@ -1,0 +1,62 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError } from 'graphql';
+import { CallerAssertionError, verifyCallerAssertion } from './caller-assertion.ts';
+import { CALLER_ASSERTION_HEADER, hasPurpose, type Caller } from './caller.ts';
+import { assessOperation, localSchema, type AccessPolicy } from './policy.ts';
+
+/**
+ * Defence in depth: a subgraph answers personal data only to a caller the gateway vouched for (a
+ * signed caller assertion), and only the fields the same access policy allows that caller. The
+ * gateway never sends a denied field, so a refusal here means the subgraph was reached some other
+ * way: the whole operation is refused.
+ */
+export interface SubgraphAccess {
+  policy: AccessPolicy;
+  /** Shared with the gateway (`CALLER_ASSERTION_SECRET`); without it no caller can be verified. */
+  callerSecret: Uint8Array | undefined;
+}
+
+export interface CallerFacts {
+  caller?: Caller;
+  /** Why a caller assertion that was sent was not accepted. */
+  callerRejected?: string;
+}
+
+export async function callerFromAssertion(headers: IncomingHttpHeaders, secret: Uint8Array | undefined): Promise<CallerFacts> {
+  const raw = headers[CALLER_ASSERTION_HEADER];
+  const token = Array.isArray(raw) ? raw[0] : raw;
+  if (!token) return {};
+  if (!secret) return { callerRejected: 'this subgraph has no CALLER_ASSERTION_SECRET to verify callers with' };
+  try {
+    return { caller: await verifyCallerAssertion(token, secret) };
+  } catch (error) {
+    if (error instanceof CallerAssertionError) return { callerRejected: error.message };
+    throw error;
+  }
+}
+
+function refusal(code: 'UNAUTHENTICATED' | 'FORBIDDEN', message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, http: { status: code === 'UNAUTHENTICATED' ? 401 : 403 } } });
+}
+
+export function subgraphAccessPlugin<TContext extends CallerFacts>(policy: AccessPolicy): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, document, operationName, contextValue }) {
+          const caller = hasPurpose(contextValue.caller) ? contextValue.caller : undefined;
+          const assessment = assessOperation(localSchema(schema), document, operationName, policy, caller);
+          if (!assessment.personal) return;
+          if (!caller) {
+            const why = contextValue.callerRejected ?? 'no caller assertion from the gateway';
+            throw refusal('UNAUTHENTICATED', `Personal data is answered only to callers verified by the gateway (${why}).`);
+          }
+          if (assessment.denied.length > 0) {
+            throw refusal('FORBIDDEN', assessment.denied.map((denial) => denial.message).join(' '));
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,379 @@
+import { generateKeyPair } from 'jose';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { signCallerAssertion } from '../lib/access/caller-assertion.ts';
+import { CALLER_ASSERTION_HEADER, type Caller } from '../lib/access/caller.ts';
+import { NAMED_IDS } from '../lib/synthetic/named.ts';
+import { credentialHeaders, TEST_CALLER_SECRET, type TestCredential } from './support/access.ts';
+import { startSystem, type GraphQLBody, type RunningSystem } from './support/system.ts';
+
+/**
+ * Who may see what, and who saw it, through the real gateway and subgraphs: the policy's access
+ * matrix, credentials that must be refused, a subgraph reached without the gateway, the access
+ * records written for each answer and the views on them.
+ */
+let system: RunningSystem;
+beforeAll(async () => {
+  system = await startSystem();
+});
+afterAll(() => system.close());
+
+const HEAD = NAMED_IDS.head;
+const LAND_OFFICER: TestCredential = { apiKey: 'landOfficer', purpose: 'land-transfer', caseNumber: 'HS-2026-0001' };
+const JUSTICE_OFFICER: TestCredential = { apiKey: 'justiceOfficer', purpose: 'birth-registration', caseNumber: 'KS-2026-0042' };
+const AUDITOR: TestCredential = { apiKey: 'auditor', purpose: null, caseNumber: null };
+
+const CROSS_SECTOR = `query($id: ID!) { citizen(personalId: $id) { fullName maritalStatus birthRegistration { registrationNumber } landParcels { parcelId } } }`;
+
+async function records(filter: Record<string, unknown> = {}) {
+  return system.gateway.accessLog!.query({ limit: 1000, ...filter });
+}
+
+async function recordsOf(requestId: string) {
+  return (await records()).filter((record) => record.requestId === requestId);
+}
+
+async function post(body: unknown, headers: Record<string, string>): Promise<{ status: number; headers: Headers; body: GraphQLBody }> {
+  const response = await fetch(system.gateway.graphqlUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLBody };
+}
+
+describe('the access matrix of the policy', () => {
+  beforeEach(() => system.resetCounters());
+
+  it('allowed: the land officer for a land transfer gets every system’s data, and one record says so', async () => {
+    const response = await post({ query: CROSS_SECTOR, variables: { id: HEAD } }, { ...credentialHeaders(LAND_OFFICER), 'x-request-id': 'matrix-allowed' });
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      data: { citizen: { fullName: 'Nguyễn Văn An', maritalStatus: 'MARRIED', birthRegistration: { registrationNumber: '67/1985' }, landParcels: [{ parcelId: 'TD-001-CG-0012-0345' }] } },
+    });
+    expect(await recordsOf('matrix-allowed')).toEqual([
+      expect.objectContaining({
+        agency: 'BTNMT',
+        officer: 'land-officer-01',
+        purpose: 'land-transfer',
+        caseNumber: 'HS-2026-0001',
+        personalId: HEAD,
+        fields: ['birthRegistration', 'birthRegistration.registrationNumber', 'fullName', 'landParcels', 'landParcels.parcelId', 'maritalStatus'],
+        deniedFields: [],
+        outcome: 'RETURNED',
+      }),
+    ]);
+  });
+
+  it('partially denied: the justice officer for a birth registration gets all but land, which is null with FORBIDDEN naming the field and the rule', async () => {
+    const response = await post({ query: CROSS_SECTOR, variables: { id: HEAD } }, { ...credentialHeaders(JUSTICE_OFFICER), 'x-request-id': 'matrix-partial' });
+    expect(response.status).toBe(200);
+    expect(response.body.data).toEqual({
+      citizen: { fullName: 'Nguyễn Văn An', maritalStatus: 'MARRIED', birthRegistration: { registrationNumber: '67/1985' }, landParcels: null },
+    });
+    expect(response.body.errors).toEqual([
+      {
+        message:
+          'Access to Citizen.landParcels (land) is denied for agency BTP with purpose birth-registration: rule civil-status-registration (Luật Hộ tịch 2014 (Law on Civil Status, 60/2014/QH13); Nghị định 13/2023/NĐ-CP (Decree 13/2023/ND-CP on personal data protection)) grants identity, residence, family, civil-status.',
+        path: ['citizen', 'landParcels'],
+        extensions: { code: 'FORBIDDEN', field: 'Citizen.landParcels', category: 'land', rules: ['civil-status-registration'] },
+      },
+    ]);
+    // The denied field was never asked for: the land backend was not called.
+    expect(system.backendRequests().land).toBe(0);
+    expect(await recordsOf('matrix-partial')).toEqual([
+      expect.objectContaining({
+        agency: 'BTP',
+        purpose: 'birth-registration',
+        personalId: HEAD,
+        fields: ['birthRegistration', 'birthRegistration.registrationNumber', 'fullName', 'maritalStatus'],
+        deniedFields: ['Citizen.landParcels'],
+        outcome: 'PARTIALLY_DENIED',
+      }),
+    ]);
+  });
+
+  it('identity verification reads identity only: family and residence are denied, each at its own path', async () => {
+    const response = await system.query(
+      `{ citizen(personalId: "${HEAD}") { fullName sex father { fullName } permanentResidence { fullAddress } } }`,
+      {},
+      { as: { apiKey: 'justiceOfficer', purpose: 'identity-verification', caseNumber: 'XT-1' } },
+    );
+    expect(response.body.data).toEqual({ citizen: { fullName: 'Nguyễn Văn An', sex: 'MALE', father: null, permanentResidence: null } });
+    expect(response.body.errors?.map((error) => [error.path, error.extensions?.field])).toEqual([
+      [['citizen', 'father'], 'Citizen.father'],
+      [['citizen', 'permanentResidence'], 'Citizen.permanentResidence'],
+    ]);
+  });
+
+  it('denied: an agency no rule names gets no personal field, and the attempt is recorded as DENIED', async () => {
+    const response = await post(
+      { query: `{ citizen(personalId: "${HEAD}") { personalId fullName } }` },
+      { ...credentialHeaders({ apiKey: 'otherOfficer', purpose: 'land-transfer', caseNumber: 'X-1' }), 'x-request-id': 'matrix-denied' },
+    );
+    expect(response.body.data).toEqual({ citizen: { personalId: HEAD, fullName: null } });
+    expect(response.body.errors).toEqual([
+      expect.objectContaining({
+        message: 'Access to Citizen.fullName (identity) is denied for agency BXD with purpose land-transfer: no rule of access policy 2026-11-30 grants agency BXD with purpose land-transfer any personal data.',
+        extensions: { code: 'FORBIDDEN', field: 'Citizen.fullName', category: 'identity', rules: [] },
+      }),
+    ]);
+    expect(await recordsOf('matrix-denied')).toEqual([
+      expect.objectContaining({ agency: 'BXD', personalId: HEAD, fields: ['personalId'], deniedFields: ['Citizen.fullName'], outcome: 'DENIED' }),
+    ]);
+  });
+
+  it('a denied root field is null, and the lookup it named is recorded for that citizen', async () => {
+    const response = await post(
+      { query: `{ birthRegistration(personalId: "${HEAD}") { registrationNumber } }` },
+      { ...credentialHeaders({ apiKey: 'justiceOfficer', purpose: 'identity-verification', caseNumber: 'XT-2' }), 'x-request-id': 'matrix-root' },
+    );
+    expect(response.body.data).toEqual({ birthRegistration: null });
+    expect(response.body.errors?.[0]?.extensions).toEqual({ code: 'FORBIDDEN', field: 'Query.birthRegistration', category: 'civil-status', rules: ['identity-verification'] });
+    expect(await recordsOf('matrix-root')).toEqual([expect.objectContaining({ personalId: HEAD, fields: [], deniedFields: ['Query.birthRegistration'], outcome: 'DENIED' })]);
+  });
+
+  it('records every citizen in the answer: relatives each get their own record, a parcel its right holders', async () => {
+    await post(
+      { query: `{ citizen(personalId: "${HEAD}") { fullName spouse { fullName } } landParcel(parcelId: "TD-001-CG-0012-0345") { area } }` },
+      { ...credentialHeaders(LAND_OFFICER), 'x-request-id': 'matrix-relatives' },
+    );
+    const written = await recordsOf('matrix-relatives');
+    const byCitizen = Object.fromEntries(written.map((record) => [record.personalId, record.fields]));
+    expect(byCitizen[HEAD]).toEqual(['fullName', 'landParcel', 'landParcel.area', 'spouse']);
+    expect(byCitizen[NAMED_IDS.wife]).toEqual(['fullName', 'landParcel', 'landParcel.area']);
+    expect(written).toHaveLength(2);
+  });
+
+  it('asks nothing and records nothing for programme statistics, which stay readable without credentials', async () => {
+    const before = (await records()).length;
+    const response = await post({ query: '{ provinces { code } connections { status } }' }, {});
+    expect(response.status).toBe(200);
+    expect((response.body.data?.provinces as unknown[]).length).toBe(63);
+    expect((await records()).length).toBe(before);
+  });
+});
+
+describe('who is calling', () => {
+  const personal = { query: `{ citizen(personalId: "${HEAD}") { fullName } }` };
+
+  it('refuses personal data without a credential: 401 UNAUTHENTICATED with a Bearer challenge', async () => {
+    const response = await post(personal, {});
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="lien-thong"');
+    expect(response.body).toEqual({
+      errors: [
+        {
+          message: 'This operation reads personal data: send an agency credential (Authorization: Bearer <token> or x-api-key) with the purpose headers x-purpose-code and x-case-number.',
+          extensions: { code: 'UNAUTHENTICATED' },
+        },
+      ],
+    });
+    expect(system.backendRequests().population).toBe(0);
+  });
+
+  it('refuses an officer without a purpose or a case, naming what is missing', async () => {
+    const response = await post(personal, credentialHeaders({ apiKey: 'landOfficer', purpose: 'land-transfer', caseNumber: null }));
+    expect(response.status).toBe(401);
+    expect(response.body.errors?.[0]?.message).toBe('This operation reads personal data: state its purpose with x-case-number.');
+  });
+
+  it('refuses a purpose the policy does not know: 403', async () => {
+    const response = await post(personal, credentialHeaders({ apiKey: 'landOfficer', purpose: 'curiosity', caseNumber: 'X' }));
+    expect(response.status).toBe(403);
+    expect(response.body.errors?.[0]).toMatchObject({ message: 'Purpose curiosity is not in access policy 2026-11-30.', extensions: { code: 'FORBIDDEN' } });
+  });
+
+  it('accepts a token of a trusted issuer, with the purpose in headers', async () => {
+    const token = await system.issuers.officerToken({ sub: 'can-bo-07', agency: 'BTNMT' });
+    const response = await post(personal, credentialHeaders({ bearer: token, purpose: 'land-transfer', caseNumber: 'HS-7' }));
+    expect(response).toMatchObject({ status: 200, body: { data: { citizen: { fullName: 'Nguyễn Văn An' } } } });
+  });
+
+  const refused: [string, () => Promise<string>, string][] = [
+    ['forged: signed by another key in the trusted issuer’s name', async () => system.issuers.officerToken({}, { key: (await generateKeyPair('ES256')).privateKey }), 'signature'],
+    ['expired', () => system.issuers.officerToken({}, { issuedAt: Math.floor(Date.now() / 1000) - 3600, expiresAt: Math.floor(Date.now() / 1000) - 600 }), 'expired'],
+    ['from a foreign issuer', () => system.issuers.officerToken({}, { issuer: 'https://idp.example.org' }), 'not trusted'],
+    ['for another audience', () => system.issuers.officerToken({}, { audience: 'another-system' }), 'audience'],
+  ];
+  for (const [name, token, problem] of refused) {
+    it(`refuses a token ${name}: 401, even for public data, and says why without echoing it`, async () => {
+      const bearer = await token();
+      const response = await post({ query: '{ provinces { code } }' }, credentialHeaders({ bearer, purpose: 'land-transfer', caseNumber: 'HS-1' }));
+      expect(response.status).toBe(401);
+      expect(response.body.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED' });
+      expect(response.body.errors?.[0]?.message).toContain(problem);
+      expect(JSON.stringify(response.body)).not.toContain(bearer.split('.')[1]);
+    });
+  }
+
+  it('refuses an unknown API key', async () => {
+    const response = await post(personal, { 'x-api-key': 'not-a-key-of-this-gateway-at-all', 'x-purpose-code': 'land-transfer', 'x-case-number': 'X' });
+    expect(response.status).toBe(401);
+    expect(response.body.errors?.[0]?.message).toContain('unknown API key');
+  });
+
+  it('answers personal data to officers only: a citizen is sent to myDataAccessLog', async () => {
+    const response = await post(personal, credentialHeaders({ bearer: await system.issuers.citizenToken(HEAD) }));
+    expect(response.status).toBe(403);
+    expect(response.body.errors?.[0]?.message).toContain('myDataAccessLog');
+  });
+
+  it('refuses aliases in the gateway’s reserved prefix', async () => {
+    const response = await system.query(`{ citizen(personalId: "${HEAD}") { _lt_id: fullName } }`);
+    expect(response.body.errors?.[0]).toMatchObject({ message: 'Aliases starting with _lt_ are reserved by the gateway.', extensions: { code: 'BAD_USER_INPUT' } });
+  });
+});
+
+describe('a subgraph reached without the gateway', () => {
+  const LAND_PARCELS = { query: `{ _entities(representations: [{ __typename: "Citizen", personalId: "${HEAD}" }]) { ... on Citizen { landParcels { parcelId } } } }` };
+
+  async function callSubgraph(body: unknown, headers: Record<string, string> = {}) {
+    const response = await fetch(`${system.subgraphs.land.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    return { status: response.status, body: (await response.json()) as GraphQLBody };
+  }
+  const justiceOfficer: Caller = { kind: 'officer', agency: 'BTP', officer: 'x', roles: [], purpose: 'birth-registration', caseNumber: 'KS-1', issuer: 'api-key' };
+  const landOfficer: Caller = { ...justiceOfficer, agency: 'BTNMT', purpose: 'land-transfer' };
+
+  it('refuses personal data without the gateway’s caller assertion', async () => {
+    system.resetCounters();
+    const response = await callSubgraph(LAND_PARCELS);
+    expect(response.status).toBe(401);
+    expect(response.body.errors?.[0]).toMatchObject({
+      message: 'Personal data is answered only to callers verified by the gateway (no caller assertion from the gateway).',
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
+    expect(system.backendRequests().land).toBe(0);
+  });
+
+  it('refuses an assertion signed with another secret', async () => {
+    const forged = await signCallerAssertion(landOfficer, { secret: new TextEncoder().encode('not-the-gateway-secret-0123456789abcdef'), requestId: 'r' });
+    const response = await callSubgraph(LAND_PARCELS, { [CALLER_ASSERTION_HEADER]: forged });
+    expect(response.status).toBe(401);
+    expect(response.body.errors?.[0]?.message).toContain('caller assertion rejected');
+  });
+
+  it('enforces the same policy: a verified caller is refused fields the policy denies', async () => {
+    const assertion = await signCallerAssertion(justiceOfficer, { secret: TEST_CALLER_SECRET, requestId: 'r' });
+    const response = await callSubgraph(LAND_PARCELS, { [CALLER_ASSERTION_HEADER]: assertion });
+    expect(response.status).toBe(403);
+    expect(response.body.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' } });
+    expect(response.body.errors?.[0]?.message).toContain('Access to Citizen.landParcels (land) is denied for agency BTP');
+  });
+
+  it('answers a verified caller the policy allows', async () => {
+    const assertion = await signCallerAssertion(landOfficer, { secret: TEST_CALLER_SECRET, requestId: 'r' });
+    const response = await callSubgraph(LAND_PARCELS, { [CALLER_ASSERTION_HEADER]: assertion });
+    expect(response.body).toEqual({ data: { _entities: [{ landParcels: [{ parcelId: 'TD-001-CG-0012-0345' }] }] } });
+  });
+
+  it('answers public data without any assertion', async () => {
+    const response = await fetch(`${system.subgraphs['public-services'].url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ province(code: "001") { name } }' }),
+    });
+    expect(await response.json()).toEqual({ data: { province: { name: 'Hà Nội' } } });
+  });
+});
+
+describe('the views on the access log', () => {
+  const MINE = '{ myDataAccessLog { agencyCode agency { name } purpose { code name } caseNumber fields outcome } }';
+
+  it('shows the citizen who accessed their data, when and why — and nobody else’s', async () => {
+    const son = NAMED_IDS.son;
+    await system.query(`{ citizen(personalId: "${son}") { fullName } }`, {}, { as: { apiKey: 'landOfficer', purpose: 'land-transfer', caseNumber: 'HS-SON-1' } });
+    const response = await system.query(MINE, {}, { as: { bearer: await system.issuers.citizenToken(son) } });
+    expect(response.status).toBe(200);
+    const events = (response.body.data?.myDataAccessLog ?? []) as Record<string, unknown>[];
+    expect(events[0]).toEqual({
+      agencyCode: 'BTNMT',
+      agency: { name: 'Bộ Tài nguyên và Môi trường' },
+      purpose: { code: 'land-transfer', name: 'Đăng ký biến động đất đai (registration of a change of land-use rights)' },
+      caseNumber: 'HS-SON-1',
+      fields: ['fullName'],
+      outcome: 'RETURNED',
+    });
+    expect(events.every((event) => event.caseNumber === 'HS-SON-1')).toBe(true);
+    const other = await system.query(MINE, {}, { as: { bearer: await system.issuers.citizenToken(NAMED_IDS.grandmother) } });
+    expect((other.body.data?.myDataAccessLog as unknown[]).some((event) => (event as { caseNumber: string }).caseNumber === 'HS-SON-1')).toBe(false);
+  });
+
+  it('is refused to anyone but a signed-in citizen', async () => {
+    expect((await system.query(MINE, {}, { as: null })).status).toBe(401);
+    const officer = await system.query(MINE, {}, { as: LAND_OFFICER });
+    expect(officer.status).toBe(403);
+  });
+
+  it('lets an auditor filter by agency, purpose, citizen and dates', async () => {
+    await system.query(`{ citizen(personalId: "${NAMED_IDS.daughter}") { fullName } }`, {}, { as: JUSTICE_OFFICER });
+    const response = await system.query(
+      `query($filter: AccessLogFilter) { accessLog(filter: $filter) { seq agencyCode officer purpose { code } caseNumber personalId fields outcome hash } }`,
+      { filter: { agency: 'BTP', purpose: 'birth-registration', personalId: NAMED_IDS.daughter, from: '2020-01-01', to: '2100-01-01' } },
+      { as: AUDITOR },
+    );
+    expect(response.status).toBe(200);
+    const entries = response.body.data?.accessLog as Record<string, unknown>[];
+    expect(entries.length).toBeGreaterThan(0);
+    expect(entries[0]).toMatchObject({ agencyCode: 'BTP', officer: 'justice-officer-01', purpose: { code: 'birth-registration' }, caseNumber: 'KS-2026-0042', personalId: NAMED_IDS.daughter, fields: ['fullName'] });
+    expect(entries.every((entry) => entry.agencyCode === 'BTP' && entry.personalId === NAMED_IDS.daughter)).toBe(true);
+    const future = await system.query(`{ accessLog(filter: { from: "2100-01-01" }) { seq } }`, {}, { as: AUDITOR });
+    expect(future.body.data).toEqual({ accessLog: [] });
+  });
+
+  it('is refused to officers without the auditor role, and checks its filter', async () => {
+    const officer = await system.query('{ accessLog { seq } }', {}, { as: LAND_OFFICER });
+    expect(officer.status).toBe(403);
+    const bad = await system.query('{ accessLog(filter: { personalId: "12" }) { seq } }', {}, { as: AUDITOR });
+    expect(bad.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'filter.personalId' });
+  });
+
+  it('exports the auditor’s view as CSV, for the auditor role only', async () => {
+    const url = `${system.gateway.url}/audit/access-log.csv?agency=BTP&personalId=${NAMED_IDS.daughter}`;
+    const csv = await fetch(url, { headers: credentialHeaders(AUDITOR) });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const lines = (await csv.text()).trimEnd().split('\r\n');
+    expect(lines[0]).toBe('seq,at,agency,officer,purpose,case_number,personal_id,outcome,fields,denied_fields,request_id,hash');
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.slice(1).every((line) => line.includes(',BTP,justice-officer-01,birth-registration,') && line.includes(NAMED_IDS.daughter))).toBe(true);
+    expect((await fetch(url)).status).toBe(401);
+    expect((await fetch(url, { headers: credentialHeaders(LAND_OFFICER) })).status).toBe(403);
+    expect((await fetch(`${system.gateway.url}/audit/access-log.csv?from=yesterday`, { headers: credentialHeaders(AUDITOR) })).status).toBe(400);
+  });
+});
+
+describe('fail closed', () => {
+  it('returns no personal data when the access record cannot be written, and public data still', async () => {
+    const broken = await startSystem();
+    try {
+      await broken.gateway.accessLog!.close();
+      const response = await broken.query(CROSS_SECTOR, { id: HEAD });
+      expect(response).toEqual({
+        status: 503,
+        body: {
+          data: null,
+          errors: [
+            {
+              message: 'The access log could not record this access, so no personal data is returned. Try again later.',
+              extensions: { code: 'ACCESS_LOG_UNAVAILABLE' },
+            },
+          ],
+        },
+      });
+      const publicData = await broken.query('{ province(code: "001") { name } }', {}, { as: null });
+      expect(publicData).toEqual({ status: 200, body: { data: { province: { name: 'Hà Nội' } } } });
+    } finally {
+      await broken.close();
+    }
+  });
+
+  it('can require credentials for public data too (PUBLIC_DATA_REQUIRES_CREDENTIALS)', async () => {
+    const closed = await startSystem({ access: { publicDataRequiresCredentials: true } });
+    try {
+      expect((await closed.query('{ provinces { code } }', {}, { as: null })).status).toBe(401);
+      expect((await closed.query('{ province(code: "001") { name } }', {}, { as: AUDITOR })).body).toEqual({ data: { province: { name: 'Hà Nội' } } });
+    } finally {
+      await closed.close();
+    }
+  });
+});
