@@ -149,9 +149,9 @@ export function accessControlPlugin({ policy, log, logger, publicDataRequiresCre
             return;
           }
           response.body.singleResult = {
-            ...result,
             data: finished.data,
             ...(finished.errors.length > 0 ? { errors: finished.errors } : {}),
+            ...(result.extensions ? { extensions: result.extensions } : {}),
           };
         },
       };

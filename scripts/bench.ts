@@ -6,8 +6,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { envInteger } from '../lib/config.ts';
-import { encodePersonalId } from '../lib/personal-id.ts';
-import { NAMED_IDS } from '../lib/synthetic/named.ts';
+import { BATCH, BATCH_VARIABLES, PORTAL, PORTAL_VARIABLES } from './bench-workloads.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const gatewayPort = envInteger('GATEWAY_PORT', 4000);
@@ -46,13 +45,6 @@ async function startSystem(): Promise<Started> {
   };
 }
 
-const PORTAL = `query($id: ID!) { citizen(personalId: $id) { fullName dateOfBirth { text }
-  permanentResidence { fullAddress province { name } } household { members { relationship citizen { fullName } } }
-  birthRegistration { registrationNumber } maritalStatus marriages { registrationNumber }
-  landParcels { parcelId area rightHolders { share citizen { fullName } } } } }`;
-const BATCH = `query($ids: [ID!]!) { citizens(personalIds: $ids) { fullName birthRegistration { registrationNumber } landParcels { parcelId area } } }`;
-const fiftyIds = Array.from({ length: 50 }, (_, i) => encodePersonalId('079', i % 2 ? 'FEMALE' : 'MALE', 1950 + i, 4242 + i * 131));
-
 async function load(title: string, query: string, variables: Record<string, unknown>, connections: number, duration = seconds) {
   const result = await autocannon({
     url: `http://127.0.0.1:${gatewayPort}/graphql`,
@@ -82,10 +74,10 @@ for (let i = 0; i < startups; i++) {
   else {
     console.log(`npm start ready in: ${startTimes.map((s) => s.toFixed(1)).join(' s, ')} s (9 processes)`);
     // Warm the query-plan cache and connections before measuring.
-    await load('warm-up', PORTAL, { id: NAMED_IDS.head }, 4, 3);
+    await load('warm-up', PORTAL, PORTAL_VARIABLES, 4, 3);
     const rows = [
-      await load('portal query (3 systems, named household head)', PORTAL, { id: NAMED_IDS.head }, 10),
-      await load('citizens x50 with birth registration and parcels', BATCH, { ids: fiftyIds }, 10),
+      await load('portal query (3 systems, named household head)', PORTAL, PORTAL_VARIABLES, 10),
+      await load('citizens x50 with birth registration and parcels', BATCH, BATCH_VARIABLES, 10),
     ];
     console.table(rows);
     await system.stop();

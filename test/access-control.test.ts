@@ -53,7 +53,7 @@ describe('the access matrix of the policy', () => {
     expect(await recordsOf('matrix-allowed')).toEqual([
       expect.objectContaining({
         agency: 'BTNMT',
-        officer: 'land-officer-01',
+        officer: 'can-bo-01',
         purpose: 'land-transfer',
         caseNumber: 'HS-2026-0001',
         personalId: HEAD,

@@ -2,16 +2,20 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultMode } from '../lib/mock-server.ts';
 import type { SystemId } from '../lib/systems.ts';
+import { NAMED_IDS } from '../lib/synthetic/named.ts';
+import { DEFAULT_CREDENTIAL, type TestCredential } from './support/access.ts';
 import { README_PATH, startSystem, type RunningSystem } from './support/system.ts';
 
 /**
- * The README's examples are executable: each `<!-- example: NAME [system=fault] -->` marker is
- * followed by a graphql block, optionally a variables block, and the answer block. Each runs
- * against the real gateway on the mocks and must give exactly the answer shown.
+ * The README's examples are executable: each `<!-- example: NAME [system=fault] [as=caller] -->`
+ * marker is followed by a graphql block, optionally a variables block, and the answer block. Each
+ * runs against the real gateway on the mocks, as the caller named (by default the officer of the
+ * development credentials, for a land transfer), and must give exactly the answer shown.
  */
 interface Example {
   name: string;
   faults: [SystemId, FaultMode][];
+  as: string | undefined;
   query: string;
   variables: Record<string, unknown>;
   answer: unknown;
@@ -25,9 +29,11 @@ function readExamples(): Example[] {
     const query = blocks.find((b) => b.lang === 'graphql');
     const json = blocks.filter((b) => b.lang === 'json');
     if (!query || json.length === 0) throw new Error(`README example ${match[1]} lacks a graphql or json block`);
+    const attributes = match[2]!.trim() ? match[2]!.trim().split(' ').map((f) => f.split('=') as [string, string]) : [];
     examples.push({
       name: match[1]!,
-      faults: match[2]!.trim() ? match[2]!.trim().split(' ').map((f) => f.split('=') as [SystemId, FaultMode]) : [],
+      faults: attributes.filter(([key]) => key !== 'as') as [SystemId, FaultMode][],
+      as: attributes.find(([key]) => key === 'as')?.[1],
       query: query.body,
       variables: json.length > 1 ? (JSON.parse(json[0]!.body) as Record<string, unknown>) : {},
       answer: JSON.parse(json.at(-1)!.body),
@@ -45,13 +51,29 @@ afterAll(() => system.close());
 
 describe('README examples', () => {
   it('has one for each kind of user', () => {
-    expect(examples.map((e) => e.name)).toEqual(['portal', 'outage', 'auditor', 'auditor-connections']);
+    expect(examples.map((e) => e.name)).toEqual(['portal', 'outage', 'auditor', 'auditor-connections', 'partial-denial', 'citizen-view', 'auditor-access-log']);
   });
+
+  /** The callers of the examples, with the purposes the README shows them sending. */
+  async function credentialOf(name: string | undefined): Promise<TestCredential> {
+    switch (name) {
+      case undefined:
+        return DEFAULT_CREDENTIAL;
+      case 'officer-identity':
+        return { apiKey: 'landOfficer', purpose: 'identity-verification', caseNumber: 'XT-2026-0007' };
+      case 'citizen':
+        return { bearer: await system.issuers.citizenToken(NAMED_IDS.head) };
+      case 'auditor':
+        return { apiKey: 'auditor', purpose: null, caseNumber: null };
+      default:
+        throw new Error(`README example names an unknown caller: ${name}`);
+    }
+  }
 
   it.each(examples.map((e) => [e.name, e] as const))('%s gives the documented answer', async (_name, example) => {
     for (const [id, mode] of example.faults) system.mocks[id].setFault({ mode });
     try {
-      const { status, body } = await system.query(example.query, example.variables);
+      const { status, body } = await system.query(example.query, example.variables, { as: await credentialOf(example.as) });
       expect(status).toBe(200);
       expect(body).toEqual(example.answer);
     } finally {

@@ -3,6 +3,7 @@
  * together in the next one. One writer at a time, in call order. The chain head is not kept here:
  * each batch reads it inside its own transaction, so a failed batch leaves nothing stale behind.
  */
+import { validAccessRecord } from './rows.ts';
 import type { AccessRecord } from './types.ts';
 
 /** Records per transaction, so that one transaction stays small. A single call is never split. */
@@ -27,9 +28,15 @@ export class GroupCommit {
     private readonly maxBatchRecords = MAX_BATCH_RECORDS,
   ) {}
 
+  /** Validates the records (a bad one rejects only its own call), then queues them for the next batch. */
   append(records: readonly AccessRecord[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('The access log is closed'));
     if (records.length === 0) return Promise.resolve();
+    try {
+      records = records.map(validAccessRecord);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ records, resolve, reject });
       this.writing ??= this.drain();

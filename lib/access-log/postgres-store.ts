@@ -7,7 +7,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import { GENESIS_HASH, chainHash, verifyChain, type ChainRow } from './chain.ts';
 import { GroupCommit } from './group-commit.ts';
-import { COLUMNS, chainRowFrom, normaliseFilter, storedRecordFrom, validAccessRecord, whereClause } from './rows.ts';
+import { COLUMNS, chainRowFrom, normaliseFilter, storedRecordFrom, whereClause } from './rows.ts';
 import type { AccessLogFilter, AccessLogStore, AccessRecord, ChainVerification, StoredAccessRecord } from './types.ts';
 
 /** Advisory lock keys (arbitrary, fixed: every instance must use the same ones). */
@@ -147,13 +147,7 @@ export class PostgresAccessLog implements AccessLogStore {
   }
 
   append(records: readonly AccessRecord[]): Promise<void> {
-    let valid: AccessRecord[];
-    try {
-      valid = records.map(validAccessRecord);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.commits.append(valid);
+    return this.commits.append(records);
   }
 
   async query(filter: AccessLogFilter): Promise<StoredAccessRecord[]> {

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { GENESIS_HASH, chainHash, verifyChain, type ChainRow } from './chain.ts';
 import { GroupCommit } from './group-commit.ts';
-import { COLUMNS, chainRowFrom, normaliseFilter, storedRecordFrom, validAccessRecord, whereClause } from './rows.ts';
+import { COLUMNS, chainRowFrom, normaliseFilter, storedRecordFrom, whereClause } from './rows.ts';
 import type { AccessLogFilter, AccessLogStore, AccessRecord, ChainVerification, StoredAccessRecord } from './types.ts';
 
 const BUSY_TIMEOUT_MS = 10_000;
@@ -96,13 +96,7 @@ export class SqliteAccessLog implements AccessLogStore {
   }
 
   append(records: readonly AccessRecord[]): Promise<void> {
-    let valid: AccessRecord[];
-    try {
-      valid = records.map(validAccessRecord);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.commits.append(valid);
+    return this.commits.append(records);
   }
 
   async query(filter: AccessLogFilter): Promise<StoredAccessRecord[]> {

@@ -13,11 +13,11 @@ import type { GatewayAccessConfig } from '../../gateway/server.ts';
  */
 export const TEST_API_KEYS = {
   /** BTNMT officer: the `land-registration` rule grants every category for `land-transfer`. */
-  landOfficer: { key: 'test-key-land-officer-0000000000000000', agency: 'BTNMT', officer: 'land-officer-01', roles: [] as string[] },
+  landOfficer: { key: 'test-key-land-officer-0000000000000000', agency: 'BTNMT', officer: 'can-bo-01', roles: [] as string[] },
   /** BTP officer: civil-status registration purposes, no land. */
   justiceOfficer: { key: 'test-key-justice-officer-000000000000', agency: 'BTP', officer: 'justice-officer-01', roles: [] as string[] },
   /** BCA officer with the auditor role. */
-  auditor: { key: 'test-key-auditor-00000000000000000000', agency: 'BCA', officer: 'auditor-01', roles: ['auditor'] },
+  auditor: { key: 'test-key-auditor-00000000000000000000', agency: 'BCA', officer: 'kiem-tra-01', roles: ['auditor'] },
   /** An agency no rule names. */
   otherOfficer: { key: 'test-key-other-officer-00000000000000', agency: 'BXD', officer: 'other-01', roles: [] as string[] },
 } as const;

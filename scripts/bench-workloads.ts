@@ -1,0 +1,20 @@
+/**
+ * The GraphQL workloads the benchmarks drive (`npm run bench`, `npm run bench:access`), in one place
+ * so that their figures stay comparable.
+ */
+import { encodePersonalId } from '../lib/personal-id.ts';
+import { NAMED_IDS } from '../lib/synthetic/named.ts';
+
+/** The portal query: population + civil status + land + a province name, for one citizen. */
+export const PORTAL = `query($id: ID!) { citizen(personalId: $id) { fullName dateOfBirth { text }
+  permanentResidence { fullAddress province { name } } household { members { relationship citizen { fullName } } }
+  birthRegistration { registrationNumber } maritalStatus marriages { registrationNumber }
+  landParcels { parcelId area rightHolders { share citizen { fullName } } } } }`;
+/** The named household head: five members, a co-owned parcel. */
+export const PORTAL_VARIABLES = { id: NAMED_IDS.head };
+
+/** 50 citizens with birth registration and parcels: one call per backend. */
+export const BATCH = `query($ids: [ID!]!) { citizens(personalIds: $ids) { fullName birthRegistration { registrationNumber } landParcels { parcelId area } } }`;
+export const BATCH_VARIABLES = {
+  ids: Array.from({ length: 50 }, (_, i) => encodePersonalId('079', i % 2 ? 'FEMALE' : 'MALE', 1950 + i, 4242 + i * 131)),
+};
