@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import {
   GraphQLIncludeDirective,
   GraphQLSkipDirective,
+  getArgumentValues,
   getDirectiveValues,
+  getVariableValues,
   getNamedType,
   isAbstractType,
   isListType,
@@ -133,6 +135,8 @@ interface Subject {
 /** Data returned under a root field that is not a citizen (a household, a parcel, a registration): its people share it. */
 interface SharedData extends Subject {
   people: Set<string>;
+  /** The root field was answered (not failed): what it said, even null, is disclosed. */
+  answered: boolean;
 }
 
 export interface FinishedResponse {
@@ -176,9 +180,13 @@ export function finishResponse(facts: ResponseFacts, data: JsonObject | null | u
     return subject;
   };
 
+  // The variables as execution saw them: defaults applied, values coerced (an ID sent as a number is a string).
+  const coercion = getVariableValues(facts.schema, operation.variableDefinitions ?? [], facts.variables);
+  const variables = coercion.coerced ?? facts.variables;
+
   const included = (node: FieldNode | SelectionNode) => {
-    if (getDirectiveValues(GraphQLSkipDirective, node, facts.variables)?.if === true) return false;
-    return getDirectiveValues(GraphQLIncludeDirective, node, facts.variables)?.if !== false;
+    if (getDirectiveValues(GraphQLSkipDirective, node, variables)?.if === true) return false;
+    return getDirectiveValues(GraphQLIncludeDirective, node, variables)?.if !== false;
   };
 
   const appliesTo = (typeCondition: string | undefined, type: GraphQLObjectType) => {
@@ -204,12 +212,6 @@ export function finishResponse(facts: ResponseFacts, data: JsonObject | null | u
       }
     }
     return into;
-  };
-
-  const argumentValue = (node: ValueNode | undefined): unknown => {
-    if (!node) return undefined;
-    if (node.kind === Kind.VARIABLE) return facts.variables[node.name.value];
-    return node.kind === Kind.STRING ? node.value : undefined;
   };
 
   const subjectIdsIn = (value: Json | undefined, into: Set<string>) => {
@@ -307,9 +309,9 @@ export function finishResponse(facts: ResponseFacts, data: JsonObject | null | u
     const personal = facts.policy.personalTypes.has(namedType.name);
     // A root field that is not a citizen lookup (household, parcel, registration, verification) is shared by its people.
     const sharedData: SharedData | undefined =
-      personal && namedType.name !== CITIZEN ? { fields: new Set(), denied: new Set(), people: new Set() } : undefined;
+      personal && namedType.name !== CITIZEN ? { fields: new Set(), denied: new Set(), people: new Set(), answered: false } : undefined;
     if (sharedData) {
-      const personalId = argumentValue(first.arguments?.find((argument) => argument.name.value === 'personalId')?.value);
+      const personalId = getArgumentValues(definition, first, variables).personalId;
       if (typeof personalId === 'string') sharedData.people.add(personalId);
       shared.push(sharedData);
     }
@@ -326,10 +328,13 @@ export function finishResponse(facts: ResponseFacts, data: JsonObject | null | u
     if (!(key in data)) continue;
     const value = data[key] ?? null;
     if (value !== null) sharedData?.fields.add(name);
+    // Answered, even as null ("no birth registration"), unless its system failed.
+    if (sharedData) sharedData.answered = !clientErrors.some((error) => error.path?.length === 1 && error.path[0] === key);
     out[key] = rebuildValue(value, definition.type, nodes, [key], sharedData, name);
   }
 
   for (const data of shared) {
+    if (!data.answered && data.denied.size === 0) continue;
     for (const personalId of data.people) {
       const subject = citizen(personalId);
       for (const field of data.fields) subject.fields.add(field);
@@ -338,8 +343,8 @@ export function finishResponse(facts: ResponseFacts, data: JsonObject | null | u
   }
   const at = facts.at.toISOString();
   const records: AccessRecord[] = [];
+  // Every citizen in the answer is recorded, even with no field but `__typename`: that they exist is disclosed.
   for (const [personalId, subject] of citizens) {
-    if (subject.fields.size === 0 && subject.denied.size === 0) continue;
     records.push({
       at,
       requestId: facts.requestId,

@@ -16,8 +16,8 @@ export interface GatewayContext {
   deadlineAt: number;
   /** The verified caller; undefined for an anonymous request. */
   caller?: Caller;
-  /** The caller, signed for the subgraphs (made once per request, on the first subgraph call). */
-  callerAssertion?: () => Promise<string>;
+  /** The caller, signed for one call to one subgraph (lib/access/caller-assertion.ts). */
+  callerAssertion?: (subgraph: SystemId, query: string, variables: unknown) => Promise<string>;
 }
 
 type ProcessOptions = GraphQLDataSourceProcessOptions<GatewayContext>;
@@ -50,7 +50,9 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
 
   override async willSendRequest({ request, context }: WillSendRequestOptions) {
     if (context.requestId) request.http?.headers.set('x-request-id', context.requestId);
-    if (context.callerAssertion) request.http?.headers.set(CALLER_ASSERTION_HEADER, await context.callerAssertion());
+    if (context.callerAssertion && request.query) {
+      request.http?.headers.set(CALLER_ASSERTION_HEADER, await context.callerAssertion(this.system, request.query, request.variables));
+    }
     const remaining = context.deadlineAt - Date.now();
     if (remaining <= 0) {
       throw new SystemError(this.system, SystemErrorCode.TIMEOUT, 'request deadline passed before the subgraph call', {

@@ -22,7 +22,7 @@ import { HeaderMap } from '@apollo/server';
 import { accessLogConfigFromEnv, openAccessLog, type AccessLogConfig } from '../lib/access-log/index.ts';
 import type { AccessLogStore } from '../lib/access-log/types.ts';
 import { AuthenticationError, authenticationConfigFromEnv, Authenticator, type AuthenticationConfig } from '../lib/access/authentication.ts';
-import { callerAssertionSecretFromEnv, signCallerAssertion } from '../lib/access/caller-assertion.ts';
+import { callerAssertionSecretFromEnv, callHash, signCallerAssertion } from '../lib/access/caller-assertion.ts';
 import { accessPolicyFromEnv, localSchema, policyProblems, type AccessPolicy } from '../lib/access/policy.ts';
 import { accessControlPlugin } from './access-plugin.ts';
 import { ACCESS_LOG_SUBGRAPH, accessLogCsvRoute, accessLogDataSource, DISABLED_ACCESS_LOG } from './access-log.ts';
@@ -207,8 +207,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
       const { caller } = context;
       const secret = access.callerSecret;
       if (caller && secret) {
-        let signed: Promise<string> | undefined;
-        context.callerAssertion = () => (signed ??= signCallerAssertion(caller, { secret, requestId }));
+        context.callerAssertion = (subgraph, query, variables) =>
+          signCallerAssertion(caller, { secret, requestId, subgraph, queryHash: callHash(query, variables) });
       }
       return context;
     },

@@ -70,7 +70,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
   const applyCors = cors({
     origin: (origin, callback) => callback(null, origin !== undefined && allowedOrigins.has(origin)),
     methods: ['GET', 'POST'],
-    allowedHeaders: ['content-type', 'x-request-id', 'apollo-require-preflight', 'authorization'],
+    allowedHeaders: ['content-type', 'x-request-id', 'apollo-require-preflight', 'authorization', 'x-api-key', 'x-purpose-code', 'x-case-number'],
     exposedHeaders: ['x-request-id'],
     maxAge: 600,
   });

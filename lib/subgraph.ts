@@ -19,7 +19,7 @@ import { SystemError, SystemErrorCode } from './errors.ts';
 import { backendStatus, liveStatusThresholdsFromEnv, type LiveStatusThresholds, type ProbeOutcome, type SubgraphReadiness } from './live-status.ts';
 import { callerAssertionSecretFromEnv } from './access/caller-assertion.ts';
 import { accessPolicyFromEnv, loadAccessPolicy, DEFAULT_ACCESS_POLICY_FILE } from './access/policy.ts';
-import { callerFromAssertion, subgraphAccessPlugin, type CallerFacts, type SubgraphAccess } from './access/subgraph-guard.ts';
+import { CallerVerifier, subgraphAccessPlugin, type CallerFacts, type SubgraphAccess } from './access/subgraph-guard.ts';
 
 /**
  * What every subgraph resolver receives: the request id, loaders made for this request only, and
@@ -190,6 +190,7 @@ export async function startSubgraph<TAdapter extends Adapter, TLoaders>(
   });
   const adapter = definition.createAdapter(client);
   const apollo = createSubgraphApollo(definition, config.access.policy);
+  const callers = new CallerVerifier(definition.system, config.access.callerSecret);
   try {
     await apollo.start();
   } catch (error) {
@@ -202,7 +203,7 @@ export async function startSubgraph<TAdapter extends Adapter, TLoaders>(
     context: async (req, requestId) => ({
       requestId,
       loaders: definition.createLoaders(adapter, callContextOf(req.headers, requestId)),
-      ...(await callerFromAssertion(req.headers, config.access.callerSecret)),
+      ...(await callers.callerOf(req.headers, (req as { body?: unknown }).body)),
     }),
     readiness: (req) => subgraphReadiness(definition.system, adapter, config.liveStatus, callContextOf(req.headers, requestIdOf(req))),
     postRoutes: { '/connection-test': connectionTestRoute(definition, config, logger) },

@@ -1,19 +1,24 @@
 /**
  * The gateway's signed statement of the verified caller, sent to subgraphs in the
  * `x-lien-thong-caller` header so that a subgraph reached directly, without the gateway, cannot
- * be told who is calling by whoever reaches it.
+ * be told who is calling by whoever reaches it. One assertion serves one call: it names the
+ * subgraph (`aud`), the hash of the call's query and variables (`qh`), and a unique id (`jti`) that
+ * the subgraph accepts once — a captured assertion cannot be replayed, sent to another subgraph,
+ * or reused for another query.
  */
+import { createHash, randomUUID } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import { envString } from '../config.ts';
 import type { Caller } from './caller.ts';
 
 export const CALLER_ASSERTION_ISSUER = 'lien-thong-gateway';
+/** Audience prefix; the audience of an assertion is `lien-thong-subgraph:<system>`. */
 export const CALLER_ASSERTION_AUDIENCE = 'lien-thong-subgraph';
 /** Explicit type, so no other HS256 token under the same secret can pass as a caller assertion. */
 const CALLER_ASSERTION_TYPE = 'lien-thong-caller+jwt';
 export const MIN_SECRET_LENGTH = 32;
-const DEFAULT_TTL_SECONDS = 60;
+const DEFAULT_TTL_SECONDS = 30;
 /** Gateway and subgraphs may run on different hosts. */
 const CLOCK_TOLERANCE_SEC = 5;
 
@@ -37,13 +42,28 @@ const requestIdSchema = z.string().min(1).max(200);
 export interface SignCallerAssertionOptions {
   secret: Uint8Array;
   requestId: string;
+  /** The subgraph the call goes to (its system id). */
+  subgraph: string;
+  /** `callHash(query, variables)` of the call. */
+  queryHash: string;
   ttlSeconds?: number;
 }
 
 export interface VerifyCallerAssertionOptions {
+  /** This subgraph's system id: the assertion must name it. */
+  subgraph: string;
+  /** `callHash` of the call received: the assertion must name it. */
+  queryHash: string;
   /** When given, the assertion must have been issued for this request id (`rid`). */
   requestId?: string;
 }
+
+/** What an assertion is bound to: the call's query and variables, as sent. */
+export function callHash(query: string, variables: unknown): string {
+  return createHash('sha256').update(query).update('\n').update(JSON.stringify(variables ?? {})).digest('base64url');
+}
+
+const audienceOf = (subgraph: string) => `${CALLER_ASSERTION_AUDIENCE}:${subgraph}`;
 
 export class CallerAssertionError extends Error {
   constructor(message: string) {
@@ -60,37 +80,43 @@ function checkSecret(secret: Uint8Array): void {
 
 export async function signCallerAssertion(
   caller: Caller,
-  { secret, requestId, ttlSeconds = DEFAULT_TTL_SECONDS }: SignCallerAssertionOptions,
+  { secret, requestId, subgraph, queryHash, ttlSeconds = DEFAULT_TTL_SECONDS }: SignCallerAssertionOptions,
 ): Promise<string> {
   checkSecret(secret);
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new CallerAssertionError('ttlSeconds must be a positive integer');
   const checkedCaller = callerSchema.parse(caller);
   const checkedRequestId = requestIdSchema.parse(requestId);
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ caller: checkedCaller, rid: checkedRequestId })
+  return new SignJWT({ caller: checkedCaller, rid: checkedRequestId, qh: queryHash })
     .setProtectedHeader({ alg: 'HS256', typ: CALLER_ASSERTION_TYPE })
     .setIssuer(CALLER_ASSERTION_ISSUER)
-    .setAudience(CALLER_ASSERTION_AUDIENCE)
+    .setAudience(audienceOf(subgraph))
+    .setJti(randomUUID())
     .setIssuedAt(now)
     .setExpirationTime(now + ttlSeconds)
     .sign(secret);
 }
 
 /** The caller the gateway vouched for. Throws on a bad signature, wrong issuer/audience/type, expiry or malformed claim. */
+/**
+ * The caller the gateway vouched for, with the assertion's id and expiry (for the replay check).
+ * Throws on a bad signature, wrong issuer, type or subgraph, another call's hash, expiry or a
+ * malformed claim.
+ */
 export async function verifyCallerAssertion(
   token: string,
   secret: Uint8Array,
-  options: VerifyCallerAssertionOptions = {},
-): Promise<Caller> {
+  options: VerifyCallerAssertionOptions,
+): Promise<{ caller: Caller; id: string; expiresAt: number }> {
   checkSecret(secret);
   let payload: Record<string, unknown>;
   try {
     ({ payload } = await jwtVerify(token, secret, {
       algorithms: ['HS256'],
       issuer: CALLER_ASSERTION_ISSUER,
-      audience: CALLER_ASSERTION_AUDIENCE,
+      audience: audienceOf(options.subgraph),
       typ: CALLER_ASSERTION_TYPE,
-      requiredClaims: ['exp', 'iat', 'rid', 'caller'],
+      requiredClaims: ['exp', 'iat', 'jti', 'rid', 'qh', 'caller'],
       clockTolerance: CLOCK_TOLERANCE_SEC,
     }));
   } catch (error) {
@@ -100,10 +126,33 @@ export async function verifyCallerAssertion(
   }
   const caller = callerSchema.safeParse(payload.caller);
   if (!caller.success) throw new CallerAssertionError('caller assertion rejected: the caller claim is malformed');
+  if (payload.qh !== options.queryHash) throw new CallerAssertionError('caller assertion rejected: issued for another query');
   if (options.requestId !== undefined && payload.rid !== options.requestId) {
     throw new CallerAssertionError('caller assertion rejected: issued for another request');
   }
-  return caller.data;
+  return { caller: caller.data, id: String(payload.jti), expiresAt: Number(payload.exp) };
+}
+
+/**
+ * Assertion ids already accepted, until they expire: each assertion is accepted once. Bounded: when
+ * full, the subgraph refuses assertions rather than forgetting ids it must still refuse.
+ */
+export class AssertionReplayGuard {
+  private readonly seen = new Map<string, number>();
+
+  constructor(private readonly capacity = 100_000) {}
+
+  /** True the first time an id is seen (and records it); false for a replay or when full. */
+  accept(id: string, expiresAt: number, now = Date.now() / 1000): boolean {
+    if (this.seen.size >= this.capacity) this.prune(now);
+    if (this.seen.has(id) || this.seen.size >= this.capacity) return false;
+    this.seen.set(id, expiresAt + CLOCK_TOLERANCE_SEC);
+    return true;
+  }
+
+  private prune(now: number): void {
+    for (const [id, until] of this.seen) if (until < now) this.seen.delete(id);
+  }
 }
 
 /** `CALLER_ASSERTION_SECRET`: undefined when unset; at least 32 characters when set. */

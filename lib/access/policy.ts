@@ -5,6 +5,7 @@ import {
   buildSchema,
   getNamedType,
   GraphQLSchema,
+  valueFromASTUntyped,
   isNonNullType,
   isObjectType,
   Kind,
@@ -12,6 +13,7 @@ import {
   visit,
   visitWithTypeInfo,
   type DocumentNode,
+  type FieldNode,
   type OperationDefinitionNode,
 } from 'graphql';
 import { z } from 'zod';
@@ -210,6 +212,16 @@ export function selectedOperation(document: DocumentNode, operationName?: string
   return operations.length === 1 ? operations[0] : undefined;
 }
 
+function representsPersonalType(policy: AccessPolicy, field: FieldNode, variables: Record<string, unknown>): boolean {
+  const argument = field.arguments?.find((candidate) => candidate.name.value === 'representations');
+  const representations: unknown = argument ? valueFromASTUntyped(argument.value, variables) : undefined;
+  if (!Array.isArray(representations)) return true;
+  return representations.some((representation: unknown) => {
+    const typename = (representation as { __typename?: unknown } | null)?.__typename;
+    return typeof typename !== 'string' || policy.personalTypes.has(typename);
+  });
+}
+
 /**
  * Walks the operation and the document's fragments against the schema: whether it reads personal
  * data, and which of its fields the caller may not read. (A fragment used only by another operation
@@ -221,6 +233,7 @@ export function assessOperation(
   operationName: string | null | undefined,
   policy: AccessPolicy,
   caller: PurposefulOfficer | undefined,
+  variables: Record<string, unknown> = {},
 ): OperationAssessment {
   const operation = selectedOperation(document, operationName);
   const assessment: OperationAssessment = { personal: false, denied: [] };
@@ -236,6 +249,9 @@ export function assessOperation(
       if (policy.personalTypes.has(parent.name) || (type && policy.personalTypes.has(getNamedType(type).name))) {
         assessment.personal = true;
       }
+      // A subgraph's entity lookup is personal when it names a personal type, whatever it selects:
+      // even `{ _entities(…) { __typename } }` tells whether a person exists.
+      if (field.name.value === '_entities' && representsPersonalType(policy, field, variables)) assessment.personal = true;
       const name = `${parent.name}.${field.name.value}`;
       if (decide && !seen.has(name)) {
         seen.add(name);

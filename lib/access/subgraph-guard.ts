@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import { CallerAssertionError, verifyCallerAssertion } from './caller-assertion.ts';
+import { AssertionReplayGuard, CallerAssertionError, callHash, verifyCallerAssertion } from './caller-assertion.ts';
 import { CALLER_ASSERTION_HEADER, hasPurpose, type Caller } from './caller.ts';
 import { assessOperation, localSchema, type AccessPolicy } from './policy.ts';
 
@@ -23,16 +23,31 @@ export interface CallerFacts {
   callerRejected?: string;
 }
 
-export async function callerFromAssertion(headers: IncomingHttpHeaders, secret: Uint8Array | undefined): Promise<CallerFacts> {
-  const raw = headers[CALLER_ASSERTION_HEADER];
-  const token = Array.isArray(raw) ? raw[0] : raw;
-  if (!token) return {};
-  if (!secret) return { callerRejected: 'this subgraph has no CALLER_ASSERTION_SECRET to verify callers with' };
-  try {
-    return { caller: await verifyCallerAssertion(token, secret) };
-  } catch (error) {
-    if (error instanceof CallerAssertionError) return { callerRejected: error.message };
-    throw error;
+/** Verifies the caller assertions sent to one subgraph, each bound to its call and accepted once. */
+export class CallerVerifier {
+  private readonly replays = new AssertionReplayGuard();
+
+  constructor(
+    private readonly subgraph: string,
+    private readonly secret: Uint8Array | undefined,
+  ) {}
+
+  /** The caller of a GraphQL request, from its headers and its JSON body (`query`, `variables`). */
+  async callerOf(headers: IncomingHttpHeaders, body: unknown): Promise<CallerFacts> {
+    const raw = headers[CALLER_ASSERTION_HEADER];
+    const token = Array.isArray(raw) ? raw[0] : raw;
+    if (!token) return {};
+    if (!this.secret) return { callerRejected: 'this subgraph has no CALLER_ASSERTION_SECRET to verify callers with' };
+    const { query, variables } = (body && typeof body === 'object' ? body : {}) as { query?: unknown; variables?: unknown };
+    if (typeof query !== 'string') return { callerRejected: 'caller assertion rejected: no query to bind it to' };
+    try {
+      const verified = await verifyCallerAssertion(token, this.secret, { subgraph: this.subgraph, queryHash: callHash(query, variables) });
+      if (!this.replays.accept(verified.id, verified.expiresAt)) return { callerRejected: 'caller assertion rejected: already used' };
+      return { caller: verified.caller };
+    } catch (error) {
+      if (error instanceof CallerAssertionError) return { callerRejected: error.message };
+      throw error;
+    }
   }
 }
 
@@ -44,9 +59,9 @@ export function subgraphAccessPlugin<TContext extends CallerFacts>(policy: Acces
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ schema, document, operationName, contextValue }) {
+        async didResolveOperation({ schema, document, operationName, contextValue, request }) {
           const caller = hasPurpose(contextValue.caller) ? contextValue.caller : undefined;
-          const assessment = assessOperation(localSchema(schema), document, operationName, policy, caller);
+          const assessment = assessOperation(localSchema(schema), document, operationName, policy, caller, request.variables ?? {});
           if (!assessment.personal) return;
           if (!caller) {
             const why = contextValue.callerRejected ?? 'no caller assertion from the gateway';
