@@ -10,10 +10,12 @@
  * Talks to its parent in JSON lines on stdout, each with a `bench` key (other stdout lines are logs):
  * `{"bench":"ready","mode":…,"graphqlUrl":…}` once it answers; for each `count` line on stdin,
  * `{"bench":"count","records":…,"intact":…,"cpuMs":…,"cpuAfterMs":…}` (the access log's records,
- * chain verified, and this process's CPU time before and after the verification); and
+ * chain verified, this process's CPU time before and after the verification, and the p99 and maximum
+ * event-loop delay since the previous count); and
  * `{"bench":"error","message":…}` if it cannot start (exit code 3 when the PostgreSQL binaries are
  * missing, 1 otherwise). Closes everything on SIGTERM or SIGINT, or when stdin ends (parent gone).
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { startPostgres, type TestPostgres } from '../test/support/postgres.ts';
 import { startSystem, type RunningSystem } from '../test/support/system.ts';
@@ -60,24 +62,31 @@ try {
 const running = system!;
 say({ bench: 'ready', mode, graphqlUrl: running.gateway.graphqlUrl, store: running.gateway.accessLog?.kind ?? null });
 
+// How long the event loop (shared here by the gateway, the subgraphs and the mocks) was held up,
+// since the previous count: a synchronous SQLite commit (fsync) blocks it.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+
 const input = createInterface({ input: process.stdin });
 input.on('line', (line) => {
   if (line.trim() !== 'count') return;
   // CPU time of this process (the whole graph: gateway, subgraphs, mocks), before the verification's own.
   const usage = process.cpuUsage();
   const cpuMs = (usage.user + usage.system) / 1000;
+  const loop = { loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6 };
+  loopDelay.reset();
   const log = running.gateway.accessLog;
   const cpuAfterMs = () => {
     const after = process.cpuUsage();
     return (after.user + after.system) / 1000;
   };
   if (!log) {
-    say({ bench: 'count', records: 0, intact: true, cpuMs, cpuAfterMs: cpuAfterMs() });
+    say({ bench: 'count', records: 0, intact: true, cpuMs, cpuAfterMs: cpuAfterMs(), ...loop });
     return;
   }
   log.verify().then(
-    (verification) => say({ bench: 'count', records: verification.records, intact: verification.intact, cpuMs, cpuAfterMs: cpuAfterMs() }),
-    (error: unknown) => say({ bench: 'count', records: -1, intact: false, cpuMs, cpuAfterMs: cpuAfterMs(), message: String(error) }),
+    (verification) => say({ bench: 'count', records: verification.records, intact: verification.intact, cpuMs, cpuAfterMs: cpuAfterMs(), ...loop }),
+    (error: unknown) => say({ bench: 'count', records: -1, intact: false, cpuMs, cpuAfterMs: cpuAfterMs(), ...loop, message: String(error) }),
   );
 });
 input.once('close', () => void close(0));

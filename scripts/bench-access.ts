@@ -8,7 +8,8 @@
  * Every request carries the same credential and purpose headers (the land officer, `land-transfer`),
  * which the gateway ignores with access control off. A fresh system per run: one probe request (how
  * many access records one answer writes), a 3 s warm-up, then `BENCH_SECONDS` of load with 10
- * connections; the access log's records are counted (chain verified) before and after the run.
+ * connections; the access log's records are counted (chain verified) before and after the run, and
+ * the system process reports its CPU time (per answer) and event-loop delay over the run.
  * The runs go off, sqlite, postgres, then the reverse order, so that a drift of the machine over the
  * runs weighs on every mode alike; `-- --rounds=N` for more rounds. Loopback only; every wait bounded.
  * Figures go in docs/BENCHMARKS.md; exits 1 if any request was not a 200 with data, or a record count
@@ -59,6 +60,9 @@ interface Count {
   /** The system's CPU time before and after counting (the count verifies the chain, which costs CPU). */
   cpuMs: number;
   cpuAfterMs: number;
+  /** The system's event-loop delay since the previous count. */
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
 }
 
 interface Message {
@@ -126,7 +130,7 @@ class SystemProcess {
     if (message.bench !== 'count' || typeof message.records !== 'number' || message.records < 0) {
       throw new Error(`counting the ${this.mode} access log failed: ${JSON.stringify(message)}`);
     }
-    return { records: message.records, intact: message.intact === true, cpuMs: Number(message.cpuMs), cpuAfterMs: Number(message.cpuAfterMs) };
+    return { records: message.records, intact: message.intact === true, cpuMs: Number(message.cpuMs), cpuAfterMs: Number(message.cpuAfterMs), loopDelayP99Ms: Number(message.loopDelayP99Ms), loopDelayMaxMs: Number(message.loopDelayMaxMs) };
   }
 
   /**
@@ -179,6 +183,7 @@ interface Row {
   requests: number;
   'req/s': number;
   'CPU ms/answer': number;
+  'loop delay p99/max ms': string;
   'p50 ms': number;
   'p99 ms': number;
   'non-2xx': number;
@@ -247,6 +252,7 @@ async function measure(run: number, mode: Mode): Promise<void> {
       // The whole graph's process (not PostgreSQL's); includes the requests answered after autocannon
       // stopped (at most one per connection) and 1 s of idle time.
       'CPU ms/answer': Math.round((cpuMs / Math.max(1, ok)) * 10) / 10,
+      'loop delay p99/max ms': `${Math.round(settled.first.loopDelayP99Ms)}/${Math.round(settled.first.loopDelayMaxMs)}`,
       'p50 ms': result.latency.p50,
       'p99 ms': result.latency.p99,
       'non-2xx': result.non2xx,
