@@ -24,7 +24,6 @@ import {
   type GraphQLSchema,
   type SelectionNode,
   type SelectionSetNode,
-  type ValueNode,
 } from 'graphql';
 import type { AccessOutcome, AccessRecord } from '../lib/access-log/types.ts';
 import type { PurposefulOfficer } from '../lib/access/caller.ts';
@@ -174,6 +173,17 @@ export function finishResponse(facts: ResponseFacts, data: JsonObject | null | u
   const shared: SharedData[] = [];
   const denialErrors: GraphQLFormattedError[] = [];
 
+  /** A denied field: null in the answer, an error at its path, a denial on its subject's record. */
+  const forbid = (decision: Extract<FieldDecision, { allowed: false }>, path: (string | number)[], subject: Subject | undefined): null => {
+    subject?.denied.add(decision.field);
+    denialErrors.push({
+      message: decision.message,
+      path,
+      extensions: { code: 'FORBIDDEN', field: decision.field, category: decision.category, rules: decision.rules },
+    });
+    return null;
+  };
+
   const citizen = (personalId: string) => {
     let subject = citizens.get(personalId);
     if (!subject) citizens.set(personalId, (subject = { fields: new Set(), denied: new Set() }));
@@ -184,7 +194,7 @@ export function finishResponse(facts: ResponseFacts, data: JsonObject | null | u
   const coercion = getVariableValues(facts.schema, operation.variableDefinitions ?? [], facts.variables);
   const variables = coercion.coerced ?? facts.variables;
 
-  const included = (node: FieldNode | SelectionNode) => {
+  const included = (node: SelectionNode) => {
     if (getDirectiveValues(GraphQLSkipDirective, node, variables)?.if === true) return false;
     return getDirectiveValues(GraphQLIncludeDirective, node, variables)?.if !== false;
   };
@@ -252,13 +262,7 @@ export function finishResponse(facts: ResponseFacts, data: JsonObject | null | u
       const decision: FieldDecision = decide(coordinate);
       const fieldPath = prefix ? `${prefix}.${name}` : name;
       if (!decision.allowed) {
-        out[key] = null;
-        subject?.denied.add(coordinate);
-        denialErrors.push({
-          message: decision.message,
-          path: [...path, key],
-          extensions: { code: 'FORBIDDEN', field: decision.field, category: decision.category, rules: decision.rules },
-        });
+        out[key] = forbid(decision, [...path, key], subject);
         continue;
       }
       if (!(key in value)) continue;
@@ -316,13 +320,7 @@ export function finishResponse(facts: ResponseFacts, data: JsonObject | null | u
       shared.push(sharedData);
     }
     if (!decision.allowed) {
-      out[key] = null;
-      sharedData?.denied.add(coordinate);
-      denialErrors.push({
-        message: decision.message,
-        path: [key],
-        extensions: { code: 'FORBIDDEN', field: decision.field, category: decision.category, rules: decision.rules },
-      });
+      out[key] = forbid(decision, [key], sharedData);
       continue;
     }
     if (!(key in data)) continue;

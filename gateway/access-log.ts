@@ -5,8 +5,9 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { GraphQLError, parse } from 'graphql';
 import { toCsv } from '../lib/access-log/csv.ts';
 import type { AccessLogFilter, AccessLogStore, StoredAccessRecord } from '../lib/access-log/types.ts';
-import { AuthenticationError, type Authenticator } from '../lib/access/authentication.ts';
-import type { Caller } from '../lib/access/caller.ts';
+import { AGENCY_PATTERN, AuthenticationError, type Authenticator } from '../lib/access/authentication.ts';
+import { isAuditor, type Caller } from '../lib/access/caller.ts';
+import { BEARER_CHALLENGE } from '../lib/access/refusal.ts';
 import type { AccessPolicy } from '../lib/access/policy.ts';
 import { badInput } from '../lib/graph-input.ts';
 import { sendJson } from '../lib/http-server.ts';
@@ -22,28 +23,16 @@ import { readSchema } from '../lib/subgraph.ts';
 export const ACCESS_LOG_SUBGRAPH = 'access-log';
 export const ACCESS_LOG_SCHEMA_FILE = new URL('./access-log.graphql', import.meta.url);
 
-/** What the views read when access control is off (benchmarks only): nothing is recorded, so nothing can be shown. */
-export const DISABLED_ACCESS_LOG: AccessLogStore = {
-  kind: 'sqlite',
-  append: () => Promise.reject(new Error('access control is off')),
-  query: () => Promise.reject(new Error('access control is off')),
-  verify: () => Promise.reject(new Error('access control is off')),
-  close: () => Promise.resolve(),
-};
-
 const MAX_CITIZEN_PAGE = 500;
 const MAX_AUDITOR_PAGE = 1000;
 const MAX_CSV_ROWS = 10_000;
-const CODE = /^[A-Za-z0-9.\-_]{1,40}$/;
+const PURPOSE_CODE = /^[A-Za-z0-9.\-_]{1,40}$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
 interface ViewContext {
   caller?: Caller;
 }
 
-function isAuditor(caller: Caller | undefined): boolean {
-  return caller?.kind === 'officer' && caller.roles.includes('auditor');
-}
 
 function forbidden(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'FORBIDDEN' } });
@@ -81,11 +70,11 @@ export function auditFilter(input: FilterInput | null | undefined, prefix = 'fil
   const filter: AccessLogFilter = {};
   if (!input) return filter;
   if (input.agency) {
-    if (!CODE.test(input.agency)) throw badInput(`${prefix}agency`, 'expected an agency code');
+    if (!AGENCY_PATTERN.test(input.agency)) throw badInput(`${prefix}agency`, 'expected an agency code');
     filter.agency = input.agency;
   }
   if (input.purpose) {
-    if (!CODE.test(input.purpose)) throw badInput(`${prefix}purpose`, 'expected a purpose code');
+    if (!PURPOSE_CODE.test(input.purpose)) throw badInput(`${prefix}purpose`, 'expected a purpose code');
     filter.purpose = input.purpose;
   }
   if (input.personalId) {
@@ -100,7 +89,12 @@ export function auditFilter(input: FilterInput | null | undefined, prefix = 'fil
   return filter;
 }
 
-export function accessLogResolvers(log: AccessLogStore, policy: AccessPolicy): GraphQLResolverMap<ViewContext> {
+/** With access control off (benchmarks only) there is no log: nothing was recorded, nothing can be shown. */
+export function accessLogResolvers(log: AccessLogStore | undefined, policy: AccessPolicy): GraphQLResolverMap<ViewContext> {
+  const opened = () => {
+    if (!log) throw forbidden('Access control is off in this gateway: there is no access log.');
+    return log;
+  };
   const purposeOf = (code: string) => ({ code, name: policy.purposes.get(code)?.name ?? null });
   const agencyOf = (record: StoredAccessRecord) => ({ __typename: 'Agency', code: record.agency });
   return {
@@ -108,11 +102,11 @@ export function accessLogResolvers(log: AccessLogStore, policy: AccessPolicy): G
       myDataAccessLog: async (_: unknown, args: { limit: number; before?: number | null }, context: ViewContext) => {
         const caller = context.caller;
         if (caller?.kind !== 'citizen') throw forbidden('myDataAccessLog answers only a signed-in citizen, about their own data.');
-        return log.query({ personalId: caller.personalId, limit: checkedLimit(args.limit, MAX_CITIZEN_PAGE), beforeSeq: checkedBefore(args.before) });
+        return opened().query({ personalId: caller.personalId, limit: checkedLimit(args.limit, MAX_CITIZEN_PAGE), beforeSeq: checkedBefore(args.before) });
       },
       accessLog: async (_: unknown, args: { filter?: FilterInput | null; limit: number; before?: number | null }, context: ViewContext) => {
         if (!isAuditor(context.caller)) throw forbidden('accessLog needs the auditor role.');
-        return log.query({ ...auditFilter(args.filter), limit: checkedLimit(args.limit, MAX_AUDITOR_PAGE), beforeSeq: checkedBefore(args.before) });
+        return opened().query({ ...auditFilter(args.filter), limit: checkedLimit(args.limit, MAX_AUDITOR_PAGE), beforeSeq: checkedBefore(args.before) });
       },
     },
     DataAccessEvent: {
@@ -128,7 +122,7 @@ export function accessLogResolvers(log: AccessLogStore, policy: AccessPolicy): G
   };
 }
 
-export function accessLogDataSource(log: AccessLogStore, policy: AccessPolicy): LocalGraphQLDataSource {
+export function accessLogDataSource(log: AccessLogStore | undefined, policy: AccessPolicy): LocalGraphQLDataSource {
   const schema = buildSubgraphSchema({
     typeDefs: parse(readSchema(ACCESS_LOG_SCHEMA_FILE)),
     resolvers: accessLogResolvers(log, policy) as GraphQLResolverMap<unknown>,
@@ -147,12 +141,12 @@ export function accessLogCsvRoute(log: AccessLogStore, authenticator: Authentica
       caller = await authenticator.authenticate(req.headers);
     } catch (error) {
       if (!(error instanceof AuthenticationError)) throw error;
-      res.setHeader('www-authenticate', 'Bearer realm="lien-thong"');
+      res.setHeader('www-authenticate', BEARER_CHALLENGE);
       sendJson(res, 401, { error: error.message, code: 'UNAUTHENTICATED' });
       return;
     }
     if (!caller) {
-      res.setHeader('www-authenticate', 'Bearer realm="lien-thong"');
+      res.setHeader('www-authenticate', BEARER_CHALLENGE);
       sendJson(res, 401, { error: 'The access log needs an auditor credential.', code: 'UNAUTHENTICATED' });
       return;
     }

@@ -1,9 +1,9 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
-import { HeaderMap } from '@apollo/server';
-import { GraphQLError, Kind, type DocumentNode, type GraphQLFormattedError, type SelectionSetNode } from 'graphql';
+import { GraphQLError, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import type { AccessLogStore } from '../lib/access-log/types.ts';
-import { CASE_HEADER, hasPurpose, PURPOSE_HEADER, type Caller } from '../lib/access/caller.ts';
-import { assessOperation, localSchema, selectedOperation, type AccessPolicy } from '../lib/access/policy.ts';
+import { CASE_HEADER, hasPurpose, isAuditor, PURPOSE_HEADER, type Caller } from '../lib/access/caller.ts';
+import { refusal } from '../lib/access/refusal.ts';
+import { assessOperation, localSchema, type AccessPolicy } from '../lib/access/policy.ts';
 import type { Logger } from '../lib/logger.ts';
 import { finishResponse, prepareOperation, RESERVED_ALIAS_PREFIX, usesReservedAlias, type ResponseFacts } from './access-control.ts';
 import type { GatewayContext } from './data-source.ts';
@@ -17,39 +17,14 @@ const RESTRICTED_ROOT_FIELDS: Record<string, 'citizen' | 'auditor' | 'officer'> 
 
 export const ACCESS_LOG_UNAVAILABLE = 'ACCESS_LOG_UNAVAILABLE';
 
-function refusal(status: 401 | 403, message: string, extra: Record<string, unknown> = {}): GraphQLError {
-  const headers = new HeaderMap();
-  if (status === 401) headers.set('www-authenticate', 'Bearer realm="lien-thong"');
-  return new GraphQLError(message, {
-    extensions: { code: status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', ...extra, http: { status, headers } },
-  });
-}
-
-function rootFieldNames(document: DocumentNode, selectionSet: SelectionSetNode, into = new Set<string>()): Set<string> {
-  for (const selection of selectionSet.selections) {
-    if (selection.kind === Kind.FIELD) into.add(selection.name.value);
-    else if (selection.kind === Kind.INLINE_FRAGMENT) rootFieldNames(document, selection.selectionSet, into);
-    else {
-      const fragment = document.definitions.find((d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === selection.name.value);
-      if (fragment?.kind === Kind.FRAGMENT_DEFINITION) rootFieldNames(document, fragment.selectionSet, into);
-    }
-  }
-  return into;
-}
-
-function checkRestrictedRoots(document: DocumentNode, operationName: string | null | undefined, caller: Caller | undefined): void {
-  const operation = selectedOperation(document, operationName);
-  if (!operation) return;
-  const typeName = operation.operation === 'mutation' ? 'Mutation' : operation.operation === 'subscription' ? 'Subscription' : 'Query';
-  for (const name of rootFieldNames(document, operation.selectionSet)) {
-    const needs = RESTRICTED_ROOT_FIELDS[`${typeName}.${name}`];
-    if (!needs) continue;
+function checkRestrictedRoots(fields: ReadonlySet<string>, caller: Caller | undefined): void {
+  for (const [coordinate, needs] of Object.entries(RESTRICTED_ROOT_FIELDS)) {
+    if (!fields.has(coordinate)) continue;
+    const name = coordinate.slice(coordinate.indexOf('.') + 1);
     if (!caller) throw refusal(401, `${name} needs a credential: send Authorization: Bearer <token>${needs === 'citizen' ? '' : ' or x-api-key'}.`);
     if (needs === 'citizen' && caller.kind !== 'citizen') throw refusal(403, `${name} answers only a citizen signed in through a citizen identity provider, about their own data.`);
     if (needs === 'officer' && caller.kind !== 'officer') throw refusal(403, `${name} is for agency officers.`);
-    if (needs === 'auditor' && (caller.kind !== 'officer' || !caller.roles.includes('auditor'))) {
-      throw refusal(403, `${name} needs the auditor role.`);
-    }
+    if (needs === 'auditor' && !isAuditor(caller)) throw refusal(403, `${name} needs the auditor role.`);
   }
 }
 
@@ -84,8 +59,8 @@ export function accessControlPlugin({ policy, log, logger, publicDataRequiresCre
           if (!caller && publicDataRequiresCredentials) {
             throw refusal(401, 'This gateway answers only authenticated callers: send Authorization: Bearer <token> or x-api-key.');
           }
-          checkRestrictedRoots(document, operationName, caller);
           const assessment = assessOperation(schema, document, operationName, policy, undefined);
+          checkRestrictedRoots(assessment.fields, caller);
           if (!assessment.personal) return;
           if (!caller) {
             throw refusal(

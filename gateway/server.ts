@@ -17,15 +17,14 @@ import { ConnectionTester } from './connection-tester.ts';
 import { SubgraphRoutes } from './subgraph-routes.ts';
 import { CONNECTIONS_SUBGRAPH, connectionsDataSource } from './connections.ts';
 import { statusPage } from './status-page.ts';
-import { GraphQLError } from 'graphql';
-import { HeaderMap } from '@apollo/server';
 import { accessLogConfigFromEnv, openAccessLog, type AccessLogConfig } from '../lib/access-log/index.ts';
 import type { AccessLogStore } from '../lib/access-log/types.ts';
 import { AuthenticationError, authenticationConfigFromEnv, Authenticator, type AuthenticationConfig } from '../lib/access/authentication.ts';
 import { callerAssertionSecretFromEnv, callHash, signCallerAssertion } from '../lib/access/caller-assertion.ts';
 import { accessPolicyFromEnv, localSchema, policyProblems, type AccessPolicy } from '../lib/access/policy.ts';
+import { refusal } from '../lib/access/refusal.ts';
 import { accessControlPlugin } from './access-plugin.ts';
-import { ACCESS_LOG_SUBGRAPH, accessLogCsvRoute, accessLogDataSource, DISABLED_ACCESS_LOG } from './access-log.ts';
+import { ACCESS_LOG_SUBGRAPH, accessLogCsvRoute, accessLogDataSource } from './access-log.ts';
 
 export interface GatewayConfig {
   supergraphPath: string;
@@ -120,10 +119,6 @@ export interface RunningGateway extends RunningServer {
   accessLog: AccessLogStore | undefined;
 }
 
-function unauthenticated(message: string): GraphQLError {
-  const headers = new HeaderMap([['www-authenticate', 'Bearer realm="lien-thong"']]);
-  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers } } });
-}
 
 export async function startGateway(config: GatewayConfig, logger: Logger = createLogger('gateway')): Promise<RunningGateway> {
   // The gateway's anonymous usage telemetry must never leave a closed government network.
@@ -146,7 +141,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
     supergraphSdl,
     buildService: ({ name }) => {
       if (name === CONNECTIONS_SUBGRAPH) return connectionsDataSource(board, tester);
-      if (name === ACCESS_LOG_SUBGRAPH) return accessLogDataSource(accessLog ?? DISABLED_ACCESS_LOG, access.policy);
+      if (name === ACCESS_LOG_SUBGRAPH) return accessLogDataSource(accessLog, access.policy);
       const url = config.subgraphUrls[name as SystemId];
       if (!url) throw new Error(`supergraph names subgraph "${name}", which this gateway has no URL for`);
       return new SubgraphDataSource(name as SystemId, url, subgraphFetcher.fetcher, config.subgraphTimeoutsMs[name as SystemId], logger, board);
@@ -201,7 +196,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
       try {
         context.caller = await authenticator.authenticate(req.headers);
       } catch (error) {
-        if (error instanceof AuthenticationError) throw unauthenticated(error.message);
+        if (error instanceof AuthenticationError) throw refusal(401, error.message);
         throw error;
       }
       const { caller } = context;

@@ -18,7 +18,7 @@ import { healthResponse } from './wire.ts';
 import { SystemError, SystemErrorCode } from './errors.ts';
 import { backendStatus, liveStatusThresholdsFromEnv, type LiveStatusThresholds, type ProbeOutcome, type SubgraphReadiness } from './live-status.ts';
 import { callerAssertionSecretFromEnv } from './access/caller-assertion.ts';
-import { accessPolicyFromEnv, loadAccessPolicy, DEFAULT_ACCESS_POLICY_FILE } from './access/policy.ts';
+import { accessPolicyFromEnv, loadAccessPolicy, DEFAULT_ACCESS_POLICY_FILE, type AccessPolicy } from './access/policy.ts';
 import { CallerVerifier, subgraphAccessPlugin, type CallerFacts, type SubgraphAccess } from './access/subgraph-guard.ts';
 
 /**
@@ -109,7 +109,7 @@ export function subgraphConfigFromEnv(system: SystemId, env: NodeJS.ProcessEnv =
     liveStatus: liveStatusThresholdsFromEnv(env),
     port: envInteger(`${envPrefix}_SUBGRAPH_PORT`, subgraphPort, env),
     host: listenHost(env),
-    access: { policy: accessPolicyFromEnv(env), callerSecret: callerAssertionSecretFromEnv(env) },
+    access: { enabled: true, policy: accessPolicyFromEnv(env), callerSecret: callerAssertionSecretFromEnv(env) },
   };
 }
 
@@ -154,9 +154,10 @@ export function readSchema(file: URL): string {
   return readFileSync(file, 'utf8');
 }
 
+/** `policy`: the access policy the subgraph's guard checks every operation against; null for no guard (benchmarks only). */
 export function createSubgraphApollo<TAdapter extends Adapter, TLoaders>(
   definition: SubgraphDefinition<TAdapter, TLoaders>,
-  policy = loadAccessPolicy(DEFAULT_ACCESS_POLICY_FILE),
+  policy: AccessPolicy | null = loadAccessPolicy(DEFAULT_ACCESS_POLICY_FILE),
 ): ApolloServer<SubgraphContext<TLoaders>> {
   const schema = buildSubgraphSchema({
     typeDefs: parse(readSchema(definition.schemaFile)),
@@ -164,7 +165,11 @@ export function createSubgraphApollo<TAdapter extends Adapter, TLoaders>(
   });
   return new ApolloServer<SubgraphContext<TLoaders>>({
     schema,
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), subgraphAccessPlugin(policy)],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      ...(policy ? [subgraphAccessPlugin<SubgraphContext<TLoaders>>(policy)] : []),
+    ],
     // The process stops on signals itself (lib/process.ts), closing the HTTP server first.
     stopOnTerminationSignals: false,
     // Subgraphs sit behind the gateway: it applies limits and masks errors for clients.
@@ -189,7 +194,7 @@ export async function startSubgraph<TAdapter extends Adapter, TLoaders>(
     logger,
   });
   const adapter = definition.createAdapter(client);
-  const apollo = createSubgraphApollo(definition, config.access.policy);
+  const apollo = createSubgraphApollo(definition, config.access.enabled ? config.access.policy : null);
   const callers = new CallerVerifier(definition.system, config.access.callerSecret);
   try {
     await apollo.start();

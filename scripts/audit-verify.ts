@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { accessLogConfigFromEnv, openAccessLog, type AccessLogConfig } from '../lib/access-log/index.ts';
 import type { AccessLogStore, ChainProblemKind, ChainVerification } from '../lib/access-log/types.ts';
 import { MAX_LISTED_PROBLEMS } from '../lib/access-log/chain.ts';
-import { devEnvironment } from '../lib/dev-credentials.ts';
+import { processEnvironment } from '../lib/process.ts';
 
 const USAGE = `Usage: npm run audit:verify -- [--sqlite PATH | --database-url URL] [--expect-head SEQ:HASH] [--json]
 
@@ -131,7 +131,7 @@ async function checkExpectedHead(store: AccessLogStore, expected: { seq: number;
 }
 
 const options = parseCommandLine(process.argv.slice(2));
-const env: NodeJS.ProcessEnv = { ...devEnvironment(), ...process.env };
+const env: NodeJS.ProcessEnv = processEnvironment();
 if (options.sqlite !== undefined) {
   env.ACCESS_LOG_PATH = options.sqlite;
   delete env.DATABASE_URL;

@@ -6,8 +6,12 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { envInteger } from '../lib/config.ts';
+import { ensureDevCredentials } from '../lib/dev-credentials.ts';
 import { BATCH, BATCH_VARIABLES, PORTAL, PORTAL_VARIABLES } from './bench-workloads.ts';
 
+// The development officer of `npm start` (.dev/), for a land transfer: personal data needs a credential and a purpose.
+const { credentials } = await ensureDevCredentials();
+const officerHeaders = { 'x-api-key': credentials.apiKey, 'x-purpose-code': 'land-transfer', 'x-case-number': 'BENCH-1' };
 const root = fileURLToPath(new URL('../', import.meta.url));
 const gatewayPort = envInteger('GATEWAY_PORT', 4000);
 const seconds = envInteger('BENCH_SECONDS', 10);
@@ -49,7 +53,7 @@ async function load(title: string, query: string, variables: Record<string, unkn
   const result = await autocannon({
     url: `http://127.0.0.1:${gatewayPort}/graphql`,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...officerHeaders },
     body: JSON.stringify({ query, variables }),
     connections,
     duration,

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { envInteger, envString } from '../lib/config.ts';
 import { encodePersonalId } from '../lib/personal-id.ts';
+import { ensureDevCredentials } from '../lib/dev-credentials.ts';
 import { REPO_ROOT, startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/services.ts';
 import { NAMED_IDS } from '../lib/synthetic/named.ts';
 import { SYSTEM_IDS, type SystemId } from '../lib/systems.ts';
@@ -55,7 +56,10 @@ interface GraphQLAnswer {
 
 // --- the system ---------------------------------------------------------------------------------
 
-const layout = systemLayout({ ...(await withFreePorts(process.env)), LOG_LEVEL: 'warn' });
+// The development key set of `npm start` (.dev/): its officer asks, for a land transfer.
+const dev = await ensureDevCredentials();
+const officerHeaders = { 'x-api-key': dev.credentials.apiKey, 'x-purpose-code': 'land-transfer', 'x-case-number': 'LOAD-1' };
+const layout = systemLayout({ ...(await withFreePorts({ ...dev.env, ...process.env })), LOG_LEVEL: 'warn' });
 const logLines = new Map<string, Record<string, number>>();
 /** `service: msg` of every warning or worse, with how often it was logged. */
 const warnings: Record<string, number> = {};
@@ -101,7 +105,7 @@ process.once('exit', () => {
 
 const gatewayUrl = `http://${layout.host}:${layout.gatewayPort}/graphql`;
 async function ask(name: QueryName): Promise<GraphQLAnswer> {
-  const response = await fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(QUERIES[name]) });
+  const response = await fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...officerHeaders }, body: JSON.stringify(QUERIES[name]) });
   return (await response.json()) as GraphQLAnswer;
 }
 
@@ -225,7 +229,7 @@ try {
     requests: (Object.keys(QUERIES) as QueryName[]).map((name) => ({
       method: 'POST' as const,
       path: '/graphql',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...officerHeaders },
       body: JSON.stringify(QUERIES[name]),
       onResponse: (status: number, body: string) => tally(name, status, body),
     })),

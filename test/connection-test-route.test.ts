@@ -21,7 +21,7 @@ beforeAll(async () => {
     liveStatus: DEFAULT_THRESHOLDS,
     port: 0,
     host: '127.0.0.1',
-    access: { policy: loadAccessPolicy(DEFAULT_ACCESS_POLICY_FILE), callerSecret: undefined },
+    access: { enabled: true, policy: loadAccessPolicy(DEFAULT_ACCESS_POLICY_FILE), callerSecret: undefined },
   });
 });
 afterEach(() => {

@@ -97,7 +97,6 @@ export async function signCallerAssertion(
     .sign(secret);
 }
 
-/** The caller the gateway vouched for. Throws on a bad signature, wrong issuer/audience/type, expiry or malformed claim. */
 /**
  * The caller the gateway vouched for, with the assertion's id and expiry (for the replay check).
  * Throws on a bad signature, wrong issuer, type or subgraph, another call's hash, expiry or a

@@ -34,6 +34,10 @@ export type Caller = OfficerCaller | CitizenCaller;
 /** An officer acting with a purpose and a case: the only caller personal data is answered for. */
 export type PurposefulOfficer = OfficerCaller & { purpose: string; caseNumber: string };
 
+export function isAuditor(caller: Caller | undefined): boolean {
+  return caller?.kind === 'officer' && caller.roles.includes('auditor');
+}
+
 export function hasPurpose(caller: Caller | undefined): caller is PurposefulOfficer {
   return caller?.kind === 'officer' && caller.purpose !== null && caller.caseNumber !== null;
 }

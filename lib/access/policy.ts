@@ -204,6 +204,8 @@ export interface OperationAssessment {
   personal: boolean;
   /** Denied fields, once each, in document order; empty without a purposeful caller. */
   denied: Extract<FieldDecision, { allowed: false }>[];
+  /** Every field selected, as a schema coordinate (`Query.accessLog`, `Citizen.fullName`). */
+  fields: Set<string>;
 }
 
 export function selectedOperation(document: DocumentNode, operationName?: string | null): OperationDefinitionNode | undefined {
@@ -236,7 +238,7 @@ export function assessOperation(
   variables: Record<string, unknown> = {},
 ): OperationAssessment {
   const operation = selectedOperation(document, operationName);
-  const assessment: OperationAssessment = { personal: false, denied: [] };
+  const assessment: OperationAssessment = { personal: false, denied: [], fields: new Set() };
   if (!operation) return assessment;
   const decide = caller ? fieldDecider(policy, caller) : undefined;
   const seen = new Set<string>();
@@ -253,6 +255,7 @@ export function assessOperation(
       // even `{ _entities(…) { __typename } }` tells whether a person exists.
       if (field.name.value === '_entities' && representsPersonalType(policy, field, variables)) assessment.personal = true;
       const name = `${parent.name}.${field.name.value}`;
+      assessment.fields.add(name);
       if (decide && !seen.has(name)) {
         seen.add(name);
         const decision = decide(name);

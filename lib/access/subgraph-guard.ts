@@ -1,9 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError } from 'graphql';
 import { AssertionReplayGuard, CallerAssertionError, callHash, verifyCallerAssertion } from './caller-assertion.ts';
 import { CALLER_ASSERTION_HEADER, hasPurpose, type Caller } from './caller.ts';
 import { assessOperation, localSchema, type AccessPolicy } from './policy.ts';
+import { refusal } from './refusal.ts';
 
 /**
  * Defence in depth: a subgraph answers personal data only to a caller the gateway vouched for (a
@@ -12,6 +12,8 @@ import { assessOperation, localSchema, type AccessPolicy } from './policy.ts';
  * way: the whole operation is refused.
  */
 export interface SubgraphAccess {
+  /** Off only from code, to measure what access control costs (`npm run bench:access`), with the gateway's off too. */
+  enabled: boolean;
   policy: AccessPolicy;
   /** Shared with the gateway (`CALLER_ASSERTION_SECRET`); without it no caller can be verified. */
   callerSecret: Uint8Array | undefined;
@@ -51,9 +53,6 @@ export class CallerVerifier {
   }
 }
 
-function refusal(code: 'UNAUTHENTICATED' | 'FORBIDDEN', message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code, http: { status: code === 'UNAUTHENTICATED' ? 401 : 403 } } });
-}
 
 export function subgraphAccessPlugin<TContext extends CallerFacts>(policy: AccessPolicy): ApolloServerPlugin<TContext> {
   return {
@@ -65,10 +64,10 @@ export function subgraphAccessPlugin<TContext extends CallerFacts>(policy: Acces
           if (!assessment.personal) return;
           if (!caller) {
             const why = contextValue.callerRejected ?? 'no caller assertion from the gateway';
-            throw refusal('UNAUTHENTICATED', `Personal data is answered only to callers verified by the gateway (${why}).`);
+            throw refusal(401, `Personal data is answered only to callers verified by the gateway (${why}).`);
           }
           if (assessment.denied.length > 0) {
-            throw refusal('FORBIDDEN', assessment.denied.map((denial) => denial.message).join(' '));
+            throw refusal(403, assessment.denied.map((denial) => denial.message).join(' '));
           }
         },
       };

@@ -18,7 +18,6 @@ import {
   createTestIssuers,
   credentialHeaders,
   DEFAULT_CREDENTIAL,
-  TEST_CALLER_SECRET,
   temporaryAccessLogPath,
   testAccessConfig,
   type TestCredential,
@@ -100,8 +99,8 @@ export async function startSystem(
       liveStatus,
       port,
       host: '127.0.0.1',
-      // With access control off (benchmarks), the subgraphs' guard is off too: no policy, nothing to verify.
-      access: { policy: access.enabled ? access.policy : { ...access.policy, personalTypes: new Set() }, callerSecret: TEST_CALLER_SECRET },
+      // With access control off (benchmarks), the subgraphs' guard is off too.
+      access: { enabled: access.enabled, policy: access.policy, callerSecret: access.callerSecret },
     });
   for (const id of SYSTEM_IDS) {
     mocks[id] = await startMockBackend(id, PARTS[id].handlers());
