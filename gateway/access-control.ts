@@ -85,6 +85,9 @@ export interface PreparedOperation {
 
 const TYPENAME: FieldNode = { kind: Kind.FIELD, name: { kind: Kind.NAME, value: '__typename' } };
 
+// The rewrite depends only on the document and the caller's agency and purpose: made once for each.
+const prepared = new WeakMap<AccessPolicy, WeakMap<DocumentNode, Map<string, { document: DocumentNode; denied: string[] }>>>();
+
 export function prepareOperation(
   schema: GraphQLSchema,
   document: DocumentNode,
@@ -92,6 +95,18 @@ export function prepareOperation(
   policy: AccessPolicy,
   caller: PurposefulOfficer,
 ): PreparedOperation {
+  let byDocument = prepared.get(policy);
+  if (!byDocument) prepared.set(policy, (byDocument = new WeakMap()));
+  let byCaller = byDocument.get(document);
+  if (!byCaller) byDocument.set(document, (byCaller = new Map()));
+  const key = `${caller.agency}\n${caller.purpose}`;
+  let rewrite = byCaller.get(key);
+  if (!rewrite) byCaller.set(key, (rewrite = rewriteOperation(schema, document, policy, caller)));
+  const fingerprint = createHash('sha256').update(`${queryHash}\n${policy.version}\n${rewrite.denied.join(',')}`).digest('hex');
+  return { document: rewrite.document, queryHash: fingerprint, denied: rewrite.denied };
+}
+
+function rewriteOperation(schema: GraphQLSchema, document: DocumentNode, policy: AccessPolicy, caller: PurposefulOfficer) {
   const decide = fieldDecider(policy, caller);
   const denied = new Set<string>();
   const typeInfo = new TypeInfo(schema);
@@ -118,9 +133,7 @@ export function prepareOperation(
       },
     }),
   );
-  const deniedList = [...denied].sort();
-  const fingerprint = createHash('sha256').update(`${queryHash}\n${policy.version}\n${deniedList.join(',')}`).digest('hex');
-  return { document: rewritten, queryHash: fingerprint, denied: deniedList };
+  return { document: rewritten, denied: [...denied].sort() };
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -7,7 +7,7 @@
  * or reused for another query.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { errors, jwtVerify, SignJWT } from 'jose';
+import { createSigner, createVerifier, TokenError } from 'fast-jwt';
 import { z } from 'zod';
 import { envString } from '../config.ts';
 import type { Caller } from './caller.ts';
@@ -65,6 +65,22 @@ export function callHash(query: string, variables: unknown): string {
 
 const audienceOf = (subgraph: string) => `${CALLER_ASSERTION_AUDIENCE}:${subgraph}`;
 
+// Signers and verifiers are made once per secret and subgraph. fast-jwt signs and verifies HS256
+// with node:crypto, synchronously: jose's WebCrypto path cost about 1.5 ms of CPU per portal answer
+// (one assertion per subgraph call), fast-jwt a tenth of that (docs/BENCHMARKS.md).
+type Sign = (payload: Record<string, unknown>) => string;
+type Verify = (token: string) => Record<string, unknown>;
+const signers = new WeakMap<Uint8Array, Map<string, Sign>>();
+const verifiers = new WeakMap<Uint8Array, Map<string, Verify>>();
+
+function once<T>(cache: WeakMap<Uint8Array, Map<string, T>>, secret: Uint8Array, subgraph: string, make: () => T): T {
+  let bySubgraph = cache.get(secret);
+  if (!bySubgraph) cache.set(secret, (bySubgraph = new Map()));
+  let made = bySubgraph.get(subgraph);
+  if (!made) bySubgraph.set(subgraph, (made = make()));
+  return made;
+}
+
 export class CallerAssertionError extends Error {
   constructor(message: string) {
     super(message);
@@ -84,17 +100,17 @@ export async function signCallerAssertion(
 ): Promise<string> {
   checkSecret(secret);
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new CallerAssertionError('ttlSeconds must be a positive integer');
-  const checkedCaller = callerSchema.parse(caller);
-  const checkedRequestId = requestIdSchema.parse(requestId);
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ caller: checkedCaller, rid: checkedRequestId, qh: queryHash })
-    .setProtectedHeader({ alg: 'HS256', typ: CALLER_ASSERTION_TYPE })
-    .setIssuer(CALLER_ASSERTION_ISSUER)
-    .setAudience(audienceOf(subgraph))
-    .setJti(randomUUID())
-    .setIssuedAt(now)
-    .setExpirationTime(now + ttlSeconds)
-    .sign(secret);
+  const sign: Sign = once(signers, secret, `${subgraph}\n${ttlSeconds}`, () =>
+    createSigner({
+      key: Buffer.from(secret),
+      algorithm: 'HS256',
+      iss: CALLER_ASSERTION_ISSUER,
+      aud: audienceOf(subgraph),
+      expiresIn: ttlSeconds * 1000,
+      header: { alg: 'HS256', typ: CALLER_ASSERTION_TYPE },
+    }),
+  );
+  return sign({ caller: callerSchema.parse(caller), rid: requestIdSchema.parse(requestId), qh: queryHash, jti: randomUUID() });
 }
 
 /**
@@ -108,19 +124,23 @@ export async function verifyCallerAssertion(
   options: VerifyCallerAssertionOptions,
 ): Promise<{ caller: Caller; id: string; expiresAt: number }> {
   checkSecret(secret);
+  const verify: Verify = once(verifiers, secret, options.subgraph, () =>
+    createVerifier({
+      key: Buffer.from(secret),
+      algorithms: ['HS256'],
+      allowedIss: CALLER_ASSERTION_ISSUER,
+      allowedAud: audienceOf(options.subgraph),
+      checkTyp: CALLER_ASSERTION_TYPE,
+      requiredClaims: ['exp', 'iat', 'jti', 'rid', 'qh', 'caller'],
+      clockTolerance: CLOCK_TOLERANCE_SEC * 1000,
+    }),
+  );
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(token, secret, {
-      algorithms: ['HS256'],
-      issuer: CALLER_ASSERTION_ISSUER,
-      audience: audienceOf(options.subgraph),
-      typ: CALLER_ASSERTION_TYPE,
-      requiredClaims: ['exp', 'iat', 'jti', 'rid', 'qh', 'caller'],
-      clockTolerance: CLOCK_TOLERANCE_SEC,
-    }));
+    payload = verify(token);
   } catch (error) {
-    // jose's messages name claims, never the token or its values, so they are safe to pass on.
-    const reason = error instanceof errors.JOSEError ? error.message : 'it cannot be verified';
+    // fast-jwt's messages name claims, never the token or its values, so they are safe to pass on.
+    const reason = error instanceof TokenError ? error.message : 'it cannot be verified';
     throw new CallerAssertionError(`caller assertion rejected: ${reason}`);
   }
   const caller = callerSchema.safeParse(payload.caller);

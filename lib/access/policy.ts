@@ -205,7 +205,7 @@ export interface OperationAssessment {
   /** Denied fields, once each, in document order; empty without a purposeful caller. */
   denied: Extract<FieldDecision, { allowed: false }>[];
   /** Every field selected, as a schema coordinate (`Query.accessLog`, `Citizen.fullName`). */
-  fields: Set<string>;
+  fields: ReadonlySet<string>;
 }
 
 export function selectedOperation(document: DocumentNode, operationName?: string | null): OperationDefinitionNode | undefined {
@@ -224,6 +224,51 @@ function representsPersonalType(policy: AccessPolicy, field: FieldNode, variable
   });
 }
 
+/** What an operation selects, whoever asks: computed once per parsed document. */
+interface OperationAnalysis {
+  /** Selects a field of, or returning, a personal type. */
+  selectsPersonalType: boolean;
+  /** Every field selected, as a schema coordinate, once each, in document order. */
+  fields: Set<string>;
+  /** `_entities` selections, whose representations decide whether they are personal. */
+  entityLookups: FieldNode[];
+}
+
+// Apollo Server keeps one parsed document per query text, so the same document object comes back
+// for every request with that text: the walk is done once per policy, document and operation.
+const analyses = new WeakMap<AccessPolicy, WeakMap<DocumentNode, Map<string, OperationAnalysis>>>();
+
+function analyseOperation(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, policy: AccessPolicy): OperationAnalysis {
+  let byDocument = analyses.get(policy);
+  if (!byDocument) analyses.set(policy, (byDocument = new WeakMap()));
+  let byOperation = byDocument.get(document);
+  if (!byOperation) byDocument.set(document, (byOperation = new Map()));
+  const key = operation.name?.value ?? '';
+  const known = byOperation.get(key);
+  if (known) return known;
+
+  const analysis: OperationAnalysis = { selectsPersonalType: false, fields: new Set(), entityLookups: [] };
+  const typeInfo = new TypeInfo(schema);
+  const visitor = visitWithTypeInfo(typeInfo, {
+    Field(field) {
+      const parent = typeInfo.getParentType();
+      const type = typeInfo.getType();
+      if (!parent) return;
+      if (policy.personalTypes.has(parent.name) || (type && policy.personalTypes.has(getNamedType(type).name))) {
+        analysis.selectsPersonalType = true;
+      }
+      if (field.name.value === '_entities') analysis.entityLookups.push(field);
+      analysis.fields.add(`${parent.name}.${field.name.value}`);
+    },
+  });
+  visit(operation, visitor);
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) visit(definition, visitor);
+  }
+  byOperation.set(key, analysis);
+  return analysis;
+}
+
 /**
  * Walks the operation and the document's fragments against the schema: whether it reads personal
  * data, and which of its fields the caller may not read. (A fragment used only by another operation
@@ -238,34 +283,18 @@ export function assessOperation(
   variables: Record<string, unknown> = {},
 ): OperationAssessment {
   const operation = selectedOperation(document, operationName);
-  const assessment: OperationAssessment = { personal: false, denied: [], fields: new Set() };
-  if (!operation) return assessment;
-  const decide = caller ? fieldDecider(policy, caller) : undefined;
-  const seen = new Set<string>();
-  const typeInfo = new TypeInfo(schema);
-  const visitor = visitWithTypeInfo(typeInfo, {
-    Field(field) {
-      const parent = typeInfo.getParentType();
-      const type = typeInfo.getType();
-      if (!parent) return;
-      if (policy.personalTypes.has(parent.name) || (type && policy.personalTypes.has(getNamedType(type).name))) {
-        assessment.personal = true;
-      }
-      // A subgraph's entity lookup is personal when it names a personal type, whatever it selects:
-      // even `{ _entities(…) { __typename } }` tells whether a person exists.
-      if (field.name.value === '_entities' && representsPersonalType(policy, field, variables)) assessment.personal = true;
-      const name = `${parent.name}.${field.name.value}`;
-      assessment.fields.add(name);
-      if (decide && !seen.has(name)) {
-        seen.add(name);
-        const decision = decide(name);
-        if (!decision.allowed) assessment.denied.push(decision);
-      }
-    },
-  });
-  visit(operation, visitor);
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) visit(definition, visitor);
+  if (!operation) return { personal: false, denied: [], fields: new Set() };
+  const analysis = analyseOperation(schema, document, operation, policy);
+  // A subgraph's entity lookup is personal when it names a personal type, whatever it selects:
+  // even `{ _entities(…) { __typename } }` tells whether a person exists.
+  const personal = analysis.selectsPersonalType || analysis.entityLookups.some((field) => representsPersonalType(policy, field, variables));
+  const denied: OperationAssessment['denied'] = [];
+  if (caller) {
+    const decide = fieldDecider(policy, caller);
+    for (const field of analysis.fields) {
+      const decision = decide(field);
+      if (!decision.allowed) denied.push(decision);
+    }
   }
-  return assessment;
+  return { personal, denied, fields: analysis.fields };
 }
