@@ -47,7 +47,7 @@ export const ENVIRONMENT_VARIABLES: EnvironmentVariable[] = [
   { name: 'ACCESS_LOG_PATH', readBy: 'gateway, npm run audit:verify', default: 'var/access-log.sqlite', description: 'SQLite file of the access log, when `DATABASE_URL` is not set.' },
   { name: 'DATABASE_URL', readBy: 'gateway, npm run audit:verify', default: '(unset: SQLite)', description: 'PostgreSQL connection string for the access log, for several gateway instances.' },
   { name: 'PUBLIC_DATA_REQUIRES_CREDENTIALS', readBy: 'gateway', default: 'false', description: '`true`: programme statistics and connection status need a credential too.' },
-  { name: 'BENCH_SECONDS', readBy: 'npm run bench', default: '10', description: 'Duration of each load run of the benchmark.' },
+  { name: 'BENCH_SECONDS', readBy: 'npm run bench, npm run bench:access', default: '10', description: 'Duration of each load run of the benchmarks.' },
   { name: 'BENCH_STARTUPS', readBy: 'npm run bench', default: '3', description: 'How many times the benchmark times `npm start`.' },
   { name: 'LOAD_SECONDS', readBy: 'npm run bench:failure', default: '30', description: 'Duration of the load run under failure.' },
   { name: 'LOAD_FLAPPING_SYSTEM', readBy: 'npm run bench:failure', default: 'land', description: 'System whose mock backend flaps between `down` and `ok` every 2 s during the load run; `none` for a baseline.' },
