@@ -3,7 +3,7 @@
  * machine. Several processes may share the file: each batch reads the head inside its own
  * `BEGIN IMMEDIATE` transaction, which holds the file's write lock.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
@@ -59,6 +59,9 @@ export class SqliteAccessLog implements AccessLogStore {
       this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     } else {
       mkdirSync(dirname(path), { recursive: true });
+      // The log names citizens: a new file is readable by its owner only (SQLite gives its -wal and
+      // -shm files the same permissions).
+      if (!existsSync(path)) writeFileSync(path, '', { mode: 0o600, flag: 'wx' });
       this.db = new Database(path);
       this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       this.db.pragma('journal_mode = WAL');
