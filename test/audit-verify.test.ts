@@ -14,6 +14,7 @@ import { SqliteAccessLog } from '../lib/access-log/sqlite-store.ts';
 import type { AccessLogStore, AccessRecord } from '../lib/access-log/types.ts';
 import { REPO_ROOT } from '../lib/services.ts';
 import { startPostgres, type TestPostgres } from './support/postgres.ts';
+import { accessRecord } from './support/access.ts';
 
 const KEY = 'audit-verify-test-key-0123456789abcdef';
 
@@ -38,20 +39,7 @@ function auditVerify(args: string[], env: Record<string, string>): Promise<Run> 
   });
 }
 
-function record(i: number): AccessRecord {
-  return {
-    at: new Date(Date.UTC(2025, 2, 1, 8, 0, i)).toISOString(),
-    requestId: `req-${i}`,
-    agency: 'BTP',
-    officer: 'can-bo-01',
-    purpose: '1.001234',
-    caseNumber: `HS-${i}`,
-    personalId: `00108501${String(i).padStart(4, '0')}`,
-    fields: ['fullName'],
-    deniedFields: [],
-    outcome: 'RETURNED',
-  };
-}
+const record = accessRecord;
 
 async function fill(store: AccessLogStore, count: number): Promise<{ seq: number; hash: string }> {
   await store.append(Array.from({ length: count }, (_, i) => record(i + 1)));
@@ -159,12 +147,12 @@ describe('audit:verify on PostgreSQL', () => {
     const raw = new pg.Client({ connectionString: url });
     await raw.connect();
     try {
-      await raw.query(`UPDATE access_log SET fields = '["fullName","landParcels.area"]' WHERE seq = 17`);
+      await raw.query(`UPDATE access_log SET fields = '["fullName","landParcels"]' WHERE seq = 17`);
       const edited = await auditVerify(['--database-url', url], { ACCESS_LOG_KEY: KEY, DATABASE_URL: 'postgres://wrong@127.0.0.1:1/none' });
       expect(edited.code).toBe(1);
       expect(edited.stdout).toMatch(/^seq 17: EDITED — /m);
 
-      await raw.query(`UPDATE access_log SET fields = '["fullName"]' WHERE seq = 17`);
+      await raw.query(`UPDATE access_log SET fields = '["fullName","landParcels.area"]' WHERE seq = 17`);
       await raw.query('DELETE FROM access_log WHERE seq = 30');
       const truncated = await auditVerify(['--expect-head', `${head.seq}:${head.hash}`], { ACCESS_LOG_KEY: KEY, DATABASE_URL: url });
       expect(truncated.code).toBe(1);

@@ -3,24 +3,12 @@ import { GENESIS_HASH, chainHash, verifyChain, type ChainRow } from './chain.ts'
 import { toCsv } from './csv.ts';
 import { accessLogConfigFromEnv } from './index.ts';
 import type { AccessRecord, StoredAccessRecord } from './types.ts';
+import { accessRecord } from '../../test/support/access.ts';
 
 const KEY = 'chain-key-for-tests-0123456789abcdef';
 const OTHER_KEY = 'another-key-for-tests-0123456789abcdef';
 
-function record(i: number): AccessRecord {
-  return {
-    at: new Date(Date.UTC(2025, 2, 1, 8, 0, i)).toISOString(),
-    requestId: `req-${i}`,
-    agency: 'BTP',
-    officer: 'can-bo-01',
-    purpose: '1.001234',
-    caseNumber: `HS-${i}`,
-    personalId: `0010850${String(i).padStart(5, '0')}`,
-    fields: ['fullName', 'landParcels.area'],
-    deniedFields: [],
-    outcome: 'RETURNED',
-  };
-}
+const record = accessRecord;
 
 function chain(length: number, key = KEY): StoredAccessRecord[] {
   const rows: StoredAccessRecord[] = [];
@@ -176,7 +164,7 @@ describe('toCsv', () => {
     const lines = csv.split('\r\n');
     expect(lines[0]).toBe('seq,at,agency,officer,purpose,case_number,personal_id,outcome,fields,denied_fields,request_id,hash');
     expect(lines[1]).toBe(
-      `1,${first!.at},'@BTP,"Nguyễn ""Văn"" A, phòng 2",'-1,"'=HYPERLINK(""x"")",001085000001,RETURNED,fullName;landParcels.area,Citizen.a;Citizen.b,req-1,${first!.hash}`,
+      `1,${first!.at},'@BTP,"Nguyễn ""Văn"" A, phòng 2",'-1,"'=HYPERLINK(""x"")",001085010001,RETURNED,fullName;landParcels.area,Citizen.a;Citizen.b,req-1,${first!.hash}`,
     );
     expect(lines.slice(2)).toEqual(['']);
   });

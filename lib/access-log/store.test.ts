@@ -14,6 +14,7 @@ import { chainHash } from './chain.ts';
 import { PostgresAccessLog } from './postgres-store.ts';
 import { SqliteAccessLog } from './sqlite-store.ts';
 import type { AccessLogStore, AccessRecord, ChainVerification, StoredAccessRecord } from './types.ts';
+import { accessRecord } from '../../test/support/access.ts';
 
 const KEY = 'store-test-chain-key-0123456789abcdef';
 const WRONG_KEY = 'a-guessed-chain-key-0123456789abcdef';
@@ -154,21 +155,7 @@ function postgresBackend(): Backend {
   };
 }
 
-function record(i: number, overrides: Partial<AccessRecord> = {}): AccessRecord {
-  return {
-    at: new Date(Date.UTC(2025, 2, 1, 8, 0, 0, i)).toISOString(),
-    requestId: `req-${i}`,
-    agency: 'BTP',
-    officer: 'can-bo-01',
-    purpose: '1.001234',
-    caseNumber: `HS-${i}`,
-    personalId: `00108501${String(i).padStart(4, '0')}`,
-    fields: ['fullName', 'landParcels.area'],
-    deniedFields: [],
-    outcome: 'RETURNED',
-    ...overrides,
-  };
-}
+const record = accessRecord;
 
 /** Another process (another gateway instance) appending `count` records one call at a time. */
 function appendFromOtherProcess(openStore: string, requestIdPrefix: string, count: number): Promise<void> {

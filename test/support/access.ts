@@ -6,6 +6,7 @@ import { DEFAULT_AUDIENCE, sha256Hex, type AuthenticationConfig } from '../../li
 import { CASE_HEADER, PURPOSE_HEADER } from '../../lib/access/caller.ts';
 import { DEFAULT_ACCESS_POLICY_FILE, loadAccessPolicy } from '../../lib/access/policy.ts';
 import type { GatewayAccessConfig } from '../../gateway/server.ts';
+import type { AccessRecord } from '../../lib/access-log/types.ts';
 
 /**
  * Credentials for tests: API keys of officers at four agencies (one an auditor), and identity
@@ -127,5 +128,22 @@ export function testEnvironment(accessLogPath: string): NodeJS.ProcessEnv {
     ACCESS_LOG_KEY: TEST_CHAIN_KEY,
     ACCESS_LOG_PATH: accessLogPath,
     CALLER_ASSERTION_SECRET: new TextDecoder().decode(TEST_CALLER_SECRET),
+  };
+}
+
+/** The i-th access record of a test log: one agency and officer, a citizen and a case of its own. */
+export function accessRecord(i: number, overrides: Partial<AccessRecord> = {}): AccessRecord {
+  return {
+    at: new Date(Date.UTC(2025, 2, 1, 8, 0, 0, i)).toISOString(),
+    requestId: `req-${i}`,
+    agency: 'BTP',
+    officer: 'can-bo-01',
+    purpose: '1.001234',
+    caseNumber: `HS-${i}`,
+    personalId: `00108501${String(i).padStart(4, '0')}`,
+    fields: ['fullName', 'landParcels.area'],
+    deniedFields: [],
+    outcome: 'RETURNED',
+    ...overrides,
   };
 }
