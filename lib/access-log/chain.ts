@@ -37,6 +37,18 @@ export function chainHash(key: string, seq: number, prevHash: string, record: Ac
   return createHmac('sha256', key).update(canonicalRecord(seq, prevHash, record)).digest('hex');
 }
 
+/** The records as the next links of a chain whose last record is `head` (none: a new chain). */
+export function extendChain(key: string, head: { seq: number; hash: string } | undefined, records: readonly AccessRecord[]): StoredAccessRecord[] {
+  let seq = head?.seq ?? 0;
+  let prevHash = head?.hash ?? GENESIS_HASH;
+  return records.map((record) => {
+    seq += 1;
+    const stored = { ...record, seq, prevHash, hash: chainHash(key, seq, prevHash, record) };
+    prevHash = stored.hash;
+    return stored;
+  });
+}
+
 /** A row the store could not read back as a record (a column of the wrong type, invalid JSON…). */
 export interface UnreadableRow {
   seq: number;

@@ -5,9 +5,9 @@
  */
 import pg from 'pg';
 import { z } from 'zod';
-import { GENESIS_HASH, chainHash, verifyChain, type ChainRow } from './chain.ts';
+import { extendChain, verifyChain, type ChainRow } from './chain.ts';
 import { GroupCommit } from './group-commit.ts';
-import { COLUMNS, chainRowFrom, normaliseFilter, storedRecordFrom, whereClause } from './rows.ts';
+import { COLUMNS, chainRowFrom, columnValues, normaliseFilter, storedRecordFrom, whereClause } from './rows.ts';
 import type { AccessLogFilter, AccessLogStore, AccessRecord, ChainVerification, StoredAccessRecord } from './types.ts';
 
 /** Advisory lock keys (arbitrary, fixed: every instance must use the same ones). */
@@ -98,33 +98,13 @@ export class PostgresAccessLog implements AccessLogStore {
     const client = await this.pool.connect();
     let broken = false;
     try {
-      await client.query('BEGIN');
-      await client.query('SET LOCAL synchronous_commit = on');
-      await client.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK_KEY]);
-      const head = headRow.parse((await client.query('SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1')).rows[0]);
-      let seq = head?.seq ?? 0;
-      let prevHash = head?.hash ?? GENESIS_HASH;
-      const rows: (string | number)[][] = records.map((record) => {
-        seq += 1;
-        const hash = chainHash(this.chainKey, seq, prevHash, record);
-        const row = [
-          seq,
-          record.at,
-          record.requestId,
-          record.agency,
-          record.officer,
-          record.purpose,
-          record.caseNumber,
-          record.personalId,
-          JSON.stringify(record.fields),
-          JSON.stringify(record.deniedFields),
-          record.outcome,
-          prevHash,
-          hash,
-        ];
-        prevHash = hash;
-        return row;
-      });
+      // One round trip for the four statements that open the batch. Under READ COMMITTED each takes
+      // its own snapshot, so the head is read after the lock is held.
+      const opened = (await client.query(
+        `BEGIN; SET LOCAL synchronous_commit = on; SELECT pg_advisory_xact_lock(${APPEND_LOCK_KEY}); SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1`,
+      )) as unknown as pg.QueryResult[];
+      const head = headRow.parse(opened.at(-1)?.rows[0]);
+      const rows = extendChain(this.chainKey, head, records).map(columnValues);
       for (let start = 0; start < rows.length; start += INSERT_CHUNK_ROWS) {
         const chunk = rows.slice(start, start + INSERT_CHUNK_ROWS);
         const values = chunk.map((_, index) => {

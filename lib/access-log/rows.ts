@@ -74,6 +74,25 @@ const rowSchema = z.object({
 export const COLUMNS =
   'seq, at, request_id, agency, officer, purpose, case_number, personal_id, fields, denied_fields, outcome, prev_hash, hash';
 
+/** A record's values in `COLUMNS` order, its lists as JSON text, as both stores insert them. */
+export function columnValues(row: StoredAccessRecord): (string | number)[] {
+  return [
+    row.seq,
+    row.at,
+    row.requestId,
+    row.agency,
+    row.officer,
+    row.purpose,
+    row.caseNumber,
+    row.personalId,
+    JSON.stringify(row.fields),
+    JSON.stringify(row.deniedFields),
+    row.outcome,
+    row.prevHash,
+    row.hash,
+  ];
+}
+
 function readSeq(raw: unknown): number {
   const seq = seqColumn.safeParse(typeof raw === 'object' && raw !== null && 'seq' in raw ? raw.seq : undefined);
   if (!seq.success) throw new Error(`access_log row with an unreadable seq: ${z.prettifyError(seq.error)}`);

@@ -8,9 +8,9 @@ import { dirname } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import { GENESIS_HASH, chainHash, verifyChain, type ChainRow } from './chain.ts';
+import { extendChain, verifyChain, type ChainRow } from './chain.ts';
 import { GroupCommit } from './group-commit.ts';
-import { COLUMNS, chainRowFrom, normaliseFilter, storedRecordFrom, whereClause } from './rows.ts';
+import { COLUMNS, chainRowFrom, columnValues, normaliseFilter, storedRecordFrom, whereClause } from './rows.ts';
 import type { AccessLogFilter, AccessLogStore, AccessRecord, ChainVerification, StoredAccessRecord } from './types.ts';
 
 const BUSY_TIMEOUT_MS = 10_000;
@@ -48,6 +48,8 @@ export class SqliteAccessLog implements AccessLogStore {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
   private readonly commits: GroupCommit;
+  /** The batch write, prepared once (absent when read-only). */
+  private writeTransaction?: Database.Transaction<(records: AccessRecord[]) => void>;
 
   constructor(
     readonly path: string,
@@ -68,34 +70,18 @@ export class SqliteAccessLog implements AccessLogStore {
       // FULL: a commit is on disk (WAL fsynced) before append resolves and the data is released.
       this.db.pragma('synchronous = FULL');
       this.db.exec(SCHEMA);
+      const readHead = this.db.prepare('SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1');
+      const insert = this.db.prepare(`INSERT INTO access_log (${COLUMNS}) VALUES (${Array(COLUMNS.split(',').length).fill('?').join(', ')})`);
+      this.writeTransaction = this.db.transaction((records: AccessRecord[]) => {
+        for (const row of extendChain(this.chainKey, headRow.parse(readHead.get()), records)) insert.run(...columnValues(row));
+      });
     }
     this.commits = new GroupCommit((records) => this.writeBatch(records));
   }
 
   private writeBatch(records: AccessRecord[]): void {
-    const readHead = this.db.prepare('SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1');
-    const insert = this.db.prepare(
-      `INSERT INTO access_log (${COLUMNS}) VALUES (@seq, @at, @requestId, @agency, @officer, @purpose, @caseNumber, @personalId, @fields, @deniedFields, @outcome, @prevHash, @hash)`,
-    );
-    const write = this.db.transaction(() => {
-      const head = headRow.parse(readHead.get());
-      let seq = head?.seq ?? 0;
-      let prevHash = head?.hash ?? GENESIS_HASH;
-      for (const record of records) {
-        seq += 1;
-        const hash = chainHash(this.chainKey, seq, prevHash, record);
-        insert.run({
-          ...record,
-          seq,
-          fields: JSON.stringify(record.fields),
-          deniedFields: JSON.stringify(record.deniedFields),
-          prevHash,
-          hash,
-        });
-        prevHash = hash;
-      }
-    });
-    write.immediate();
+    if (!this.writeTransaction) throw new Error('The access log is open read-only');
+    this.writeTransaction.immediate(records);
   }
 
   append(records: readonly AccessRecord[]): Promise<void> {
