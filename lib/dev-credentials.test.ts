@@ -51,6 +51,17 @@ describe('ensureDevCredentials', () => {
     });
   });
 
+  it('writes the fresh credentials as shell variables, readable by the owner only', async () => {
+    const { credentials, credentialsFile } = await ensureDevCredentials(root);
+    expect(credentialsFile).toBe(join(root, '.dev', 'credentials.env'));
+    expect(mode(credentialsFile)).toBe(0o600);
+    const text = readFileSync(credentialsFile, 'utf8');
+    expect(text).toContain(`export LT_OFFICER='${credentials.officer}'`);
+    expect(text).toContain(`export LT_AUDITOR='${credentials.auditor}'`);
+    expect(text).toContain(`export LT_CITIZEN='${credentials.citizen}'`);
+    expect(text).toContain(`export LT_API_KEY='${credentials.apiKey}'`);
+  });
+
   it('prints credentials that authenticate through the Authenticator', async () => {
     const { env, credentials } = await ensureDevCredentials(root);
     const authenticator = new Authenticator(authenticationConfigFromEnv(env));

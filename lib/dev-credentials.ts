@@ -8,7 +8,7 @@ import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, u
 import { join } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { z } from 'zod';
-import { DEFAULT_AUDIENCE, sha256Hex, type IssuerSubjects } from './access/authentication.ts';
+import { DEFAULT_AUDIENCE, sha256Hex, type TrustedIssuer } from './access/authentication.ts';
 import { REPO_ROOT } from './services.ts';
 
 export const DEV_OFFICER_ISSUER = 'https://dev.lien-thong.invalid/agency-idp';
@@ -24,6 +24,7 @@ const FILES = {
   apiKeys: 'api-keys.json',
   apiKey: 'api-key.secret',
   secrets: 'secrets.json',
+  credentialsEnv: 'credentials.env',
   accessLog: 'access-log.sqlite',
 } as const;
 
@@ -110,15 +111,18 @@ function readValidated<T>(path: string, schema: z.ZodType<T>, parseJson: boolean
   return result.data;
 }
 
-async function ensurePrivateKey(path: string): Promise<PrivateJwk> {
-  if (!existsSync(path)) {
-    const { privateKey } = await generateKeyPair(ALGORITHM, { extractable: true });
-    const jwk = await exportJWK(privateKey);
-    const kid = await calculateJwkThumbprint({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y });
-    createIfAbsent(path, `${JSON.stringify({ ...jwk, kid, alg: ALGORITHM, use: 'sig' }, null, 2)}\n`, 0o600);
-  }
+/** A secret file: made by `make` on the first run, kept owner-only, read back validated on every run. */
+async function ensureSecretFile<T>(path: string, make: () => string | Promise<string>, schema: z.ZodType<T>, parseJson: boolean): Promise<T> {
+  if (!existsSync(path)) createIfAbsent(path, await make(), 0o600);
   chmodSync(path, 0o600);
-  return readValidated(path, privateJwkSchema, true);
+  return readValidated(path, schema, parseJson);
+}
+
+async function newPrivateKey(): Promise<string> {
+  const { privateKey } = await generateKeyPair(ALGORITHM, { extractable: true });
+  const jwk = await exportJWK(privateKey);
+  const kid = await calculateJwkThumbprint({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y });
+  return `${JSON.stringify({ ...jwk, kid, alg: ALGORITHM, use: 'sig' }, null, 2)}\n`;
 }
 
 function publicJwk(key: PrivateJwk): JWK {
@@ -146,31 +150,33 @@ async function signToken(key: PrivateJwk, issuer: string, subject: string, claim
     .sign(await importJWK(key, ALGORITHM));
 }
 
-/** Creates `<root>/.dev/` on the first run and reuses it afterwards; signs fresh example tokens. */
-export async function ensureDevCredentials(root: string = REPO_ROOT): Promise<{ env: DevEnvironment; credentials: DevCredentials }> {
+/**
+ * Creates `<root>/.dev/` on the first run and reuses it afterwards; signs fresh example tokens and
+ * writes them as shell variables to `credentialsFile`.
+ */
+export async function ensureDevCredentials(
+  root: string = REPO_ROOT,
+): Promise<{ env: DevEnvironment; credentials: DevCredentials; credentialsFile: string }> {
   const folder = join(root, DEV_FOLDER);
   mkdirSync(folder, { recursive: true, mode: 0o700 });
 
-  const officerKey = await ensurePrivateKey(join(folder, FILES.officerKey));
-  const citizenKey = await ensurePrivateKey(join(folder, FILES.citizenKey));
-  const issuers: { issuer: string; subjects: IssuerSubjects; jwks: { keys: JWK[] }; algorithms: string[] }[] = [
+  const officerKey = await ensureSecretFile(join(folder, FILES.officerKey), newPrivateKey, privateJwkSchema, true);
+  const citizenKey = await ensureSecretFile(join(folder, FILES.citizenKey), newPrivateKey, privateJwkSchema, true);
+  const issuers: TrustedIssuer[] = [
     { issuer: DEV_OFFICER_ISSUER, subjects: 'officer', jwks: { keys: [publicJwk(officerKey)] }, algorithms: [ALGORITHM] },
     { issuer: DEV_CITIZEN_ISSUER, subjects: 'citizen', jwks: { keys: [publicJwk(citizenKey)] }, algorithms: [ALGORITHM] },
   ];
   writeIfChanged(join(folder, FILES.issuers), `${JSON.stringify(issuers, null, 2)}\n`, 0o644);
 
-  const apiKeyPath = join(folder, FILES.apiKey);
-  createIfAbsent(apiKeyPath, `lt_dev_${randomSecret()}\n`, 0o600);
-  chmodSync(apiKeyPath, 0o600);
-  const apiKey = readValidated(apiKeyPath, apiKeySchema, false);
+  const apiKey = await ensureSecretFile(join(folder, FILES.apiKey), () => `lt_dev_${randomSecret()}\n`, apiKeySchema, false);
   const apiKeys = [{ keyHash: sha256Hex(apiKey), agency: 'BTNMT', officer: 'dev-officer' }];
   writeIfChanged(join(folder, FILES.apiKeys), `${JSON.stringify(apiKeys, null, 2)}\n`, 0o644);
 
-  const secretsPath = join(folder, FILES.secrets);
-  const fresh: DevSecrets = { callerAssertionSecret: randomSecret(), accessLogKey: randomSecret() };
-  createIfAbsent(secretsPath, `${JSON.stringify(fresh, null, 2)}\n`, 0o600);
-  chmodSync(secretsPath, 0o600);
-  const secrets = readValidated(secretsPath, secretsSchema, true);
+  const newSecrets = (): string => {
+    const fresh: DevSecrets = { callerAssertionSecret: randomSecret(), accessLogKey: randomSecret() };
+    return `${JSON.stringify(fresh, null, 2)}\n`;
+  };
+  const secrets = await ensureSecretFile(join(folder, FILES.secrets), newSecrets, secretsSchema, true);
 
   const credentials: DevCredentials = {
     officer: await signToken(officerKey, DEV_OFFICER_ISSUER, 'can-bo-01', { agency: 'BTNMT' }),
@@ -178,7 +184,19 @@ export async function ensureDevCredentials(root: string = REPO_ROOT): Promise<{ 
     citizen: await signToken(citizenKey, DEV_CITIZEN_ISSUER, 'cong-dan-01', { personal_id: '001085012345' }),
     apiKey,
   };
-  return { env: environmentFor(folder, secrets), credentials };
+  writeFileSync(
+    join(folder, FILES.credentialsEnv),
+    [
+      `# Development credentials of \`npm start\`, valid ${TOKEN_LIFETIME}: \`source ${DEV_FOLDER}/${FILES.credentialsEnv}\`.`,
+      `export LT_OFFICER='${credentials.officer}'`,
+      `export LT_AUDITOR='${credentials.auditor}'`,
+      `export LT_CITIZEN='${credentials.citizen}'`,
+      `export LT_API_KEY='${credentials.apiKey}'`,
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  return { env: environmentFor(folder, secrets), credentials, credentialsFile: join(folder, FILES.credentialsEnv) };
 }
 
 /**
@@ -189,5 +207,5 @@ export function devEnvironment(root: string = REPO_ROOT): NodeJS.ProcessEnv {
   const folder = join(root, DEV_FOLDER);
   const secretsPath = join(folder, FILES.secrets);
   if (!existsSync(secretsPath)) return {};
-  return { ...environmentFor(folder, readValidated(secretsPath, secretsSchema, true)) };
+  return environmentFor(folder, readValidated(secretsPath, secretsSchema, true));
 }

@@ -3,28 +3,15 @@
  * the gateway, each its own process on the default ports (or the ports set in the environment).
  * Waits until every process answers, prints where to go, and stops everything on Ctrl-C.
  */
-import { writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { envInteger } from '../lib/config.ts';
 import { ensureDevCredentials } from '../lib/dev-credentials.ts';
-import { NotAnsweringError, REPO_ROOT, spawnServices, systemLayout } from '../lib/services.ts';
+import { NotAnsweringError, spawnServices, systemLayout } from '../lib/services.ts';
 
 const startupTimeoutMs = envInteger('STARTUP_TIMEOUT_MS', 90_000);
 // The development key set (.dev/): made on the first start, reused after; variables already set win.
 const dev = await ensureDevCredentials();
-const credentialsFile = join(REPO_ROOT, '.dev', 'credentials.env');
-writeFileSync(
-  credentialsFile,
-  [
-    '# Development credentials of `npm start`, valid 12 hours: `source .dev/credentials.env`.',
-    `export LT_OFFICER='${dev.credentials.officer}'`,
-    `export LT_AUDITOR='${dev.credentials.auditor}'`,
-    `export LT_CITIZEN='${dev.credentials.citizen}'`,
-    `export LT_API_KEY='${dev.credentials.apiKey}'`,
-    '',
-  ].join('\n'),
-  { mode: 0o600 },
-);
+const credentialsFile = dev.credentialsFile;
 const layout = systemLayout({ ...dev.env, ...process.env });
 const { host, gatewayPort } = layout;
 
