@@ -5,11 +5,11 @@
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import { accessLogConfigFromEnv, openAccessLog, type AccessLogConfig } from '../lib/access-log/index.ts';
 import type { AccessLogStore, ChainProblemKind, ChainVerification } from '../lib/access-log/types.ts';
 import { MAX_LISTED_PROBLEMS } from '../lib/access-log/chain.ts';
 import { processEnvironment } from '../lib/process.ts';
+import { exitWithUsage, parseOptions, urlWithoutPassword } from '../lib/cli.ts';
 
 const USAGE = `Usage: npm run audit:verify -- [--sqlite PATH | --database-url URL] [--expect-head SEQ:HASH] [--json]
 
@@ -35,59 +35,27 @@ interface Options {
   json: boolean;
 }
 
-function usageError(message: string): never {
-  process.stderr.write(`${message}\n\n${USAGE}`);
-  process.exit(2);
-}
-
 function configurationError(message: string): never {
   process.stderr.write(`audit:verify: ${message}\n`);
   process.exit(2);
 }
 
 function parseCommandLine(argv: string[]): Options {
-  let values: { sqlite?: string; 'database-url'?: string; 'expect-head'?: string; json?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        sqlite: { type: 'string' },
-        'database-url': { type: 'string' },
-        'expect-head': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    usageError(error instanceof Error ? error.message : String(error));
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    process.exit(0);
-  }
+  const values = parseOptions(
+    argv,
+    { sqlite: { type: 'string' }, 'database-url': { type: 'string' }, 'expect-head': { type: 'string' }, json: { type: 'boolean' } },
+    USAGE,
+  );
   if (values.sqlite !== undefined && values['database-url'] !== undefined) {
-    usageError('Give either --sqlite or --database-url, not both.');
+    exitWithUsage('Give either --sqlite or --database-url, not both.', USAGE);
   }
   let expectHead: Options['expectHead'];
   if (values['expect-head'] !== undefined) {
     const match = /^(\d+):([0-9a-f]{64})$/i.exec(values['expect-head']);
-    if (!match) usageError(`--expect-head: expected SEQ:HASH (a record number and its 64-hex-digit hash), got "${values['expect-head']}".`);
+    if (!match) exitWithUsage(`--expect-head: expected SEQ:HASH (a record number and its 64-hex-digit hash), got "${values['expect-head']}".`, USAGE);
     expectHead = { seq: Number(match[1]), hash: match[2]!.toLowerCase() };
   }
   return { sqlite: values.sqlite, databaseUrl: values['database-url'], expectHead, json: values.json ?? false };
-}
-
-/** The URL with any password hidden. */
-function shownUrl(raw: string): string {
-  try {
-    const url = new URL(raw);
-    if (url.password) url.password = '***';
-    return url.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
 }
 
 /** Error text without the connection string's password, whatever the driver put in it. */
@@ -151,7 +119,7 @@ function shownPath(path: string): string {
   return inside === '' || inside.startsWith('..') || isAbsolute(inside) ? path : inside;
 }
 
-const location = config.databaseUrl !== undefined ? `postgres ${shownUrl(config.databaseUrl)}` : `sqlite ${shownPath(config.sqlitePath)}`;
+const location = config.databaseUrl !== undefined ? `postgres ${urlWithoutPassword(config.databaseUrl)}` : `sqlite ${shownPath(config.sqlitePath)}`;
 if (config.databaseUrl === undefined && !existsSync(config.sqlitePath)) {
   configurationError(`no access log at ${config.sqlitePath} (set ACCESS_LOG_PATH, DATABASE_URL or --sqlite).`);
 }

@@ -4,7 +4,7 @@
  * `<PREFIX>_BACKEND_TIMEOUT_MS`), e.g. `LAND_BACKEND_URL=https://their-host npm run check-connections -- --system land`.
  * One real round trip per contract check, reads only; exit 0 when every system passed, 1 otherwise.
  */
-import { parseArgs } from 'node:util';
+import { exitWithUsage, parseOptions, urlWithoutPassword } from '../lib/cli.ts';
 import { testBackendConnection, type ConnectionTestReport } from '../lib/connection-test.ts';
 import { subgraphConfigFromEnv } from '../lib/subgraph.ts';
 import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/systems.ts';
@@ -28,42 +28,12 @@ Environment, per system: ${SYSTEM_IDS.map((id) => SYSTEMS[id].envPrefix).join(',
 Exit status: 0 when every system passed, 1 when any failed, 2 on a usage or configuration error.
 `;
 
-function usageError(message: string): never {
-  process.stderr.write(`${message}\n\n${USAGE}`);
-  process.exit(2);
-}
-
 function parseCommandLine(argv: string[]): { systems: SystemId[]; json: boolean } {
-  let values: { system?: string[]; json?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { system: { type: 'string', multiple: true }, json: { type: 'boolean' }, help: { type: 'boolean' } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    usageError(error instanceof Error ? error.message : String(error));
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    process.exit(0);
-  }
+  const values = parseOptions(argv, { system: { type: 'string', multiple: true }, json: { type: 'boolean' } }, USAGE);
   const unknown = (values.system ?? []).filter((id) => !(SYSTEM_IDS as string[]).includes(id));
-  if (unknown.length > 0) usageError(`Unknown system ${unknown.map((id) => `"${id}"`).join(', ')}.`);
+  if (unknown.length > 0) exitWithUsage(`Unknown system ${unknown.map((id) => `"${id}"`).join(', ')}.`, USAGE);
   const asked = new Set(values.system ?? SYSTEM_IDS);
   return { systems: SYSTEM_IDS.filter((id) => asked.has(id)), json: values.json ?? false };
-}
-
-/** The URL as configured, with any password hidden. */
-function shownUrl(raw: string): string {
-  try {
-    const url = new URL(raw);
-    if (url.password) url.password = '***';
-    return url.toString().replace(/\/$/, raw.endsWith('/') ? '/' : '');
-  } catch {
-    return raw;
-  }
 }
 
 const msText = (value: number | null) => (value === null ? '—' : `${value.toFixed(1)} ms`);
@@ -105,7 +75,7 @@ if (json) {
       ['SYSTEM', 'BACKEND', 'VERDICT', 'CONNECT', 'FIRST BYTE', 'TOTAL', 'PROBLEM'],
       ...reports.map((report, i) => [
         report.system,
-        shownUrl(configs[i]!.backendUrl),
+        urlWithoutPassword(configs[i]!.backendUrl),
         report.verdict,
         msText(report.connectMs),
         msText(report.firstByteMs),

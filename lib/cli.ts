@@ -1,0 +1,36 @@
+/** What the project's command-line scripts share: option parsing with a usage text, and URLs shown without passwords. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** Prints the message and the usage on stderr and exits 2 (a usage error). */
+export function exitWithUsage(message: string, usage: string): never {
+  process.stderr.write(`${message}\n\n${usage}`);
+  process.exit(2);
+}
+
+/**
+ * Parses the options strictly (no positionals); an unknown or malformed option exits 2 with the
+ * usage, `--help` prints the usage and exits 0.
+ */
+export function parseOptions<const T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, usage: string) {
+  try {
+    const { values } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean' } }, strict: true, allowPositionals: false });
+    if ((values as { help?: boolean }).help) {
+      process.stdout.write(usage);
+      process.exit(0);
+    }
+    return values;
+  } catch (error) {
+    return exitWithUsage(error instanceof Error ? error.message : String(error), usage);
+  }
+}
+
+/** The URL as configured, with any password hidden; a URL that cannot be parsed is not shown at all. */
+export function urlWithoutPassword(raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (url.password) url.password = '***';
+    return url.toString().replace(/\/$/, raw.endsWith('/') ? '/' : '');
+  } catch {
+    return '(unparseable URL)';
+  }
+}
