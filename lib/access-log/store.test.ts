@@ -15,6 +15,7 @@ import { PostgresAccessLog } from './postgres-store.ts';
 import { SqliteAccessLog } from './sqlite-store.ts';
 import type { AccessLogStore, AccessRecord, ChainVerification, StoredAccessRecord } from './types.ts';
 import { accessRecord } from '../../test/support/access.ts';
+import { columnValues } from './rows.ts';
 
 const KEY = 'store-test-chain-key-0123456789abcdef';
 const WRONG_KEY = 'a-guessed-chain-key-0123456789abcdef';
@@ -42,21 +43,8 @@ interface Backend {
   create(): Promise<TestLog>;
 }
 
-const rawValues = (row: StoredAccessRecord) => [
-  row.seq,
-  row.at,
-  row.requestId,
-  row.agency,
-  row.officer,
-  row.purpose,
-  row.caseNumber,
-  row.personalId,
-  JSON.stringify(row.fields),
-  JSON.stringify(row.deniedFields),
-  row.outcome,
-  row.prevHash,
-  row.hash,
-];
+/** A forged row goes into the table as the stores insert theirs. */
+const rawValues = columnValues;
 
 function sqliteBackend(): Backend {
   let dir = '';
