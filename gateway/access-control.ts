@@ -13,6 +13,7 @@ import {
   Kind,
   parse,
   TypeInfo,
+  BREAK,
   visit,
   visitWithTypeInfo,
   type DocumentNode,
@@ -64,11 +65,16 @@ const injectedSelections = new Map(
   }),
 );
 
-export function usesReservedAlias(document: DocumentNode): boolean {
-  let found = false;
+/** The first alias in the document that starts with the gateway's reserved prefix, if any. */
+export function reservedAliasIn(document: DocumentNode): string | undefined {
+  let found: string | undefined;
   visit(document, {
     Field(field) {
-      if (field.alias?.value.startsWith(RESERVED_ALIAS_PREFIX)) found = true;
+      if (field.alias?.value.startsWith(RESERVED_ALIAS_PREFIX)) {
+        found = field.alias.value;
+        return BREAK;
+      }
+      return undefined;
     },
   });
   return found;

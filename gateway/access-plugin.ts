@@ -5,7 +5,7 @@ import { CASE_HEADER, hasPurpose, isAuditor, PURPOSE_HEADER, type Caller } from 
 import { refusal } from '../lib/access/refusal.ts';
 import { assessOperation, localSchema, type AccessPolicy } from '../lib/access/policy.ts';
 import type { Logger } from '../lib/logger.ts';
-import { finishResponse, prepareOperation, RESERVED_ALIAS_PREFIX, usesReservedAlias, type ResponseFacts } from './access-control.ts';
+import { finishResponse, prepareOperation, RESERVED_ALIAS_PREFIX, reservedAliasIn, type ResponseFacts } from './access-control.ts';
 import type { GatewayContext } from './data-source.ts';
 
 /** Root fields answered only to one kind of caller, whatever the policy says of personal data. */
@@ -51,9 +51,10 @@ export function accessControlPlugin({ policy, log, logger, publicDataRequiresCre
           const { document, operationName, contextValue } = requestContext;
           const schema = localSchema(requestContext.schema);
           const caller = contextValue.caller;
-          if (usesReservedAlias(document)) {
-            throw new GraphQLError(`Aliases starting with ${RESERVED_ALIAS_PREFIX} are reserved by the gateway.`, {
-              extensions: { code: 'BAD_USER_INPUT' },
+          const reserved = reservedAliasIn(document);
+          if (reserved !== undefined) {
+            throw new GraphQLError(`Alias ${reserved} is reserved: aliases starting with ${RESERVED_ALIAS_PREFIX} are the gateway's own.`, {
+              extensions: { code: 'BAD_USER_INPUT', alias: reserved, http: { status: 400 } },
             });
           }
           if (!caller && publicDataRequiresCredentials) {
@@ -108,7 +109,7 @@ export function accessControlPlugin({ policy, log, logger, publicDataRequiresCre
             (result.errors ?? []) as readonly GraphQLFormattedError[],
           );
           try {
-            if (finished.records.length > 0) await log.append(finished.records);
+            if (finished.records.length > 0) await log.append(finished.records, { deadlineAt: requestContext.contextValue.deadlineAt });
           } catch (error) {
             logger.error({ err: error, requestId: facts.requestId, records: finished.records.length }, 'access log write failed: personal data withheld');
             response.body.singleResult = {

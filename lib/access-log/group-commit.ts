@@ -4,13 +4,22 @@
  * each batch reads it inside its own transaction, so a failed batch leaves nothing stale behind.
  */
 import { validAccessRecord } from './rows.ts';
-import type { AccessRecord } from './types.ts';
+import type { AccessRecord, AppendOptions } from './types.ts';
 
 /** Records per transaction, so that one transaction stays small. A single call is never split. */
 export const MAX_BATCH_RECORDS = 500;
 
 /** Writes the records in one transaction; resolves once committed, rejects (rolled back) otherwise. */
 export type WriteBatch = (records: AccessRecord[]) => Promise<void> | void;
+
+/** The append did not complete before the caller's deadline. */
+export class AccessLogTimeoutError extends Error {
+  override readonly name = 'AccessLogTimeoutError';
+  readonly code = 'ACCESS_LOG_TIMEOUT';
+  constructor(readonly waitedMs: number) {
+    super(`the access log did not confirm the write within ${waitedMs} ms`);
+  }
+}
 
 interface Pending {
   records: readonly AccessRecord[];
@@ -29,7 +38,7 @@ export class GroupCommit {
   ) {}
 
   /** Validates the records (a bad one rejects only its own call), then queues them for the next batch. */
-  append(records: readonly AccessRecord[]): Promise<void> {
+  append(records: readonly AccessRecord[], options: AppendOptions = {}): Promise<void> {
     if (this.closed) return Promise.reject(new Error('The access log is closed'));
     if (records.length === 0) return Promise.resolve();
     try {
@@ -37,8 +46,32 @@ export class GroupCommit {
     } catch (error) {
       return Promise.reject(error);
     }
+    const { deadlineAt } = options;
+    const waitMs = deadlineAt === undefined ? undefined : Math.max(0, deadlineAt - Date.now());
+    if (waitMs === 0) return Promise.reject(new AccessLogTimeoutError(0));
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ records, resolve, reject });
+      let timer: NodeJS.Timeout | undefined;
+      const settle = (finish: () => void) => {
+        if (timer !== undefined) clearTimeout(timer);
+        timer = undefined;
+        finish();
+      };
+      const pending: Pending = {
+        records,
+        resolve: () => settle(resolve),
+        reject: (error) => settle(() => reject(error)),
+      };
+      if (waitMs !== undefined) {
+        timer = setTimeout(() => {
+          timer = undefined;
+          // Not yet taken into a transaction: never written. Taken: the transaction decides.
+          const queued = this.queue.indexOf(pending);
+          if (queued >= 0) this.queue.splice(queued, 1);
+          reject(new AccessLogTimeoutError(waitMs));
+        }, waitMs);
+        timer.unref();
+      }
+      this.queue.push(pending);
       this.writing ??= this.drain();
     });
   }

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { extendChain, verifyChain, type ChainRow } from './chain.ts';
 import { GroupCommit } from './group-commit.ts';
 import { COLUMNS, chainRowFrom, columnValues, normaliseFilter, storedRecordFrom, whereClause } from './rows.ts';
-import type { AccessLogFilter, AccessLogStore, AccessRecord, ChainVerification, StoredAccessRecord } from './types.ts';
+import type { AccessLogFilter, AccessLogStore, AccessRecord, AppendOptions, ChainVerification, StoredAccessRecord } from './types.ts';
 
 /** Advisory lock keys (arbitrary, fixed: every instance must use the same ones). */
 const SETUP_LOCK_KEY = 7_306_001;
@@ -126,8 +126,8 @@ export class PostgresAccessLog implements AccessLogStore {
     }
   }
 
-  append(records: readonly AccessRecord[]): Promise<void> {
-    return this.commits.append(records);
+  append(records: readonly AccessRecord[], options?: AppendOptions): Promise<void> {
+    return this.commits.append(records, options);
   }
 
   async query(filter: AccessLogFilter): Promise<StoredAccessRecord[]> {

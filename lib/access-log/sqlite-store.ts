@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { extendChain, verifyChain, type ChainRow } from './chain.ts';
 import { GroupCommit } from './group-commit.ts';
 import { COLUMNS, chainRowFrom, columnValues, normaliseFilter, storedRecordFrom, whereClause } from './rows.ts';
-import type { AccessLogFilter, AccessLogStore, AccessRecord, ChainVerification, StoredAccessRecord } from './types.ts';
+import type { AccessLogFilter, AccessLogStore, AccessRecord, AppendOptions, ChainVerification, StoredAccessRecord } from './types.ts';
 
 const BUSY_TIMEOUT_MS = 10_000;
 const VERIFY_PAGE_ROWS = 5000;
@@ -84,8 +84,8 @@ export class SqliteAccessLog implements AccessLogStore {
     this.writeTransaction.immediate(records);
   }
 
-  append(records: readonly AccessRecord[]): Promise<void> {
-    return this.commits.append(records);
+  append(records: readonly AccessRecord[], options?: AppendOptions): Promise<void> {
+    return this.commits.append(records, options);
   }
 
   async query(filter: AccessLogFilter): Promise<StoredAccessRecord[]> {

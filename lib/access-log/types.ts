@@ -77,15 +77,25 @@ export interface ChainVerification {
   problems: ChainProblem[];
 }
 
+export interface AppendOptions {
+  /**
+   * When the caller stops waiting (ms since epoch, the request's own deadline). Records still
+   * queued then are dropped; records already in a transaction may still be committed (a record
+   * without an answer is safe; an answer without a record never happens).
+   */
+  deadlineAt?: number;
+}
+
 export interface AccessLogStore {
   /** Which store this is, for logs and `/ready`. */
   readonly kind: 'sqlite' | 'postgres';
   /**
    * Appends records to the chain. Resolves only once they are durably written (committed); rejects
    * if they are not, so the caller can withhold the data (fail closed). Concurrent calls are
-   * written together in one transaction (group commit), in call order.
+   * written together in one transaction (group commit), in call order. With `deadlineAt`, rejects
+   * with an AccessLogTimeoutError once it passes, whatever the store is doing.
    */
-  append(records: readonly AccessRecord[]): Promise<void>;
+  append(records: readonly AccessRecord[], options?: AppendOptions): Promise<void>;
   /** Records matching the filter, newest first. */
   query(filter: AccessLogFilter): Promise<StoredAccessRecord[]>;
   /** Recomputes the whole chain. */
