@@ -22,7 +22,7 @@ const CLIENT_CODES = new Set<string>([
   'FORBIDDEN',
   ...Object.values(SystemErrorCode),
 ]);
-const KEPT_EXTENSIONS = ['code', 'system', 'argument'] as const;
+const KEPT_EXTENSIONS = ['code', 'system', 'argument', 'alias'] as const;
 
 function knownSystem(candidate: unknown): SystemId | undefined {
   return SYSTEM_IDS.find((id) => id === candidate);
