@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import { GraphQLError, type DocumentNode, type GraphQLFormattedError } from 'graphql';
+import { AccessLogUnavailableError, failureReason } from '../lib/access-log/group-commit.ts';
 import type { AccessLogStore } from '../lib/access-log/types.ts';
 import { CASE_HEADER, hasPurpose, isAuditor, PURPOSE_HEADER, type Caller } from '../lib/access/caller.ts';
 import { refusal } from '../lib/access/refusal.ts';
@@ -111,7 +112,13 @@ export function accessControlPlugin({ policy, log, logger, publicDataRequiresCre
           try {
             if (finished.records.length > 0) await log.append(finished.records, { deadlineAt: requestContext.contextValue.deadlineAt });
           } catch (error) {
-            logger.error({ err: error, requestId: facts.requestId, records: finished.records.length }, 'access log write failed: personal data withheld');
+            // A short cause only: a driver's message or stack may name the database host or user.
+            const code = (error as { code?: unknown }).code;
+            const refused = error instanceof AccessLogUnavailableError;
+            logger[refused ? 'warn' : 'error'](
+              { requestId: facts.requestId, records: finished.records.length, code: typeof code === 'string' ? code : 'ACCESS_LOG_WRITE_FAILED', reason: failureReason(error) },
+              refused ? 'access log unavailable: personal data withheld' : 'access log write failed: personal data withheld',
+            );
             response.body.singleResult = {
               data: null,
               errors: [

@@ -144,7 +144,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
       if (name === ACCESS_LOG_SUBGRAPH) return accessLogDataSource(accessLog, access.policy);
       const url = config.subgraphUrls[name as SystemId];
       if (!url) throw new Error(`supergraph names subgraph "${name}", which this gateway has no URL for`);
-      return new SubgraphDataSource(name as SystemId, url, subgraphFetcher.fetcher, config.subgraphTimeoutsMs[name as SystemId], logger, board);
+      const system = name as SystemId;
+      return new SubgraphDataSource(system, url, subgraphFetcher.fetcher, config.subgraphTimeoutsMs[system], logger, board, board.circuit(system));
     },
   });
   const closeConnections = async () => {
@@ -207,7 +208,9 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
       }
       return context;
     },
-    readiness: async () => board.readiness(),
+    // The access log's state is reported, but does not make the gateway unready: public data is
+    // still answered while it is down, and personal data is refused (503 ACCESS_LOG_UNAVAILABLE).
+    readiness: async () => ({ ...board.readiness(), ...(accessLog ? { accessLog: accessLog.health() } : {}) }),
     routes: {
       '/status': statusPage({ graphqlPath, refreshMs: config.statusRefreshMs, programmeRefreshMs: config.statusProgrammeRefreshMs }),
       ...(accessLog ? { '/audit/access-log.csv': accessLogCsvRoute(accessLog, authenticator) } : {}),

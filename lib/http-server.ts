@@ -109,6 +109,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
   const serverOptions = {
     requestTimeout: receiveTimeoutMs,
     headersTimeout: receiveTimeoutMs,
+    keepAliveTimeout: Math.min(KEEP_ALIVE_TIMEOUT_MS, receiveTimeoutMs),
     // Node checks both timeouts on this interval (30 s by default), so it bounds their precision.
     connectionsCheckingInterval: Math.min(1000, receiveTimeoutMs),
   };
@@ -208,10 +209,28 @@ function isJsonContentType(header: string | undefined): boolean {
   return header?.split(';')[0]?.trim().toLowerCase() === 'application/json';
 }
 
+/**
+ * How many connections the kernel may complete and queue before the process accepts them (Linux
+ * caps it at `net.core.somaxconn`, 4096 by default since kernel 5.4). Node's own default is 511:
+ * more clients than that connecting at once to a busy process (1,000 in
+ * test/access-log-load.test.ts) overflow the accept queue, and on a loaded machine some of them end
+ * in a reset (ECONNRESET) instead of a delay.
+ */
+export const LISTEN_BACKLOG = 4096;
+
+/**
+ * How long an idle keep-alive connection stays open. Node announces it rounded down to whole
+ * seconds (`Keep-Alive: timeout=10`), and undici (fetch) closes its idle socket 2 s before the
+ * announced time: the extra 900 ms keep this server from closing a connection a client is just
+ * reusing (which the client sees as ECONNRESET or "other side closed"), even with a busy event loop.
+ * Shorter than `receiveTimeoutMs`, as Node wants `headersTimeout` to be the longer one.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 10_900;
+
 export async function listen(server: Server, port: number, host: string): Promise<RunningServer> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       resolve();
     });

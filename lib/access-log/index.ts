@@ -10,7 +10,7 @@ import type { AccessLogStore } from './types.ts';
 
 export type * from './types.ts';
 export { toCsv } from './csv.ts';
-export { AccessLogTimeoutError } from './group-commit.ts';
+export { AccessLogTimeoutError, AccessLogUnavailableError } from './group-commit.ts';
 export { verifyChain, chainHash, GENESIS_HASH } from './chain.ts';
 export { PostgresAccessLog, SqliteAccessLog };
 

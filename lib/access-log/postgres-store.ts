@@ -2,13 +2,22 @@
  * The access log in PostgreSQL (`DATABASE_URL`), for several gateway instances: each batch takes one
  * fixed transaction-level advisory lock before it reads the head, so instances append one after the
  * other and never fork the chain.
+ *
+ * No failure of the server may crash or wedge the gateway: every checked-out client has an 'error'
+ * listener (a socket that dies while a client is checked out would otherwise end the process), a
+ * client that failed other than with a server error is discarded (`release(error)`), connecting
+ * and waiting for a pooled client are bounded (`connectionTimeoutMillis`), every query is bounded
+ * on the client (`query_timeout`, for a server that does not answer at all) and on the server
+ * (`statement_timeout`, `lock_timeout`, `idle_in_transaction_session_timeout`, so that a gateway
+ * that vanished mid-batch does not hold the append lock), and a batch whose callers have all given
+ * up is abandoned: its client is ended, which destroys the socket of a query still waiting.
  */
 import pg from 'pg';
 import { z } from 'zod';
 import { extendChain, verifyChain, type ChainRow } from './chain.ts';
 import { GroupCommit } from './group-commit.ts';
 import { COLUMNS, chainRowFrom, columnValues, normaliseFilter, storedRecordFrom, whereClause } from './rows.ts';
-import type { AccessLogFilter, AccessLogStore, AccessRecord, AppendOptions, ChainVerification, StoredAccessRecord } from './types.ts';
+import type { AccessLogFilter, AccessLogHealth, AccessLogStore, AccessRecord, AppendOptions, ChainVerification, StoredAccessRecord } from './types.ts';
 
 /** Advisory lock keys (arbitrary, fixed: every instance must use the same ones). */
 const SETUP_LOCK_KEY = 7_306_001;
@@ -47,7 +56,26 @@ export interface PostgresAccessLogOptions {
   readOnly?: boolean;
   /** Connections in the pool (default 4: appends are one writer at a time anyway). */
   maxConnections?: number;
+  /** Bounds on the server's answers (defaults: POSTGRES_TIMEOUTS). */
+  timeouts?: Partial<PostgresTimeouts>;
 }
+
+export interface PostgresTimeouts {
+  /** Connecting, and waiting for a free pooled client (pg's `connectionTimeoutMillis`). */
+  connectMs: number;
+  /** Server side: one statement (`statement_timeout`) and one lock wait, the append lock's included (`lock_timeout`). */
+  statementMs: number;
+  /** Server side: a transaction left open by a client that stopped talking (`idle_in_transaction_session_timeout`). */
+  idleInTransactionMs: number;
+  /** Client side: no answer at all to one query (pg's `query_timeout`), e.g. a server that is stopped or unreachable. */
+  queryMs: number;
+}
+
+/**
+ * A batch of 500 records commits in tens of milliseconds; these bounds only catch a server that is
+ * failing. The request's own deadline (REQUEST_TIMEOUT_MS) abandons a batch earlier still.
+ */
+export const POSTGRES_TIMEOUTS: PostgresTimeouts = { connectMs: 5000, statementMs: 10_000, idleInTransactionMs: 15_000, queryMs: 15_000 };
 
 export class PostgresAccessLog implements AccessLogStore {
   readonly kind = 'postgres';
@@ -62,10 +90,49 @@ export class PostgresAccessLog implements AccessLogStore {
     options: PostgresAccessLogOptions = {},
   ) {
     this.readOnly = options.readOnly ?? false;
-    this.pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 4 });
+    const timeouts = { ...POSTGRES_TIMEOUTS, ...options.timeouts };
+    this.pool = new pg.Pool({
+      connectionString,
+      max: options.maxConnections ?? 4,
+      connectionTimeoutMillis: timeouts.connectMs,
+      query_timeout: timeouts.queryMs,
+      statement_timeout: timeouts.statementMs,
+      lock_timeout: timeouts.statementMs,
+      idle_in_transaction_session_timeout: timeouts.idleInTransactionMs,
+      // TCP keep-alive finds a connection to a server that vanished without a word.
+      keepAlive: true,
+    });
     // An idle connection that drops is discarded by the pool; without a listener the error would end the process.
     this.pool.on('error', () => {});
-    this.commits = new GroupCommit((records) => this.writeBatch(records));
+    this.commits = new GroupCommit((records, signal) => this.writeBatch(records, signal));
+  }
+
+  /**
+   * A pooled client with an 'error' listener for as long as it is checked out: a socket that dies
+   * between two queries (server stopped, killed, restarted) fails the work instead of the process.
+   * `release` discards the client unless it ended cleanly.
+   */
+  private async checkOut(signal?: AbortSignal): Promise<{ client: pg.PoolClient; failed: () => unknown; release: (error?: unknown) => void }> {
+    const connecting = this.pool.connect();
+    const client = await (signal ? untilAborted(connecting, signal, (late) => late.release(true)) : connecting);
+    let failure: unknown;
+    const onError = (error: unknown) => {
+      failure ??= error;
+    };
+    client.on('error', onError);
+    let released = false;
+    return {
+      client,
+      failed: () => failure,
+      release: (error) => {
+        if (released) return;
+        released = true;
+        const broken = error !== undefined || failure !== undefined;
+        // pg-pool puts its own idle listener back on release; ours goes after it is there.
+        client.release(broken ? (error ?? failure ?? true) as Error | boolean : undefined);
+        client.off('error', onError);
+      },
+    };
   }
 
   /** Creates the table once; retried on the next call if the database was not reachable. */
@@ -79,24 +146,29 @@ export class PostgresAccessLog implements AccessLogStore {
   }
 
   private async createSchema(): Promise<void> {
-    const client = await this.pool.connect();
+    const { client, release } = await this.checkOut();
+    let failure: unknown;
     try {
       // CREATE … IF NOT EXISTS is not safe against itself when several instances start at once.
+      // The session lock goes with the connection if anything fails: the client is then discarded.
       await client.query('SELECT pg_advisory_lock($1)', [SETUP_LOCK_KEY]);
-      try {
-        await client.query(SCHEMA);
-      } finally {
-        await client.query('SELECT pg_advisory_unlock($1)', [SETUP_LOCK_KEY]);
-      }
+      await client.query(SCHEMA);
+      await client.query('SELECT pg_advisory_unlock($1)', [SETUP_LOCK_KEY]);
+    } catch (error) {
+      failure = error;
+      throw error;
     } finally {
-      client.release();
+      release(failure);
     }
   }
 
-  private async writeBatch(records: AccessRecord[]): Promise<void> {
-    await this.ready();
-    const client = await this.pool.connect();
-    let broken = false;
+  private async writeBatch(records: AccessRecord[], signal: AbortSignal): Promise<void> {
+    await untilAborted(this.ready(), signal);
+    const { client, failed, release } = await this.checkOut(signal);
+    // Every caller gave up: end the client, which destroys the socket of a query still waiting.
+    const abandon = () => void client.end().catch(() => {});
+    signal.addEventListener('abort', abandon, { once: true });
+    let broken: unknown;
     try {
       // One round trip for the four statements that open the batch. Under READ COMMITTED each takes
       // its own snapshot, so the head is read after the lock is held.
@@ -115,15 +187,26 @@ export class PostgresAccessLog implements AccessLogStore {
       }
       await client.query('COMMIT');
     } catch (error) {
-      try {
-        await client.query('ROLLBACK');
-      } catch {
-        broken = true;
+      // A server error (it answered) leaves the connection usable once rolled back; anything else
+      // (timeout, lost socket, abandoned) leaves it in an unknown state: discard it, no ROLLBACK.
+      if (error instanceof pg.DatabaseError && !signal.aborted && failed() === undefined) {
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackError) {
+          broken = rollbackError;
+        }
+      } else {
+        broken = error;
       }
       throw error;
     } finally {
-      client.release(broken);
+      signal.removeEventListener('abort', abandon);
+      release(broken ?? (signal.aborted ? signal.reason : undefined));
     }
+  }
+
+  health(): AccessLogHealth {
+    return this.commits.health(this.kind);
   }
 
   append(records: readonly AccessRecord[], options?: AppendOptions): Promise<void> {
@@ -168,4 +251,24 @@ export class PostgresAccessLog implements AccessLogStore {
     await this.commits.close();
     if (!this.pool.ended) await this.pool.end();
   }
+}
+
+/** The promise, or a rejection with the signal's reason once it aborts; a result that comes after goes to `late`, once. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, late?: (value: T) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) late?.(value);
+        else resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

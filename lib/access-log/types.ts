@@ -100,5 +100,27 @@ export interface AccessLogStore {
   query(filter: AccessLogFilter): Promise<StoredAccessRecord[]>;
   /** Recomputes the whole chain. */
   verify(): Promise<ChainVerification>;
+  /** How the last writes went, from memory (never touches the store): for `/ready`. */
+  health(): AccessLogHealth;
   close(): Promise<void>;
+}
+
+/**
+ * The access log's state in the gateway's `/ready`. DOWN while the circuit over the store is open
+ * or half-open, or when the last write failed: personal data is then refused (503
+ * ACCESS_LOG_UNAVAILABLE), public data is still answered.
+ */
+export interface AccessLogHealth {
+  store: 'sqlite' | 'postgres';
+  status: 'UP' | 'DOWN';
+  /** CLOSED: writes go to the store. OPEN: refused at once. HALF_OPEN: one trial write is under way. */
+  circuit: 'CLOSED' | 'OPEN' | 'HALF_OPEN';
+  /** The last committed write (null: none since start). */
+  lastSuccessAt: string | null;
+  /** The last failed write, with a short cause (an error code or fixed phrase, never a connection string). */
+  lastFailure: { at: string; reason: string } | null;
+  /** Appends refused without trying because the circuit was open or a trial write was under way. */
+  refusedWhileOpen: number;
+  /** Batches given up because the store did not answer before every caller's deadline. */
+  abandonedBatches: number;
 }

@@ -14,6 +14,19 @@ const START_TIMEOUT_MS = 30_000;
 export interface TestPostgres {
   /** `postgres://postgres@127.0.0.1:<port>/postgres`, trust authentication. */
   url: string;
+  port: number;
+  /** Process id of the postmaster now running. */
+  readonly pid: number | undefined;
+  /** `pg_ctl -m immediate stop`: SIGQUIT to the postmaster; every backend quits at once, no checkpoint. */
+  stopImmediately(): Promise<void>;
+  /** Starts the server again on the same port and data directory (crash recovery after an immediate stop). */
+  restart(): Promise<void>;
+  /** SIGSTOP to the postmaster and every process it started: the server hangs, connections stay open. */
+  pause(): void;
+  /** SIGCONT to the same processes. */
+  resume(): void;
+  /** Runs SQL on a connection of its own (e.g. a trigger that fails inserts). */
+  exec(sql: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -65,27 +78,82 @@ export async function startPostgres(): Promise<TestPostgres> {
   const processOptions: SpawnOptions = { cwd: dir, env: { PATH: process.env.PATH, LANG: 'C', LC_ALL: 'C' }, ...user };
 
   let server: ChildProcess | undefined;
+  let paused: number[] = [];
+  let serverLog = '';
   try {
     await run(initdb, ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C'], processOptions);
     const port = await freePort();
-    server = spawn(
-      postgres,
-      // fsync=off only makes the tests faster: this data is thrown away, and crash safety is not under test.
-      ['-D', dataDir, '-c', 'listen_addresses=127.0.0.1', '-p', String(port), '-k', dir, '-c', 'fsync=off'],
-      { ...processOptions, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let serverLog = '';
-    server.stderr?.on('data', (chunk: Buffer) => (serverLog = (serverLog + chunk.toString()).slice(-4000)));
     const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-    await waitUntilAccepting(url, server, () => serverLog);
+    const launch = async () => {
+      const child = spawn(
+        postgres,
+        // fsync=off only makes the tests faster: this data is thrown away, and crash safety is not under test.
+        ['-D', dataDir, '-c', 'listen_addresses=127.0.0.1', '-p', String(port), '-k', dir, '-c', 'fsync=off'],
+        { ...processOptions, stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      server = child;
+      child.stderr?.on('data', (chunk: Buffer) => (serverLog = (serverLog + chunk.toString()).slice(-4000)));
+      await waitUntilAccepting(url, child, () => serverLog);
+    };
+    await launch();
 
-    const running = server;
+    const current = () => {
+      if (!server) throw new Error('PostgreSQL is not running');
+      return server;
+    };
     return {
       url,
-      async stop() {
-        // SIGINT: PostgreSQL's "fast" shutdown (disconnects clients, no waiting for them).
-        running.kill('SIGINT');
+      port,
+      get pid() {
+        return server?.pid;
+      },
+      async stopImmediately() {
+        const running = current();
+        running.kill('SIGQUIT');
         await exited(running);
+      },
+      async restart() {
+        const running = server;
+        if (running && running.exitCode === null && running.signalCode === null) throw new Error('PostgreSQL is still running');
+        await launch();
+      },
+      pause() {
+        const postmaster = current().pid!;
+        // The postmaster first, so that it starts no new process meanwhile.
+        process.kill(postmaster, 'SIGSTOP');
+        paused = [postmaster, ...childrenOf(postmaster)];
+        for (const pid of paused.slice(1)) process.kill(pid, 'SIGSTOP');
+      },
+      resume() {
+        for (const pid of paused.reverse()) {
+          try {
+            process.kill(pid, 'SIGCONT');
+          } catch {
+            // gone meanwhile
+          }
+        }
+        paused = [];
+      },
+      async exec(sql) {
+        const client = new pg.Client({ connectionString: url });
+        client.on('error', () => {});
+        await client.connect();
+        try {
+          await client.query(sql);
+        } finally {
+          await client.end().catch(() => {});
+        }
+      },
+      async stop() {
+        for (const pid of paused) process.kill(pid, 'SIGCONT');
+        const running = server;
+        if (running) {
+          // SIGINT: PostgreSQL's "fast" shutdown (disconnects clients, no waiting for them).
+          running.kill('SIGINT');
+          const timer = setTimeout(() => running.kill('SIGKILL'), 20_000);
+          await exited(running);
+          clearTimeout(timer);
+        }
         rmSync(dir, { recursive: true, force: true });
       },
     };
@@ -96,6 +164,19 @@ export async function startPostgres(): Promise<TestPostgres> {
     }
     rmSync(dir, { recursive: true, force: true });
     throw error;
+  }
+}
+
+/** Direct children of a process (PostgreSQL's backends and auxiliary processes are all the postmaster's). */
+export function childrenOf(pid: number): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .map((line) => Number(line.trim()))
+      .filter((child) => Number.isInteger(child) && child > 0);
+  } catch {
+    // pgrep exits 1 when there is none
+    return [];
   }
 }
 
