@@ -2,115 +2,140 @@
  * The access log in one SQLite file (WAL, synchronous = FULL): the default for one gateway on one
  * machine. Several processes may share the file: each batch reads the head inside its own
  * `BEGIN IMMEDIATE` transaction, which holds the file's write lock.
+ *
+ * better-sqlite3 is synchronous, and another process may hold the file's lock for seconds: the
+ * gateway's connection therefore lives in a worker thread (sqlite-worker.ts), so that waiting for
+ * the lock never stops the event loop (health, public queries, the status page). A read-only store
+ * (`npm run audit:verify`, a command with nothing else to serve) keeps its connection in place.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import Database from 'better-sqlite3';
-import { z } from 'zod';
-import { extendChain, verifyChain, type ChainRow } from './chain.ts';
+import { verifyChain, type ChainRow } from './chain.ts';
 import { GroupCommit } from './group-commit.ts';
-import { COLUMNS, chainRowFrom, columnValues, normaliseFilter, storedRecordFrom, whereClause } from './rows.ts';
-import type { AccessLogFilter, AccessLogStore, AccessRecord, AppendOptions, ChainVerification, StoredAccessRecord } from './types.ts';
+import { chainRowFrom, normaliseFilter, storedRecordFrom, type NormalisedFilter } from './rows.ts';
+import { SqliteDatabase } from './sqlite-database.ts';
+import { SqliteWorkerClient } from './sqlite-worker-client.ts';
+import type { AccessLogFilter, AccessLogHealth, AccessLogStore, AccessRecord, AppendOptions, ChainVerification, StoredAccessRecord } from './types.ts';
 
-const BUSY_TIMEOUT_MS = 10_000;
+/** A read-only (audit) connection waits this long for a writer's lock. */
+const READ_ONLY_BUSY_TIMEOUT_MS = 10_000;
+/** One write attempt's wait for another connection's lock; the worker tries again until the callers' deadline. */
+export const BUSY_ATTEMPT_MS = 250;
+/** How long a batch keeps trying for a lock when a caller waiting for it gave no deadline. */
+export const DEFAULT_LOCK_WAIT_MS = 10_000;
+/** How long a read (query, a page of verify) may take in the worker before it is considered stuck. */
+const READ_ANSWER_MS = 60_000;
+/** Beyond a write's own give-up time, before a worker that has not answered is considered stuck. */
+const WRITE_ANSWER_GRACE_MS = 5_000;
 const VERIFY_PAGE_ROWS = 5000;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS access_log (
-  seq INTEGER PRIMARY KEY,
-  at TEXT NOT NULL,
-  request_id TEXT NOT NULL,
-  agency TEXT NOT NULL,
-  officer TEXT NOT NULL,
-  purpose TEXT NOT NULL,
-  case_number TEXT NOT NULL,
-  personal_id TEXT NOT NULL,
-  fields TEXT NOT NULL,
-  denied_fields TEXT NOT NULL,
-  outcome TEXT NOT NULL,
-  prev_hash TEXT NOT NULL,
-  hash TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS access_log_personal_id ON access_log (personal_id, seq);
-CREATE INDEX IF NOT EXISTS access_log_agency ON access_log (agency, seq);
-CREATE INDEX IF NOT EXISTS access_log_at ON access_log (at);
-`;
-
-const headRow = z.object({ seq: z.number().int(), hash: z.string() }).optional();
 
 export interface SqliteAccessLogOptions {
   /** For audits: open an existing file without creating or changing anything. */
   readOnly?: boolean;
+  /** How long a batch keeps trying for a lock held elsewhere when a caller gave no deadline (default 10 s). */
+  lockWaitMs?: number;
+}
+
+/** The database work, in a worker thread or (read-only) in place. */
+interface Connection {
+  /** `signal` aborts when every caller of the batch gave up. */
+  write(records: AccessRecord[], giveUpAt: number, signal: AbortSignal): Promise<void>;
+  query(filter: NormalisedFilter): Promise<unknown[]>;
+  page(afterSeq: number | null, limit: number): Promise<unknown[]>;
+  close(): Promise<void>;
+}
+
+function inWorker(client: SqliteWorkerClient): Connection {
+  return {
+    async write(records, giveUpAt, signal) {
+      await client.request({ op: 'write', records, giveUpAt }, giveUpAt + BUSY_ATTEMPT_MS + WRITE_ANSWER_GRACE_MS, signal);
+    },
+    query: (filter) => client.request({ op: 'query', filter }, Date.now() + READ_ANSWER_MS),
+    page: (afterSeq, limit) => client.request({ op: 'page', afterSeq, limit }, Date.now() + READ_ANSWER_MS),
+    close: () => client.close(),
+  };
+}
+
+function inPlace(db: SqliteDatabase): Connection {
+  return {
+    async write(records) {
+      db.write(records);
+    },
+    query: async (filter) => db.query(filter),
+    page: async (afterSeq, limit) => db.page(afterSeq, limit),
+    close: async () => db.close(),
+  };
 }
 
 export class SqliteAccessLog implements AccessLogStore {
   readonly kind = 'sqlite';
-  private readonly db: Database.Database;
+  private readonly connection: Connection;
   private readonly commits: GroupCommit;
-  /** The batch write, prepared once (absent when read-only). */
-  private writeTransaction?: Database.Transaction<(records: AccessRecord[]) => void>;
+  /** The worker, when writable (for tests: how many times it was started). */
+  readonly worker?: SqliteWorkerClient;
+  /** Deadlines of the appends not yet settled (Infinity: none given). */
+  private readonly waiting = new Set<{ deadlineAt: number }>();
+  private readonly lockWaitMs: number;
 
   constructor(
     readonly path: string,
     private readonly chainKey: string,
     options: SqliteAccessLogOptions = {},
   ) {
+    this.lockWaitMs = options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
     if (options.readOnly) {
-      this.db = new Database(path, { readonly: true, fileMustExist: true });
-      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      this.connection = inPlace(new SqliteDatabase(path, chainKey, { readOnly: true, busyTimeoutMs: READ_ONLY_BUSY_TIMEOUT_MS }));
     } else {
       mkdirSync(dirname(path), { recursive: true });
       // The log names citizens: a new file is readable by its owner only (SQLite gives its -wal and
-      // -shm files the same permissions).
+      // -shm files the same permissions). Created here, once: the worker only opens an existing file,
+      // so a log deleted while the gateway runs is never silently replaced by a new, empty chain.
       if (!existsSync(path)) writeFileSync(path, '', { mode: 0o600, flag: 'wx' });
-      this.db = new Database(path);
-      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      this.db.pragma('journal_mode = WAL');
-      // FULL: a commit is on disk (WAL fsynced) before append resolves and the data is released.
-      this.db.pragma('synchronous = FULL');
-      this.db.exec(SCHEMA);
-      const readHead = this.db.prepare('SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1');
-      const insert = this.db.prepare(`INSERT INTO access_log (${COLUMNS}) VALUES (${Array(COLUMNS.split(',').length).fill('?').join(', ')})`);
-      this.writeTransaction = this.db.transaction((records: AccessRecord[]) => {
-        for (const row of extendChain(this.chainKey, headRow.parse(readHead.get()), records)) insert.run(...columnValues(row));
-      });
+      this.worker = new SqliteWorkerClient({ path, chainKey, busyAttemptMs: BUSY_ATTEMPT_MS });
+      this.connection = inWorker(this.worker);
     }
-    this.commits = new GroupCommit((records) => this.writeBatch(records));
+    this.commits = new GroupCommit((records, signal) => this.connection.write(records, this.giveUpAt(), signal));
   }
 
-  private writeBatch(records: AccessRecord[]): void {
-    if (!this.writeTransaction) throw new Error('The access log is open read-only');
-    this.writeTransaction.immediate(records);
+  /**
+   * Until when a batch keeps trying for a lock held elsewhere: the latest deadline among the callers
+   * still waiting (the batch's own among them), so that the lock's release lets it commit at once;
+   * no longer once nobody waits.
+   */
+  private giveUpAt(): number {
+    const now = Date.now();
+    let latest = now;
+    for (const { deadlineAt } of this.waiting) latest = Math.max(latest, deadlineAt);
+    return latest === Infinity ? now + this.lockWaitMs : latest;
   }
 
   append(records: readonly AccessRecord[], options?: AppendOptions): Promise<void> {
-    return this.commits.append(records, options);
+    const waiter = { deadlineAt: options?.deadlineAt ?? Infinity };
+    this.waiting.add(waiter);
+    const appended = this.commits.append(records, options);
+    const settled = () => void this.waiting.delete(waiter);
+    appended.then(settled, settled);
+    return appended;
   }
 
   async query(filter: AccessLogFilter): Promise<StoredAccessRecord[]> {
-    const normalised = normaliseFilter(filter);
-    const where = whereClause(normalised, () => '?');
-    const rows = this.db
-      .prepare(`SELECT ${COLUMNS} FROM access_log ${where.sql} ORDER BY seq DESC LIMIT ?`)
-      .all(...where.params, normalised.limit);
+    const rows = await this.connection.query(normaliseFilter(filter));
     return rows.map(storedRecordFrom);
   }
 
-  /** Pages by seq, yielding to the event loop between pages so that appends are not held up. */
+  health(): AccessLogHealth {
+    return this.commits.health(this.kind);
+  }
+
+  /** Pages by seq: between pages, the worker writes the batches that came meanwhile. */
   private async *rows(): AsyncGenerator<ChainRow> {
-    const firstPage = this.db.prepare(`SELECT ${COLUMNS} FROM access_log ORDER BY seq LIMIT ?`);
-    const nextPage = this.db.prepare(`SELECT ${COLUMNS} FROM access_log WHERE seq > ? ORDER BY seq LIMIT ?`);
-    let after: number | null = null;
+    let afterSeq: number | null = null;
     for (;;) {
-      const rows: ChainRow[] = [];
-      const page = after === null ? firstPage.iterate(VERIFY_PAGE_ROWS) : nextPage.iterate(after, VERIFY_PAGE_ROWS);
-      for (const raw of page) rows.push(chainRowFrom(raw));
+      const rows: ChainRow[] = (await this.connection.page(afterSeq, VERIFY_PAGE_ROWS)).map(chainRowFrom);
       yield* rows;
       const last = rows.at(-1);
       if (last === undefined || rows.length < VERIFY_PAGE_ROWS) return;
-      after = last.seq;
-      await yieldToEventLoop();
+      afterSeq = last.seq;
     }
   }
 
@@ -120,6 +145,6 @@ export class SqliteAccessLog implements AccessLogStore {
 
   async close(): Promise<void> {
     await this.commits.close();
-    if (this.db.open) this.db.close();
+    await this.connection.close();
   }
 }
