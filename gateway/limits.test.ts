@@ -4,7 +4,19 @@ import { documentLimitRules, findListTooLong, findTooManyListItems, queryLimitsF
 
 describe('query limits from the environment', () => {
   it('has working defaults', () => {
-    expect(queryLimitsFromEnv({})).toEqual({ maxDepth: 12, maxAliases: 30, maxCost: 5000, maxTokens: 2000, maxDirectives: 50, maxListItems: 100, maxListItemsPerRequest: 500 });
+    expect(queryLimitsFromEnv({})).toEqual({
+      maxDepth: 12,
+      maxAliases: 30,
+      maxCost: 5000,
+      maxTokens: 2000,
+      maxDirectives: 50,
+      maxListItems: 100,
+      maxListItemsPerRequest: 500,
+      maxFields: 500,
+      maxSelections: 100,
+      maxFieldRepeats: 100,
+      maxFieldPairs: 5000,
+    });
   });
 
   it('reads every limit from its variable', () => {
@@ -17,8 +29,24 @@ describe('query limits from the environment', () => {
         MAX_QUERY_DIRECTIVES: '5',
         MAX_LIST_ITEMS: '20',
         MAX_LIST_ITEMS_PER_REQUEST: '60',
+        MAX_QUERY_FIELDS: '80',
+        MAX_QUERY_SELECTIONS: '40',
+        MAX_QUERY_FIELD_REPEATS: '4',
+        MAX_QUERY_FIELD_PAIRS: '10',
       }),
-    ).toEqual({ maxDepth: 7, maxAliases: 3, maxCost: 900, maxTokens: 400, maxDirectives: 5, maxListItems: 20, maxListItemsPerRequest: 60 });
+    ).toEqual({
+      maxDepth: 7,
+      maxAliases: 3,
+      maxCost: 900,
+      maxTokens: 400,
+      maxDirectives: 5,
+      maxListItems: 20,
+      maxListItemsPerRequest: 60,
+      maxFields: 80,
+      maxSelections: 40,
+      maxFieldRepeats: 4,
+      maxFieldPairs: 10,
+    });
   });
 
   it('refuses a value that is not a non-negative integer', () => {

@@ -6,6 +6,7 @@ import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import {
   GraphQLError,
   Kind,
+  parse,
   visit,
   type ASTVisitor,
   type DocumentNode,
@@ -17,13 +18,14 @@ import {
   type ValueNode,
 } from 'graphql';
 import { envPositiveInteger } from '../lib/config.ts';
+import { findShapeProblem, type DocumentShapeLimits } from './document-shape.ts';
 import { firstOperation, fragmentDefinitions, fragmentsUsedBy } from './documents.ts';
 
 /**
  * What the gateway refuses before planning a query: documents too deep, too wide, too costly or
  * too long, and list arguments too large. Every limit comes from the environment.
  */
-export interface QueryLimits {
+export interface QueryLimits extends DocumentShapeLimits {
   maxDepth: number;
   maxAliases: number;
   maxCost: number;
@@ -44,6 +46,10 @@ export function queryLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): QueryL
     maxDirectives: envPositiveInteger('MAX_QUERY_DIRECTIVES', 50, env),
     maxListItems: envPositiveInteger('MAX_LIST_ITEMS', 100, env),
     maxListItemsPerRequest: envPositiveInteger('MAX_LIST_ITEMS_PER_REQUEST', 500, env),
+    maxFields: envPositiveInteger('MAX_QUERY_FIELDS', 500, env),
+    maxSelections: envPositiveInteger('MAX_QUERY_SELECTIONS', 100, env),
+    maxFieldRepeats: envPositiveInteger('MAX_QUERY_FIELD_REPEATS', 100, env),
+    maxFieldPairs: envPositiveInteger('MAX_QUERY_FIELD_PAIRS', 5000, env),
   };
 }
 
@@ -64,6 +70,9 @@ export interface QueryProtection<TContext extends BaseContext> {
  *
  * What a client gets:
  * - too many tokens: GRAPHQL_PARSE_FAILED, HTTP 400 (graphql-js stops parsing at the limit);
+ * - too many fields, selections in one selection set, or repeats of one field at one place:
+ *   GRAPHQL_VALIDATION_FAILED, HTTP 400, naming the limit, before graphql-js validates it;
+ *   the same text again is refused from Apollo's document store, without being parsed;
  * - too deep, too many aliases or directives, too costly: GRAPHQL_VALIDATION_FAILED, HTTP 400,
  *   one error per document naming the first limit exceeded, its value and the limit;
  * - a list longer than `maxListItems`, literal or in variables, or more than `maxListItemsPerRequest`
@@ -84,6 +93,7 @@ export function queryProtection<TContext extends BaseContext>(
     parseOptions: { maxTokens: limits.maxTokens },
     validationRules: documentLimitRules(limits),
     plugins: [
+      documentShapeLimit<TContext>(limits),
       tokenLimitMessage<TContext>(limits.maxTokens),
       operationCheck<TContext>(),
       listItemsLimit<TContext>(limits.maxListItems, limits.maxListItemsPerRequest),
@@ -120,6 +130,52 @@ export function documentLimitRules(limits: Pick<QueryLimits, 'maxDepth' | 'maxAl
 function formatNumber(text: string): string {
   const value = Number(text);
   return Number.isFinite(value) ? String(Math.ceil(value)) : text;
+}
+
+/** What a refused document is replaced with: one field, and the refusal, which no text can carry. */
+interface RefusedDocument extends DocumentNode {
+  readonly shapeRefusal: string;
+}
+
+/** The refusal a document stands for, when it is the stand-in of a refused one. */
+export function refusalOf(document: DocumentNode | undefined): string | undefined {
+  const refusal = (document as Partial<RefusedDocument> | undefined)?.shapeRefusal;
+  return typeof refusal === 'string' ? refusal : undefined;
+}
+
+/**
+ * Refuses a document whose shape exceeds a limit (gateway/document-shape.ts) after parsing and
+ * before graphql-js validates it: validation is quadratic in the fields selected under one name at
+ * one place (OverlappingFieldsCanBeMerged), and graphql-armor's rules run inside that same
+ * validation, so neither can stop it.
+ *
+ * Apollo Server has no hook that ends a request between parsing and validation: an error thrown
+ * from `didResolveSource`, `parsingDidStart` or `validationDidStart` is an unexpected error, a 500.
+ * So `validationDidStart` replaces the parsed document with a one-field stand-in carrying the
+ * refusal; Apollo validates that in microseconds, keeps it in its document store under the SHA-256
+ * of the refused text, and `didResolveOperation` refuses it with a 400 GRAPHQL_VALIDATION_FAILED.
+ * The same text again is found in the document store before parsing: neither parsed nor measured
+ * again. (The default store is an in-memory LRU bounded by size; a store that serialises keeps the
+ * `shapeRefusal` property too.) A text differing by one space is parsed and measured afresh: the
+ * measure is linear, the cache only spares the parse.
+ */
+function documentShapeLimit<TContext extends BaseContext>(limits: DocumentShapeLimits): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async validationDidStart(requestContext) {
+          const problem = findShapeProblem(requestContext.document, limits);
+          if (!problem) return;
+          const standIn: RefusedDocument = { ...parse('{ __typename }', { noLocation: true }), shapeRefusal: problem.message };
+          (requestContext as { document: DocumentNode }).document = standIn;
+        },
+        async didResolveOperation({ document }) {
+          const refusal = refusalOf(document);
+          if (refusal !== undefined) throw new GraphQLError(refusal, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } });
+        },
+      };
+    },
+  };
 }
 
 /** Rewrites graphql-js's "Syntax Error: Document contains more than N tokens" into a limit error. */
