@@ -19,6 +19,8 @@ import { SystemError, SystemErrorCode } from './errors.ts';
 import { backendStatus, liveStatusThresholdsFromEnv, type LiveStatusThresholds, type ProbeOutcome, type SubgraphReadiness } from './live-status.ts';
 import { callerAssertionSecretFromEnv } from './access/caller-assertion.ts';
 import { accessPolicyFromEnv, loadAccessPolicy, DEFAULT_ACCESS_POLICY_FILE, type AccessPolicy } from './access/policy.ts';
+import { createReplayStore, replayStoreConfigFromEnv } from './access/replay-store.ts';
+import { urlWithoutPassword } from './cli.ts';
 import { CallerVerifier, subgraphAccessPlugin, type CallerFacts, type SubgraphAccess } from './access/subgraph-guard.ts';
 
 /**
@@ -109,7 +111,7 @@ export function subgraphConfigFromEnv(system: SystemId, env: NodeJS.ProcessEnv =
     liveStatus: liveStatusThresholdsFromEnv(env),
     port: envInteger(`${envPrefix}_SUBGRAPH_PORT`, subgraphPort, env),
     host: listenHost(env),
-    access: { enabled: true, policy: accessPolicyFromEnv(env), callerSecret: callerAssertionSecretFromEnv(env) },
+    access: { enabled: true, policy: accessPolicyFromEnv(env), callerSecret: callerAssertionSecretFromEnv(env), replay: replayStoreConfigFromEnv(env) },
   };
 }
 
@@ -186,6 +188,8 @@ export async function startSubgraph<TAdapter extends Adapter, TLoaders>(
   config: SubgraphConfig,
   logger: Logger = createLogger(`${definition.system}-subgraph`),
 ): Promise<RunningSubgraph<TAdapter>> {
+  // Before anything else: an assertion issued before this instance began may have been used by the one before it.
+  const replays = createReplayStore(config.access.replay ?? { clockSkewMs: 0 }, Date.now(), logger);
   const client = new BackendClient({
     system: definition.system,
     baseUrl: config.backendUrl,
@@ -195,11 +199,12 @@ export async function startSubgraph<TAdapter extends Adapter, TLoaders>(
   });
   const adapter = definition.createAdapter(client);
   const apollo = createSubgraphApollo(definition, config.access.enabled ? config.access.policy : null);
-  const callers = new CallerVerifier(definition.system, config.access.callerSecret);
+  const callers = new CallerVerifier(definition.system, config.access.callerSecret, replays, logger);
   try {
     await apollo.start();
   } catch (error) {
     await adapter.close();
+    await replays.close();
     throw error;
   }
   const server = createGraphQLHttpServer({
@@ -216,6 +221,7 @@ export async function startSubgraph<TAdapter extends Adapter, TLoaders>(
   const running = await listen(server, config.port, config.host).catch(async (error: unknown) => {
     await apollo.stop();
     await adapter.close();
+    await replays.close();
     throw error;
   });
   let closed: Promise<void> | undefined;
@@ -227,6 +233,7 @@ export async function startSubgraph<TAdapter extends Adapter, TLoaders>(
         await running.close();
         await apollo.stop();
         await adapter.close();
+        await replays.close();
       })()),
   };
 }
@@ -269,7 +276,10 @@ export async function runSubgraphProcess<TAdapter extends Adapter, TLoaders>(
     const config = subgraphConfigFromEnv(definition.system, processEnvironment());
     if (!config.access.callerSecret) logger.warn('CALLER_ASSERTION_SECRET is not set: this subgraph refuses every request for personal data');
     const running = await startSubgraph(definition, config, logger);
-    logger.info({ url: `${running.url}/graphql`, backend: config.backendUrl }, 'subgraph listening');
+    const replayDatabase = config.access.replay?.databaseUrl;
+    // Where accepted caller assertions are remembered: in memory, a second instance would accept what this one did.
+    const callerReplayStore = replayDatabase ? urlWithoutPassword(replayDatabase) : 'memory (one instance only: set CALLER_REPLAY_DATABASE_URL for more)';
+    logger.info({ url: `${running.url}/graphql`, backend: config.backendUrl, callerReplayStore }, 'subgraph listening');
     stopOnSignals(logger, running.close);
   });
 }

@@ -92,6 +92,16 @@ describe('caller assertion', () => {
     expect(guard.accept('third', second.expiresAt, second.expiresAt + 60)).toBe(true);
   });
 
+  it('carries the millisecond it was issued, which a subgraph needs to refuse what predates its start', async () => {
+    const before = Date.now();
+    const verified = await verifyCallerAssertion(await signCallerAssertion(officer, { secret, requestId: 'req-1', ...call }), secret, call);
+    expect(verified.issuedAtMs).toBeGreaterThanOrEqual(before);
+    expect(verified.issuedAtMs).toBeLessThanOrEqual(Date.now());
+    const now = Math.floor(Date.now() / 1000);
+    const withoutIt = await handMade({ caller: officer, rid: 'req-1' }, { exp: now + 60, aud: 'lien-thong-subgraph:population' });
+    await expect(verifyCallerAssertion(withoutIt, secret, call)).rejects.toThrow(/iat_ms claim is missing/);
+  });
+
   it('is refused when the caller claim is malformed or the request differs', async () => {
     const now = Math.floor(Date.now() / 1000);
     const malformed = await handMade({ caller: { ...officer, kind: 'minister' }, rid: 'req-1' }, { exp: now + 60, aud: 'lien-thong-subgraph:population' });

@@ -2,9 +2,10 @@
  * The gateway's signed statement of the verified caller, sent to subgraphs in the
  * `x-lien-thong-caller` header so that a subgraph reached directly, without the gateway, cannot
  * be told who is calling by whoever reaches it. One assertion serves one call: it names the
- * subgraph (`aud`), the hash of the call's query and variables (`qh`), and a unique id (`jti`) that
- * the subgraph accepts once — a captured assertion cannot be replayed, sent to another subgraph,
- * or reused for another query.
+ * subgraph (`aud`), the hash of the call's query and variables (`qh`), the millisecond it was issued
+ * (`iat_ms`), and a unique id (`jti`) that the subgraph accepts once (lib/access/replay-store.ts: once
+ * across every instance sharing a replay store, and across restarts) — a captured assertion cannot be
+ * replayed, sent to another subgraph, or reused for another query.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createSigner, createVerifier, TokenError } from 'fast-jwt';
@@ -18,9 +19,15 @@ export const CALLER_ASSERTION_AUDIENCE = 'lien-thong-subgraph';
 /** Explicit type, so no other HS256 token under the same secret can pass as a caller assertion. */
 const CALLER_ASSERTION_TYPE = 'lien-thong-caller+jwt';
 export const MIN_SECRET_LENGTH = 32;
-const DEFAULT_TTL_SECONDS = 30;
-/** Gateway and subgraphs may run on different hosts. */
-const CLOCK_TOLERANCE_SEC = 5;
+/**
+ * The gateway signs each assertion right before its call, and the subgraph checks it as soon as the
+ * call's body is read: the lifetime only has to cover the trip there, within the call's own deadline
+ * (`x-deadline-ms`, at most `REQUEST_TIMEOUT_MS`, 10 s by default). Every second more is a second
+ * more a captured assertion is worth trying and a replay store must remember it.
+ */
+const DEFAULT_TTL_SECONDS = 10;
+/** Gateway and subgraphs may run on different hosts: expiry is judged with this much leeway. */
+export const CLOCK_TOLERANCE_MS = 5000;
 
 const officerSchema = z.strictObject({
   kind: z.literal('officer'),
@@ -110,19 +117,33 @@ export async function signCallerAssertion(
       header: { alg: 'HS256', typ: CALLER_ASSERTION_TYPE },
     }),
   );
-  return sign({ caller: callerSchema.parse(caller), rid: requestIdSchema.parse(requestId), qh: queryHash, jti: randomUUID() });
+  // fast-jwt's `iat` is in whole seconds; `iat_ms` lets a restarted subgraph tell what was issued before it started.
+  return sign({ caller: callerSchema.parse(caller), rid: requestIdSchema.parse(requestId), qh: queryHash, jti: randomUUID(), iat_ms: Date.now() });
 }
 
+/** A verified assertion: the caller, and what the replay check needs. */
+export interface VerifiedCallerAssertion {
+  caller: Caller;
+  /** `jti`. */
+  id: string;
+  /** `exp`, seconds since epoch (gateway clock). */
+  expiresAt: number;
+  /** `iat_ms`, milliseconds since epoch (gateway clock). */
+  issuedAtMs: number;
+}
+
+const issuedAtMsSchema = z.number().int().nonnegative();
+
 /**
- * The caller the gateway vouched for, with the assertion's id and expiry (for the replay check).
- * Throws on a bad signature, wrong issuer, type or subgraph, another call's hash, expiry or a
+ * The caller the gateway vouched for, with the assertion's id, expiry and issue time (for the replay
+ * check). Throws on a bad signature, wrong issuer, type or subgraph, another call's hash, expiry or a
  * malformed claim.
  */
 export async function verifyCallerAssertion(
   token: string,
   secret: Uint8Array,
   options: VerifyCallerAssertionOptions,
-): Promise<{ caller: Caller; id: string; expiresAt: number }> {
+): Promise<VerifiedCallerAssertion> {
   checkSecret(secret);
   const verify: Verify = once(verifiers, secret, options.subgraph, () =>
     createVerifier({
@@ -132,7 +153,7 @@ export async function verifyCallerAssertion(
       allowedAud: audienceOf(options.subgraph),
       checkTyp: CALLER_ASSERTION_TYPE,
       requiredClaims: ['exp', 'iat', 'jti', 'rid', 'qh', 'caller'],
-      clockTolerance: CLOCK_TOLERANCE_SEC * 1000,
+      clockTolerance: CLOCK_TOLERANCE_MS,
     }),
   );
   let payload: Record<string, unknown>;
@@ -149,7 +170,9 @@ export async function verifyCallerAssertion(
   if (options.requestId !== undefined && payload.rid !== options.requestId) {
     throw new CallerAssertionError('caller assertion rejected: issued for another request');
   }
-  return { caller: caller.data, id: String(payload.jti), expiresAt: Number(payload.exp) };
+  const issuedAtMs = issuedAtMsSchema.safeParse(payload.iat_ms);
+  if (!issuedAtMs.success) throw new CallerAssertionError('caller assertion rejected: the iat_ms claim is missing or malformed');
+  return { caller: caller.data, id: String(payload.jti), expiresAt: Number(payload.exp), issuedAtMs: issuedAtMs.data };
 }
 
 /**
@@ -165,7 +188,7 @@ export class AssertionReplayGuard {
   accept(id: string, expiresAt: number, now = Date.now() / 1000): boolean {
     if (this.seen.size >= this.capacity) this.prune(now);
     if (this.seen.has(id) || this.seen.size >= this.capacity) return false;
-    this.seen.set(id, expiresAt + CLOCK_TOLERANCE_SEC);
+    this.seen.set(id, expiresAt + CLOCK_TOLERANCE_MS / 1000);
     return true;
   }
 

@@ -1,15 +1,18 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { AssertionReplayGuard, CallerAssertionError, callHash, verifyCallerAssertion } from './caller-assertion.ts';
+import { GraphQLError } from 'graphql';
+import type { Logger } from '../logger.ts';
+import { CallerAssertionError, callHash, verifyCallerAssertion, type VerifiedCallerAssertion } from './caller-assertion.ts';
 import { CALLER_ASSERTION_HEADER, hasPurpose, type Caller } from './caller.ts';
 import { assessOperation, localSchema, type AccessPolicy } from './policy.ts';
 import { refusal } from './refusal.ts';
+import { ReplayStoreUnavailableError, type ReplayStore, type ReplayStoreConfig, type ReplayVerdict } from './replay-store.ts';
 
 /**
  * Defence in depth: a subgraph answers personal data only to a caller the gateway vouched for (a
- * signed caller assertion), and only the fields the same access policy allows that caller. The
- * gateway never sends a denied field, so a refusal here means the subgraph was reached some other
- * way: the whole operation is refused.
+ * signed caller assertion, accepted once), and only the fields the same access policy allows that
+ * caller. The gateway never sends a denied field, so a refusal here means the subgraph was reached
+ * some other way: the whole operation is refused.
  */
 export interface SubgraphAccess {
   /** Off only from code, to measure what access control costs (`npm run bench:access`), with the gateway's off too. */
@@ -17,21 +20,45 @@ export interface SubgraphAccess {
   policy: AccessPolicy;
   /** Shared with the gateway (`CALLER_ASSERTION_SECRET`); without it no caller can be verified. */
   callerSecret: Uint8Array | undefined;
+  /** Where accepted assertions are remembered (lib/access/replay-store.ts); by default this process's memory, no skew. */
+  replay?: ReplayStoreConfig;
+}
+
+/** Stable code of the 503 a subgraph answers when it cannot check an assertion against its replay store. */
+export const REPLAY_STORE_UNAVAILABLE = 'REPLAY_STORE_UNAVAILABLE';
+
+/** Why an assertion was not accepted, in `extensions.callerAssertion` of the 401. */
+export const ASSERTION_REFUSALS = {
+  replayed: { code: 'REPLAYED', why: 'caller assertion rejected: already used' },
+  'predates-start': {
+    code: 'ISSUED_BEFORE_START',
+    why: 'caller assertion rejected: issued before this subgraph instance started, which cannot know whether it was used before',
+  },
+} as const satisfies Record<Exclude<ReplayVerdict, 'accepted'>, { code: string; why: string }>;
+
+/** A verified assertion, not yet accepted: it is, once, only for an operation that reads personal data. */
+export interface PendingCallerAssertion {
+  caller: Caller;
+  /** Records its use before any personal data is resolved; throws the refusal (401, or 503 {@link REPLAY_STORE_UNAVAILABLE}) otherwise. */
+  accept(): Promise<void>;
 }
 
 export interface CallerFacts {
+  /** The caller, once trusted: set by the guard when its assertion is accepted (or in-process by tests). */
   caller?: Caller;
+  /** The caller a verified assertion names, before its one use is recorded. */
+  callerAssertion?: PendingCallerAssertion;
   /** Why a caller assertion that was sent was not accepted. */
   callerRejected?: string;
 }
 
 /** Verifies the caller assertions sent to one subgraph, each bound to its call and accepted once. */
 export class CallerVerifier {
-  private readonly replays = new AssertionReplayGuard();
-
   constructor(
     private readonly subgraph: string,
     private readonly secret: Uint8Array | undefined,
+    private readonly replays: ReplayStore,
+    private readonly logger?: Logger,
   ) {}
 
   /** The caller of a GraphQL request, from its headers and its JSON body (`query`, `variables`). */
@@ -44,27 +71,51 @@ export class CallerVerifier {
     if (typeof query !== 'string') return { callerRejected: 'caller assertion rejected: no query to bind it to' };
     try {
       const verified = await verifyCallerAssertion(token, this.secret, { subgraph: this.subgraph, queryHash: callHash(query, variables) });
-      if (!this.replays.accept(verified.id, verified.expiresAt)) return { callerRejected: 'caller assertion rejected: already used' };
-      return { caller: verified.caller };
+      return { callerAssertion: { caller: verified.caller, accept: () => this.accept(verified) } };
     } catch (error) {
       if (error instanceof CallerAssertionError) return { callerRejected: error.message };
       throw error;
     }
   }
+
+  private async accept(verified: VerifiedCallerAssertion): Promise<void> {
+    let verdict: ReplayVerdict;
+    try {
+      verdict = await this.replays.accept(verified);
+    } catch (error) {
+      if (!(error instanceof ReplayStoreUnavailableError)) throw error;
+      this.logger?.warn({ subgraph: this.subgraph, reason: error.reason }, 'caller replay store unavailable: personal data refused');
+      throw new GraphQLError(
+        'This subgraph cannot check that the caller assertion was not used before (its replay store is unavailable), so no personal data is returned. Try again later.',
+        { extensions: { code: REPLAY_STORE_UNAVAILABLE, http: { status: 503 } } },
+      );
+    }
+    if (verdict === 'accepted') return;
+    const { code, why } = ASSERTION_REFUSALS[verdict];
+    throw refusal(401, personalDataRefusal(why), { callerAssertion: code });
+  }
 }
 
+const personalDataRefusal = (why: string) => `Personal data is answered only to callers verified by the gateway (${why}).`;
 
 export function subgraphAccessPlugin<TContext extends CallerFacts>(policy: AccessPolicy): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operationName, contextValue, request }) {
-          const caller = hasPurpose(contextValue.caller) ? contextValue.caller : undefined;
+          const pending = contextValue.caller ? undefined : contextValue.callerAssertion;
+          const candidate = contextValue.caller ?? pending?.caller;
+          const caller = hasPurpose(candidate) ? candidate : undefined;
           const assessment = assessOperation(localSchema(schema), document, operationName, policy, caller, request.variables ?? {});
+          // Public data needs no caller: its assertion is not recorded (no replay store round trip).
           if (!assessment.personal) return;
           if (!caller) {
-            const why = contextValue.callerRejected ?? 'no caller assertion from the gateway';
-            throw refusal(401, `Personal data is answered only to callers verified by the gateway (${why}).`);
+            throw refusal(401, personalDataRefusal(contextValue.callerRejected ?? 'no caller assertion from the gateway'));
+          }
+          // Before execution: nothing personal is resolved for an assertion used before.
+          if (pending) {
+            await pending.accept();
+            contextValue.caller = caller;
           }
           if (assessment.denied.length > 0) {
             throw refusal(403, assessment.denied.map((denial) => denial.message).join(' '));
