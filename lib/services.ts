@@ -1,14 +1,16 @@
 /**
  * The system as real processes: the nine services (four mock backends, four subgraphs, the gateway)
- * spawned with `node --import tsx`, watched, probed, stopped, killed and restarted. Used by
- * `npm start`, the load test under failure and the failure tests.
+ * spawned with `node --import tsx`, watched, probed, stopped, killed and restarted — by hand, or by a
+ * `Supervisor` that restarts a crashed one with backoff. Used by `npm start`, the load test under
+ * failure and the failure tests.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { envInteger } from './config.ts';
+import { ExponentialBackoff, noJitterGenerator, type IBackoff } from 'cockatiel';
+import { envInteger, envPositiveInteger } from './config.ts';
 import { GATEWAY_PORT, SYSTEM_IDS, SYSTEMS } from './systems.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -91,15 +93,42 @@ export async function withFreePorts(env: NodeJS.ProcessEnv = process.env): Promi
   return result;
 }
 
+interface LogLine {
+  level?: unknown;
+  msg?: unknown;
+  err?: { message?: unknown };
+}
+
+/** A pino JSON line, or undefined for anything else (a stack trace on stderr, a plain message). */
+function parseLogLine(line: string): LogLine | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(line);
+    return typeof parsed === 'object' && parsed !== null ? (parsed as LogLine) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** pino's level number of `fatal`. */
+const FATAL_LEVEL = 60;
+
 /** Whether a log line is the fatal line of `exitOnUnhandledFailures` (lib/process.ts). */
 export function isUnhandledFailureLine(line: string): boolean {
   if (!line.includes('unhandled rejection') && !line.includes('uncaught exception')) return false;
-  try {
-    const msg = (JSON.parse(line) as { msg?: unknown }).msg;
-    return msg === 'unhandled rejection' || msg === 'uncaught exception';
-  } catch {
-    return false;
-  }
+  const msg = parseLogLine(line)?.msg;
+  return msg === 'unhandled rejection' || msg === 'uncaught exception';
+}
+
+/**
+ * A fatal log line in one readable line: its message, and the error's own message when the line's
+ * message does not already say it (`uncaught exception: boom`, `could not start: EADDRINUSE …`).
+ */
+export function fatalSummary(line: string): string {
+  const parsed = parseLogLine(line);
+  if (typeof parsed?.msg !== 'string') return line;
+  const error = parsed.err?.message;
+  return typeof error === 'string' && error !== '' && !parsed.msg.includes(error) ? `${parsed.msg}: ${error}` : parsed.msg;
 }
 
 export interface ServiceExit {
@@ -107,6 +136,19 @@ export interface ServiceExit {
   signal: NodeJS.Signals | null;
   /** Ended by `stop()` or `kill()`; otherwise it crashed or was stopped from outside. */
   requested: boolean;
+}
+
+/** `exit code 1`, `killed by SIGKILL`. */
+export function describeExit(exit: Pick<ServiceExit, 'code' | 'signal'>): string {
+  return exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+}
+
+/**
+ * How a service stops when asked (SIGINT or SIGTERM: it closes and exits 0), as systemd's
+ * `Restart=on-failure` counts a clean exit: such an exit is a stop, not a crash.
+ */
+export function isCleanExit(exit: Pick<ServiceExit, 'code' | 'signal'>): boolean {
+  return exit.code === 0 || exit.signal === 'SIGINT' || exit.signal === 'SIGTERM' || exit.signal === 'SIGHUP';
 }
 
 export interface ServiceOptions {
@@ -134,6 +176,7 @@ export class ServiceProcess {
   private readonly exitListeners = new Set<(exit: ServiceExit, service: ServiceProcess) => void>();
   private readonly lines: string[] = [];
   private readonly failureLines: string[] = [];
+  private spawnFatal: string | undefined;
   private exitRecord: ServiceExit | undefined;
 
   constructor(spec: ServiceSpec, options: ServiceOptions) {
@@ -180,6 +223,11 @@ export class ServiceProcess {
     return [...this.failureLines];
   }
 
+  /** The last fatal log line of the current (or last) spawn, summed up by `fatalSummary`; undefined if none. */
+  lastFatal(): string | undefined {
+    return this.spawnFatal;
+  }
+
   /** Called once per exit of the process, after all its output lines were delivered. Returns an unsubscribe. */
   onExit(listener: (exit: ServiceExit, service: ServiceProcess) => void): () => void {
     this.exitListeners.add(listener);
@@ -190,6 +238,7 @@ export class ServiceProcess {
     if (this.running) throw new Error(`${this.name} is already running (pid ${this.pid})`);
     this.requested = false;
     this.exitRecord = undefined;
+    this.spawnFatal = undefined;
     const child = spawn(process.execPath, ['--import', 'tsx', this.spec.entry], {
       cwd: REPO_ROOT,
       env: this.options.env,
@@ -221,6 +270,7 @@ export class ServiceProcess {
     const keep = this.options.keepLines ?? 10_000;
     if (this.lines.length > keep) this.lines.splice(0, this.lines.length - keep);
     if (isUnhandledFailureLine(line)) this.failureLines.push(line);
+    if (parseLogLine(line)?.level === FATAL_LEVEL) this.spawnFatal = fatalSummary(line);
     this.options.onLine?.(line, this);
   }
 
@@ -298,9 +348,8 @@ export class ExitedBeforeAnsweringError extends Error {
   readonly service: ServiceProcess;
   readonly exit: ServiceExit;
   constructor(service: ServiceProcess, exit: ServiceExit) {
-    const how = exit.signal ?? `code ${exit.code}`;
-    const failure = service.unhandledFailures()[0] ?? service.output().findLast((line) => line.includes('"level":60'));
-    super(`${service.name} exited (${how}) before answering${failure ? `: ${failure}` : ''}`);
+    const failure = service.lastFatal();
+    super(`${service.name} exited (${describeExit(exit)}) before answering${failure ? `: ${failure}` : ''}`);
     this.service = service;
     this.exit = exit;
   }
@@ -329,6 +378,37 @@ export interface ServiceGroup {
   stopAll(): Promise<void>;
 }
 
+interface UntilAllAnswerOptions {
+  /** How a service that will not answer ended; undefined while it may still answer. */
+  exitedBeforeAnswering: (service: ServiceProcess) => ServiceExit | undefined;
+  /** Called once for each service, when it first answers. */
+  answered?: (service: ServiceProcess) => void;
+  /** Checked between probes: true ends the wait at once, without error. */
+  abandoned?: () => boolean;
+}
+
+/** Probes every service until each has answered once; see `ServiceGroup.waitUntilAnswering`. */
+async function untilAllAnswer(services: ServiceProcess[], timeoutMs: number, options: UntilAllAnswerOptions): Promise<void> {
+  const started = performance.now();
+  const pending = new Set(services);
+  while (pending.size > 0 && !options.abandoned?.()) {
+    for (const service of pending) {
+      const exit = options.exitedBeforeAnswering(service);
+      if (exit) throw new ExitedBeforeAnsweringError(service, exit);
+    }
+    if (performance.now() - started > timeoutMs) throw new NotAnsweringError([...pending], timeoutMs);
+    await Promise.all(
+      [...pending].map(async (service) => {
+        if (await service.answers()) {
+          pending.delete(service);
+          options.answered?.(service);
+        }
+      }),
+    );
+    if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, PROBE_INTERVAL_MS));
+  }
+}
+
 /** Spawns every service of the layout at once, without waiting for any. */
 export function spawnServices(layout: SystemLayout, options: SpawnOptions = {}): ServiceGroup {
   const services = layout.services.map((spec) => {
@@ -352,21 +432,7 @@ export function spawnServices(layout: SystemLayout, options: SpawnOptions = {}):
     services,
     get,
     gateway: get('gateway'),
-    async waitUntilAnswering(timeoutMs) {
-      const started = performance.now();
-      const pending = new Set(services);
-      while (pending.size > 0) {
-        const gone = [...pending].find((service) => service.lastExit);
-        if (gone) throw new ExitedBeforeAnsweringError(gone, gone.lastExit!);
-        if (performance.now() - started > timeoutMs) throw new NotAnsweringError([...pending], timeoutMs);
-        await Promise.all(
-          [...pending].map(async (service) => {
-            if (await service.answers()) pending.delete(service);
-          }),
-        );
-        if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, PROBE_INTERVAL_MS));
-      }
-    },
+    waitUntilAnswering: (timeoutMs) => untilAllAnswer(services, timeoutMs, { exitedBeforeAnswering: (service) => service.lastExit }),
     async stopAll() {
       await Promise.all(services.map((service) => service.stop()));
     },
@@ -388,4 +454,251 @@ export async function startServices(layout: SystemLayout, options: StartOptions 
     throw error;
   }
   return group;
+}
+
+/** When and how often a `Supervisor` restarts a crashed service, and when it gives up. */
+export interface RestartPolicy {
+  /** Delay before the first restart after a crash; it doubles with each further crash, up to `maxDelayMs`. */
+  initialDelayMs: number;
+  maxDelayMs: number;
+  /** A service that answered for this long before it crashed starts again from `initialDelayMs`. */
+  resetAfterMs: number;
+  /** The supervisor gives up on a service that crashed this many times within `windowMs` … */
+  maxCrashes: number;
+  windowMs: number;
+  /** How long a (re)started service has to answer `GET /health`; one that does not is killed, which counts as a crash. */
+  answerTimeoutMs: number;
+}
+
+/** `npm start`'s restart policy, from the environment (defaults: 0.5 s, 1 s, 2 s … 10 s; 5 crashes in 60 s). */
+export function restartPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): RestartPolicy {
+  return {
+    initialDelayMs: envPositiveInteger('RESTART_DELAY_MS', 500, env),
+    maxDelayMs: envPositiveInteger('RESTART_MAX_DELAY_MS', 10_000, env),
+    resetAfterMs: envPositiveInteger('RESTART_RESET_AFTER_MS', 30_000, env),
+    maxCrashes: envPositiveInteger('RESTART_LIMIT_CRASHES', 5, env),
+    windowMs: envPositiveInteger('RESTART_LIMIT_WINDOW_MS', 60_000, env),
+    answerTimeoutMs: envPositiveInteger('STARTUP_TIMEOUT_MS', 90_000, env),
+  };
+}
+
+/** The delays before successive restarts: `initialDelayMs`, doubling, capped at `maxDelayMs` (cockatiel's backoff, no jitter). */
+export function restartBackoff(policy: Pick<RestartPolicy, 'initialDelayMs' | 'maxDelayMs'>): IBackoff<unknown> {
+  return new ExponentialBackoff({ generator: noJitterGenerator, initialDelay: policy.initialDelayMs, maxDelay: policy.maxDelayMs }).next();
+}
+
+export interface SupervisorEvent {
+  /**
+   * `crashed`: ended on its own (not a clean exit), or did not answer after a restart; `delayMs` is
+   * set when it will be restarted. `restarted`: answers again. `gave-up`: too many crashes, left
+   * down. `stopped`: exited cleanly (code 0, SIGINT, SIGTERM) while the supervisor was not stopping;
+   * not restarted, as systemd's `Restart=on-failure` would not.
+   */
+  kind: 'crashed' | 'restarted' | 'gave-up' | 'stopped';
+  service: ServiceProcess;
+  /** The pid the event is about: the one that ended, or the new one that answers. */
+  pid: number | undefined;
+  /** One line for a log: which service, its pid, how it ended and its last fatal line, what comes next. */
+  message: string;
+  /** Restarts in a row since the service last stayed up for `resetAfterMs` (crashed with a delay, restarted). */
+  attempt?: number;
+  delayMs?: number;
+  /** Crashes within the policy's window, this one included (crashed, gave-up). */
+  crashes?: number;
+}
+
+export type SupervisedState = 'starting' | 'up' | 'waiting' | 'restarting' | 'stopped' | 'given-up' | 'failed';
+
+interface Supervised {
+  state: SupervisedState;
+  /** performance.now() of each crash within the window. */
+  crashes: number[];
+  attempt: number;
+  backoff: IBackoff<unknown> | undefined;
+  upSince: number | undefined;
+  crashedAt: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export interface SupervisorOptions {
+  policy: RestartPolicy;
+  onEvent?: (event: SupervisorEvent) => void;
+  /**
+   * A clean exit is judged this long after it (default 1 s): Ctrl-C in a terminal reaches every
+   * process of the group, so a service may stop cleanly just before the supervisor is told to stop.
+   */
+  cleanExitGraceMs?: number;
+}
+
+const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
+
+/**
+ * Keeps a group of services running. `start()` waits until each has answered once: one that exits
+ * before that fails the start (a taken port or a bad variable will not mend itself). From its first
+ * answer on, a service that crashes is restarted after a delay that doubles with each crash in a
+ * row (reset once it has stayed up for a while), and given up after `maxCrashes` within `windowMs`.
+ * A clean exit is a stop, and is not restarted. `stop()` cancels every pending restart and stops all.
+ */
+export class Supervisor {
+  readonly group: ServiceGroup;
+  readonly policy: RestartPolicy;
+  private readonly options: SupervisorOptions;
+  private readonly watched = new Map<ServiceProcess, Supervised>();
+  private stopRequested = false;
+
+  constructor(group: ServiceGroup, options: SupervisorOptions) {
+    this.group = group;
+    this.policy = options.policy;
+    this.options = options;
+    for (const service of group.services) {
+      this.watched.set(service, { state: 'starting', crashes: [], attempt: 0, backoff: undefined, upSince: undefined, crashedAt: 0, timer: undefined });
+      service.onExit((exit) => this.exited(service, exit));
+    }
+  }
+
+  get stopping(): boolean {
+    return this.stopRequested;
+  }
+
+  state(service: ServiceProcess | string): SupervisedState {
+    return this.entry(typeof service === 'string' ? this.group.get(service) : service).state;
+  }
+
+  /**
+   * Resolves once every service has answered (at once, without error, if `stop()` is called meanwhile).
+   * Rejects with `ExitedBeforeAnsweringError` when one exits before its first answer, or with
+   * `NotAnsweringError` after `timeoutMs` (default: the policy's `answerTimeoutMs`); stops nothing itself.
+   */
+  start(timeoutMs = this.policy.answerTimeoutMs): Promise<void> {
+    return untilAllAnswer(this.group.services, timeoutMs, {
+      exitedBeforeAnswering: (service) => (this.entry(service).state === 'failed' ? service.lastExit : undefined),
+      answered: (service) => {
+        const entry = this.entry(service);
+        if (entry.state !== 'starting') return;
+        entry.state = 'up';
+        entry.upSince = performance.now();
+      },
+      abandoned: () => this.stopRequested,
+    });
+  }
+
+  /** Cancels every pending restart and stops every service; no restart happens from then on. */
+  async stop(): Promise<void> {
+    this.stopRequested = true;
+    for (const entry of this.watched.values()) clearTimeout(entry.timer);
+    await this.group.stopAll();
+  }
+
+  private entry(service: ServiceProcess): Supervised {
+    const entry = this.watched.get(service);
+    if (!entry) throw new Error(`${service.name} is not supervised`);
+    return entry;
+  }
+
+  private emit(event: SupervisorEvent): void {
+    this.options.onEvent?.(event);
+  }
+
+  private exited(service: ServiceProcess, exit: ServiceExit): void {
+    if (this.stopRequested || exit.requested) return;
+    const entry = this.entry(service);
+    const pid = service.pid;
+    if (isCleanExit(exit)) {
+      entry.timer = setTimeout(() => {
+        entry.timer = undefined;
+        if (this.stopRequested) return;
+        if (entry.state === 'starting') {
+          entry.state = 'failed';
+          return;
+        }
+        entry.state = 'stopped';
+        this.emit({
+          kind: 'stopped',
+          service,
+          pid,
+          message: `${service.name} (pid ${pid}) stopped cleanly (${describeExit(exit)}); not restarting it: a clean stop is not a crash.`,
+        });
+      }, this.options.cleanExitGraceMs ?? 1000);
+      return;
+    }
+    if (entry.state === 'starting') {
+      // Before its first answer: `start()` reports it.
+      entry.state = 'failed';
+      return;
+    }
+    this.crashed(service, pid, `crashed (${describeExit(exit)})`);
+  }
+
+  private crashed(service: ServiceProcess, pid: number | undefined, how: string): void {
+    const entry = this.entry(service);
+    const { policy } = this;
+    const now = performance.now();
+    if (entry.upSince !== undefined && now - entry.upSince >= policy.resetAfterMs) {
+      entry.attempt = 0;
+      entry.backoff = undefined;
+    }
+    entry.upSince = undefined;
+    entry.crashedAt = now;
+    entry.crashes = [...entry.crashes.filter((at) => now - at < policy.windowMs), now];
+    const crashes = entry.crashes.length;
+    const fatal = service.lastFatal();
+    const what = `${service.name} (pid ${pid}) ${how}${fatal ? `: ${fatal}` : ''}`;
+    const count = `${crashes} of ${policy.maxCrashes} crashes allowed in ${seconds(policy.windowMs)}`;
+    if (crashes >= policy.maxCrashes) {
+      entry.state = 'given-up';
+      this.emit({ kind: 'crashed', service, pid, crashes, message: `${what}. Not restarting it (${count}).` });
+      this.emit({
+        kind: 'gave-up',
+        service,
+        pid,
+        crashes,
+        message: `gave up restarting ${service.name} after ${crashes} crashes in ${seconds(now - entry.crashes[0]!)}: ${fatal ?? how}`,
+      });
+      return;
+    }
+    entry.backoff = entry.backoff ? entry.backoff.next(undefined) : restartBackoff(policy);
+    entry.attempt += 1;
+    const delayMs = entry.backoff.duration;
+    entry.state = 'waiting';
+    this.emit({
+      kind: 'crashed',
+      service,
+      pid,
+      crashes,
+      attempt: entry.attempt,
+      delayMs,
+      message: `${what}. Restarting it in ${seconds(delayMs)} (attempt ${entry.attempt}; ${count}).`,
+    });
+    entry.timer = setTimeout(() => void this.restart(service), delayMs);
+  }
+
+  private async restart(service: ServiceProcess): Promise<void> {
+    const entry = this.entry(service);
+    entry.timer = undefined;
+    if (this.stopRequested) return;
+    entry.state = 'restarting';
+    service.start();
+    const pid = service.pid;
+    try {
+      await service.waitUntilAnswering(this.policy.answerTimeoutMs);
+    } catch (error) {
+      // An exit before answering is a crash, handled by `exited`.
+      if (!(error instanceof NotAnsweringError) || this.stopRequested || entry.state !== 'restarting') return;
+      await service.kill();
+      if (this.stopRequested) return;
+      this.crashed(service, pid, `did not answer within ${seconds(this.policy.answerTimeoutMs)} of restart attempt ${entry.attempt}; killed it`);
+      return;
+    }
+    // It may have crashed again, or the supervisor stopped, while the answer came.
+    if (this.stopRequested || entry.state !== 'restarting' || !service.running) return;
+    entry.state = 'up';
+    entry.upSince = performance.now();
+    this.emit({
+      kind: 'restarted',
+      service,
+      pid,
+      attempt: entry.attempt,
+      message: `${service.name} is back (pid ${pid}), answering ${seconds(entry.upSince - entry.crashedAt)} after the crash (attempt ${entry.attempt}).`,
+    });
+  }
 }
