@@ -1,8 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SystemError, SystemErrorCode } from '../lib/errors.ts';
 import type { SubgraphReadiness } from '../lib/live-status.ts';
 import { createLogger } from '../lib/logger.ts';
+import { CircuitRefusal, DEFAULT_SUBGRAPH_BREAKER, type BreakerOptions } from '../lib/resilience.ts';
 import { SYSTEM_IDS, type SystemId } from '../lib/systems.ts';
 import { ConnectionBoard, type ConnectionBoardOptions } from './connection-board.ts';
 import { SubgraphRoutes, subgraphRouteUrl } from './subgraph-routes.ts';
@@ -31,6 +33,7 @@ const OPTIONS: ConnectionBoardOptions = {
   historySize: 3,
   testTimeoutMs: 5000,
   thresholds: { slowMs: 1000, failureWindowMs: 10_000 },
+  subgraphBreakers: Object.fromEntries(SYSTEM_IDS.map((id) => [id, DEFAULT_SUBGRAPH_BREAKER])) as Record<SystemId, BreakerOptions>,
 };
 const logger = createLogger('board-test');
 
@@ -255,6 +258,7 @@ describe('the connection board', () => {
         reasons: ['subgraph not answering: connection refused'],
       })),
       systems: { population: 'DOWN', 'civil-status': 'DOWN', land: 'UP', 'public-services': 'DOWN' },
+      subgraphCircuits: { population: 'CLOSED', 'civil-status': 'CLOSED', land: 'CLOSED', 'public-services': 'CLOSED' },
     });
     answer = { status: 500, body: '' };
     await board.probeRound();
@@ -264,6 +268,77 @@ describe('the connection board', () => {
   it('finds /ready beside a subgraph’s GraphQL path', () => {
     expect(subgraphRouteUrl('http://land:4003/graphql', 'ready').toString()).toBe('http://land:4003/ready');
     expect(subgraphRouteUrl('https://gw.example/land/graphql?x=1', 'connection-test').toString()).toBe('https://gw.example/land/connection-test');
+  });
+});
+
+describe("the gateway's circuit to a subgraph", () => {
+  const failed = () => new SystemError('land', SystemErrorCode.TIMEOUT, 'aborted', { reason: 'no answer before the deadline' });
+  // The circuit reads the clock (Date.now): the test moves it instead of waiting out the half-open wait.
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  async function boardWithOpenLandCircuit() {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const breakers = { ...OPTIONS.subgraphBreakers, land: { failures: 2, halfOpenMs: 60_000, maxHalfOpenMs: 60_000 } };
+    const gated = new ConnectionBoard(routes, { ...OPTIONS, subgraphBreakers: breakers }, logger);
+    await gated.probeRound();
+    expect(gated.view('land')).toMatchObject({ status: 'UP', subgraphCircuit: 'CLOSED' });
+    for (let i = 0; i < 2; i++) await gated.circuit('land').run(() => Promise.reject(failed())).catch(() => undefined);
+    return gated;
+  }
+
+  it('opens after consecutive failed calls, refuses the next without calling, and shows on the board and in /ready', async () => {
+    const gated = await boardWithOpenLandCircuit();
+    let called = false;
+    const refusal = await gated
+      .circuit('land')
+      .run(async () => (called = true))
+      .catch((error: unknown) => error);
+    expect(called).toBe(false);
+    expect(refusal).toBeInstanceOf(CircuitRefusal);
+    expect(refusal).toMatchObject({
+      message: 'The land system (Bộ Tài nguyên và Môi trường) is unavailable (circuit open: calls are refused until a trial call succeeds).',
+      extensions: { code: 'SYSTEM_UNAVAILABLE', system: 'land' },
+      reason: 'circuit open',
+    });
+    expect(gated.view('land')).toMatchObject({
+      status: 'DEGRADED',
+      reasons: ['subgraph circuit open: calls are refused until a trial call succeeds'],
+      subgraphCircuit: 'OPEN',
+      // The subgraph's own circuit, in front of its backend, is another one.
+      circuit: 'CLOSED',
+    });
+    expect(gated.readiness()).toMatchObject({
+      ready: true,
+      degraded: expect.arrayContaining([{ system: 'land', status: 'DEGRADED', reasons: ['subgraph circuit open: calls are refused until a trial call succeeds'] }]),
+      subgraphCircuits: { land: 'OPEN', population: 'CLOSED' },
+    });
+    // Other subgraphs' circuits are their own.
+    expect(gated.circuit('population').state).toBe('CLOSED');
+    await gated.stop();
+  });
+
+  it('takes a probe as the trial call once the half-open wait is over: a subgraph answering /ready closes it, one that does not keeps it open', async () => {
+    const gated = await boardWithOpenLandCircuit();
+    // Still waiting: the probe goes around the circuit and does not close it.
+    await gated.probeNow('land');
+    expect(readyRequests).toBe(2);
+    expect(gated.view('land').subgraphCircuit).toBe('OPEN');
+
+    // A /ready that answers a proxy's error page is no trial success, though it is an answer.
+    vi.setSystemTime(Date.now() + 60_000);
+    answer = { status: 502, body: '<html>Bad Gateway</html>' };
+    await gated.probeNow('land');
+    expect(gated.view('land')).toMatchObject({ subgraphCircuit: 'OPEN', lastError: { code: 'SYSTEM_BAD_RESPONSE', hop: 'SUBGRAPH' } });
+
+    // The subgraph answers, even that its backend is down: the subgraph is back, and the circuit closes.
+    vi.setSystemTime(Date.now() + 60_000);
+    serve(readiness({ ready: false, status: 'DOWN', reasons: ['backend not answering: connection reset'], backend: 'DOWN', latencyMs: null, error: { code: 'SYSTEM_UNAVAILABLE', reason: 'connection reset' } }));
+    await gated.probeNow('land');
+    expect(gated.view('land')).toMatchObject({ status: 'DOWN', reasons: ['backend not answering: connection reset'], subgraphCircuit: 'CLOSED' });
+    expect(gated.readiness().subgraphCircuits.land).toBe('CLOSED');
+    await gated.stop();
   });
 });
 

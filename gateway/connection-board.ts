@@ -1,5 +1,5 @@
 import { envPositiveInteger } from '../lib/config.ts';
-import { SystemErrorCode } from '../lib/errors.ts';
+import { SystemError, SystemErrorCode } from '../lib/errors.ts';
 import {
   liveStatusThresholdsFromEnv,
   subgraphReadinessSchema,
@@ -9,8 +9,9 @@ import {
   type SubgraphReadiness,
 } from '../lib/live-status.ts';
 import type { Logger } from '../lib/logger.ts';
-import { SYSTEM_IDS, type SystemId } from '../lib/systems.ts';
-import type { SubgraphRoutes } from './subgraph-routes.ts';
+import { CIRCUIT_WORDS, CircuitBreaker, DEFAULT_SUBGRAPH_BREAKER, type BreakerOptions, type CircuitStateName } from '../lib/resilience.ts';
+import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/systems.ts';
+import type { RouteAnswer, SubgraphRoutes } from './subgraph-routes.ts';
 
 export interface ConnectionBoardOptions {
   /** How often each system is probed. */
@@ -22,15 +23,34 @@ export interface ConnectionBoardOptions {
   /** Deadline of one `testConnection` (every check of the test). */
   testTimeoutMs: number;
   thresholds: LiveStatusThresholds;
+  /** The gateway's circuit breaker in front of each subgraph. */
+  subgraphBreakers: Record<SystemId, BreakerOptions>;
 }
 
 export function connectionBoardOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ConnectionBoardOptions {
+  const failures = envPositiveInteger('SUBGRAPH_BREAKER_FAILURES', DEFAULT_SUBGRAPH_BREAKER.failures, env);
+  const halfOpenMs = envPositiveInteger('SUBGRAPH_BREAKER_HALF_OPEN_MS', DEFAULT_SUBGRAPH_BREAKER.halfOpenMs, env);
+  const maxHalfOpenMs = envPositiveInteger('SUBGRAPH_BREAKER_MAX_HALF_OPEN_MS', DEFAULT_SUBGRAPH_BREAKER.maxHalfOpenMs, env);
+  const subgraphBreakers = Object.fromEntries(
+    SYSTEM_IDS.map((id) => {
+      const { envPrefix } = SYSTEMS[id];
+      return [
+        id,
+        {
+          failures: envPositiveInteger(`${envPrefix}_SUBGRAPH_BREAKER_FAILURES`, failures, env),
+          halfOpenMs: envPositiveInteger(`${envPrefix}_SUBGRAPH_BREAKER_HALF_OPEN_MS`, halfOpenMs, env),
+          maxHalfOpenMs,
+        },
+      ];
+    }),
+  ) as Record<SystemId, BreakerOptions>;
   return {
     probeIntervalMs: envPositiveInteger('CONNECTION_PROBE_INTERVAL_MS', 5000, env),
     probeTimeoutMs: envPositiveInteger('CONNECTION_PROBE_TIMEOUT_MS', 3000, env),
     historySize: envPositiveInteger('CONNECTION_HISTORY_SIZE', 720, env),
     testTimeoutMs: envPositiveInteger('CONNECTION_TEST_TIMEOUT_MS', 15_000, env),
     thresholds: liveStatusThresholdsFromEnv(env),
+    subgraphBreakers,
   };
 }
 
@@ -60,6 +80,8 @@ export interface ConnectionView {
   lastSuccessAt: string | null;
   lastError: ConnectionFailure | null;
   circuit: SubgraphReadiness['calls']['circuit'] | null;
+  /** The gateway's own circuit breaker in front of the subgraph. */
+  subgraphCircuit: CircuitStateName;
   traffic: { windowSeconds: number; subgraphCalls: number; subgraphFailures: number; backendCalls: number | null; backendFailures: number | null };
   uptime: { ratio: number | null; probes: number; answered: number; since: string | null };
   history: ProbeRecord[];
@@ -125,6 +147,8 @@ class SystemRecord {
   constructor(
     readonly system: SystemId,
     windowMs: number,
+    /** Every gateway → subgraph call goes through it; probes are its trial calls once it has waited. */
+    readonly circuit: CircuitBreaker,
   ) {
     this.gatewayCalls = new SlidingCounter(windowMs);
   }
@@ -132,12 +156,26 @@ class SystemRecord {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** A probe that found the subgraph not answering `/ready` properly: a failed trial call for its circuit, whatever the code. */
+class FailedProbe extends SystemError {
+  constructor(
+    system: SystemId,
+    readonly answer: Extract<RouteAnswer<never>, { ok: false }>,
+  ) {
+    super(system, SystemErrorCode.UNAVAILABLE, `/ready probe: ${answer.reason}`, { reason: answer.reason });
+  }
+}
 
 /**
  * The gateway's live view of its connections, in the spirit of X-Road's operational monitoring:
  * every system is probed on an interval through its subgraph's `/ready` (which probes the backend
  * and reports its circuit and call counts), and real traffic is counted as it passes. A failure in
  * real traffic triggers an early probe, so the board does not wait for the next interval to notice.
+ *
+ * It also keeps the gateway's circuit breaker in front of each subgraph (lib/resilience.ts, as the
+ * subgraphs keep one in front of each backend): a subgraph that keeps failing or hanging is answered
+ * for at once, instead of costing every request its full deadline, until a trial call succeeds; once
+ * the half-open wait is over, the next probe is that trial call.
  */
 export class ConnectionBoard {
   private readonly records: Map<SystemId, SystemRecord>;
@@ -149,7 +187,17 @@ export class ConnectionBoard {
     readonly options: ConnectionBoardOptions,
     private readonly logger: Logger,
   ) {
-    this.records = new Map(SYSTEM_IDS.map((id) => [id, new SystemRecord(id, options.thresholds.failureWindowMs)]));
+    this.records = new Map(
+      SYSTEM_IDS.map((id) => {
+        const circuit = new CircuitBreaker(id, { hop: 'subgraph', explainRefusals: true, ...options.subgraphBreakers[id] }, logger);
+        return [id, new SystemRecord(id, options.thresholds.failureWindowMs, circuit)];
+      }),
+    );
+  }
+
+  /** The circuit breaker every gateway → subgraph call for clients goes through. */
+  circuit(system: SystemId): CircuitBreaker {
+    return this.record(system).circuit;
   }
 
   /** Runs the first round of probes (each bounded by the probe deadline), then probes on the interval. */
@@ -217,6 +265,11 @@ export class ConnectionBoard {
       status = worseStatus(status, 'DEGRADED');
       reasons.push(`${gateway.failures} of ${gateway.calls} subgraph calls failed in the last ${Math.round(thresholds.failureWindowMs / 1000)} s`);
     }
+    const subgraphCircuit = record.circuit.state;
+    if (subgraphCircuit !== 'CLOSED') {
+      status = worseStatus(status, 'DEGRADED');
+      reasons.push(`subgraph ${CIRCUIT_WORDS[subgraphCircuit]}`);
+    }
 
     const answered = record.history.filter((h) => h.status !== 'DOWN').length;
     const oldest = record.history.at(-1);
@@ -230,6 +283,7 @@ export class ConnectionBoard {
       lastSuccessAt: record.lastSuccessAt === undefined ? null : iso(record.lastSuccessAt),
       lastError: this.lastError(record, readiness),
       circuit: readiness?.calls.circuit ?? null,
+      subgraphCircuit,
       traffic: {
         windowSeconds: Math.round(thresholds.failureWindowMs / 1000),
         subgraphCalls: gateway.calls,
@@ -266,6 +320,7 @@ export class ConnectionBoard {
       status,
       degraded,
       systems: Object.fromEntries(views.map((v) => [v.system, v.status])),
+      subgraphCircuits: Object.fromEntries(views.map((v) => [v.system, v.subgraphCircuit])),
     };
   }
 
@@ -296,16 +351,35 @@ export class ConnectionBoard {
   }
 
   private async runProbe(record: SystemRecord): Promise<void> {
-    const answer = await this.routes.call(record.system, 'ready', {
-      method: 'GET',
-      timeoutMs: this.options.probeTimeoutMs,
-      answerStatuses: [200, 503],
-      schema: subgraphReadinessSchema,
-    });
+    const answer = await this.probeReady(record);
     const result: ProbeResult = answer.ok
       ? { answered: true, at: Date.now(), latencyMs: answer.latencyMs, readiness: answer.value }
       : { answered: false, at: Date.now(), code: answer.code, reason: answer.reason };
     this.apply(record, result);
+  }
+
+  /**
+   * `GET /ready` of the subgraph, never refused by the gateway's circuit; once an open circuit's wait
+   * is over, it is the trial call (CircuitBreaker.probe). A subgraph that answers it closes the
+   * circuit, whatever it says of its backend; one that does not answer it properly (no answer, an
+   * HTTP error, an answer that breaks the contract: a proxy's error page) keeps it open.
+   */
+  private async probeReady(record: SystemRecord): Promise<RouteAnswer<SubgraphReadiness>> {
+    try {
+      return await record.circuit.probe(async () => {
+        const answer = await this.routes.call(record.system, 'ready', {
+          method: 'GET',
+          timeoutMs: this.options.probeTimeoutMs,
+          answerStatuses: [200, 503],
+          schema: subgraphReadinessSchema,
+        });
+        if (!answer.ok) throw new FailedProbe(record.system, answer);
+        return answer;
+      });
+    } catch (error) {
+      if (error instanceof FailedProbe) return error.answer;
+      throw error;
+    }
   }
 
   private apply(record: SystemRecord, result: ProbeResult): void {

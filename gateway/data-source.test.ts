@@ -2,6 +2,7 @@ import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../lib/logger.ts';
+import { CircuitBreaker } from '../lib/resilience.ts';
 import type { SubgraphCallOutcome } from './connection-board.ts';
 import { fieldPathsOf, SubgraphDataSource, type GatewayContext } from './data-source.ts';
 
@@ -80,5 +81,79 @@ describe('what the connection board learns from a failed subgraph call', () => {
     const { seen, response } = await failedCall(timingOut, 1000);
     expect(response.errors?.[0]?.extensions).toEqual({ code: 'SYSTEM_TIMEOUT', system: 'land' });
     expect(seen).toEqual([]);
+  });
+});
+
+describe("the gateway's circuit in front of a subgraph", () => {
+  const QUERY = '{ landParcel(parcelId: "x") { area } }';
+
+  function counting(answer: () => Promise<Response>) {
+    let calls = 0;
+    const fetcher = (async () => {
+      calls += 1;
+      return answer();
+    }) as unknown as Fetcher;
+    return { fetcher, calls: () => calls };
+  }
+  const hangsPastItsDeadline = () => Promise.reject(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+  const json = (body: unknown) => Promise.resolve(new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } }));
+
+  function gatedSource(fetcher: Fetcher, failures: number) {
+    const seen: SubgraphCallOutcome[] = [];
+    const circuit = new CircuitBreaker('land', { hop: 'subgraph', explainRefusals: true, failures, halfOpenMs: 60_000, maxHalfOpenMs: 60_000 });
+    const source = new SubgraphDataSource('land', 'http://land.invalid/graphql', fetcher, 5000, createLogger('test'), { recordSubgraphCall: (_, outcome) => seen.push(outcome) }, circuit);
+    const call = (requestTimeLeftMs = 60_000) =>
+      source.process({
+        kind: 'health check',
+        request: { query: QUERY, variables: {} },
+        context: { requestId: 't', deadlineAt: Date.now() + requestTimeLeftMs },
+      } as unknown as GraphQLDataSourceProcessOptions<GatewayContext>);
+    return { call, circuit, seen };
+  }
+
+  it('opens after consecutive failures, then answers for the subgraph at once without calling it, saying the circuit is open', async () => {
+    const subgraph = counting(hangsPastItsDeadline);
+    const { call, circuit, seen } = gatedSource(subgraph.fetcher, 2);
+    for (let i = 0; i < 2; i++) await call();
+    expect(circuit.state).toBe('OPEN');
+    const refused = await call();
+    expect(subgraph.calls()).toBe(2);
+    expect(refused.errors).toEqual([
+      {
+        message: 'The land system (Bộ Tài nguyên và Môi trường) is unavailable (circuit open: calls are refused until a trial call succeeds).',
+        path: ['landParcel'],
+        extensions: { code: 'SYSTEM_UNAVAILABLE', system: 'land' },
+      },
+    ]);
+    // A refused call was not made: the board's traffic counts only the two that were.
+    expect(seen).toHaveLength(2);
+    expect(circuit.refusedByOpenCircuit).toBe(1);
+  });
+
+  it('is not opened by timeouts at what was left of the client request’s deadline', async () => {
+    const subgraph = counting(hangsPastItsDeadline);
+    const { call, circuit } = gatedSource(subgraph.fetcher, 1);
+    for (let i = 0; i < 3; i++) expect((await call(1000)).errors?.[0]?.extensions).toEqual({ code: 'SYSTEM_TIMEOUT', system: 'land' });
+    expect(subgraph.calls()).toBe(3);
+    expect(circuit.state).toBe('CLOSED');
+    await call(60_000);
+    expect(circuit.state).toBe('OPEN');
+  });
+
+  it('takes a subgraph that answers with its own backend’s failure as a healthy subgraph', async () => {
+    let failing = true;
+    const subgraph = counting(() =>
+      failing
+        ? hangsPastItsDeadline()
+        : json({ data: { landParcel: null }, errors: [{ message: 'The land system is unavailable.', path: ['landParcel'], extensions: { code: 'SYSTEM_UNAVAILABLE', system: 'land' } }] }),
+    );
+    const { call, circuit } = gatedSource(subgraph.fetcher, 2);
+    await call();
+    failing = false;
+    await call();
+    failing = true;
+    await call();
+    // Two failures, but not in a row: the answer in between reset the count.
+    expect(circuit.state).toBe('CLOSED');
   });
 });

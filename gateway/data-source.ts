@@ -4,6 +4,7 @@ import { Kind, parse, type DocumentNode, type FragmentDefinitionNode, type Selec
 import { CALLER_ASSERTION_HEADER, type Caller } from '../lib/access/caller.ts';
 import { SystemError, SystemErrorCode } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
+import { CircuitRefusal, type CircuitBreaker } from '../lib/resilience.ts';
 import { DEADLINE_HEADER } from '../lib/subgraph.ts';
 import type { SystemId } from '../lib/systems.ts';
 import { classifyTransportError } from '../lib/transport.ts';
@@ -32,6 +33,10 @@ type WillSendRequestOptions = Parameters<NonNullable<RemoteGraphQLDataSource<Gat
  * pathless error carrying the subgraph URL and body: it becomes the answer the subgraph would have
  * given had its backend failed, one SystemError per field the call was to supply, at that field's
  * path. Apollo then places each error at the right path of the client's query.
+ *
+ * Every call goes through the subgraph's circuit breaker (the connection board's): a subgraph that
+ * keeps failing or hanging is not called at all, and its fields fail at once as SYSTEM_UNAVAILABLE
+ * saying that the circuit is open, until a trial call succeeds.
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
@@ -41,6 +46,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     private readonly timeoutMs: number,
     private readonly logger: Logger,
     private readonly observer?: SubgraphCallObserver,
+    private readonly circuit?: CircuitBreaker,
   ) {
     super({ url, fetcher });
   }
@@ -65,8 +71,9 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   }
 
   override async process(options: ProcessOptions): Promise<SubgraphResponse> {
+    const call = () => super.process(options).catch((error: unknown) => Promise.reject(this.withCallersDeadline(error, options.request)));
     try {
-      const response = await super.process(options);
+      const response = await (this.circuit ? this.circuit.run(call) : call());
       this.observer?.recordSubgraphCall(this.system, { ok: true, backendFailed: reportsBackendFailure(response, this.system) });
       return response;
     } catch (error) {
@@ -74,19 +81,30 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       // is a defect of the gateway, reported as an internal error rather than as the system's outage.
       if (!(error instanceof SystemError)) throw error;
       const failure = error;
-      // A call that ran out of the client request's time, not the subgraph's own, says nothing about the subgraph.
-      const callersDeadline =
-        failure.callerDeadline || (failure.systemCode === SystemErrorCode.TIMEOUT && this.boundByRequestDeadline.has(options.request));
-      if (!callersDeadline) this.observer?.recordSubgraphCall(this.system, { ok: false, code: failure.systemCode, reason: failure.reason });
-      this.logger.warn(
-        { system: this.system, code: failure.systemCode, detail: failure.detail, requestId: options.context.requestId },
-        'subgraph call failed',
-      );
+      // A refused call was not made, and the circuit logged its opening once: nothing to record.
+      if (!(failure instanceof CircuitRefusal)) {
+        // A call that ran out of the client request's time, not the subgraph's own, says nothing about the subgraph.
+        if (!failure.callerDeadline) this.observer?.recordSubgraphCall(this.system, { ok: false, code: failure.systemCode, reason: failure.reason });
+        this.logger.warn(
+          { system: this.system, code: failure.systemCode, detail: failure.detail, requestId: options.context.requestId },
+          'subgraph call failed',
+        );
+      }
       const paths = fieldPathsOf(options);
       const extensions = { code: failure.systemCode, system: this.system };
       if (paths.length === 0) return { errors: [{ message: failure.message, extensions }] };
       return { errors: paths.map((path) => ({ message: failure.message, path, extensions })) };
     }
+  }
+
+  /**
+   * A timeout at what was left of the client request's deadline, shorter than the subgraph's own,
+   * is the caller's: marked so, it counts neither on the board nor against the circuit.
+   */
+  private withCallersDeadline(error: unknown, request: object): unknown {
+    if (!(error instanceof SystemError) || error.callerDeadline) return error;
+    if (error.systemCode !== SystemErrorCode.TIMEOUT || !this.boundByRequestDeadline.has(request)) return error;
+    return new SystemError(this.system, error.systemCode, error.detail, { reason: error.reason, retryable: error.retryable, callerDeadline: true });
   }
 
   override didEncounterError(error: Error): never {

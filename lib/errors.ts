@@ -29,6 +29,8 @@ export interface SystemErrorFacts {
   retryable?: boolean;
   /** The call ran out of the caller's time budget, not the system's own deadline. */
   callerDeadline?: boolean;
+  /** Said to the client after what happened, in brackets: why, in words with nothing internal (e.g. that the circuit is open). */
+  note?: string;
 }
 
 export class SystemError extends GraphQLError {
@@ -41,7 +43,7 @@ export class SystemError extends GraphQLError {
   readonly callerDeadline: boolean;
 
   constructor(system: SystemId, code: SystemErrorCode, detail: string, facts: SystemErrorFacts = {}) {
-    super(`The ${system} system (${SYSTEMS[system].ownerName}) ${describe[code]}.`, {
+    super(`The ${system} system (${SYSTEMS[system].ownerName}) ${describe[code]}${facts.note ? ` (${facts.note})` : ''}.`, {
       extensions: { code, system },
     });
     this.name = 'SystemError';

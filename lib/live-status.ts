@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { envPositiveInteger } from './config.ts';
 import { SystemErrorCode } from './errors.ts';
-import { RECENT_FAILURES, type BackendHealth } from './resilience.ts';
+import { CIRCUIT_WORDS, RECENT_FAILURES, type BackendHealth } from './resilience.ts';
 import { SYSTEM_IDS } from './systems.ts';
 
 /**
@@ -86,8 +86,7 @@ export function backendStatus(
 ): { status: LiveStatus; reasons: string[] } {
   if (!probe.ok) return { status: 'DOWN', reasons: [`backend not answering: ${probe.reason}`] };
   const reasons: string[] = [];
-  if (health.circuit === 'OPEN') reasons.push('circuit open: calls are refused until a trial call succeeds');
-  if (health.circuit === 'HALF_OPEN') reasons.push('circuit half-open: a trial call is under way');
+  if (health.circuit !== 'CLOSED') reasons.push(CIRCUIT_WORDS[health.circuit]);
   if (probe.latencyMs > thresholds.slowMs) reasons.push(`slow: probe took ${Math.round(probe.latencyMs)} ms (limit ${thresholds.slowMs} ms)`);
   const failed = failuresWithin(health.recentFailures, thresholds.failureWindowMs, now);
   if (failed > 0) {

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SystemError, SystemErrorCode } from './errors.ts';
-import { BackendResilience, DEFAULT_RESILIENCE, RetryBudget, type AttemptBudget, type ResilienceOptions } from './resilience.ts';
+import { BackendResilience, CircuitBreaker, DEFAULT_RESILIENCE, RetryBudget, type AttemptBudget, type ResilienceOptions } from './resilience.ts';
 
 const options = (overrides: Partial<ResilienceOptions> = {}): ResilienceOptions => ({
   ...DEFAULT_RESILIENCE,
@@ -339,6 +339,27 @@ describe('what the circuit tells the operator', () => {
       { level: 40, msg: 'circuit to the land backend opened: calls fail at once until a trial call succeeds', circuit: 'OPEN', lastFailure: 'connection refused' },
       { level: 30, msg: 'circuit to the land backend half-open: one trial call', circuit: 'HALF_OPEN', lastFailure: undefined },
       { level: 40, msg: 'circuit to the land backend closed: calls go through again', circuit: 'CLOSED', lastFailure: undefined },
+    ]);
+  });
+});
+
+describe('one circuit breaker for both hops', () => {
+  it("in front of a subgraph, logs its opening (with the last failure) and closing once each, and tells a refused client that the circuit is open", async () => {
+    const lines: { msg: string; hop?: string; circuit?: string; lastFailure?: string }[] = [];
+    const logger = pino({ level: 'warn' }, new Writable({ write: (chunk, _encoding, done) => (lines.push(JSON.parse(String(chunk))), done()) }));
+    const circuit = new CircuitBreaker('land', { hop: 'subgraph', explainRefusals: true, failures: 2, halfOpenMs: 1000, maxHalfOpenMs: 1000 }, logger);
+    const hung = () => Promise.reject(new SystemError('land', SystemErrorCode.TIMEOUT, 'aborted', { reason: 'no answer before the deadline' }));
+    for (let i = 0; i < 4; i++) await circuit.run(hung).catch(() => undefined);
+    expect(circuit.refusedByOpenCircuit).toBe(2);
+    await expect(circuit.run(async () => 'not called')).rejects.toMatchObject({
+      message: 'The land system (Bộ Tài nguyên và Môi trường) is unavailable (circuit open: calls are refused until a trial call succeeds).',
+      reason: 'circuit open',
+    });
+    later(1000);
+    await expect(circuit.run(async () => 'back')).resolves.toBe('back');
+    expect(lines.map(({ msg, hop, circuit: state, lastFailure }) => ({ msg, hop, circuit: state, lastFailure }))).toEqual([
+      { msg: 'circuit to the land subgraph opened: calls fail at once until a trial call succeeds', hop: 'subgraph', circuit: 'OPEN', lastFailure: 'no answer before the deadline' },
+      { msg: 'circuit to the land subgraph closed: calls go through again', hop: 'subgraph', circuit: 'CLOSED', lastFailure: undefined },
     ]);
   });
 });

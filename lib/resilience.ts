@@ -45,6 +45,13 @@ export const DEFAULT_RESILIENCE: ResilienceOptions = {
   breakerMaxHalfOpenMs: 1000,
 };
 
+/**
+ * The gateway's circuit to each subgraph (gateway/connection-board.ts): five failed calls in a row
+ * (refused, dropped, HTTP error, or no answer within the subgraph's deadline) open it, and one trial
+ * call a second finds the subgraph back.
+ */
+export const DEFAULT_SUBGRAPH_BREAKER: BreakerOptions = { failures: 5, halfOpenMs: 1000, maxHalfOpenMs: 1000 };
+
 /** A retry is only started when at least this much of the call's deadline is left after the longest backoff. */
 const MIN_ATTEMPT_MS = 100;
 /**
@@ -136,55 +143,178 @@ const stateNames: Record<CircuitState, CircuitStateName> = {
   [CircuitState.Isolated]: 'OPEN',
 };
 
-export class BackendResilience {
+/** What a circuit that is not closed means, in words: for status reasons and for refused clients. */
+export const CIRCUIT_WORDS = {
+  OPEN: 'circuit open: calls are refused until a trial call succeeds',
+  HALF_OPEN: 'circuit half-open: a trial call is under way',
+} as const satisfies Record<Exclude<CircuitStateName, 'CLOSED'>, string>;
+
+export interface BreakerOptions {
+  /** Consecutive failed calls that open the circuit. */
+  failures: number;
+  /** How long an open circuit refuses calls before letting one trial call through (half-open). */
+  halfOpenMs: number;
+  /** Each failed trial doubles the wait, up to this; a successful one closes the circuit. */
+  maxHalfOpenMs: number;
+}
+
+export interface CircuitBreakerSettings extends BreakerOptions {
+  /** What the circuit stands in front of, as the log lines name it: `the land backend`, `the land subgraph`. */
+  hop: 'backend' | 'subgraph';
+  /** Whether a refused call's message tells the client that the circuit is open (else only its `reason` does). */
+  explainRefusals?: boolean;
+}
+
+/** A call an open or half-open circuit refused without making it. */
+export class CircuitRefusal extends SystemError {}
+
+/**
+ * One circuit breaker in front of one hop to a system (a subgraph's to its backend, the gateway's
+ * to a subgraph), on cockatiel: consecutive failures open it; after the half-open wait one trial
+ * call goes through, and its outcome closes or reopens it. What counts as a failure is the same for
+ * both hops: a system that cannot answer (refused or dropped connections, server errors, timeouts at
+ * its own deadline), never an answer that breaks the contract nor a call cut short by its caller's
+ * deadline (see `countsAgainstSystem`).
+ */
+export class CircuitBreaker {
   private readonly breaker: CircuitBreakerPolicy;
+  private readonly consecutiveFailures: ConsecutiveBreaker;
+  /** Caller-deadline timeouts of trial calls, which the circuit counts as failures. */
+  private readonly trialTimeouts = new WeakSet<Error>();
+  private refused = 0;
+
+  constructor(
+    readonly system: SystemId,
+    private readonly settings: CircuitBreakerSettings,
+    logger?: Logger,
+  ) {
+    this.consecutiveFailures = new ConsecutiveBreaker(settings.failures);
+    // A trial call cut short by its caller's deadline has not shown the system to be back: it counts
+    // as a failure (cockatiel would otherwise take it as a success and close the circuit).
+    const counts = (error: Error) => countsAgainstSystem(error) || this.trialTimeouts.has(error);
+    this.breaker = circuitBreaker(handleWhen(counts), {
+      halfOpenAfter: new ExponentialBackoff({
+        generator: noJitterGenerator,
+        initialDelay: settings.halfOpenMs,
+        maxDelay: Math.max(settings.halfOpenMs, settings.maxHalfOpenMs),
+      }),
+      breaker: this.consecutiveFailures,
+    });
+    // Operators learn of an outage and of the recovery from one line each, not from every failed call.
+    if (logger) {
+      const { hop } = settings;
+      this.breaker.onBreak((cause) => {
+        const error = 'error' in cause ? cause.error : undefined;
+        const lastFailure = error instanceof SystemError ? error.reason : undefined;
+        logger.warn({ system, hop, circuit: 'OPEN', lastFailure }, `circuit to the ${system} ${hop} opened: calls fail at once until a trial call succeeds`);
+      });
+      this.breaker.onHalfOpen(() => logger.info({ system, hop, circuit: 'HALF_OPEN' }, `circuit to the ${system} ${hop} half-open: one trial call`));
+      this.breaker.onReset(() => logger.warn({ system, hop, circuit: 'CLOSED' }, `circuit to the ${system} ${hop} closed: calls go through again`));
+    }
+  }
+
+  get state(): CircuitStateName {
+    return stateNames[this.breaker.state];
+  }
+
+  /** Calls refused without trying because the circuit was open or half-open. */
+  get refusedByOpenCircuit(): number {
+    return this.refused;
+  }
+
+  /** Read afresh each time: the circuit moves while a call is being started. */
+  private circuitState(): CircuitState {
+    return this.breaker.state;
+  }
+
+  /**
+   * One call through the circuit: refused at once (a CircuitRefusal, `attempt` not called) while the
+   * circuit is open or a trial is under way; otherwise made, and its outcome counted.
+   */
+  async run<T>(attempt: () => Promise<T>): Promise<T> {
+    // cockatiel makes calls that arrive during a trial wait for it, past their own deadlines: while a
+    // trial is under way every other call fails at once instead.
+    if (this.breaker.state === CircuitState.HalfOpen) throw this.refuse('HALF_OPEN');
+    // Whether this call is the trial is known once execute() has started it: cockatiel moves an
+    // open circuit whose wait is over to half-open synchronously, as it starts the trial.
+    let trial = false;
+    const run = () =>
+      attempt().catch((error: unknown) => {
+        if (trial && error instanceof SystemError && error.callerDeadline) this.trialTimeouts.add(error);
+        throw error;
+      });
+    const stateBefore = this.circuitState();
+    const pending = this.breaker.execute(run);
+    trial = stateBefore === CircuitState.Open && this.circuitState() === CircuitState.HalfOpen;
+    try {
+      return await pending;
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) throw this.refuse('OPEN');
+      if (trial) this.afterTrial(error);
+      throw error;
+    }
+  }
+
+  /**
+   * A health probe, never refused. While the circuit is closed, or open and still waiting, the probe
+   * goes around it and does not move it (a healthy health endpoint says little about the data
+   * endpoints). Once an open circuit's wait is over, the probe is its trial call: otherwise a circuit
+   * opened at night would stay open, and the system reported degraded, until the first client call
+   * of the morning.
+   */
+  async probe<T>(once: () => Promise<T>): Promise<T> {
+    if (this.breaker.state !== CircuitState.Open) return once();
+    try {
+      return await this.breaker.execute(once);
+    } catch (error) {
+      // Still waiting: the probe goes around the circuit.
+      if (error instanceof BrokenCircuitError) return once();
+      this.afterTrial(error);
+      throw error;
+    }
+  }
+
+  /**
+   * A trial answered, if not well: cockatiel closes the circuit but leaves the failure count where
+   * it was, one failure short of opening again. Start the count afresh.
+   */
+  private afterTrial(error: unknown): void {
+    if (error instanceof SystemError && error.systemCode === SystemErrorCode.BAD_RESPONSE) this.consecutiveFailures.success();
+  }
+
+  private refuse(state: keyof typeof CIRCUIT_WORDS): CircuitRefusal {
+    this.refused += 1;
+    const reason = state === 'OPEN' ? 'circuit open' : 'circuit half-open';
+    return new CircuitRefusal(this.system, SystemErrorCode.UNAVAILABLE, `${reason}: call refused without trying`, {
+      reason,
+      ...(this.settings.explainRefusals ? { note: CIRCUIT_WORDS[state] } : {}),
+    });
+  }
+}
+
+export class BackendResilience {
+  private readonly breaker: CircuitBreaker;
   private readonly budget = new RetryBudget();
   private calls = 0;
   private failedCalls = 0;
   private retries = 0;
-  private refusedByOpenCircuit = 0;
   private lastSuccessAt: Date | null = null;
   private recentFailures: RecordedFailure[] = [];
   private lastProbe: BackendHealth['lastProbe'] = null;
-  private readonly consecutiveFailures: ConsecutiveBreaker;
-  /** Caller-deadline timeouts of trial calls, which the circuit counts as failures. */
-  private readonly trialTimeouts = new WeakSet<Error>();
 
   constructor(
     readonly system: SystemId,
     private readonly options: ResilienceOptions = DEFAULT_RESILIENCE,
     logger?: Logger,
   ) {
-    this.consecutiveFailures = new ConsecutiveBreaker(options.breakerFailures);
-    // A trial call cut short by its caller's deadline has not shown the backend to be back: it counts
-    // as a failure (cockatiel would otherwise take it as a success and close the circuit).
-    const counts = (error: Error) => countsAgainstBackend(error) || this.trialTimeouts.has(error);
-    this.breaker = circuitBreaker(handleWhen(counts), {
-      halfOpenAfter: new ExponentialBackoff({
-        generator: noJitterGenerator,
-        initialDelay: options.breakerHalfOpenMs,
-        maxDelay: Math.max(options.breakerHalfOpenMs, options.breakerMaxHalfOpenMs),
-      }),
-      breaker: this.consecutiveFailures,
-    });
-    // Operators learn of an outage and of the recovery from one line each, not from every failed call.
-    if (logger) {
-      this.breaker.onBreak((cause) => {
-        const error = 'error' in cause ? cause.error : undefined;
-        const lastFailure = error instanceof SystemError ? error.reason : undefined;
-        logger.warn({ system, circuit: 'OPEN', lastFailure }, `circuit to the ${system} backend opened: calls fail at once until a trial call succeeds`);
-      });
-      this.breaker.onHalfOpen(() => logger.info({ system, circuit: 'HALF_OPEN' }, `circuit to the ${system} backend half-open: one trial call`));
-      this.breaker.onReset(() => logger.warn({ system, circuit: 'CLOSED' }, `circuit to the ${system} backend closed: calls go through again`));
-    }
+    this.breaker = new CircuitBreaker(
+      system,
+      { hop: 'backend', failures: options.breakerFailures, halfOpenMs: options.breakerHalfOpenMs, maxHalfOpenMs: options.breakerMaxHalfOpenMs },
+      logger,
+    );
   }
 
   get circuit(): CircuitStateName {
-    return stateNames[this.breaker.state];
-  }
-
-  /** Read afresh each time: the circuit moves while a call is being started. */
-  private circuitState(): CircuitState {
     return this.breaker.state;
   }
 
@@ -226,34 +356,15 @@ export class BackendResilience {
     }
   }
 
-  /**
-   * A health probe: one attempt, never refused by the circuit, kept as `lastProbe`. While the circuit
-   * is closed, or open and still waiting, the probe does not move it (a healthy health endpoint says
-   * little about the data endpoints). Once an open circuit's wait is over, the probe is its trial
-   * call: otherwise a circuit opened at night would stay open, and the system reported degraded,
-   * until the first client call of the morning.
-   */
+  /** A health probe (`GET /v1/health`): one attempt, never refused by the circuit (CircuitBreaker.probe), kept as `lastProbe`. */
   async probe<T>(attempt: (budget: AttemptBudget) => Promise<T>, timeoutMs: number): Promise<T> {
     const at = new Date().toISOString();
-    const once = () => attempt({ timeoutMs, short: false });
     try {
-      const result = this.breaker.state === CircuitState.Open ? await this.probeAsTrial(once) : await once();
+      const result = await this.breaker.probe(() => attempt({ timeoutMs, short: false }));
       this.lastProbe = { at, ok: true };
       return result;
     } catch (error) {
       this.lastProbe = error instanceof SystemError ? { at, ok: false, code: error.systemCode, reason: error.reason } : { at, ok: false };
-      throw error;
-    }
-  }
-
-  private async probeAsTrial<T>(once: () => Promise<T>): Promise<T> {
-    try {
-      return await this.breaker.execute(once);
-    } catch (error) {
-      // Still waiting: the probe goes around the circuit.
-      if (error instanceof BrokenCircuitError) return once();
-      // As for any trial (attemptThroughBreaker): an answer, even a bad one, closes the circuit with the count afresh.
-      if (error instanceof SystemError && error.systemCode === SystemErrorCode.BAD_RESPONSE) this.consecutiveFailures.success();
       throw error;
     }
   }
@@ -266,18 +377,13 @@ export class BackendResilience {
       calls: this.calls,
       failedCalls: this.failedCalls,
       retries: this.retries,
-      refusedByOpenCircuit: this.refusedByOpenCircuit,
+      refusedByOpenCircuit: this.breaker.refusedByOpenCircuit,
       retryBudget: { tokens: this.budget.available, maxTokens: this.budget.maxTokens },
       lastSuccessAt: this.lastSuccessAt?.toISOString() ?? null,
       lastFailure: lastFailure ?? null,
       lastProbe: this.lastProbe,
       recentFailures: [...this.recentFailures],
     };
-  }
-
-  private refuse(reason: string): SystemError {
-    this.refusedByOpenCircuit += 1;
-    return new SystemError(this.system, SystemErrorCode.UNAVAILABLE, `${reason}: call refused without trying`, { reason });
   }
 
   private async attemptThroughBreaker<T>(attempt: (budget: AttemptBudget) => Promise<T>, budget: AttemptBudget): Promise<T> {
@@ -287,30 +393,13 @@ export class BackendResilience {
         callerDeadline: true,
       });
     }
-    // cockatiel makes calls that arrive during a trial wait for it, past their own deadlines: while a
-    // trial is under way every other call fails at once instead.
-    if (this.breaker.state === CircuitState.HalfOpen) throw this.refuse('circuit half-open');
-    // Whether this call is the trial is known once execute() has started it: cockatiel moves an
-    // open circuit whose wait is over to half-open synchronously, as it starts the trial.
-    let trial = false;
-    const run = () =>
-      attempt(budget).catch((error: unknown) => {
-        if (trial && error instanceof SystemError && error.callerDeadline) this.trialTimeouts.add(error);
-        throw error;
-      });
-    const stateBefore = this.circuitState();
-    const pending = this.breaker.execute(run);
-    trial = stateBefore === CircuitState.Open && this.circuitState() === CircuitState.HalfOpen;
     try {
-      const result = await pending;
+      const result = await this.breaker.run(() => attempt(budget));
       this.lastSuccessAt = new Date();
       this.budget.recordSuccess();
       return result;
     } catch (error) {
-      if (error instanceof BrokenCircuitError) throw this.refuse('circuit open');
-      // A trial answered, if not well: cockatiel closes the circuit but leaves the failure count
-      // where it was, one failure short of opening again. Start the count afresh.
-      if (trial && error instanceof SystemError && error.systemCode === SystemErrorCode.BAD_RESPONSE) this.consecutiveFailures.success();
+      if (error instanceof CircuitRefusal) throw error;
       if (error instanceof SystemError) {
         this.budget.recordFailure();
         // A call its caller's deadline cut short says nothing about the backend (see MEANINGFUL_BUDGET_MS).
@@ -332,6 +421,6 @@ export class BackendResilience {
  * closes the circuit), and a call cut short by the caller's own deadline says nothing about the
  * system: neither opens the circuit.
  */
-function countsAgainstBackend(error: Error): boolean {
+function countsAgainstSystem(error: Error): boolean {
   return error instanceof SystemError && error.systemCode !== SystemErrorCode.BAD_RESPONSE && !error.callerDeadline;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gatewayConfigFromEnv } from '../gateway/server.ts';
-import { DEFAULT_RESILIENCE } from '../lib/resilience.ts';
+import { DEFAULT_RESILIENCE, DEFAULT_SUBGRAPH_BREAKER } from '../lib/resilience.ts';
 import { callContextOf, subgraphConfigFromEnv } from '../lib/subgraph.ts';
 import { testEnvironment } from './support/access.ts';
 
@@ -25,6 +25,27 @@ describe('deadlines and resilience from the environment', () => {
       resilience: { ...DEFAULT_RESILIENCE, retries: 0, breakerFailures: 3, breakerHalfOpenMs: 250 },
     });
     expect(subgraphConfigFromEnv('population', env)).toMatchObject({ backendTimeoutMs: 2000, resilience: DEFAULT_RESILIENCE });
+  });
+
+  it("reads the gateway's circuit to each subgraph: shared settings unless a subgraph has its own", () => {
+    const config = gatewayConfigFromEnv({
+      ...ACCESS_ENV,
+      SUBGRAPH_BREAKER_FAILURES: '3',
+      SUBGRAPH_BREAKER_HALF_OPEN_MS: '2000',
+      SUBGRAPH_BREAKER_MAX_HALF_OPEN_MS: '8000',
+      LAND_SUBGRAPH_BREAKER_FAILURES: '10',
+      LAND_SUBGRAPH_BREAKER_HALF_OPEN_MS: '500',
+    });
+    expect(config.connections.subgraphBreakers).toEqual({
+      population: { failures: 3, halfOpenMs: 2000, maxHalfOpenMs: 8000 },
+      'civil-status': { failures: 3, halfOpenMs: 2000, maxHalfOpenMs: 8000 },
+      land: { failures: 10, halfOpenMs: 500, maxHalfOpenMs: 8000 },
+      'public-services': { failures: 3, halfOpenMs: 2000, maxHalfOpenMs: 8000 },
+    });
+    expect(gatewayConfigFromEnv(ACCESS_ENV).connections.subgraphBreakers.land).toEqual(DEFAULT_SUBGRAPH_BREAKER);
+    for (const name of ['SUBGRAPH_BREAKER_FAILURES', 'PUBLIC_SERVICES_SUBGRAPH_BREAKER_HALF_OPEN_MS']) {
+      expect(() => gatewayConfigFromEnv({ ...ACCESS_ENV, [name]: '0' })).toThrow(name);
+    }
   });
 
   it('refuses a setting that is not a non-negative integer, naming it', () => {

@@ -4,7 +4,7 @@ import { queryLimitsFromEnv, type QueryLimits } from '../../gateway/limits.ts';
 import { connectionBoardOptionsFromEnv } from '../../gateway/connection-board.ts';
 import { startGateway, type RunningGateway } from '../../gateway/server.ts';
 import { DEFAULT_THRESHOLDS, type LiveStatusThresholds } from '../../lib/live-status.ts';
-import { DEFAULT_RESILIENCE, type ResilienceOptions } from '../../lib/resilience.ts';
+import { DEFAULT_RESILIENCE, type BreakerOptions, type ResilienceOptions } from '../../lib/resilience.ts';
 import { startMockBackend, type RunningMock } from '../../lib/mock-server.ts';
 import { startSubgraph, type Adapter, type RunningSubgraph } from '../../lib/subgraph.ts';
 import { SYSTEM_IDS, type SystemId } from '../../lib/systems.ts';
@@ -14,6 +14,7 @@ import { landHandlers } from '../../subgraphs/land/mock/handlers.ts';
 import { populationHandlers } from '../../subgraphs/population/mock/handlers.ts';
 import { publicServicesHandlers } from '../../subgraphs/public-services/mock/handlers.ts';
 import type { GatewayAccessConfig } from '../../gateway/server.ts';
+import type { ReplayStoreConfig } from '../../lib/access/replay-store.ts';
 import {
   createTestIssuers,
   credentialHeaders,
@@ -77,11 +78,15 @@ export async function startSystem(
     liveStatus?: Partial<LiveStatusThresholds>;
     /** How often the gateway's connection board probes each system (default 5 s). */
     probeIntervalMs?: number;
+    /** The gateway's circuit breaker in front of every subgraph, over the defaults (SUBGRAPH_BREAKER_*). */
+    subgraphBreaker?: Partial<BreakerOptions>;
     /** How often the status page refreshes its live systems (default 5 s), and its programme view (default 60 s). */
     statusRefreshMs?: number;
     statusProgrammeRefreshMs?: number;
     /** Access control settings over the test defaults (a temporary SQLite log, test credentials). */
     access?: Partial<GatewayAccessConfig> & { databaseUrl?: string };
+    /** Where the subgraphs remember the caller assertions they accepted (default: each one's memory). */
+    callerReplay?: ReplayStoreConfig;
   } = {},
 ): Promise<RunningSystem> {
   const issuers = await createTestIssuers();
@@ -100,12 +105,13 @@ export async function startSystem(
       port,
       host: '127.0.0.1',
       // With access control off (benchmarks), the subgraphs' guard is off too.
-      access: { enabled: access.enabled, policy: access.policy, callerSecret: access.callerSecret },
+      access: { enabled: access.enabled, policy: access.policy, callerSecret: access.callerSecret, ...(options.callerReplay ? { replay: options.callerReplay } : {}) },
     });
   for (const id of SYSTEM_IDS) {
     mocks[id] = await startMockBackend(id, PARTS[id].handlers());
     subgraphs[id] = await startPart(id, 0);
   }
+  const boardOptions = connectionBoardOptionsFromEnv({});
   const gateway = await startGateway({
     supergraphPath: fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url)),
     subgraphUrls: Object.fromEntries(
@@ -122,9 +128,12 @@ export async function startSystem(
     maxBodyBytes: 1024 * 1024,
     corsOrigins: options.corsOrigins ?? [],
     connections: {
-      ...connectionBoardOptionsFromEnv({}),
+      ...boardOptions,
       ...(options.probeIntervalMs === undefined ? {} : { probeIntervalMs: options.probeIntervalMs }),
       thresholds: liveStatus,
+      subgraphBreakers: Object.fromEntries(
+        SYSTEM_IDS.map((id) => [id, { ...boardOptions.subgraphBreakers[id], ...options.subgraphBreaker }]),
+      ) as Record<SystemId, BreakerOptions>,
     },
     statusRefreshMs: options.statusRefreshMs ?? 5000,
     statusProgrammeRefreshMs: options.statusProgrammeRefreshMs ?? 60_000,

@@ -1,0 +1,180 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listen, type RunningServer } from '../lib/http-server.ts';
+import { NAMED_IDS } from '../lib/synthetic/named.ts';
+import { startSystem, type RunningSystem } from './support/system.ts';
+
+/**
+ * The gateway's circuit breaker in front of a subgraph, end to end. The land subgraph is reached
+ * through a stand-in that either passes every request on to the real land subgraph or accepts it and
+ * never answers (a hung process). What is asserted is which calls reached the stand-in, never how
+ * long anything took.
+ */
+const CROSS_SECTOR = `query($id: ID!) {
+  citizen(personalId: $id) { fullName birthRegistration { registrationNumber } landParcels { parcelId } }
+}`;
+const complete = {
+  citizen: { fullName: 'Nguyễn Văn An', birthRegistration: { registrationNumber: '67/1985' }, landParcels: [{ parcelId: 'TD-001-CG-0012-0345' }] },
+};
+const withoutLand = { citizen: { fullName: 'Nguyễn Văn An', birthRegistration: { registrationNumber: '67/1985' }, landParcels: null } };
+const landError = (code: string, message: string) => ({ message, path: ['citizen', 'landParcels'], extensions: { code, system: 'land' } });
+const OPEN_REASON = 'subgraph circuit open: calls are refused until a trial call succeeds';
+
+/** The land subgraph behind a switch: `pass` forwards to the real one, `hang` holds every request unanswered. */
+class LandStandIn {
+  mode: 'pass' | 'hang' = 'pass';
+  /** Where `pass` forwards to; until it is set, requests are cut (the system is still starting). */
+  target: string | undefined;
+  /** GraphQL calls received (the connection board's `/ready` probes are not counted). */
+  graphqlCalls = 0;
+  private readonly held: ServerResponse[] = [];
+  private server: RunningServer | undefined;
+
+  async start(): Promise<string> {
+    this.server = await listen(createServer((req, res) => void this.handle(req, res)), 0, '127.0.0.1');
+    return `${this.server.url}/graphql`;
+  }
+
+  /** Lets go of the requests held so far (their callers see the connection drop). */
+  release(): void {
+    for (const res of this.held.splice(0)) res.destroy();
+  }
+
+  async close(): Promise<void> {
+    this.release();
+    await this.server?.close();
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (req.url?.startsWith('/graphql')) this.graphqlCalls += 1;
+    if (this.mode === 'hang') return void this.held.push(res);
+    if (!this.target) return void res.destroy();
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && !['host', 'connection', 'content-length'].includes(entry[0])),
+    );
+    try {
+      const answer = await fetch(`${this.target}${req.url}`, { method: req.method, headers, ...(chunks.length ? { body: Buffer.concat(chunks) } : {}) });
+      res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
+      res.end(Buffer.from(await answer.arrayBuffer()));
+    } catch {
+      res.destroy();
+    }
+  }
+}
+
+async function gatewayReady(system: RunningSystem) {
+  const response = await fetch(`${system.gateway.url}/ready`);
+  return { status: response.status, body: (await response.json()) as { subgraphCircuits: Record<string, string>; degraded: { system: string; reasons: string[] }[] } };
+}
+
+async function landConnection(system: RunningSystem) {
+  const { body } = await system.query('{ connection(system: LAND) { status reasons circuit subgraphCircuit } }');
+  expect(body.errors).toBeUndefined();
+  return (body.data as { connection: { status: string; reasons: string[]; circuit: string | null; subgraphCircuit: string } }).connection;
+}
+
+const cross = (system: RunningSystem) => system.query(CROSS_SECTOR, { id: NAMED_IDS.head }).then((r) => r.body);
+
+describe('a subgraph that hangs', () => {
+  const standIn = new LandStandIn();
+  let system: RunningSystem;
+  beforeAll(async () => {
+    const url = await standIn.start();
+    system = await startSystem({
+      subgraphUrlOverrides: { land: url },
+      // Long enough for the refused calls below to come before a trial call could.
+      subgraphBreaker: { failures: 2, halfOpenMs: 6000, maxHalfOpenMs: 6000 },
+      subgraphTimeoutsMs: { land: 2000 },
+      probeIntervalMs: 200,
+    });
+    standIn.target = system.subgraphs.land.url;
+  });
+  afterAll(async () => {
+    await system?.close();
+    await standIn.close();
+  });
+
+  it('is no longer called once its circuit opens: its fields fail at once, the others answer, and the probe closes the circuit once it is back', async () => {
+    expect(await cross(system)).toEqual({ data: complete });
+
+    // Two calls in a row run into the land subgraph's own deadline: the circuit opens.
+    standIn.mode = 'hang';
+    standIn.graphqlCalls = 0;
+    const hung = await Promise.all([cross(system), cross(system)]);
+    for (const body of hung) {
+      expect(body).toEqual({ data: withoutLand, errors: [landError('SYSTEM_TIMEOUT', 'The land system (Bộ Tài nguyên và Môi trường) did not answer in time.')] });
+    }
+    expect(standIn.graphqlCalls).toBe(2);
+    expect(system.gateway.board.circuit('land').state).toBe('OPEN');
+
+    // Shown in `connections` and in the gateway's /ready.
+    const connection = await landConnection(system);
+    expect(connection).toMatchObject({ status: expect.stringMatching(/^(DEGRADED|DOWN)$/), subgraphCircuit: 'OPEN' });
+    expect(connection.reasons).toContain(OPEN_REASON);
+    const ready = await gatewayReady(system);
+    expect(ready.status).toBe(200);
+    expect(ready.body.subgraphCircuits).toEqual({ population: 'CLOSED', 'civil-status': 'CLOSED', land: 'OPEN', 'public-services': 'CLOSED' });
+    expect(ready.body.degraded.find((d) => d.system === 'land')?.reasons).toContain(OPEN_REASON);
+
+    // Further requests: the land fields fail as SYSTEM_UNAVAILABLE without a call to the subgraph, the rest answers.
+    for (let i = 0; i < 3; i++) {
+      expect(await cross(system)).toEqual({
+        data: withoutLand,
+        errors: [
+          landError(
+            'SYSTEM_UNAVAILABLE',
+            'The land system (Bộ Tài nguyên và Môi trường) is unavailable (circuit open: calls are refused until a trial call succeeds).',
+          ),
+        ],
+      });
+    }
+    expect(standIn.graphqlCalls).toBe(2);
+
+    // The subgraph is back. With no client call, the board's probe is the trial call that closes the circuit.
+    standIn.mode = 'pass';
+    standIn.release();
+    await expect.poll(() => system.gateway.board.circuit('land').state, { timeout: 30_000, interval: 100 }).toBe('CLOSED');
+    expect(standIn.graphqlCalls).toBe(2);
+    expect((await landConnection(system)).subgraphCircuit).toBe('CLOSED');
+    expect((await gatewayReady(system)).body.subgraphCircuits.land).toBe('CLOSED');
+    expect(await cross(system)).toEqual({ data: complete });
+    expect(standIn.graphqlCalls).toBe(3);
+  }, 60_000);
+});
+
+describe("a subgraph call cut short by the client request's deadline", () => {
+  const standIn = new LandStandIn();
+  let system: RunningSystem;
+  beforeAll(async () => {
+    const url = await standIn.start();
+    standIn.mode = 'hang';
+    // One failure would open the circuit, and the land subgraph's own deadline is far off: only the request's 1 s ends these calls.
+    system = await startSystem({ subgraphUrlOverrides: { land: url }, subgraphBreaker: { failures: 1 }, subgraphTimeoutsMs: { land: 20_000 }, requestTimeoutMs: 1000 });
+  });
+  afterAll(async () => {
+    await system?.close();
+    await standIn.close();
+  });
+
+  it('does not open the circuit: every request still calls the subgraph', async () => {
+    // Programme data, no personal data: nothing to record in the access log after the deadline has passed.
+    for (let i = 1; i <= 3; i++) {
+      const { body } = await system.query('{ province(code: "001") { name landDigitization { status } } }');
+      expect(body).toEqual({
+        data: { province: { name: 'Hà Nội', landDigitization: null } },
+        errors: [
+          {
+            message: 'The land system (Bộ Tài nguyên và Môi trường) did not answer in time.',
+            path: ['province', 'landDigitization'],
+            extensions: { code: 'SYSTEM_TIMEOUT', system: 'land' },
+          },
+        ],
+      });
+      expect(standIn.graphqlCalls).toBe(i);
+    }
+    expect(system.gateway.board.circuit('land').state).toBe('CLOSED');
+    expect((await landConnection(system)).subgraphCircuit).toBe('CLOSED');
+  }, 30_000);
+});
