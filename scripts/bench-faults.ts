@@ -10,7 +10,9 @@
  * For each: latency (p50/p99/max) of public and of personal requests during the fault, status codes,
  * time to recover (from the end of the fault to the first personal 200), access records written
  * against personal 200 answers, chain verification, and any process that exited. Exits 1 if a
- * process exited, a personal answer has no record, or a chain does not verify. Loopback only; every
+ * process exited, a personal answer has no record, a chain does not verify, personal answers did
+ * not resume, a personal request outlived its deadline (or got other than 200/503), or a public
+ * request failed or took more than a second. Loopback only; every
  * wait bounded (FAULT_SECONDS per fault, 30 s to recover).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
@@ -27,6 +29,10 @@ import { startPostgres, type TestPostgres } from '../test/support/postgres.ts';
 const FAULT_MS = envInteger('FAULT_SECONDS', 15) * 1000;
 const REQUEST_TIMEOUT_MS = 3000;
 const RECOVERY_LIMIT_MS = 30_000;
+/** "Normal latency" for public requests during a fault: a bound far above this loopback system's p99, far below a stall. */
+const PUBLIC_LATENCY_LIMIT_MS = 1000;
+/** A personal request must be answered (200 or 503) within its deadline, plus this for the answer to travel. */
+const DEADLINE_MARGIN_MS = 500;
 const STARTUP_TIMEOUT_MS = envInteger('STARTUP_TIMEOUT_MS', 120_000);
 const PERSONAL_WORKERS = 4;
 const PUBLIC_WORKERS = 2;
@@ -181,7 +187,20 @@ async function runStore(title: string, env: NodeJS.ProcessEnv, config: { databas
       answeredTotal += load.samples.filter((s) => s.kind === 'personal' && s.whole).length;
       const after = await countRecords(config);
       const written = after.records - before.records;
-      const ok = exits.length === 0 && after.intact && after.records >= answeredTotal && recoveredAt !== undefined;
+      const publicDuring = during.filter((s) => s.kind === 'public');
+      const personalDuring = during.filter((s) => s.kind === 'personal');
+      const slowest = (samples: typeof during) => Math.max(0, ...samples.map((s) => s.end - s.start));
+      const broken = [
+        ...(publicDuring.some((s) => s.status !== 200) ? ['a public request was not answered 200'] : []),
+        ...(slowest(publicDuring) > PUBLIC_LATENCY_LIMIT_MS ? [`a public request took more than ${PUBLIC_LATENCY_LIMIT_MS} ms`] : []),
+        ...(personalDuring.some((s) => s.status !== 200 && s.status !== 503) ? ['a personal request got neither 200 nor 503'] : []),
+        ...(slowest(personalDuring) > REQUEST_TIMEOUT_MS + DEADLINE_MARGIN_MS ? [`a personal request took more than its ${REQUEST_TIMEOUT_MS} ms deadline`] : []),
+        ...(exits.length > 0 ? ['a process exited'] : []),
+        ...(!after.intact ? ['the chain is broken'] : []),
+        ...(after.records < answeredTotal ? ['a personal answer has no record'] : []),
+        ...(recoveredAt === undefined ? ['personal answers did not resume'] : []),
+      ];
+      const ok = broken.length === 0;
       const lines = [
         `fault: ${fault.name} (${(FAULT_MS / 1000).toFixed(0)} s)`,
         `  public   during fault: ${latency(during.filter((s) => s.kind === 'public'))}; ${statuses(during.filter((s) => s.kind === 'public'))}`,
@@ -191,6 +210,7 @@ async function runStore(title: string, env: NodeJS.ProcessEnv, config: { databas
         `  access records: ${written} written during this fault's run; ${after.records} in the log vs ${answeredTotal} personal 200 answers since the store was new (records ≥ answers: ${after.records >= answeredTotal ? 'yes' : 'NO'}${after.records === answeredTotal ? ', equal' : `, ${after.records - answeredTotal} records of refused answers whose write was in doubt`})`,
         `  chain: ${after.intact ? 'intact' : 'BROKEN'}, ${after.records} records, ${after.problems} problems`,
         `  processes exited: ${exits.length === 0 ? 'none' : exits.join(', ')}`,
+        ...(broken.length > 0 ? [`  NOT HELD: ${broken.join('; ')}`] : []),
       ];
       for (const line of lines) console.log(line);
       outcomes.push({ fault: `${title}: ${fault.name}`, lines, ok });
