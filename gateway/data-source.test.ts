@@ -157,3 +157,33 @@ describe("the gateway's circuit in front of a subgraph", () => {
     expect(circuit.state).toBe('CLOSED');
   });
 });
+
+describe('the deadline a subgraph call is given', () => {
+  async function deadlineSent(context: Partial<GatewayContext>): Promise<number> {
+    let sent: string | null | undefined;
+    const fetcher = (async (_url: string, init: { headers: Record<string, string> | Headers }) => {
+      sent = new Headers(init.headers).get('x-deadline-ms');
+      return new Response(JSON.stringify({ data: { landParcel: null } }), { headers: { 'content-type': 'application/json' } });
+    }) as unknown as Fetcher;
+    const source = new SubgraphDataSource('land', 'http://land.invalid/graphql', fetcher, 5000, createLogger('test'));
+    await source.process({
+      kind: 'health check',
+      request: { query: '{ landParcel(parcelId: "x") { area } }', variables: {} },
+      context: { requestId: 't', ...context },
+    } as unknown as GraphQLDataSourceProcessOptions<GatewayContext>);
+    return Number(sent);
+  }
+
+  it("is what is left of the request's deadline, less the time kept to commit the access records", async () => {
+    const now = Date.now();
+    const withReserve = await deadlineSent({ deadlineAt: now + 3000, subgraphDeadlineAt: now + 2700 });
+    expect(withReserve).toBeLessThanOrEqual(2700);
+    expect(withReserve).toBeGreaterThan(2000);
+    const without = await deadlineSent({ deadlineAt: now + 3000 });
+    expect(without).toBeGreaterThan(2700);
+  });
+
+  it("is the subgraph's own deadline when the request leaves more", async () => {
+    expect(await deadlineSent({ deadlineAt: Date.now() + 60_000, subgraphDeadlineAt: Date.now() + 59_000 })).toBe(5000);
+  });
+});

@@ -15,6 +15,12 @@ export interface GatewayContext {
   requestId: string;
   /** When the whole request must be answered (ms since epoch); no subgraph call outlives it. */
   deadlineAt: number;
+  /**
+   * When the last subgraph call must have ended, if earlier than `deadlineAt`: the time between is
+   * kept for committing the answer's access records, so that a system that uses up the request's
+   * time costs its own fields, not the whole personal answer.
+   */
+  subgraphDeadlineAt?: number;
   /** The verified caller; undefined for an anonymous request. */
   caller?: Caller;
   /** The caller, signed for one call to one subgraph (lib/access/caller-assertion.ts). */
@@ -59,7 +65,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     if (context.callerAssertion && request.query) {
       request.http?.headers.set(CALLER_ASSERTION_HEADER, await context.callerAssertion(this.system, request.query, request.variables));
     }
-    const remaining = context.deadlineAt - Date.now();
+    const remaining = (context.subgraphDeadlineAt ?? context.deadlineAt) - Date.now();
     if (remaining <= 0) {
       throw new SystemError(this.system, SystemErrorCode.TIMEOUT, 'request deadline passed before the subgraph call', {
         reason: 'request deadline passed',

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
@@ -25,6 +26,9 @@ import { accessPolicyFromEnv, localSchema, policyProblems, type AccessPolicy } f
 import { refusal } from '../lib/access/refusal.ts';
 import { accessControlPlugin } from './access-plugin.ts';
 import { ACCESS_LOG_SUBGRAPH, accessLogCsvRoute, accessLogDataSource } from './access-log.ts';
+
+/** schema/supergraph.graphql beside the code, so that it is found from any working directory, and from dist/ once compiled. */
+export const DEFAULT_SUPERGRAPH_PATH = fileURLToPath(new URL('../schema/supergraph.graphql', import.meta.url));
 
 export interface GatewayConfig {
   supergraphPath: string;
@@ -65,6 +69,14 @@ export interface GatewayAccessConfig {
   publicDataRequiresCredentials: boolean;
 }
 
+/**
+ * The part of a request's time kept, with access control on, for committing its access records
+ * after the last subgraph call: a tenth of the request's deadline, at most half a second.
+ */
+export function accessLogCommitReserveMs(requestTimeoutMs: number): number {
+  return Math.min(500, Math.floor(requestTimeoutMs / 10));
+}
+
 export function gatewayAccessConfigFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayAccessConfig {
   return {
     enabled: true,
@@ -91,7 +103,7 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Gate
     }),
   ) as Record<SystemId, number>;
   return {
-    supergraphPath: resolve(envString('SUPERGRAPH_PATH', 'schema/supergraph.graphql', env)),
+    supergraphPath: resolve(envString('SUPERGRAPH_PATH', DEFAULT_SUPERGRAPH_PATH, env)),
     subgraphUrls,
     subgraphTimeoutsMs,
     requestTimeoutMs: envPositiveInteger('REQUEST_TIMEOUT_MS', 10_000, env),
@@ -192,8 +204,9 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
     maxBodyBytes: config.maxBodyBytes,
     corsOrigins: config.corsOrigins,
     context: async (req, requestId) => {
-      const context: GatewayContext = { requestId, deadlineAt: Date.now() + config.requestTimeoutMs };
-      if (!access.enabled) return context;
+      const deadlineAt = Date.now() + config.requestTimeoutMs;
+      if (!access.enabled) return { requestId, deadlineAt } satisfies GatewayContext;
+      const context: GatewayContext = { requestId, deadlineAt, subgraphDeadlineAt: deadlineAt - accessLogCommitReserveMs(config.requestTimeoutMs) };
       try {
         context.caller = await authenticator.authenticate(req.headers);
       } catch (error) {
