@@ -17,13 +17,13 @@ export interface StatusPageOptions {
  * status as published (`agencies`, `provinces`, `populationDbConnections`), with dates and sources.
  *
  * The server sends a shell; its inline script asks the graph on the same origin and refreshes itself.
- * Nothing is loaded from anywhere else: style and script are inline (status-page.css, status-page.js,
+ * Nothing is loaded from anywhere else: style and script are inline (status-page.css, status-page.browser.js,
  * read once here), allowed by a per-response nonce in a strict Content-Security-Policy, and every
  * string from the graph is inserted as text.
  */
 export function statusPage(options: StatusPageOptions): RouteHandler {
   const css = readAsset('status-page.css');
-  const js = readAsset('status-page.js');
+  const js = readAsset('status-page.browser.js');
   // The server routes GET and HEAD here, and answers other methods 405 (lib/http-server.ts).
   return (_req, res) => {
     const nonce = randomBytes(18).toString('base64');

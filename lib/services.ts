@@ -1,19 +1,30 @@
 /**
  * The system as real processes: the nine services (four mock backends, four subgraphs, the gateway)
- * spawned with `node --import tsx`, watched, probed, stopped, killed and restarted — by hand, or by a
- * `Supervisor` that restarts a crashed one with backoff. Used by `npm start`, the load test under
- * failure and the failure tests.
+ * spawned with `node --import tsx` (plain `node dist/…` once compiled), watched, probed, stopped,
+ * killed and restarted — by hand, or by a `Supervisor` that restarts a crashed one with backoff.
+ * Used by `npm start`, the load test under failure and the failure tests.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ExponentialBackoff, noJitterGenerator, type IBackoff } from 'cockatiel';
 import { envInteger, envPositiveInteger } from './config.ts';
 import { GATEWAY_PORT, SYSTEM_IDS, SYSTEMS } from './systems.ts';
 
-export const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
+/** This module runs compiled (`npm run build`, `node dist/…`) rather than as TypeScript under tsx. */
+const COMPILED = !import.meta.url.endsWith('.ts');
+/** The folder the code runs from: the repository under tsx, the build's output folder (dist/) once compiled. */
+const CODE_ROOT = fileURLToPath(new URL('../', import.meta.url));
+/** The repository: where `.dev/` and `var/` are, and the services' working directory (dist/'s parent once compiled). */
+export const REPO_ROOT = COMPILED ? join(CODE_ROOT, '..') : CODE_ROOT;
+
+/** `node --import tsx <entry>`, or `node <compiledRoot>/<entry as .js>`: no tsx in a compiled service. */
+export function serviceArguments(entry: string, compiledRoot: string | undefined): string[] {
+  return compiledRoot === undefined ? ['--import', 'tsx', entry] : [join(compiledRoot, entry.replace(/\.ts$/, '.js'))];
+}
 
 export interface ServiceSpec {
   /** `mock-<id>`, `<id>-subgraph` or `gateway`. */
@@ -55,6 +66,16 @@ export function systemLayout(env: NodeJS.ProcessEnv, host = '127.0.0.1'): System
   childEnv.GATEWAY_PORT = String(gatewayPort);
   services.push({ name: 'gateway', entry: 'gateway/main.ts', port: gatewayPort });
   return { host, services, env: childEnv, gatewayPort };
+}
+
+/** The service whose entry file is on a command line (`node dist/gateway/main.js`, `node --import tsx gateway/main.ts`). */
+export function serviceOfCommandLine(args: readonly string[], services: readonly ServiceSpec[]): ServiceSpec | undefined {
+  for (const arg of args) {
+    const path = arg.replace(/\.js$/, '.ts');
+    const service = services.find(({ entry }) => path === entry || path.endsWith(`/${entry}`));
+    if (service) return service;
+  }
+  return undefined;
 }
 
 /** A loopback port nothing listens on right now. */
@@ -159,6 +180,11 @@ export interface ServiceOptions {
   onLine?: (line: string, service: ServiceProcess) => void;
   /** How many recent output lines `output()` keeps (default 10 000). */
   keepLines?: number;
+  /**
+   * Run the compiled entry in this folder (the build's output, e.g. `dist/`) with plain `node`, not
+   * the TypeScript through tsx; the default once this module runs compiled itself.
+   */
+  compiledRoot?: string;
 }
 
 const PROBE_TIMEOUT_MS = 1000;
@@ -239,7 +265,8 @@ export class ServiceProcess {
     this.requested = false;
     this.exitRecord = undefined;
     this.spawnFatal = undefined;
-    const child = spawn(process.execPath, ['--import', 'tsx', this.spec.entry], {
+    const compiledRoot = this.options.compiledRoot ?? (COMPILED ? CODE_ROOT : undefined);
+    const child = spawn(process.execPath, serviceArguments(this.spec.entry, compiledRoot), {
       cwd: REPO_ROOT,
       env: this.options.env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -362,6 +389,8 @@ export interface SpawnOptions {
   /** Every exit of every service, requested or not. */
   onExit?: (exit: ServiceExit, service: ServiceProcess) => void;
   keepLines?: number;
+  /** See `ServiceOptions.compiledRoot`. */
+  compiledRoot?: string;
 }
 
 export interface ServiceGroup {
@@ -417,6 +446,7 @@ export function spawnServices(layout: SystemLayout, options: SpawnOptions = {}):
       host: layout.host,
       onLine: options.onLine,
       keepLines: options.keepLines,
+      compiledRoot: options.compiledRoot,
     });
     if (options.onExit) service.onExit(options.onExit);
     return service;
@@ -431,7 +461,8 @@ export function spawnServices(layout: SystemLayout, options: SpawnOptions = {}):
   return {
     services,
     get,
-    gateway: get('gateway'),
+    // Under `npm run start:scaled` the gateways are replicas `gateway-1` … `gateway-N`: the first stands for them.
+    gateway: services.find((s) => s.name === 'gateway') ?? get('gateway-1'),
     waitUntilAnswering: (timeoutMs) => untilAllAnswer(services, timeoutMs, { exitedBeforeAnswering: (service) => service.lastExit }),
     async stopAll() {
       await Promise.all(services.map((service) => service.stop()));

@@ -1,0 +1,260 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureDevCredentials } from '../lib/dev-credentials.ts';
+import { REPO_ROOT, serviceOfCommandLine, startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/services.ts';
+import { README_PATH } from './support/system.ts';
+
+/**
+ * `npm run build` and what runs in production: the compiled services started with plain `node`
+ * (no tsx, no npm), with production dependencies only, as the Dockerfile runs them. The build goes to
+ * a folder of its own inside the repository (for node_modules to resolve), not to dist/.
+ */
+const OUT_ROOT = join(REPO_ROOT, '.tmp', `build-test-${process.pid}`);
+const OUT_DIR = join(OUT_ROOT, 'dist');
+const ENTRIES = systemLayout({}).services.map((service) => service.entry.replace(/\.ts$/, '.js'));
+const PRODUCTION_SCRIPTS = ['scripts/check-connections.js', 'scripts/audit-verify.js', 'scripts/health-check.js'];
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 90_000): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function filesUnder(folder: string): string[] {
+  return readdirSync(folder, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(folder, join(entry.parentPath, entry.name)));
+}
+
+/** Package names a compiled module loads: `import … from 'x'`, `import('x')`, `require('x')`, `createRequire(…)('x')`. */
+function importedPackages(code: string): string[] {
+  const specifiers = [
+    ...code.matchAll(/^\s*(?:import|export)\b[^;'"]*?\bfrom\s*['"]([^'"]+)['"]/gm),
+    ...code.matchAll(/^\s*import\s*['"]([^'"]+)['"]/gm),
+    ...code.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g),
+    ...code.matchAll(/createRequire\([^)]*\)\(\s*['"]([^'"]+)['"]\s*\)/g),
+    ...code.matchAll(/\brequire\(\s*['"]([^'"]+)['"]\s*\)/g),
+  ].map((match) => match[1]!);
+  return specifiers
+    .filter((specifier) => !specifier.startsWith('.') && !specifier.startsWith('/') && !specifier.startsWith('node:'))
+    .map((specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'));
+}
+
+/** The Dockerfile's instructions, continuation lines joined, comments dropped. */
+function dockerfileInstructions(): { stage: string; instruction: string; args: string }[] {
+  const text = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
+  let stage = '';
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => {
+      const [instruction, ...rest] = line.split(/\s+/);
+      const args = rest.join(' ');
+      if (instruction === 'FROM') stage = /\bAS\s+(\S+)/i.exec(args)?.[1] ?? '';
+      return { stage, instruction: instruction!.toUpperCase(), args };
+    });
+}
+
+/** A `dist/…` path of the image, in this test's build. */
+const built = (imagePath: string) => join(OUT_DIR, imagePath.replace(/^(\/app\/)?dist\/?/, ''));
+
+beforeAll(async () => {
+  rmSync(OUT_ROOT, { recursive: true, force: true });
+  const build = await run(['--import', 'tsx', 'scripts/build.ts', '--out-dir', OUT_DIR]);
+  expect(build.code, `npm run build failed:\n${build.stdout}${build.stderr}`).toBe(0);
+}, 120_000);
+
+afterAll(() => rmSync(OUT_ROOT, { recursive: true, force: true }));
+
+describe('npm run build', () => {
+  it('compiles every service and production script, with the files they read, and nothing of the tests', () => {
+    const files = filesUnder(OUT_DIR);
+    for (const file of [...ENTRIES, ...PRODUCTION_SCRIPTS, 'lib/access-log/sqlite-worker.js']) expect(files, file).toContain(file);
+    for (const file of [
+      'schema/supergraph.graphql',
+      'policy/access-policy.json',
+      'data/provinces.json',
+      'data/programme-06-facts.json',
+      'gateway/access-log.graphql',
+      'gateway/connections.graphql',
+      'gateway/status-page.css',
+      'gateway/status-page.browser.js',
+      'subgraphs/land/schema.graphql',
+      'subgraphs/public-services/mock/agencies.json',
+    ]) {
+      expect(files, file).toContain(file);
+    }
+    // No TypeScript: a worker or a service cannot fall back to tsx from dist/.
+    expect(files.filter((file) => /\.(ts|mts|mjs)$/.test(file) || file.includes('.test.') || file.startsWith('test/'))).toEqual([]);
+  });
+
+  it('loads only production dependencies (tsx, typescript, vitest are development dependencies)', () => {
+    const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    for (const tool of ['tsx', 'typescript', 'vitest']) {
+      expect(manifest.dependencies[tool], `${tool} in dependencies`).toBeUndefined();
+      expect(manifest.devDependencies[tool], `${tool} in devDependencies`).toBeDefined();
+    }
+    const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+    const loaded = new Map<string, string>();
+    for (const file of filesUnder(OUT_DIR).filter((f) => f.endsWith('.js') && !f.endsWith('.browser.js'))) {
+      for (const name of importedPackages(readFileSync(join(OUT_DIR, file), 'utf8'))) loaded.set(name, file);
+    }
+    expect(loaded.size).toBeGreaterThan(10);
+    for (const [name, file] of loaded) {
+      const entry = lock.packages[`node_modules/${name}`];
+      expect(entry, `${file} imports ${name}, which package-lock.json does not install`).toBeDefined();
+      expect(entry!.dev ?? false, `${file} imports ${name}, a development dependency (absent after npm ci --omit=dev)`).toBe(false);
+    }
+  });
+});
+
+describe('Dockerfile', () => {
+  const instructions = dockerfileInstructions();
+  const stages = [...new Set(instructions.map((i) => i.stage))];
+  const runtime = instructions.filter((i) => i.stage === 'runtime');
+  const exec = (instruction: string, from = runtime) => JSON.parse(from.find((i) => i.instruction === instruction)!.args) as string[];
+
+  it('builds in one stage, installs production dependencies in another, and runs a third as uid 1000 under tini', () => {
+    expect(stages).toEqual(['build', 'production-dependencies', 'runtime']);
+    expect(instructions.some((i) => i.stage === 'build' && i.instruction === 'RUN' && i.args.includes('npm run build'))).toBe(true);
+    expect(instructions.some((i) => i.stage === 'production-dependencies' && i.instruction === 'RUN' && i.args.includes('npm ci --omit=dev'))).toBe(true);
+    expect(runtime.some((i) => i.instruction === 'RUN' && /apt-get install .*\btini\b/.test(i.args))).toBe(true);
+    expect(runtime.filter((i) => i.instruction === 'USER').map((i) => i.args)).toEqual(['node']);
+    expect(exec('ENTRYPOINT')).toEqual(['/usr/bin/tini', '--']);
+    expect(runtime.find((i) => i.instruction === 'WORKDIR')?.args).toBe('/app');
+    // Nothing but dist/, production node_modules and package.json (for "type": "module") reaches the runtime stage.
+    expect(runtime.filter((i) => i.instruction === 'COPY').map((i) => i.args)).toEqual([
+      'package.json ./',
+      '--from=production-dependencies /app/node_modules ./node_modules',
+      '--from=build /app/dist ./dist',
+    ]);
+  });
+
+  it('runs the gateway by default and checks /health with files that the build makes', () => {
+    const command = exec('CMD');
+    expect(command).toEqual(['node', 'dist/gateway/main.js']);
+    expect(existsSync(built(command[1]!))).toBe(true);
+    const healthcheck = runtime.find((i) => i.instruction === 'HEALTHCHECK')!.args;
+    const probe = JSON.parse(healthcheck.slice(healthcheck.indexOf('CMD ') + 4)) as string[];
+    expect(probe).toEqual(['node', 'dist/scripts/health-check.js']);
+    expect(existsSync(built(probe[1]!))).toBe(true);
+    for (const entry of [...ENTRIES, ...PRODUCTION_SCRIPTS]) expect(existsSync(built(`dist/${entry}`)), entry).toBe(true);
+  });
+
+  it('copies into the build stage every file that exists and that the build needs', () => {
+    const ignored = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n').map((line) => line.trim()).filter(Boolean);
+    const copied = instructions
+      .filter((i) => i.stage !== 'runtime' && i.instruction === 'COPY' && !i.args.startsWith('--from'))
+      .flatMap((i) => i.args.split(/\s+/).slice(0, -1));
+    for (const source of copied) {
+      expect(existsSync(join(REPO_ROOT, source)), `COPY ${source}`).toBe(true);
+      expect(ignored, `COPY ${source} is excluded by .dockerignore`).not.toContain(source);
+    }
+    // Every folder the compiled code and its files come from, and the build's own configuration.
+    const topFolders = new Set(filesUnder(OUT_DIR).map((file) => file.split('/')[0]!));
+    for (const needed of [...topFolders, 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json']) {
+      expect(copied, `the build stage does not COPY ${needed}`).toContain(needed);
+    }
+  });
+
+  it('finds the service a container runs from its init process command line', () => {
+    const { services } = systemLayout({});
+    const of = (args: string[]) => serviceOfCommandLine(args, services)?.name;
+    expect(of(['/usr/bin/tini', '--', 'node', 'dist/gateway/main.js'])).toBe('gateway');
+    expect(of(['/usr/bin/tini', '--', 'node', 'dist/subgraphs/land/main.js'])).toBe('land-subgraph');
+    expect(of(['/usr/bin/tini', '--', 'node', '/app/dist/subgraphs/land/mock/main.js'])).toBe('mock-land');
+    expect(of(['/sbin/docker-init', '--', 'node', 'dist/subgraphs/civil-status/main.js'])).toBe('civil-status-subgraph');
+    expect(of(['/usr/bin/tini', '--', 'node', 'dist/scripts/audit-verify.js'])).toBeUndefined();
+  });
+});
+
+describe('the compiled services', () => {
+  let group: ServiceGroup | undefined;
+  let env: NodeJS.ProcessEnv;
+  let officer: string;
+  afterAll(() => group?.stopAll(), 30_000);
+
+  beforeAll(async () => {
+    // In production mode, as in the image: every secret and file given explicitly.
+    const dev = await ensureDevCredentials(OUT_ROOT);
+    officer = dev.credentials.officer;
+    env = {
+      ...(await withFreePorts(process.env)),
+      ...dev.env,
+      NODE_ENV: 'production',
+      ACCESS_LOG_PATH: join(OUT_ROOT, 'var', 'access-log.sqlite'),
+      LOG_LEVEL: 'warn',
+    };
+    group = await startServices(systemLayout(env), { compiledRoot: OUT_DIR, timeoutMs: 60_000 });
+  }, 90_000);
+
+  it('run as plain `node dist/…`: no tsx and no npm in any process command line', () => {
+    const pids = new Set(group!.services.map((service) => service.pid!));
+    // Any process a service started would be here too.
+    for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+      try {
+        const parent = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]);
+        if (pids.has(parent)) pids.add(Number(entry));
+      } catch {
+        // Ended meanwhile.
+      }
+    }
+    expect(pids.size).toBe(9);
+    for (const service of group!.services) {
+      const commandLine = readFileSync(`/proc/${service.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      expect(commandLine, service.name).toEqual([process.execPath, join(OUT_DIR, service.spec.entry.replace(/\.ts$/, '.js'))]);
+    }
+    for (const pid of pids) {
+      const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      expect(commandLine).not.toMatch(/\btsx\b|\bnpm\b/);
+    }
+  });
+
+  it("answer the README's portal example, and log the personal read in the access log (SQLite worker from dist/)", async () => {
+    const readme = readFileSync(README_PATH, 'utf8');
+    const example = /<!-- example: portal -->\n([\s\S]*?)(?=\n<!-- example:|\n#{2,3} )/.exec(readme)![1]!;
+    const blocks = [...example.matchAll(/```(\w+)\n([\s\S]*?)```/g)].map((b) => ({ lang: b[1]!, body: b[2]! }));
+    const query = blocks.find((b) => b.lang === 'graphql')!.body;
+    const [variables, answer] = blocks.filter((b) => b.lang === 'json').map((b) => JSON.parse(b.body) as unknown);
+    const response = await fetch(`${group!.gateway.url}/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${officer}`,
+        'x-purpose-code': 'land-transfer',
+        'x-case-number': 'HS-2026-0001',
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual(answer);
+
+    const verify = await run([join(OUT_DIR, 'scripts/audit-verify.js'), '--json'], env);
+    expect(verify.code, verify.stderr).toBe(0);
+    const verification = JSON.parse(verify.stdout) as { ok: boolean; records: number };
+    expect(verification.ok).toBe(true);
+    expect(verification.records).toBeGreaterThan(0);
+  });
+
+  it('answer the image health check of a named service', async () => {
+    const healthy = await run([join(OUT_DIR, 'scripts/health-check.js'), 'land-subgraph'], env);
+    expect({ code: healthy.code, stdout: healthy.stdout.trim() }).toEqual({ code: 0, stdout: 'land-subgraph: GET /health 200' });
+    const unknown = await run([join(OUT_DIR, 'scripts/health-check.js'), 'no-such-service'], env);
+    expect(unknown.code).toBe(2);
+  });
+});
