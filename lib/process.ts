@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { envString } from './config.ts';
 import type { Logger } from './logger.ts';
 import { devEnvironment } from './dev-credentials.ts';
+import { stopTracing } from './tracing.ts';
 
 /** Stops a service cleanly on SIGTERM/SIGINT (Ctrl-C, `docker stop`), then exits. */
 export function stopOnSignals(logger: Logger, close: () => Promise<void>): void {
@@ -8,13 +11,16 @@ export function stopOnSignals(logger: Logger, close: () => Promise<void>): void 
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
-    close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'error while stopping');
-        process.exit(1);
-      },
-    );
+    // Spans still batched are sent (briefly) before the process exits.
+    close()
+      .finally(() => stopTracing())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'error while stopping');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
@@ -54,5 +60,34 @@ export async function startOrExit(logger: Logger, start: () => Promise<void>): P
  * development credentials. Never in production, where every secret is configured explicitly.
  */
 export function processEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return env.NODE_ENV === 'production' ? env : { ...devEnvironment(), ...env };
+  const resolved = { ...env, ...secretsFromFiles(env) };
+  return env.NODE_ENV === 'production' ? resolved : { ...devEnvironment(), ...resolved };
+}
+
+/**
+ * Secrets passed as files, the convention of Docker and Compose secrets and Kubernetes Secret
+ * volumes: `<NAME>_FILE` names a file holding the value of `<NAME>` (one trailing newline ignored),
+ * so the value never appears in the container's environment listing or the compose file.
+ */
+export function secretsFromFiles(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const files: Record<string, string> = {
+    CALLER_ASSERTION_SECRET: envString('CALLER_ASSERTION_SECRET_FILE', '', env),
+    ACCESS_LOG_KEY: envString('ACCESS_LOG_KEY_FILE', '', env),
+    DATABASE_URL: envString('DATABASE_URL_FILE', '', env),
+    CALLER_REPLAY_DATABASE_URL: envString('CALLER_REPLAY_DATABASE_URL_FILE', '', env),
+  };
+  const values: NodeJS.ProcessEnv = {};
+  for (const [name, path] of Object.entries(files)) {
+    if (path === '') continue;
+    if (envString(name, '', env) !== '') throw new Error(`Both ${name} and ${name}_FILE are set: set only one`);
+    let value: string;
+    try {
+      value = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      throw new Error(`${name}_FILE names ${path}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    if (value === '') throw new Error(`${name}_FILE names ${path}, which is empty`);
+    values[name] = value;
+  }
+  return values;
 }
