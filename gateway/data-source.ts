@@ -4,6 +4,7 @@ import { Kind, parse, type DocumentNode, type FragmentDefinitionNode, type Selec
 import { CALLER_ASSERTION_HEADER, type Caller } from '../lib/access/caller.ts';
 import { SystemError, SystemErrorCode } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
+import type { SubgraphCallMetrics } from '../lib/metrics.ts';
 import { CircuitRefusal, type CircuitBreaker } from '../lib/resilience.ts';
 import { DEADLINE_HEADER } from '../lib/subgraph.ts';
 import type { SystemId } from '../lib/systems.ts';
@@ -53,6 +54,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     private readonly logger: Logger,
     private readonly observer?: SubgraphCallObserver,
     private readonly circuit?: CircuitBreaker,
+    private readonly metrics?: Pick<SubgraphCallMetrics, 'observe'>,
   ) {
     super({ url, fetcher });
   }
@@ -77,12 +79,17 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   }
 
   override async process(options: ProcessOptions): Promise<SubgraphResponse> {
+    const started = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     const call = () => super.process(options).catch((error: unknown) => Promise.reject(this.withCallersDeadline(error, options.request)));
     try {
       const response = await (this.circuit ? this.circuit.run(call) : call());
+      this.metrics?.observe(this.system, 'ok', seconds());
       this.observer?.recordSubgraphCall(this.system, { ok: true, backendFailed: reportsBackendFailure(response, this.system) });
       return response;
     } catch (error) {
+      if (error instanceof CircuitRefusal) this.metrics?.observe(this.system, 'refused');
+      else this.metrics?.observe(this.system, 'failed', seconds());
       // Failed calls arrive here as SystemErrors (didEncounterError, willSendRequest); anything else
       // is a defect of the gateway, reported as an internal error rather than as the system's outage.
       if (!(error instanceof SystemError)) throw error;

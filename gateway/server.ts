@@ -7,6 +7,7 @@ import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginUsageReporting
 import { envInteger, envPositiveInteger, envString, listenHost } from '../lib/config.ts';
 import { createGraphQLHttpServer, listen, type RunningServer } from '../lib/http-server.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
+import { AccessLogMetrics, metricsEndpoint, metricsPortFromEnv, ServiceMetrics, SubgraphCallMetrics } from '../lib/metrics.ts';
 import { defaultSubgraphUrl, GATEWAY_PORT, SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/systems.ts';
 import { SubgraphDataSource, type GatewayContext } from './data-source.ts';
 import { createErrorFormatter } from './errors.ts';
@@ -40,6 +41,8 @@ export interface GatewayConfig {
   requestTimeoutMs: number;
   limits: QueryLimits;
   port: number;
+  /** A port of its own for `/metrics` (the monitoring network's); unset: `/metrics` on `port`. */
+  metricsPort?: number;
   host: string;
   production: boolean;
   maxBodyBytes: number;
@@ -109,6 +112,7 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Gate
     requestTimeoutMs: envPositiveInteger('REQUEST_TIMEOUT_MS', 10_000, env),
     limits: queryLimitsFromEnv(env),
     port: envInteger('GATEWAY_PORT', GATEWAY_PORT, env),
+    metricsPort: metricsPortFromEnv('GATEWAY_METRICS_PORT', env),
     host: listenHost(env),
     production: env.NODE_ENV === 'production',
     maxBodyBytes: envPositiveInteger('MAX_REQUEST_BYTES', 1024 * 1024, env),
@@ -129,6 +133,8 @@ export interface RunningGateway extends RunningServer {
   board: ConnectionBoard;
   /** The access log (undefined with access control off). */
   accessLog: AccessLogStore | undefined;
+  /** Where Prometheus scrapes this gateway. */
+  metricsUrl: string;
 }
 
 
@@ -143,10 +149,14 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
     throw new Error('CALLER_ASSERTION_SECRET is not set: the subgraphs could not verify who is calling');
   }
   const authenticator = new Authenticator(access.authentication);
-  const accessLog = access.enabled ? openAccessLog(access.log) : undefined;
+  const metrics = new ServiceMetrics('gateway');
+  const accessLogMetrics = new AccessLogMetrics(metrics.registry);
+  const accessLog = access.enabled ? openAccessLog(access.log, { batchObserver: accessLogMetrics }) : undefined;
+  if (accessLog) accessLogMetrics.watch(accessLog);
   const closeAccessLog = async () => accessLog?.close();
   const routes = new SubgraphRoutes(config.subgraphUrls);
   const board = new ConnectionBoard(routes, config.connections, logger);
+  const subgraphCallMetrics = new SubgraphCallMetrics(metrics.registry, board);
   const tester = new ConnectionTester(routes, config.connections.testTimeoutMs, logger, (system) => void board.probeNow(system));
 
   const gateway = new ApolloGateway({
@@ -157,7 +167,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
       const url = config.subgraphUrls[name as SystemId];
       if (!url) throw new Error(`supergraph names subgraph "${name}", which this gateway has no URL for`);
       const system = name as SystemId;
-      return new SubgraphDataSource(system, url, subgraphFetcher.fetcher, config.subgraphTimeoutsMs[system], logger, board, board.circuit(system));
+      return new SubgraphDataSource(system, url, subgraphFetcher.fetcher, config.subgraphTimeoutsMs[system], logger, board, board.circuit(system), subgraphCallMetrics);
     },
   });
   const closeConnections = async () => {
@@ -177,6 +187,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
     ...queryProtection<GatewayContext>(config.limits, config.production, [
       ...(accessLog ? [accessControlPlugin({ policy: access.policy, log: accessLog, logger, publicDataRequiresCredentials: access.publicDataRequiresCredentials })] : []),
       offlineLandingPage(graphqlPath),
+      metrics.apolloPlugin<GatewayContext>(),
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
     ]),
@@ -196,6 +207,13 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
     await closeAccessLog();
     throw error;
   }
+  const metricsAt = await metricsEndpoint(metrics, config.metricsPort, config.host).catch(async (error: unknown) => {
+    await apollo.stop();
+    await closeConnections();
+    await subgraphFetcher.close();
+    await closeAccessLog();
+    throw error;
+  });
 
   const server = createGraphQLHttpServer<GatewayContext>({
     apollo,
@@ -203,6 +221,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
     graphqlPath,
     maxBodyBytes: config.maxBodyBytes,
     corsOrigins: config.corsOrigins,
+    metrics,
     context: async (req, requestId) => {
       const deadlineAt = Date.now() + config.requestTimeoutMs;
       if (!access.enabled) return { requestId, deadlineAt } satisfies GatewayContext;
@@ -227,9 +246,11 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
     routes: {
       '/status': statusPage({ graphqlPath, refreshMs: config.statusRefreshMs, programmeRefreshMs: config.statusProgrammeRefreshMs }),
       ...(accessLog ? { '/audit/access-log.csv': accessLogCsvRoute(accessLog, authenticator) } : {}),
+      ...metricsAt.routes,
     },
   });
   const running = await listen(server, config.port, config.host).catch(async (error: unknown) => {
+    await metricsAt.close();
     await apollo.stop();
     await closeConnections();
     await subgraphFetcher.close();
@@ -241,8 +262,10 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
     graphqlUrl: `${running.url}${graphqlPath}`,
     board,
     accessLog,
+    metricsUrl: `${metricsAt.server?.url ?? running.url}/metrics`,
     close: async () => {
       await running.close();
+      await metricsAt.close();
       await apollo.stop();
       await closeConnections();
       await subgraphFetcher.close();

@@ -3,7 +3,8 @@ import type { ZodType } from 'zod';
 import { describeIssues } from './contract-issues.ts';
 import { SystemError, SystemErrorCode, type SystemErrorFacts } from './errors.ts';
 import type { Logger } from './logger.ts';
-import { BackendResilience, DEFAULT_RESILIENCE, type AttemptBudget, type BackendHealth, type ResilienceOptions } from './resilience.ts';
+import type { BackendCallMetrics } from './metrics.ts';
+import { BackendResilience, CircuitRefusal, DEFAULT_RESILIENCE, type AttemptBudget, type BackendHealth, type ResilienceOptions } from './resilience.ts';
 import type { SystemId } from './systems.ts';
 import { classifyTransportError, closeDispatcher, MAX_BACKEND_ANSWER_BYTES, readLimited } from './transport.ts';
 
@@ -19,6 +20,8 @@ export interface BackendClientOptions {
   /** Answers larger than this are refused as a broken contract. */
   maxResponseBytes?: number;
   logger?: Logger;
+  /** Counts and times the calls, and reads the circuit, retries and refusals at each scrape. */
+  metrics?: BackendCallMetrics;
 }
 
 /** What a call carries from the request that caused it. */
@@ -49,6 +52,7 @@ export class BackendClient {
   private readonly maxResponseBytes: number;
   private readonly logger: Logger | undefined;
   private readonly resilience: BackendResilience;
+  private readonly metrics: BackendCallMetrics | undefined;
 
   constructor(options: BackendClientOptions) {
     const url = new URL(options.baseUrl);
@@ -63,6 +67,8 @@ export class BackendClient {
       keepAliveTimeout: 30_000,
       connectTimeout: options.timeoutMs,
     });
+    this.metrics = options.metrics;
+    this.metrics?.watch(this);
   }
 
   get<T>(path: string, schema: ZodType<T>, options: CallContext & Pick<CallOptions, 'probe'> = {}): Promise<T> {
@@ -94,11 +100,25 @@ export class BackendClient {
       const timeoutMs = Math.min(this.timeoutMs, (options.deadlineAt ?? Infinity) - Date.now());
       return this.resilience.probe(attempt, timeoutMs);
     }
-    return this.resilience.execute(attempt, {
+    const executed = this.resilience.execute(attempt, {
       idempotent: options.idempotent ?? false,
       timeoutMs: this.timeoutMs,
       callerDeadlineAt: options.deadlineAt,
     });
+    return this.metrics ? this.measured(executed, this.metrics) : executed;
+  }
+
+  private async measured<T>(call: Promise<T>, metrics: BackendCallMetrics): Promise<T> {
+    const started = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    try {
+      const result = await call;
+      metrics.observe(this.system, 'ok', seconds());
+      return result;
+    } catch (error) {
+      metrics.observe(this.system, error instanceof CircuitRefusal ? 'refused' : 'failed', seconds());
+      throw error;
+    }
   }
 
   private async attempt<T>(

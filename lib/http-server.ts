@@ -5,6 +5,8 @@ import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import bodyParser from 'body-parser';
 import cors from 'cors';
 import type { Logger } from './logger.ts';
+import type { ServiceMetrics } from './metrics.ts';
+import { currentRequestContext, runWithRequestContext } from './request-context.ts';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -34,6 +36,8 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   graphqlPath?: string;
   /** Browser origins allowed to call (CORS); none by default, so only same-origin pages and non-browser clients. */
   corsOrigins?: readonly string[];
+  /** Counts and times each answered GraphQL request (lib/metrics.ts). */
+  metrics?: Pick<ServiceMetrics, 'observeGraphQLRequest'>;
 }
 
 export interface RunningServer {
@@ -128,7 +132,15 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       else res.destroy();
     };
-    applyCors(req, res, () => handle(req, res, path, requestId, fail));
+    // Everything this request causes, callbacks and promises included, logs its request id.
+    runWithRequestContext(requestId, () => {
+      const { metrics } = options;
+      if (metrics && path === graphqlPath) {
+        const context = currentRequestContext();
+        res.on('finish', () => metrics.observeGraphQLRequest(context, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9));
+      }
+      applyCors(req, res, () => handle(req, res, path, requestId, fail));
+    });
   });
 
   function handle(req: IncomingMessage, res: ServerResponse, path: string, requestId: string, fail: (error: unknown) => void) {

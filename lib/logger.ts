@@ -1,13 +1,27 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { requestLogFields } from './request-context.ts';
 
 export type { Logger };
 
-/** One JSON line per event on stdout; `service` names the process. */
-export function createLogger(service: string): Logger {
-  return pino({
-    name: service,
-    level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' || process.env.VITEST ? 'silent' : 'info'),
-    base: { service },
-    timestamp: pino.stdTimeFunctions.isoTime,
-  });
+export interface LoggerOptions {
+  /** Where the lines go (stdout by default); tests pass a stream to read them. */
+  destination?: DestinationStream;
+  level?: string;
+}
+
+/**
+ * One JSON line per event on stdout; `service` names the process. A line logged while a request is
+ * handled carries its `requestId` (and the trace fields), see lib/request-context.ts.
+ */
+export function createLogger(service: string, options: LoggerOptions = {}): Logger {
+  return pino(
+    {
+      name: service,
+      level: options.level ?? process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' || process.env.VITEST ? 'silent' : 'info'),
+      base: { service },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      mixin: requestLogFields,
+    },
+    options.destination,
+  );
 }

@@ -6,6 +6,8 @@ import { envInteger, listenHost } from './config.ts';
 import { listen, sendJson, type RunningServer } from './http-server.ts';
 import { startOrExit, stopOnSignals } from './process.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { runWithRequestContext } from './request-context.ts';
+import { startTracing } from './tracing.ts';
 import { SYSTEMS, type SystemId } from './systems.ts';
 
 /**
@@ -160,11 +162,16 @@ export function createMockServer(system: SystemId, handlers: RequestHandler[], l
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const body = Buffer.concat(chunks);
       const isAdmin = url.pathname.startsWith('/_mock/') || url.pathname === '/health';
-      const handled = isAdmin ? admin(req, res, url.pathname, body) : serve(req, res, url, body);
-      handled.catch((error: unknown) => {
-        logger.error({ err: error, system }, 'mock handler failed');
-        if (!res.headersSent) sendJson(res, 500, { error: 'mock handler failed' });
-      });
+      const requestId = req.headers['x-request-id'];
+      const run = () => {
+        const handled = isAdmin ? admin(req, res, url.pathname, body) : serve(req, res, url, body);
+        handled.catch((error: unknown) => {
+          logger.error({ err: error, system }, 'mock handler failed');
+          if (!res.headersSent) sendJson(res, 500, { error: 'mock handler failed' });
+        });
+      };
+      if (typeof requestId === 'string') runWithRequestContext(requestId, run);
+      else run();
     });
   });
   server.on('connection', (socket: Socket) => {
@@ -191,6 +198,7 @@ export async function runMockBackendProcess(system: SystemId, handlers: RequestH
   const logger = createLogger(`${system}-mock-backend`);
   const { envPrefix, backendPort } = SYSTEMS[system];
   await startOrExit(logger, async () => {
+    startTracing(`${system}-mock-backend`, logger, process.env, { incomingRequiresParent: true });
     const running = await startMockBackend(system, handlers, {
       port: envInteger(`${envPrefix}_BACKEND_PORT`, backendPort),
       host: listenHost(),

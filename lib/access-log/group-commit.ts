@@ -10,6 +10,8 @@
  * find it back. Every outcome is recorded for `health()` (the gateway's `/ready`).
  */
 import { BrokenCircuitError, circuitBreaker, CircuitState, handleAll, type CircuitBreakerPolicy, type IBreaker } from 'cockatiel';
+import type { BatchObserver } from '../metrics.ts';
+import { runOutsideRequestContext } from '../request-context.ts';
 import { validAccessRecord } from './rows.ts';
 import type { AccessLogHealth, AccessRecord, AppendOptions } from './types.ts';
 
@@ -57,6 +59,8 @@ export interface GroupCommitOptions {
   halfOpenAfterMs?: number;
   /** After its signal aborts, how long an abandoned batch is still awaited before the writer moves on. Default 1000 ms. */
   abandonGraceMs?: number;
+  /** Told each batch's size, write time and outcome (lib/metrics.ts). */
+  observer?: BatchObserver;
 }
 
 export const DEFAULT_BREAKER_FAILURES = 3;
@@ -142,6 +146,7 @@ export class GroupCommit {
   private lastFailure: { at: number; reason: string } | null = null;
   private refusedWhileOpen = 0;
   private abandonedBatches = 0;
+  private readonly observer: BatchObserver | undefined;
 
   constructor(
     private readonly writeBatch: WriteBatch,
@@ -150,6 +155,7 @@ export class GroupCommit {
     const settings = typeof options === 'number' ? { maxBatchRecords: options } : options;
     this.maxBatchRecords = settings.maxBatchRecords ?? MAX_BATCH_RECORDS;
     this.abandonGraceMs = settings.abandonGraceMs ?? DEFAULT_ABANDON_GRACE_MS;
+    this.observer = settings.observer;
     this.storeBreaker = new StoreBreaker(settings.breakerFailures ?? DEFAULT_BREAKER_FAILURES);
     this.breaker = circuitBreaker(handleAll, { halfOpenAfter: settings.halfOpenAfterMs ?? DEFAULT_HALF_OPEN_AFTER_MS, breaker: this.storeBreaker });
   }
@@ -192,7 +198,8 @@ export class GroupCommit {
         timer.unref();
       }
       this.queue.push(pending);
-      this.writing ??= this.drain();
+      // The writer serves every request whose records it takes: it runs in none of their contexts.
+      this.writing ??= runOutsideRequestContext(() => this.drain());
     });
   }
 
@@ -246,10 +253,15 @@ export class GroupCommit {
       );
     });
     abandoned.catch(() => {});
+    const records = batch.flatMap((pending) => pending.records);
+    const started = process.hrtime.bigint();
+    const report = (ok: boolean) => this.observer?.batchWritten(records.length, Number(process.hrtime.bigint() - started) / 1e9, ok);
     try {
-      await Promise.race([Promise.resolve().then(() => this.writeBatch(batch.flatMap((pending) => pending.records), controller.signal)), abandoned]);
+      await Promise.race([Promise.resolve().then(() => this.writeBatch(records, controller.signal)), abandoned]);
       this.lastSuccessAt = Date.now();
+      report(true);
     } catch (error) {
+      report(false);
       const reported = controller.signal.aborted ? controller.signal.reason : error;
       if (controller.signal.aborted) {
         this.abandonedBatches += 1;

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { PostgresAccessLog } from './postgres-store.ts';
 import { SqliteAccessLog } from './sqlite-store.ts';
 import type { AccessLogStore } from './types.ts';
+import type { BatchObserver } from '../metrics.ts';
 
 export type * from './types.ts';
 export { toCsv } from './csv.ts';
@@ -44,6 +45,8 @@ export function accessLogConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Ac
 export interface OpenAccessLogOptions {
   /** For audits: create nothing (a missing SQLite file or table is an error). */
   readOnly?: boolean;
+  /** Told each batch's size, write time and outcome (lib/metrics.ts). */
+  batchObserver?: BatchObserver;
 }
 
 /**

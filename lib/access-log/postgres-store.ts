@@ -16,6 +16,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import { extendChain, verifyChain, type ChainRow } from './chain.ts';
 import { GroupCommit } from './group-commit.ts';
+import type { BatchObserver } from '../metrics.ts';
 import { COLUMNS, chainRowFrom, columnValues, normaliseFilter, storedRecordFrom, whereClause } from './rows.ts';
 import type { AccessLogFilter, AccessLogHealth, AccessLogStore, AccessRecord, AppendOptions, ChainVerification, StoredAccessRecord } from './types.ts';
 
@@ -58,6 +59,8 @@ export interface PostgresAccessLogOptions {
   maxConnections?: number;
   /** Bounds on the server's answers (defaults: POSTGRES_TIMEOUTS). */
   timeouts?: Partial<PostgresTimeouts>;
+  /** Told each batch's size, write time and outcome (lib/metrics.ts). */
+  batchObserver?: BatchObserver;
 }
 
 export interface PostgresTimeouts {
@@ -104,7 +107,7 @@ export class PostgresAccessLog implements AccessLogStore {
     });
     // An idle connection that drops is discarded by the pool; without a listener the error would end the process.
     this.pool.on('error', () => {});
-    this.commits = new GroupCommit((records, signal) => this.writeBatch(records, signal));
+    this.commits = new GroupCommit((records, signal) => this.writeBatch(records, signal), { observer: options.batchObserver });
   }
 
   /**

@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { verifyChain, type ChainRow } from './chain.ts';
 import { GroupCommit } from './group-commit.ts';
+import type { BatchObserver } from '../metrics.ts';
 import { chainRowFrom, normaliseFilter, storedRecordFrom, type NormalisedFilter } from './rows.ts';
 import { SqliteDatabase } from './sqlite-database.ts';
 import { SqliteWorkerClient } from './sqlite-worker-client.ts';
@@ -34,6 +35,8 @@ export interface SqliteAccessLogOptions {
   readOnly?: boolean;
   /** How long a batch keeps trying for a lock held elsewhere when a caller gave no deadline (default 10 s). */
   lockWaitMs?: number;
+  /** Told each batch's size, write time and outcome (lib/metrics.ts). */
+  batchObserver?: BatchObserver;
 }
 
 /** The database work, in a worker thread or (read-only) in place. */
@@ -94,7 +97,7 @@ export class SqliteAccessLog implements AccessLogStore {
       this.worker = new SqliteWorkerClient({ path, chainKey, busyAttemptMs: BUSY_ATTEMPT_MS });
       this.connection = inWorker(this.worker);
     }
-    this.commits = new GroupCommit((records, signal) => this.connection.write(records, this.giveUpAt(), signal));
+    this.commits = new GroupCommit((records, signal) => this.connection.write(records, this.giveUpAt(), signal), { observer: options.batchObserver });
   }
 
   /**

@@ -15,6 +15,7 @@ import { populationHandlers } from '../../subgraphs/population/mock/handlers.ts'
 import { publicServicesHandlers } from '../../subgraphs/public-services/mock/handlers.ts';
 import type { GatewayAccessConfig } from '../../gateway/server.ts';
 import type { ReplayStoreConfig } from '../../lib/access/replay-store.ts';
+import type { Logger } from '../../lib/logger.ts';
 import {
   createTestIssuers,
   credentialHeaders,
@@ -87,6 +88,8 @@ export async function startSystem(
     access?: Partial<GatewayAccessConfig> & { databaseUrl?: string };
     /** Where the subgraphs remember the caller assertions they accepted (default: each one's memory). */
     callerReplay?: ReplayStoreConfig;
+    /** The gateway's logger (default: the usual one, silent under vitest), e.g. one whose lines a test reads. */
+    gatewayLogger?: Logger;
   } = {},
 ): Promise<RunningSystem> {
   const issuers = await createTestIssuers();
@@ -138,7 +141,7 @@ export async function startSystem(
     statusRefreshMs: options.statusRefreshMs ?? 5000,
     statusProgrammeRefreshMs: options.statusProgrammeRefreshMs ?? 60_000,
     access,
-  });
+  }, options.gatewayLogger);
 
   return {
     gateway,
