@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
@@ -10,6 +10,7 @@ import { envInteger, envPositiveInteger, envString, listenHost } from './config.
 import { testBackendConnection, type ConnectionTestReport, type ContractCheck } from './connection-test.ts';
 import { createGraphQLHttpServer, listen, requestIdOf, sendJson, type RunningServer } from './http-server.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { BackendCallMetrics, metricsEndpoint, metricsPortFromEnv, ServiceMetrics } from './metrics.ts';
 import { processEnvironment, startOrExit, stopOnSignals } from './process.ts';
 import { DEFAULT_RESILIENCE, type BackendHealth, type ResilienceOptions } from './resilience.ts';
 import { defaultBackendUrl, SYSTEMS, type SystemId } from './systems.ts';
@@ -21,6 +22,7 @@ import { callerAssertionSecretFromEnv } from './access/caller-assertion.ts';
 import { accessPolicyFromEnv, loadAccessPolicy, DEFAULT_ACCESS_POLICY_FILE, type AccessPolicy } from './access/policy.ts';
 import { createReplayStore, replayStoreConfigFromEnv } from './access/replay-store.ts';
 import { urlWithoutPassword } from './cli.ts';
+import { startTracing } from './tracing.ts';
 import { CallerVerifier, subgraphAccessPlugin, type CallerFacts, type SubgraphAccess } from './access/subgraph-guard.ts';
 
 /**
@@ -91,6 +93,8 @@ export interface SubgraphConfig {
   /** When `/ready` calls the backend connection DEGRADED (slow probe, recent failures). */
   liveStatus: LiveStatusThresholds;
   port: number;
+  /** A port of its own for `/metrics` (the monitoring network's); unset: `/metrics` on `port`. */
+  metricsPort?: number;
   host: string;
   /** The access policy and the secret that verifies the gateway's caller assertions. */
   access: SubgraphAccess;
@@ -110,6 +114,7 @@ export function subgraphConfigFromEnv(system: SystemId, env: NodeJS.ProcessEnv =
     },
     liveStatus: liveStatusThresholdsFromEnv(env),
     port: envInteger(`${envPrefix}_SUBGRAPH_PORT`, subgraphPort, env),
+    metricsPort: metricsPortFromEnv(`${envPrefix}_SUBGRAPH_METRICS_PORT`, env),
     host: listenHost(env),
     access: { enabled: true, policy: accessPolicyFromEnv(env), callerSecret: callerAssertionSecretFromEnv(env), replay: replayStoreConfigFromEnv(env) },
   };
@@ -160,6 +165,7 @@ export function readSchema(file: URL): string {
 export function createSubgraphApollo<TAdapter extends Adapter, TLoaders>(
   definition: SubgraphDefinition<TAdapter, TLoaders>,
   policy: AccessPolicy | null = loadAccessPolicy(DEFAULT_ACCESS_POLICY_FILE),
+  extraPlugins: ApolloServerPlugin<SubgraphContext<TLoaders>>[] = [],
 ): ApolloServer<SubgraphContext<TLoaders>> {
   const schema = buildSubgraphSchema({
     typeDefs: parse(readSchema(definition.schemaFile)),
@@ -171,6 +177,7 @@ export function createSubgraphApollo<TAdapter extends Adapter, TLoaders>(
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
       ...(policy ? [subgraphAccessPlugin<SubgraphContext<TLoaders>>(policy)] : []),
+      ...extraPlugins,
     ],
     // The process stops on signals itself (lib/process.ts), closing the HTTP server first.
     stopOnTerminationSignals: false,
@@ -181,6 +188,8 @@ export function createSubgraphApollo<TAdapter extends Adapter, TLoaders>(
 
 export interface RunningSubgraph<TAdapter> extends RunningServer {
   adapter: TAdapter;
+  /** Where Prometheus scrapes this subgraph. */
+  metricsUrl: string;
 }
 
 export async function startSubgraph<TAdapter extends Adapter, TLoaders>(
@@ -190,7 +199,9 @@ export async function startSubgraph<TAdapter extends Adapter, TLoaders>(
 ): Promise<RunningSubgraph<TAdapter>> {
   // Before anything else: an assertion issued before this instance began may have been used by the one before it.
   const replays = createReplayStore(config.access.replay ?? { clockSkewMs: 0 }, Date.now(), logger);
+  const metrics = new ServiceMetrics(`${definition.system}-subgraph`);
   const client = new BackendClient({
+    metrics: new BackendCallMetrics(metrics.registry),
     system: definition.system,
     baseUrl: config.backendUrl,
     timeoutMs: config.backendTimeoutMs,
@@ -198,7 +209,7 @@ export async function startSubgraph<TAdapter extends Adapter, TLoaders>(
     logger,
   });
   const adapter = definition.createAdapter(client);
-  const apollo = createSubgraphApollo(definition, config.access.enabled ? config.access.policy : null);
+  const apollo = createSubgraphApollo(definition, config.access.enabled ? config.access.policy : null, [metrics.apolloPlugin()]);
   const callers = new CallerVerifier(definition.system, config.access.callerSecret, replays, logger);
   try {
     await apollo.start();
@@ -207,9 +218,17 @@ export async function startSubgraph<TAdapter extends Adapter, TLoaders>(
     await replays.close();
     throw error;
   }
+  const metricsAt = await metricsEndpoint(metrics, config.metricsPort, config.host).catch(async (error: unknown) => {
+    await apollo.stop();
+    await adapter.close();
+    await replays.close();
+    throw error;
+  });
   const server = createGraphQLHttpServer({
     apollo,
     logger,
+    metrics,
+    routes: metricsAt.routes,
     context: async (req, requestId) => ({
       requestId,
       loaders: definition.createLoaders(adapter, callContextOf(req.headers, requestId)),
@@ -219,6 +238,7 @@ export async function startSubgraph<TAdapter extends Adapter, TLoaders>(
     postRoutes: { '/connection-test': connectionTestRoute(definition, config, logger) },
   });
   const running = await listen(server, config.port, config.host).catch(async (error: unknown) => {
+    await metricsAt.close();
     await apollo.stop();
     await adapter.close();
     await replays.close();
@@ -228,9 +248,11 @@ export async function startSubgraph<TAdapter extends Adapter, TLoaders>(
   return {
     ...running,
     adapter,
+    metricsUrl: `${metricsAt.server?.url ?? running.url}/metrics`,
     close: () =>
       (closed ??= (async () => {
         await running.close();
+        await metricsAt.close();
         await apollo.stop();
         await adapter.close();
         await replays.close();
@@ -273,6 +295,7 @@ export async function runSubgraphProcess<TAdapter extends Adapter, TLoaders>(
 ): Promise<void> {
   const logger = createLogger(`${definition.system}-subgraph`);
   await startOrExit(logger, async () => {
+    startTracing(`${definition.system}-subgraph`, logger);
     const config = subgraphConfigFromEnv(definition.system, processEnvironment());
     if (!config.access.callerSecret) logger.warn('CALLER_ASSERTION_SECRET is not set: this subgraph refuses every request for personal data');
     const running = await startSubgraph(definition, config, logger);
