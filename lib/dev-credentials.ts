@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { z } from 'zod';
 import { DEFAULT_AUDIENCE, sha256Hex, type TrustedIssuer } from './access/authentication.ts';
@@ -214,4 +214,23 @@ export function devEnvironment(root: string = REPO_ROOT): NodeJS.ProcessEnv {
   const secretsPath = join(folder, FILES.secrets);
   if (!existsSync(secretsPath)) return {};
   return environmentFor(folder, readValidated(secretsPath, secretsSchema, true));
+}
+
+/**
+ * The lines `npm start` and `npm run start:scaled` print after their banner: the development
+ * credentials and a personal query to try against `graphqlUrl`.
+ */
+export function devCredentialsGuide(credentials: DevCredentials, credentialsFile: string, graphqlUrl: string): string {
+  return `Development credentials (valid 12 hours, new on every start), also in ${relative(process.cwd(), credentialsFile) || credentialsFile}:
+  officer can-bo-01 at BTNMT     Authorization: Bearer ${credentials.officer}
+  auditor kiem-tra-01 at BCA     Authorization: Bearer ${credentials.auditor}
+  citizen 001085012345           Authorization: Bearer ${credentials.citizen}
+  officer dev-officer at BTNMT   x-api-key: ${credentials.apiKey}
+
+Personal data needs a credential and a purpose. Try, as the officer, for a land transfer on case HS-2026-0001:
+
+  source .dev/credentials.env
+  curl -s ${graphqlUrl} -H 'content-type: application/json' \\
+    -H "authorization: Bearer $LT_OFFICER" -H 'x-purpose-code: land-transfer' -H 'x-case-number: HS-2026-0001' \\
+    -d '{"query":"{ citizen(personalId: \\"001085012345\\") { fullName maritalStatus landParcels { parcelId area } } }"}'`;
 }

@@ -6,9 +6,8 @@
  * `npm start` (a crashed replica is restarted and HAProxy takes it back once its `/ready` answers).
  * Ctrl-C or SIGTERM stops everything, HAProxy and PostgreSQL included.
  */
-import { relative } from 'node:path';
 import { envPositiveInteger } from '../lib/config.ts';
-import { ensureDevCredentials } from '../lib/dev-credentials.ts';
+import { devCredentialsGuide, ensureDevCredentials } from '../lib/dev-credentials.ts';
 import { restartPolicyFromEnv, spawnServices, Supervisor, type SupervisorEvent } from '../lib/services.ts';
 import { startBalancer, type RunningBalancer } from '../scale/haproxy.ts';
 import { replicaEnvironments, scaledLayout } from '../scale/layout.ts';
@@ -119,18 +118,7 @@ Clients use HAProxy: http://${host}:${balancerPort}/graphql (round robin; a repl
 HAProxy statistics: http://${host}:${statsPort}/ (CSV: http://${host}:${statsPort}/;csv)   Status page: http://${host}:${balancerPort}/status
 Access log: PostgreSQL, shared by every replica; DATABASE_URL=${postgres.url} npm run audit:verify checks the chain.
 
-Development credentials (valid 12 hours, new on every start), also in ${relative(process.cwd(), dev.credentialsFile) || dev.credentialsFile}:
-  officer can-bo-01 at BTNMT     Authorization: Bearer ${dev.credentials.officer}
-  auditor kiem-tra-01 at BCA     Authorization: Bearer ${dev.credentials.auditor}
-  citizen 001085012345           Authorization: Bearer ${dev.credentials.citizen}
-  officer dev-officer at BTNMT   x-api-key: ${dev.credentials.apiKey}
-
-Try, as the officer, for a land transfer on case HS-2026-0001:
-
-  source .dev/credentials.env
-  curl -s http://${host}:${balancerPort}/graphql -H 'content-type: application/json' \\
-    -H "authorization: Bearer $LT_OFFICER" -H 'x-purpose-code: land-transfer' -H 'x-case-number: HS-2026-0001' \\
-    -d '{"query":"{ citizen(personalId: \\"001085012345\\") { fullName maritalStatus landParcels { parcelId area } } }"}'
+${devCredentialsGuide(dev.credentials, dev.credentialsFile, `http://${host}:${balancerPort}/graphql`)}
 
 Kill a replica (kill -9 <pid of gateway-2>): HAProxy takes it out within seconds, the others answer, and it rejoins once restarted.
 Ctrl-C stops every process, HAProxy and PostgreSQL included; the access log goes with PostgreSQL's temporary directory.`);

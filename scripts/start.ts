@@ -5,8 +5,7 @@
  * restarted with backoff while the others keep serving (the gateway's answers are partial
  * meanwhile), and given up after too many crashes. Ctrl-C or SIGTERM stops everything.
  */
-import { relative } from 'node:path';
-import { ensureDevCredentials } from '../lib/dev-credentials.ts';
+import { devCredentialsGuide, ensureDevCredentials } from '../lib/dev-credentials.ts';
 import { restartPolicyFromEnv, spawnServices, Supervisor, systemLayout, type SupervisorEvent } from '../lib/services.ts';
 
 const policy = restartPolicyFromEnv();
@@ -70,18 +69,7 @@ ${rows.join('\n')}
 
 Status page: http://${host}:${gatewayPort}/status   Connection test: npm run check-connections
 
-Development credentials (valid 12 hours, new on every start), also in ${relative(process.cwd(), credentialsFile) || credentialsFile}:
-  officer can-bo-01 at BTNMT     Authorization: Bearer ${dev.credentials.officer}
-  auditor kiem-tra-01 at BCA     Authorization: Bearer ${dev.credentials.auditor}
-  citizen 001085012345           Authorization: Bearer ${dev.credentials.citizen}
-  officer dev-officer at BTNMT   x-api-key: ${dev.credentials.apiKey}
-
-Personal data needs a credential and a purpose. Try, as the officer, for a land transfer on case HS-2026-0001:
-
-  source .dev/credentials.env
-  curl -s http://${host}:${gatewayPort}/graphql -H 'content-type: application/json' \\
-    -H "authorization: Bearer $LT_OFFICER" -H 'x-purpose-code: land-transfer' -H 'x-case-number: HS-2026-0001' \\
-    -d '{"query":"{ citizen(personalId: \\"001085012345\\") { fullName maritalStatus landParcels { parcelId area } } }"}'
+${devCredentialsGuide(dev.credentials, credentialsFile, `http://${host}:${gatewayPort}/graphql`)}
 
 Who saw it: the citizen asks { myDataAccessLog { at agency { name } purpose { name } caseNumber fields } } with $LT_CITIZEN;
 an auditor asks accessLog(filter: …) with $LT_AUDITOR, or GET /audit/access-log.csv. npm run audit:verify checks the chain.
