@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDevCredentials } from '../lib/dev-credentials.ts';
 import { REPO_ROOT, serviceOfCommandLine, startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/services.ts';
+import { runNode } from './support/child-process.ts';
 import { README_PATH } from './support/system.ts';
 
 /**
@@ -16,23 +16,7 @@ const OUT_DIR = join(OUT_ROOT, 'dist');
 const ENTRIES = systemLayout({}).services.map((service) => service.entry.replace(/\.ts$/, '.js'));
 const PRODUCTION_SCRIPTS = ['scripts/check-connections.js', 'scripts/audit-verify.js', 'scripts/health-check.js'];
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 90_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 90_000) => runNode(args, { env, timeoutMs });
 
 function filesUnder(folder: string): string[] {
   return readdirSync(folder, { recursive: true, withFileTypes: true })

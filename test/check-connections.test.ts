@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { RequestHandler } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +5,7 @@ import { z } from 'zod';
 import { connectionTestReportSchema } from '../lib/connection-test.ts';
 import { startMockBackend, type RunningMock } from '../lib/mock-server.ts';
 import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/systems.ts';
+import { runNode, type Finished } from './support/child-process.ts';
 import { civilStatusHandlers } from '../subgraphs/civil-status/mock/handlers.ts';
 import { landHandlers } from '../subgraphs/land/mock/handlers.ts';
 import { populationHandlers } from '../subgraphs/population/mock/handlers.ts';
@@ -31,22 +31,14 @@ afterAll(async () => {
   for (const id of SYSTEM_IDS) await mocks[id].close();
 });
 
-function checkConnections(args: string[], overrides: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function checkConnections(args: string[], overrides: NodeJS.ProcessEnv = {}): Promise<Finished> {
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent' };
   for (const id of SYSTEM_IDS) {
     env[`${SYSTEMS[id].envPrefix}_BACKEND_URL`] = mocks[id].url;
     env[`${SYSTEMS[id].envPrefix}_BACKEND_TIMEOUT_MS`] = '5000';
   }
   Object.assign(env, overrides);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/check-connections.ts', ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runNode(['--import', 'tsx', 'scripts/check-connections.ts', ...args], { cwd: root, env });
 }
 
 const lastLine = (text: string) => text.trimEnd().split('\n').at(-1);

@@ -6,7 +6,7 @@
  * answer has its access record, the chain stays whole across replicas, and the restarted replica
  * is sent requests again. Every assertion is on outcomes (counts, states), never on speed.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, withFreePorts } from '../lib/services.ts';
 import { NAMED_IDS } from '../lib/synthetic/named.ts';
 import { SYSTEM_IDS } from '../lib/systems.ts';
+import { startNodeGroup } from './support/child-process.ts';
 import { haproxyBinary, haproxyConfig, readServerStats, type ServerStats } from '../scale/haproxy.ts';
 import { scaledLayout } from '../scale/layout.ts';
 
@@ -94,30 +95,26 @@ describe('npm run start:scaled', () => {
     });
     const balancer = `http://127.0.0.1:${env.GATEWAY_PORT}`;
 
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start-scaled.ts'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const { child, output, exited } = startNodeGroup(['--import', 'tsx', 'scripts/start-scaled.ts'], env);
     children.push(child);
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     await until(
       'the banner',
       async () => {
-        if (child.exitCode !== null) throw new Error(`start:scaled exited ${child.exitCode}:\n${output}`);
-        return output.includes('Liên thông is up, scaled out') ? true : undefined;
+        if (child.exitCode !== null) throw new Error(`start:scaled exited ${child.exitCode}:\n${output()}`);
+        return output().includes('Liên thông is up, scaled out') ? true : undefined;
       },
       START_WAIT_MS,
       200,
     ).catch((error: unknown) => {
-      throw new Error(`${String(error)}\n${output.slice(-4000)}`);
+      throw new Error(`${String(error)}\n${output().slice(-4000)}`);
     });
 
-    const pids = new Map([...output.matchAll(/^ {2}(\S+) +(\S+) +pid (\d+)$/gm)].map(([, name, address, pid]) => [name!, { address: address!, pid: Number(pid) }]));
+    const pids = new Map([...output().matchAll(/^ {2}(\S+) +(\S+) +pid (\d+)$/gm)].map(([, name, address, pid]) => [name!, { address: address!, pid: Number(pid) }]));
     expect([...pids.keys()].sort()).toEqual(
       ['haproxy', 'postgresql', 'gateway-1', 'gateway-2', 'gateway-3', ...SYSTEM_IDS.flatMap((id) => [`mock-${id}`, `${id}-subgraph`])].sort(),
     );
     const databaseUrl = pids.get('postgresql')!.address;
-    const apiKey = /x-api-key: (\S+)/.exec(output)![1]!;
+    const apiKey = /x-api-key: (\S+)/.exec(output())![1]!;
     const stats = () => readServerStats('127.0.0.1', statsPort);
     const server = async (name: string) => (await stats()).find((s) => s.name === name)!;
 
@@ -251,7 +248,7 @@ describe('npm run start:scaled', () => {
     // Ctrl-C (SIGINT to the process group, as a terminal sends it) stops everything, HAProxy and PostgreSQL too.
     process.kill(-child.pid!, 'SIGINT');
     expect(await exited).toBe(0);
-    expect(output).toContain('All services stopped, HAProxy and PostgreSQL included.');
+    expect(output()).toContain('All services stopped, HAProxy and PostgreSQL included.');
     for (const [name, { pid }] of pids) {
       expect(() => process.kill(pid, 0), `${name} (pid ${pid}) still running`).toThrow();
     }

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, withFreePorts } from '../lib/services.ts';
 import { NAMED_IDS } from '../lib/synthetic/named.ts';
 import { SYSTEM_IDS, SYSTEMS } from '../lib/systems.ts';
+import { startNodeGroup } from './support/child-process.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 /** Generous: on two cores shared with other work, a start of nine processes has taken over 90 s. */
@@ -40,27 +41,23 @@ afterAll(() => {
  * as in a terminal (where Ctrl-C sends SIGINT to the whole group).
  */
 function npmStart(env: NodeJS.ProcessEnv): NpmStart {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { child, output, exited } = startNodeGroup(['--import', 'tsx', 'scripts/start.ts'], env);
   running.push(child);
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const waitFor = (pattern: RegExp, from = 0) =>
     new Promise<RegExpExecArray>((resolve, reject) => {
       const deadline = performance.now() + WAIT_MS;
       const check = setInterval(() => {
-        const match = pattern.exec(output.slice(from));
+        const match = pattern.exec(output().slice(from));
         if (match) {
           clearInterval(check);
           resolve(match);
         } else if (child.exitCode !== null || performance.now() > deadline) {
           clearInterval(check);
-          reject(new Error(`${child.exitCode === null ? 'no' : 'npm start exited before'} ${pattern} in:\n${output.slice(-5000)}`));
+          reject(new Error(`${child.exitCode === null ? 'no' : 'npm start exited before'} ${pattern} in:\n${output().slice(-5000)}`));
         }
       }, 100);
     });
-  return { child, output: () => output, exited, waitFor };
+  return { child, output, exited, waitFor };
 }
 
 /** Every pid npm start printed: the banner's, and each restarted process's. */
