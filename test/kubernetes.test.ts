@@ -5,7 +5,7 @@
  * cannot say: probes, non-root, resources, and that every name a manifest refers to exists.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
@@ -169,7 +169,7 @@ describe('deploy/kubernetes', () => {
 
   it('takes the secrets and PostgreSQL\'s address from Secrets whose template holds no real value', () => {
     const secrets = of('Secret');
-    expect(secrets.every((s) => s.file === 'secrets.template.yaml')).toBe(true);
+    expect(secrets.every((s) => s.file === 'base/secrets.template.yaml')).toBe(true);
     for (const secret of secrets) {
       for (const [key, value] of Object.entries(secret.stringData ?? {})) {
         expect(/REPLACE|"keys": \[\]|^\[\]\n?$/.test(value), `${secret.metadata.name}/${key} is a placeholder`).toBe(true);
@@ -190,19 +190,22 @@ describe('deploy/kubernetes', () => {
     expect(gatewayEnv).toEqual(expect.arrayContaining(['DATABASE_URL', 'ACCESS_LOG_KEY', 'CALLER_ASSERTION_SECRET', 'AUTH_ISSUERS_FILE', 'API_KEYS_FILE']));
   });
 
-  it('lists in each kustomization only files that exist, the secrets template in none', () => {
-    for (const dir of [manifestsDir, join(manifestsDir, 'development')]) {
+  it('lists in each kustomization only files that exist, the secrets template in none, and no folder that contains it', () => {
+    for (const dir of [join(manifestsDir, 'base'), join(manifestsDir, 'development')]) {
       const kustomization = parseAllDocuments(readFileSync(join(dir, 'kustomization.yaml'), 'utf8'))[0]!.toJS() as {
         resources: string[];
         patches?: { path: string }[];
       };
       for (const path of [...kustomization.resources, ...(kustomization.patches ?? []).map((p) => p.path)]) {
         expect(existsSync(join(dir, path)), `${relative(root, dir)}: ${path}`).toBe(true);
+        // kustomize refuses a base that contains the kustomization using it ("cycle detected").
+        const inside = relative(join(dir, path), dir);
+        expect(inside === '' || inside.startsWith('..'), `${relative(root, dir)}: ${path} contains it`).toBe(true);
       }
       expect(kustomization.resources).not.toContain('secrets.template.yaml');
     }
     const production = new Set(['namespace.yaml', 'backends.yaml', 'subgraphs.yaml', 'gateway.yaml']);
-    for (const m of manifests) if (dirname(m.file) === '.' && m.file !== 'secrets.template.yaml') expect(production, m.file).toContain(m.file);
+    for (const m of manifests) if (dirname(m.file) === 'base' && m.file !== 'base/secrets.template.yaml') expect(production, m.file).toContain(basename(m.file));
     expect(manifests.every((m) => m.kind === 'Namespace' || m.metadata.namespace === 'lien-thong')).toBe(true);
   });
 });
