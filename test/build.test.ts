@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDevCredentials } from '../lib/dev-credentials.ts';
+import { ensureDevCredentials, type DevCredentials } from '../lib/dev-credentials.ts';
 import { REPO_ROOT, serviceOfCommandLine, startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/services.ts';
 import { runNode } from './support/child-process.ts';
-import { README_PATH } from './support/system.ts';
+import { readReadmeExamples } from './support/readme-examples.ts';
 
 /**
  * `npm run build` and what runs in production: the compiled services started with plain `node`
@@ -170,13 +170,13 @@ describe('Dockerfile', () => {
 describe('the compiled services', () => {
   let group: ServiceGroup | undefined;
   let env: NodeJS.ProcessEnv;
-  let officer: string;
+  let credentials: DevCredentials;
   afterAll(() => group?.stopAll(), 30_000);
 
   beforeAll(async () => {
     // In production mode, as in the image: every secret and file given explicitly.
     const dev = await ensureDevCredentials(OUT_ROOT);
-    officer = dev.credentials.officer;
+    credentials = dev.credentials;
     env = {
       ...(await withFreePorts(process.env)),
       ...dev.env,
@@ -209,24 +209,34 @@ describe('the compiled services', () => {
     }
   });
 
-  it("answer the README's portal example, and log the personal read in the access log (SQLite worker from dist/)", async () => {
-    const readme = readFileSync(README_PATH, 'utf8');
-    const example = /<!-- example: portal -->\n([\s\S]*?)(?=\n<!-- example:|\n#{2,3} )/.exec(readme)![1]!;
-    const blocks = [...example.matchAll(/```(\w+)\n([\s\S]*?)```/g)].map((b) => ({ lang: b[1]!, body: b[2]! }));
-    const query = blocks.find((b) => b.lang === 'graphql')!.body;
-    const [variables, answer] = blocks.filter((b) => b.lang === 'json').map((b) => JSON.parse(b.body) as unknown);
-    const response = await fetch(`${group!.gateway.url}/graphql`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${officer}`,
-        'x-purpose-code': 'land-transfer',
-        'x-case-number': 'HS-2026-0001',
-      },
-      body: JSON.stringify({ query, variables }),
-    });
-    expect(response.status).toBe(200);
-    expect(await response.json()).toEqual(answer);
+  it("answer every README example, as the README's callers with the development credentials, and log the personal reads (SQLite worker from dist/)", async () => {
+    const callers: Record<string, Record<string, string>> = {
+      default: { authorization: `Bearer ${credentials.officer}`, 'x-purpose-code': 'land-transfer', 'x-case-number': 'HS-2026-0001' },
+      'officer-identity': { authorization: `Bearer ${credentials.officer}`, 'x-purpose-code': 'identity-verification', 'x-case-number': 'XT-2026-0007' },
+      citizen: { authorization: `Bearer ${credentials.citizen}` },
+      auditor: { authorization: `Bearer ${credentials.auditor}` },
+    };
+    const setFault = async (system: string, mode: string) => {
+      const response = await fetch(`${group!.get(`mock-${system}`).url}/_mock/fault`, { method: 'PUT', body: JSON.stringify({ mode }) });
+      expect(response.status).toBe(200);
+    };
+    const examples = readReadmeExamples();
+    expect(examples.length).toBeGreaterThanOrEqual(7);
+    for (const example of examples) {
+      const headers = callers[example.as ?? 'default'];
+      expect(headers, `README example ${example.name} names an unknown caller ${example.as}`).toBeDefined();
+      for (const [system, mode] of example.faults) await setFault(system, mode);
+      try {
+        const response = await fetch(`${group!.gateway.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({ query: example.query, variables: example.variables }),
+        });
+        expect({ example: example.name, status: response.status, body: await response.json() }).toEqual({ example: example.name, status: 200, body: example.answer });
+      } finally {
+        for (const [system] of example.faults) await setFault(system, 'ok');
+      }
+    }
 
     const verify = await run([join(OUT_DIR, 'scripts/audit-verify.js'), '--json'], env);
     expect(verify.code, verify.stderr).toBe(0);

@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FaultMode } from '../lib/mock-server.ts';
-import type { SystemId } from '../lib/systems.ts';
 import { NAMED_IDS } from '../lib/synthetic/named.ts';
 import { DEFAULT_CREDENTIAL, type TestCredential } from './support/access.ts';
-import { README_PATH, startSystem, type RunningSystem } from './support/system.ts';
+import { readReadmeExamples } from './support/readme-examples.ts';
+import { startSystem, type RunningSystem } from './support/system.ts';
 
 /**
  * The README's examples are executable: each `<!-- example: NAME [system=fault] [as=caller] -->`
@@ -12,37 +10,7 @@ import { README_PATH, startSystem, type RunningSystem } from './support/system.t
  * runs against the real gateway on the mocks, as the caller named (by default the officer of the
  * development credentials, for a land transfer), and must give exactly the answer shown.
  */
-interface Example {
-  name: string;
-  faults: [SystemId, FaultMode][];
-  as: string | undefined;
-  query: string;
-  variables: Record<string, unknown>;
-  answer: unknown;
-}
-
-function readExamples(): Example[] {
-  const readme = readFileSync(README_PATH, 'utf8');
-  const examples: Example[] = [];
-  for (const match of readme.matchAll(/<!-- example: ([\w-]+)((?: [\w-]+=[\w-]+)*) -->\n([\s\S]*?)(?=\n<!-- example:|\n#{2,3} )/g)) {
-    const blocks = [...match[3]!.matchAll(/```(\w+)\n([\s\S]*?)```/g)].map((b) => ({ lang: b[1]!, body: b[2]! }));
-    const query = blocks.find((b) => b.lang === 'graphql');
-    const json = blocks.filter((b) => b.lang === 'json');
-    if (!query || json.length === 0) throw new Error(`README example ${match[1]} lacks a graphql or json block`);
-    const attributes = match[2]!.trim() ? match[2]!.trim().split(' ').map((f) => f.split('=') as [string, string]) : [];
-    examples.push({
-      name: match[1]!,
-      faults: attributes.filter(([key]) => key !== 'as') as [SystemId, FaultMode][],
-      as: attributes.find(([key]) => key === 'as')?.[1],
-      query: query.body,
-      variables: json.length > 1 ? (JSON.parse(json[0]!.body) as Record<string, unknown>) : {},
-      answer: JSON.parse(json.at(-1)!.body),
-    });
-  }
-  return examples;
-}
-
-const examples = readExamples();
+const examples = readReadmeExamples();
 let system: RunningSystem;
 beforeAll(async () => {
   system = await startSystem();
