@@ -22,7 +22,7 @@ import { callerAssertionSecretFromEnv } from './access/caller-assertion.ts';
 import { accessPolicyFromEnv, loadAccessPolicy, DEFAULT_ACCESS_POLICY_FILE, type AccessPolicy } from './access/policy.ts';
 import { createReplayStore, replayStoreConfigFromEnv } from './access/replay-store.ts';
 import { urlWithoutPassword } from './cli.ts';
-import { startTracing } from './tracing.ts';
+import { graphqlOperationSpans, startTracing, tracingActive } from './tracing.ts';
 import { CallerVerifier, subgraphAccessPlugin, type CallerFacts, type SubgraphAccess } from './access/subgraph-guard.ts';
 
 /**
@@ -209,7 +209,10 @@ export async function startSubgraph<TAdapter extends Adapter, TLoaders>(
     logger,
   });
   const adapter = definition.createAdapter(client);
-  const apollo = createSubgraphApollo(definition, config.access.enabled ? config.access.policy : null, [metrics.apolloPlugin()]);
+  const apollo = createSubgraphApollo(definition, config.access.enabled ? config.access.policy : null, [
+    metrics.apolloPlugin(),
+    ...(tracingActive() ? [graphqlOperationSpans<SubgraphContext<TLoaders>>()] : []),
+  ]);
   const callers = new CallerVerifier(definition.system, config.access.callerSecret, replays, logger);
   try {
     await apollo.start();

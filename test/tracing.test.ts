@@ -170,6 +170,14 @@ describe('tracing on (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
         expect(client).toMatchObject({ serviceName: 'gateway', kind: CLIENT, scope: '@opentelemetry/instrumentation-undici' });
         expect(parentOf(trace, client)?.name).toBe('gateway.fetch');
       }
+      // The subgraph's own GraphQL work, under its server span: the operation, parsed, validated, executed.
+      for (const server of subgraphServers) {
+        const operations = trace.filter((span) => span.parentSpanId === server.spanId && span.scope === 'lien-thong-graphql');
+        expect(operations.map((span) => span.name), id).toEqual([expect.stringMatching(/^query\b/)]);
+        expect(operations[0]!.attributes['graphql.operation.type'], id).toBe('query');
+        const steps = trace.filter((span) => span.parentSpanId === operations[0]!.spanId).map((span) => span.name);
+        expect(steps.sort(), id).toEqual(['graphql.execute', 'graphql.parse', 'graphql.validate']);
+      }
       // Subgraph → backend: the backend client spans of the subgraph, each continued by the mock backend.
       const backendServers = trace.filter((span) => span.serviceName === `${id}-mock-backend` && span.kind === SERVER);
       expect(backendServers.length, id).toBeGreaterThan(0);
