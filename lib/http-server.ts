@@ -61,6 +61,38 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 }
 
 /**
+ * One GraphQL request, its JSON body already parsed, answered by Apollo Server through its own
+ * integration contract (`executeHTTPGraphQLRequest`); `extraHeaders` are set after Apollo's.
+ */
+export async function answerWithApollo<TContext extends BaseContext>(
+  apollo: ApolloServer<TContext>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: unknown,
+  context: () => Promise<TContext>,
+  extraHeaders: Record<string, string> = {},
+): Promise<void> {
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const response = await apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+    context,
+  });
+  for (const [key, value] of response.headers) res.setHeader(key, value);
+  for (const [key, value] of Object.entries(extraHeaders)) res.setHeader(key, value);
+  res.statusCode = response.status ?? 200;
+  if (response.body.kind === 'complete') {
+    res.end(response.body.string);
+    return;
+  }
+  for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  res.end();
+}
+
+/**
  * Serves an Apollo Server over node:http, with `/health` and `/ready`. Apollo's own
  * integration contract (`executeHTTPGraphQLRequest`) is used; the JSON body parser is
  * body-parser, bounded by `maxBodyBytes`.
@@ -88,26 +120,8 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
   };
   const postRoutes = new Map(Object.entries(options.postRoutes ?? {}));
 
-  const handleGraphQL = async (req: IncomingMessage & { body?: unknown }, res: ServerResponse, requestId: string) => {
-    const headers = new HeaderMap();
-    for (const [key, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-    }
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const response = await options.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body: req.body },
-      context: () => options.context(req, requestId),
-    });
-    for (const [key, value] of response.headers) res.setHeader(key, value);
-    res.setHeader('x-request-id', requestId);
-    res.statusCode = response.status ?? 200;
-    if (response.body.kind === 'complete') {
-      res.end(response.body.string);
-      return;
-    }
-    for await (const chunk of response.body.asyncIterator) res.write(chunk);
-    res.end();
-  };
+  const handleGraphQL = (req: IncomingMessage & { body?: unknown }, res: ServerResponse, requestId: string) =>
+    answerWithApollo(options.apollo, req, res, req.body, () => options.context(req, requestId), { 'x-request-id': requestId });
 
   const receiveTimeoutMs = options.receiveTimeoutMs ?? 30_000;
   const serverOptions = {

@@ -18,3 +18,10 @@ export const BATCH = `query($ids: [ID!]!) { citizens(personalIds: $ids) { fullNa
 export const BATCH_VARIABLES = {
   ids: Array.from({ length: 50 }, (_, i) => encodePersonalId('079', i % 2 ? 'FEMALE' : 'MALE', 1950 + i, 4242 + i * 131)),
 };
+
+/**
+ * Public data from three subgraphs (`npm run bench:compare`): the 63 provinces (public-services) with
+ * their civil-status (civil-status) and land (land) digitisation. No credential needed, so a gateway
+ * without this project's access control can answer it.
+ */
+export const PUBLIC_CROSS_SUBGRAPH = '{ provinces { code name civilStatusDigitization { status } landDigitization { status } } }';

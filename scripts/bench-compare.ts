@@ -1,0 +1,412 @@
+/**
+ * `npm run bench:compare`: this project's gateway against stock federation gateways, over the same
+ * running subgraphs and mock backends (issue 13).
+ *
+ * The four mock backends and four subgraphs start once, as `npm start` starts them
+ * (lib/services.ts), on ports `BENCH_COMPARE_PORT` (default 5200) + 1…4 (subgraphs) and + 11…14
+ * (mocks). Then each round starts, measures and stops, one after the other, each gateway as a process
+ * of its own (scripts/bench-compare-gateway.ts for the peers): this project's gateway
+ * (gateway/main.ts); stock `@apollo/gateway` on Apollo Server with its default fetcher; the same with
+ * an undici `request` fetcher; Hive Gateway with the Rust query planner; the same without in-flight
+ * request deduplication. Rounds alternate the order (forward, then backward), so that a drift of the
+ * machine weighs on every gateway alike.
+ *
+ * The peers cannot pass this project's access control (a subgraph answers personal data only to a
+ * signed caller assertion), so the comparison query is public and touches three subgraphs
+ * (public-services, civil-status, land). This project's gateway is also measured on the portal query
+ * (scripts/bench-workloads.ts) with the development officer's API key, as `npm run bench` does.
+ *
+ * Each run: one request whose answer is compared with the first gateway's, `WARM_UP_SECONDS` of
+ * load, then `BENCH_SECONDS` (default 10) with autocannon, 20 connections, on loopback. The CPU time
+ * (utime + stime in /proc/<pid>/stat) of every process, the gateway, each subgraph and each mock, is
+ * read just before and just after the measured load. Prints req/s, p50, p99 and CPU ms per request
+ * per process and summed, and each peer's ratios to this project's gateway; `--json` prints the same
+ * as JSON instead, `--rounds=N` (default 2) sets the rounds. Everything started is stopped at the
+ * end, on an error, and on Ctrl-C or SIGTERM. Exits 1 when a request was not a 200 without errors or
+ * an answer differed. Nothing here asserts a speed: on a shared machine the figures are indicative.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { envInteger } from '../lib/config.ts';
+import { ensureDevCredentials } from '../lib/dev-credentials.ts';
+import { ServiceProcess, systemLayout, type ServiceSpec } from '../lib/services.ts';
+import { SYSTEM_IDS, SYSTEMS } from '../lib/systems.ts';
+import { PORTAL, PORTAL_VARIABLES, PUBLIC_CROSS_SUBGRAPH } from './bench-workloads.ts';
+
+const json = process.argv.includes('--json');
+const roundsArgument = process.argv.find((argument) => argument.startsWith('--rounds='));
+const rounds = roundsArgument ? Number(roundsArgument.slice('--rounds='.length)) : 2;
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, not ${roundsArgument}`);
+const seconds = envInteger('BENCH_SECONDS', 10);
+if (seconds < 1 || seconds > 60) throw new Error(`BENCH_SECONDS must be between 1 and 60, not ${seconds}`);
+const portBase = envInteger('BENCH_COMPARE_PORT', 5200);
+const CONNECTIONS = 20;
+const WARM_UP_SECONDS = 3;
+const START_TIMEOUT_MS = 180_000;
+const SETTLE_MS = 2000;
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/** Progress goes to stderr under `--json`, so that stdout is the JSON alone. */
+const say = (line: string) => (json ? console.error(line) : console.log(line));
+
+/** The peers scripts/bench-compare-gateway.ts starts (`BENCH_COMPARE_GATEWAY`). */
+const PEER_GATEWAYS = ['apollo', 'apollo-undici', 'hive', 'hive-no-dedup'] as const;
+type GatewayId = 'lien-thong' | (typeof PEER_GATEWAYS)[number];
+const GATEWAY_TITLES: Record<GatewayId, string> = {
+  'lien-thong': 'this project (gateway/main.ts)',
+  apollo: '@apollo/gateway, default fetcher',
+  'apollo-undici': '@apollo/gateway, undici request fetcher',
+  hive: 'Hive Gateway, Rust planner',
+  'hive-no-dedup': 'Hive Gateway, Rust planner, no dedup',
+};
+const GATEWAYS: GatewayId[] = ['lien-thong', ...PEER_GATEWAYS];
+
+type WorkloadId = 'public' | 'portal';
+interface Workload {
+  query: string;
+  variables?: Record<string, unknown>;
+  headers: Record<string, string>;
+}
+
+/** One gateway on one workload: a run of each per round. */
+interface Contender {
+  gateway: GatewayId;
+  workload: WorkloadId;
+}
+const gatewaysArgument = process.argv.find((argument) => argument.startsWith('--gateways='));
+const chosen = gatewaysArgument ? gatewaysArgument.slice('--gateways='.length).split(',') : GATEWAYS;
+for (const name of chosen) if (!(GATEWAYS as string[]).includes(name)) throw new Error(`--gateways: no gateway "${name}" (${GATEWAYS.join(', ')})`);
+const CONTENDERS: Contender[] = [
+  ...GATEWAYS.filter((gateway) => chosen.includes(gateway)).map((gateway): Contender => ({ gateway, workload: 'public' })),
+  ...(chosen.includes('lien-thong') ? [{ gateway: 'lien-thong', workload: 'portal' } as const] : []),
+];
+const label = ({ gateway, workload }: Contender) => (workload === 'public' ? gateway : `${gateway} (${workload})`);
+
+// --- the system ----------------------------------------------------------------------------------
+
+const dev = await ensureDevCredentials();
+const workloads: Record<WorkloadId, Workload> = {
+  public: { query: PUBLIC_CROSS_SUBGRAPH, headers: {} },
+  // The development officer of `npm start` (.dev/), for a land transfer, as `npm run bench` asks.
+  portal: { query: PORTAL, variables: PORTAL_VARIABLES, headers: { 'x-api-key': dev.credentials.apiKey, 'x-purpose-code': 'land-transfer', 'x-case-number': 'BENCH-1' } },
+};
+
+const scratch = mkdtempSync(join(tmpdir(), 'bench-compare-'));
+const portEnv: NodeJS.ProcessEnv = { GATEWAY_PORT: String(portBase), ACCESS_LOG_PATH: join(scratch, 'access-log.sqlite'), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
+for (const [index, id] of SYSTEM_IDS.entries()) {
+  const { envPrefix } = SYSTEMS[id];
+  portEnv[`${envPrefix}_SUBGRAPH_PORT`] = String(portBase + 1 + index);
+  portEnv[`${envPrefix}_BACKEND_PORT`] = String(portBase + 11 + index);
+}
+const baseEnv: NodeJS.ProcessEnv = { ...dev.env, ...process.env, ...portEnv };
+// Every subgraph and backend is the one started here.
+for (const id of SYSTEM_IDS) {
+  delete baseEnv[`${SYSTEMS[id].envPrefix}_SUBGRAPH_URL`];
+  delete baseEnv[`${SYSTEMS[id].envPrefix}_BACKEND_URL`];
+}
+const layout = systemLayout(baseEnv);
+const processOptions = (env: NodeJS.ProcessEnv) => ({
+  env,
+  host: layout.host,
+  onLine: (line: string, service: ServiceProcess) => console.error(`  [${service.name}] ${line}`),
+});
+const systemServices = layout.services.filter((spec) => spec.name !== 'gateway').map((spec) => new ServiceProcess(spec, processOptions(layout.env)));
+
+function gatewayProcess(gateway: GatewayId): ServiceProcess {
+  if (gateway === 'lien-thong') return new ServiceProcess(layout.services.find((spec) => spec.name === 'gateway')!, processOptions(layout.env));
+  const port = portBase + 20 + PEER_GATEWAYS.indexOf(gateway);
+  const spec: ServiceSpec = { name: gateway, entry: 'scripts/bench-compare-gateway.ts', port };
+  return new ServiceProcess(spec, processOptions({ ...layout.env, GATEWAY_PORT: String(port), BENCH_COMPARE_GATEWAY: gateway }));
+}
+
+let current: ServiceProcess | undefined;
+let stopping: Promise<void> | undefined;
+/** Stops the gateway under test and every service; once. */
+function stopEverything(): Promise<void> {
+  stopping ??= Promise.all([current, ...systemServices].map((service) => service?.stop()))
+    .then(() => rmSync(scratch, { recursive: true, force: true }))
+    .then(() => undefined);
+  return stopping;
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: stopping every process…`);
+    void stopEverything().then(() => process.exit(130));
+  });
+}
+// Whatever happens, no child outlives this process.
+process.once('exit', () => {
+  for (const service of [current, ...systemServices]) if (service?.running && service.pid) process.kill(service.pid, 'SIGKILL');
+});
+
+// --- measuring -----------------------------------------------------------------------------------
+
+/** CPU time a process has used so far, user and system, in milliseconds. */
+function cpuMs(pid: number): number {
+  // Fields after the command name (which may hold spaces, inside parentheses): utime is the 14th, stime the 15th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+}
+
+interface Run {
+  round: number;
+  gateway: GatewayId;
+  workload: WorkloadId;
+  loadAverage: number;
+  requests: number;
+  ok: number;
+  reqPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+  /** 2xx answers that carried `errors`. */
+  withErrors: number;
+  /** CPU ms over the measured load, by process name (`gateway` for the gateway under test). */
+  cpuMs: Record<string, number>;
+}
+
+const problems: string[] = [];
+const runs: Run[] = [];
+/** The first answer of each workload, which every other gateway's must equal. */
+const reference = new Map<WorkloadId, { gateway: GatewayId; data: string }>();
+
+async function post(url: string, workload: Workload): Promise<{ status: number; text: string }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...workload.headers },
+    body: JSON.stringify({ query: workload.query, variables: workload.variables }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+/** The answer's data, or a problem when it is not a 200 with data and without errors. */
+function checkAnswer(contender: Contender, status: number, text: string): string | undefined {
+  let parsed: { data?: unknown; errors?: unknown[] } | undefined;
+  try {
+    parsed = JSON.parse(text) as typeof parsed;
+  } catch {
+    parsed = undefined;
+  }
+  if (status !== 200 || !parsed?.data || parsed.errors?.length) {
+    problems.push(`${label(contender)}: the first answer was ${status} ${text.slice(0, 300)}`);
+    return undefined;
+  }
+  return JSON.stringify(parsed.data);
+}
+
+async function load(url: string, workload: Workload, duration: number) {
+  let withErrors = 0;
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...workload.headers },
+    body: JSON.stringify({ query: workload.query, variables: workload.variables }),
+    connections: CONNECTIONS,
+    duration,
+    verifyBody: (text) => {
+      const whole = !String(text ?? '').includes('"errors"');
+      if (!whole) withErrors++;
+      return whole;
+    },
+  });
+  return { result, withErrors };
+}
+
+async function measure(round: number, contender: Contender): Promise<void> {
+  const gateway = gatewayProcess(contender.gateway);
+  current = gateway;
+  gateway.start();
+  try {
+    await gateway.waitUntilAnswering(START_TIMEOUT_MS);
+    const url = `${gateway.url}/graphql`;
+    const workload = workloads[contender.workload];
+    const first = await post(url, workload);
+    const data = checkAnswer(contender, first.status, first.text);
+    const seen = reference.get(contender.workload);
+    if (data !== undefined && !seen) reference.set(contender.workload, { gateway: contender.gateway, data });
+    else if (data !== undefined && seen && seen.data !== data) problems.push(`${label(contender)}: its answer differs from ${seen.gateway}'s`);
+
+    await load(url, workload, WARM_UP_SECONDS);
+    const loadAverage = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+    const measured = [{ name: 'gateway', pid: gateway.pid! }, ...systemServices.map((service) => ({ name: service.name, pid: service.pid! }))];
+    const before = measured.map(({ pid }) => cpuMs(pid));
+    const { result, withErrors } = await load(url, workload, seconds);
+    const after = measured.map(({ pid }) => cpuMs(pid));
+    // autocannon stops without waiting for the requests in flight: let them end before the gateway does.
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    const errors = result.errors + result.timeouts;
+    if (result.requests.total < CONNECTIONS) problems.push(`${label(contender)} round ${round}: only ${result.requests.total} answers in ${seconds} s, too few to measure`);
+    if (result.non2xx || errors || withErrors) {
+      problems.push(`${label(contender)} round ${round}: ${result.non2xx} non-2xx, ${errors} errors/timeouts, ${withErrors} answers with errors`);
+    }
+    const run: Run = {
+      round,
+      gateway: contender.gateway,
+      workload: contender.workload,
+      loadAverage,
+      requests: result.requests.total,
+      ok: result['2xx'],
+      reqPerSecond: result.requests.average,
+      p50Ms: result.latency.p50,
+      p99Ms: result.latency.p99,
+      non2xx: result.non2xx,
+      errors,
+      withErrors,
+      cpuMs: Object.fromEntries(measured.map(({ name }, index) => [name, after[index]! - before[index]!])),
+    };
+    runs.push(run);
+    say(`  round ${round} ${label(contender).padEnd(26)} ${run.reqPerSecond.toFixed(1).padStart(7)} req/s  p50 ${run.p50Ms} ms  p99 ${run.p99Ms} ms  gateway CPU ${(run.cpuMs.gateway! / Math.max(1, run.requests)).toFixed(2)} ms/req`);
+  } finally {
+    await gateway.stop();
+    current = undefined;
+  }
+}
+
+// --- the summary ---------------------------------------------------------------------------------
+
+const PROCESS_NAMES = ['gateway', ...systemServices.map((service) => service.name)];
+const round1 = (value: number, digits = 1) => Number(value.toFixed(digits));
+
+interface Summary {
+  contender: string;
+  gateway: GatewayId;
+  workload: WorkloadId;
+  runs: number;
+  reqPerSecondByRun: number[];
+  reqPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** CPU ms per request over all its runs, by process, and all processes together (`sum`). */
+  cpuMsPerRequest: Record<string, number>;
+  /** Against this project's gateway on the same workload: req/s, gateway CPU per request, all CPU per request. */
+  ratios?: { reqPerSecond: number; gatewayCpuPerRequest: number; totalCpuPerRequest: number };
+}
+
+function summarise(contender: Contender): Summary | undefined {
+  const measured = runs.filter((run) => run.gateway === contender.gateway && run.workload === contender.workload);
+  if (measured.length === 0) return undefined;
+  const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+  const requests = measured.reduce((sum, run) => sum + run.requests, 0);
+  const cpuMsPerRequest: Record<string, number> = {};
+  for (const name of PROCESS_NAMES) cpuMsPerRequest[name] = round1(measured.reduce((sum, run) => sum + (run.cpuMs[name] ?? 0), 0) / requests, 3);
+  cpuMsPerRequest.sum = round1(measured.reduce((sum, run) => sum + Object.values(run.cpuMs).reduce((a, b) => a + b, 0), 0) / requests, 3);
+  return {
+    contender: label(contender),
+    gateway: contender.gateway,
+    workload: contender.workload,
+    runs: measured.length,
+    reqPerSecondByRun: measured.map((run) => round1(run.reqPerSecond)),
+    reqPerSecond: round1(mean(measured.map((run) => run.reqPerSecond))),
+    p50Ms: round1(mean(measured.map((run) => run.p50Ms))),
+    p99Ms: round1(mean(measured.map((run) => run.p99Ms))),
+    cpuMsPerRequest,
+  };
+}
+
+function summaries(): Summary[] {
+  const all = CONTENDERS.map(summarise).filter((summary): summary is Summary => summary !== undefined);
+  const ours = all.find((summary) => summary.gateway === 'lien-thong' && summary.workload === 'public');
+  for (const summary of all) {
+    if (!ours || summary.workload !== 'public') continue;
+    summary.ratios = {
+      reqPerSecond: round1(summary.reqPerSecond / ours.reqPerSecond, 2),
+      gatewayCpuPerRequest: round1(summary.cpuMsPerRequest.gateway! / ours.cpuMsPerRequest.gateway!, 2),
+      totalCpuPerRequest: round1(summary.cpuMsPerRequest.sum! / ours.cpuMsPerRequest.sum!, 2),
+    };
+  }
+  return all;
+}
+
+/** A plain text table: the first column left-aligned, the others right-aligned. */
+function table(header: string[], rows: (string | number)[][]): string {
+  const cells = [header, ...rows.map((row) => row.map(String))];
+  const widths = header.map((_, column) => Math.max(...cells.map((row) => row[column]!.length)));
+  const line = (row: string[]) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+  return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+function printTables(all: Summary[]): void {
+  console.log(`\nThroughput and latency (${CONNECTIONS} connections, ${seconds} s per run, ${rounds} rounds; p50/p99 are means over the runs):`);
+  console.log(
+    table(
+      ['gateway', 'workload', 'req/s (runs)', 'req/s', 'p50 ms', 'p99 ms', 'gateway CPU ms/req', 'all CPU ms/req', 'req/s ratio', 'gateway CPU/req ratio', 'all CPU/req ratio'],
+      all.map((s) => [
+        s.gateway,
+        s.workload,
+        s.reqPerSecondByRun.join(', '),
+        s.reqPerSecond,
+        s.p50Ms,
+        s.p99Ms,
+        s.cpuMsPerRequest.gateway!.toFixed(2),
+        s.cpuMsPerRequest.sum!.toFixed(2),
+        s.ratios ? s.ratios.reqPerSecond.toFixed(2) : '-',
+        s.ratios ? s.ratios.gatewayCpuPerRequest.toFixed(2) : '-',
+        s.ratios ? s.ratios.totalCpuPerRequest.toFixed(2) : '-',
+      ]),
+    ),
+  );
+  console.log('Ratios are against this project\'s gateway on the public query (peer / lien-thong).');
+  console.log('\nCPU ms per request, by process (utime + stime over the measured runs, divided by their requests):');
+  console.log(table(['process', ...all.map((s) => s.contender)], [...PROCESS_NAMES, 'sum'].map((name) => [name, ...all.map((s) => s.cpuMsPerRequest[name]!.toFixed(3))])));
+  console.log('\nRuns:');
+  console.log(
+    table(
+      ['round', 'gateway', 'workload', 'load avg', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'with errors', 'gateway CPU ms', 'all CPU ms'],
+      runs.map((run) => [
+        run.round,
+        run.gateway,
+        run.workload,
+        run.loadAverage,
+        run.requests,
+        run.reqPerSecond.toFixed(1),
+        run.p50Ms,
+        run.p99Ms,
+        run.non2xx,
+        run.errors,
+        run.withErrors,
+        run.cpuMs.gateway!,
+        Object.values(run.cpuMs).reduce((a, b) => a + b, 0),
+      ]),
+    ),
+  );
+  console.log('\nGateways:');
+  for (const gateway of GATEWAYS) console.log(`  ${gateway.padEnd(14)} ${GATEWAY_TITLES[gateway]}`);
+}
+
+// --- the rounds ----------------------------------------------------------------------------------
+
+try {
+  say(`bench:compare: starting ${systemServices.length} processes (4 mock backends, 4 subgraphs) on ports ${portBase + 1}–${portBase + 14}…`);
+  for (const service of systemServices) service.start();
+  await Promise.all(systemServices.map((service) => service.waitUntilAnswering(START_TIMEOUT_MS)));
+  say(`node ${process.version}, ${availableParallelism()} CPUs, load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  say(`public query: ${PUBLIC_CROSS_SUBGRAPH}`);
+  say(`${CONNECTIONS} connections, ${WARM_UP_SECONDS} s warm-up then ${seconds} s measured per run, ${rounds} rounds, each gateway a fresh process per run`);
+  for (let round = 1; round <= rounds; round++) {
+    const order = round % 2 === 1 ? CONTENDERS : [...CONTENDERS].reverse();
+    for (const contender of order) {
+      if (stopping) break;
+      await measure(round, contender);
+    }
+  }
+  for (const service of systemServices) if (!service.running) problems.push(`${service.name} exited during the runs (${JSON.stringify(service.lastExit)})`);
+  const all = summaries();
+  if (json) console.log(JSON.stringify({ query: PUBLIC_CROSS_SUBGRAPH, connections: CONNECTIONS, seconds, warmUpSeconds: WARM_UP_SECONDS, rounds, gateways: GATEWAY_TITLES, summaries: all, runs, problems }, null, 2));
+  else printTables(all);
+} catch (error) {
+  problems.push(`stopped by an error: ${error instanceof Error ? error.message : String(error)}`);
+} finally {
+  await stopEverything();
+}
+
+if (problems.length > 0) {
+  console.error('\nNOT EVERY REQUEST WAS A 200 WITH THE SAME DATA, these figures are not valid:');
+  for (const problem of problems) console.error(`  - ${problem}`);
+  process.exitCode = 1;
+}
