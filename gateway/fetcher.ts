@@ -1,5 +1,6 @@
 import type { Fetcher, FetcherHeaders, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
 import { Agent } from 'undici';
+import { CALLER_ASSERTION_HEADER } from '../lib/access/caller.ts';
 import { DEADLINE_HEADER } from '../lib/subgraph.ts';
 import { closeDispatcher, readLimited } from '../lib/transport.ts';
 
@@ -8,6 +9,11 @@ import { closeDispatcher, readLimited } from '../lib/transport.ts';
  * per subgraph origin), adapted to the fetcher interface RemoteGraphQLDataSource expects.
  * `request` rather than a WHATWG `fetch`: it skips the Request, Response
  * and web-stream objects that `fetch` builds for every call, on the gateway's hottest path.
+ *
+ * Identical public calls in flight at once are sent once: a call to the same subgraph with the same
+ * body (query and variables) that carries no caller assertion joins the one already sent and gets a
+ * copy of its answer, as Hive Gateway and Apollo Router deduplicate. A call with a caller assertion
+ * (personal data, or any authenticated caller) is never shared: each is bound to its caller.
  */
 export interface SubgraphFetcherOptions {
   /**
@@ -69,10 +75,14 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): Subgraph
     connectTimeout: options.timeoutMs,
   });
 
-  const fetcher = async (url: string, init: FetcherRequestInit = {}): Promise<FetcherResponse> => {
+  interface Answer {
+    status: number;
+    headers: [string, string][];
+    body: string;
+  }
+
+  const send = async (url: string, init: FetcherRequestInit, timeoutMs: number): Promise<Answer> => {
     const { origin, pathname } = new URL(url);
-    const deadline = Number((init.headers as Record<string, string> | undefined)?.[DEADLINE_HEADER]);
-    const timeoutMs = Number.isInteger(deadline) && deadline > 0 ? deadline : options.timeoutMs;
     const response = await agent.request({
       origin,
       path: pathname,
@@ -82,13 +92,47 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): Subgraph
       signal: AbortSignal.timeout(timeoutMs),
     });
     const body = await readLimited(response.body, maxResponseBytes);
-    const headers = new Headers();
+    const headers: [string, string][] = [];
     for (const [name, value] of Object.entries(response.headers)) {
-      if (typeof value === 'string') headers.set(name, value);
-      else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+      if (typeof value === 'string') headers.push([name, value]);
+      else if (Array.isArray(value)) for (const v of value) headers.push([name, v]);
     }
-    return new BufferedResponse(url, response.statusCode, headers, body);
+    return { status: response.statusCode, headers, body };
+  };
+
+  /** Public calls in flight, by subgraph URL and body. */
+  const inFlight = new Map<string, Promise<Answer>>();
+
+  const fetcher = async (url: string, init: FetcherRequestInit = {}): Promise<FetcherResponse> => {
+    const headers = (init.headers ?? {}) as Record<string, string>;
+    const deadline = Number(headers[DEADLINE_HEADER]);
+    const timeoutMs = Number.isInteger(deadline) && deadline > 0 ? deadline : options.timeoutMs;
+    let answer: Answer;
+    if (init.method === 'POST' && typeof init.body === 'string' && headers[CALLER_ASSERTION_HEADER] === undefined) {
+      const key = `${url}\n${init.body}`;
+      let shared = inFlight.get(key);
+      if (shared) {
+        // The call that joins keeps its own deadline, which may be shorter than the first's.
+        answer = await withinDeadline(shared, timeoutMs);
+      } else {
+        shared = send(url, init, timeoutMs).finally(() => inFlight.delete(key));
+        inFlight.set(key, shared);
+        answer = await shared;
+      }
+    } else {
+      answer = await send(url, init, timeoutMs);
+    }
+    return new BufferedResponse(url, answer.status, new Headers(answer.headers), answer.body);
   };
 
   return { fetcher: fetcher as Fetcher, close: () => closeDispatcher(agent) };
+}
+
+/** `shared`, or a timeout named as AbortSignal.timeout names one, whichever comes first. */
+function withinDeadline<T>(shared: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), timeoutMs);
+  });
+  return Promise.race([shared, timeout]).finally(() => clearTimeout(timer));
 }

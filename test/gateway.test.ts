@@ -131,3 +131,35 @@ describe('gateway', () => {
     expect(text).not.toMatch(/ECONNREFUSED|stack|serviceName/);
   });
 });
+
+describe('identical subgraph calls in flight at once', () => {
+  it('sends a public one once and gives every caller the same answer', async () => {
+    const publicServices = system.mocks['public-services'];
+    // Slow, so that the first call is still in flight when the others arrive.
+    publicServices.setFault({ mode: 'slow', latencyMs: 400 });
+    publicServices.resetStats();
+    try {
+      const answers = await Promise.all(Array.from({ length: 8 }, () => system.query('{ provinces { code name } }', {}, { as: null })));
+      expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
+      expect(answers[0]!.body.errors).toBeUndefined();
+      for (const answer of answers) expect(answer.body).toEqual(answers[0]!.body);
+      expect(publicServices.stats().byRoute).toEqual({ 'GET /v1/provinces': 1 });
+    } finally {
+      publicServices.setFault({ mode: 'ok' });
+    }
+  });
+
+  it('never shares a call made for a caller (personal data): each is sent', async () => {
+    const population = system.mocks.population;
+    population.setFault({ mode: 'slow', latencyMs: 400 });
+    population.resetStats();
+    try {
+      const query = `{ citizen(personalId: "${NAMED_IDS.head}") { fullName } }`;
+      const answers = await Promise.all(Array.from({ length: 3 }, () => system.query(query)));
+      for (const answer of answers) expect(answer.body).toEqual({ data: { citizen: { fullName: 'Nguyễn Văn An' } } });
+      expect(population.stats().byRoute['POST /v1/citizens/batch-get']).toBe(3);
+    } finally {
+      population.setFault({ mode: 'ok' });
+    }
+  });
+});
