@@ -56,7 +56,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     private readonly circuit?: CircuitBreaker,
     private readonly metrics?: Pick<SubgraphCallMetrics, 'observe'>,
   ) {
-    super({ url, fetcher });
+    // The subgraphs send no cache policy (their cache-control plugin is off): nothing to combine per call.
+    super({ url, fetcher, honorSubgraphCacheControlHeader: false });
   }
 
   /** Calls whose deadline is what was left of the client's request, shorter than the subgraph's own. */
