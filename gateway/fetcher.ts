@@ -23,6 +23,8 @@ export interface SubgraphFetcherOptions {
   timeoutMs: number;
   connectionsPerSubgraph?: number;
   maxResponseBytes?: number;
+  /** Send identical public calls in flight once (default true); off, every call is sent. */
+  deduplicatePublicCalls?: boolean;
 }
 
 export interface SubgraphFetcher {
@@ -100,6 +102,7 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): Subgraph
     return { status: response.statusCode, headers, body };
   };
 
+  const deduplicate = options.deduplicatePublicCalls ?? true;
   /** Public calls in flight, by subgraph URL and body. */
   const inFlight = new Map<string, Promise<Answer>>();
 
@@ -108,7 +111,7 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): Subgraph
     const deadline = Number(headers[DEADLINE_HEADER]);
     const timeoutMs = Number.isInteger(deadline) && deadline > 0 ? deadline : options.timeoutMs;
     let answer: Answer;
-    if (init.method === 'POST' && typeof init.body === 'string' && headers[CALLER_ASSERTION_HEADER] === undefined) {
+    if (deduplicate && init.method === 'POST' && typeof init.body === 'string' && headers[CALLER_ASSERTION_HEADER] === undefined) {
       const key = `${url}\n${init.body}`;
       let shared = inFlight.get(key);
       if (shared) {

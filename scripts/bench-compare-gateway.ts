@@ -3,7 +3,8 @@
  * over the same subgraphs as this project's gateway. Which one is `BENCH_COMPARE_GATEWAY`:
  *
  * - `apollo`: stock `@apollo/gateway` on Apollo Server 5, the gateway's default fetcher (make-fetch-happen);
- * - `apollo-undici`: the same with a fetcher on undici's `request` (this project's gateway/fetcher.ts);
+ * - `apollo-undici`: the same with a fetcher on undici's `request` (this project's gateway/fetcher.ts, its
+ *   deduplication of identical calls off, so that the peer stays stock in what it sends);
  * - `hive`: Hive Gateway's runtime with the Rust query planner (`@graphql-hive/router-runtime`);
  * - `hive-no-dedup`: the same with the deduplication of identical in-flight subgraph requests off.
  *
@@ -46,7 +47,7 @@ async function apolloPeer(sdl: string, undiciFetcher: boolean): Promise<Peer> {
   process.env.APOLLO_TELEMETRY_DISABLED = '1';
   const { ApolloGateway, RemoteGraphQLDataSource } = await import('@apollo/gateway');
   const { ApolloServer } = await import('@apollo/server');
-  const fetcher = undiciFetcher ? (await import('../gateway/fetcher.ts')).createSubgraphFetcher({ timeoutMs: 5000 }) : undefined;
+  const fetcher = undiciFetcher ? (await import('../gateway/fetcher.ts')).createSubgraphFetcher({ timeoutMs: 5000, deduplicatePublicCalls: false }) : undefined;
   const gateway = new ApolloGateway({
     supergraphSdl: sdl,
     ...(fetcher ? { buildService: ({ url }) => new RemoteGraphQLDataSource({ url, fetcher: fetcher.fetcher }) } : {}),
