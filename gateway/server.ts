@@ -22,7 +22,7 @@ import { statusPage } from './status-page.ts';
 import { accessLogConfigFromEnv, openAccessLog, type AccessLogConfig } from '../lib/access-log/index.ts';
 import type { AccessLogStore } from '../lib/access-log/types.ts';
 import { AuthenticationError, authenticationConfigFromEnv, Authenticator, type AuthenticationConfig } from '../lib/access/authentication.ts';
-import { callerAssertionSecretFromEnv, callHash, signCallerAssertion } from '../lib/access/caller-assertion.ts';
+import { callerAssertionSecretFromEnv, callerAssertionSigner, callHash } from '../lib/access/caller-assertion.ts';
 import { accessPolicyFromEnv, localSchema, policyProblems, type AccessPolicy } from '../lib/access/policy.ts';
 import { refusal } from '../lib/access/refusal.ts';
 import { accessControlPlugin } from './access-plugin.ts';
@@ -235,8 +235,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
       const { caller } = context;
       const secret = access.callerSecret;
       if (caller && secret) {
-        context.callerAssertion = (subgraph, query, variables) =>
-          signCallerAssertion(caller, { secret, requestId, subgraph, queryHash: callHash(query, variables) });
+        const sign = callerAssertionSigner(caller, { secret, requestId });
+        context.callerAssertion = (subgraph, query, variables) => sign(subgraph, callHash(query, variables));
       }
       return context;
     },

@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import type { Caller } from './caller.ts';
-import { AssertionReplayGuard, callerAssertionSecretFromEnv, callHash, signCallerAssertion, verifyCallerAssertion } from './caller-assertion.ts';
+import { AssertionReplayGuard, callerAssertionSecretFromEnv, callerAssertionSigner, callHash, signCallerAssertion, verifyCallerAssertion } from './caller-assertion.ts';
 
 const secret = new TextEncoder().encode('a-development-secret-of-forty-characters!');
 const otherSecret = new TextEncoder().encode('another-secret-that-is-long-enough-too!!');
@@ -41,6 +41,19 @@ describe('caller assertion', () => {
     await expect(verifyCallerAssertion(forOfficer, secret, { ...call, requestId: 'req-1' })).resolves.toMatchObject({ caller: officer });
     const forCitizen = await signCallerAssertion(citizen, { secret, requestId: 'req-2', ttlSeconds: 5, ...call });
     await expect(verifyCallerAssertion(forCitizen, secret, call)).resolves.toMatchObject({ caller: citizen });
+  });
+
+  it("signs each call of one request for its own subgraph, once the request's caller is checked", async () => {
+    const sign = callerAssertionSigner(officer, { secret, requestId: 'req-3' });
+    const land = await sign('land', call.queryHash);
+    const population = await sign('population', call.queryHash);
+    const onLand = await verifyCallerAssertion(land, secret, { ...call, subgraph: 'land' });
+    const onPopulation = await verifyCallerAssertion(population, secret, { ...call, subgraph: 'population' });
+    expect(onLand).toMatchObject({ caller: officer });
+    expect(onPopulation).toMatchObject({ caller: officer });
+    expect(onLand.id).not.toBe(onPopulation.id);
+    await expect(verifyCallerAssertion(land, secret, { ...call, subgraph: 'population' })).rejects.toThrow();
+    expect(() => callerAssertionSigner({ ...officer, agency: '' } as typeof officer, { secret, requestId: 'req-3' })).toThrow();
   });
 
   it('is refused under another secret', async () => {

@@ -101,24 +101,35 @@ function checkSecret(secret: Uint8Array): void {
   }
 }
 
-export async function signCallerAssertion(
+export async function signCallerAssertion(caller: Caller, { subgraph, queryHash, ...request }: SignCallerAssertionOptions): Promise<string> {
+  return callerAssertionSigner(caller, request)(subgraph, queryHash);
+}
+
+/**
+ * Signs the assertions of one request: the caller and request id are checked once, then each call
+ * costs one signature (a portal answer makes about five subgraph calls).
+ */
+export function callerAssertionSigner(
   caller: Caller,
-  { secret, requestId, subgraph, queryHash, ttlSeconds = DEFAULT_TTL_SECONDS }: SignCallerAssertionOptions,
-): Promise<string> {
+  { secret, requestId, ttlSeconds = DEFAULT_TTL_SECONDS }: Omit<SignCallerAssertionOptions, 'subgraph' | 'queryHash'>,
+): (subgraph: string, queryHash: string) => Promise<string> {
   checkSecret(secret);
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new CallerAssertionError('ttlSeconds must be a positive integer');
-  const sign: Sign = once(signers, secret, `${subgraph}\n${ttlSeconds}`, () =>
-    createSigner({
-      key: Buffer.from(secret),
-      algorithm: 'HS256',
-      iss: CALLER_ASSERTION_ISSUER,
-      aud: audienceOf(subgraph),
-      expiresIn: ttlSeconds * 1000,
-      header: { alg: 'HS256', typ: CALLER_ASSERTION_TYPE },
-    }),
-  );
-  // fast-jwt's `iat` is in whole seconds; `iat_ms` lets a restarted subgraph tell what was issued before it started.
-  return sign({ caller: callerSchema.parse(caller), rid: requestIdSchema.parse(requestId), qh: queryHash, jti: randomUUID(), iat_ms: Date.now() });
+  const claims = { caller: callerSchema.parse(caller), rid: requestIdSchema.parse(requestId) };
+  return async (subgraph, queryHash) => {
+    const sign: Sign = once(signers, secret, `${subgraph}\n${ttlSeconds}`, () =>
+      createSigner({
+        key: Buffer.from(secret),
+        algorithm: 'HS256',
+        iss: CALLER_ASSERTION_ISSUER,
+        aud: audienceOf(subgraph),
+        expiresIn: ttlSeconds * 1000,
+        header: { alg: 'HS256', typ: CALLER_ASSERTION_TYPE },
+      }),
+    );
+    // fast-jwt's `iat` is in whole seconds; `iat_ms` lets a restarted subgraph tell what was issued before it started.
+    return sign({ ...claims, qh: queryHash, jti: randomUUID(), iat_ms: Date.now() });
+  };
 }
 
 /** A verified assertion: the caller, and what the replay check needs. */
