@@ -48,12 +48,14 @@ let receiver: OtlpReceiver;
 let group: ServiceGroup | undefined;
 let offGroup: ServiceGroup | undefined;
 let apiKey: string;
+let devEnv: NodeJS.ProcessEnv;
 const devRoot = mkdtempSync(join(tmpdir(), 'lien-thong-tracing-'));
 
 beforeAll(async () => {
   receiver = await startOtlpReceiver();
   const dev = await ensureDevCredentials(devRoot);
   apiKey = dev.credentials.apiKey;
+  devEnv = dev.env;
   const tracing: NodeJS.ProcessEnv = {
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
@@ -108,7 +110,9 @@ async function wholeTrace(traceId: string): Promise<ReceivedSpan[]> {
     return (
       trace.some((span) => span.serviceName === 'gateway' && span.kind === SERVER) &&
       PORTAL_SYSTEMS.every((id) => services.has(`${id}-subgraph`) && services.has(`${id}-mock-backend`)) &&
-      rootsOf(trace).length === 1
+      rootsOf(trace).length === 1 &&
+      // Every call made is continued by its server (each process exports on its own schedule).
+      trace.filter((span) => span.kind === CLIENT).every((client) => trace.some((span) => span.parentSpanId === client.spanId))
     );
   };
   await receiver.waitFor(whole, SPANS_MS);
@@ -240,7 +244,8 @@ describe('tracing off (no OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
     await group?.stopAll();
     group = undefined;
     const exportsBefore = receiver.exports.length;
-    const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info' };
+    // The same development key set as the traced system: not the repository's .dev/, which exists only once `npm start` has run.
+    const env: NodeJS.ProcessEnv = { ...process.env, ...devEnv, LOG_LEVEL: 'info' };
     for (const name of Object.keys(env)) if (name.startsWith('OTEL_')) delete env[name];
     const layout = systemLayout(await withFreePorts(env));
     // The programme statistics need no credential and reach one subgraph and its backend.
