@@ -16,7 +16,7 @@
  * does not match the answers.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -199,7 +199,7 @@ const rows: Row[] = [];
 let postgresSkipped: string | undefined;
 
 async function measure(run: number, mode: Mode): Promise<void> {
-  const loadAverage = readFileSync('/proc/loadavg', 'utf8').split(' ')[0]!;
+  const loadAverage = loadavg()[0]!.toFixed(2);
   const system = SystemProcess.start(mode);
   try {
     const ready = await system.ready();

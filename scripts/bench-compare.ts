@@ -25,8 +25,8 @@
  * end, on an error, and on Ctrl-C or SIGTERM. Exits 1 when a request was not a 200 without errors or
  * an answer differed. Nothing here asserts a speed: on a shared machine the figures are indicative.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { envInteger } from '../lib/config.ts';
@@ -34,6 +34,7 @@ import { ensureDevCredentials } from '../lib/dev-credentials.ts';
 import { ServiceProcess, systemLayout, type ServiceSpec } from '../lib/services.ts';
 import { SYSTEM_IDS, SYSTEMS } from '../lib/systems.ts';
 import { PORTAL, PORTAL_VARIABLES, PUBLIC_CROSS_SUBGRAPH } from './bench-workloads.ts';
+import { processCpuMs } from './process-cpu.ts';
 
 const json = process.argv.includes('--json');
 const roundsArgument = process.argv.find((argument) => argument.startsWith('--rounds='));
@@ -46,8 +47,6 @@ const CONNECTIONS = 20;
 const WARM_UP_SECONDS = 3;
 const START_TIMEOUT_MS = 180_000;
 const SETTLE_MS = 2000;
-/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
-const TICKS_PER_SECOND = 100;
 
 /** Progress goes to stderr under `--json`, so that stdout is the JSON alone. */
 const say = (line: string) => (json ? console.error(line) : console.log(line));
@@ -144,13 +143,6 @@ process.once('exit', () => {
 
 // --- measuring -----------------------------------------------------------------------------------
 
-/** CPU time a process has used so far, user and system, in milliseconds. */
-function cpuMs(pid: number): number {
-  // Fields after the command name (which may hold spaces, inside parentheses): utime is the 14th, stime the 15th.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-}
 
 interface Run {
   round: number;
@@ -233,11 +225,11 @@ async function measure(round: number, contender: Contender): Promise<void> {
     else if (data !== undefined && seen && seen.data !== data) problems.push(`${label(contender)}: its answer differs from ${seen.gateway}'s`);
 
     await load(url, workload, WARM_UP_SECONDS);
-    const loadAverage = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+    const loadAverage = loadavg()[0]!;
     const measured = [{ name: 'gateway', pid: gateway.pid! }, ...systemServices.map((service) => ({ name: service.name, pid: service.pid! }))];
-    const before = measured.map(({ pid }) => cpuMs(pid));
+    const before = measured.map(({ pid }) => processCpuMs(pid));
     const { result, withErrors } = await load(url, workload, seconds);
-    const after = measured.map(({ pid }) => cpuMs(pid));
+    const after = measured.map(({ pid }) => processCpuMs(pid));
     // autocannon stops without waiting for the requests in flight: let them end before the gateway does.
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     const errors = result.errors + result.timeouts;
@@ -385,7 +377,7 @@ try {
   say(`bench:compare: starting ${systemServices.length} processes (4 mock backends, 4 subgraphs) on ports ${portBase + 1}–${portBase + 14}…`);
   for (const service of systemServices) service.start();
   await Promise.all(systemServices.map((service) => service.waitUntilAnswering(START_TIMEOUT_MS)));
-  say(`node ${process.version}, ${availableParallelism()} CPUs, load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  say(`node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg().map((load) => load.toFixed(2)).join(' ')}`);
   say(`public query: ${PUBLIC_CROSS_SUBGRAPH}`);
   say(`${CONNECTIONS} connections, ${WARM_UP_SECONDS} s warm-up then ${seconds} s measured per run, ${rounds} rounds, each gateway a fresh process per run`);
   for (let round = 1; round <= rounds; round++) {

@@ -13,11 +13,11 @@
  * exits 1 if a document is not refused with 400 GRAPHQL_VALIDATION_FAILED or a process exits.
  * Nothing here asserts a speed: the figures are printed for docs/ and issue 11.
  */
-import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { ensureDevCredentials } from '../lib/dev-credentials.ts';
 import { startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/services.ts';
 import { ABUSIVE_DOCUMENTS, type AbusiveDocument } from '../test/support/abusive-documents.ts';
+import { processCpuMs } from './process-cpu.ts';
 
 const ATTACK_SECONDS = 15;
 const CONNECTIONS = 10;
@@ -26,8 +26,6 @@ const CACHED_REQUESTS = 50;
 const PROBE_EVERY_MS = 100;
 const BOARD_EVERY_MS = 1000;
 const PUBLIC_QUERY = '{ provinces { code name } }';
-/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
-const TICKS_PER_SECOND = 100;
 
 const dev = await ensureDevCredentials();
 const layout = systemLayout({ ...(await withFreePorts({ ...dev.env, ...process.env })), LOG_LEVEL: 'warn' });
@@ -51,12 +49,7 @@ const gatewayPid = group.gateway.pid;
 if (!gatewayPid) throw new Error('the gateway has no process id');
 
 /** The gateway process's CPU time so far, user and system, in milliseconds. */
-function gatewayCpuMs(): number {
-  // Fields after the command name (which may hold spaces, inside parentheses): utime is the 14th, stime the 15th.
-  const stat = readFileSync(`/proc/${gatewayPid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-}
+const gatewayCpuMs = () => processCpuMs(gatewayPid);
 
 interface Answer {
   status: number;
