@@ -129,8 +129,9 @@ export function tracingActive(): boolean {
 export function graphqlOperationSpans<TContext extends object>(): ApolloServerPlugin<TContext> {
   const tracer = trace.getTracer('lien-thong-graphql');
   const child = (parent: Span, name: string) => tracer.startSpan(name, {}, trace.setSpan(context.active(), parent));
-  const ended = (span: Span) => async (error?: unknown) => {
-    if (error) span.setStatus({ code: SpanStatusCode.ERROR });
+  // Apollo ends parsing and execution with an error or nothing, validation with a list of errors.
+  const ended = (span: Span) => async (failure?: Error | readonly Error[]) => {
+    if (Array.isArray(failure) ? failure.length > 0 : failure) span.setStatus({ code: SpanStatusCode.ERROR });
     span.end();
   };
   return {
@@ -141,8 +142,7 @@ export function graphqlOperationSpans<TContext extends object>(): ApolloServerPl
           return ended(child(operation, 'graphql.parse'));
         },
         async validationDidStart() {
-          const span = child(operation, 'graphql.validate');
-          return async (errors?: readonly Error[]) => ended(span)(errors?.length ? errors[0] : undefined);
+          return ended(child(operation, 'graphql.validate'));
         },
         async didResolveOperation({ operation: resolved, operationName }) {
           if (!resolved) return;
@@ -151,8 +151,7 @@ export function graphqlOperationSpans<TContext extends object>(): ApolloServerPl
           operation.updateName(operationName ? `${resolved.operation} ${operationName}` : resolved.operation);
         },
         async executionDidStart() {
-          const span = child(operation, 'graphql.execute');
-          return { executionDidEnd: ended(span) };
+          return { executionDidEnd: ended(child(operation, 'graphql.execute')) };
         },
         async didEncounterErrors({ errors }) {
           const codes = [...new Set(errors.map((error) => String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR')))];
