@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDevCredentials, type DevCredentials } from '../lib/dev-credentials.ts';
 import { REPO_ROOT, serviceOfCommandLine, startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/services.ts';
 import { runNode } from './support/child-process.ts';
-import { readReadmeExamples } from './support/readme-examples.ts';
+import { credentialHeaders } from './support/access.ts';
+import { readmeCallerOf, readReadmeExamples } from './support/readme-examples.ts';
 
 /**
  * `npm run build` and what runs in production: the compiled services started with plain `node`
@@ -210,12 +211,6 @@ describe('the compiled services', () => {
   });
 
   it("answer every README example, as the README's callers with the development credentials, and log the personal reads (SQLite worker from dist/)", async () => {
-    const callers: Record<string, Record<string, string>> = {
-      default: { authorization: `Bearer ${credentials.officer}`, 'x-purpose-code': 'land-transfer', 'x-case-number': 'HS-2026-0001' },
-      'officer-identity': { authorization: `Bearer ${credentials.officer}`, 'x-purpose-code': 'identity-verification', 'x-case-number': 'XT-2026-0007' },
-      citizen: { authorization: `Bearer ${credentials.citizen}` },
-      auditor: { authorization: `Bearer ${credentials.auditor}` },
-    };
     const setFault = async (system: string, mode: string) => {
       const response = await fetch(`${group!.get(`mock-${system}`).url}/_mock/fault`, { method: 'PUT', body: JSON.stringify({ mode }) });
       expect(response.status).toBe(200);
@@ -223,8 +218,8 @@ describe('the compiled services', () => {
     const examples = readReadmeExamples();
     expect(examples.length).toBeGreaterThanOrEqual(7);
     for (const example of examples) {
-      const headers = callers[example.as ?? 'default'];
-      expect(headers, `README example ${example.name} names an unknown caller ${example.as}`).toBeDefined();
+      const { identity, purpose, caseNumber } = readmeCallerOf(example);
+      const headers = credentialHeaders({ bearer: credentials[identity], purpose, caseNumber });
       for (const [system, mode] of example.faults) await setFault(system, mode);
       try {
         const response = await fetch(`${group!.gateway.url}/graphql`, {

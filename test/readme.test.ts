@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NAMED_IDS } from '../lib/synthetic/named.ts';
-import { DEFAULT_CREDENTIAL, type TestCredential } from './support/access.ts';
-import { readReadmeExamples } from './support/readme-examples.ts';
+import type { TestCredential } from './support/access.ts';
+import { readmeCallerOf, readReadmeExamples, type ReadmeExample } from './support/readme-examples.ts';
 import { startSystem, type RunningSystem } from './support/system.ts';
 
 /**
@@ -22,26 +22,17 @@ describe('README examples', () => {
     expect(examples.map((e) => e.name)).toEqual(['portal', 'outage', 'auditor', 'auditor-connections', 'partial-denial', 'citizen-view', 'auditor-access-log']);
   });
 
-  /** The callers of the examples, with the purposes the README shows them sending. */
-  async function credentialOf(name: string | undefined): Promise<TestCredential> {
-    switch (name) {
-      case undefined:
-        return DEFAULT_CREDENTIAL;
-      case 'officer-identity':
-        return { apiKey: 'landOfficer', purpose: 'identity-verification', caseNumber: 'XT-2026-0007' };
-      case 'citizen':
-        return { bearer: await system.issuers.citizenToken(NAMED_IDS.head) };
-      case 'auditor':
-        return { apiKey: 'auditor', purpose: null, caseNumber: null };
-      default:
-        throw new Error(`README example names an unknown caller: ${name}`);
-    }
+  /** The example's caller as a test credential: the test key set's land officer, auditor, or a signed-in citizen. */
+  async function credentialOf(example: ReadmeExample): Promise<TestCredential> {
+    const { identity, purpose, caseNumber } = readmeCallerOf(example);
+    if (identity === 'citizen') return { bearer: await system.issuers.citizenToken(NAMED_IDS.head), purpose, caseNumber };
+    return { apiKey: identity === 'officer' ? 'landOfficer' : 'auditor', purpose, caseNumber };
   }
 
   it.each(examples.map((e) => [e.name, e] as const))('%s gives the documented answer', async (_name, example) => {
     for (const [id, mode] of example.faults) system.mocks[id].setFault({ mode });
     try {
-      const { status, body } = await system.query(example.query, example.variables, { as: await credentialOf(example.as) });
+      const { status, body } = await system.query(example.query, example.variables, { as: await credentialOf(example) });
       expect(status).toBe(200);
       expect(body).toEqual(example.answer);
     } finally {

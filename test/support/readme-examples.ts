@@ -38,3 +38,24 @@ export function readReadmeExamples(readme = readFileSync(README_PATH, 'utf8')): 
   return examples;
 }
 
+
+/** Who sends a README example, with the purpose and case the README shows them sending (null: none). */
+export interface ReadmeCaller {
+  identity: 'officer' | 'citizen' | 'auditor';
+  purpose: string | null;
+  caseNumber: string | null;
+}
+
+const README_CALLERS: Record<string, ReadmeCaller> = {
+  // No `as=`: the development officer (can-bo-01 at BTNMT) for a land transfer.
+  default: { identity: 'officer', purpose: 'land-transfer', caseNumber: 'HS-2026-0001' },
+  'officer-identity': { identity: 'officer', purpose: 'identity-verification', caseNumber: 'XT-2026-0007' },
+  citizen: { identity: 'citizen', purpose: null, caseNumber: null },
+  auditor: { identity: 'auditor', purpose: null, caseNumber: null },
+};
+
+export function readmeCallerOf(example: Pick<ReadmeExample, 'name' | 'as'>): ReadmeCaller {
+  const caller = README_CALLERS[example.as ?? 'default'];
+  if (!caller) throw new Error(`README example ${example.name} names an unknown caller: ${example.as}`);
+  return caller;
+}
