@@ -137,3 +137,123 @@ describe('BackendClient resilience over HTTP', () => {
     expect(await inFlight).toMatchObject({ extensions: { code: 'SYSTEM_UNAVAILABLE', system: 'land' } });
   });
 });
+
+describe('BackendClient HTTP cache of reference data (RFC 9111)', () => {
+  /** A reference-data backend: what it was asked, and the caching headers it answers with. */
+  interface Asked {
+    method: string;
+    path: string;
+    headers: IncomingMessage['headers'];
+  }
+  let asked: Asked[] = [];
+  let cacheControl = 'public, max-age=60';
+  let version = 1;
+  let reference: RunningServer;
+  const provinces = z.object({ version: z.number(), provinces: z.array(z.string()) });
+
+  beforeAll(async () => {
+    reference = await listen(
+      createServer((req, res) => {
+        asked.push({ method: req.method!, path: req.url!, headers: req.headers });
+        req.resume();
+        const etag = `"v${version}"`;
+        res.setHeader('cache-control', req.url === '/v1/health' ? 'public, max-age=60' : cacheControl);
+        res.setHeader('etag', etag);
+        if (req.headers['if-none-match'] === etag) return res.writeHead(304).end();
+        sendJson(res, 200, req.url === '/v1/health' ? { status: 'ok', system: 'public-services' } : { version, provinces: ['01', '79'] });
+      }),
+      0,
+      '127.0.0.1',
+    );
+  });
+  afterAll(() => reference.close());
+  beforeEach(() => {
+    asked = [];
+    cacheControl = 'public, max-age=60';
+    version = 1;
+  });
+
+  const cachedAnswers = new Map<string, number>();
+  const cachingClient = (cacheEntries: number) =>
+    new BackendClient({
+      system: 'public-services',
+      baseUrl: reference.url,
+      timeoutMs: 2000,
+      cacheEntries,
+      metrics: { watch: () => undefined, observe: () => undefined, observeCacheAnswer: (system: string) => cachedAnswers.set(system, (cachedAnswers.get(system) ?? 0) + 1) } as never,
+    });
+
+  it('answers a fresh cacheable GET from the cache, the same validated object, and counts it', async () => {
+    cachedAnswers.clear();
+    const client = cachingClient(16);
+    const first = await client.get('/v1/provinces', provinces, { requestId: 'r1' });
+    const second = await client.get('/v1/provinces', provinces, { requestId: 'r2' });
+    expect(second).toEqual({ version: 1, provinces: ['01', '79'] });
+    expect(second).toBe(first);
+    expect(asked).toHaveLength(1);
+    expect(cachedAnswers.get('public-services')).toBe(1);
+    // The header that tells a cached answer from the backend's never leaves the subgraph.
+    expect(Object.keys(asked[0]!.headers).filter((name) => name.startsWith('x-lien-thong'))).toEqual([]);
+    await client.close();
+  });
+
+  it('revalidates a stale answer with its ETag, and a 304 gives back the answer already validated', async () => {
+    cacheControl = 'public, max-age=0';
+    const client = cachingClient(16);
+    const first = await client.get('/v1/provinces', provinces);
+    const second = await client.get('/v1/provinces', provinces);
+    expect(asked.map((a) => a.headers['if-none-match'])).toEqual([undefined, '"v1"']);
+    expect(second).toBe(first);
+    version = 2;
+    await expect(client.get('/v1/provinces', provinces)).resolves.toEqual({ version: 2, provinces: ['01', '79'] });
+    await client.close();
+  });
+
+  it('stores nothing the backend marks no-store, and nothing without a cache', async () => {
+    cacheControl = 'no-store';
+    const uncacheable = cachingClient(16);
+    await uncacheable.get('/v1/provinces', provinces);
+    await uncacheable.get('/v1/provinces', provinces);
+    expect(asked).toHaveLength(2);
+    await uncacheable.close();
+    asked = [];
+    cacheControl = 'public, max-age=60';
+    const noCache = cachingClient(0);
+    await noCache.get('/v1/provinces', provinces);
+    await noCache.get('/v1/provinces', provinces);
+    expect(asked).toHaveLength(2);
+    await noCache.close();
+  });
+
+  it('never answers a health probe from the cache, so /ready tells about the backend itself', async () => {
+    const client = cachingClient(16);
+    await client.get('/v1/provinces', provinces);
+    await client.get('/v1/health', health, { probe: true });
+    await client.get('/v1/health', health, { probe: true });
+    expect(asked.map((a) => [a.path, a.headers['cache-control']])).toEqual([
+      ['/v1/provinces', undefined],
+      ['/v1/health', 'no-store'],
+      ['/v1/health', 'no-store'],
+    ]);
+    await client.close();
+  });
+
+  it('keeps serving fresh reference data while the backend is down, and the probe says it is down', async () => {
+    const downAfter = await listen(
+      createServer((req, res) => {
+        req.resume();
+        res.setHeader('cache-control', 'public, max-age=60');
+        res.setHeader('etag', '"v1"');
+        sendJson(res, 200, { version: 1, provinces: ['01'] });
+      }),
+      0,
+      '127.0.0.1',
+    );
+    const client = new BackendClient({ system: 'public-services', baseUrl: downAfter.url, timeoutMs: 500, cacheEntries: 16, resilience: { ...DEFAULT_RESILIENCE, retries: 0 } });
+    await client.get('/v1/provinces', provinces);
+    await downAfter.close();
+    await expect(client.get('/v1/provinces', provinces)).resolves.toEqual({ version: 1, provinces: ['01'] });
+    await expect(client.get('/v1/health', health, { probe: true })).rejects.toMatchObject({ systemCode: 'SYSTEM_UNAVAILABLE' });
+    await client.close();
+  });
+});

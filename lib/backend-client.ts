@@ -1,4 +1,4 @@
-import { Pool } from 'undici';
+import { cacheStores, interceptors, Pool, type Dispatcher } from 'undici';
 import type { ZodType } from 'zod';
 import { describeIssues } from './contract-issues.ts';
 import { SystemError, SystemErrorCode, type SystemErrorFacts } from './errors.ts';
@@ -22,6 +22,12 @@ export interface BackendClientOptions {
   logger?: Logger;
   /** Counts and times the calls, and reads the circuit, retries and refusals at each scrape. */
   metrics?: BackendCallMetrics;
+  /**
+   * Answers kept in an HTTP cache (RFC 9111, undici's cache interceptor) when the backend marks them
+   * cacheable: for reference data. 0 or unset: no cache. Only GET answers are stored, health probes
+   * never read or fill it.
+   */
+  cacheEntries?: number;
 }
 
 /** What a call carries from the request that caused it. */
@@ -47,16 +53,29 @@ export interface CallOptions extends CallContext {
 export class BackendClient {
   readonly system: SystemId;
   private readonly pool: Pool;
+  private readonly origin: string;
   private readonly pathPrefix: string;
   private readonly timeoutMs: number;
   private readonly maxResponseBytes: number;
   private readonly logger: Logger | undefined;
   private readonly resilience: BackendResilience;
   private readonly metrics: BackendCallMetrics | undefined;
+  /** The pool, behind the HTTP cache when there is one. */
+  private readonly dispatcher: Dispatcher;
+  /** With a cache: calls whose request reached the backend, by call number (see `NETWORK_MARK_HEADER`). */
+  private readonly reachedBackend = new Set<string>();
+  private callNumber = 0;
+  /**
+   * With a cache: the last answer validated for each path, by its strong ETag. A strong ETag names one
+   * representation byte for byte, so an answer with the same one (from the cache, or revalidated) is
+   * the same JSON: it is not parsed and validated again, and adapters can keep what they derive from it.
+   */
+  private readonly validatedByPath = new Map<string, { etag: string; schema: ZodType<unknown>; value: unknown }>();
 
   constructor(options: BackendClientOptions) {
     const url = new URL(options.baseUrl);
     this.system = options.system;
+    this.origin = url.origin;
     this.pathPrefix = url.pathname.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs;
     this.maxResponseBytes = options.maxResponseBytes ?? MAX_BACKEND_ANSWER_BYTES;
@@ -69,6 +88,18 @@ export class BackendClient {
     });
     this.metrics = options.metrics;
     this.metrics?.watch(this);
+    const cacheEntries = options.cacheEntries ?? 0;
+    this.dispatcher =
+      cacheEntries > 0
+        ? this.pool.compose(
+            markRequestsThatReachTheBackend(this.reachedBackend),
+            interceptors.cache({ store: new cacheStores.MemoryCacheStore({ maxCount: cacheEntries }), methods: ['GET'], type: 'shared' }),
+          )
+        : this.pool;
+  }
+
+  private get cached(): boolean {
+    return this.dispatcher !== this.pool;
   }
 
   get<T>(path: string, schema: ZodType<T>, options: CallContext & Pick<CallOptions, 'probe'> = {}): Promise<T> {
@@ -95,7 +126,7 @@ export class BackendClient {
     schema: ZodType<T>,
     options: CallOptions,
   ): Promise<T> {
-    const attempt = (budget: AttemptBudget) => this.attempt(method, path, body, schema, options.requestId, budget);
+    const attempt = (budget: AttemptBudget) => this.attempt(method, path, body, schema, options, budget);
     if (options.probe) {
       const timeoutMs = Math.min(this.timeoutMs, (options.deadlineAt ?? Infinity) - Date.now());
       return this.resilience.probe(attempt, timeoutMs);
@@ -126,7 +157,7 @@ export class BackendClient {
     path: string,
     body: string | undefined,
     schema: ZodType<T>,
-    requestId: string | undefined,
+    { requestId, probe }: CallOptions,
     budget: AttemptBudget,
   ): Promise<T> {
     const { timeoutMs } = budget;
@@ -134,13 +165,21 @@ export class BackendClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (requestId) headers['x-request-id'] = requestId;
+    // A probe asks the backend itself, never the cache (RFC 9111 §5.2.1.5: no-store).
+    if (probe) headers['cache-control'] = 'no-store';
+    const mark = this.cached && !probe ? String(++this.callNumber) : undefined;
+    if (mark) headers[NETWORK_MARK_HEADER] = mark;
     let text: string;
     let statusCode: number;
+    let etag: string | undefined;
     try {
-      const response = await this.pool.request({ method, path: fullPath, headers, body, signal: AbortSignal.timeout(timeoutMs) });
+      const response = await this.dispatcher.request({ origin: this.origin, method, path: fullPath, headers, body, signal: AbortSignal.timeout(timeoutMs) });
       statusCode = response.statusCode;
+      etag = typeof response.headers.etag === 'string' && response.headers.etag.startsWith('"') ? response.headers.etag : undefined;
       text = await readLimited(response.body, this.maxResponseBytes);
+      if (mark && !this.reachedBackend.delete(mark)) this.metrics?.observeCacheAnswer(this.system);
     } catch (error) {
+      if (mark) this.reachedBackend.delete(mark);
       const failure = classifyTransportError(error);
       throw this.fail(failure.code, `${method} ${fullPath}: ${describeError(error)}`, {
         reason: failure.code === SystemErrorCode.TIMEOUT ? `no answer within ${timeoutMs} ms` : failure.reason,
@@ -156,6 +195,8 @@ export class BackendClient {
         retryable: statusCode === 502 || statusCode === 503 || statusCode === 504,
       });
     }
+    const known = etag === undefined ? undefined : this.validatedByPath.get(fullPath);
+    if (known && known.etag === etag && known.schema === schema) return known.value as T;
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -168,13 +209,40 @@ export class BackendClient {
       const reason = describeIssues(parsed.error.issues, json);
       throw this.fail(SystemErrorCode.BAD_RESPONSE, `${method} ${fullPath}: ${reason}`, { reason });
     }
+    if (this.cached && etag !== undefined && method === 'GET') this.rememberValidated(fullPath, { etag, schema, value: parsed.data });
     return parsed.data;
+  }
+
+  private rememberValidated(path: string, answer: { etag: string; schema: ZodType<unknown>; value: unknown }): void {
+    this.validatedByPath.delete(path);
+    if (this.validatedByPath.size >= MAX_VALIDATED_PATHS) this.validatedByPath.delete(this.validatedByPath.keys().next().value!);
+    this.validatedByPath.set(path, answer);
   }
 
   private fail(code: SystemErrorCode, detail: string, facts: SystemErrorFacts): SystemError {
     this.logger?.warn({ system: this.system, code, detail }, 'backend call failed');
     return new SystemError(this.system, code, detail, facts);
   }
+}
+
+/** Paths whose last validated answer is kept (least recently validated dropped first). */
+const MAX_VALIDATED_PATHS = 256;
+
+/**
+ * A request header that numbers a call for the interceptor below the cache, which removes it before
+ * the request leaves: a call whose number it never saw was answered by the cache alone.
+ */
+const NETWORK_MARK_HEADER = 'x-lien-thong-call';
+
+function markRequestsThatReachTheBackend(reached: Set<string>): Dispatcher.DispatcherComposeInterceptor {
+  return (dispatch) => (options, handler) => {
+    const headers = options.headers as Record<string, string | string[] | undefined> | undefined;
+    const mark = headers?.[NETWORK_MARK_HEADER];
+    if (typeof mark !== 'string') return dispatch(options, handler);
+    reached.add(mark);
+    const { [NETWORK_MARK_HEADER]: _mark, ...forwarded } = headers!;
+    return dispatch({ ...options, headers: forwarded }, handler);
+  };
 }
 
 function describeError(error: unknown): string {

@@ -91,7 +91,7 @@ export const ENVIRONMENT_VARIABLES: EnvironmentVariable[] = [
   { name: 'RESTART_LIMIT_CRASHES', readBy: 'npm start', default: '5', description: 'After this many crashes of one process within `RESTART_LIMIT_WINDOW_MS`, `npm start` gives up restarting it and keeps the others running (it stops all if that process is the gateway).' },
   { name: 'RESTART_LIMIT_WINDOW_MS', readBy: 'npm start', default: '60000', description: 'Window in which `RESTART_LIMIT_CRASHES` crashes make `npm start` give up on a process.' },
   ...SYSTEM_IDS.flatMap((id) => {
-    const { envPrefix, subgraphPort, backendPort } = SYSTEMS[id];
+    const { envPrefix, subgraphPort, backendPort, backendCacheEntries } = SYSTEMS[id];
     return [
       { name: `${envPrefix}_SUBGRAPH_URL`, readBy: 'gateway', default: defaultSubgraphUrl(id), description: `Where the gateway reaches the ${id} subgraph.` },
       { name: `${envPrefix}_SUBGRAPH_TIMEOUT_MS`, readBy: 'gateway', default: '`SUBGRAPH_TIMEOUT_MS`', description: `Deadline of one gateway → ${id} subgraph call.` },
@@ -101,6 +101,12 @@ export const ENVIRONMENT_VARIABLES: EnvironmentVariable[] = [
       { name: `${envPrefix}_SUBGRAPH_METRICS_PORT`, readBy: `${id} subgraph`, default: `(unset: \`/metrics\` on \`${envPrefix}_SUBGRAPH_PORT\`)`, description: `Port on which the ${id} subgraph serves Prometheus \`/metrics\` alone.` },
       { name: `${envPrefix}_BACKEND_URL`, readBy: `${id} subgraph`, default: defaultBackendUrl(id), description: `Base URL of the ${id} backend: point it at the real system.` },
       { name: `${envPrefix}_BACKEND_TIMEOUT_MS`, readBy: `${id} subgraph`, default: '2000', description: `Deadline of one call to the ${id} backend, retries included.` },
+      {
+        name: `${envPrefix}_BACKEND_CACHE_ENTRIES`,
+        readBy: `${id} subgraph`,
+        default: String(backendCacheEntries),
+        description: `Answers of the ${id} backend kept in the subgraph's HTTP cache when the backend marks them cacheable (\`Cache-Control\`, \`ETag\`; RFC 9111); 0: no cache. Reference data only: 0 for the backends of personal data.`,
+      },
       { name: `${envPrefix}_BACKEND_RETRIES`, readBy: `${id} subgraph`, default: String(DEFAULT_RESILIENCE.retries), description: `Extra attempts after a transient failure of a read from the ${id} backend (0: none).` },
       { name: `${envPrefix}_BREAKER_FAILURES`, readBy: `${id} subgraph`, default: String(DEFAULT_RESILIENCE.breakerFailures), description: `Consecutive failed attempts (retries included) that open the ${id} backend's circuit.` },
       { name: `${envPrefix}_BREAKER_HALF_OPEN_MS`, readBy: `${id} subgraph`, default: String(DEFAULT_RESILIENCE.breakerHalfOpenMs), description: `How long the open circuit refuses calls before one trial call to the ${id} backend.` },

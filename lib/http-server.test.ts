@@ -54,3 +54,22 @@ describe('a client that never finishes its request', () => {
     expect(await response.json()).toEqual({ data: { hello: 'xin chào' } });
   });
 });
+
+describe('CORS with no browser origin allowed (the default)', () => {
+  it('answers a cross-origin request without CORS headers, and refuses its preflight', async () => {
+    const answer = await fetch(`${running.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'https://portal.example.gov.vn' },
+      body: JSON.stringify({ query: '{ hello }' }),
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('access-control-allow-origin')).toBeNull();
+    const preflight = await fetch(`${running.url}/graphql`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://portal.example.gov.vn', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
+    expect(preflight.ok).toBe(false);
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    expect(preflight.headers.get('access-control-allow-methods')).toBeNull();
+  });
+});

@@ -153,7 +153,10 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
         const context = currentRequestContext();
         res.on('finish', () => metrics.observeGraphQLRequest(context, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9));
       }
-      applyCors(req, res, () => handle(req, res, path, requestId, fail));
+      // With no origin allowed, only a preflight needs the CORS middleware (to refuse it); any other
+      // answer is the same whatever the Origin, so it carries no CORS header and no Vary.
+      if (allowedOrigins.size === 0 && req.method !== 'OPTIONS') handle(req, res, path, requestId, fail);
+      else applyCors(req, res, () => handle(req, res, path, requestId, fail));
     });
   });
 

@@ -206,6 +206,7 @@ export interface BackendHealthSource {
 export class BackendCallMetrics {
   private readonly calls: Counter<'system' | 'outcome'>;
   private readonly duration: Histogram<'system' | 'outcome'>;
+  private readonly cacheAnswers: Counter<'system'>;
   private readonly sources: BackendHealthSource[] = [];
 
   constructor(registry: Registry) {
@@ -214,6 +215,12 @@ export class BackendCallMetrics {
       name: `${METRIC_PREFIX}backend_calls_total`,
       help: 'Calls to the backend, retries included in one call, by outcome (ok, failed, refused: not made because the circuit was open). Health probes are not counted.',
       labelNames: ['system', 'outcome'],
+      registers: [registry],
+    });
+    this.cacheAnswers = new Counter({
+      name: `${METRIC_PREFIX}backend_cache_answers_total`,
+      help: 'Backend calls answered from the HTTP cache of reference data (fresh stored answers, RFC 9111) without a request to the backend; also counted in backend_calls_total.',
+      labelNames: ['system'],
       registers: [registry],
     });
     this.duration = new Histogram({
@@ -260,6 +267,11 @@ export class BackendCallMetrics {
   observe(system: SystemId, outcome: CallOutcome, seconds: number): void {
     this.calls.inc({ system, outcome });
     this.duration.observe({ system, outcome }, seconds);
+  }
+
+  /** A call answered by the HTTP cache of reference data, without a request to the backend. */
+  observeCacheAnswer(system: SystemId): void {
+    this.cacheAnswers.inc({ system });
   }
 }
 

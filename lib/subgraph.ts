@@ -60,7 +60,22 @@ export interface Adapter {
 
 /** An adapter over a BackendClient; every backend contract has `GET /v1/health`. */
 export abstract class BackendAdapter implements Adapter {
+  /** What the adapter derived from each answer the client validated (see `derived`). */
+  private readonly derivations = new WeakMap<object, unknown>();
+
   constructor(protected readonly client: BackendClient) {}
+
+  /**
+   * `derive(answer)`, made once per answer object: the client hands back the very same object for an
+   * unchanged cached answer (same strong ETag), so reference data is mapped once, not on every call.
+   * What it returns is shared between requests: never mutate it.
+   */
+  protected derived<TAnswer extends object, TModel>(answer: TAnswer, derive: (answer: TAnswer) => TModel): TModel {
+    if (this.derivations.has(answer)) return this.derivations.get(answer) as TModel;
+    const model = derive(answer);
+    this.derivations.set(answer, model);
+    return model;
+  }
 
   async ping(call?: CallContext): Promise<void> {
     await this.client.get('/v1/health', healthResponse, { ...call, probe: true });
@@ -89,6 +104,8 @@ export interface SubgraphDefinition<TAdapter extends Adapter, TLoaders> {
 export interface SubgraphConfig {
   backendUrl: string;
   backendTimeoutMs: number;
+  /** Cacheable backend answers kept (reference data); unset or 0: no cache. */
+  backendCacheEntries?: number;
   resilience: ResilienceOptions;
   /** When `/ready` calls the backend connection DEGRADED (slow probe, recent failures). */
   liveStatus: LiveStatusThresholds;
@@ -101,10 +118,11 @@ export interface SubgraphConfig {
 }
 
 export function subgraphConfigFromEnv(system: SystemId, env: NodeJS.ProcessEnv = process.env): SubgraphConfig {
-  const { envPrefix, subgraphPort } = SYSTEMS[system];
+  const { envPrefix, subgraphPort, backendCacheEntries } = SYSTEMS[system];
   return {
     backendUrl: envString(`${envPrefix}_BACKEND_URL`, defaultBackendUrl(system), env),
     backendTimeoutMs: envPositiveInteger(`${envPrefix}_BACKEND_TIMEOUT_MS`, 2000, env),
+    backendCacheEntries: envInteger(`${envPrefix}_BACKEND_CACHE_ENTRIES`, backendCacheEntries, env),
     resilience: {
       ...DEFAULT_RESILIENCE,
       retries: envInteger(`${envPrefix}_BACKEND_RETRIES`, DEFAULT_RESILIENCE.retries, env),
@@ -207,6 +225,7 @@ export async function startSubgraph<TAdapter extends Adapter, TLoaders>(
     system: definition.system,
     baseUrl: config.backendUrl,
     timeoutMs: config.backendTimeoutMs,
+    cacheEntries: config.backendCacheEntries,
     resilience: config.resilience,
     logger,
   });

@@ -15,6 +15,11 @@ export interface SystemDescriptor {
   backendPort: number;
   /** Prefix of this system's environment variables, e.g. `CIVIL_STATUS`. */
   envPrefix: string;
+  /**
+   * Answers of the backend its subgraph keeps in an HTTP cache when the backend marks them cacheable
+   * (lib/backend-client.ts): reference data only. 0 for the systems of personal data.
+   */
+  backendCacheEntries: number;
 }
 
 export const SYSTEMS: Record<SystemId, SystemDescriptor> = {
@@ -26,6 +31,7 @@ export const SYSTEMS: Record<SystemId, SystemDescriptor> = {
     subgraphPort: 4001,
     backendPort: 4101,
     envPrefix: 'POPULATION',
+    backendCacheEntries: 0,
   },
   'civil-status': {
     id: 'civil-status',
@@ -35,6 +41,7 @@ export const SYSTEMS: Record<SystemId, SystemDescriptor> = {
     subgraphPort: 4002,
     backendPort: 4102,
     envPrefix: 'CIVIL_STATUS',
+    backendCacheEntries: 0,
   },
   land: {
     id: 'land',
@@ -44,6 +51,7 @@ export const SYSTEMS: Record<SystemId, SystemDescriptor> = {
     subgraphPort: 4003,
     backendPort: 4103,
     envPrefix: 'LAND',
+    backendCacheEntries: 0,
   },
   'public-services': {
     id: 'public-services',
@@ -53,6 +61,7 @@ export const SYSTEMS: Record<SystemId, SystemDescriptor> = {
     subgraphPort: 4004,
     backendPort: 4104,
     envPrefix: 'PUBLIC_SERVICES',
+    backendCacheEntries: 256,
   },
 };
 

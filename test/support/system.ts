@@ -7,7 +7,7 @@ import { DEFAULT_THRESHOLDS, type LiveStatusThresholds } from '../../lib/live-st
 import { DEFAULT_RESILIENCE, type BreakerOptions, type ResilienceOptions } from '../../lib/resilience.ts';
 import { startMockBackend, type RunningMock } from '../../lib/mock-server.ts';
 import { startSubgraph, type Adapter, type RunningSubgraph } from '../../lib/subgraph.ts';
-import { SYSTEM_IDS, type SystemId } from '../../lib/systems.ts';
+import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../../lib/systems.ts';
 import { civilStatusHandlers } from '../../subgraphs/civil-status/mock/handlers.ts';
 import { SUBGRAPHS, type AnySubgraph } from '../../subgraphs/index.ts';
 import { landHandlers } from '../../subgraphs/land/mock/handlers.ts';
@@ -103,6 +103,7 @@ export async function startSystem(
     startSubgraph(PARTS[id].subgraph, {
       backendUrl: mocks[id].url,
       backendTimeoutMs: options.backendTimeoutMs ?? 2000,
+      backendCacheEntries: SYSTEMS[id].backendCacheEntries,
       resilience: { ...DEFAULT_RESILIENCE, ...options.resilience },
       liveStatus,
       port,

@@ -34,29 +34,32 @@ function catalogue<T>(list: T[], keyOf: (item: T) => string): Catalogue<T> {
 export class PublicServicesAdapter extends BackendAdapter {
   /** The 63 provinces in code order. */
   async getProvinces(call?: CallContext): Promise<Catalogue<ProvinceModel>> {
-    const answer = await this.client.get('/v1/provinces', provincesResponse, call);
-    const sources = indexSources(answer.sources);
-    const provinces = answer.provinces.map((p) => provinceFromRecord(p, sources)).sort((a, b) => a.code.localeCompare(b.code));
-    return catalogue(provinces, (p) => p.code);
+    return this.derived(await this.client.get('/v1/provinces', provincesResponse, call), (answer) => {
+      const sources = indexSources(answer.sources);
+      const provinces = answer.provinces.map((p) => provinceFromRecord(p, sources)).sort((a, b) => a.code.localeCompare(b.code));
+      return catalogue(provinces, (p) => p.code);
+    });
   }
 
   async getAgencies(call?: CallContext): Promise<Catalogue<AgencyModel>> {
-    const answer = await this.client.get('/v1/agencies', agenciesResponse, call);
-    const sources = indexSources(answer.sources);
-    return catalogue(
-      answer.agencies.map((a) => agencyFromRecord(a, sources)),
-      (a) => a.code,
-    );
+    return this.derived(await this.client.get('/v1/agencies', agenciesResponse, call), (answer) => {
+      const sources = indexSources(answer.sources);
+      return catalogue(
+        answer.agencies.map((a) => agencyFromRecord(a, sources)),
+        (a) => a.code,
+      );
+    });
   }
 
   /** Every published programme figure, in the order the backend publishes them. */
   async getIndicators(call?: CallContext): Promise<Catalogue<IndicatorModel>> {
-    const answer = await this.client.get('/v1/indicators', indicatorsResponse, call);
-    const sources = indexSources(answer.sources);
-    return catalogue(
-      answer.indicators.map((i) => indicatorFromRecord(i, sources)),
-      (i) => i.id,
-    );
+    return this.derived(await this.client.get('/v1/indicators', indicatorsResponse, call), (answer) => {
+      const sources = indexSources(answer.sources);
+      return catalogue(
+        answer.indicators.map((i) => indicatorFromRecord(i, sources)),
+        (i) => i.id,
+      );
+    });
   }
 
   /**
@@ -64,13 +67,13 @@ export class PublicServicesAdapter extends BackendAdapter {
    * the backend classifies them; the figures are in `getIndicators`.
    */
   async getPopulationDbConnectionFigureIds(call?: CallContext): Promise<string[]> {
-    const answer = await this.client.get('/v1/population-db-connections', populationDbConnectionsResponse, call);
-    return connectionFigureIdsFromRecord(answer);
+    return this.derived(await this.client.get('/v1/population-db-connections', populationDbConnectionsResponse, call), connectionFigureIdsFromRecord);
   }
 
   async getInterconnectedServiceGroups(call?: CallContext): Promise<InterconnectedServiceGroupModel[]> {
-    const answer = await this.client.get('/v1/interconnected-service-groups', serviceGroupsResponse, call);
-    const sources = indexSources(answer.sources);
-    return answer.groups.map((g) => serviceGroupFromRecord(g, sources));
+    return this.derived(await this.client.get('/v1/interconnected-service-groups', serviceGroupsResponse, call), (answer) => {
+      const sources = indexSources(answer.sources);
+      return answer.groups.map((g) => serviceGroupFromRecord(g, sources));
+    });
   }
 }
