@@ -94,13 +94,15 @@ export async function startSystem(root: string, env: NodeJS.ProcessEnv, onLine?:
   if (pid === undefined) throw new Error(`could not start ${root}/scripts/start.ts`);
   const lines: string[] = [];
   let ready = false;
+  /** Once stopping, the services' lines (requests cut short, connections refused) are not passed on. */
+  let stopping: Promise<void> | undefined;
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const readyOrExit = new Promise<void>((resolve, reject) => {
     for (const stream of [child.stdout!, child.stderr!]) {
       createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
         lines.push(line);
         if (lines.length > KEPT_LINES) lines.shift();
-        if (line.startsWith('[')) onLine?.(line);
+        if (line.startsWith('[') && !stopping) onLine?.(line);
         if (line.includes(READY_LINE)) {
           ready = true;
           resolve();
@@ -121,7 +123,6 @@ export async function startSystem(root: string, env: NodeJS.ProcessEnv, onLine?:
     }
   };
   const running = () => child.exitCode === null && child.signalCode === null;
-  let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       if (running()) child.kill('SIGINT');
