@@ -28,18 +28,31 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import { envInteger } from '../lib/config.ts';
 import { ensureDevCredentials } from '../lib/dev-credentials.ts';
 import { ServiceProcess, systemLayout, type ServiceSpec } from '../lib/services.ts';
 import { SYSTEM_IDS, SYSTEMS } from '../lib/systems.ts';
 import { PORTAL, PORTAL_VARIABLES, PUBLIC_CROSS_SUBGRAPH } from './bench-workloads.ts';
-import { processCpuMs } from './process-cpu.ts';
+import {
+  cpuMsPerAnswer,
+  cpuSnapshot,
+  cpuSpent,
+  loadProblem,
+  loadWorkload,
+  mean,
+  portsFrom,
+  positiveIntegerArgument,
+  postOnce,
+  round as round1,
+  sum,
+  table,
+  wholeAnswer,
+  type MeasuredLoad,
+  type Workload,
+} from './bench-common.ts';
 
 const json = process.argv.includes('--json');
-const roundsArgument = process.argv.find((argument) => argument.startsWith('--rounds='));
-const rounds = roundsArgument ? Number(roundsArgument.slice('--rounds='.length)) : 2;
-if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, not ${roundsArgument}`);
+const rounds = positiveIntegerArgument('rounds', 2);
 const seconds = envInteger('BENCH_SECONDS', 10);
 if (seconds < 1 || seconds > 60) throw new Error(`BENCH_SECONDS must be between 1 and 60, not ${seconds}`);
 const portBase = envInteger('BENCH_COMPARE_PORT', 5200);
@@ -64,11 +77,6 @@ const GATEWAY_TITLES: Record<GatewayId, string> = {
 const GATEWAYS: GatewayId[] = ['lien-thong', ...PEER_GATEWAYS];
 
 type WorkloadId = 'public' | 'portal';
-interface Workload {
-  query: string;
-  variables?: Record<string, unknown>;
-  headers: Record<string, string>;
-}
 
 /** One gateway on one workload: a run of each per round. */
 interface Contender {
@@ -94,12 +102,7 @@ const workloads: Record<WorkloadId, Workload> = {
 };
 
 const scratch = mkdtempSync(join(tmpdir(), 'bench-compare-'));
-const portEnv: NodeJS.ProcessEnv = { GATEWAY_PORT: String(portBase), ACCESS_LOG_PATH: join(scratch, 'access-log.sqlite'), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
-for (const [index, id] of SYSTEM_IDS.entries()) {
-  const { envPrefix } = SYSTEMS[id];
-  portEnv[`${envPrefix}_SUBGRAPH_PORT`] = String(portBase + 1 + index);
-  portEnv[`${envPrefix}_BACKEND_PORT`] = String(portBase + 11 + index);
-}
+const portEnv: NodeJS.ProcessEnv = { ...portsFrom(portBase), ACCESS_LOG_PATH: join(scratch, 'access-log.sqlite'), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
 const baseEnv: NodeJS.ProcessEnv = { ...dev.env, ...process.env, ...portEnv };
 // Every subgraph and backend is the one started here.
 for (const id of SYSTEM_IDS) {
@@ -144,71 +147,16 @@ process.once('exit', () => {
 // --- measuring -----------------------------------------------------------------------------------
 
 
-interface Run {
-  round: number;
+/** `cpuMs` names the gateway under test `gateway`. */
+interface Run extends MeasuredLoad {
   gateway: GatewayId;
   workload: WorkloadId;
-  loadAverage: number;
-  requests: number;
-  ok: number;
-  reqPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  non2xx: number;
-  errors: number;
-  /** 2xx answers that carried `errors`. */
-  withErrors: number;
-  /** CPU ms over the measured load, by process name (`gateway` for the gateway under test). */
-  cpuMs: Record<string, number>;
 }
 
 const problems: string[] = [];
 const runs: Run[] = [];
 /** The first answer of each workload, which every other gateway's must equal. */
 const reference = new Map<WorkloadId, { gateway: GatewayId; data: string }>();
-
-async function post(url: string, workload: Workload): Promise<{ status: number; text: string }> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...workload.headers },
-    body: JSON.stringify({ query: workload.query, variables: workload.variables }),
-    signal: AbortSignal.timeout(30_000),
-  });
-  return { status: response.status, text: await response.text() };
-}
-
-/** The answer's data, or a problem when it is not a 200 with data and without errors. */
-function checkAnswer(contender: Contender, status: number, text: string): string | undefined {
-  let parsed: { data?: unknown; errors?: unknown[] } | undefined;
-  try {
-    parsed = JSON.parse(text) as typeof parsed;
-  } catch {
-    parsed = undefined;
-  }
-  if (status !== 200 || !parsed?.data || parsed.errors?.length) {
-    problems.push(`${label(contender)}: the first answer was ${status} ${text.slice(0, 300)}`);
-    return undefined;
-  }
-  return JSON.stringify(parsed.data);
-}
-
-async function load(url: string, workload: Workload, duration: number) {
-  let withErrors = 0;
-  const result = await autocannon({
-    url,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...workload.headers },
-    body: JSON.stringify({ query: workload.query, variables: workload.variables }),
-    connections: CONNECTIONS,
-    duration,
-    verifyBody: (text) => {
-      const whole = !String(text ?? '').includes('"errors"');
-      if (!whole) withErrors++;
-      return whole;
-    },
-  });
-  return { result, withErrors };
-}
 
 async function measure(round: number, contender: Contender): Promise<void> {
   const gateway = gatewayProcess(contender.gateway);
@@ -218,40 +166,26 @@ async function measure(round: number, contender: Contender): Promise<void> {
     await gateway.waitUntilAnswering(START_TIMEOUT_MS);
     const url = `${gateway.url}/graphql`;
     const workload = workloads[contender.workload];
-    const first = await post(url, workload);
-    const data = checkAnswer(contender, first.status, first.text);
+    const first = await postOnce(url, workload);
+    const answer = wholeAnswer(first.status, first.text);
+    if ('problem' in answer) problems.push(`${label(contender)}: the first answer: ${answer.problem}`);
+    const data = 'data' in answer ? answer.data : undefined;
     const seen = reference.get(contender.workload);
     if (data !== undefined && !seen) reference.set(contender.workload, { gateway: contender.gateway, data });
     else if (data !== undefined && seen && seen.data !== data) problems.push(`${label(contender)}: its answer differs from ${seen.gateway}'s`);
 
-    await load(url, workload, WARM_UP_SECONDS);
+    await loadWorkload(url, workload, { connections: CONNECTIONS, duration: WARM_UP_SECONDS });
     const loadAverage = loadavg()[0]!;
     const measured = [{ name: 'gateway', pid: gateway.pid! }, ...systemServices.map((service) => ({ name: service.name, pid: service.pid! }))];
-    const before = measured.map(({ pid }) => processCpuMs(pid));
-    const { result, withErrors } = await load(url, workload, seconds);
-    const after = measured.map(({ pid }) => processCpuMs(pid));
+    const before = cpuSnapshot(measured);
+    const figures = await loadWorkload(url, workload, { connections: CONNECTIONS, duration: seconds });
+    const after = cpuSnapshot(measured);
     // autocannon stops without waiting for the requests in flight: let them end before the gateway does.
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-    const errors = result.errors + result.timeouts;
-    if (result.requests.total < CONNECTIONS) problems.push(`${label(contender)} round ${round}: only ${result.requests.total} answers in ${seconds} s, too few to measure`);
-    if (result.non2xx || errors || withErrors) {
-      problems.push(`${label(contender)} round ${round}: ${result.non2xx} non-2xx, ${errors} errors/timeouts, ${withErrors} answers with errors`);
-    }
-    const run: Run = {
-      round,
-      gateway: contender.gateway,
-      workload: contender.workload,
-      loadAverage,
-      requests: result.requests.total,
-      ok: result['2xx'],
-      reqPerSecond: result.requests.average,
-      p50Ms: result.latency.p50,
-      p99Ms: result.latency.p99,
-      non2xx: result.non2xx,
-      errors,
-      withErrors,
-      cpuMs: Object.fromEntries(measured.map(({ name }, index) => [name, after[index]! - before[index]!])),
-    };
+    if (figures.requests < CONNECTIONS) problems.push(`${label(contender)} round ${round}: only ${figures.requests} answers in ${seconds} s, too few to measure`);
+    const problem = loadProblem(figures);
+    if (problem) problems.push(`${label(contender)} round ${round}: ${problem}`);
+    const run: Run = { round, gateway: contender.gateway, workload: contender.workload, loadAverage, ...figures, cpuMs: cpuSpent(before, after) };
     runs.push(run);
     say(`  round ${round} ${label(contender).padEnd(26)} ${run.reqPerSecond.toFixed(1).padStart(7)} req/s  p50 ${run.p50Ms} ms  p99 ${run.p99Ms} ms  gateway CPU ${(run.cpuMs.gateway! / Math.max(1, run.requests)).toFixed(2)} ms/req`);
   } finally {
@@ -263,7 +197,6 @@ async function measure(round: number, contender: Contender): Promise<void> {
 // --- the summary ---------------------------------------------------------------------------------
 
 const PROCESS_NAMES = ['gateway', ...systemServices.map((service) => service.name)];
-const round1 = (value: number, digits = 1) => Number(value.toFixed(digits));
 
 interface Summary {
   contender: string;
@@ -283,11 +216,6 @@ interface Summary {
 function summarise(contender: Contender): Summary | undefined {
   const measured = runs.filter((run) => run.gateway === contender.gateway && run.workload === contender.workload);
   if (measured.length === 0) return undefined;
-  const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
-  const requests = measured.reduce((sum, run) => sum + run.requests, 0);
-  const cpuMsPerRequest: Record<string, number> = {};
-  for (const name of PROCESS_NAMES) cpuMsPerRequest[name] = round1(measured.reduce((sum, run) => sum + (run.cpuMs[name] ?? 0), 0) / requests, 3);
-  cpuMsPerRequest.sum = round1(measured.reduce((sum, run) => sum + Object.values(run.cpuMs).reduce((a, b) => a + b, 0), 0) / requests, 3);
   return {
     contender: label(contender),
     gateway: contender.gateway,
@@ -297,7 +225,7 @@ function summarise(contender: Contender): Summary | undefined {
     reqPerSecond: round1(mean(measured.map((run) => run.reqPerSecond))),
     p50Ms: round1(mean(measured.map((run) => run.p50Ms))),
     p99Ms: round1(mean(measured.map((run) => run.p99Ms))),
-    cpuMsPerRequest,
+    cpuMsPerRequest: cpuMsPerAnswer(measured, PROCESS_NAMES),
   };
 }
 
@@ -313,14 +241,6 @@ function summaries(): Summary[] {
     };
   }
   return all;
-}
-
-/** A plain text table: the first column left-aligned, the others right-aligned. */
-function table(header: string[], rows: (string | number)[][]): string {
-  const cells = [header, ...rows.map((row) => row.map(String))];
-  const widths = header.map((_, column) => Math.max(...cells.map((row) => row[column]!.length)));
-  const line = (row: string[]) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
-  return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 
 function printTables(all: Summary[]): void {
@@ -363,7 +283,7 @@ function printTables(all: Summary[]): void {
         run.errors,
         run.withErrors,
         run.cpuMs.gateway!,
-        Object.values(run.cpuMs).reduce((a, b) => a + b, 0),
+        sum(Object.values(run.cpuMs)),
       ]),
     ),
   );

@@ -17,7 +17,7 @@ import autocannon from 'autocannon';
 import { ensureDevCredentials } from '../lib/dev-credentials.ts';
 import { startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/services.ts';
 import { ABUSIVE_DOCUMENTS, type AbusiveDocument } from '../test/support/abusive-documents.ts';
-import { processCpuMs } from './process-cpu.ts';
+import { processCpuMs } from './process-stats.ts';
 
 const ATTACK_SECONDS = 15;
 const CONNECTIONS = 10;

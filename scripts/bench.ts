@@ -1,89 +1,302 @@
 /**
- * `npm run bench`: start-up time of `npm start` and gateway throughput on the mocks, loopback only,
- * bounded in time. Figures go in docs/BENCHMARKS.md; nothing here asserts a speed.
+ * `npm run bench`: start-up time of `npm start`, and, on the nine processes it starts, three
+ * workloads driven through the gateway with autocannon on loopback (scripts/bench-workloads.ts): the
+ * portal query and the 50-citizen batch as the development officer (API key, `land-transfer`), and
+ * the public query across three subgraphs. For each: req/s, p50, p99, non-2xx and errors, and the CPU
+ * time (utime + stime in /proc) of every process over the measured load divided by its answers.
+ *
+ * `-- --baseline=<dir>`: the same on another checkout of this repository (an older commit, with its own
+ * node_modules), before and after in one run. Each checkout's `scripts/start.ts` runs in turn on the
+ * same ports, with its own `.dev/` key set, and the rounds alternate the order (before, after; then
+ * after, before) so that a drift of the machine weighs on both alike. Prints, per workload, before
+ * and after side by side with the ratios after / before.
+ *
+ * Each start: `npm start` (LOG_LEVEL=warn, a throwaway SQLite access log), one request per workload
+ * that must be a 200 with data and without errors, then per workload `WARM_UP_SECONDS` of load and
+ * `BENCH_SECONDS` (default 10) measured, 10 connections. `BENCH_STARTUPS` (default 3) starts of each
+ * checkout at least are timed (the measured ones count). Ports: `BENCH_PORT=<base>` puts the gateway
+ * on the base, the subgraphs on base + 1…4 and the mocks on base + 11…14; otherwise GATEWAY_PORT and
+ * the `<PREFIX>_SUBGRAPH_PORT` / `<PREFIX>_BACKEND_PORT` variables, or `npm start`'s defaults.
+ * `--rounds=N` (default 1, 2 with a baseline), `--json` for JSON on stdout. Everything started is
+ * stopped at the end, on an error, and on Ctrl-C or SIGTERM. Exits 1 when a request was not a 200
+ * without errors. Nothing here asserts a speed; figures go in docs/BENCHMARKS.md.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import { envInteger } from '../lib/config.ts';
-import { ensureDevCredentials } from '../lib/dev-credentials.ts';
-import { BATCH, BATCH_VARIABLES, PORTAL, PORTAL_VARIABLES } from './bench-workloads.ts';
+import {
+  cpuSnapshot,
+  cpuMsPerAnswer,
+  cpuSpent,
+  loadProblem,
+  loadWorkload,
+  mean,
+  positiveIntegerArgument,
+  postOnce,
+  round,
+  stringArgument,
+  sum,
+  table,
+  wholeAnswer,
+  type MeasuredLoad,
+  type Workload,
+} from './bench-common.ts';
+import { benchEnv, benchLayout, devApiKey, startSystem, stopOnExit, type RunningSystem } from './bench-system.ts';
+import { BATCH, BATCH_VARIABLES, PORTAL, PORTAL_VARIABLES, PUBLIC_CROSS_SUBGRAPH } from './bench-workloads.ts';
 
-// The development officer of `npm start` (.dev/), for a land transfer: personal data needs a credential and a purpose.
-const { credentials } = await ensureDevCredentials();
-const officerHeaders = { 'x-api-key': credentials.apiKey, 'x-purpose-code': 'land-transfer', 'x-case-number': 'BENCH-1' };
-const root = fileURLToPath(new URL('../', import.meta.url));
-const gatewayPort = envInteger('GATEWAY_PORT', 4000);
+const json = process.argv.includes('--json');
+const baselineArgument = stringArgument('baseline');
+const rounds = positiveIntegerArgument('rounds', baselineArgument ? 2 : 1);
 const seconds = envInteger('BENCH_SECONDS', 10);
+if (seconds < 1 || seconds > 120) throw new Error(`BENCH_SECONDS must be between 1 and 120, not ${seconds}`);
 const startups = envInteger('BENCH_STARTUPS', 3);
+const CONNECTIONS = 10;
+const WARM_UP_SECONDS = 3;
+/** After a load: autocannon stops without waiting for the requests in flight. */
+const SETTLE_MS = 1000;
 
-interface Started {
-  seconds: number;
-  stop(): Promise<void>;
+/** Progress goes to stderr under `--json`, so that stdout is the JSON alone. */
+const say = (line: string) => (json ? console.error(line) : console.log(line));
+
+// --- the checkouts and the workloads -------------------------------------------------------------
+
+type TreeId = 'before' | 'after' | 'this';
+interface Tree {
+  id: TreeId;
+  root: string;
+  /** `git describe`-like: the commit, `+ changes` when the working tree differs from it. */
+  revision: string;
 }
 
-async function startSystem(): Promise<Started> {
-  const began = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
-    cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Liên thông is up')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${output}`)));
-  });
-  const elapsed = (performance.now() - began) / 1000;
-  return {
-    seconds: elapsed,
-    stop: () =>
-      new Promise((resolve) => {
-        child.removeAllListeners('exit');
-        child.once('exit', () => resolve());
-        child.kill('SIGINT');
-      }),
-  };
-}
-
-async function load(title: string, query: string, variables: Record<string, unknown>, connections: number, duration = seconds) {
-  const result = await autocannon({
-    url: `http://127.0.0.1:${gatewayPort}/graphql`,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...officerHeaders },
-    body: JSON.stringify({ query, variables }),
-    connections,
-    duration,
-  });
-  return {
-    workload: title,
-    connections,
-    requests: result.requests.total,
-    'req/s': Math.round(result.requests.average),
-    'p50 ms': result.latency.p50,
-    'p99 ms': result.latency.p99,
-    'non-2xx': result.non2xx,
-    errors: result.errors + result.timeouts,
-  };
-}
-
-const startTimes: number[] = [];
-for (let i = 0; i < startups; i++) {
-  const system = await startSystem();
-  startTimes.push(system.seconds);
-  if (i < startups - 1) await system.stop();
-  else {
-    console.log(`npm start ready in: ${startTimes.map((s) => s.toFixed(1)).join(' s, ')} s (9 processes)`);
-    // Warm the query-plan cache and connections before measuring.
-    await load('warm-up', PORTAL, PORTAL_VARIABLES, 4, 3);
-    const rows = [
-      await load('portal query (3 systems, named household head)', PORTAL, PORTAL_VARIABLES, 10),
-      await load('citizens x50 with birth registration and parcels', BATCH, BATCH_VARIABLES, 10),
-    ];
-    console.table(rows);
-    await system.stop();
+function revisionOf(root: string): string {
+  try {
+    const commit = execFileSync('git', ['-C', root, 'log', '-1', '--format=%h %s'], { encoding: 'utf8' }).trim();
+    const changed = execFileSync('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '';
+    return `${commit.length > 70 ? `${commit.slice(0, 67)}…` : commit}${changed ? ' (+ uncommitted changes)' : ''}`;
+  } catch {
+    return 'not a git checkout';
   }
+}
+
+const thisRoot = resolve(fileURLToPath(new URL('../', import.meta.url)));
+const trees: Tree[] = baselineArgument
+  ? [
+      { id: 'before', root: resolve(baselineArgument), revision: revisionOf(resolve(baselineArgument)) },
+      { id: 'after', root: thisRoot, revision: revisionOf(thisRoot) },
+    ]
+  : [{ id: 'this', root: thisRoot, revision: revisionOf(thisRoot) }];
+
+type WorkloadId = 'portal' | 'batch' | 'public';
+const WORKLOAD_IDS: WorkloadId[] = ['portal', 'batch', 'public'];
+const WORKLOAD_TITLES: Record<WorkloadId, string> = {
+  portal: 'portal query (3 systems, named household head), officer',
+  batch: 'citizens x50 with birth registration and parcels, officer',
+  public: 'public query (63 provinces with civil-status and land digitisation)',
+};
+/** The workload with a checkout's development officer (API key, for a land transfer) where it is personal. */
+function workloadFor(id: WorkloadId, apiKey: string): Workload {
+  const officer = { 'x-api-key': apiKey, 'x-purpose-code': 'land-transfer', 'x-case-number': 'BENCH-1' };
+  if (id === 'portal') return { query: PORTAL, variables: PORTAL_VARIABLES, headers: officer };
+  if (id === 'batch') return { query: BATCH, variables: BATCH_VARIABLES, headers: officer };
+  return { query: PUBLIC_CROSS_SUBGRAPH, headers: {} };
+}
+
+const layout = benchLayout();
+const PROCESS_NAMES = layout.services.map((spec) => spec.name);
+const url = `http://${layout.host}:${layout.gatewayPort}/graphql`;
+const scratch = mkdtempSync(join(tmpdir(), 'bench-'));
+const envOf = (tree: Tree): NodeJS.ProcessEnv => benchEnv(layout, join(scratch, `${tree.id}-access-log.sqlite`));
+
+// --- stopping ------------------------------------------------------------------------------------
+
+let current: RunningSystem | undefined;
+let interrupted = false;
+stopOnExit(
+  () => current,
+  () => rmSync(scratch, { recursive: true, force: true }),
+  () => (interrupted = true),
+);
+
+async function start(tree: Tree): Promise<RunningSystem> {
+  current = await startSystem(tree.root, envOf(tree), (line) => console.error(`  [${tree.id}] ${line}`));
+  startSeconds[tree.id].push(round(current.startSeconds));
+  return current;
+}
+
+async function stop(system: RunningSystem): Promise<void> {
+  await system.stop();
+  current = undefined;
+}
+
+// --- measuring -----------------------------------------------------------------------------------
+
+interface Run extends MeasuredLoad {
+  tree: TreeId;
+  workload: WorkloadId;
+}
+
+const problems: string[] = [];
+const notes: string[] = [];
+const runs: Run[] = [];
+const startSeconds: Record<TreeId, number[]> = { before: [], after: [], this: [] };
+/** Each workload's first answer, by checkout, to say whether the checkouts answer alike. */
+const firstData = new Map<string, string>();
+
+async function measureTree(roundNumber: number, tree: Tree): Promise<void> {
+  const apiKey = await devApiKey(tree.root);
+  // Starts only timed, in the first round, so that with the measured ones (one per round) they make BENCH_STARTUPS.
+  while (roundNumber === 1 && startSeconds[tree.id].length < startups - rounds && !interrupted) await stop(await start(tree));
+  if (interrupted) return;
+  const system = await start(tree);
+  say(`  round ${roundNumber} ${tree.id}: up in ${system.startSeconds.toFixed(1)} s`);
+  try {
+    for (const id of WORKLOAD_IDS) {
+      if (interrupted) return;
+      const workload = workloadFor(id, apiKey);
+      const first = await postOnce(url, workload);
+      const answer = wholeAnswer(first.status, first.text);
+      if ('problem' in answer) problems.push(`${tree.id}, ${id}, round ${roundNumber}: the first answer: ${answer.problem}`);
+      else firstData.set(`${tree.id} ${id}`, answer.data);
+
+      await loadWorkload(url, workload, { connections: CONNECTIONS, duration: WARM_UP_SECONDS });
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      const loadAverage = round(loadavg()[0]!, 2);
+      const before = cpuSnapshot(system.processes);
+      const figures = await loadWorkload(url, workload, { connections: CONNECTIONS, duration: seconds });
+      const after = cpuSnapshot(system.processes);
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      const problem = loadProblem(figures);
+      if (problem) problems.push(`${tree.id}, ${id}, round ${roundNumber}: ${problem}`);
+      if (figures.requests === 0) problems.push(`${tree.id}, ${id}, round ${roundNumber}: no answer in ${seconds} s`);
+      const run: Run = { round: roundNumber, tree: tree.id, workload: id, loadAverage, ...figures, cpuMs: cpuSpent(before, after) };
+      runs.push(run);
+      say(
+        `  round ${roundNumber} ${tree.id.padEnd(6)} ${id.padEnd(6)} ${run.reqPerSecond.toFixed(1).padStart(7)} req/s  p50 ${run.p50Ms} ms  p99 ${run.p99Ms} ms  ` +
+          `all CPU ${(sum(Object.values(run.cpuMs)) / Math.max(1, run.requests)).toFixed(2)} ms/answer  (load avg ${loadAverage})`,
+      );
+    }
+    if (!system.running()) problems.push(`${tree.id}, round ${roundNumber}: npm start exited during the runs`);
+  } finally {
+    await stop(system);
+  }
+}
+
+// --- the summary ---------------------------------------------------------------------------------
+
+interface Summary {
+  tree: TreeId;
+  workload: WorkloadId;
+  runs: number;
+  requests: number;
+  reqPerSecondByRun: number[];
+  /** Means over the runs. */
+  reqPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+  withErrors: number;
+  /** CPU ms per answer over all its runs, by process, and all nine together (`sum`). */
+  cpuMsPerAnswer: Record<string, number>;
+}
+
+function summarise(tree: TreeId, workload: WorkloadId): Summary | undefined {
+  const measured = runs.filter((run) => run.tree === tree && run.workload === workload);
+  if (measured.length === 0) return undefined;
+  return {
+    tree,
+    workload,
+    runs: measured.length,
+    requests: sum(measured.map((run) => run.requests)),
+    reqPerSecondByRun: measured.map((run) => round(run.reqPerSecond)),
+    reqPerSecond: round(mean(measured.map((run) => run.reqPerSecond))),
+    p50Ms: round(mean(measured.map((run) => run.p50Ms))),
+    p99Ms: round(mean(measured.map((run) => run.p99Ms))),
+    non2xx: sum(measured.map((run) => run.non2xx)),
+    errors: sum(measured.map((run) => run.errors)),
+    withErrors: sum(measured.map((run) => run.withErrors)),
+    cpuMsPerAnswer: cpuMsPerAnswer(measured, PROCESS_NAMES),
+  };
+}
+
+const ratio = (after: number, before: number) => (before > 0 ? (after / before).toFixed(2) : '-');
+
+function printSingle(summaries: Summary[]): void {
+  console.log(`\nThroughput and latency (${CONNECTIONS} connections, ${seconds} s per workload, ${rounds} round(s); p50/p99 are means over the runs):`);
+  console.log(
+    table(
+      ['workload', 'answers', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'with errors', 'all CPU ms/answer'],
+      summaries.map((s) => [s.workload, s.requests, s.reqPerSecond, s.p50Ms, s.p99Ms, s.non2xx, s.errors, s.withErrors, s.cpuMsPerAnswer.sum!.toFixed(2)]),
+    ),
+  );
+  console.log('\nCPU ms per answer, by process (utime + stime over the measured load, divided by its answers):');
+  console.log(table(['process', ...summaries.map((s) => s.workload)], [...PROCESS_NAMES, 'sum'].map((name) => [name, ...summaries.map((s) => s.cpuMsPerAnswer[name]!.toFixed(3))])));
+}
+
+function printComparison(summaries: Summary[]): void {
+  for (const workload of WORKLOAD_IDS) {
+    const before = summaries.find((s) => s.tree === 'before' && s.workload === workload);
+    const after = summaries.find((s) => s.tree === 'after' && s.workload === workload);
+    if (!before || !after) continue;
+    console.log(`\n${workload}: ${WORKLOAD_TITLES[workload]} (${CONNECTIONS} connections, ${seconds} s per run, ${before.runs} + ${after.runs} runs)`);
+    const rows: (string | number)[][] = [
+      ['req/s (runs)', before.reqPerSecondByRun.join(', '), after.reqPerSecondByRun.join(', '), ''],
+      ['req/s', before.reqPerSecond, after.reqPerSecond, ratio(after.reqPerSecond, before.reqPerSecond)],
+      ['p50 ms', before.p50Ms, after.p50Ms, ratio(after.p50Ms, before.p50Ms)],
+      ['p99 ms', before.p99Ms, after.p99Ms, ratio(after.p99Ms, before.p99Ms)],
+      ['non-2xx / errors / with errors', `${before.non2xx} / ${before.errors} / ${before.withErrors}`, `${after.non2xx} / ${after.errors} / ${after.withErrors}`, ''],
+      ...[...PROCESS_NAMES, 'sum'].map((name) => [
+        `CPU ms/answer ${name === 'sum' ? 'all nine' : name}`,
+        before.cpuMsPerAnswer[name]!.toFixed(3),
+        after.cpuMsPerAnswer[name]!.toFixed(3),
+        ratio(after.cpuMsPerAnswer[name]!, before.cpuMsPerAnswer[name]!),
+      ]),
+    ];
+    console.log(table(['measure', 'before', 'after', 'after/before'], rows));
+  }
+}
+
+// --- the rounds ----------------------------------------------------------------------------------
+
+let summaries: Summary[] = [];
+try {
+  say(`bench: node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg().map((load) => load.toFixed(2)).join(' ')}; gateway ${url}`);
+  for (const tree of trees) say(`  ${tree.id.padEnd(6)} ${tree.root}: ${tree.revision}`);
+  say(`${CONNECTIONS} connections, ${WARM_UP_SECONDS} s warm-up then ${seconds} s measured per workload, ${rounds} round(s), a fresh npm start per checkout and round`);
+  for (let roundNumber = 1; roundNumber <= rounds && !interrupted; roundNumber++) {
+    const order = roundNumber % 2 === 1 ? trees : [...trees].reverse();
+    for (const tree of order) if (!interrupted) await measureTree(roundNumber, tree);
+  }
+  if (baselineArgument) {
+    for (const workload of WORKLOAD_IDS) {
+      const before = firstData.get(`before ${workload}`);
+      const after = firstData.get(`after ${workload}`);
+      if (before && after && before !== after) notes.push(`${workload}: the two checkouts' answers differ (both 200 without errors)`);
+    }
+  }
+  summaries = trees.flatMap((tree) => WORKLOAD_IDS.map((workload) => summarise(tree.id, workload))).filter((s): s is Summary => s !== undefined);
+  const startLine = (tree: Tree) => `npm start ready in (${tree.id}): ${startSeconds[tree.id].map((s) => s.toFixed(1)).join(' s, ')} s (9 processes)`;
+  if (json) {
+    console.log(JSON.stringify({ trees, connections: CONNECTIONS, seconds, warmUpSeconds: WARM_UP_SECONDS, rounds, workloads: WORKLOAD_TITLES, startSeconds, summaries, runs, notes, problems }, null, 2));
+  } else {
+    console.log('');
+    for (const tree of trees) console.log(startLine(tree));
+    if (baselineArgument) printComparison(summaries);
+    else printSingle(summaries);
+    for (const note of notes) console.log(`Note: ${note}`);
+  }
+} catch (error) {
+  problems.push(`stopped by an error: ${error instanceof Error ? error.message : String(error)}`);
+} finally {
+  if (current) await stop(current);
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+if (problems.length > 0) {
+  console.error('\nNOT EVERY REQUEST WAS A 200 WITHOUT ERRORS, these figures are not valid:');
+  for (const problem of problems) console.error(`  - ${problem}`);
+  process.exitCode = 1;
 }

@@ -15,6 +15,7 @@ import { ensureDevCredentials } from '../lib/dev-credentials.ts';
 import { REPO_ROOT, startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/services.ts';
 import { NAMED_IDS } from '../lib/synthetic/named.ts';
 import { SYSTEM_IDS, type SystemId } from '../lib/systems.ts';
+import { processMemoryKiB } from './process-stats.ts';
 
 const seconds = envInteger('LOAD_SECONDS', 30);
 const flappingSetting = envString('LOAD_FLAPPING_SYSTEM', 'land');
@@ -131,22 +132,12 @@ const memory = new Map<string, Memory>();
 const rssTimeline: { second: number; mib: Record<string, number> }[] = [];
 let samples = 0;
 
-function readStatus(pid: number): { rss: number; hwm: number } | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
-    return { rss: kib('VmRSS'), hwm: kib('VmHWM') };
-  } catch {
-    return undefined;
-  }
-}
-
 function sampleMemory(): void {
   const mark = samples++ % 10 === 0 ? { second: loadStarted ? Math.round((performance.now() - loadStarted) / 1000) : 0, mib: {} as Record<string, number> } : undefined;
   if (mark) rssTimeline.push(mark);
   for (const service of group.services) {
     if (!service.running || !service.pid) continue;
-    const status = readStatus(service.pid);
+    const status = processMemoryKiB(service.pid);
     if (!status) continue;
     if (mark) mark.mib[service.name] = Math.round(status.rss / 102.4) / 10;
     const seen = memory.get(service.name);

@@ -1,0 +1,166 @@
+/**
+ * What the system benchmarks share (`npm run bench`, `npm run bench:compare`, `npm run bench:soak`):
+ * one GraphQL request and its check, autocannon load that counts answers carrying `errors`, CPU time
+ * over a set of processes, ports from a base, the `--rounds=` argument and a plain text table.
+ */
+import autocannon from 'autocannon';
+import { SYSTEM_IDS, SYSTEMS } from '../lib/systems.ts';
+import { processCpuMs } from './process-stats.ts';
+
+/** A GraphQL request the load repeats. */
+export interface Workload {
+  query: string;
+  variables?: Record<string, unknown>;
+  headers: Record<string, string>;
+}
+
+const requestHeaders = (workload: Workload) => ({ 'content-type': 'application/json', ...workload.headers });
+const requestBody = (workload: Workload) => JSON.stringify({ query: workload.query, variables: workload.variables });
+
+/** One request, bounded in time. */
+export async function postOnce(url: string, workload: Workload): Promise<{ status: number; text: string }> {
+  const response = await fetch(url, { method: 'POST', headers: requestHeaders(workload), body: requestBody(workload), signal: AbortSignal.timeout(30_000) });
+  return { status: response.status, text: await response.text() };
+}
+
+/** The answer's `data` as JSON text, or why the answer is not a 200 with data and without errors. */
+export function wholeAnswer(status: number, text: string): { data: string } | { problem: string } {
+  let parsed: { data?: unknown; errors?: unknown[] } | undefined;
+  try {
+    parsed = JSON.parse(text) as typeof parsed;
+  } catch {
+    parsed = undefined;
+  }
+  if (status !== 200 || !parsed?.data || parsed.errors?.length) return { problem: `the answer was ${status} ${text.slice(0, 300)}` };
+  return { data: JSON.stringify(parsed.data) };
+}
+
+export interface LoadOptions {
+  connections: number;
+  /** Seconds. */
+  duration: number;
+  /** Requests per second over all connections (steady load); as fast as answered when unset. */
+  overallRate?: number;
+}
+
+export interface LoadFigures {
+  requests: number;
+  /** 2xx answers. */
+  ok: number;
+  reqPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  /** Connection errors and timeouts. */
+  errors: number;
+  /** 2xx answers that carried `errors`. */
+  withErrors: number;
+}
+
+/** autocannon on `url` with the workload for `duration` seconds; an answer whose body names `errors` counts as failed. */
+export async function loadWorkload(url: string, workload: Workload, options: LoadOptions): Promise<LoadFigures> {
+  let withErrors = 0;
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    headers: requestHeaders(workload),
+    body: requestBody(workload),
+    connections: options.connections,
+    duration: options.duration,
+    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
+    verifyBody: (text) => {
+      const whole = !String(text ?? '').includes('"errors"');
+      if (!whole) withErrors++;
+      return whole;
+    },
+  });
+  return {
+    requests: result.requests.total,
+    ok: result['2xx'],
+    reqPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    withErrors,
+  };
+}
+
+/** Why a load's figures are not valid (non-2xx, errors, answers with errors), or undefined. */
+export function loadProblem(figures: LoadFigures): string | undefined {
+  if (!figures.non2xx && !figures.errors && !figures.withErrors) return undefined;
+  return `${figures.non2xx} non-2xx, ${figures.errors} errors/timeouts, ${figures.withErrors} answers with errors`;
+}
+
+/** One measured load: its figures, and each process's CPU over it. */
+export interface MeasuredLoad extends LoadFigures {
+  round: number;
+  /** The machine's 1-minute load average just before the load. */
+  loadAverage: number;
+  /** CPU ms over the measured load, by process name. */
+  cpuMs: Record<string, number>;
+}
+
+/** CPU ms per answer over all the runs, by process, and all processes together (`sum`), to `digits` decimals. */
+export function cpuMsPerAnswer(runs: readonly MeasuredLoad[], names: readonly string[], digits = 3): Record<string, number> {
+  const answers = Math.max(1, sum(runs.map((run) => run.requests)));
+  const perAnswer: Record<string, number> = {};
+  for (const name of names) perAnswer[name] = round(sum(runs.map((run) => run.cpuMs[name] ?? 0)) / answers, digits);
+  perAnswer.sum = round(sum(runs.map((run) => sum(Object.values(run.cpuMs)))) / answers, digits);
+  return perAnswer;
+}
+
+export interface NamedPid {
+  name: string;
+  pid: number;
+}
+
+/** Each process's CPU time so far (ms), by name. */
+export function cpuSnapshot(processes: readonly NamedPid[]): Record<string, number> {
+  return Object.fromEntries(processes.map(({ name, pid }) => [name, processCpuMs(pid)]));
+}
+
+/** CPU ms each process spent between two snapshots, by name. */
+export function cpuSpent(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([name, ms]) => [name, ms - (before[name] ?? 0)]));
+}
+
+export const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
+export const mean = (values: readonly number[]): number => sum(values) / values.length;
+export const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
+
+/**
+ * The nine services' port variables from one base: the gateway on `base`, the subgraphs on
+ * `base` + 1…4 and the mock backends on `base` + 11…14, in `SYSTEM_IDS` order.
+ */
+export function portsFrom(base: number): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { GATEWAY_PORT: String(base) };
+  for (const [index, id] of SYSTEM_IDS.entries()) {
+    const { envPrefix } = SYSTEMS[id];
+    env[`${envPrefix}_SUBGRAPH_PORT`] = String(base + 1 + index);
+    env[`${envPrefix}_BACKEND_PORT`] = String(base + 11 + index);
+  }
+  return env;
+}
+
+/** `--<name>=<positive integer>` on the command line, or `fallback`. */
+export function positiveIntegerArgument(name: string, fallback: number): number {
+  const argument = process.argv.find((candidate) => candidate.startsWith(`--${name}=`));
+  if (!argument) return fallback;
+  const value = Number(argument.slice(name.length + 3));
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer, not ${argument}`);
+  return value;
+}
+
+/** `--<name>=<value>` on the command line, or undefined. */
+export function stringArgument(name: string): string | undefined {
+  return process.argv.find((candidate) => candidate.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+
+/** A plain text table: the first column left-aligned, the others right-aligned. */
+export function table(header: string[], rows: (string | number)[][]): string {
+  const cells = [header, ...rows.map((row) => row.map(String))];
+  const widths = header.map((_, column) => Math.max(...cells.map((row) => row[column]!.length)));
+  const line = (row: string[]) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+  return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}

@@ -1,0 +1,139 @@
+/**
+ * `npm run bench:soak`: memory of the nine processes under a steady load (issue 13: RSS flat over a
+ * 10-minute soak). Starts `npm start` of this checkout (scripts/bench-system.ts: LOG_LEVEL=warn, a
+ * throwaway SQLite access log), checks that the portal query (scripts/bench-workloads.ts, the
+ * development officer's API key) answers 200 without errors, then sends it at `SOAK_RATE` requests
+ * per second (default 40, autocannon's `overallRate` over 20 connections) for `SOAK_SECONDS`
+ * (default 600). Every `SOAK_SAMPLE_SECONDS` (default 10), from the start of the load, it reads each
+ * process's RSS (`VmRSS` in /proc/<pid>/status) and CPU time. Prints the RSS curve (time × process,
+ * MiB) and, per process: RSS at the first sample after the warm-up (`SOAK_WARM_UP_SECONDS`, default
+ * 60), at the end, the maximum, the least-squares slope in MiB per minute over the samples from the
+ * warm-up on, and the CPU share after the warm-up. `--json` for JSON on stdout. Ports as
+ * `npm run bench` (`BENCH_PORT`, or the port variables). Everything started is stopped at the end, on
+ * an error, and on Ctrl-C or SIGTERM. Exits 1 when an answer was not a 200 without errors, or a
+ * process ended. Nothing here asserts a slope; figures go in docs/BENCHMARKS.md.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { envInteger } from '../lib/config.ts';
+import { cpuSnapshot, loadProblem, loadWorkload, postOnce, round, sum, table, wholeAnswer, type LoadFigures } from './bench-common.ts';
+import { benchEnv, benchLayout, devApiKey, startSystem, stopOnExit, type RunningSystem } from './bench-system.ts';
+import { PORTAL, PORTAL_VARIABLES } from './bench-workloads.ts';
+import { processMemoryKiB } from './process-stats.ts';
+import { summariseSoak, type SoakSample } from './soak-summary.ts';
+
+const json = process.argv.includes('--json');
+const rate = envInteger('SOAK_RATE', 40);
+const seconds = envInteger('SOAK_SECONDS', 600);
+const sampleSeconds = envInteger('SOAK_SAMPLE_SECONDS', 10);
+const warmUpSeconds = envInteger('SOAK_WARM_UP_SECONDS', 60);
+if (rate < 1 || seconds < 1 || sampleSeconds < 1 || warmUpSeconds < 0) throw new Error('SOAK_RATE, SOAK_SECONDS and SOAK_SAMPLE_SECONDS must be positive, SOAK_WARM_UP_SECONDS not negative');
+/** Enough for the rate at a p99 of 500 ms; below the rate, the figures say so. */
+const CONNECTIONS = 20;
+/** After the load: autocannon stops without waiting for the requests in flight. */
+const SETTLE_MS = 2000;
+
+const say = (line: string) => (json ? console.error(line) : console.log(line));
+
+const root = resolve(fileURLToPath(new URL('../', import.meta.url)));
+const layout = benchLayout();
+const url = `http://${layout.host}:${layout.gatewayPort}/graphql`;
+const scratch = mkdtempSync(join(tmpdir(), 'bench-soak-'));
+const env = benchEnv(layout, join(scratch, 'access-log.sqlite'));
+
+let system: RunningSystem | undefined;
+stopOnExit(
+  () => system,
+  () => rmSync(scratch, { recursive: true, force: true }),
+);
+
+const problems: string[] = [];
+const samples: SoakSample[] = [];
+let figures: LoadFigures | undefined;
+
+function sample(running: RunningSystem, began: number): void {
+  const rssMiB: Record<string, number> = {};
+  for (const { name, pid } of running.processes) {
+    const memory = processMemoryKiB(pid);
+    if (memory) rssMiB[name] = round(memory.rss / 1024, 1);
+  }
+  const gone = running.processes.filter(({ name }) => rssMiB[name] === undefined);
+  if (gone.length > 0) {
+    problems.push(`${gone.map(({ name }) => name).join(', ')} ended during the soak`);
+    return;
+  }
+  samples.push({ second: Math.round((performance.now() - began) / 1000), rssMiB, cpuMs: cpuSnapshot(running.processes) });
+  const last = samples.at(-1)!;
+  say(`  ${String(last.second).padStart(5)} s  RSS all nine ${sum(Object.values(rssMiB)).toFixed(0)} MiB  gateway ${rssMiB.gateway} MiB`);
+}
+
+try {
+  say(`bench:soak: node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg().map((load) => load.toFixed(2)).join(' ')}; gateway ${url}`);
+  const apiKey = await devApiKey(root);
+  system = await startSystem(root, env, (line) => console.error(`  ${line}`));
+  const running = system;
+  say(`npm start up in ${running.startSeconds.toFixed(1)} s; the portal query at ${rate} req/s (${CONNECTIONS} connections) for ${seconds} s, a sample every ${sampleSeconds} s, warm-up ${warmUpSeconds} s`);
+  const workload = { query: PORTAL, variables: PORTAL_VARIABLES, headers: { 'x-api-key': apiKey, 'x-purpose-code': 'land-transfer', 'x-case-number': 'BENCH-SOAK' } };
+  const first = await postOnce(url, workload);
+  const answer = wholeAnswer(first.status, first.text);
+  if ('problem' in answer) problems.push(`the first answer: ${answer.problem}`);
+
+  const began = performance.now();
+  sample(running, began);
+  const timer = setInterval(() => sample(running, began), sampleSeconds * 1000);
+  try {
+    figures = await loadWorkload(url, workload, { connections: CONNECTIONS, duration: seconds, overallRate: rate });
+  } finally {
+    clearInterval(timer);
+  }
+  sample(running, began);
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  const problem = loadProblem(figures);
+  if (problem) problems.push(problem);
+  if (!running.running()) problems.push('npm start exited during the soak');
+
+  const names = running.processes.map(({ name }) => name);
+  const summary = summariseSoak(samples, warmUpSeconds);
+  if (json) {
+    console.log(JSON.stringify({ rate, seconds, sampleSeconds, warmUpSeconds, connections: CONNECTIONS, startSeconds: round(running.startSeconds), load: figures, summary, samples, problems }, null, 2));
+  } else {
+    console.log(
+      `\nLoad: ${figures.requests} answers in ${seconds} s (${figures.reqPerSecond.toFixed(1)} req/s, asked ${rate}), p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, ` +
+        `${figures.non2xx} non-2xx, ${figures.errors} errors/timeouts, ${figures.withErrors} answers with errors`,
+    );
+    if (figures.reqPerSecond < rate * 0.9) console.log(`The system answered below the rate asked: the load was not the steady ${rate} req/s (a busy machine?).`);
+    console.log('\nRSS (MiB) by process over time (s since the load began):');
+    const shortName = (name: string) => name.replace('-subgraph', '').replace('public-services', 'pub-svc').replace('civil-status', 'civil');
+    console.log(
+      table(
+        ['s', ...names.map(shortName), 'all', 'all CPU %'],
+        samples.map((s, index) => {
+          const previous = samples[index - 1];
+          const cpu = previous ? (sum(Object.values(s.cpuMs)) - sum(Object.values(previous.cpuMs))) / ((s.second - previous.second) * 10) : undefined;
+          return [s.second, ...names.map((name) => s.rssMiB[name]!.toFixed(1)), sum(Object.values(s.rssMiB)).toFixed(0), cpu === undefined || !Number.isFinite(cpu) ? '-' : cpu.toFixed(0)];
+        }),
+      ),
+    );
+    console.log(`(mock-x is a mock backend, x alone its subgraph; CPU % of one core, summed over the nine, over the interval before each sample)`);
+    console.log(`\nPer process, from the first sample at or after ${warmUpSeconds} s to the end:`);
+    console.log(
+      table(
+        ['process', 'after warm-up MiB', 'end MiB', 'max MiB', 'slope MiB/min', 'CPU %'],
+        summary.map((s) => [s.process, s.afterWarmUpMiB.toFixed(1), s.endMiB.toFixed(1), s.maxMiB.toFixed(1), s.slopeMiBPerMinute.toFixed(3), s.cpuPercent.toFixed(1)]),
+      ),
+    );
+  }
+} catch (error) {
+  problems.push(`stopped by an error: ${error instanceof Error ? error.message : String(error)}`);
+} finally {
+  await system?.stop();
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+if (problems.length > 0) {
+  console.error('\nTHE SOAK WAS NOT CLEAN, these figures are not valid:');
+  for (const problem of problems) console.error(`  - ${problem}`);
+  process.exitCode = 1;
+}
