@@ -1,8 +1,8 @@
-import { http, HttpResponse } from 'msw';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { SystemError } from '../../lib/errors.ts';
 import { FACTS, INTERCONNECTED_SERVICE_GROUPS, localityCodesOf, sourcesOf, type Fact } from '../../lib/facts.ts';
 import { healthHandler } from '../../lib/mock-server.ts';
+import { route } from '../../lib/mock-routes.ts';
 import { PROVINCES } from '../../lib/provinces.ts';
 import { startSubgraphUnderTest } from '../../test/support/subgraph-harness.ts';
 import type { PublicServicesAdapter } from './adapter/client.ts';
@@ -89,12 +89,14 @@ const served = (await (await fetch(`${mock.url}/v1/provinces`)).json()) as { pro
 // A backend that breaks the contract in ways only references reveal.
 const { adapter: brokenAdapter } = await startBackend([
   healthHandler('public-services'),
-  http.get('*/v1/provinces', () =>
-    HttpResponse.json({ ...served, provinces: served.provinces.map((p) => ({ ...p, indicatorIds: ['no-such-indicator'] })) }),
-  ),
-  http.get('*/v1/indicators', () => HttpResponse.json({ indicators: [], sources: [] })),
-  http.get('*/v1/agencies', () =>
-    HttpResponse.json({
+  route.get('/v1/provinces', () => ({
+    status: 200,
+    json: { ...served, provinces: served.provinces.map((p) => ({ ...p, indicatorIds: ['no-such-indicator'] })) },
+  })),
+  route.get('/v1/indicators', () => ({ status: 200, json: { indicators: [], sources: [] } })),
+  route.get('/v1/agencies', () => ({
+    status: 200,
+    json: {
       agencies: [
         {
           code: 'BXD',
@@ -107,8 +109,8 @@ const { adapter: brokenAdapter } = await startBackend([
         },
       ],
       sources: [],
-    }),
-  ),
+    },
+  })),
 ]);
 
 describe('public-services adapter', () => {

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import {
+  fixedAnswer,
+  matchRoute,
+  payloadOf,
+  respond,
+  route,
+  type IncomingMockRequest,
+  type MockHandler,
+} from './mock-routes.ts';
+
+const request = (method: string, path: string, headers: IncomingMockRequest['headers'] = {}, body = ''): IncomingMockRequest => ({
+  method,
+  path,
+  query: new URLSearchParams(),
+  headers,
+  body: Buffer.from(body),
+});
+
+describe('mock route table', () => {
+  const routes = [
+    route.get('/v1/health', () => ({ status: 200, json: 'health' })),
+    route.get('/v1/citizens/:personalId', ({ params }) => ({ status: 200, json: params })),
+    route.post('/v1/citizens/batch-get', () => ({ status: 200, json: 'first' })),
+    route.post('/v1/citizens/batch-get', () => ({ status: 200, json: 'second' })),
+    route.any('/v1/anything', ({ method }) => ({ status: 200, json: method })),
+  ];
+  const matched = (method: string, path: string) => matchRoute(routes, method, path)?.route.pattern;
+
+  it('matches exact segments by method, the first declared route winning', async () => {
+    expect(matched('GET', '/v1/health')).toBe('/v1/health');
+    expect(matched('POST', '/v1/health')).toBeUndefined();
+    expect(matched('HEAD', '/v1/health')).toBeUndefined();
+    expect((await respond(routes, request('POST', '/v1/citizens/batch-get')))?.json).toBe('first');
+    expect((await respond(routes, request('DELETE', '/v1/anything')))?.json).toBe('DELETE');
+  });
+
+  it('ignores the case of literal segments and one trailing slash, and accepts any prefix', () => {
+    expect(matched('GET', '/V1/Health')).toBe('/v1/health');
+    expect(matched('GET', '/v1/health/')).toBe('/v1/health');
+    expect(matched('GET', '/api/v1/health')).toBe('/v1/health');
+    expect(matched('GET', '/v1//health')).toBeUndefined();
+    expect(matched('GET', '/v1/health/extra')).toBeUndefined();
+    expect(matched('GET', '/health')).toBeUndefined();
+  });
+
+  it('gives a parameter one non-empty segment, decoded', () => {
+    expect(matchRoute(routes, 'GET', '/v1/citizens/001085012345')?.params).toEqual({ personalId: '001085012345' });
+    expect(matchRoute(routes, 'GET', '/v1/citizens/a%20b')?.params).toEqual({ personalId: 'a b' });
+    expect(matchRoute(routes, 'GET', '/v1/citizens/%E0%A4%A')?.params).toEqual({ personalId: '%E0%A4%A' });
+    expect(matched('GET', '/v1/citizens/')).toBeUndefined();
+    expect(matched('GET', '/v1/citizens/a/b')).toBeUndefined();
+  });
+
+  it('matches any path with the pattern *', () => {
+    expect(matchRoute([route.any('*', () => ({ status: 204 }))], 'PATCH', '/whatever/at/all')?.route.pattern).toBe('*');
+  });
+
+  it('refuses a malformed pattern when the route is declared', () => {
+    expect(() => route.get('v1/health', () => ({ status: 200 }))).toThrow(/must start with \//);
+    expect(() => route.get('/v1/:', () => ({ status: 200 }))).toThrow(/unnamed parameter/);
+    expect(() => route.get('/v1//x', () => ({ status: 200 }))).toThrow(/no segment may be empty/);
+    expect(() => route.get('/v1/*', () => ({ status: 200 }))).toThrow(/only a whole pattern may be \*/);
+  });
+
+  it('reads a JSON body through a schema, and answers 400 as the backend would', async () => {
+    const echo = [
+      route.post('/v1/echo', (r) => {
+        const read = r.json(z.object({ ids: z.array(z.string()).min(1) }));
+        return read.ok ? { status: 200, json: read.body } : read.reply;
+      }),
+    ];
+    expect(await respond(echo, request('POST', '/v1/echo', {}, '{"ids":["a"]}'))).toEqual({ status: 200, json: { ids: ['a'] } });
+    expect(await respond(echo, request('POST', '/v1/echo', {}, '\uFEFF{"ids":["a"]}'))).toEqual({ status: 200, json: { ids: ['a'] } });
+    expect(await respond(echo, request('POST', '/v1/echo', {}, 'nope'))).toEqual({ status: 400, json: { error: 'request body must be JSON' } });
+    expect(await respond(echo, request('POST', '/v1/echo', {}, ''))).toEqual({ status: 400, json: { error: 'request body must be JSON' } });
+    expect(await respond(echo, request('POST', '/v1/echo', {}, '{"ids":[]}'))).toEqual({
+      status: 400,
+      json: { error: 'ids: Too small: expected array to have >=1 items' },
+    });
+  });
+});
+
+/** A GET of `handler` alone, as if it were routed. */
+const get = (handler: MockHandler, headers: IncomingMockRequest['headers'] = {}) =>
+  respond([route.get('/v1/list', handler)], request('GET', '/v1/list', headers)).then((reply) => reply!);
+
+describe('answers serialised once', () => {
+  it('a fixed answer is the same bytes every time', async () => {
+    const handler = fixedAnswer({ a: 'Hà Nội' });
+    const first = await get(handler);
+    expect(await get(handler)).toBe(first);
+    expect(payloadOf(first).toString('utf8')).toBe('{"a":"Hà Nội"}');
+    expect(first.headers).toEqual({ 'content-type': 'application/json' });
+  });
+});
