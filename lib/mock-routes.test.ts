@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
+  cacheableAnswer,
   fixedAnswer,
   matchRoute,
+  noneMatchNames,
   payloadOf,
   respond,
   route,
@@ -93,5 +95,27 @@ describe('answers serialised once', () => {
     expect(await get(handler)).toBe(first);
     expect(payloadOf(first).toString('utf8')).toBe('{"a":"Hà Nội"}');
     expect(first.headers).toEqual({ 'content-type': 'application/json' });
+  });
+
+  it('a cacheable answer carries a strong ETag of its bytes, and is 304 to a request naming it', async () => {
+    const handler = cacheableAnswer({ list: [1, 2, 3] }, 60);
+    const fresh = await get(handler);
+    expect(fresh.status).toBe(200);
+    expect(fresh.headers).toMatchObject({ 'cache-control': 'public, max-age=60', 'content-type': 'application/json' });
+    const etag = fresh.headers!.etag!;
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    expect(await get(handler, { 'if-none-match': etag })).toEqual({ status: 304, headers: { 'cache-control': 'public, max-age=60', etag } });
+    expect((await get(handler, { 'if-none-match': '"older"' })).status).toBe(200);
+    expect((await get(cacheableAnswer({ list: [1, 2, 4] }, 60))).headers!.etag).not.toBe(etag);
+  });
+
+  it('If-None-Match: *, or any tag of a list, compared weakly (RFC 9110 §13.1.2)', () => {
+    expect(noneMatchNames(undefined, '"x"')).toBe(false);
+    expect(noneMatchNames('"x"', '"x"')).toBe(true);
+    expect(noneMatchNames('W/"x"', '"x"')).toBe(true);
+    expect(noneMatchNames(' "a" ,  "x"', '"x"')).toBe(true);
+    expect(noneMatchNames('*', '"x"')).toBe(true);
+    expect(noneMatchNames('"y"', '"x"')).toBe(false);
+    expect(noneMatchNames('x', '"x"')).toBe(false);
   });
 });

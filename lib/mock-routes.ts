@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ZodType } from 'zod';
 import { readRequest, type BodyRead } from './mock-handlers.ts';
@@ -147,4 +148,31 @@ const JSON_CONTENT_TYPE = { 'content-type': 'application/json' } as const;
 export function fixedAnswer(answer: unknown): MockHandler {
   const reply: MockReply = { status: 200, body: Buffer.from(JSON.stringify(answer)), headers: JSON_CONTENT_TYPE };
   return () => reply;
+}
+
+/**
+ * A handler for reference data that HTTP caches may keep (RFC 9111): serialised once, with a strong
+ * `ETag` (a hash of those bytes) and `cache-control: public, max-age=<maxAgeSeconds>`, and
+ * `304 Not Modified`, without a body, to a request whose `If-None-Match` names that tag.
+ */
+export function cacheableAnswer(answer: unknown, maxAgeSeconds: number): MockHandler {
+  const body = Buffer.from(JSON.stringify(answer));
+  const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
+  const caching = { 'cache-control': `public, max-age=${maxAgeSeconds}`, etag };
+  const fresh: MockReply = { status: 200, body, headers: { ...JSON_CONTENT_TYPE, ...caching } };
+  const notModified: MockReply = { status: 304, headers: caching };
+  return ({ headers }) => (noneMatchNames(headers['if-none-match'], etag) ? notModified : fresh);
+}
+
+/**
+ * Whether an `If-None-Match` field names `etag` (RFC 9110 §13.1.2): `*`, or a list of entity tags
+ * compared weakly, so `W/"x"` names `"x"`.
+ */
+export function noneMatchNames(field: string | undefined, etag: string): boolean {
+  if (field === undefined) return false;
+  if (field.trim() === '*') return true;
+  return field.split(',').some((candidate) => {
+    const tag = candidate.trim();
+    return (tag.startsWith('W/') ? tag.slice(2) : tag) === etag;
+  });
 }

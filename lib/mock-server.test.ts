@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { errors as undiciErrors, request as undiciRequest } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { healthHandler, startMockBackend, type RunningMock } from './mock-server.ts';
-import { route } from './mock-routes.ts';
+import { cacheableAnswer, route } from './mock-routes.ts';
 
 let mock: RunningMock;
 beforeAll(async () => {
@@ -12,6 +12,7 @@ beforeAll(async () => {
     route.post('/v1/echo', (request) => ({ status: 200, json: JSON.parse(request.body.toString('utf8')) })),
     route.get('/v1/parcels/:parcelId/owners/:personalId', ({ params, query }) => ({ status: 200, json: { params, at: query.get('at') } })),
     route.get('/v1/nothing', () => ({ status: 200 })),
+    route.get('/v1/list', cacheableAnswer({ list: ['Hà Nội'] }, 60)),
   ]);
 });
 afterAll(() => mock.close());
@@ -31,11 +32,11 @@ interface RawExchange {
 }
 
 /** One GET over a bare TCP socket: exactly what the mock put on the wire, and how it ended. */
-function rawGet(path: string): Promise<RawExchange> {
+function rawGet(path: string, headerLines = ''): Promise<RawExchange> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let ending = 'FIN';
-    const socket = connect(mock.port, '127.0.0.1', () => socket.write(`GET ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`));
+    const socket = connect(mock.port, '127.0.0.1', () => socket.write(`GET ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\n${headerLines}\r\n`));
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', (error: NodeJS.ErrnoException) => (ending = error.code ?? error.message));
     socket.on('close', () => {
@@ -151,6 +152,18 @@ describe('mock backend server', () => {
     const failure = await undiciFailure('/v1/health');
     expect((failure as NodeJS.ErrnoException).code).toBe('ECONNRESET');
     expect(mock.stats().byRoute).toEqual({ 'GET /v1/health': 3 });
+  });
+
+  it('in truncated and reset mode a 304, which has no body, still sends its headers before the connection ends', async () => {
+    const etag = (await fetch(`${mock.url}/v1/list`)).headers.get('etag');
+    for (const [mode, ending] of [['truncated', 'FIN'], ['reset', 'ECONNRESET']] as const) {
+      mock.setFault({ mode });
+      const raw = await rawGet('/v1/list', `if-none-match: ${etag}\r\n`);
+      expect(raw.head).toMatch(/^HTTP\/1\.1 304 Not Modified\r\n/);
+      expect(raw.head).toContain(`etag: ${etag}`);
+      expect(raw.body.length).toBe(0);
+      expect(raw.ending).toBe(ending);
+    }
   });
 
   it('in down mode resets open keep-alive connections and every new request, but still answers admin calls', async () => {

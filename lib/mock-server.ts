@@ -51,9 +51,13 @@ const DEFAULT_SLOW_MS = 5000;
  */
 const RESET_DELAY_MS = 50;
 
-/** `GET /v1/health`: every backend contract has it; it answers only when the system is up. */
+/**
+ * `GET /v1/health`: every backend contract has it; it answers only when the system is up, so no
+ * cache may keep its answer.
+ */
 export function healthHandler(system: SystemId): MockRoute {
-  return route.get('/v1/health', () => ({ status: 200, json: { status: 'ok', system } }));
+  const reply: MockReply = { status: 200, json: { status: 'ok', system }, headers: { 'cache-control': 'no-store' } };
+  return route.get('/v1/health', () => reply);
 }
 
 const notFound = (route: string): MockReply => ({
@@ -145,6 +149,8 @@ export function createMockServer(system: SystemId, routes: readonly MockRoute[],
       // The full Content-Length is already promised; only the first half follows, then the connection
       // is closed (FIN) or reset (RST).
       const socket = req.socket;
+      // Node writes nothing, not even the headers, for a body a 304 may not have: send them first.
+      res.flushHeaders();
       res.write(payload.subarray(0, Math.floor(payload.length / 2)), () => {
         if (socket.destroyed) return;
         if (mode === 'truncated') socket.end();

@@ -10,7 +10,7 @@ import {
   type Fact,
 } from '../../../lib/facts.ts';
 import { healthHandler } from '../../../lib/mock-server.ts';
-import { fixedAnswer, route, type MockRoute } from '../../../lib/mock-routes.ts';
+import { cacheableAnswer, route, type MockRoute } from '../../../lib/mock-routes.ts';
 import { PROVINCES, provinceByAsciiName } from '../../../lib/provinces.ts';
 import type { SourceRecord } from '../../../lib/sources.ts';
 import { SYSTEMS } from '../../../lib/systems.ts';
@@ -54,6 +54,12 @@ const PROVINCE_OF_ID_SEGMENT: Record<string, string> = {
   'dong-nai': '075',
   'quang-nam': '049',
 };
+
+/**
+ * How long a cache may serve a reference list without asking again (`Cache-Control: max-age`): the
+ * lists change only when a report is published, and a minute bounds how late a new one shows.
+ */
+export const REFERENCE_DATA_MAX_AGE_SECONDS = 60;
 
 const CONNECTION_FACT_LOCALITIES = 'connections.localities.2024-07';
 /** The published figures about connections to the national population database are the `connections.*` facts. */
@@ -192,8 +198,9 @@ function sourcesCited(sourceIds: Iterable<string>): SourceRecord[] {
   return FACT_SOURCES.filter((s) => cited.has(s.id));
 }
 
-/** A reference list: the same for every caller, so serialised once. */
-const referenceList = (path: string, answer: unknown): MockRoute => route.get(path, fixedAnswer(answer));
+/** A reference list: the same for every caller, serialised once, and cacheable by its ETag. */
+const referenceList = (path: string, answer: unknown): MockRoute =>
+  route.get(path, cacheableAnswer(answer, REFERENCE_DATA_MAX_AGE_SECONDS));
 
 export function publicServicesHandlers(): MockRoute[] {
   const connectedProvince = provincesConnection();
