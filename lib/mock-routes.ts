@@ -142,14 +142,6 @@ export function payloadOf(reply: MockReply): Buffer {
   return text === undefined ? NO_BODY : Buffer.from(text);
 }
 
-const JSON_CONTENT_TYPE = { 'content-type': 'application/json' } as const;
-
-/** A handler for an answer that does not depend on the request: serialised once, here. */
-export function fixedAnswer(answer: unknown): MockHandler {
-  const reply: MockReply = { status: 200, body: Buffer.from(JSON.stringify(answer)), headers: JSON_CONTENT_TYPE };
-  return () => reply;
-}
-
 /**
  * A handler for reference data that HTTP caches may keep (RFC 9111): serialised once, with a strong
  * `ETag` (a hash of those bytes) and `cache-control: public, max-age=<maxAgeSeconds>`, and
@@ -159,7 +151,7 @@ export function cacheableAnswer(answer: unknown, maxAgeSeconds: number): MockHan
   const body = Buffer.from(JSON.stringify(answer));
   const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
   const caching = { 'cache-control': `public, max-age=${maxAgeSeconds}`, etag };
-  const fresh: MockReply = { status: 200, body, headers: { ...JSON_CONTENT_TYPE, ...caching } };
+  const fresh: MockReply = { status: 200, body, headers: { 'content-type': 'application/json', ...caching } };
   const notModified: MockReply = { status: 304, headers: caching };
   return ({ headers }) => (noneMatchNames(headers['if-none-match'], etag) ? notModified : fresh);
 }
