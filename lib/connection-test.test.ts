@@ -1,5 +1,4 @@
 import { createServer } from 'node:net';
-import { getResponse, http, HttpResponse, type RequestHandler } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { civilStatusContractChecks } from '../subgraphs/civil-status/adapter/contract-checks.ts';
 import { civilStatusHandlers } from '../subgraphs/civil-status/mock/handlers.ts';
@@ -11,9 +10,10 @@ import { publicServicesContractChecks } from '../subgraphs/public-services/adapt
 import { publicServicesHandlers } from '../subgraphs/public-services/mock/handlers.ts';
 import { connectionTestReportSchema, testBackendConnection, type ConnectionTestReport, type ContractCheck } from './connection-test.ts';
 import { startMockBackend, type RunningMock } from './mock-server.ts';
+import { payloadOf, respond, route, type MockReply, type MockRequest, type MockRoute } from './mock-routes.ts';
 import { SYSTEM_IDS, type SystemId } from './systems.ts';
 
-const PARTS: Record<SystemId, { handlers: () => RequestHandler[]; checks: readonly ContractCheck[] }> = {
+const PARTS: Record<SystemId, { handlers: () => MockRoute[]; checks: readonly ContractCheck[] }> = {
   population: { handlers: () => populationHandlers(), checks: populationContractChecks },
   'civil-status': { handlers: () => civilStatusHandlers(), checks: civilStatusContractChecks },
   land: { handlers: () => landHandlers(), checks: landContractChecks },
@@ -36,16 +36,16 @@ afterAll(async () => {
 });
 
 /** A mock of `system` whose `overrides` answer before its own handlers. */
-async function mockWith(system: SystemId, overrides: RequestHandler[]): Promise<RunningMock> {
+async function mockWith(system: SystemId, overrides: MockRoute[]): Promise<RunningMock> {
   const mock = await startMockBackend(system, [...overrides, ...PARTS[system].handlers()]);
   extraMocks.push(mock);
   return mock;
 }
 
 /** The mock's own answer to the request, changed by `change`. */
-const altered = (system: SystemId, change: (answer: Record<string, unknown[]>) => unknown) => async ({ request }: { request: Request }) => {
-  const own = await getResponse(PARTS[system].handlers(), request);
-  return HttpResponse.json(change((await own!.json()) as Record<string, unknown[]>) as Record<string, unknown>);
+const altered = (system: SystemId, change: (answer: Record<string, unknown[]>) => unknown) => async (request: MockRequest): Promise<MockReply> => {
+  const own = await respond(PARTS[system].handlers(), request);
+  return { status: 200, json: change(JSON.parse(payloadOf(own!).toString('utf8')) as Record<string, unknown[]>) };
 };
 
 async function run(system: SystemId, url: string, timeoutMs = 2000): Promise<ConnectionTestReport> {
@@ -146,7 +146,7 @@ describe('a backend that fails the test', () => {
   });
 
   it('an answer that is not application/json: CONTRACT_BROKEN', async () => {
-    const mock = await mockWith('land', [http.get('*/v1/health', () => HttpResponse.text('{"status":"ok"}', { headers: { 'content-type': 'text/html' } }))]);
+    const mock = await mockWith('land', [route.get('/v1/health', () => ({ status: 200, body: '{"status":"ok"}', headers: { 'content-type': 'text/html' } }))]);
     const report = await run('land', mock.url);
     expect(report).toMatchObject({ verdict: 'CONTRACT_BROKEN', problem: "answer's content type is text/html (the contract says application/json)" });
   });
@@ -155,7 +155,7 @@ describe('a backend that fails the test', () => {
 describe('an answer that breaks the contract, named by where and what, and the test stops there', () => {
   it('a rule the schema cannot express: fewer provinces than the contract says', async () => {
     const mock = await mockWith('public-services', [
-      http.get('*/v1/provinces', altered('public-services', (answer) => ({ ...answer, provinces: answer.provinces!.slice(1) }))),
+      route.get('/v1/provinces', altered('public-services', (answer) => ({ ...answer, provinces: answer.provinces!.slice(1) }))),
     ]);
     const report = await run('public-services', mock.url);
     expect(report).toMatchObject({ verdict: 'CONTRACT_BROKEN', problem: 'answer has 62 provinces; the contract says 63' });
@@ -166,30 +166,30 @@ describe('an answer that breaks the contract, named by where and what, and the t
   });
 
   it('a batch answer that leaves out the key asked for', async () => {
-    const mock = await mockWith('population', [http.post('*/v1/citizens/batch-get', () => HttpResponse.json({ citizens: [], notFound: [] }))]);
+    const mock = await mockWith('population', [route.post('/v1/citizens/batch-get', () => ({ status: 200, json: { citizens: [], notFound: [] } }))]);
     const report = await run('population', mock.url);
     expect(report).toMatchObject({ verdict: 'CONTRACT_BROKEN', problem: 'answer neither returns the key asked for nor lists it in notFound' });
     expect(failing(report).name).toBe('POST /v1/citizens/batch-get');
   });
 
   it('notFound where the endpoint has one: civil-status must list an unknown province there, land simply leaves it out', async () => {
-    const nothing = () => HttpResponse.json({ provinces: [], sources: [], notFound: [] });
-    const civilStatus = await mockWith('civil-status', [http.post('*/v1/digitization/provinces/batch-get', nothing)]);
+    const nothing = () => ({ status: 200, json: { provinces: [], sources: [], notFound: [] } });
+    const civilStatus = await mockWith('civil-status', [route.post('/v1/digitization/provinces/batch-get', nothing)]);
     expect(await run('civil-status', civilStatus.url)).toMatchObject({
       verdict: 'CONTRACT_BROKEN',
       problem: 'answer neither returns the key asked for nor lists it in notFound',
     });
-    const land = await mockWith('land', [http.post('*/v1/digitization/provinces/batch-get', nothing)]);
+    const land = await mockWith('land', [route.post('/v1/digitization/provinces/batch-get', nothing)]);
     expect(await run('land', land.url)).toMatchObject({ verdict: 'PASSED' });
     const stranger = await mockWith('land', [
-      http.post('*/v1/parcels/batch-get', () => HttpResponse.json({ parcels: [], notFound: ['TD-001-CG-0012-0345', 'TD-OTHER'] })),
+      route.post('/v1/parcels/batch-get', () => ({ status: 200, json: { parcels: [], notFound: ['TD-001-CG-0012-0345', 'TD-OTHER'] } })),
     ]);
     expect(await run('land', stranger.url)).toMatchObject({ verdict: 'CONTRACT_BROKEN', problem: 'answer names a key that was not asked for' });
   });
 
   it('a rule between two lists: a figure id that the indicators do not serve', async () => {
     const mock = await mockWith('public-services', [
-      http.get('*/v1/population-db-connections', () => HttpResponse.json({ figureIds: ['no-such-figure-at-db-01.internal'] })),
+      route.get('/v1/population-db-connections', () => ({ status: 200, json: { figureIds: ['no-such-figure-at-db-01.internal'] } })),
     ]);
     const report = await run('public-services', mock.url);
     expect(report).toMatchObject({
@@ -200,8 +200,8 @@ describe('an answer that breaks the contract, named by where and what, and the t
 
   it('a shape: the zod path and message, never the value received', async () => {
     const mock = await mockWith('land', [
-      http.post(
-        '*/v1/parcels/by-holders',
+      route.post(
+        '/v1/parcels/by-holders',
         altered('land', (answer) => {
           const [holding] = answer.holdings as { parcels: { certificate: { issuedOn: string } | null }[] }[];
           holding!.parcels[0]!.certificate = { ...holding!.parcels[0]!.certificate!, issuedOn: '2013-02-30' };
@@ -219,9 +219,10 @@ describe('an answer that breaks the contract, named by where and what, and the t
 
   it('a refinement that quotes the answer (a cited source it lacks) is told without the quoted text', async () => {
     const mock = await mockWith('public-services', [
-      http.get('*/v1/interconnected-service-groups', () =>
-        HttpResponse.json({ groups: [{ procedures: ['birth registration'], sourceIds: ['db-01.internal:5432'] }], sources: [] }),
-      ),
+      route.get('/v1/interconnected-service-groups', () => ({
+        status: 200,
+        json: { groups: [{ procedures: ['birth registration'], sourceIds: ['db-01.internal:5432'] }], sources: [] },
+      })),
     ]);
     const report = await run('public-services', mock.url);
     expect(report).toMatchObject({ verdict: 'CONTRACT_BROKEN', problem: 'answer breaks the contract at sources: cited source … is not in the answer' });

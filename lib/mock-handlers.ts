@@ -1,18 +1,23 @@
-import { HttpResponse } from 'msw';
 import type { ZodType } from 'zod';
+import type { MockReply } from './mock-routes.ts';
+
+export type BodyRead<T> = { ok: true; body: T } | { ok: false; reply: MockReply };
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /** Reads and validates a mock backend's JSON request body as the real backend would (400 otherwise). */
-export async function readRequest<T>(request: Request, schema: ZodType<T>): Promise<{ ok: true; body: T } | { ok: false; response: Response }> {
+export function readRequest<T>(body: Buffer, schema: ZodType<T>): BodyRead<T> {
   let json: unknown;
   try {
-    json = await request.json();
+    // A UTF-8 byte order mark is dropped, as the fetch API's `request.json()` drops it.
+    json = JSON.parse((body.subarray(0, 3).equals(UTF8_BOM) ? body.subarray(3) : body).toString('utf8'));
   } catch {
-    return { ok: false, response: HttpResponse.json({ error: 'request body must be JSON' }, { status: 400 }) };
+    return { ok: false, reply: { status: 400, json: { error: 'request body must be JSON' } } };
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const problems = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
-    return { ok: false, response: HttpResponse.json({ error: problems.join('; ') }, { status: 400 }) };
+    return { ok: false, reply: { status: 400, json: { error: problems.join('; ') } } };
   }
   return { ok: true, body: parsed.data };
 }

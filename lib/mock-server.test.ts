@@ -1,13 +1,19 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { http, HttpResponse } from 'msw';
 import { errors as undiciErrors, request as undiciRequest } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { healthHandler, startMockBackend, type RunningMock } from './mock-server.ts';
+import { cacheableAnswer, route } from './mock-routes.ts';
 
 let mock: RunningMock;
 beforeAll(async () => {
-  mock = await startMockBackend('land', [healthHandler('land'), http.post('*/v1/echo', async ({ request }) => HttpResponse.json(await request.json()))]);
+  mock = await startMockBackend('land', [
+    healthHandler('land'),
+    route.post('/v1/echo', (request) => ({ status: 200, json: JSON.parse(request.body.toString('utf8')) })),
+    route.get('/v1/parcels/:parcelId/owners/:personalId', ({ params, query }) => ({ status: 200, json: { params, at: query.get('at') } })),
+    route.get('/v1/nothing', () => ({ status: 200 })),
+    route.get('/v1/list', cacheableAnswer({ list: ['Hà Nội'] }, 60)),
+  ]);
 });
 afterAll(() => mock.close());
 beforeEach(() => {
@@ -26,11 +32,11 @@ interface RawExchange {
 }
 
 /** One GET over a bare TCP socket: exactly what the mock put on the wire, and how it ended. */
-function rawGet(path: string): Promise<RawExchange> {
+function rawGet(path: string, headerLines = ''): Promise<RawExchange> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let ending = 'FIN';
-    const socket = connect(mock.port, '127.0.0.1', () => socket.write(`GET ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`));
+    const socket = connect(mock.port, '127.0.0.1', () => socket.write(`GET ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\n${headerLines}\r\n`));
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', (error: NodeJS.ErrnoException) => (ending = error.code ?? error.message));
     socket.on('close', () => {
@@ -54,14 +60,31 @@ async function undiciFailure(path: string): Promise<unknown> {
 }
 
 describe('mock backend server', () => {
-  it('serves its msw handlers over real HTTP and counts them, but not admin calls', async () => {
+  it('serves its route table over real HTTP and counts it, but not admin calls', async () => {
     const echoed = await fetch(`${mock.url}/v1/echo`, { method: 'POST', body: JSON.stringify({ a: 'Hà Nội' }) });
+    expect(echoed.headers.get('content-type')).toBe('application/json');
     expect(await echoed.json()).toEqual({ a: 'Hà Nội' });
-    expect((await fetch(`${mock.url}/v1/unknown`)).status).toBe(404);
+    const unknown = await fetch(`${mock.url}/v1/unknown`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await unknown.json()).toEqual({ error: 'no such route: GET /v1/unknown' });
     const stats = await (await admin('GET', '/_mock/stats')).json();
     expect(stats).toEqual({ system: 'land', requests: 2, byRoute: { 'POST /v1/echo': 1, 'GET /v1/unknown': 1 }, recentRequestIds: [], fault: { mode: 'ok' } });
     await admin('DELETE', '/_mock/stats');
     expect(mock.stats().requests).toBe(0);
+  });
+
+  it('gives a route its path parameters (decoded) and query, under any path prefix', async () => {
+    const answer = await fetch(`${mock.url}/api/v1/parcels/TD-001%2F7/owners/001085012345/?at=2024-01-01`);
+    expect(await answer.json()).toEqual({ params: { parcelId: 'TD-001/7', personalId: '001085012345' }, at: '2024-01-01' });
+    expect(mock.stats().byRoute).toEqual({ 'GET /api/v1/parcels/TD-001%2F7/owners/001085012345/': 1 });
+  });
+
+  it('sends an answer without json as an empty JSON body, with its length', async () => {
+    const empty = await fetch(`${mock.url}/v1/nothing`);
+    expect(empty.status).toBe(200);
+    expect(empty.headers.get('content-length')).toBe('0');
+    expect(await empty.text()).toBe('');
   });
 
   it('survives a malformed Host header and answers its own /health uncounted, whatever the fault', async () => {
@@ -129,6 +152,18 @@ describe('mock backend server', () => {
     const failure = await undiciFailure('/v1/health');
     expect((failure as NodeJS.ErrnoException).code).toBe('ECONNRESET');
     expect(mock.stats().byRoute).toEqual({ 'GET /v1/health': 3 });
+  });
+
+  it('in truncated and reset mode a 304, which has no body, still sends its headers before the connection ends', async () => {
+    const etag = (await fetch(`${mock.url}/v1/list`)).headers.get('etag');
+    for (const [mode, ending] of [['truncated', 'FIN'], ['reset', 'ECONNRESET']] as const) {
+      mock.setFault({ mode });
+      const raw = await rawGet('/v1/list', `if-none-match: ${etag}\r\n`);
+      expect(raw.head).toMatch(/^HTTP\/1\.1 304 Not Modified\r\n/);
+      expect(raw.head).toContain(`etag: ${etag}`);
+      expect(raw.body.length).toBe(0);
+      expect(raw.ending).toBe(ending);
+    }
   });
 
   it('in down mode resets open keep-alive connections and every new request, but still answers admin calls', async () => {

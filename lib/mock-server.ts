@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { getResponse, http, HttpResponse, type RequestHandler } from 'msw';
 import { z } from 'zod';
 import { envInteger, listenHost } from './config.ts';
 import { listen, sendJson, type RunningServer } from './http-server.ts';
+import { NO_BODY, payloadOf, respond, route, type MockReply, type MockRoute } from './mock-routes.ts';
 import { startOrExit, stopOnSignals } from './process.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { runWithRequestContext } from './request-context.ts';
@@ -11,9 +11,8 @@ import { startTracing } from './tracing.ts';
 import { SYSTEMS, type SystemId } from './systems.ts';
 
 /**
- * A mock backend: the system's msw request handlers served by a real loopback HTTP server,
- * so the adapters' undici client talks to it exactly as to the real system (msw cannot
- * intercept undici's own request API). Admin routes under `/_mock/` control faults and
+ * A mock backend: the system's route table (lib/mock-routes.ts) served by a real loopback HTTP
+ * server, so the adapters' undici client talks to it exactly as to the real system. Admin routes under `/_mock/` control faults and
  * report how many requests were served; they, and the process's own `/health`, are never faulted
  * and never counted.
  */
@@ -52,12 +51,22 @@ const DEFAULT_SLOW_MS = 5000;
  */
 const RESET_DELAY_MS = 50;
 
-/** `GET /v1/health`: every backend contract has it; it answers only when the system is up. */
-export function healthHandler(system: SystemId): RequestHandler {
-  return http.get('*/v1/health', () => HttpResponse.json({ status: 'ok', system }));
+/**
+ * `GET /v1/health`: every backend contract has it; it answers only when the system is up, so no
+ * cache may keep its answer.
+ */
+export function healthHandler(system: SystemId): MockRoute {
+  const reply: MockReply = { status: 200, json: { status: 'ok', system }, headers: { 'cache-control': 'no-store' } };
+  return route.get('/v1/health', () => reply);
 }
 
-export function createMockServer(system: SystemId, handlers: RequestHandler[], logger: Logger) {
+const notFound = (route: string): MockReply => ({
+  status: 404,
+  json: { error: `no such route: ${route}` },
+  headers: { 'content-type': 'application/json; charset=utf-8' },
+});
+
+export function createMockServer(system: SystemId, routes: readonly MockRoute[], logger: Logger) {
   let fault: FaultSetting = { mode: 'ok' };
   let requests = 0;
   let byRoute: Record<string, number> = {};
@@ -111,8 +120,8 @@ export function createMockServer(system: SystemId, handlers: RequestHandler[], l
     }
     const mode = fault.mode;
     requests += 1;
-    const route = `${req.method} ${url.pathname}`;
-    byRoute[route] = (byRoute[route] ?? 0) + 1;
+    const routeKey = `${req.method} ${url.pathname}`;
+    byRoute[routeKey] = (byRoute[routeKey] ?? 0) + 1;
     const requestId = req.headers['x-request-id'];
     if (typeof requestId === 'string') recentRequestIds = [...recentRequestIds.slice(1 - RECENT_REQUEST_IDS), requestId];
     if (fault.mode === 'slow') await new Promise((resolve) => setTimeout(resolve, fault.latencyMs ?? DEFAULT_SLOW_MS));
@@ -125,25 +134,23 @@ export function createMockServer(system: SystemId, handlers: RequestHandler[], l
       res.end('{"status": "ok", "records": [{"id": 1,');
       return;
     }
-    const headers = new Headers();
-    for (const [key, value] of Object.entries(req.headers)) {
-      if (typeof value === 'string') headers.set(key, value);
-    }
-    const hasBody = req.method !== 'GET' && req.method !== 'HEAD' && body.length > 0;
-    const request = new Request(url, { method: req.method ?? 'GET', headers, body: hasBody ? new Uint8Array(body) : undefined });
-    const response =
-      (await getResponse(handlers, request)) ??
-      new Response(JSON.stringify({ error: `no such route: ${route}` }), { status: 404, headers: { 'content-type': 'application/json; charset=utf-8' } });
-    const payload = Buffer.from(await response.arrayBuffer());
-    const outHeaders: Record<string, string> = { 'content-length': String(payload.length) };
-    response.headers.forEach((value, key) => {
-      if (key !== 'content-length') outHeaders[key] = value;
-    });
-    res.writeHead(response.status, outHeaders);
+    const method = req.method ?? 'GET';
+    const hasBody = method !== 'GET' && method !== 'HEAD' && body.length > 0;
+    const reply =
+      (await respond(routes, { method, path: url.pathname, query: url.searchParams, headers: req.headers, body: hasBody ? body : NO_BODY })) ??
+      notFound(routeKey);
+    const payload = payloadOf(reply);
+    const bodiless = reply.status === 204 || reply.status === 304;
+    const outHeaders: Record<string, string> = bodiless
+      ? { ...reply.headers }
+      : { 'content-type': 'application/json', ...reply.headers, 'content-length': String(payload.length) };
+    res.writeHead(reply.status, outHeaders);
     if (mode === 'truncated' || mode === 'reset') {
       // The full Content-Length is already promised; only the first half follows, then the connection
       // is closed (FIN) or reset (RST).
       const socket = req.socket;
+      // Node writes nothing, not even the headers, for a body a 304 may not have: send them first.
+      res.flushHeaders();
       res.write(payload.subarray(0, Math.floor(payload.length / 2)), () => {
         if (socket.destroyed) return;
         if (mode === 'truncated') socket.end();
@@ -184,22 +191,22 @@ export function createMockServer(system: SystemId, handlers: RequestHandler[], l
 
 export async function startMockBackend(
   system: SystemId,
-  handlers: RequestHandler[],
+  routes: readonly MockRoute[],
   options: { port?: number; host?: string; logger?: Logger } = {},
 ): Promise<RunningMock> {
   const logger = options.logger ?? createLogger(`${system}-mock-backend`);
-  const mock = createMockServer(system, handlers, logger);
+  const mock = createMockServer(system, routes, logger);
   const running = await listen(mock.server, options.port ?? 0, options.host ?? '127.0.0.1');
   return { ...running, system, stats: mock.snapshot, resetStats: mock.reset, setFault: mock.setFault };
 }
 
 /** Entry point of a mock backend process. */
-export async function runMockBackendProcess(system: SystemId, handlers: RequestHandler[]): Promise<void> {
+export async function runMockBackendProcess(system: SystemId, routes: readonly MockRoute[]): Promise<void> {
   const logger = createLogger(`${system}-mock-backend`);
   const { envPrefix, backendPort } = SYSTEMS[system];
   await startOrExit(logger, async () => {
     startTracing(`${system}-mock-backend`, logger, process.env, { incomingRequiresParent: true });
-    const running = await startMockBackend(system, handlers, {
+    const running = await startMockBackend(system, routes, {
       port: envInteger(`${envPrefix}_BACKEND_PORT`, backendPort),
       host: listenHost(),
       logger,

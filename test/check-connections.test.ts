@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import type { RequestHandler } from 'msw';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { connectionTestReportSchema } from '../lib/connection-test.ts';
 import { startMockBackend, type RunningMock } from '../lib/mock-server.ts';
+import type { MockRoute } from '../lib/mock-routes.ts';
 import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/systems.ts';
 import { runNode, type Finished } from './support/child-process.ts';
 import { civilStatusHandlers } from '../subgraphs/civil-status/mock/handlers.ts';
@@ -13,7 +13,7 @@ import { publicServicesHandlers } from '../subgraphs/public-services/mock/handle
 
 /** `npm run check-connections`, run as an integrator runs it: a process configured by the environment. */
 const root = fileURLToPath(new URL('../', import.meta.url));
-const HANDLERS: Record<SystemId, () => RequestHandler[]> = {
+const HANDLERS: Record<SystemId, () => MockRoute[]> = {
   population: () => populationHandlers(),
   'civil-status': () => civilStatusHandlers(),
   land: () => landHandlers(),

@@ -1,13 +1,13 @@
-import { http, HttpResponse } from 'msw';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { SystemError } from '../../lib/errors.ts';
 import { FACTS, INTERCONNECTED_SERVICE_GROUPS, localityCodesOf, sourcesOf, type Fact } from '../../lib/facts.ts';
 import { healthHandler } from '../../lib/mock-server.ts';
+import { route } from '../../lib/mock-routes.ts';
 import { PROVINCES } from '../../lib/provinces.ts';
 import { startSubgraphUnderTest } from '../../test/support/subgraph-harness.ts';
 import type { PublicServicesAdapter } from './adapter/client.ts';
 import { publicServicesSubgraph } from './index.ts';
-import { publicServicesHandlers } from './mock/handlers.ts';
+import { publicServicesHandlers, REFERENCE_DATA_MAX_AGE_SECONDS } from './mock/handlers.ts';
 
 const MINISTRIES = [
   'BQP', 'BCA', 'BNG', 'BNV', 'BTP', 'BKHDT', 'BTC', 'BCT', 'BNNPTNT',
@@ -89,12 +89,14 @@ const served = (await (await fetch(`${mock.url}/v1/provinces`)).json()) as { pro
 // A backend that breaks the contract in ways only references reveal.
 const { adapter: brokenAdapter } = await startBackend([
   healthHandler('public-services'),
-  http.get('*/v1/provinces', () =>
-    HttpResponse.json({ ...served, provinces: served.provinces.map((p) => ({ ...p, indicatorIds: ['no-such-indicator'] })) }),
-  ),
-  http.get('*/v1/indicators', () => HttpResponse.json({ indicators: [], sources: [] })),
-  http.get('*/v1/agencies', () =>
-    HttpResponse.json({
+  route.get('/v1/provinces', () => ({
+    status: 200,
+    json: { ...served, provinces: served.provinces.map((p) => ({ ...p, indicatorIds: ['no-such-indicator'] })) },
+  })),
+  route.get('/v1/indicators', () => ({ status: 200, json: { indicators: [], sources: [] } })),
+  route.get('/v1/agencies', () => ({
+    status: 200,
+    json: {
       agencies: [
         {
           code: 'BXD',
@@ -107,8 +109,8 @@ const { adapter: brokenAdapter } = await startBackend([
         },
       ],
       sources: [],
-    }),
-  ),
+    },
+  })),
 ]);
 
 describe('public-services adapter', () => {
@@ -174,6 +176,76 @@ describe('public-services adapter', () => {
 
   it('answers the health check', async () => {
     await expect(adapter.ping({ requestId: 't' })).resolves.toBeUndefined();
+  });
+});
+
+describe('public-services backend: HTTP caching of the reference lists', () => {
+  const REFERENCE_LISTS = ['/v1/provinces', '/v1/agencies', '/v1/indicators', '/v1/population-db-connections', '/v1/interconnected-service-groups'];
+  const get = (path: string, headers: Record<string, string> = {}) => fetch(`${mock.url}${path}`, { headers });
+
+  it.each(REFERENCE_LISTS)('GET %s: public for a minute, with a strong ETag that stays the same', async (path) => {
+    const first = await get(path);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('cache-control')).toBe(`public, max-age=${REFERENCE_DATA_MAX_AGE_SECONDS}`);
+    expect(REFERENCE_DATA_MAX_AGE_SECONDS).toBe(60);
+    const etag = first.headers.get('etag');
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    const body = await first.text();
+    expect(Number(first.headers.get('content-length'))).toBe(Buffer.byteLength(body));
+    const again = await get(path);
+    expect(again.headers.get('etag')).toBe(etag);
+    expect(await again.text()).toBe(body);
+  });
+
+  it('gives each list its own ETag', async () => {
+    const etags = await Promise.all(REFERENCE_LISTS.map(async (path) => (await get(path)).headers.get('etag')));
+    expect(new Set(etags).size).toBe(REFERENCE_LISTS.length);
+  });
+
+  it.each(REFERENCE_LISTS)('GET %s with If-None-Match naming its ETag: 304 Not Modified, no body, the caching headers again', async (path) => {
+    const etag = (await get(path)).headers.get('etag')!;
+    for (const ifNoneMatch of [etag, `W/${etag}`, `"other", ${etag}`, '*']) {
+      const revalidated = await get(path, { 'if-none-match': ifNoneMatch });
+      expect(revalidated.status).toBe(304);
+      expect(await revalidated.text()).toBe('');
+      expect(revalidated.headers.get('etag')).toBe(etag);
+      expect(revalidated.headers.get('cache-control')).toBe(`public, max-age=${REFERENCE_DATA_MAX_AGE_SECONDS}`);
+      expect(revalidated.headers.get('content-type')).toBeNull();
+    }
+  });
+
+  it('answers in full when If-None-Match names another version', async () => {
+    const full = await get('/v1/provinces', { 'if-none-match': '"an-older-version"' });
+    expect(full.status).toBe(200);
+    expect(((await full.json()) as { provinces: unknown[] }).provinces).toHaveLength(63);
+  });
+
+  it('counts a revalidation as a request, as any other', async () => {
+    const etag = (await get('/v1/agencies')).headers.get('etag')!;
+    await get('/v1/agencies', { 'if-none-match': etag });
+    expect(mock.stats().byRoute).toEqual({ 'GET /v1/agencies': 2 });
+  });
+
+  it('never lets a cache keep the health check', async () => {
+    const health = await get('/v1/health');
+    expect(health.status).toBe(200);
+    expect(health.headers.get('cache-control')).toBe('no-store');
+    expect(health.headers.get('etag')).toBeNull();
+  });
+
+  it('applies the fault modes to the reference lists, revalidations included', async () => {
+    const etag = (await get('/v1/provinces')).headers.get('etag')!;
+    mock.setFault({ mode: 'error' });
+    const failed = await get('/v1/provinces', { 'if-none-match': etag });
+    expect(failed.status).toBe(500);
+    expect(failed.headers.get('etag')).toBeNull();
+    mock.setFault({ mode: 'malformed' });
+    const malformed = await (await get('/v1/indicators')).text();
+    expect(() => JSON.parse(malformed)).toThrow();
+    mock.setFault({ mode: 'truncated' });
+    await expect(get('/v1/agencies').then((r) => r.text())).rejects.toThrow();
+    mock.setFault({ mode: 'down' });
+    await expect(get('/v1/provinces', { 'if-none-match': etag })).rejects.toThrow(/fetch failed/);
   });
 });
 

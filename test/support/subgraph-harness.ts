@@ -1,8 +1,8 @@
 import type { FormattedExecutionResult } from 'graphql';
-import { http, HttpResponse, type JsonBodyType, type RequestHandler } from 'msw';
 import type { PurposefulOfficer } from '../../lib/access/caller.ts';
 import { BackendClient } from '../../lib/backend-client.ts';
 import { startMockBackend, type RunningMock } from '../../lib/mock-server.ts';
+import { route, type MockRoute } from '../../lib/mock-routes.ts';
 import { DEFAULT_RESILIENCE } from '../../lib/resilience.ts';
 import { createSubgraphApollo, type Adapter, type SubgraphDefinition } from '../../lib/subgraph.ts';
 
@@ -14,9 +14,9 @@ export interface BackendUnderTest<TAdapter> {
 export interface SubgraphUnderTest<TAdapter> extends BackendUnderTest<TAdapter> {
   /** An adapter over a stand-in backend that answers each path with the wire answer a test sets in `wireAnswers`. */
   wireAdapter: TAdapter;
-  wireAnswers: Map<string, JsonBodyType>;
+  wireAnswers: Map<string, unknown>;
   /** Another mock backend with `handlers`, and an adapter over it; `close` stops them too. */
-  startBackend(handlers: RequestHandler[]): Promise<BackendUnderTest<TAdapter>>;
+  startBackend(handlers: MockRoute[]): Promise<BackendUnderTest<TAdapter>>;
   /** Runs an operation on the subgraph, with fresh loaders over `over` (by default `adapter`). */
   execute<TData = Record<string, unknown>>(
     query: string,
@@ -42,11 +42,11 @@ const HARNESS_CALLER: PurposefulOfficer = {
 /** A subgraph's Apollo server in this process, over adapters to its mock backend and to a stand-in backend. */
 export async function startSubgraphUnderTest<TAdapter extends Adapter, TLoaders>(
   definition: SubgraphDefinition<TAdapter, TLoaders>,
-  handlers: RequestHandler[],
+  handlers: MockRoute[],
   options: { backendTimeoutMs: number },
 ): Promise<SubgraphUnderTest<TAdapter>> {
   const backends: BackendUnderTest<TAdapter>[] = [];
-  async function startBackend(backendHandlers: RequestHandler[]): Promise<BackendUnderTest<TAdapter>> {
+  async function startBackend(backendHandlers: MockRoute[]): Promise<BackendUnderTest<TAdapter>> {
     const mock = await startMockBackend(definition.system, backendHandlers);
     // These tests map each failure one call at a time; a circuit opened by an earlier test would
     // hide it. The circuit itself is tested in lib/resilience.test.ts and test/failures.test.ts.
@@ -58,9 +58,9 @@ export async function startSubgraphUnderTest<TAdapter extends Adapter, TLoaders>
   }
 
   const { mock, adapter } = await startBackend(handlers);
-  const wireAnswers = new Map<string, JsonBodyType>();
+  const wireAnswers = new Map<string, unknown>();
   const { adapter: wireAdapter } = await startBackend([
-    http.all('*', ({ request }) => HttpResponse.json(wireAnswers.get(new URL(request.url).pathname))),
+    route.any('*', ({ path }) => ({ status: 200, json: wireAnswers.get(path) })),
   ]);
   const apollo = createSubgraphApollo(definition);
   await apollo.start();

@@ -1,11 +1,11 @@
 import { fileURLToPath } from 'node:url';
-import type { RequestHandler } from 'msw';
 import { queryLimitsFromEnv, type QueryLimits } from '../../gateway/limits.ts';
 import { connectionBoardOptionsFromEnv } from '../../gateway/connection-board.ts';
 import { startGateway, type RunningGateway } from '../../gateway/server.ts';
 import { DEFAULT_THRESHOLDS, type LiveStatusThresholds } from '../../lib/live-status.ts';
 import { DEFAULT_RESILIENCE, type BreakerOptions, type ResilienceOptions } from '../../lib/resilience.ts';
 import { startMockBackend, type RunningMock } from '../../lib/mock-server.ts';
+import type { MockRoute } from '../../lib/mock-routes.ts';
 import { startSubgraph, type Adapter, type RunningSubgraph } from '../../lib/subgraph.ts';
 import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../../lib/systems.ts';
 import { civilStatusHandlers } from '../../subgraphs/civil-status/mock/handlers.ts';
@@ -26,7 +26,7 @@ import {
   type TestIssuers,
 } from './access.ts';
 
-const PARTS: Record<SystemId, { subgraph: AnySubgraph; handlers: () => RequestHandler[] }> = {
+const PARTS: Record<SystemId, { subgraph: AnySubgraph; handlers: () => MockRoute[] }> = {
   population: { subgraph: SUBGRAPHS.population, handlers: () => populationHandlers() },
   'civil-status': { subgraph: SUBGRAPHS['civil-status'], handlers: () => civilStatusHandlers() },
   land: { subgraph: SUBGRAPHS.land, handlers: () => landHandlers() },

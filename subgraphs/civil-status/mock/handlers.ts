@@ -1,8 +1,8 @@
-import { http, HttpResponse, type RequestHandler } from 'msw';
 import { digitizationBatchRequest, type DigitizationStatusCode } from '../../../lib/digitization.ts';
 import { factById, localityCodesOf, sourceIdsOf, sourcesOf, type Fact } from '../../../lib/facts.ts';
 import { healthHandler } from '../../../lib/mock-server.ts';
-import { partition, readRequest } from '../../../lib/mock-handlers.ts';
+import { partition } from '../../../lib/mock-handlers.ts';
+import { route, type MockRoute } from '../../../lib/mock-routes.ts';
 import { provinceByCode } from '../../../lib/provinces.ts';
 import type { SourceRecord } from '../../../lib/sources.ts';
 import type { MarriageTruth, PersonTruth } from '../../../lib/synthetic/types.ts';
@@ -69,8 +69,8 @@ const notReported = (provinceCode: string): ProvinceDigitizationRecord => ({
   sourceIds: [],
 });
 
-/** msw handlers for the civil-status backend (contract: ../adapter/CONTRACT.md). */
-export function civilStatusHandlers(world: SyntheticWorld = new SyntheticWorld()): RequestHandler[] {
+/** The route table of the civil-status backend (contract: ../adapter/CONTRACT.md). */
+export function civilStatusHandlers(world: SyntheticWorld = new SyntheticWorld()): MockRoute[] {
   const digitization = publishedDigitization();
 
   const marriageRecord = (m: MarriageTruth): MarriageRecord => ({
@@ -113,20 +113,20 @@ export function civilStatusHandlers(world: SyntheticWorld = new SyntheticWorld()
 
   return [
     healthHandler('civil-status'),
-    http.post('*/v1/civil-status/batch-get', async ({ request }) => {
-      const read = await readRequest(request, civilStatusBatchRequest);
-      if (!read.ok) return read.response;
+    route.post('/v1/civil-status/batch-get', (request) => {
+      const read = request.json(civilStatusBatchRequest);
+      if (!read.ok) return read.reply;
       const { found, notFound } = partition(read.body.personalIds, (id) => world.person(id));
-      return HttpResponse.json({ records: found.map(civilStatusRecord), notFound });
+      return { status: 200, json: { records: found.map(civilStatusRecord), notFound } };
     }),
-    http.post('*/v1/digitization/provinces/batch-get', async ({ request }) => {
-      const read = await readRequest(request, digitizationBatchRequest);
-      if (!read.ok) return read.response;
+    route.post('/v1/digitization/provinces/batch-get', (request) => {
+      const read = request.json(digitizationBatchRequest);
+      if (!read.ok) return read.reply;
       const { found, notFound } = partition(read.body.provinceCodes, (code) =>
         provinceByCode(code) ? (digitization.get(code) ?? { record: notReported(code), sources: [] }) : undefined,
       );
       const sources = new Map(found.flatMap((f) => f.sources).map((s) => [s.id, s]));
-      return HttpResponse.json({ provinces: found.map((f) => f.record), sources: [...sources.values()], notFound });
+      return { status: 200, json: { provinces: found.map((f) => f.record), sources: [...sources.values()], notFound } };
     }),
   ];
 }

@@ -1,8 +1,8 @@
-import { http, HttpResponse, type RequestHandler } from 'msw';
 import { digitizationBatchRequest, type DigitizationStatusCode } from '../../../lib/digitization.ts';
 import { FACT_SOURCES, factById, sourcesOf, type Fact } from '../../../lib/facts.ts';
 import { healthHandler } from '../../../lib/mock-server.ts';
-import { partition, readRequest } from '../../../lib/mock-handlers.ts';
+import { partition } from '../../../lib/mock-handlers.ts';
+import { route, type MockRoute } from '../../../lib/mock-routes.ts';
 import { provinceByAsciiName, provinceByCode } from '../../../lib/provinces.ts';
 import type { LandUseType, ParcelTruth } from '../../../lib/synthetic/types.ts';
 import { SyntheticWorld } from '../../../lib/synthetic/world.ts';
@@ -108,35 +108,35 @@ const parcelRecord = (parcel: ParcelTruth): ParcelRecord => ({
   rightHolders: parcel.rightHolders,
 });
 
-/** msw handlers for the land backend (contract: ../adapter/CONTRACT.md). */
-export function landHandlers(world: SyntheticWorld = new SyntheticWorld()): RequestHandler[] {
+/** The route table of the land backend (contract: ../adapter/CONTRACT.md). */
+export function landHandlers(world: SyntheticWorld = new SyntheticWorld()): MockRoute[] {
   const published = publishedDigitization();
 
   return [
     healthHandler('land'),
-    http.post('*/v1/parcels/by-holders', async ({ request }) => {
-      const read = await readRequest(request, holdingsRequest);
-      if (!read.ok) return read.response;
+    route.post('/v1/parcels/by-holders', (request) => {
+      const read = request.json(holdingsRequest);
+      if (!read.ok) return read.reply;
       const { found, notFound } = partition(read.body.personalIds, (personalId) =>
         world.person(personalId) ? { personalId, parcels: world.parcelsOf(personalId).map(parcelRecord) } : undefined,
       );
-      return HttpResponse.json({ holdings: found, notFound });
+      return { status: 200, json: { holdings: found, notFound } };
     }),
-    http.post('*/v1/parcels/batch-get', async ({ request }) => {
-      const read = await readRequest(request, parcelsBatchRequest);
-      if (!read.ok) return read.response;
+    route.post('/v1/parcels/batch-get', (request) => {
+      const read = request.json(parcelsBatchRequest);
+      if (!read.ok) return read.reply;
       const { found, notFound } = partition(read.body.parcelIds, (id) => world.parcel(id));
-      return HttpResponse.json({ parcels: found.map(parcelRecord), notFound });
+      return { status: 200, json: { parcels: found.map(parcelRecord), notFound } };
     }),
-    http.post('*/v1/digitization/provinces/batch-get', async ({ request }) => {
-      const read = await readRequest(request, digitizationBatchRequest);
-      if (!read.ok) return read.response;
+    route.post('/v1/digitization/provinces/batch-get', (request) => {
+      const read = request.json(digitizationBatchRequest);
+      if (!read.ok) return read.reply;
       // Codes outside the 63 provinces are left out of the answer (see CONTRACT.md).
       const { found } = partition(read.body.provinceCodes, (code) =>
         provinceByCode(code) ? (published.get(code) ?? notReported(code)) : undefined,
       );
       const cited = new Set(found.flatMap((p) => p.sourceIds));
-      return HttpResponse.json({ provinces: found, sources: FACT_SOURCES.filter((s) => cited.has(s.id)) });
+      return { status: 200, json: { provinces: found, sources: FACT_SOURCES.filter((s) => cited.has(s.id)) } };
     }),
   ];
 }

@@ -1,6 +1,6 @@
-import { http, HttpResponse, type RequestHandler } from 'msw';
 import { healthHandler } from '../../../lib/mock-server.ts';
-import { partition, readRequest } from '../../../lib/mock-handlers.ts';
+import { partition } from '../../../lib/mock-handlers.ts';
+import { route, type MockRoute } from '../../../lib/mock-routes.ts';
 import { formatPartialDate } from '../../../lib/partial-date.ts';
 import { provinceByCode } from '../../../lib/provinces.ts';
 import type { HouseholdTruth, PersonTruth, Relationship } from '../../../lib/synthetic/types.ts';
@@ -24,8 +24,8 @@ const RELATIONSHIP_CODES: Record<Relationship, RelationshipCode> = {
   OTHER: 'KHAC',
 };
 
-/** msw handlers for the population backend (contract: ../adapter/CONTRACT.md). */
-export function populationHandlers(world: SyntheticWorld = new SyntheticWorld()): RequestHandler[] {
+/** The route table of the population backend (contract: ../adapter/CONTRACT.md). */
+export function populationHandlers(world: SyntheticWorld = new SyntheticWorld()): MockRoute[] {
   const residence = (r: PersonTruth['residence']) => ({
     provinceCode: r.provinceCode,
     addressLine: r.addressLine,
@@ -70,27 +70,27 @@ export function populationHandlers(world: SyntheticWorld = new SyntheticWorld())
 
   return [
     healthHandler('population'),
-    http.post('*/v1/citizens/batch-get', async ({ request }) => {
-      const read = await readRequest(request, citizensBatchRequest);
-      if (!read.ok) return read.response;
+    route.post('/v1/citizens/batch-get', (request) => {
+      const read = request.json(citizensBatchRequest);
+      if (!read.ok) return read.reply;
       const { found, notFound } = partition(read.body.personalIds, (id) => world.person(id));
-      return HttpResponse.json({ citizens: found.map(citizenRecord), notFound });
+      return { status: 200, json: { citizens: found.map(citizenRecord), notFound } };
     }),
-    http.post('*/v1/households/batch-get', async ({ request }) => {
-      const read = await readRequest(request, householdsBatchRequest);
-      if (!read.ok) return read.response;
+    route.post('/v1/households/batch-get', (request) => {
+      const read = request.json(householdsBatchRequest);
+      if (!read.ok) return read.reply;
       const { found, notFound } = partition(read.body.householdIds, (id) => world.household(id));
-      return HttpResponse.json({ households: found.map(householdRecord), notFound });
+      return { status: 200, json: { households: found.map(householdRecord), notFound } };
     }),
-    http.post('*/v1/citizens/verify', async ({ request }) => {
-      const read = await readRequest(request, verifyRequest);
-      if (!read.ok) return read.response;
+    route.post('/v1/citizens/verify', (request) => {
+      const read = request.json(verifyRequest);
+      if (!read.ok) return read.reply;
       const person = world.person(read.body.personalId);
       const match =
         person !== undefined &&
         normalizeName(person.fullName) === normalizeName(read.body.fullName) &&
         formatPartialDate(person.birthDate) === read.body.dateOfBirth;
-      return HttpResponse.json({ match });
+      return { status: 200, json: { match } };
     }),
   ];
 }

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { http, HttpResponse, type RequestHandler } from 'msw';
 import { z } from 'zod';
 import {
   FACT_SOURCES,
@@ -11,6 +10,7 @@ import {
   type Fact,
 } from '../../../lib/facts.ts';
 import { healthHandler } from '../../../lib/mock-server.ts';
+import { cacheableAnswer, route, type MockRoute } from '../../../lib/mock-routes.ts';
 import { PROVINCES, provinceByAsciiName } from '../../../lib/provinces.ts';
 import type { SourceRecord } from '../../../lib/sources.ts';
 import { SYSTEMS } from '../../../lib/systems.ts';
@@ -30,7 +30,7 @@ import {
 } from '../adapter/wire.ts';
 
 /**
- * msw handlers for the public-services backend (contract: ../adapter/CONTRACT.md). Every answer is
+ * The route table of the public-services backend (contract: ../adapter/CONTRACT.md). Every answer is
  * derived from the published programme facts (lib/facts.ts): a status is reported only where a
  * fact states it, and an aggregate count is never spread over the agencies or provinces it counts.
  */
@@ -54,6 +54,12 @@ const PROVINCE_OF_ID_SEGMENT: Record<string, string> = {
   'dong-nai': '075',
   'quang-nam': '049',
 };
+
+/**
+ * How long a cache may serve a reference list without asking again (`Cache-Control: max-age`): the
+ * lists change only when a report is published, and a minute bounds how late a new one shows.
+ */
+export const REFERENCE_DATA_MAX_AGE_SECONDS = 60;
 
 const CONNECTION_FACT_LOCALITIES = 'connections.localities.2024-07';
 /** The published figures about connections to the national population database are the `connections.*` facts. */
@@ -192,7 +198,11 @@ function sourcesCited(sourceIds: Iterable<string>): SourceRecord[] {
   return FACT_SOURCES.filter((s) => cited.has(s.id));
 }
 
-export function publicServicesHandlers(): RequestHandler[] {
+/** A reference list: the same for every caller, serialised once, and cacheable by its ETag. */
+const referenceList = (path: string, answer: unknown): MockRoute =>
+  route.get(path, cacheableAnswer(answer, REFERENCE_DATA_MAX_AGE_SECONDS));
+
+export function publicServicesHandlers(): MockRoute[] {
   const connectedProvince = provincesConnection();
   const criminalRecordOnVneid = criminalRecordOnVneidByProvince();
   const factProvinces = FACTS.map((fact) => ({ id: fact.id, codes: provincesNamedBy(fact) }));
@@ -243,10 +253,10 @@ export function publicServicesHandlers(): RequestHandler[] {
 
   return [
     healthHandler('public-services'),
-    http.get('*/v1/provinces', () => HttpResponse.json(provincesAnswer)),
-    http.get('*/v1/agencies', () => HttpResponse.json(agenciesAnswer)),
-    http.get('*/v1/indicators', () => HttpResponse.json(indicatorsAnswer)),
-    http.get('*/v1/population-db-connections', () => HttpResponse.json(connectionFiguresAnswer)),
-    http.get('*/v1/interconnected-service-groups', () => HttpResponse.json(groupsAnswer)),
+    referenceList('/v1/provinces', provincesAnswer),
+    referenceList('/v1/agencies', agenciesAnswer),
+    referenceList('/v1/indicators', indicatorsAnswer),
+    referenceList('/v1/population-db-connections', connectionFiguresAnswer),
+    referenceList('/v1/interconnected-service-groups', groupsAnswer),
   ];
 }
