@@ -79,7 +79,9 @@ beforeAll(async () => {
   // A development key set of its own, as `npm start` makes one.
   const dev = await ensureDevCredentials(devRoot);
   apiKey = dev.credentials.apiKey;
-  const layout = systemLayout(await withFreePorts({ ...process.env, ...dev.env, LOG_LEVEL: 'warn' }));
+  // Each fault must reach the query: without this, fresh provinces from public-services' reference-data
+  // cache would hide its outage for max-age (that behaviour is test/reference-cache.test.ts's subject).
+  const layout = systemLayout(await withFreePorts({ ...process.env, ...dev.env, LOG_LEVEL: 'warn', PUBLIC_SERVICES_BACKEND_CACHE_ENTRIES: '0' }));
   const extraEnv: Record<string, NodeJS.ProcessEnv> = {};
   for (const id of SYSTEM_IDS) {
     const { envPrefix } = SYSTEMS[id];

@@ -66,7 +66,14 @@ describe('status page (/status)', () => {
     if (!existsSync(CHROMIUM_PATH)) throw new Error(NO_CHROMIUM);
     // Short failure window and a generous "slow" line: a system is UP again as soon as it answers, and a
     // busy CI machine does not turn a probe DEGRADED.
-    system = await startSystem({ probeIntervalMs: 200, statusRefreshMs: 300, liveStatus: { slowMs: 5000, failureWindowMs: 1500 } });
+    system = await startSystem({
+      probeIntervalMs: 200,
+      statusRefreshMs: 300,
+      liveStatus: { slowMs: 5000, failureWindowMs: 1500 },
+      // The programme view's outage is a subject here: no reference-data cache to answer it meanwhile
+      // (test/reference-cache.test.ts has the cache's own behaviour).
+      backendCacheEntries: { 'public-services': 0 },
+    });
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, timeout: 30_000 });
     page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
     page.on('request', (request) => requests.push(request.url()));

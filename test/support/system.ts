@@ -68,6 +68,8 @@ export async function startSystem(
     subgraphTimeoutMs?: number;
     /** A deadline for one subgraph only, e.g. a short one for the subgraph a test makes hang. */
     subgraphTimeoutsMs?: Partial<Record<SystemId, number>>;
+    /** Cached backend answers per subgraph (default: each system's own, lib/systems.ts); 0 for a test whose subject is a reference-data outage. */
+    backendCacheEntries?: Partial<Record<SystemId, number>>;
     requestTimeoutMs?: number;
     corsOrigins?: string[];
     resilience?: Partial<ResilienceOptions>;
@@ -103,7 +105,7 @@ export async function startSystem(
     startSubgraph(PARTS[id].subgraph, {
       backendUrl: mocks[id].url,
       backendTimeoutMs: options.backendTimeoutMs ?? 2000,
-      backendCacheEntries: SYSTEMS[id].backendCacheEntries,
+      backendCacheEntries: options.backendCacheEntries?.[id] ?? SYSTEMS[id].backendCacheEntries,
       resilience: { ...DEFAULT_RESILIENCE, ...options.resilience },
       liveStatus,
       port,
