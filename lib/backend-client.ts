@@ -6,7 +6,7 @@ import type { Logger } from './logger.ts';
 import type { BackendCallMetrics } from './metrics.ts';
 import { BackendResilience, CircuitRefusal, DEFAULT_RESILIENCE, type AttemptBudget, type BackendHealth, type ResilienceOptions } from './resilience.ts';
 import type { SystemId } from './systems.ts';
-import { classifyTransportError, closeDispatcher, MAX_BACKEND_ANSWER_BYTES, readLimited } from './transport.ts';
+import { classifyTransportError, closeDispatcher, drainLimited, MAX_BACKEND_ANSWER_BYTES, readLimited } from './transport.ts';
 
 export interface BackendClientOptions {
   system: SystemId;
@@ -176,8 +176,16 @@ export class BackendClient {
       const response = await this.dispatcher.request({ origin: this.origin, method, path: fullPath, headers, body, signal: AbortSignal.timeout(timeoutMs) });
       statusCode = response.statusCode;
       etag = typeof response.headers.etag === 'string' && response.headers.etag.startsWith('"') ? response.headers.etag : undefined;
+      const known = statusCode === 200 && etag !== undefined ? this.validatedByPath.get(fullPath) : undefined;
+      if (known && known.etag === etag && known.schema === schema) {
+        // The same representation as one already validated: read to the end (a cut answer still
+        // fails), but neither decoded nor parsed again.
+        await drainLimited(response.body, this.maxResponseBytes);
+        this.countIfFromCache(mark);
+        return known.value as T;
+      }
       text = await readLimited(response.body, this.maxResponseBytes);
-      if (mark && !this.reachedBackend.delete(mark)) this.metrics?.observeCacheAnswer(this.system);
+      this.countIfFromCache(mark);
     } catch (error) {
       if (mark) this.reachedBackend.delete(mark);
       const failure = classifyTransportError(error);
@@ -195,8 +203,6 @@ export class BackendClient {
         retryable: statusCode === 502 || statusCode === 503 || statusCode === 504,
       });
     }
-    const known = etag === undefined ? undefined : this.validatedByPath.get(fullPath);
-    if (known && known.etag === etag && known.schema === schema) return known.value as T;
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -211,6 +217,11 @@ export class BackendClient {
     }
     if (this.cached && etag !== undefined && method === 'GET') this.rememberValidated(fullPath, { etag, schema, value: parsed.data });
     return parsed.data;
+  }
+
+  /** A call whose request never reached the backend was answered by the cache alone. */
+  private countIfFromCache(mark: string | undefined): void {
+    if (mark && !this.reachedBackend.delete(mark)) this.metrics?.observeCacheAnswer(this.system);
   }
 
   private rememberValidated(path: string, answer: { etag: string; schema: ZodType<unknown>; value: unknown }): void {

@@ -73,3 +73,54 @@ describe('CORS with no browser origin allowed (the default)', () => {
     expect(preflight.headers.get('access-control-allow-methods')).toBeNull();
   });
 });
+
+describe('reading the JSON body', () => {
+  let small: RunningServer;
+  beforeAll(async () => {
+    small = await listen(
+      createGraphQLHttpServer({ apollo, logger: createLogger('test'), context: async () => ({}), readiness: async () => ({ ready: true }), maxBodyBytes: 100 }),
+      0,
+      '127.0.0.1',
+    );
+  });
+  afterAll(() => small.close());
+
+  const post = (body: BodyInit, headers: Record<string, string> = {}) =>
+    fetch(`${small.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, duplex: 'half' } as RequestInit);
+  /** A body sent in chunks, without Content-Length. */
+  const chunked = (text: string) =>
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < text.length; i += 16) controller.enqueue(new TextEncoder().encode(text.slice(i, i + 16)));
+        controller.close();
+      },
+    });
+
+  it('answers a plain UTF-8 body, with or without a byte-order mark, and a gzipped one', async () => {
+    const query = JSON.stringify({ query: '{ hello }' });
+    for (const body of [query, `\uFEFF${query}`]) expect(await (await post(body)).json()).toEqual({ data: { hello: 'xin chào' } });
+    const { gzipSync } = await import('node:zlib');
+    expect(await (await post(gzipSync(query), { 'content-encoding': 'gzip' })).json()).toEqual({ data: { hello: 'xin chào' } });
+  });
+
+  it('refuses a body over the limit, whether its length is declared or it comes in chunks', async () => {
+    const large = JSON.stringify({ query: `{ hello ${' '.repeat(120)}}` });
+    const declared = await post(large);
+    expect(declared.status).toBe(413);
+    expect((await declared.json()).errors[0].message).toBe(`Request body of ${large.length} bytes exceeds the limit of 100 bytes.`);
+    const streamed = await post(chunked(large));
+    expect(streamed.status).toBe(413);
+    expect((await streamed.json()).errors[0].message).toBe('Request body exceeds the limit of 100 bytes.');
+  });
+
+  it('refuses a body that is not JSON, and reads an empty one as no request', async () => {
+    const invalid = await post('{"query": ');
+    expect(invalid.status).toBe(400);
+    expect((await invalid.json()).errors[0].message).toBe('Request body is not valid JSON.');
+    // The same answer as body-parser's (which still reads a body in another UTF, here UTF-16).
+    const empty = await post('');
+    const emptyThroughBodyParser = await post('', { 'content-type': 'application/json; charset=utf-16' });
+    expect(empty.status).toBe(400);
+    expect([emptyThroughBodyParser.status, await emptyThroughBodyParser.text()]).toEqual([400, await empty.text()]);
+  });
+});

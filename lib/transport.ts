@@ -26,6 +26,15 @@ export async function readLimited(body: AsyncIterable<Buffer>, limit: number): P
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Reads a body to its end, with the same bound and errors as `readLimited`, keeping nothing (an answer already known). */
+export async function drainLimited(body: AsyncIterable<Buffer>, limit: number): Promise<void> {
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > limit) throw new ResponseTooLarge(`answer larger than ${limit} bytes`);
+  }
+}
+
 /** The JSON in a body, or undefined when it is not JSON (for answers validated right after). */
 export function parseJsonOrUndefined(text: string): unknown {
   try {
