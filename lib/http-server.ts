@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { AsyncResource } from 'node:async_hooks';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
@@ -227,7 +228,10 @@ function isPlainUtf8Json(req: IncomingMessage): boolean {
  */
 function plainJsonReader(limit: number) {
   const failure = (type: string, status: number, facts: Record<string, unknown> = {}) => Object.assign(new Error(type), { type, status, limit, ...facts });
-  return (req: IncomingMessage & { body?: unknown }, _res: ServerResponse, done: (error?: unknown) => void): void => {
+  return (req: IncomingMessage & { body?: unknown }, _res: ServerResponse, next: (error?: unknown) => void): void => {
+    // The body's events come in the socket's async context: the request's own (its id in every log
+    // line, its metrics) is carried to what follows, as raw-body does for body-parser.
+    const done = AsyncResource.bind(next);
     const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
     if (declared !== undefined && declared > limit) {
       req.resume();
