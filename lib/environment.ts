@@ -72,7 +72,7 @@ export const ENVIRONMENT_VARIABLES: EnvironmentVariable[] = [
   { name: 'OTEL_TRACES_SAMPLER_ARG', readBy: 'every service (OpenTelemetry SDK)', default: '(none)', description: 'The sampler\'s argument: for `parentbased_traceidratio`, the share of new traces kept (0.1 = 10 %).' },
   { name: 'OTEL_BSP_SCHEDULE_DELAY', readBy: 'every service (OpenTelemetry SDK)', default: '5000', description: 'How often, in ms, batched spans are sent.' },
   { name: 'OTEL_SDK_DISABLED', readBy: 'every service', default: 'false', description: '`true` keeps tracing off even with an endpoint set.' },
-  { name: 'BENCH_SECONDS', readBy: 'npm run bench, npm run bench:access, npm run bench:compare', default: '10', description: 'Duration of each load run of the benchmarks.' },
+  { name: 'BENCH_SECONDS', readBy: 'npm run bench, npm run bench:access, npm run bench:compare', default: '10', description: 'Duration of each load run of the benchmarks (1–120).' },
   { name: 'BENCH_COMPARE_PORT', readBy: 'npm run bench:compare', default: '5200', description: 'First of the loopback ports `npm run bench:compare` uses: this project\'s gateway on it, the subgraphs on the next four, the mock backends from +11 to +14, the peer gateways from +20 to +23.' },
   { name: 'BENCH_COMPARE_GATEWAY', readBy: 'scripts/bench-compare-gateway.ts', default: '(set by npm run bench:compare)', description: 'Which peer gateway the process serves: `apollo`, `apollo-undici`, `hive` or `hive-no-dedup`.' },
   { name: 'BENCH_STARTUPS', readBy: 'npm run bench', default: '3', description: 'How many times the benchmark times `npm start`.' },

@@ -20,8 +20,8 @@ import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { envInteger } from '../lib/config.ts';
 import { credentialHeaders, DEFAULT_CREDENTIAL } from '../test/support/access.ts';
+import { benchSeconds, positiveIntegerArgument } from './bench-common.ts';
 import { PORTAL, PORTAL_VARIABLES } from './bench-workloads.ts';
 
 type Mode = 'off' | 'sqlite' | 'postgres';
@@ -29,10 +29,8 @@ const MODES: readonly Mode[] = ['off', 'sqlite', 'postgres'];
 const MODE_TITLES: Record<Mode, string> = { off: 'access control off', sqlite: 'on, SQLite log', postgres: 'on, PostgreSQL log' };
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-const seconds = envInteger('BENCH_SECONDS', 10);
-const roundsArgument = process.argv.find((argument) => argument.startsWith('--rounds='));
-const rounds = roundsArgument ? Number(roundsArgument.slice('--rounds='.length)) : 2;
-if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, not ${roundsArgument}`);
+const seconds = benchSeconds();
+const rounds = positiveIntegerArgument('rounds', 2);
 const CONNECTIONS = 10;
 const WARM_UP_SECONDS = 3;
 const READY_TIMEOUT_MS = 120_000;

@@ -4,8 +4,22 @@
  * over a set of processes, ports from a base, the `--rounds=` argument and a plain text table.
  */
 import autocannon from 'autocannon';
+import { envInteger } from '../lib/config.ts';
 import { SYSTEM_IDS, SYSTEMS } from '../lib/systems.ts';
 import { processCpuMs } from './process-stats.ts';
+
+/** `--json`: the results as JSON on stdout. */
+export const jsonOutput = process.argv.includes('--json');
+
+/** Progress goes to stderr under `--json`, so that stdout is the JSON alone. */
+export const say = (line: string): void => (jsonOutput ? console.error(line) : console.log(line));
+
+/** `BENCH_SECONDS` (default 10): how long each measured load lasts. */
+export function benchSeconds(): number {
+  const seconds = envInteger('BENCH_SECONDS', 10);
+  if (seconds < 1 || seconds > 120) throw new Error(`BENCH_SECONDS must be between 1 and 120, not ${seconds}`);
+  return seconds;
+}
 
 /** A GraphQL request the load repeats. */
 export interface Workload {
@@ -108,6 +122,29 @@ export function cpuMsPerAnswer(runs: readonly MeasuredLoad[], names: readonly st
   for (const name of names) perAnswer[name] = round(sum(runs.map((run) => run.cpuMs[name] ?? 0)) / answers, digits);
   perAnswer.sum = round(sum(runs.map((run) => sum(Object.values(run.cpuMs)))) / answers, digits);
   return perAnswer;
+}
+
+/** The runs of one workload (one gateway, one checkout) together: means over the runs, counts summed. */
+export interface RunsSummary extends Omit<LoadFigures, 'ok'> {
+  runs: number;
+  reqPerSecondByRun: number[];
+  /** CPU ms per answer over all the runs, by process, and all processes together (`sum`). */
+  cpuMsPerAnswer: Record<string, number>;
+}
+
+export function summariseRuns(measured: readonly MeasuredLoad[], names: readonly string[]): RunsSummary {
+  return {
+    runs: measured.length,
+    requests: sum(measured.map((run) => run.requests)),
+    reqPerSecondByRun: measured.map((run) => round(run.reqPerSecond)),
+    reqPerSecond: round(mean(measured.map((run) => run.reqPerSecond))),
+    p50Ms: round(mean(measured.map((run) => run.p50Ms))),
+    p99Ms: round(mean(measured.map((run) => run.p99Ms))),
+    non2xx: sum(measured.map((run) => run.non2xx)),
+    errors: sum(measured.map((run) => run.errors)),
+    withErrors: sum(measured.map((run) => run.withErrors)),
+    cpuMsPerAnswer: cpuMsPerAnswer(measured, names),
+  };
 }
 
 export interface NamedPid {

@@ -34,35 +34,33 @@ import { ServiceProcess, systemLayout, type ServiceSpec } from '../lib/services.
 import { SYSTEM_IDS, SYSTEMS } from '../lib/systems.ts';
 import { PORTAL, PORTAL_VARIABLES, PUBLIC_CROSS_SUBGRAPH } from './bench-workloads.ts';
 import {
-  cpuMsPerAnswer,
+  benchSeconds,
   cpuSnapshot,
   cpuSpent,
+  jsonOutput,
   loadProblem,
   loadWorkload,
-  mean,
   portsFrom,
   positiveIntegerArgument,
   postOnce,
   round as round1,
+  say,
   sum,
+  summariseRuns,
   table,
   wholeAnswer,
   type MeasuredLoad,
+  type RunsSummary,
   type Workload,
 } from './bench-common.ts';
 
-const json = process.argv.includes('--json');
 const rounds = positiveIntegerArgument('rounds', 2);
-const seconds = envInteger('BENCH_SECONDS', 10);
-if (seconds < 1 || seconds > 60) throw new Error(`BENCH_SECONDS must be between 1 and 60, not ${seconds}`);
+const seconds = benchSeconds();
 const portBase = envInteger('BENCH_COMPARE_PORT', 5200);
 const CONNECTIONS = 20;
 const WARM_UP_SECONDS = 3;
 const START_TIMEOUT_MS = 180_000;
 const SETTLE_MS = 2000;
-
-/** Progress goes to stderr under `--json`, so that stdout is the JSON alone. */
-const say = (line: string) => (json ? console.error(line) : console.log(line));
 
 /** The peers scripts/bench-compare-gateway.ts starts (`BENCH_COMPARE_GATEWAY`). */
 const PEER_GATEWAYS = ['apollo', 'apollo-undici', 'hive', 'hive-no-dedup'] as const;
@@ -198,17 +196,10 @@ async function measure(round: number, contender: Contender): Promise<void> {
 
 const PROCESS_NAMES = ['gateway', ...systemServices.map((service) => service.name)];
 
-interface Summary {
+interface Summary extends RunsSummary {
   contender: string;
   gateway: GatewayId;
   workload: WorkloadId;
-  runs: number;
-  reqPerSecondByRun: number[];
-  reqPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  /** CPU ms per request over all its runs, by process, and all processes together (`sum`). */
-  cpuMsPerRequest: Record<string, number>;
   /** Against this project's gateway on the same workload: req/s, gateway CPU per request, all CPU per request. */
   ratios?: { reqPerSecond: number; gatewayCpuPerRequest: number; totalCpuPerRequest: number };
 }
@@ -216,17 +207,7 @@ interface Summary {
 function summarise(contender: Contender): Summary | undefined {
   const measured = runs.filter((run) => run.gateway === contender.gateway && run.workload === contender.workload);
   if (measured.length === 0) return undefined;
-  return {
-    contender: label(contender),
-    gateway: contender.gateway,
-    workload: contender.workload,
-    runs: measured.length,
-    reqPerSecondByRun: measured.map((run) => round1(run.reqPerSecond)),
-    reqPerSecond: round1(mean(measured.map((run) => run.reqPerSecond))),
-    p50Ms: round1(mean(measured.map((run) => run.p50Ms))),
-    p99Ms: round1(mean(measured.map((run) => run.p99Ms))),
-    cpuMsPerRequest: cpuMsPerAnswer(measured, PROCESS_NAMES),
-  };
+  return { contender: label(contender), gateway: contender.gateway, workload: contender.workload, ...summariseRuns(measured, PROCESS_NAMES) };
 }
 
 function summaries(): Summary[] {
@@ -236,8 +217,8 @@ function summaries(): Summary[] {
     if (!ours || summary.workload !== 'public') continue;
     summary.ratios = {
       reqPerSecond: round1(summary.reqPerSecond / ours.reqPerSecond, 2),
-      gatewayCpuPerRequest: round1(summary.cpuMsPerRequest.gateway! / ours.cpuMsPerRequest.gateway!, 2),
-      totalCpuPerRequest: round1(summary.cpuMsPerRequest.sum! / ours.cpuMsPerRequest.sum!, 2),
+      gatewayCpuPerRequest: round1(summary.cpuMsPerAnswer.gateway! / ours.cpuMsPerAnswer.gateway!, 2),
+      totalCpuPerRequest: round1(summary.cpuMsPerAnswer.sum! / ours.cpuMsPerAnswer.sum!, 2),
     };
   }
   return all;
@@ -255,8 +236,8 @@ function printTables(all: Summary[]): void {
         s.reqPerSecond,
         s.p50Ms,
         s.p99Ms,
-        s.cpuMsPerRequest.gateway!.toFixed(2),
-        s.cpuMsPerRequest.sum!.toFixed(2),
+        s.cpuMsPerAnswer.gateway!.toFixed(2),
+        s.cpuMsPerAnswer.sum!.toFixed(2),
         s.ratios ? s.ratios.reqPerSecond.toFixed(2) : '-',
         s.ratios ? s.ratios.gatewayCpuPerRequest.toFixed(2) : '-',
         s.ratios ? s.ratios.totalCpuPerRequest.toFixed(2) : '-',
@@ -265,7 +246,7 @@ function printTables(all: Summary[]): void {
   );
   console.log('Ratios are against this project\'s gateway on the public query (peer / lien-thong).');
   console.log('\nCPU ms per request, by process (utime + stime over the measured runs, divided by their requests):');
-  console.log(table(['process', ...all.map((s) => s.contender)], [...PROCESS_NAMES, 'sum'].map((name) => [name, ...all.map((s) => s.cpuMsPerRequest[name]!.toFixed(3))])));
+  console.log(table(['process', ...all.map((s) => s.contender)], [...PROCESS_NAMES, 'sum'].map((name) => [name, ...all.map((s) => s.cpuMsPerAnswer[name]!.toFixed(3))])));
   console.log('\nRuns:');
   console.log(
     table(
@@ -309,7 +290,7 @@ try {
   }
   for (const service of systemServices) if (!service.running) problems.push(`${service.name} exited during the runs (${JSON.stringify(service.lastExit)})`);
   const all = summaries();
-  if (json) console.log(JSON.stringify({ query: PUBLIC_CROSS_SUBGRAPH, connections: CONNECTIONS, seconds, warmUpSeconds: WARM_UP_SECONDS, rounds, gateways: GATEWAY_TITLES, summaries: all, runs, problems }, null, 2));
+  if (jsonOutput) console.log(JSON.stringify({ query: PUBLIC_CROSS_SUBGRAPH, connections: CONNECTIONS, seconds, warmUpSeconds: WARM_UP_SECONDS, rounds, gateways: GATEWAY_TITLES, summaries: all, runs, problems }, null, 2));
   else printTables(all);
 } catch (error) {
   problems.push(`stopped by an error: ${error instanceof Error ? error.message : String(error)}`);

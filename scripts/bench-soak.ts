@@ -18,13 +18,12 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { envInteger } from '../lib/config.ts';
-import { cpuSnapshot, loadProblem, loadWorkload, postOnce, round, sum, table, wholeAnswer, type LoadFigures } from './bench-common.ts';
+import { cpuSnapshot, jsonOutput, loadProblem, loadWorkload, postOnce, round, say, sum, table, wholeAnswer, type LoadFigures } from './bench-common.ts';
 import { benchEnv, benchLayout, devApiKey, startSystem, stopOnExit, type RunningSystem } from './bench-system.ts';
 import { PORTAL, PORTAL_VARIABLES } from './bench-workloads.ts';
 import { processMemoryKiB } from './process-stats.ts';
 import { summariseSoak, type SoakSample } from './soak-summary.ts';
 
-const json = process.argv.includes('--json');
 const rate = envInteger('SOAK_RATE', 40);
 const seconds = envInteger('SOAK_SECONDS', 600);
 const sampleSeconds = envInteger('SOAK_SAMPLE_SECONDS', 10);
@@ -34,8 +33,6 @@ if (rate < 1 || seconds < 1 || sampleSeconds < 1 || warmUpSeconds < 0) throw new
 const CONNECTIONS = 20;
 /** After the load: autocannon stops without waiting for the requests in flight. */
 const SETTLE_MS = 2000;
-
-const say = (line: string) => (json ? console.error(line) : console.log(line));
 
 const root = resolve(fileURLToPath(new URL('../', import.meta.url)));
 const layout = benchLayout();
@@ -96,7 +93,7 @@ try {
 
   const names = running.processes.map(({ name }) => name);
   const summary = summariseSoak(samples, warmUpSeconds);
-  if (json) {
+  if (jsonOutput) {
     console.log(JSON.stringify({ rate, seconds, sampleSeconds, warmUpSeconds, connections: CONNECTIONS, startSeconds: round(running.startSeconds), load: figures, summary, samples, problems }, null, 2));
   } else {
     console.log(

@@ -28,38 +28,36 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { envInteger } from '../lib/config.ts';
 import {
+  benchSeconds,
   cpuSnapshot,
-  cpuMsPerAnswer,
   cpuSpent,
+  jsonOutput,
   loadProblem,
   loadWorkload,
-  mean,
   positiveIntegerArgument,
   postOnce,
   round,
+  say,
   stringArgument,
   sum,
+  summariseRuns,
   table,
   wholeAnswer,
   type MeasuredLoad,
+  type RunsSummary,
   type Workload,
 } from './bench-common.ts';
 import { benchEnv, benchLayout, devApiKey, startSystem, stopOnExit, type RunningSystem } from './bench-system.ts';
 import { BATCH, BATCH_VARIABLES, PORTAL, PORTAL_VARIABLES, PUBLIC_CROSS_SUBGRAPH } from './bench-workloads.ts';
 
-const json = process.argv.includes('--json');
 const baselineArgument = stringArgument('baseline');
 const rounds = positiveIntegerArgument('rounds', baselineArgument ? 2 : 1);
-const seconds = envInteger('BENCH_SECONDS', 10);
-if (seconds < 1 || seconds > 120) throw new Error(`BENCH_SECONDS must be between 1 and 120, not ${seconds}`);
+const seconds = benchSeconds();
 const startups = envInteger('BENCH_STARTUPS', 3);
 const CONNECTIONS = 10;
 const WARM_UP_SECONDS = 3;
 /** After a load: autocannon stops without waiting for the requests in flight. */
 const SETTLE_MS = 1000;
-
-/** Progress goes to stderr under `--json`, so that stdout is the JSON alone. */
-const say = (line: string) => (json ? console.error(line) : console.log(line));
 
 // --- the checkouts and the workloads -------------------------------------------------------------
 
@@ -186,40 +184,14 @@ async function measureTree(roundNumber: number, tree: Tree): Promise<void> {
 
 // --- the summary ---------------------------------------------------------------------------------
 
-interface Summary {
+interface Summary extends RunsSummary {
   tree: TreeId;
   workload: WorkloadId;
-  runs: number;
-  requests: number;
-  reqPerSecondByRun: number[];
-  /** Means over the runs. */
-  reqPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  non2xx: number;
-  errors: number;
-  withErrors: number;
-  /** CPU ms per answer over all its runs, by process, and all nine together (`sum`). */
-  cpuMsPerAnswer: Record<string, number>;
 }
 
 function summarise(tree: TreeId, workload: WorkloadId): Summary | undefined {
   const measured = runs.filter((run) => run.tree === tree && run.workload === workload);
-  if (measured.length === 0) return undefined;
-  return {
-    tree,
-    workload,
-    runs: measured.length,
-    requests: sum(measured.map((run) => run.requests)),
-    reqPerSecondByRun: measured.map((run) => round(run.reqPerSecond)),
-    reqPerSecond: round(mean(measured.map((run) => run.reqPerSecond))),
-    p50Ms: round(mean(measured.map((run) => run.p50Ms))),
-    p99Ms: round(mean(measured.map((run) => run.p99Ms))),
-    non2xx: sum(measured.map((run) => run.non2xx)),
-    errors: sum(measured.map((run) => run.errors)),
-    withErrors: sum(measured.map((run) => run.withErrors)),
-    cpuMsPerAnswer: cpuMsPerAnswer(measured, PROCESS_NAMES),
-  };
+  return measured.length === 0 ? undefined : { tree, workload, ...summariseRuns(measured, PROCESS_NAMES) };
 }
 
 const ratio = (after: number, before: number) => (before > 0 ? (after / before).toFixed(2) : '-');
@@ -279,7 +251,7 @@ try {
   }
   summaries = trees.flatMap((tree) => WORKLOAD_IDS.map((workload) => summarise(tree.id, workload))).filter((s): s is Summary => s !== undefined);
   const startLine = (tree: Tree) => `npm start ready in (${tree.id}): ${startSeconds[tree.id].map((s) => s.toFixed(1)).join(' s, ')} s (9 processes)`;
-  if (json) {
+  if (jsonOutput) {
     console.log(JSON.stringify({ trees, connections: CONNECTIONS, seconds, warmUpSeconds: WARM_UP_SECONDS, rounds, workloads: WORKLOAD_TITLES, startSeconds, summaries, runs, notes, problems }, null, 2));
   } else {
     console.log('');
