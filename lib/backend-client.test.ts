@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { Registry } from 'prom-client';
 import { BackendClient } from './backend-client.ts';
+import { BackendCallMetrics } from './metrics.ts';
 import { listen, sendJson, type RunningServer } from './http-server.ts';
 import { DEFAULT_RESILIENCE } from './resilience.ts';
 
@@ -173,25 +175,30 @@ describe('BackendClient HTTP cache of reference data (RFC 9111)', () => {
     version = 1;
   });
 
-  const cachedAnswers = new Map<string, number>();
-  const cachingClient = (cacheEntries: number) =>
-    new BackendClient({
-      system: 'public-services',
-      baseUrl: reference.url,
-      timeoutMs: 2000,
-      cacheEntries,
-      metrics: { watch: () => undefined, observe: () => undefined, observeCacheAnswer: (system: string) => cachedAnswers.set(system, (cachedAnswers.get(system) ?? 0) + 1) } as never,
-    });
+  /** The metrics of the last client made. */
+  let registry = new Registry();
+  const cachingClient = (cacheEntries: number) => {
+    registry = new Registry();
+    return new BackendClient({ system: 'public-services', baseUrl: reference.url, timeoutMs: 2000, cacheEntries, metrics: new BackendCallMetrics(registry) });
+  };
+  const cachedAnswers = async () => (await registry.getSingleMetric('lien_thong_backend_cache_answers_total')!.get()).values.find((v) => v.labels.system === 'public-services')?.value;
+  /** How many requests two identical reads make reach the backend. */
+  const backendRequestsForTwoReads = async (client: BackendClient) => {
+    asked = [];
+    await client.get('/v1/provinces', provinces);
+    await client.get('/v1/provinces', provinces);
+    await client.close();
+    return asked.length;
+  };
 
   it('answers a fresh cacheable GET from the cache, the same validated object, and counts it', async () => {
-    cachedAnswers.clear();
     const client = cachingClient(16);
     const first = await client.get('/v1/provinces', provinces, { requestId: 'r1' });
     const second = await client.get('/v1/provinces', provinces, { requestId: 'r2' });
     expect(second).toEqual({ version: 1, provinces: ['01', '79'] });
     expect(second).toBe(first);
     expect(asked).toHaveLength(1);
-    expect(cachedAnswers.get('public-services')).toBe(1);
+    expect(await cachedAnswers()).toBe(1);
     // The header that tells a cached answer from the backend's never leaves the subgraph.
     expect(Object.keys(asked[0]!.headers).filter((name) => name.startsWith('x-lien-thong'))).toEqual([]);
     await client.close();
@@ -211,18 +218,9 @@ describe('BackendClient HTTP cache of reference data (RFC 9111)', () => {
 
   it('stores nothing the backend marks no-store, and nothing without a cache', async () => {
     cacheControl = 'no-store';
-    const uncacheable = cachingClient(16);
-    await uncacheable.get('/v1/provinces', provinces);
-    await uncacheable.get('/v1/provinces', provinces);
-    expect(asked).toHaveLength(2);
-    await uncacheable.close();
-    asked = [];
+    expect(await backendRequestsForTwoReads(cachingClient(16))).toBe(2);
     cacheControl = 'public, max-age=60';
-    const noCache = cachingClient(0);
-    await noCache.get('/v1/provinces', provinces);
-    await noCache.get('/v1/provinces', provinces);
-    expect(asked).toHaveLength(2);
-    await noCache.close();
+    expect(await backendRequestsForTwoReads(cachingClient(0))).toBe(2);
   });
 
   it('never answers a health probe from the cache, so /ready tells about the backend itself', async () => {

@@ -244,7 +244,7 @@ function plainJsonReader(limit: number) {
     const finish = (error?: unknown) => {
       if (finished) return;
       finished = true;
-      req.off('data', onData).off('end', onEnd).off('error', finish).off('aborted', onAborted);
+      req.off('data', onData).off('end', onEnd).off('error', finish);
       done(error);
     };
     const onData = (chunk: Buffer) => {
@@ -256,9 +256,8 @@ function plainJsonReader(limit: number) {
       }
       chunks.push(chunk);
     };
-    const onAborted = () => finish(failure('request.aborted', 400));
+    // Node's parser ends the body at its Content-Length; a connection lost before is an 'error' (ECONNRESET).
     const onEnd = () => {
-      if (declared !== undefined && received !== declared) return finish(failure('request.size.invalid', 400));
       const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
       // body-parser: an empty body is an empty object; a leading byte-order mark is dropped.
       const json = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
@@ -273,7 +272,7 @@ function plainJsonReader(limit: number) {
       }
       finish();
     };
-    req.on('data', onData).on('end', onEnd).on('error', finish).on('aborted', onAborted);
+    req.on('data', onData).on('end', onEnd).on('error', finish);
   };
 }
 
