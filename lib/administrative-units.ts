@@ -1,0 +1,160 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * Viet Nam's provincial-level administrative units (tỉnh, thành phố trực thuộc trung ương) as they
+ * were on any date: each unit with the dates it existed and the legal acts that formed and ended it
+ * (data/administrative-units.json). A unit that was merged keeps its own record; the unit formed from
+ * it names it among its predecessors. Dates are calendar dates in Viet Nam (`YYYY-MM-DD`), and
+ * `validFrom`/`validTo` are both inclusive.
+ */
+export type Region =
+  | 'NORTHERN_MIDLANDS_AND_MOUNTAINS'
+  | 'RED_RIVER_DELTA'
+  | 'NORTH_CENTRAL_AND_CENTRAL_COAST'
+  | 'CENTRAL_HIGHLANDS'
+  | 'SOUTHEAST'
+  | 'MEKONG_DELTA';
+
+export type ProvincialUnitKind = 'PROVINCE' | 'MUNICIPALITY';
+
+export interface LegalAct {
+  /** Registry id, e.g. NQ-202-2025-QH15. */
+  id: string;
+  /** The act's number as published, e.g. 202/2025/QH15. */
+  number: string;
+  /** Its title in Vietnamese, as published. */
+  title: string;
+  /** Who adopted or issued it, e.g. Quốc hội. */
+  issuer: string;
+  /** The day it was adopted or signed; null when the sources read do not give it. */
+  adoptedOn: string | null;
+  /** The day it took effect. */
+  effectiveFrom: string;
+  /** The last day it was in force; null while it is. */
+  effectiveTo: string | null;
+  /** What of it this registry relies on, in a sentence. */
+  summary: string;
+  /** Where its text or its report was read (an official gazette or a news report of it). */
+  sourceUrl: string;
+}
+
+export interface ProvincialUnit {
+  /**
+   * Stable id: the code for a unit that existed before the registry's first change, the code and the
+   * day it was formed for a later one (008 is Tuyên Quang before 2025-07-01, 008-2025-07-01 after).
+   */
+  id: string;
+  /** Three-digit code, as in the first digits of a personal identification number; reused by later units. */
+  code: string;
+  name: string;
+  officialName: string;
+  /** The name without diacritics, as some reports spell it. */
+  asciiName: string;
+  kind: ProvincialUnitKind;
+  /** Socio-economic region; null for a unit formed from units of two regions, which no act here assigns. */
+  region: Region | null;
+  /** First day of the unit; null when it is older than this registry's first recorded change. */
+  validFrom: string | null;
+  /** Last day of the unit; null while it exists. */
+  validTo: string | null;
+  /** The act that formed it; null when it is older than the registry's first recorded change. */
+  establishedBy: string | null;
+  /** The act that ended it; null while it exists. */
+  endedBy: string | null;
+  /** Ids of the units it was formed from. */
+  predecessors: readonly string[];
+  /** Ids of the units formed from it (derived from the predecessors of the others). */
+  successors: readonly string[];
+}
+
+interface RegistryFile {
+  about: string;
+  acts: Record<string, Omit<LegalAct, 'id'>>;
+  units: Omit<ProvincialUnit, 'successors'>[];
+}
+
+const file = new URL('../data/administrative-units.json', import.meta.url);
+const registry = JSON.parse(readFileSync(file, 'utf8')) as RegistryFile;
+
+export const LEGAL_ACTS: readonly LegalAct[] = Object.entries(registry.acts).map(([id, act]) => ({ id, ...act }));
+const actsById = new Map(LEGAL_ACTS.map((a) => [a.id, a]));
+
+export const PROVINCIAL_UNITS: readonly ProvincialUnit[] = registry.units.map((unit) => ({
+  ...unit,
+  successors: registry.units.filter((other) => other.predecessors.includes(unit.id)).map((other) => other.id),
+}));
+const unitsById = new Map(PROVINCIAL_UNITS.map((u) => [u.id, u]));
+
+for (const unit of PROVINCIAL_UNITS) {
+  for (const act of [unit.establishedBy, unit.endedBy]) {
+    if (act !== null && !actsById.has(act)) throw new Error(`administrative unit ${unit.id} cites unknown act ${act}`);
+  }
+  for (const id of unit.predecessors) if (!unitsById.has(id)) throw new Error(`administrative unit ${unit.id} names unknown predecessor ${id}`);
+}
+
+/** Today's date in Viet Nam (UTC+7), `YYYY-MM-DD`: the default date of every "as of" question. */
+export function todayInVietnam(now: Date = new Date()): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+}
+
+/** Whether the unit existed on `date` (a full `YYYY-MM-DD`). */
+export function existedOn(unit: Pick<ProvincialUnit, 'validFrom' | 'validTo'>, date: string): boolean {
+  return (unit.validFrom === null || unit.validFrom <= date) && (unit.validTo === null || date <= unit.validTo);
+}
+
+/**
+ * The last day a date given to month or year precision covers ("2024-09" → 2024-09-30, "2024" →
+ * 2024-12-31): a figure published for a month speaks of the units that existed at its end.
+ */
+export function lastDayOf(date: string): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(date)) return date;
+  if (/^\d{4}-\d{2}$/.test(date)) {
+    const [year, month] = date.split('-').map(Number) as [number, number];
+    return `${date}-${String(new Date(Date.UTC(year, month, 0)).getUTCDate()).padStart(2, '0')}`;
+  }
+  if (/^\d{4}$/.test(date)) return `${date}-12-31`;
+  throw new RangeError(`not a date of day, month or year precision: ${date}`);
+}
+
+const byCodeOrder = (a: ProvincialUnit, b: ProvincialUnit) => a.code.localeCompare(b.code);
+
+/** The provincial-level units that existed on `date`, in code order. */
+export function provincialUnitsOn(date: string): ProvincialUnit[] {
+  return PROVINCIAL_UNITS.filter((u) => existedOn(u, date)).sort(byCodeOrder);
+}
+
+export function provincialUnitById(id: string): ProvincialUnit | undefined {
+  return unitsById.get(id);
+}
+
+/** The unit that had `code` on `date`; codes are reused by later units, so the date decides. */
+export function provincialUnitByCode(code: string, date: string): ProvincialUnit | undefined {
+  return PROVINCIAL_UNITS.find((u) => u.code === code && existedOn(u, date));
+}
+
+/** Reports may name units without diacritics ("Soc Trang"); the unit of that name on `date`. */
+export function provincialUnitByAsciiName(name: string, date: string): ProvincialUnit | undefined {
+  const wanted = name.trim().toLowerCase();
+  return PROVINCIAL_UNITS.find((u) => u.asciiName.toLowerCase() === wanted && existedOn(u, date));
+}
+
+/** Every unit that ever had `code`, oldest first. */
+export function provincialUnitsWithCode(code: string): ProvincialUnit[] {
+  return PROVINCIAL_UNITS.filter((u) => u.code === code).sort((a, b) => (a.validFrom ?? '').localeCompare(b.validFrom ?? ''));
+}
+
+/**
+ * The units that hold the territory of `unit` on `date`: the unit itself while it exists, otherwise
+ * its successors followed until they exist on that date. Empty for a date before the unit.
+ */
+export function successorsOn(unit: ProvincialUnit, date: string): ProvincialUnit[] {
+  if (unit.validFrom !== null && date < unit.validFrom) return [];
+  if (existedOn(unit, date)) return [unit];
+  const found = new Map<string, ProvincialUnit>();
+  for (const id of unit.successors) for (const next of successorsOn(unitsById.get(id)!, date)) found.set(next.id, next);
+  return [...found.values()].sort(byCodeOrder);
+}
+
+export function legalActById(id: string): LegalAct | undefined {
+  return actsById.get(id);
+}
