@@ -138,21 +138,49 @@ export function provincialUnitByAsciiName(name: string, date: string): Provincia
   return PROVINCIAL_UNITS.find((u) => u.asciiName.toLowerCase() === wanted && existedOn(u, date));
 }
 
+/**
+ * The day the 63-unit code table describes: the table of the personal identification number's first
+ * three digits (Circular 07/2016/TT-BCA) and of the 2024 reports and records, keyed by those codes.
+ * On that day Thừa Thiên Huế was still a province (046).
+ */
+export const LEGACY_CODE_TABLE_DATE = '2024-12-31';
+
+/** The unit a code of the 63-unit table names (see LEGACY_CODE_TABLE_DATE); its id is that code. */
+export function unitOfLegacyCode(code: string): ProvincialUnit | undefined {
+  return provincialUnitByCode(code, LEGACY_CODE_TABLE_DATE);
+}
+
+/** The 63 units of the legacy code table, in code order. */
+export const LEGACY_PROVINCES: readonly ProvincialUnit[] = provincialUnitsOn(LEGACY_CODE_TABLE_DATE);
+
+/** A unit of the legacy code table by the name a 2024 report gives it without diacritics ("Soc Trang"). */
+export function legacyProvinceByAsciiName(name: string): ProvincialUnit | undefined {
+  return provincialUnitByAsciiName(name, LEGACY_CODE_TABLE_DATE);
+}
+
 /** Every unit that ever had `code`, oldest first. */
 export function provincialUnitsWithCode(code: string): ProvincialUnit[] {
   return PROVINCIAL_UNITS.filter((u) => u.code === code).sort((a, b) => (a.validFrom ?? '').localeCompare(b.validFrom ?? ''));
 }
 
+type Dated = Pick<ProvincialUnit, 'id' | 'code' | 'validFrom' | 'validTo'>;
+
 /**
  * The units that hold the territory of `unit` on `date`: the unit itself while it exists, otherwise
- * its successors followed until they exist on that date. Empty for a date before the unit.
+ * its successors (`successorsOf`) followed until they exist on that date, in code order. Empty for a
+ * date before the unit.
  */
-export function successorsOn(unit: ProvincialUnit, date: string): ProvincialUnit[] {
+export function holdersOn<T extends Dated>(unit: T, date: string, successorsOf: (unit: T) => readonly T[]): T[] {
   if (unit.validFrom !== null && date < unit.validFrom) return [];
   if (existedOn(unit, date)) return [unit];
-  const found = new Map<string, ProvincialUnit>();
-  for (const id of unit.successors) for (const next of successorsOn(unitsById.get(id)!, date)) found.set(next.id, next);
-  return [...found.values()].sort(byCodeOrder);
+  const found = new Map<string, T>();
+  for (const next of successorsOf(unit)) for (const holder of holdersOn(next, date, successorsOf)) found.set(holder.id, holder);
+  return [...found.values()].sort((a, b) => a.code.localeCompare(b.code));
+}
+
+/** `holdersOn` over this registry's own units. */
+export function successorsOn(unit: ProvincialUnit, date: string): ProvincialUnit[] {
+  return holdersOn(unit, date, (u) => u.successors.map((id) => unitsById.get(id)!));
 }
 
 export function legalActById(id: string): LegalAct | undefined {

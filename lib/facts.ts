@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { provinceByAsciiName } from './provinces.ts';
+import { lastDayOf, provincialUnitByAsciiName } from './administrative-units.ts';
 import type { SourceRecord } from './sources.ts';
 
 /**
@@ -54,12 +54,16 @@ export function sourcesOf(fact: Fact): SourceRecord[] {
   });
 }
 
-/** Province codes of the localities a fact names; throws if a name is not in the registry. */
+/**
+ * Registry ids of the provincial units a fact names, as they were on the fact's date (for the 2024
+ * figures, the codes of the 63-unit table); throws if a name is not a unit of that date.
+ */
 export function localityCodesOf(fact: Fact): string[] {
   if (!Array.isArray(fact.localities)) return [];
+  const date = lastDayOf(fact.asOf);
   return fact.localities.map((name) => {
-    const province = provinceByAsciiName(name);
-    if (!province) throw new Error(`fact ${fact.id} names unknown locality ${name}`);
-    return province.code;
+    const unit = provincialUnitByAsciiName(name, date);
+    if (!unit) throw new Error(`fact ${fact.id} names ${name}, which is not a provincial unit on ${date}`);
+    return unit.id;
   });
 }

@@ -1,5 +1,5 @@
 import { badInput } from './graph-input.ts';
-import { provinceByCode, type ProvinceEntry } from './provinces.ts';
+import { unitOfLegacyCode, type ProvincialUnit } from './administrative-units.ts';
 
 /**
  * The 12-digit personal identification number (số định danh cá nhân), Decree 137/2015 and
@@ -12,7 +12,7 @@ export interface DecodedPersonalId {
   personalId: string;
   provinceCode: string;
   /** Undefined for codes outside the 63 provinces (e.g. births registered abroad). */
-  province: ProvinceEntry | undefined;
+  province: ProvincialUnit | undefined;
   sex: Sex;
   birthYear: number;
   serial: string;
@@ -50,7 +50,7 @@ export function decodePersonalId(personalId: string): DecodedPersonalId {
   return {
     personalId,
     provinceCode,
-    province: provinceByCode(provinceCode),
+    province: unitOfLegacyCode(provinceCode),
     ...decodeDigits(personalId),
     serial: personalId.slice(6),
   };

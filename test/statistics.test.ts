@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FACTS, localityCodesOf, sourceIdsOf } from '../lib/facts.ts';
-import { PROVINCES } from '../lib/provinces.ts';
+import { LEGACY_PROVINCES as PROVINCES } from '../lib/administrative-units.ts';
 import { startSystem, type RunningSystem } from './support/system.ts';
 
 let system: RunningSystem;

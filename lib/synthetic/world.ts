@@ -1,6 +1,6 @@
 import type { PartialDate } from '../partial-date.ts';
 import { decodePersonalId, encodePersonalId, personalIdProblem, type Sex } from '../personal-id.ts';
-import { PROVINCES, provinceByCode } from '../provinces.ts';
+import { LEGACY_PROVINCES as PROVINCES, unitOfLegacyCode as provinceByCode } from '../administrative-units.ts';
 import {
   NAMED_BIRTHS,
   NAMED_DEATHS,

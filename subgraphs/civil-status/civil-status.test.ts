@@ -1,7 +1,7 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { SystemError } from '../../lib/errors.ts';
 import { factById, localityCodesOf } from '../../lib/facts.ts';
-import { PROVINCES } from '../../lib/provinces.ts';
+import { LEGACY_PROVINCES as PROVINCES } from '../../lib/administrative-units.ts';
 import { NAMED_IDS } from '../../lib/synthetic/named.ts';
 import { startSubgraphUnderTest } from '../../test/support/subgraph-harness.ts';
 import { civilStatusSubgraph } from './index.ts';

@@ -1,7 +1,7 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { partialDateForGraph } from '../../lib/partial-date.ts';
 import { assertPersonalId } from '../../lib/personal-id.ts';
-import { provinceRef, resolveCitizenKey, type CitizenRef, type ProvinceRef } from '../../lib/references.ts';
+import { legacyCodeOf, provinceRefById, resolveCitizenKey, type CitizenRef, type ProvinceRef } from '../../lib/references.ts';
 import type { SubgraphContext } from '../../lib/subgraph.ts';
 import type { CivilStatusLoaders } from './adapter/loaders.ts';
 import type { BirthRegistrationModel, DeathRegistrationModel, MarriageModel } from './adapter/mapping.ts';
@@ -43,7 +43,10 @@ export const resolvers: GraphQLResolverMap<Context> = {
   },
   Province: {
     // No backend call here either: the digitisation field loads, batched across every province in the request.
-    __resolveReference: (ref: ProvinceRef) => provinceRef(ref.code),
-    civilStatusDigitization: (p: ProvinceRef, _: unknown, ctx: Context) => ctx.loaders.provinceDigitization.load(p.code),
+    __resolveReference: (ref: ProvinceRef) => provinceRefById(ref.id),
+    civilStatusDigitization: (p: ProvinceRef, _: unknown, ctx: Context) => {
+      const code = legacyCodeOf(p);
+      return code === undefined ? null : ctx.loaders.provinceDigitization.load(code);
+    },
   },
 };

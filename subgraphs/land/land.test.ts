@@ -1,7 +1,7 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { SystemError } from '../../lib/errors.ts';
 import { encodePersonalId } from '../../lib/personal-id.ts';
-import { PROVINCES } from '../../lib/provinces.ts';
+import { LEGACY_PROVINCES as PROVINCES } from '../../lib/administrative-units.ts';
 import { NAMED_IDS } from '../../lib/synthetic/named.ts';
 import { SyntheticWorld } from '../../lib/synthetic/world.ts';
 import { startSubgraphUnderTest } from '../../test/support/subgraph-harness.ts';

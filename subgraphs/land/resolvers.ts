@@ -1,6 +1,6 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { assertText } from '../../lib/graph-input.ts';
-import { provinceRef, resolveCitizenKey, type CitizenRef, type ProvinceRef } from '../../lib/references.ts';
+import { legacyCodeOf, provinceRefById, resolveCitizenKey, successorProvinceRef, type CitizenRef, type ProvinceRef } from '../../lib/references.ts';
 import type { SubgraphContext } from '../../lib/subgraph.ts';
 import type { LandLoaders } from './adapter/loaders.ts';
 import type { LandParcelModel } from './adapter/mapping.ts';
@@ -21,12 +21,15 @@ export const resolvers: GraphQLResolverMap<Context> = {
   LandParcel: {
     __resolveReference: (ref: { parcelId: string }, ctx: Context) =>
       ref.parcelId.length === 0 || ref.parcelId.length > MAX_PARCEL_ID_LENGTH ? null : ctx.loaders.parcel.load(ref.parcelId),
-    province: (p: LandParcelModel) => provinceRef(p.provinceCode),
+    province: (p: LandParcelModel) => successorProvinceRef(p.provinceCode),
     rightHolders: (p: LandParcelModel) =>
       p.rightHolders.map((h) => ({ share: h.share, citizen: { personalId: h.personalId } })),
   },
   Province: {
-    __resolveReference: (ref: ProvinceRef) => provinceRef(ref.code),
-    landDigitization: (p: ProvinceRef, _: unknown, ctx: Context) => ctx.loaders.digitization.load(p.code),
+    __resolveReference: (ref: ProvinceRef) => provinceRefById(ref.id),
+    landDigitization: (p: ProvinceRef, _: unknown, ctx: Context) => {
+      const code = legacyCodeOf(p);
+      return code === undefined ? null : ctx.loaders.digitization.load(code);
+    },
   },
 };

@@ -2,14 +2,14 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { assertPartialDate, assertText } from '../../lib/graph-input.ts';
 import { partialDateForGraph } from '../../lib/partial-date.ts';
 import { assertPersonalId, assertPersonalIdList, decodePersonalId, personalIdProblem } from '../../lib/personal-id.ts';
-import { provinceRef } from '../../lib/references.ts';
+import { legacyProvinceRef, successorProvinceRef } from '../../lib/references.ts';
 import type { SubgraphContext } from '../../lib/subgraph.ts';
 import type { PopulationLoaders } from './adapter/loaders.ts';
 import type { CitizenModel, HouseholdModel, ResidenceModel } from './adapter/mapping.ts';
 
 type Context = SubgraphContext<PopulationLoaders>;
 
-const residence = (r: ResidenceModel | null) => r && { ...r, province: provinceRef(r.provinceCode) };
+const residence = (r: ResidenceModel | null) => r && { ...r, province: successorProvinceRef(r.provinceCode) };
 const citizenOrNull = (ctx: Context, personalId: string | null) => (personalId ? ctx.loaders.citizen.load(personalId) : null);
 
 export const resolvers: GraphQLResolverMap<Context> = {
@@ -34,7 +34,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
     dateOfBirth: (c: CitizenModel) => partialDateForGraph(c.dateOfBirth),
     personalIdInfo: (c: CitizenModel) => {
       const decoded = decodePersonalId(c.personalId);
-      return { ...decoded, province: provinceRef(decoded.provinceCode) };
+      return { ...decoded, province: legacyProvinceRef(decoded.provinceCode) };
     },
     permanentResidence: (c: CitizenModel) => residence(c.residence),
     household: (c: CitizenModel, _: unknown, ctx: Context) => (c.householdId ? ctx.loaders.household.load(c.householdId) : null),

@@ -3,7 +3,7 @@ import { SystemError } from '../../lib/errors.ts';
 import { FACTS, INTERCONNECTED_SERVICE_GROUPS, localityCodesOf, sourcesOf, type Fact } from '../../lib/facts.ts';
 import { healthHandler } from '../../lib/mock-server.ts';
 import { route } from '../../lib/mock-routes.ts';
-import { PROVINCES } from '../../lib/provinces.ts';
+import { LEGACY_PROVINCES as PROVINCES } from '../../lib/administrative-units.ts';
 import { startSubgraphUnderTest } from '../../test/support/subgraph-harness.ts';
 import type { PublicServicesAdapter } from './adapter/client.ts';
 import { publicServicesSubgraph } from './index.ts';

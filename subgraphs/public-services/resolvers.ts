@@ -1,5 +1,6 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { assertText, badInput } from '../../lib/graph-input.ts';
+import { existedOn, holdersOn } from '../../lib/administrative-units.ts';
+import { asOfDay, assertText, badInput } from '../../lib/graph-input.ts';
 import type { SubgraphContext } from '../../lib/subgraph.ts';
 import type { PublicServicesLoaders } from './adapter/loaders.ts';
 import type {
@@ -13,17 +14,22 @@ import type {
 
 type Context = SubgraphContext<PublicServicesLoaders>;
 
-const province = async (ctx: Context, code: string) => (await ctx.loaders.provinces()).byKey.get(code) ?? null;
+const provinceById = async (ctx: Context, id: string) => (await ctx.loaders.provinces()).byKey.get(id) ?? null;
+const provincesOn = async (ctx: Context, day: string) => (await ctx.loaders.provinces()).list.filter((p) => existedOn(p, day));
 const agency = async (ctx: Context, code: string) => (await ctx.loaders.agencies()).byKey.get(code) ?? null;
 /** An optional filter argument: absent admits every value. */
 const admits = <T>(filter: T | null | undefined, value: T) => !filter || filter === value;
 
 export const resolvers: GraphQLResolverMap<Context> = {
   Query: {
-    provinces: async (_: unknown, __: unknown, ctx: Context) => (await ctx.loaders.provinces()).list,
-    province: (_: unknown, args: { code: string }, ctx: Context) => {
+    provinces: (_: unknown, args: { at?: string | null }, ctx: Context) => provincesOn(ctx, asOfDay(args.at)),
+    province: async (_: unknown, args: { code: string; at?: string | null }, ctx: Context) => {
       if (!/^[0-9]{3}$/.test(args.code)) throw badInput('code', 'expected a three-digit province code such as "001"');
-      return province(ctx, args.code);
+      return (await provincesOn(ctx, asOfDay(args.at))).find((p) => p.code === args.code) ?? null;
+    },
+    administrativeActs: async (_: unknown, __: unknown, ctx: Context) => {
+      const acts = new Map((await ctx.loaders.provinces()).list.flatMap((p) => [p.establishedBy, p.endedBy]).flatMap((a) => (a ? [[a.id, a]] : [])));
+      return [...acts.values()].sort((a, b) => a.effectiveFrom.localeCompare(b.effectiveFrom));
     },
     agencies: async (_: unknown, args: { kind?: AgencyKind | null; connectionStatus?: ConnectionStatus | null }, ctx: Context) =>
       (await ctx.loaders.agencies()).list.filter(
@@ -47,7 +53,13 @@ export const resolvers: GraphQLResolverMap<Context> = {
     agency: async (db: SectorDatabaseModel, _: unknown, ctx: Context) => (await ctx.loaders.agenciesNamed([db.agencyCode]))[0],
   },
   Province: {
-    __resolveReference: (ref: { code: string }, ctx: Context) => province(ctx, ref.code),
+    __resolveReference: (ref: { id: string }, ctx: Context) => provinceById(ctx, ref.id),
+    predecessors: (p: ProvinceModel, _: unknown, ctx: Context) => ctx.loaders.provincesNamed(p.predecessorIds),
+    successors: (p: ProvinceModel, _: unknown, ctx: Context) => ctx.loaders.provincesNamed(p.successorIds),
+    successorsOn: async (p: ProvinceModel, args: { at?: string | null }, ctx: Context) => {
+      const units = await ctx.loaders.provinces();
+      return holdersOn(p, asOfDay(args.at), (unit) => unit.successorIds.map((id) => units.byKey.get(id)!));
+    },
     indicators: (p: ProvinceModel, _: unknown, ctx: Context) => ctx.loaders.indicatorsNamed(p.indicatorIds),
   },
   Agency: {

@@ -3,7 +3,7 @@ import { factById, localityCodesOf, sourceIdsOf, sourcesOf, type Fact } from '..
 import { healthHandler } from '../../../lib/mock-server.ts';
 import { partition } from '../../../lib/mock-handlers.ts';
 import { route, type MockRoute } from '../../../lib/mock-routes.ts';
-import { provinceByCode } from '../../../lib/provinces.ts';
+import { unitOfLegacyCode } from '../../../lib/administrative-units.ts';
 import type { SourceRecord } from '../../../lib/sources.ts';
 import type { MarriageTruth, PersonTruth } from '../../../lib/synthetic/types.ts';
 import { SyntheticWorld } from '../../../lib/synthetic/world.ts';
@@ -123,7 +123,7 @@ export function civilStatusHandlers(world: SyntheticWorld = new SyntheticWorld()
       const read = request.json(digitizationBatchRequest);
       if (!read.ok) return read.reply;
       const { found, notFound } = partition(read.body.provinceCodes, (code) =>
-        provinceByCode(code) ? (digitization.get(code) ?? { record: notReported(code), sources: [] }) : undefined,
+        unitOfLegacyCode(code) ? (digitization.get(code) ?? { record: notReported(code), sources: [] }) : undefined,
       );
       const sources = new Map(found.flatMap((f) => f.sources).map((s) => [s.id, s]));
       return { status: 200, json: { provinces: found.map((f) => f.record), sources: [...sources.values()], notFound } };

@@ -3,7 +3,7 @@ import { FACT_SOURCES, factById, sourcesOf, type Fact } from '../../../lib/facts
 import { healthHandler } from '../../../lib/mock-server.ts';
 import { partition } from '../../../lib/mock-handlers.ts';
 import { route, type MockRoute } from '../../../lib/mock-routes.ts';
-import { provinceByAsciiName, provinceByCode } from '../../../lib/provinces.ts';
+import { legacyProvinceByAsciiName, unitOfLegacyCode } from '../../../lib/administrative-units.ts';
 import type { LandUseType, ParcelTruth } from '../../../lib/synthetic/types.ts';
 import { SyntheticWorld } from '../../../lib/synthetic/world.ts';
 import {
@@ -69,7 +69,7 @@ function publishedDigitization(): Map<string, DigitizationRecord> {
   return new Map(
     PROVINCE_FIGURES.map(({ factId, province: name, status, figures }) => {
       const fact = factById(factId);
-      const province = provinceByAsciiName(name);
+      const province = legacyProvinceByAsciiName(name);
       if (!province) throw new Error(`fact ${factId}: ${name} is not a province in the registry`);
       const record: DigitizationRecord = {
         provinceCode: province.code,
@@ -133,7 +133,7 @@ export function landHandlers(world: SyntheticWorld = new SyntheticWorld()): Mock
       if (!read.ok) return read.reply;
       // Codes outside the 63 provinces are left out of the answer (see CONTRACT.md).
       const { found } = partition(read.body.provinceCodes, (code) =>
-        provinceByCode(code) ? (published.get(code) ?? notReported(code)) : undefined,
+        unitOfLegacyCode(code) ? (published.get(code) ?? notReported(code)) : undefined,
       );
       const cited = new Set(found.flatMap((p) => p.sourceIds));
       return { status: 200, json: { provinces: found, sources: FACT_SOURCES.filter((s) => cited.has(s.id)) } };

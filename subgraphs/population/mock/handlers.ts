@@ -2,7 +2,7 @@ import { healthHandler } from '../../../lib/mock-server.ts';
 import { partition } from '../../../lib/mock-handlers.ts';
 import { route, type MockRoute } from '../../../lib/mock-routes.ts';
 import { formatPartialDate } from '../../../lib/partial-date.ts';
-import { provinceByCode } from '../../../lib/provinces.ts';
+import { unitOfLegacyCode } from '../../../lib/administrative-units.ts';
 import type { HouseholdTruth, PersonTruth, Relationship } from '../../../lib/synthetic/types.ts';
 import { SyntheticWorld } from '../../../lib/synthetic/world.ts';
 import {
@@ -29,7 +29,7 @@ export function populationHandlers(world: SyntheticWorld = new SyntheticWorld())
   const residence = (r: PersonTruth['residence']) => ({
     provinceCode: r.provinceCode,
     addressLine: r.addressLine,
-    fullAddress: `${r.addressLine}, ${provinceByCode(r.provinceCode)?.officialName ?? ''}`.replace(/, $/, ''),
+    fullAddress: `${r.addressLine}, ${unitOfLegacyCode(r.provinceCode)?.officialName ?? ''}`.replace(/, $/, ''),
   });
 
   const citizenRecord = (person: PersonTruth): CitizenRecord => {

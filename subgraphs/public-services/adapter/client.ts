@@ -5,7 +5,7 @@ import {
   agencyFromRecord,
   connectionFigureIdsFromRecord,
   indicatorFromRecord,
-  provinceFromRecord,
+  provincesFromRecords,
   serviceGroupFromRecord,
   type AgencyModel,
   type IndicatorModel,
@@ -20,7 +20,7 @@ import {
   serviceGroupsResponse,
 } from './wire.ts';
 
-/** A reference list in the backend's order, indexed by its key (province code, agency code, indicator id). */
+/** A reference list in the backend's order, indexed by its key (province id, agency code, indicator id). */
 export interface Catalogue<T> {
   list: readonly T[];
   byKey: ReadonlyMap<string, T>;
@@ -32,12 +32,13 @@ function catalogue<T>(list: T[], keyOf: (item: T) => string): Catalogue<T> {
 
 /** Typed access to the public-services backend; the only code that knows its wire format. */
 export class PublicServicesAdapter extends BackendAdapter {
-  /** The 63 provinces in code order. */
+  /** Every provincial unit the registry has had, in code order then oldest first, by id. */
   async getProvinces(call?: CallContext): Promise<Catalogue<ProvinceModel>> {
     return this.derived(await this.client.get('/v1/provinces', provincesResponse, call), (answer) => {
-      const sources = indexSources(answer.sources);
-      const provinces = answer.provinces.map((p) => provinceFromRecord(p, sources)).sort((a, b) => a.code.localeCompare(b.code));
-      return catalogue(provinces, (p) => p.code);
+      const provinces = provincesFromRecords(answer.provinces, answer.acts, indexSources(answer.sources)).sort(
+        (a, b) => a.code.localeCompare(b.code) || (a.validFrom ?? '').localeCompare(b.validFrom ?? ''),
+      );
+      return catalogue(provinces, (p) => p.id);
     });
   }
 

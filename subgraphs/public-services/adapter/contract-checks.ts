@@ -1,6 +1,6 @@
 import { contractCheck, healthCheck, type ContractCheck } from '../../../lib/connection-test.ts';
 import { issuePath } from '../../../lib/contract-issues.ts';
-import { PROVINCES, provinceByCode } from '../../../lib/provinces.ts';
+import { PROVINCIAL_UNITS, provincialUnitById } from '../../../lib/administrative-units.ts';
 import {
   agenciesResponse,
   indicatorsResponse,
@@ -28,14 +28,14 @@ function unserved(references: Reference[], served: readonly string[] | undefined
 const provinces = contractCheck({
   method: 'GET',
   path: '/v1/provinces',
-  expectation: `HTTP 200 application/json {provinces, sources}: the ${PROVINCES.length} provinces, each once, every cited source in sources`,
+  expectation: `HTTP 200 application/json {provinces, acts, sources}: the ${PROVINCIAL_UNITS.length} provincial units of the registry (past and present), each once by id, every unit and act they name and every cited source in the answer`,
   schema: provincesResponse,
   verify: (answer) => {
-    if (answer.provinces.length !== PROVINCES.length) {
-      return `answer has ${answer.provinces.length} provinces; the contract says ${PROVINCES.length}`;
+    if (answer.provinces.length !== PROVINCIAL_UNITS.length) {
+      return `answer has ${answer.provinces.length} provincial units; the contract says ${PROVINCIAL_UNITS.length}`;
     }
-    const stranger = answer.provinces.findIndex((p) => !provinceByCode(p.code));
-    return stranger < 0 ? undefined : `answer has a province code that is not one of the ${PROVINCES.length} (at provinces[${stranger}].code)`;
+    const stranger = answer.provinces.findIndex((p) => provincialUnitById(p.id)?.code !== p.code);
+    return stranger < 0 ? undefined : `answer has a unit id or code the registry does not have (at provinces[${stranger}])`;
   },
 });
 
@@ -43,14 +43,14 @@ const indicators = contractCheck({
   method: 'GET',
   path: '/v1/indicators',
   expectation:
-    'HTTP 200 application/json {indicators, sources}: each indicator once with a date and a cited source, every cited source in sources; every province code it names, and every indicator a province names, served',
+    'HTTP 200 application/json {indicators, sources}: each indicator once with a date and a cited source, every cited source in sources; every province id it names, and every indicator a province names, served',
   schema: indicatorsResponse,
   verify: (answer, earlier) => {
     const provinceList = earlier.answerOf(provinces)?.provinces;
     return (
       unserved(
         answer.indicators.flatMap((indicator, i) => indicator.localityCodes.map((code, j): Reference => [['indicators', i, 'localityCodes', j], code])),
-        provinceList?.map((p) => p.code),
+        provinceList?.map((p) => p.id),
         (at) => `an indicator names a province that GET /v1/provinces does not serve (at ${at})`,
       ) ??
       unserved(

@@ -1,4 +1,4 @@
-import type { Region } from '../../../lib/provinces.ts';
+import type { Region } from '../../../lib/administrative-units.ts';
 import { citedSources, type SourceIndex, type SourceRecord } from '../../../lib/sources.ts';
 import type {
   AgencyKindCode,
@@ -6,6 +6,7 @@ import type {
   ConnectionCode,
   ConnectionRecord,
   IndicatorRecord,
+  LegalActRecord,
   PopulationDbConnectionsResponse,
   ProvinceRecord,
   ServiceGroupRecord,
@@ -40,11 +41,21 @@ export interface VneidServiceReportModel {
   sources: SourceRecord[];
 }
 
+export type LegalActModel = LegalActRecord;
+
 export interface ProvinceModel {
+  id: string;
   code: string;
   name: string;
   officialName: string;
-  region: Region;
+  validFrom: string | null;
+  validTo: string | null;
+  establishedBy: LegalActModel | null;
+  endedBy: LegalActModel | null;
+  predecessorIds: string[];
+  /** Derived from the other units' predecessors. */
+  successorIds: string[];
+  region: Region | null;
   municipality: boolean;
   populationDbConnection: ConnectionReportModel;
   criminalRecordOnVneid: VneidServiceReportModel;
@@ -130,11 +141,27 @@ function vneidServiceFromRecord(record: VneidServiceRecord, sources: SourceIndex
   };
 }
 
-export function provinceFromRecord(record: ProvinceRecord, sources: SourceIndex): ProvinceModel {
+/** The units of one answer, each with its acts and the units formed from it. */
+export function provincesFromRecords(records: readonly ProvinceRecord[], acts: readonly LegalActRecord[], sources: SourceIndex): ProvinceModel[] {
+  const actById = new Map(acts.map((act) => [act.id, act]));
+  const act = (id: string | null) => (id === null ? null : actById.get(id)!);
+  return records.map((record) => ({
+    ...provinceFromRecord(record, sources),
+    establishedBy: act(record.establishedBy),
+    endedBy: act(record.endedBy),
+    successorIds: records.filter((other) => other.predecessorIds.includes(record.id)).map((other) => other.id),
+  }));
+}
+
+function provinceFromRecord(record: ProvinceRecord, sources: SourceIndex): Omit<ProvinceModel, 'establishedBy' | 'endedBy' | 'successorIds'> {
   return {
+    id: record.id,
     code: record.code,
     name: record.name,
     officialName: record.officialName,
+    validFrom: record.validFrom,
+    validTo: record.validTo,
+    predecessorIds: record.predecessorIds,
     region: record.region,
     municipality: record.municipality,
     populationDbConnection: connectionFromRecord(record.populationDbConnection, sources),

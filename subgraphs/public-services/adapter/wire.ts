@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { everyCitedSourceListed, sourceRecordSchema, type SourceRecord } from '../../../lib/sources.ts';
-import { carriesNothingUnreported, provinceCodeSchema, publishedDateSchema } from '../../../lib/wire.ts';
+import { carriesNothingUnreported, isoDateSchema, provinceCodeSchema, publishedDateSchema } from '../../../lib/wire.ts';
 
 /**
  * The public-services backend's wire format (see CONTRACT.md). Every answer is parsed with these
@@ -67,10 +67,35 @@ export const vneidServiceRecord = z
   .superRefine(sourcedExactlyWhenReported);
 export type VneidServiceRecord = z.infer<typeof vneidServiceRecord>;
 
+/** A legal act that formed or ended a provincial unit. */
+export const legalActRecord = z.object({
+  id: text,
+  number: text,
+  title: text,
+  issuer: text,
+  adoptedOn: isoDateSchema.nullable(),
+  effectiveFrom: isoDateSchema,
+  effectiveTo: isoDateSchema.nullable(),
+  summary: text,
+  sourceUrl: z.url({ protocol: /^https$/ }),
+});
+export type LegalActRecord = z.infer<typeof legalActRecord>;
+
+/**
+ * A provincial-level unit with the days it existed (inclusive; null: older than the registry's first
+ * recorded change, or still existing) and the acts that formed and ended it. Codes are reused by
+ * later units; `id` is not.
+ */
 export const provinceRecord = z.object({
+  id: text,
   code: provinceCodeSchema,
   name: text,
   officialName: text,
+  validFrom: isoDateSchema.nullable(),
+  validTo: isoDateSchema.nullable(),
+  establishedBy: text.nullable(),
+  endedBy: text.nullable(),
+  predecessorIds: z.array(text),
   region: z.enum([
     'NORTHERN_MIDLANDS_AND_MOUNTAINS',
     'RED_RIVER_DELTA',
@@ -78,7 +103,7 @@ export const provinceRecord = z.object({
     'CENTRAL_HIGHLANDS',
     'SOUTHEAST',
     'MEKONG_DELTA',
-  ]),
+  ]).nullable(),
   municipality: z.boolean(),
   populationDbConnection: connectionRecord,
   criminalRecordOnVneid: vneidServiceRecord,
@@ -138,12 +163,26 @@ const intact =
 
 const sources = z.array(sourceRecordSchema);
 
-export const provincesResponse = z.object({ provinces: z.array(provinceRecord), sources }).superRefine(
-  intact(
-    (a) => a.provinces.flatMap((p) => [...p.populationDbConnection.sourceIds, ...p.criminalRecordOnVneid.sourceIds]),
-    (a) => a.provinces.map((p) => p.code),
-  ),
-);
+/** Every unit and act a unit names is in the answer; a unit's days run forwards. */
+const unitsIntact = (answer: { provinces: ProvinceRecord[]; acts: LegalActRecord[] }, ctx: z.RefinementCtx) => {
+  const ids = new Set(answer.provinces.map((p) => p.id));
+  const acts = new Set(answer.acts.map((a) => a.id));
+  answer.provinces.forEach((p, i) => {
+    for (const id of p.predecessorIds) if (!ids.has(id)) ctx.addIssue({ code: 'custom', path: ['provinces', i, 'predecessorIds'], message: `names unit ${id}, which the answer lacks` });
+    for (const act of [p.establishedBy, p.endedBy]) if (act !== null && !acts.has(act)) ctx.addIssue({ code: 'custom', path: ['provinces', i], message: `cites act ${act}, which the answer lacks` });
+    if (p.validFrom !== null && p.validTo !== null && p.validTo < p.validFrom) ctx.addIssue({ code: 'custom', path: ['provinces', i, 'validTo'], message: 'ends before it begins' });
+  });
+};
+
+export const provincesResponse = z
+  .object({ provinces: z.array(provinceRecord), acts: z.array(legalActRecord), sources })
+  .superRefine(
+    intact(
+      (a) => a.provinces.flatMap((p) => [...p.populationDbConnection.sourceIds, ...p.criminalRecordOnVneid.sourceIds]),
+      (a) => a.provinces.map((p) => p.id),
+    ),
+  )
+  .superRefine(unitsIntact);
 export type ProvincesResponse = z.infer<typeof provincesResponse>;
 
 export const agenciesResponse = z.object({ agencies: z.array(agencyRecord), sources }).superRefine(

@@ -11,7 +11,7 @@ import {
 } from '../../../lib/facts.ts';
 import { healthHandler } from '../../../lib/mock-server.ts';
 import { cacheableAnswer, route, type MockRoute } from '../../../lib/mock-routes.ts';
-import { PROVINCES, provinceByAsciiName } from '../../../lib/provinces.ts';
+import { lastDayOf, LEGACY_PROVINCES, LEGAL_ACTS, legacyProvinceByAsciiName, PROVINCIAL_UNITS, provincialUnitsOn } from '../../../lib/administrative-units.ts';
 import type { SourceRecord } from '../../../lib/sources.ts';
 import { SYSTEMS } from '../../../lib/systems.ts';
 import {
@@ -87,20 +87,24 @@ function connectionFromFact(fact: Fact, status: ConnectionCode): ConnectionRecor
   return { status, since: null, statement: fact.statement, asOf: fact.asOf, sourceIds: sourceIdsOf(fact) };
 }
 
-/** The 63/63 fact names no province, so it may be attributed to each one only because it covers them all. */
-function provincesConnection(): ConnectionRecord {
+/**
+ * The 63/63 fact names no province, so it may be attributed to each unit of its date only because it
+ * covers them all; a unit formed later is not reported (the fact says nothing of it).
+ */
+function provincesConnection(): { units: Set<string>; record: ConnectionRecord } {
   const fact = factById(CONNECTION_FACT_LOCALITIES);
-  if (fact.value !== PROVINCES.length || fact.of !== PROVINCES.length) {
-    throw new Error(`fact ${fact.id} does not cover all ${PROVINCES.length} provinces; no per-province status follows from it`);
+  const units = provincialUnitsOn(lastDayOf(fact.asOf));
+  if (fact.value !== units.length || fact.of !== units.length) {
+    throw new Error(`fact ${fact.id} does not cover all ${units.length} provincial units of its date; no per-unit status follows from it`);
   }
-  return connectionFromFact(fact, 'DA_KET_NOI');
+  return { units: new Set(units.map((u) => u.id)), record: connectionFromFact(fact, 'DA_KET_NOI') };
 }
 
 /** A fact's note may give one named locality a start date ("Binh Phuoc official from 2024-11-01"). */
 function startDateInNote(fact: Fact): { code: string; since: string } | undefined {
   if (fact.note === undefined) return undefined;
   const match = /^(.+) (?:official|pilot) from (\d{4}-\d{2}-\d{2})$/.exec(fact.note);
-  const code = match?.[1] === undefined ? undefined : provinceByAsciiName(match[1])?.code;
+  const code = match?.[1] === undefined ? undefined : legacyProvinceByAsciiName(match[1])?.id;
   if (match?.[2] === undefined || code === undefined || !localityCodesOf(fact).includes(code)) {
     throw new Error(`fact ${fact.id}: cannot place note "${fact.note}" on one of its localities`);
   }
@@ -178,7 +182,8 @@ function agencyRecords(connectedProvince: ConnectionRecord): AgencyRecord[] {
       }),
     }),
   );
-  const committees = PROVINCES.map(
+  // The People's Committees of the units of the 2024 reports (the agency registry is not yet dated).
+  const committees = LEGACY_PROVINCES.map(
     (p): AgencyRecord => ({
       code: `UBND-${p.code}`,
       name: committeeName(p.officialName),
@@ -203,28 +208,35 @@ const referenceList = (path: string, answer: unknown): MockRoute =>
   route.get(path, cacheableAnswer(answer, REFERENCE_DATA_MAX_AGE_SECONDS));
 
 export function publicServicesHandlers(): MockRoute[] {
-  const connectedProvince = provincesConnection();
+  const connectedProvinces = provincesConnection();
   const criminalRecordOnVneid = criminalRecordOnVneidByProvince();
   const factProvinces = FACTS.map((fact) => ({ id: fact.id, codes: provincesNamedBy(fact) }));
 
-  const provinces = PROVINCES.map((p) => ({
+  const provinces = PROVINCIAL_UNITS.map((p) => ({
+    id: p.id,
     code: p.code,
     name: p.name,
     officialName: p.officialName,
+    validFrom: p.validFrom,
+    validTo: p.validTo,
+    establishedBy: p.establishedBy,
+    endedBy: p.endedBy,
+    predecessorIds: [...p.predecessors],
     region: p.region,
-    municipality: p.municipality,
-    populationDbConnection: connectedProvince,
-    criminalRecordOnVneid: criminalRecordOnVneid.get(p.code) ?? NOT_REPORTED_VNEID_SERVICE,
-    indicatorIds: factProvinces.filter((f) => f.codes.has(p.code)).map((f) => f.id),
+    municipality: p.kind === 'MUNICIPALITY',
+    populationDbConnection: connectedProvinces.units.has(p.id) ? connectedProvinces.record : NOT_REPORTED_CONNECTION,
+    criminalRecordOnVneid: criminalRecordOnVneid.get(p.id) ?? NOT_REPORTED_VNEID_SERVICE,
+    indicatorIds: factProvinces.filter((f) => f.codes.has(p.id)).map((f) => f.id),
   }));
   const provincesAnswer: ProvincesResponse = {
     provinces,
+    acts: LEGAL_ACTS.map((act) => ({ ...act })),
     sources: sourcesCited(
       provinces.flatMap((p) => [...p.populationDbConnection.sourceIds, ...p.criminalRecordOnVneid.sourceIds]),
     ),
   };
 
-  const agencies = agencyRecords(connectedProvince);
+  const agencies = agencyRecords(connectedProvinces.record);
   const agenciesAnswer: AgenciesResponse = {
     agencies,
     sources: sourcesCited(
