@@ -179,7 +179,7 @@ describe('the access matrix of the policy', () => {
     const before = (await records()).length;
     const response = await post({ query: '{ provinces { code } connections { status } }' }, {});
     expect(response.status).toBe(200);
-    expect((response.body.data?.provinces as unknown[]).length).toBe(63);
+    expect((response.body.data?.provinces as unknown[]).length).toBe(34);
     expect((await records()).length).toBe(before);
   });
 });

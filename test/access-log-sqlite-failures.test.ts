@@ -95,7 +95,7 @@ describe('SQLite access log under failure, through the gateway', () => {
         expect(alive.status).toBe(200);
         expect(alive.ms).toBeLessThan(PROMPT_MS);
         expect(provinces.status).toBe(200);
-        expect((provinces.body.data?.provinces as unknown[]).length).toBe(63);
+        expect((provinces.body.data?.provinces as unknown[]).length).toBe(34);
         expect(provinces.ms).toBeLessThan(PROMPT_MS);
         await new Promise((resolve) => setTimeout(resolve, 300));
       }

@@ -91,7 +91,7 @@ describe('docker-compose.yml', () => {
       expect(existsSync(join(root, `${source}.ts`)), `${name}: source ${source}.ts`).toBe(true);
       expect(build.files, `${name}: tsconfig.build.json compiles ${source}.ts`).toContain(`${source}.ts`);
     }
-    for (const file of ['Dockerfile', 'package-lock.json', 'schema/supergraph.graphql', 'data/provinces.json', 'data/programme-06-facts.json']) {
+    for (const file of ['Dockerfile', 'package-lock.json', 'schema/supergraph.graphql', 'data/administrative-units.json', 'data/programme-06-facts.json']) {
       expect(existsSync(join(root, file)), file).toBe(true);
     }
   });

@@ -97,7 +97,8 @@ describe('one query across population, civil status and land', () => {
         maritalStatus: 'WIDOWED',
         birthRegistration: null,
         marriages: [{ registeredOn: { text: '1958', precision: 'YEAR' }, status: 'ENDED_BY_DEATH', endedOn: { text: '2020-11-02' } }],
-        landParcels: [{ parcelId: 'TD-036-NT-0021-0456', landUseType: 'RICE', area: 360, province: { name: 'Nam Định' } }],
+        // In Tỉnh Nam Định until 2025-06-30; its territory is in Tỉnh Ninh Bình since.
+        landParcels: [{ parcelId: 'TD-036-NT-0021-0456', landUseType: 'RICE', area: 360, province: { name: 'Ninh Bình' } }],
       },
     });
   });
