@@ -326,6 +326,28 @@ describe('population subgraph', () => {
     });
   });
 
+  it('serves synthetic residences that keep the contract: a district only for registrations before 2025-07-01', async () => {
+    const ids = Array.from({ length: 100 }, (_, i) => encodePersonalId(['001', '079', '040', '036'][i % 4]!, i % 2 ? 'FEMALE' : 'MALE', 1940 + (i % 80), 5000 + i * 7919));
+    const found = await adapter.getCitizens(ids);
+    expect(found.size).toBe(100);
+    const residences = [...found.values()].map((c) => c.residence!);
+    for (const r of residences) expect(r.asRegistered.district === null).toBe(r.registeredOn >= '2025-07-01');
+    expect(residences.some((r) => r.asRegistered.district === null)).toBe(true);
+    expect(new Set(residences.map((r) => r.current.provinceCode))).toEqual(new Set(['001', '040', '079']));
+  });
+
+  it("serves a household's residence in today's units and as registered", async () => {
+    const result = await execute(`{ household(id: "HO-001-CGDVH-000042") { residence { fullAddress asRegistered { district commune } } } }`);
+    expect(result.data).toEqual({
+      household: {
+        residence: {
+          fullAddress: 'Số 18, ngõ 42 phố Trần Quốc Hoàn, phường Cầu Giấy, Thành phố Hà Nội',
+          asRegistered: { district: 'quận Cầu Giấy', commune: 'phường Dịch Vọng Hậu' },
+        },
+      },
+    });
+  });
+
   it('verifies identity as match or no match only', async () => {
     const result = await execute(`{
       exact: verifyCitizen(personalId: "${NAMED_IDS.grandmother}", fullName: "lê thị  cúc", dateOfBirth: "1938") { match }
