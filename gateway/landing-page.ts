@@ -9,7 +9,7 @@ const EXAMPLE = `query PortalPrefill($personalId: ID!) {
     personalId
     fullName
     dateOfBirth { text precision }
-    permanentResidence { fullAddress province { code name } }
+    permanentResidence { fullAddress province { code name } registeredOn asRegistered { fullAddress district } }
     household { members { relationship citizen { fullName } } }
     birthRegistration { registrationNumber registeredOn { text } }
     maritalStatus

@@ -183,6 +183,12 @@ export function successorsOn(unit: ProvincialUnit, date: string): ProvincialUnit
   return holdersOn(unit, date, (u) => u.successors.map((id) => unitsById.get(id)!));
 }
 
+/** The one unit that holds the territory of `unit` on `date`; undefined before the unit, or when its territory is split. */
+export function soleSuccessorOn(unit: ProvincialUnit, date: string): ProvincialUnit | undefined {
+  const holders = successorsOn(unit, date);
+  return holders.length === 1 ? holders[0] : undefined;
+}
+
 export function legalActById(id: string): LegalAct | undefined {
   return actsById.get(id);
 }

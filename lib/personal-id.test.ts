@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { assertPersonalId, assertPersonalIdList, decodePersonalId, encodePersonalId, personalIdProblem } from './personal-id.ts';
+import { assertPersonalId, assertPersonalIdList, currentProvinceOf, decodePersonalId, encodePersonalId, personalIdProblem } from './personal-id.ts';
 
 const now = new Date('2026-11-23T00:00:00Z');
 
@@ -9,12 +9,27 @@ describe('personal identification number', () => {
     expect(decodePersonalId('001085012345')).toMatchObject({ provinceCode: '001', sex: 'MALE', birthYear: 1985, serial: '012345' });
     expect(decodePersonalId('036138000123')).toMatchObject({ provinceCode: '036', sex: 'FEMALE', birthYear: 1938 });
     expect(decodePersonalId('001316007890')).toMatchObject({ sex: 'FEMALE', birthYear: 2016 });
-    expect(decodePersonalId('079212000001').province?.name).toBe('Hồ Chí Minh');
+    expect(decodePersonalId('079212000001').birthRegistrationProvince?.name).toBe('Hồ Chí Minh');
+  });
+
+  it('decodes the prefix against the 63-unit table, and names the unit that holds its territory today separately', () => {
+    const namDinh = decodePersonalId('036138000123');
+    expect(namDinh.birthRegistrationProvince).toMatchObject({ id: '036', officialName: 'Tỉnh Nam Định', validTo: '2025-06-30' });
+    expect(currentProvinceOf(namDinh, '2026-12-03')).toMatchObject({ id: '037-2025-07-01', officialName: 'Tỉnh Ninh Bình' });
+    expect(currentProvinceOf(namDinh, '2025-06-30')?.id).toBe('036');
+    // 024 is the former Tỉnh Bắc Giang, not the Tỉnh Bắc Ninh that Decision 19/2025/QĐ-TTg codes 24.
+    const bacGiang = decodePersonalId('024090123456');
+    expect(bacGiang.birthRegistrationProvince?.officialName).toBe('Tỉnh Bắc Giang');
+    expect(currentProvinceOf(bacGiang, '2026-12-03')?.officialName).toBe('Tỉnh Bắc Ninh');
+    expect(decodePersonalId('027090123456').birthRegistrationProvince?.officialName).toBe('Tỉnh Bắc Ninh');
+    // An unchanged unit is its own successor.
+    expect(currentProvinceOf(decodePersonalId('001085012345'), '2026-12-03')?.id).toBe('001');
   });
 
   it('accepts a province code outside the 63 (births registered abroad) without a province', () => {
     expect(personalIdProblem('003085012345', now)).toBeUndefined();
-    expect(decodePersonalId('003085012345').province).toBeUndefined();
+    expect(decodePersonalId('003085012345').birthRegistrationProvince).toBeUndefined();
+    expect(currentProvinceOf(decodePersonalId('003085012345'), '2026-12-03')).toBeUndefined();
   });
 
   it.each([

@@ -1,18 +1,31 @@
 import { badInput } from './graph-input.ts';
-import { unitOfLegacyCode, type ProvincialUnit } from './administrative-units.ts';
+import { soleSuccessorOn, todayInVietnam, unitOfLegacyCode, type ProvincialUnit } from './administrative-units.ts';
 
 /**
  * The 12-digit personal identification number (số định danh cá nhân), Decree 137/2015 and
  * Circular 07/2016/TT-BCA: 3 digits province of birth registration, 1 digit sex and century,
- * 2 digits year of birth, 6 random digits.
+ * 2 digits year of birth, 6 random digits. The number is given at birth registration and never
+ * changes ("không thay đổi trong suốt cuộc đời"), mergers of provinces included.
+ *
+ * The first three digits are "0" and the code, in the 63-unit table (LEGACY_CODE_TABLE_DATE), of the
+ * province where the birth was registered ("3 số đầu thẻ Căn cước là mã 63 tỉnh thành phố trực thuộc
+ * Trung ương nơi công dân đăng ký khai sinh",
+ * https://news.thuvienphapluat.vn/tintuc/vn/ho-tro-phap-luat/tu-van-phap-luat/50225/tra-cuu-ma-63-tinh-thanh-tren-the-can-cuoc-cong-dan-3-so-dau-the-can-cuoc-cong-dan).
+ * They are not the codes Decision 19/2025/QĐ-TTg gives the units formed on 2025-07-01: the new Tỉnh
+ * Bắc Ninh is 24, but prefix 024 is the former Tỉnh Bắc Giang. No published rule was found for the
+ * prefix of births registered after 2025-07-01, so prefixes are decoded against the 63-unit table
+ * only, and a prefix outside it is unknown.
  */
 export type Sex = 'MALE' | 'FEMALE';
 
 export interface DecodedPersonalId {
   personalId: string;
   provinceCode: string;
-  /** Undefined for codes outside the 63 provinces (e.g. births registered abroad). */
-  province: ProvincialUnit | undefined;
+  /**
+   * The unit of the 63-unit table the prefix names, as it was then (036: Tỉnh Nam Định, which
+   * ended on 2025-06-30). Undefined for a prefix outside the table (e.g. births registered abroad).
+   */
+  birthRegistrationProvince: ProvincialUnit | undefined;
   sex: Sex;
   birthYear: number;
   serial: string;
@@ -50,10 +63,19 @@ export function decodePersonalId(personalId: string): DecodedPersonalId {
   return {
     personalId,
     provinceCode,
-    province: unitOfLegacyCode(provinceCode),
+    birthRegistrationProvince: unitOfLegacyCode(provinceCode),
     ...decodeDigits(personalId),
     serial: personalId.slice(6),
   };
+}
+
+/**
+ * The unit that holds, on `date` (today by default), the territory of the birth-registration
+ * province (036 Tỉnh Nam Định → 037-2025-07-01 Tỉnh Ninh Bình); undefined when the prefix is unknown
+ * or its territory is held by more than one unit.
+ */
+export function currentProvinceOf(decoded: Pick<DecodedPersonalId, 'birthRegistrationProvince'>, date: string = todayInVietnam()): ProvincialUnit | undefined {
+  return decoded.birthRegistrationProvince && soleSuccessorOn(decoded.birthRegistrationProvince, date);
 }
 
 /** Builds a personal ID from its parts; the inverse of decodePersonalId. */

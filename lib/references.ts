@@ -1,5 +1,5 @@
 import { personalIdProblem } from './personal-id.ts';
-import { provincialUnitById, provincialUnitByCode, successorsOn, todayInVietnam, unitOfLegacyCode } from './administrative-units.ts';
+import { provincialUnitById, provincialUnitByCode, soleSuccessorOn, todayInVietnam, unitOfLegacyCode } from './administrative-units.ts';
 
 /** Entity references by key, for the subgraph that owns the entity to resolve. */
 export type CitizenRef = { personalId: string };
@@ -27,8 +27,8 @@ export const legacyProvinceRef = (code: string): ProvinceRef | null => {
  */
 export const successorProvinceRef = (legacyCode: string, date: string = todayInVietnam()): ProvinceRef | null => {
   const unit = unitOfLegacyCode(legacyCode);
-  const now = unit && successorsOn(unit, date);
-  return now?.length === 1 ? { id: now[0]!.id } : null;
+  const now = unit && soleSuccessorOn(unit, date);
+  return now ? { id: now.id } : null;
 };
 
 /**

@@ -12,7 +12,7 @@ const PREFILL = `query Prefill($personalId: ID!) {
   citizen(personalId: $personalId) {
     fullName
     dateOfBirth { text }
-    permanentResidence { fullAddress province { code name } }
+    permanentResidence { fullAddress province { code name } asRegistered { fullAddress district } }
     household { members { relationship citizen { personalId fullName } } }
     birthRegistration { registrationNumber }
     marriages { registrationNumber registeredOn { text } spouse { fullName } status }
@@ -32,8 +32,12 @@ describe('one query across population, civil status and land', () => {
         fullName: 'Nguyễn Văn An',
         dateOfBirth: { text: '1985-03-12' },
         permanentResidence: {
-          fullAddress: 'Số 18, ngõ 42 phố Trần Quốc Hoàn, phường Dịch Vọng Hậu, quận Cầu Giấy, Thành phố Hà Nội',
+          fullAddress: 'Số 18, ngõ 42 phố Trần Quốc Hoàn, phường Cầu Giấy, Thành phố Hà Nội',
           province: { code: '001', name: 'Hà Nội' },
+          asRegistered: {
+            fullAddress: 'Số 18, ngõ 42 phố Trần Quốc Hoàn, phường Dịch Vọng Hậu, quận Cầu Giấy, Thành phố Hà Nội',
+            district: 'quận Cầu Giấy',
+          },
         },
         household: {
           members: [

@@ -5,6 +5,7 @@ import type {
   MarriageTruth,
   ParcelTruth,
   PersonTruth,
+  ResidenceTruth,
 } from './types.ts';
 
 /**
@@ -24,7 +25,13 @@ export const NAMED_IDS = {
 } as const;
 
 const HOUSEHOLD_ID = 'HO-001-CGDVH-000042';
-const HOME = { provinceCode: '001', addressLine: 'Số 18, ngõ 42 phố Trần Quốc Hoàn, phường Dịch Vọng Hậu, quận Cầu Giấy' };
+/** Registered in 2011, before the 2025 reorganisation: phường Dịch Vọng Hậu is part of phường Cầu Giấy since 2025-07-01 (data/communes.json). */
+const HOME: ResidenceTruth = {
+  street: 'Số 18, ngõ 42 phố Trần Quốc Hoàn',
+  registeredOn: '2011-03-15',
+  former: { commune: 'phường Dịch Vọng Hậu', district: 'quận Cầu Giấy', province: '001' },
+  current: { commune: 'phường Cầu Giấy', provinceId: '001' },
+};
 
 export const NAMED_PEOPLE: Record<string, PersonTruth> = {
   [NAMED_IDS.head]: {

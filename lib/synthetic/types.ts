@@ -11,13 +11,27 @@ export type IdCardKind = 'CHIP_CITIZEN_ID' | 'IDENTITY_CARD';
 export type VneidLevel = 'NONE' | 'LEVEL_1' | 'LEVEL_2';
 export type LifeStatus = 'ALIVE' | 'DECEASED';
 
+/**
+ * A registered permanent residence: the house, the day it was registered, and where it lies in the
+ * units before 2025-07-01 (commune, district, province of the 63-unit table) and today (commune and
+ * provincial unit, no district), both from data/communes.json.
+ */
+export interface ResidenceTruth {
+  /** House number, alley and street. */
+  street: string;
+  /** Day the residence was registered, YYYY-MM-DD. */
+  registeredOn: string;
+  former: { commune: string; district: string; province: string };
+  current: { commune: string; provinceId: string };
+}
+
 export interface PersonTruth {
   personalId: string;
   fullName: string;
   sex: Sex;
   birthDate: PartialDate;
   status: LifeStatus;
-  residence: { provinceCode: string; addressLine: string };
+  residence: ResidenceTruth;
   householdId: string;
   relationshipToHead: Relationship;
   fatherId?: string | undefined;
@@ -30,7 +44,7 @@ export interface HouseholdTruth {
   householdId: string;
   headId: string;
   members: { personalId: string; relationship: Relationship }[];
-  residence: { provinceCode: string; addressLine: string };
+  residence: ResidenceTruth;
 }
 
 export interface MarriageTruth {

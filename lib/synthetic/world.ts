@@ -1,6 +1,7 @@
 import type { PartialDate } from '../partial-date.ts';
 import { decodePersonalId, encodePersonalId, personalIdProblem, type Sex } from '../personal-id.ts';
-import { LEGACY_PROVINCES as PROVINCES, unitOfLegacyCode as provinceByCode } from '../administrative-units.ts';
+import { LEGACY_PROVINCES as PROVINCES, provincialUnitById, soleSuccessorOn, todayInVietnam, unitOfLegacyCode as provinceByCode } from '../administrative-units.ts';
+import { communesOf, formatAddress, PROVINCES_WITH_COMMUNES } from '../communes.ts';
 import {
   NAMED_BIRTHS,
   NAMED_DEATHS,
@@ -18,6 +19,7 @@ import type {
   MarriageTruth,
   ParcelTruth,
   PersonTruth,
+  ResidenceTruth,
   VneidLevel,
 } from './types.ts';
 
@@ -42,6 +44,7 @@ const GIVEN = {
   FEMALE: ['Anh', 'Bích', 'Chi', 'Dung', 'Giang', 'Hà', 'Hương', 'Lan', 'Linh', 'Mai', 'Ngọc', 'Phương', 'Thảo', 'Trang', 'Yến', 'Vy'],
 };
 const STREETS = ['đường Lê Lợi', 'đường Trần Hưng Đạo', 'đường Nguyễn Trãi', 'đường Hùng Vương', 'đường Quang Trung', 'đường Lý Thường Kiệt', 'đường Hai Bà Trưng', 'đường Phan Chu Trinh'];
+/** Old-style commune names for registry offices of past registrations only; addresses come from data/communes.json. */
 const COMMUNES = ['phường 1', 'phường 3', 'phường Tân Phú', 'phường Hòa Bình', 'xã Phước Long', 'xã An Thạnh', 'phường Trung Tâm', 'xã Tân Lập'];
 
 /** Reversible scrambling of record keys into opaque IDs (multiplication modulo the prime 2^61-1). */
@@ -137,7 +140,7 @@ export class SyntheticWorld {
     const random = new SeededRandom(`birth-registration:${personalId}`);
     const born = Date.UTC(person.birthDate.year, person.birthDate.month - 1, person.birthDate.day);
     const registered = new Date(Math.min(born + random.int(3, 60) * 86_400_000, this.now.getTime()));
-    const province = provinceByCode(personalId.slice(0, 3)) ?? provinceByCode(person.residence.provinceCode);
+    const province = provinceByCode(personalId.slice(0, 3)) ?? provinceByCode(person.residence.former.province);
     return {
       personalId,
       registrationNumber: `${random.int(1, 480)}/${registered.getUTCFullYear()}`,
@@ -180,12 +183,12 @@ export class SyntheticWorld {
     const random = new SeededRandom(`parcel:${parcelId}`);
     const landUseType = random.pick(LAND_USE_TYPES);
     const residential = landUseType.startsWith('RESIDENTIAL');
-    const province = provinceByCode(owner.residence.provinceCode);
+    const province = provinceByCode(owner.residence.former.province);
     const certificateYear = random.int(Math.max(1994, owner.birthDate.year + 20), Math.max(1994, Math.min(this.currentYear, 2024)));
     return {
       parcelId,
-      provinceCode: owner.residence.provinceCode,
-      address: `${owner.residence.addressLine}, ${province?.officialName ?? ''}`.replace(/, $/, ''),
+      provinceCode: owner.residence.former.province,
+      address: currentAddressOf(owner.residence).fullAddress,
       mapSheetNumber: random.int(1, 60),
       parcelNumber: random.int(1, 900),
       areaM2: residential ? random.int(40, 300) + random.int(0, 9) / 10 : random.int(300, 8000),
@@ -223,7 +226,7 @@ export class SyntheticWorld {
       sex: id.sex,
       birthDate,
       status: 'ALIVE',
-      residence: this.residenceOf(ownerKey, spouseId && id.sex === 'FEMALE' ? spouseId.slice(0, 3) : id.provinceCode),
+      residence: this.residenceOf(ownerKey, spouseId && id.sex === 'FEMALE' ? spouseId.slice(0, 3) : id.provinceCode, id.birthYear),
       householdId: scramble(ownerKey, 3, 'HO'),
       relationshipToHead: spouseId && id.sex === 'FEMALE' ? 'SPOUSE' : 'HEAD',
       fatherId: parents?.fatherId,
@@ -271,13 +274,29 @@ export class SyntheticWorld {
     };
   }
 
-  private residenceOf(ownerKey: string, birthProvinceCode: string): PersonTruth['residence'] {
+  /**
+   * A residence in a commune of data/communes.json: in the successor of the birth province when the
+   * list covers it (three times in four), otherwise in a province it covers. It was registered on a
+   * day between the owner's 18th year (not before 1995) and today; registered before 2025-07-01, it
+   * is recorded with the former commune and district it lay in then.
+   */
+  private residenceOf(ownerKey: string, birthProvinceCode: string, birthYear: number): ResidenceTruth {
     const random = new SeededRandom(`residence:${ownerKey}`);
-    const home = provinceByCode(birthProvinceCode);
-    const province = home && random.chance(0.75) ? home : random.pick(PROVINCES);
+    const today = todayInVietnam(this.now);
+    const birthUnit = provinceByCode(birthProvinceCode);
+    const home = birthUnit && soleSuccessorOn(birthUnit, today);
+    const covered = home && PROVINCES_WITH_COMMUNES.some((p) => p.id === home.id) ? home : undefined;
+    const province = covered && random.chance(0.75) ? covered : random.pick(PROVINCES_WITH_COMMUNES);
+    const commune = random.pick(communesOf(province.id));
+    const former = random.pick(commune.formedFrom);
+    const fromYear = Math.min(Math.max(birthYear + 18, 1995), this.currentYear);
+    const from = Date.UTC(fromYear, 0, 1);
+    const registered = new Date(from + Math.floor(random.next() * Math.max(0, this.now.getTime() - from)));
     return {
-      provinceCode: province.code,
-      addressLine: `Số ${random.int(1, 250)}, ${random.pick(STREETS)}, ${random.pick(COMMUNES)}`,
+      street: `Số ${random.int(1, 250)}, ${random.pick(STREETS)}`,
+      registeredOn: todayInVietnam(registered),
+      former: { ...former },
+      current: { commune: commune.name, provinceId: province.id },
     };
   }
 
@@ -342,4 +361,14 @@ export class SyntheticWorld {
     const roll = new SeededRandom(`land:${ownerKey}`).next();
     return roll < 0.4 ? 0 : roll < 0.85 ? 1 : 2;
   }
+}
+
+/** The address of a residence in today's units: street, commune and provincial unit, no district. */
+export function currentAddressOf(residence: ResidenceTruth): { addressLine: string; fullAddress: string } {
+  return formatAddress({
+    street: residence.street,
+    commune: residence.current.commune,
+    district: null,
+    province: provincialUnitById(residence.current.provinceId),
+  });
 }

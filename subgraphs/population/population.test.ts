@@ -69,9 +69,10 @@ describe('population adapter, on wire answers written from the contract', () => 
     dateOfBirth: { year: 1985, month: 3, day: 12 },
     status: 'ALIVE',
     permanentResidence: {
-      provinceCode: '001',
-      addressLine: 'Số 18, ngõ 42 phố Trần Quốc Hoàn, phường Dịch Vọng Hậu, quận Cầu Giấy',
-      fullAddress: 'Số 18, ngõ 42 phố Trần Quốc Hoàn, phường Dịch Vọng Hậu, quận Cầu Giấy, Thành phố Hà Nội',
+      registeredOn: '2011-03-15',
+      street: 'Số 18, ngõ 42 phố Trần Quốc Hoàn',
+      asRegistered: { provinceCode: '001', district: 'quận Cầu Giấy', commune: 'phường Dịch Vọng Hậu' },
+      current: { provinceCode: '001', commune: 'phường Cầu Giấy' },
     },
     householdId: 'HO-001-CGDVH-000042',
     relationshipToHead: 'CHU_HO',
@@ -178,6 +179,57 @@ describe('population adapter, on wire answers written from the contract', () => 
     }
   });
 
+  it('refuses a residence registered before 2025-07-01 without its district, or after it with one', async () => {
+    const { permanentResidence } = CONTRACT_CITIZEN;
+    for (const broken of [
+      { ...permanentResidence, asRegistered: { ...permanentResidence.asRegistered, district: null } },
+      { ...permanentResidence, registeredOn: '2025-07-01' },
+    ]) {
+      serveCitizens({ ...CONTRACT_CITIZEN, permanentResidence: broken });
+      await expect(wireAdapter.getCitizens([CONTRACT_CITIZEN.personalId])).rejects.toMatchObject({
+        extensions: { code: 'SYSTEM_BAD_RESPONSE', system: 'population' },
+      });
+    }
+  });
+
+  it('serves a residence registered in Quận 1 in 2020 as registered then, and today in the Thành phố Hồ Chí Minh of 2025-07-01 without a district', async () => {
+    serveCitizens({
+      ...CONTRACT_CITIZEN,
+      permanentResidence: {
+        registeredOn: '2020-05-04',
+        street: 'Số 7, đường Lê Lợi',
+        asRegistered: { provinceCode: '079', district: 'Quận 1', commune: 'phường Bến Nghé' },
+        current: { provinceCode: '079', commune: 'phường Sài Gòn' },
+      },
+    });
+    const result = await execute(
+      `{ citizen(personalId: "${CONTRACT_CITIZEN.personalId}") { permanentResidence {
+        fullAddress addressLine commune province { id } registeredOn
+        asRegistered { fullAddress addressLine commune district province { id } } } } }`,
+      {},
+      wireAdapter,
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data).toEqual({
+      citizen: {
+        permanentResidence: {
+          fullAddress: 'Số 7, đường Lê Lợi, phường Sài Gòn, Thành phố Hồ Chí Minh',
+          addressLine: 'Số 7, đường Lê Lợi, phường Sài Gòn',
+          commune: 'phường Sài Gòn',
+          province: { id: '079-2025-07-01' },
+          registeredOn: '2020-05-04',
+          asRegistered: {
+            fullAddress: 'Số 7, đường Lê Lợi, phường Bến Nghé, Quận 1, Thành phố Hồ Chí Minh',
+            addressLine: 'Số 7, đường Lê Lợi, phường Bến Nghé, Quận 1',
+            commune: 'phường Bến Nghé',
+            district: 'Quận 1',
+            province: { id: '079' },
+          },
+        },
+      },
+    });
+  });
+
   it('answers the personalIdInfo of a member with an impossible ID as SYSTEM_BAD_RESPONSE, not an internal error', async () => {
     serveHousehold(household([{ personalId: FUTURE_ID, relationship: 'CON' }]));
     serveCitizens({ ...CONTRACT_CITIZEN, personalId: FUTURE_ID });
@@ -234,6 +286,66 @@ describe('population subgraph', () => {
     // One call per level of the query: the head; then father, mother and spouse (with the household
     // beside them); then the members not already loaded (the children).
     expect(mock.stats().byRoute).toEqual({ 'POST /v1/citizens/batch-get': 3, 'POST /v1/households/batch-get': 1 });
+  });
+
+  it("serves the named head's address today without a district, and as registered in 2011 with it", async () => {
+    const result = await execute(`{ citizen(personalId: "${NAMED_IDS.head}") {
+      permanentResidence { fullAddress commune province { id } registeredOn asRegistered { fullAddress district province { id } } } } }`);
+    expect(result.errors).toBeUndefined();
+    expect(result.data).toEqual({
+      citizen: {
+        permanentResidence: {
+          fullAddress: 'Số 18, ngõ 42 phố Trần Quốc Hoàn, phường Cầu Giấy, Thành phố Hà Nội',
+          commune: 'phường Cầu Giấy',
+          province: { id: '001' },
+          registeredOn: '2011-03-15',
+          asRegistered: {
+            fullAddress: 'Số 18, ngõ 42 phố Trần Quốc Hoàn, phường Dịch Vọng Hậu, quận Cầu Giấy, Thành phố Hà Nội',
+            district: 'quận Cầu Giấy',
+            province: { id: '001' },
+          },
+        },
+      },
+    });
+  });
+
+  it('decodes the ID prefix to the birth-registration province of the time and, separately, the unit of today', async () => {
+    const result = await execute(`{ citizen(personalId: "${NAMED_IDS.grandmother}") {
+      personalIdInfo { provinceCode birthRegistrationProvince { id } currentProvince { id } province { id } birthYear } } }`);
+    expect(result.errors).toBeUndefined();
+    expect(result.data).toEqual({
+      citizen: {
+        personalIdInfo: {
+          provinceCode: '036',
+          birthRegistrationProvince: { id: '036' },
+          currentProvince: { id: '037-2025-07-01' },
+          province: { id: '036' },
+          birthYear: 1938,
+        },
+      },
+    });
+  });
+
+  it('serves synthetic residences that keep the contract: a district only for registrations before 2025-07-01', async () => {
+    const ids = Array.from({ length: 100 }, (_, i) => encodePersonalId(['001', '079', '040', '036'][i % 4]!, i % 2 ? 'FEMALE' : 'MALE', 1940 + (i % 80), 5000 + i * 7919));
+    const found = await adapter.getCitizens(ids);
+    expect(found.size).toBe(100);
+    const residences = [...found.values()].map((c) => c.residence!);
+    for (const r of residences) expect(r.asRegistered.district === null).toBe(r.registeredOn >= '2025-07-01');
+    expect(residences.some((r) => r.asRegistered.district === null)).toBe(true);
+    expect(new Set(residences.map((r) => r.current.provinceCode))).toEqual(new Set(['001', '040', '079']));
+  });
+
+  it("serves a household's residence in today's units and as registered", async () => {
+    const result = await execute(`{ household(id: "HO-001-CGDVH-000042") { residence { fullAddress asRegistered { district commune } } } }`);
+    expect(result.data).toEqual({
+      household: {
+        residence: {
+          fullAddress: 'Số 18, ngõ 42 phố Trần Quốc Hoàn, phường Cầu Giấy, Thành phố Hà Nội',
+          asRegistered: { district: 'quận Cầu Giấy', commune: 'phường Dịch Vọng Hậu' },
+        },
+      },
+    });
   });
 
   it('verifies identity as match or no match only', async () => {

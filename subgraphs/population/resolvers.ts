@@ -1,15 +1,39 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { assertPartialDate, assertText } from '../../lib/graph-input.ts';
 import { partialDateForGraph } from '../../lib/partial-date.ts';
-import { assertPersonalId, assertPersonalIdList, decodePersonalId, personalIdProblem } from '../../lib/personal-id.ts';
-import { legacyProvinceRef, successorProvinceRef } from '../../lib/references.ts';
+import { provincialUnitByCode, todayInVietnam, type ProvincialUnit } from '../../lib/administrative-units.ts';
+import { formatAddress } from '../../lib/communes.ts';
+import { assertPersonalId, assertPersonalIdList, currentProvinceOf, decodePersonalId, personalIdProblem } from '../../lib/personal-id.ts';
 import type { SubgraphContext } from '../../lib/subgraph.ts';
 import type { PopulationLoaders } from './adapter/loaders.ts';
 import type { CitizenModel, HouseholdModel, ResidenceModel } from './adapter/mapping.ts';
 
 type Context = SubgraphContext<PopulationLoaders>;
 
-const residence = (r: ResidenceModel | null) => r && { ...r, province: successorProvinceRef(r.provinceCode) };
+const refOf = (unit: ProvincialUnit | undefined) => (unit ? { id: unit.id } : null);
+
+/**
+ * A residence in today's units (commune and provincial unit, resolved on today's date), with the
+ * address as registered (its units resolved on the day of registration).
+ */
+const residence = (r: ResidenceModel | null) => {
+  if (!r) return null;
+  const today = todayInVietnam();
+  const current = provincialUnitByCode(r.current.provinceCode, today);
+  const registered = provincialUnitByCode(r.asRegistered.provinceCode, r.registeredOn);
+  return {
+    ...formatAddress({ street: r.street, commune: r.current.commune, district: null, province: current }),
+    commune: r.current.commune,
+    province: current ? { id: current.id } : null,
+    registeredOn: r.registeredOn,
+    asRegistered: {
+      ...formatAddress({ street: r.street, ...r.asRegistered, province: registered }),
+      commune: r.asRegistered.commune,
+      district: r.asRegistered.district,
+      province: registered ? { id: registered.id } : null,
+    },
+  };
+};
 const citizenOrNull = (ctx: Context, personalId: string | null) => (personalId ? ctx.loaders.citizen.load(personalId) : null);
 
 export const resolvers: GraphQLResolverMap<Context> = {
@@ -34,7 +58,8 @@ export const resolvers: GraphQLResolverMap<Context> = {
     dateOfBirth: (c: CitizenModel) => partialDateForGraph(c.dateOfBirth),
     personalIdInfo: (c: CitizenModel) => {
       const decoded = decodePersonalId(c.personalId);
-      return { ...decoded, province: legacyProvinceRef(decoded.provinceCode) };
+      const birthRegistrationProvince = refOf(decoded.birthRegistrationProvince);
+      return { ...decoded, province: birthRegistrationProvince, birthRegistrationProvince, currentProvince: refOf(currentProvinceOf(decoded)) };
     },
     permanentResidence: (c: CitizenModel) => residence(c.residence),
     household: (c: CitizenModel, _: unknown, ctx: Context) => (c.householdId ? ctx.loaders.household.load(c.householdId) : null),

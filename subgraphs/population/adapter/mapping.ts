@@ -6,9 +6,10 @@ import type { CitizenRecord, HouseholdRecord, RelationshipCode } from './wire.ts
 export type HouseholdRelationship = 'HEAD' | 'SPOUSE' | 'CHILD' | 'FATHER' | 'MOTHER' | 'GRANDCHILD' | 'OTHER';
 
 export interface ResidenceModel {
-  provinceCode: string;
-  addressLine: string;
-  fullAddress: string;
+  registeredOn: string;
+  street: string;
+  asRegistered: { provinceCode: string; district: string | null; commune: string };
+  current: { provinceCode: string; commune: string };
 }
 
 export interface CitizenModel {

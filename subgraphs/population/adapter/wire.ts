@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { partialDateSchema } from '../../../lib/partial-date.ts';
 import { personalIdProblem } from '../../../lib/personal-id.ts';
+import { TWO_LEVEL_GOVERNMENT_FROM } from '../../../lib/communes.ts';
 import { isoDateSchema, MAX_BATCH, personalIdSchema, provinceCodeSchema } from '../../../lib/wire.ts';
 
 /**
@@ -14,11 +15,32 @@ const personalId = personalIdSchema.refine((id) => personalIdProblem(id) === und
 export const relationshipCode = z.enum(['CHU_HO', 'VO_CHONG', 'CON', 'CHA', 'ME', 'CHAU', 'KHAC']);
 export type RelationshipCode = z.infer<typeof relationshipCode>;
 
-export const residenceRecord = z.object({
-  provinceCode: provinceCodeSchema,
-  addressLine: z.string().min(1),
-  fullAddress: z.string().min(1),
-});
+/**
+ * A registered permanent residence: the day it was registered, the address as registered (in the
+ * units of that day: with its district before 2025-07-01, without one from then on) and the same
+ * house in today's units (commune and provincial unit; no district since 2025-07-01).
+ */
+export const residenceRecord = z
+  .object({
+    registeredOn: isoDateSchema,
+    street: z.string().min(1),
+    asRegistered: z.object({ provinceCode: provinceCodeSchema, district: z.string().min(1).nullable(), commune: z.string().min(1) }),
+    current: z.object({ provinceCode: provinceCodeSchema, commune: z.string().min(1) }),
+  })
+  .superRefine((r, ctx) => {
+    const twoLevel = r.registeredOn >= TWO_LEVEL_GOVERNMENT_FROM;
+    if (twoLevel !== (r.asRegistered.district === null)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['asRegistered', 'district'],
+        message: twoLevel
+          ? `a residence registered on or after ${TWO_LEVEL_GOVERNMENT_FROM} has no district`
+          : `a residence registered before ${TWO_LEVEL_GOVERNMENT_FROM} names its district`,
+      });
+    }
+  });
+
+export type ResidenceRecord = z.infer<typeof residenceRecord>;
 
 export const citizenRecord = z.object({
   personalId,

@@ -2,8 +2,9 @@ import { healthHandler } from '../../../lib/mock-server.ts';
 import { partition } from '../../../lib/mock-handlers.ts';
 import { route, type MockRoute } from '../../../lib/mock-routes.ts';
 import { formatPartialDate } from '../../../lib/partial-date.ts';
-import { unitOfLegacyCode } from '../../../lib/administrative-units.ts';
-import type { HouseholdTruth, PersonTruth, Relationship } from '../../../lib/synthetic/types.ts';
+import { provincialUnitById, soleSuccessorOn, unitOfLegacyCode } from '../../../lib/administrative-units.ts';
+import { TWO_LEVEL_GOVERNMENT_FROM } from '../../../lib/communes.ts';
+import type { HouseholdTruth, PersonTruth, Relationship, ResidenceTruth } from '../../../lib/synthetic/types.ts';
 import { SyntheticWorld } from '../../../lib/synthetic/world.ts';
 import {
   citizensBatchRequest,
@@ -12,6 +13,7 @@ import {
   type CitizenRecord,
   type HouseholdRecord,
   type RelationshipCode,
+  type ResidenceRecord,
 } from '../adapter/wire.ts';
 
 const RELATIONSHIP_CODES: Record<Relationship, RelationshipCode> = {
@@ -26,11 +28,24 @@ const RELATIONSHIP_CODES: Record<Relationship, RelationshipCode> = {
 
 /** The route table of the population backend (contract: ../adapter/CONTRACT.md). */
 export function populationHandlers(world: SyntheticWorld = new SyntheticWorld()): MockRoute[] {
-  const residence = (r: PersonTruth['residence']) => ({
-    provinceCode: r.provinceCode,
-    addressLine: r.addressLine,
-    fullAddress: `${r.addressLine}, ${unitOfLegacyCode(r.provinceCode)?.officialName ?? ''}`.replace(/, $/, ''),
-  });
+  /**
+   * The record of a residence: registered before 2025-07-01, as the former commune and district in
+   * the province of the 63-unit table; from then on, as the commune and unit of its day, no district.
+   */
+  const residence = (r: ResidenceTruth): ResidenceRecord => {
+    const current = provincialUnitById(r.current.provinceId)!;
+    const former = unitOfLegacyCode(r.former.province)!;
+    const asRegistered =
+      r.registeredOn < TWO_LEVEL_GOVERNMENT_FROM
+        ? { provinceCode: (soleSuccessorOn(former, r.registeredOn) ?? former).code, district: r.former.district, commune: r.former.commune }
+        : { provinceCode: (soleSuccessorOn(former, r.registeredOn) ?? current).code, district: null, commune: r.current.commune };
+    return {
+      registeredOn: r.registeredOn,
+      street: r.street,
+      asRegistered,
+      current: { provinceCode: current.code, commune: r.current.commune },
+    };
+  };
 
   const citizenRecord = (person: PersonTruth): CitizenRecord => {
     const current = world.marriagesOf(person.personalId).find((m) => m.endedOn === undefined);
