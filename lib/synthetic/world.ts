@@ -427,17 +427,26 @@ export class SyntheticWorld {
   private parentsOf(personalId: string): { fatherId?: string; motherId: string } | undefined {
     const { provinceCode, birthYear } = decodePersonalId(personalId);
     const serial = Number(personalId.slice(6));
-    const random = new SeededRandom(`parents:${personalId}`);
+    const gaps = this.parentGaps(personalId);
     for (let attempt = 0; attempt < FATHER_ATTEMPTS; attempt++) {
-      const fatherId = this.parentCandidate(provinceCode, 'MALE', birthYear - random.int(...FATHER_GAP), serial, attempt);
+      const fatherId = this.parentCandidate(provinceCode, 'MALE', birthYear - gaps[attempt]!, serial, attempt);
       const marriage = fatherId && this.syntheticMarriage(fatherId);
       if (fatherId && marriage && marriage.registeredOn.year <= birthYear) return { fatherId, motherId: marriage.wifeId };
     }
     for (let attempt = FATHER_ATTEMPTS; attempt < FATHER_ATTEMPTS + MOTHER_ATTEMPTS; attempt++) {
-      const motherId = this.parentCandidate(provinceCode, 'FEMALE', birthYear - random.int(...MOTHER_GAP), serial, attempt);
+      const motherId = this.parentCandidate(provinceCode, 'FEMALE', birthYear - gaps[attempt]!, serial, attempt);
       if (motherId && !this.syntheticMarriage(motherId)) return { motherId };
     }
     return undefined;
+  }
+
+  /** How much older than the child each attempt's parent candidate is: fathers first, then mothers. */
+  private parentGaps(personalId: string): number[] {
+    const random = new SeededRandom(`parents:${personalId}`);
+    return Array.from({ length: FATHER_ATTEMPTS + MOTHER_ATTEMPTS }, (_, attempt) => {
+      const [min, max] = attempt < FATHER_ATTEMPTS ? FATHER_GAP : MOTHER_GAP;
+      return random.int(min, max);
+    });
   }
 
   /**
@@ -459,6 +468,8 @@ export class SyntheticWorld {
         for (const childSex of ['MALE', 'FEMALE'] as const) {
           const childId = encodePersonalId(provinceCode, childSex, year, childSerial);
           if (NAMED_PEOPLE[childId] || childId.endsWith('000000') || personalIdProblem(childId, this.now)) continue;
+          // Cheap first: this attempt's candidate is this parent only if its gap is this one.
+          if (this.parentGaps(childId)[attempt] !== year - birthYear) continue;
           const parents = this.parentsOf(childId);
           const parent = sex === 'MALE' ? parents?.fatherId : parents?.fatherId === undefined ? parents?.motherId : undefined;
           if (parent === parentId && this.isMinor(this.birthDateOf(childId))) children.add(childId);
