@@ -44,7 +44,7 @@ import type {
  *   (lib/id-card.ts, lib/issuing-authorities.ts), and land use matches the commune kind.
  * Limits (documented for integrators): adult children are not listed in their parents' household.
  * IDs whose six serial digits are 000000 are unknown to every mock, to exercise "not found", and so
- * is a minor for whom no parent is found (about one in two thousand, and every minor whose serial is
+ * is a minor for whom no parent is found (about one in ten thousand, and every minor whose serial is
  * 999983 or more).
  */
 
