@@ -108,7 +108,7 @@ export const NAMED_PEOPLE: Record<string, PersonTruth> = {
     residence: HOME,
     householdId: 'HO-001-CGDVH-000017',
     relationshipToHead: 'HEAD',
-    idCard: { number: NAMED_IDS.lateGrandfather, kind: 'CHIP_CITIZEN_ID', issuedOn: '2016-03-01' },
+    // He died in 2020, before the chip card (2021); the bar-code card he held is not served.
     vneidLevel: 'NONE',
   },
 };
@@ -132,6 +132,7 @@ export const NAMED_HOUSEHOLDS: Record<string, HouseholdTruth> = {
     headId: NAMED_IDS.lateGrandfather,
     residence: HOME,
     members: [{ personalId: NAMED_IDS.lateGrandfather, relationship: 'HEAD' }],
+    endedOn: '2020-11-02',
   },
 };
 

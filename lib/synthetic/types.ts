@@ -1,13 +1,14 @@
 import type { PartialDate } from '../partial-date.ts';
 import type { LandUseType } from '../land-use.ts';
 import type { Sex } from '../personal-id.ts';
+import type { IdCardKind } from '../id-card.ts';
 
 /**
  * The mocks' shared picture of the population. Each mock backend projects it into its own wire
  * format, so a citizen's population record, civil-status records and land parcels always agree.
  */
 export type Relationship = 'HEAD' | 'SPOUSE' | 'CHILD' | 'FATHER' | 'MOTHER' | 'GRANDCHILD' | 'OTHER';
-export type IdCardKind = 'CHIP_CITIZEN_ID' | 'IDENTITY_CARD';
+export type { IdCardKind } from '../id-card.ts';
 export type VneidLevel = 'NONE' | 'LEVEL_1' | 'LEVEL_2';
 export type LifeStatus = 'ALIVE' | 'DECEASED';
 
@@ -43,8 +44,11 @@ export interface PersonTruth {
 export interface HouseholdTruth {
   householdId: string;
   headId: string;
+  /** Its living members; once none is left, the last member, and the household has ended. */
   members: { personalId: string; relationship: Relationship }[];
   residence: ResidenceTruth;
+  /** The day the household record was closed: its last member's death. */
+  endedOn?: string | undefined;
 }
 
 export interface MarriageTruth {

@@ -1,7 +1,10 @@
 import type { PartialDate } from '../partial-date.ts';
 import { decodePersonalId, encodePersonalId, personalIdProblem, type Sex } from '../personal-id.ts';
 import { LEGACY_PROVINCES as PROVINCES, provincialUnitById, soleSuccessorOn, todayInVietnam, unitOfLegacyCode as provinceByCode } from '../administrative-units.ts';
-import { communesOf, formatAddress, PROVINCES_WITH_COMMUNES } from '../communes.ts';
+import { communesOf, formatAddress, PROVINCES_WITH_COMMUNES, TWO_LEVEL_GOVERNMENT_FROM } from '../communes.ts';
+import { civilRegistryOffice, landCertificateIssuer } from '../issuing-authorities.ts';
+import { CHIP_CARDS_FROM, FIRST_CARD_AGE, idCardExpiry, idCardKindOn } from '../id-card.ts';
+import { addDays, ageOn, birthday, dayBetween, earlierOf, firstDayAfter, firstDayOf, isoDate, laterOf, toPartialDate } from './dates.ts';
 import {
   NAMED_BIRTHS,
   NAMED_DEATHS,
@@ -10,7 +13,7 @@ import {
   NAMED_PARCELS,
   NAMED_PEOPLE,
 } from './named.ts';
-import { LAND_USE_TYPES } from '../land-use.ts';
+import { landUseTypesIn, localUnitKindOf } from '../land-use.ts';
 import { SeededRandom } from './random.ts';
 import type {
   BirthRegistrationTruth,
@@ -31,10 +34,20 @@ import type {
  * - father and mother are a married synthetic pair chosen from the child's seed; the child carries
  *   the father's family name (a bounded walk up the generations);
  * - a married couple shares one household and co-owns its parcels; household and parcel IDs encode
- *   their owners reversibly, so any of them can be looked up from its ID alone.
- * Limits (documented for integrators): relations point up and sideways only, so a synthetic
- * household lists the person and spouse, not their children. IDs whose six serial digits are
- * 000000 are unknown to every mock, to exercise "not found".
+ *   their owners reversibly, so any of them can be looked up from its ID alone;
+ * - a parent's ID is the child's serial under a fixed permutation (one per attempt), so a parent's
+ *   children can be found again by inverting it; a minor (under 18 on today's date in Viet Nam) lives
+ *   in a parent's household and is listed among its members; an adult heads their own household
+ *   unless married;
+ * - from 57 people die, more often the older they are, each with a death registration; a widow heads
+ *   the household after her husband; a household whose last member died ends that day. Since parents
+ *   are at most 38 years older than their children, no minor has a dead parent (so no guardianship);
+ * - ID cards, land certificates and registry offices follow the law of their issue date
+ *   (lib/id-card.ts, lib/issuing-authorities.ts), and land use matches the commune kind.
+ * Limits (documented for integrators): adult children are not listed in their parents' household.
+ * IDs whose six serial digits are 000000 are unknown to every mock, to exercise "not found", and so
+ * is a minor for whom no parent is found (about one in ten thousand, and every minor whose serial is
+ * 999983 or more).
  */
 
 const FAMILY_NAMES = ['Nguyễn', 'Trần', 'Lê', 'Phạm', 'Hoàng', 'Huỳnh', 'Phan', 'Vũ', 'Võ', 'Đặng', 'Bùi', 'Đỗ', 'Hồ', 'Ngô', 'Dương', 'Lý'];
@@ -46,6 +59,23 @@ const GIVEN = {
 const STREETS = ['đường Lê Lợi', 'đường Trần Hưng Đạo', 'đường Nguyễn Trãi', 'đường Hùng Vương', 'đường Quang Trung', 'đường Lý Thường Kiệt', 'đường Hai Bà Trưng', 'đường Phan Chu Trinh'];
 /** Old-style commune names for registry offices of past registrations only; addresses come from data/communes.json. */
 const COMMUNES = ['phường 1', 'phường 3', 'phường Tân Phú', 'phường Hòa Bình', 'xã Phước Long', 'xã An Thạnh', 'phường Trung Tâm', 'xã Tân Lập'];
+
+/** Parents: the child's serial under a permutation of 1..SERIAL_PRIME-1, one multiplier per attempt. */
+const SERIAL_PRIME = 999_983;
+const FATHER_ATTEMPTS = 8;
+const MOTHER_ATTEMPTS = 6;
+const PARENT_MULTIPLIERS = Array.from({ length: FATHER_ATTEMPTS + MOTHER_ATTEMPTS }, (_, k) => 7_919 + 104_729 * k);
+const FATHER_GAP = [22, 38] as const;
+const MOTHER_GAP = [20, 38] as const;
+/** Nobody dies younger in the synthetic population: older than any parent of a minor (38 + 18). */
+const EARLIEST_DEATH_AGE = 57;
+const ADULT_AGE = 18;
+
+function mulMod(a: number, b: number): number {
+  return Number((BigInt(a) * BigInt(b)) % BigInt(SERIAL_PRIME));
+}
+
+const PARENT_INVERSES = PARENT_MULTIPLIERS.map((m) => Number(modPow(BigInt(m), BigInt(SERIAL_PRIME - 2), BigInt(SERIAL_PRIME))));
 
 /** Reversible scrambling of record keys into opaque IDs (multiplication modulo the prime 2^61-1). */
 const MODULUS = (1n << 61n) - 1n;
@@ -88,12 +118,16 @@ export interface WorldOptions {
 
 export class SyntheticWorld {
   private readonly now: Date;
+  /** Today's date in Viet Nam, `YYYY-MM-DD`: ages, deaths and issue dates are measured against it. */
+  private readonly today: string;
   private readonly currentYear: number;
   private readonly cache = new Map<string, PersonTruth | null>();
+  private readonly households = new Map<string, HouseholdTruth | null>();
 
   constructor(options: WorldOptions = {}) {
     this.now = options.now ?? new Date();
-    this.currentYear = this.now.getUTCFullYear();
+    this.today = todayInVietnam(this.now);
+    this.currentYear = Number(this.today.slice(0, 4));
   }
 
   /** The person with this ID, or undefined for an invalid or unknown ID. */
@@ -109,20 +143,37 @@ export class SyntheticWorld {
   household(householdId: string): HouseholdTruth | undefined {
     const named = NAMED_HOUSEHOLDS[householdId];
     if (named) return named;
+    const cached = this.households.get(householdId);
+    if (cached !== undefined) return cached ?? undefined;
+    const household = this.synthesizeHousehold(householdId);
+    if (this.households.size > 10_000) this.households.clear();
+    this.households.set(householdId, household ?? null);
+    return household;
+  }
+
+  private synthesizeHousehold(householdId: string): HouseholdTruth | undefined {
     const decoded = unscramble(householdId, 'HO');
     if (!decoded || decoded.slot !== 3) return undefined;
-    const person = this.person(decoded.key);
-    if (!person || person.householdId !== householdId || NAMED_PEOPLE[decoded.key]) return undefined;
-    const spouseId = this.syntheticSpouseOf(person.personalId);
-    const members: HouseholdTruth['members'] = [{ personalId: person.personalId, relationship: person.relationshipToHead }];
-    if (spouseId) {
-      const spouse = this.person(spouseId);
-      if (spouse) members.push({ personalId: spouse.personalId, relationship: spouse.relationshipToHead });
+    const owner = this.person(decoded.key);
+    if (!owner || owner.householdId !== householdId || NAMED_PEOPLE[decoded.key]) return undefined;
+    const spouseId = this.syntheticSpouseOf(owner.personalId);
+    const spouse = spouseId ? this.person(spouseId) : undefined;
+    const adults = [owner, ...(spouse ? [spouse] : [])].map((person) => ({ person, died: this.deathDateOf(person.personalId) }));
+    const living = adults.filter((a) => a.died === undefined);
+    const member = (p: PersonTruth) => ({ personalId: p.personalId, relationship: p.relationshipToHead });
+    if (living.length === 0) {
+      // Closed at the death of its last member (the husband, if both died the same day), its head by then.
+      const last = adults.filter((a) => a.person.relationshipToHead === 'HEAD').sort((a, b) => b.died!.localeCompare(a.died!))[0]!;
+      return { householdId, headId: last.person.personalId, members: [member(last.person)], residence: owner.residence, endedOn: last.died };
+    }
+    const members = living.map((a) => member(a.person));
+    for (const { person } of living) {
+      for (const childId of this.minorChildrenOf(person.personalId)) members.push({ personalId: childId, relationship: 'CHILD' });
     }
     members.sort((a, b) => (a.relationship === 'HEAD' ? -1 : b.relationship === 'HEAD' ? 1 : 0));
     const head = members[0];
     if (!head) return undefined;
-    return { householdId, headId: head.personalId, members, residence: person.residence };
+    return { householdId, headId: head.personalId, members, residence: owner.residence };
   }
 
   marriagesOf(personalId: string): MarriageTruth[] {
@@ -130,7 +181,9 @@ export class SyntheticWorld {
       return NAMED_MARRIAGES.filter((m) => m.husbandId === personalId || m.wifeId === personalId);
     }
     const marriage = this.syntheticMarriage(personalId);
-    return marriage ? [marriage] : [];
+    if (!marriage) return [];
+    const ended = [this.deathDateOf(marriage.husbandId), this.deathDateOf(marriage.wifeId)].filter((d) => d !== undefined).sort()[0];
+    return [ended ? { ...marriage, endedOn: toPartialDate(ended), endReason: 'DEATH' } : marriage];
   }
 
   birthRegistrationOf(personalId: string): BirthRegistrationTruth | undefined {
@@ -138,14 +191,12 @@ export class SyntheticWorld {
     const person = this.person(personalId);
     if (!person || person.birthDate.day === undefined || person.birthDate.month === undefined) return undefined;
     const random = new SeededRandom(`birth-registration:${personalId}`);
-    const born = Date.UTC(person.birthDate.year, person.birthDate.month - 1, person.birthDate.day);
-    const registered = new Date(Math.min(born + random.int(3, 60) * 86_400_000, this.now.getTime()));
-    const province = provinceByCode(personalId.slice(0, 3)) ?? provinceByCode(person.residence.former.province);
+    const registered = earlierOf(addDays(firstDayOf(person.birthDate), random.int(3, 60)), this.today);
     return {
       personalId,
-      registrationNumber: `${random.int(1, 480)}/${registered.getUTCFullYear()}`,
-      registeredOn: { year: registered.getUTCFullYear(), month: registered.getUTCMonth() + 1, day: registered.getUTCDate() },
-      registryOffice: `UBND ${random.pick(COMMUNES)}, ${province?.officialName ?? 'Việt Nam'}`,
+      registrationNumber: `${random.int(1, 480)}/${registered.slice(0, 4)}`,
+      registeredOn: toPartialDate(registered),
+      registryOffice: civilRegistryOffice(random.pick(COMMUNES), personalId.slice(0, 3), registered).name,
       fullName: person.fullName,
       birthDate: person.birthDate,
       fatherId: person.fatherId,
@@ -154,7 +205,19 @@ export class SyntheticWorld {
   }
 
   deathRegistrationOf(personalId: string): DeathRegistrationTruth | undefined {
-    return NAMED_DEATHS.find((d) => d.personalId === personalId);
+    if (NAMED_PEOPLE[personalId]) return NAMED_DEATHS.find((d) => d.personalId === personalId);
+    const person = this.person(personalId);
+    const died = person && this.deathDateOf(personalId);
+    if (!person || !died) return undefined;
+    const random = new SeededRandom(`death-registration:${personalId}`);
+    const registered = earlierOf(addDays(died, random.int(1, 15)), this.today);
+    return {
+      personalId,
+      registrationNumber: `${random.int(1, 480)}/${registered.slice(0, 4)}`,
+      registeredOn: toPartialDate(registered),
+      dateOfDeath: toPartialDate(died),
+      registryOffice: deathRegistryOffice(person.residence, registered).name,
+    };
   }
 
   parcelsOf(personalId: string): ParcelTruth[] {
@@ -179,12 +242,18 @@ export class SyntheticWorld {
     const owner = this.person(decoded.key);
     if (!owner || NAMED_PEOPLE[decoded.key] || this.ownerKey(decoded.key) !== decoded.key) return undefined;
     if (this.currentYear - owner.birthDate.year < 25 || decoded.slot >= this.parcelCount(decoded.key)) return undefined;
-    const spouseId = this.syntheticSpouseOf(decoded.key);
+    const marriage = this.marriagesOf(decoded.key)[0];
+    const spouseId = marriage && (marriage.husbandId === decoded.key ? marriage.wifeId : marriage.husbandId);
+    const holders = spouseId ? [decoded.key, spouseId] : [decoded.key];
     const random = new SeededRandom(`parcel:${parcelId}`);
-    const landUseType = random.pick(LAND_USE_TYPES);
+    const landUseType = random.pick(landUseTypesIn(localUnitKindOf(currentAddressOf(owner.residence).addressLine)));
     const residential = landUseType.startsWith('RESIDENTIAL');
-    const province = provinceByCode(owner.residence.former.province);
-    const certificateYear = random.int(Math.max(1994, owner.birthDate.year + 20), Math.max(1994, Math.min(this.currentYear, 2024)));
+        // Issued once the owner could hold land, not before a joint holder's marriage, not after a holder's death.
+    let from = laterOf('1994-01-01', isoDate(owner.birthDate.year + 20, 1, 1));
+    if (marriage) from = laterOf(from, marriage.registeredOn.day !== undefined ? firstDayOf(marriage.registeredOn) : firstDayAfter(marriage.registeredOn));
+    const to = holders.map((id) => this.deathDateOf(id)).reduce<string>((last, died) => (died ? earlierOf(last, died) : last), this.today);
+    const serialNumber = `${random.pick(['BK', 'CS', 'DA', 'CH'])} ${String(random.int(0, 99_999_999)).padStart(8, '0')}`;
+    const issuedOn = from <= to && random.chance(0.85) ? dayBetween(random, from, to) : undefined;
     return {
       parcelId,
       provinceCode: owner.residence.former.province,
@@ -193,13 +262,7 @@ export class SyntheticWorld {
       parcelNumber: random.int(1, 900),
       areaM2: residential ? random.int(40, 300) + random.int(0, 9) / 10 : random.int(300, 8000),
       landUseType,
-      certificate: random.chance(0.85)
-        ? {
-            serialNumber: `${random.pick(['BK', 'CS', 'DA', 'CH'])} ${String(random.int(0, 99_999_999)).padStart(8, '0')}`,
-            issuedOn: `${certificateYear}-${String(random.int(1, 12)).padStart(2, '0')}-${String(random.int(1, 28)).padStart(2, '0')}`,
-            issuer: `Sở Tài nguyên và Môi trường ${province?.officialName.replace(/^Tỉnh /, 'tỉnh ').replace(/^Thành phố /, 'thành phố ') ?? ''}`.trim(),
-          }
-        : undefined,
+      certificate: issuedOn ? { serialNumber, issuedOn, issuer: landCertificateIssuer(owner.residence.former.province, issuedOn).name } : undefined,
       rightHolders: spouseId
         ? [
             { personalId: decoded.key, share: 0.5 },
@@ -214,25 +277,45 @@ export class SyntheticWorld {
     const id = decodePersonalId(personalId);
     const random = new SeededRandom(`person:${personalId}`);
     const birthDate = this.birthDateFor(id.birthYear, random);
-    const parents = this.parentsOf(personalId, id.birthYear, id.provinceCode);
-    const familyName = parents ? this.familyNameOf(parents.fatherId) : random.pick(FAMILY_NAMES);
+    const parents = this.parentsOf(personalId);
+    const minor = this.isMinor(birthDate);
+    if (minor && !parents) return undefined;
+    const familyName = parents ? this.familyNameOf(parents.fatherId ?? parents.motherId) : random.pick(FAMILY_NAMES);
     const fullName = `${familyName} ${random.pick(MIDDLE[id.sex])} ${random.pick(GIVEN[id.sex])}`;
-    const spouseId = this.syntheticSpouseOf(personalId);
-    const ownerKey = spouseId ? (personalId < spouseId ? personalId : spouseId) : personalId;
+    const died = this.deathDateOf(personalId);
     const age = this.currentYear - id.birthYear;
     return {
       personalId,
       fullName,
       sex: id.sex,
       birthDate,
-      status: 'ALIVE',
-      residence: this.residenceOf(ownerKey, spouseId && id.sex === 'FEMALE' ? spouseId.slice(0, 3) : id.provinceCode, id.birthYear),
-      householdId: scramble(ownerKey, 3, 'HO'),
-      relationshipToHead: spouseId && id.sex === 'FEMALE' ? 'SPOUSE' : 'HEAD',
+      status: died ? 'DECEASED' : 'ALIVE',
+      ...(minor && parents ? this.childsHome(parents.fatherId ?? parents.motherId) : this.adultsHome(personalId, id.sex, id.provinceCode, id.birthYear)),
       fatherId: parents?.fatherId,
       motherId: parents?.motherId,
-      idCard: this.idCardFor(personalId, birthDate, random),
-      vneidLevel: age < 14 ? 'NONE' : random.pick<VneidLevel>(['LEVEL_2', 'LEVEL_2', 'LEVEL_2', 'LEVEL_1', 'NONE']),
+      idCard: this.idCardFor(personalId, birthDate, died, random),
+      vneidLevel: age < 14 || died ? 'NONE' : random.pick<VneidLevel>(['LEVEL_2', 'LEVEL_2', 'LEVEL_2', 'LEVEL_1', 'NONE']),
+    };
+  }
+
+  /** A minor lives in the household of the parent who brings them up (the father if married, else the mother). */
+  private childsHome(parentId: string): Pick<PersonTruth, 'residence' | 'householdId' | 'relationshipToHead'> {
+    const parent = this.person(parentId);
+    if (!parent) throw new Error(`parent ${parentId} of a minor is unknown`);
+    return { residence: parent.residence, householdId: parent.householdId, relationshipToHead: 'CHILD' };
+  }
+
+  /** An adult heads their own household, or shares the couple's: the husband heads it, the widow after him. */
+  private adultsHome(personalId: string, sex: Sex, provinceCode: string, birthYear: number): Pick<PersonTruth, 'residence' | 'householdId' | 'relationshipToHead'> {
+    const spouseId = this.syntheticSpouseOf(personalId);
+    const ownerKey = spouseId ? (personalId < spouseId ? personalId : spouseId) : personalId;
+    const wife = spouseId !== undefined && sex === 'FEMALE';
+    const husbandDied = wife ? this.deathDateOf(spouseId) : undefined;
+    const wifeDied = wife ? this.deathDateOf(personalId) : undefined;
+    return {
+      residence: this.residenceOf(ownerKey, wife ? spouseId.slice(0, 3) : provinceCode, birthYear),
+      householdId: scramble(ownerKey, 3, 'HO'),
+      relationshipToHead: wife && !(husbandDied !== undefined && (wifeDied === undefined || wifeDied > husbandDied)) ? 'SPOUSE' : 'HEAD',
     };
   }
 
@@ -242,36 +325,51 @@ export class SyntheticWorld {
     let month = random.int(1, 12);
     let day = random.int(1, 28);
     if (year === this.currentYear) {
-      month = Math.min(month, this.now.getUTCMonth() + 1);
-      if (month === this.now.getUTCMonth() + 1) day = Math.min(day, this.now.getUTCDate());
+      const [thisMonth, today] = [Number(this.today.slice(5, 7)), Number(this.today.slice(8, 10))];
+      month = Math.min(month, thisMonth);
+      if (month === thisMonth) day = Math.min(day, today);
     }
     return precision < 0.35 ? { year, month } : { year, month, day };
   }
 
+  /** The birth date alone: the first draws of the person's own sequence, without deriving the rest. */
+  private birthDateOf(personalId: string): PartialDate {
+    const named = NAMED_PEOPLE[personalId];
+    if (named) return named.birthDate;
+    return this.birthDateFor(decodePersonalId(personalId).birthYear, new SeededRandom(`person:${personalId}`));
+  }
+
+  private isMinor(birthDate: PartialDate): boolean {
+    return ageOn(birthDate, this.today) < ADULT_AGE;
+  }
+
   /**
-   * Cards are renewed at 25, 40 and 60 (Law on Identification 2023, art. 21); one issued within two
-   * years before such an age lasts to the next, and one issued after 58 for life. The expiry is the
-   * birthday, so a person whose birthday is not recorded is given only a card valid for life.
+   * The day this person died, or undefined while alive. Nobody dies before 57; from then the chance
+   * of being dead by today grows with age, to certainty at 105.
    */
-  private idCardFor(personalId: string, birthDate: PartialDate, random: SeededRandom): PersonTruth['idCard'] {
-    const birthYear = birthDate.year;
-    const knownBirthday = birthDate.month !== undefined && birthDate.day !== undefined;
-    const from = Math.max(birthYear + (knownBirthday ? 14 : 59), 2016);
-    const to = Math.min(this.currentYear - 1, 2025);
-    if (from > to) return undefined;
-    const year = random.int(from, to);
-    const issuedOn = `${year}-${String(random.int(1, 12)).padStart(2, '0')}-${String(random.int(1, 28)).padStart(2, '0')}`;
-    const ageAtIssue = year - birthYear;
-    const renewalAge = [25, 40, 60].find((age) => ageAtIssue < age - 2);
-    return {
-      number: personalId,
-      kind: issuedOn >= '2024-07-01' ? 'IDENTITY_CARD' : 'CHIP_CITIZEN_ID',
-      issuedOn,
-      expiresOn:
-        renewalAge === undefined || !knownBirthday
-          ? undefined
-          : `${birthYear + renewalAge}-${String(birthDate.month).padStart(2, '0')}-${String(birthDate.day).padStart(2, '0')}`,
-    };
+  private deathDateOf(personalId: string): string | undefined {
+    if (NAMED_PEOPLE[personalId]) {
+      const death = NAMED_DEATHS.find((d) => d.personalId === personalId);
+      return death && firstDayOf(death.dateOfDeath);
+    }
+    const birth = this.birthDateOf(personalId);
+    const from = birthday(birth, EARLIEST_DEATH_AGE);
+    if (from > this.today) return undefined;
+    const random = new SeededRandom(`death:${personalId}`);
+    if (!random.chance(Math.min(1, (ageOn(birth, this.today) - EARLIEST_DEATH_AGE + 1) / 48))) return undefined;
+    return dayBetween(random, from, this.today);
+  }
+
+  /**
+   * The card held today (or at death): issued from 2021-01-01 (the chip card) and from age 14, on an
+   * exact day; its model and expiry follow lib/id-card.ts. Not everyone has one.
+   */
+  private idCardFor(personalId: string, birthDate: PartialDate, died: string | undefined, random: SeededRandom): PersonTruth['idCard'] {
+    const from = laterOf(CHIP_CARDS_FROM, birthday(birthDate, FIRST_CARD_AGE));
+    const to = died ? earlierOf(died, this.today) : this.today;
+    if (from > to || !random.chance(0.9)) return undefined;
+    const issuedOn = dayBetween(random, from, to);
+    return { number: personalId, kind: idCardKindOn(issuedOn), issuedOn, expiresOn: idCardExpiry(birthDate, issuedOn) };
   }
 
   /**
@@ -311,6 +409,7 @@ export class SyntheticWorld {
     return this.syntheticMarriage(personalId) ? this.partnerCandidate(personalId) : undefined;
   }
 
+  /** The couple's marriage as registered (its end, by a death, is added by marriagesOf). */
   private syntheticMarriage(personalId: string): MarriageTruth | undefined {
     if (NAMED_PEOPLE[personalId] || personalIdProblem(personalId, this.now)) return undefined;
     const partner = this.partnerCandidate(personalId);
@@ -322,29 +421,80 @@ export class SyntheticWorld {
     const year = birthYear + random.int(21, 32);
     if (year >= this.currentYear) return undefined;
     const [husbandId, wifeId] = decodePersonalId(personalId).sex === 'MALE' ? [personalId, partner] : [partner, personalId];
-    const province = provinceByCode(personalId.slice(0, 3));
+    const registeredOn: PartialDate = year < 1975 && random.chance(0.5) ? { year } : { year, month: random.int(1, 12), day: random.int(1, 28) };
     return {
       registrationNumber: `${random.int(1, 250)}/${year}`,
-      registeredOn: year < 1975 && random.chance(0.5) ? { year } : { year, month: random.int(1, 12), day: random.int(1, 28) },
-      registryOffice: `UBND ${random.pick(COMMUNES)}, ${province?.officialName ?? 'Việt Nam'}`,
+      registeredOn,
+      registryOffice: civilRegistryOffice(random.pick(COMMUNES), personalId.slice(0, 3), firstDayOf(registeredOn)).name,
       husbandId,
       wifeId,
     };
   }
 
-  private parentsOf(personalId: string, birthYear: number, provinceCode: string): { fatherId: string; motherId: string } | undefined {
-    const random = new SeededRandom(`parents:${personalId}`);
-    const fatherProvince = provinceByCode(provinceCode) ? provinceCode : random.pick(PROVINCES).code;
-    for (let attempt = 0; attempt < 12; attempt++) {
-      const fatherYear = birthYear - random.int(22, 38);
-      const serial = random.int(1, 999_998);
-      if (fatherYear < 1900) return undefined;
-      const fatherId = encodePersonalId(fatherProvince, 'MALE' as Sex, fatherYear, serial);
-      if (NAMED_PEOPLE[fatherId]) continue;
-      const marriage = this.syntheticMarriage(fatherId);
-      if (marriage && marriage.registeredOn.year <= birthYear) return { fatherId, motherId: marriage.wifeId };
+  /** A parent candidate: the child's serial under attempt k's permutation, in the child's province. */
+  private parentCandidate(provinceCode: string, sex: Sex, birthYear: number, childSerial: number, attempt: number): string | undefined {
+    if (birthYear < 1900 || childSerial <= 0 || childSerial >= SERIAL_PRIME) return undefined;
+    const id = encodePersonalId(provinceCode, sex, birthYear, mulMod(childSerial, PARENT_MULTIPLIERS[attempt]!));
+    return NAMED_PEOPLE[id] || id.endsWith('000000') || personalIdProblem(id, this.now) ? undefined : id;
+  }
+
+  /**
+   * The first father candidate married by the child's birth year, with his wife; failing that, the
+   * first unmarried mother candidate alone; failing both, none.
+   */
+  private parentsOf(personalId: string): { fatherId?: string; motherId: string } | undefined {
+    const { provinceCode, birthYear } = decodePersonalId(personalId);
+    const serial = Number(personalId.slice(6));
+    const gaps = this.parentGaps(personalId);
+    for (let attempt = 0; attempt < FATHER_ATTEMPTS; attempt++) {
+      const fatherId = this.parentCandidate(provinceCode, 'MALE', birthYear - gaps[attempt]!, serial, attempt);
+      const marriage = fatherId && this.syntheticMarriage(fatherId);
+      if (fatherId && marriage && marriage.registeredOn.year <= birthYear) return { fatherId, motherId: marriage.wifeId };
+    }
+    for (let attempt = FATHER_ATTEMPTS; attempt < FATHER_ATTEMPTS + MOTHER_ATTEMPTS; attempt++) {
+      const motherId = this.parentCandidate(provinceCode, 'FEMALE', birthYear - gaps[attempt]!, serial, attempt);
+      if (motherId && !this.syntheticMarriage(motherId)) return { motherId };
     }
     return undefined;
+  }
+
+  /** How much older than the child each attempt's parent candidate is: fathers first, then mothers. */
+  private parentGaps(personalId: string): number[] {
+    const random = new SeededRandom(`parents:${personalId}`);
+    return Array.from({ length: FATHER_ATTEMPTS + MOTHER_ATTEMPTS }, (_, attempt) => {
+      const [min, max] = attempt < FATHER_ATTEMPTS ? FATHER_GAP : MOTHER_GAP;
+      return random.int(min, max);
+    });
+  }
+
+  /**
+   * The minors whose household is this parent's: parentsOf inverted. A father's (married) or an
+   * unmarried mother's; a married mother's children are found through her husband.
+   */
+  private minorChildrenOf(parentId: string): string[] {
+    if (NAMED_PEOPLE[parentId]) return [];
+    const { provinceCode, sex, birthYear } = decodePersonalId(parentId);
+    const married = this.syntheticMarriage(parentId) !== undefined;
+    if (married !== (sex === 'MALE')) return [];
+    const serial = Number(parentId.slice(6));
+    if (serial <= 0 || serial >= SERIAL_PRIME) return [];
+    const [attempts, [minGap, maxGap]] = sex === 'MALE' ? [[0, FATHER_ATTEMPTS], FATHER_GAP] : [[FATHER_ATTEMPTS, FATHER_ATTEMPTS + MOTHER_ATTEMPTS], MOTHER_GAP];
+    const children = new Set<string>();
+    for (let attempt = attempts[0]!; attempt < attempts[1]!; attempt++) {
+      const childSerial = mulMod(serial, PARENT_INVERSES[attempt]!);
+      for (let year = Math.max(birthYear + minGap, this.currentYear - ADULT_AGE); year <= Math.min(birthYear + maxGap, this.currentYear); year++) {
+        for (const childSex of ['MALE', 'FEMALE'] as const) {
+          const childId = encodePersonalId(provinceCode, childSex, year, childSerial);
+          if (NAMED_PEOPLE[childId] || childId.endsWith('000000') || personalIdProblem(childId, this.now)) continue;
+          // Cheap first: this attempt's candidate is this parent only if its gap is this one.
+          if (this.parentGaps(childId)[attempt] !== year - birthYear) continue;
+          const parents = this.parentsOf(childId);
+          const parent = sex === 'MALE' ? parents?.fatherId : parents?.fatherId === undefined ? parents?.motherId : undefined;
+          if (parent === parentId && this.isMinor(this.birthDateOf(childId))) children.add(childId);
+        }
+      }
+    }
+    return [...children].sort();
   }
 
   private familyNameOf(personalId: string): string {
@@ -364,6 +514,17 @@ export class SyntheticWorld {
 }
 
 /** The address of a residence in today's units: street, commune and provincial unit, no district. */
+/**
+ * The office that registers a death at the deceased's residence: the commune of the time, with its
+ * district before the two-level local government (2025-07-01).
+ */
+function deathRegistryOffice(residence: ResidenceTruth, registeredOn: string) {
+  const { former, current } = residence;
+  return registeredOn < TWO_LEVEL_GOVERNMENT_FROM
+    ? civilRegistryOffice(former.commune, former.province, registeredOn, former.district)
+    : civilRegistryOffice(current.commune, former.province, registeredOn);
+}
+
 export function currentAddressOf(residence: ResidenceTruth): { addressLine: string; fullAddress: string } {
   return formatAddress({
     street: residence.street,

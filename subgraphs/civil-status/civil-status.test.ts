@@ -2,6 +2,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { SystemError } from '../../lib/errors.ts';
 import { factById, localityCodesOf } from '../../lib/facts.ts';
 import { LEGACY_PROVINCES as PROVINCES } from '../../lib/administrative-units.ts';
+import { encodePersonalId } from '../../lib/personal-id.ts';
 import { NAMED_IDS } from '../../lib/synthetic/named.ts';
 import { startSubgraphUnderTest } from '../../test/support/subgraph-harness.ts';
 import { civilStatusSubgraph } from './index.ts';
@@ -393,6 +394,22 @@ describe('civil-status subgraph', () => {
     expect(result.data).toEqual({
       _entities: [{ personalId: UNKNOWN_ID, birthRegistration: null, marriages: null, maritalStatus: null, deathRegistration: null }],
     });
+  });
+
+  it('registers the death of a synthetic citizen the population system says is DECEASED, in the province of the day', async () => {
+    // Born 1920: past 105, so certainly dead (the population subgraph's test reads DECEASED for the same ID).
+    const centenarian = encodePersonalId('001', 'MALE', 1920, 123_457);
+    const result = await execute(
+      `query ($representations: [_Any!]!) {
+        _entities(representations: $representations) { ... on Citizen { deathRegistration { registeredOn { text } dateOfDeath { text } registryOffice } } }
+      }`,
+      { representations: [{ __typename: 'Citizen', personalId: centenarian }] },
+    );
+    expect(result.errors).toBeUndefined();
+    const death = (result.data as { _entities: [{ deathRegistration: { registeredOn: { text: string }; dateOfDeath: { text: string }; registryOffice: string } }] })
+      ._entities[0].deathRegistration;
+    expect(death.dateOfDeath.text >= '1977' && death.registeredOn.text >= death.dateOfDeath.text).toBe(true);
+    expect(death.registryOffice).toMatch(/^UBND .*thành phố Hà Nội$/);
   });
 
   it('serves the death registration and validates the birthRegistration argument', async () => {

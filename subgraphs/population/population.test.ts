@@ -101,6 +101,7 @@ describe('population adapter, on wire answers written from the contract', () => 
     headId: CONTRACT_CITIZEN.personalId,
     residence: CONTRACT_CITIZEN.permanentResidence,
     members,
+    endedOn: null,
   });
 
   it('maps every relationship code of a citizen', async () => {
@@ -345,6 +346,24 @@ describe('population subgraph', () => {
           asRegistered: { district: 'quận Cầu Giấy', commune: 'phường Dịch Vọng Hậu' },
         },
       },
+    });
+  });
+
+  it('closes a household at its last member’s death and says DECEASED of the dead', async () => {
+    // Born 1920: past 105, so certainly dead in the synthetic population.
+    const centenarian = encodePersonalId('001', 'MALE', 1920, 123_457);
+    const result = await execute(`{
+      household(id: "HO-001-CGDVH-000017") { endedOn head { lifeStatus } members { relationship citizen { fullName } } }
+      citizen(personalId: "${centenarian}") { lifeStatus }
+    }`);
+    expect(result.errors).toBeUndefined();
+    expect(result.data).toEqual({
+      household: {
+        endedOn: '2020-11-02',
+        head: { lifeStatus: 'DECEASED' },
+        members: [{ relationship: 'HEAD', citizen: { fullName: 'Nguyễn Văn Đức' } }],
+      },
+      citizen: { lifeStatus: 'DECEASED' },
     });
   });
 

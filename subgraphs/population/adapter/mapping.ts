@@ -33,6 +33,7 @@ export interface HouseholdModel {
   headId: string;
   residence: ResidenceModel;
   members: { personalId: string; relationship: HouseholdRelationship }[];
+  endedOn: string | null;
 }
 
 const RELATIONSHIPS: Record<RelationshipCode, HouseholdRelationship> = {
@@ -76,5 +77,6 @@ export function householdFromRecord(record: HouseholdRecord): HouseholdModel {
     headId: record.headId,
     residence: record.residence,
     members: record.members.map((m) => ({ personalId: m.personalId, relationship: RELATIONSHIPS[m.relationship] })),
+    endedOn: record.endedOn,
   };
 }

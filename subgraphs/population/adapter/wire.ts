@@ -76,6 +76,8 @@ export const householdRecord = z.object({
   headId: personalId,
   residence: residenceRecord,
   members: z.array(z.object({ personalId, relationship: relationshipCode })),
+  /** The day the household record was closed (its last member died); null while it exists. */
+  endedOn: isoDateSchema.nullable(),
 });
 export type HouseholdRecord = z.infer<typeof householdRecord>;
 

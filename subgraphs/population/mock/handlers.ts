@@ -79,6 +79,7 @@ export function populationHandlers(world: SyntheticWorld = new SyntheticWorld())
     headId: household.headId,
     residence: residence(household.residence),
     members: household.members.map((m) => ({ personalId: m.personalId, relationship: RELATIONSHIP_CODES[m.relationship] })),
+    endedOn: household.endedOn ?? null,
   });
 
   const normalizeName = (name: string) => name.normalize('NFC').toLocaleLowerCase('vi').replace(/\s+/g, ' ').trim();
