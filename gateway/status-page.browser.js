@@ -21,6 +21,8 @@
   }
 }`;
 
+  /** The day of the one published figure that gives every province a status (connections.localities.2024-07). */
+  const PROVINCES_REPORTED_ON = '2024-07-29';
   const PROGRAMME_QUERY = `query StatusPageProgramme {
   populationDbConnections {
     reportedFigures {
@@ -33,7 +35,7 @@
     populationDbConnection { ...Report }
     sectorDatabases { name englishName populationDbConnection { ...Report } }
   }
-  provinces { code name officialName region populationDbConnection { ...Report } }
+  provinces(at: "${PROVINCES_REPORTED_ON}") { id code name officialName region validTo successorsOn { name officialName } populationDbConnection { ...Report } }
 }
 fragment Report on ConnectionReport { status since asOf statement sources { ...Src } }
 fragment Src on Source { id document outlet title published url language summary }`;
@@ -378,7 +380,13 @@ fragment Src on Source { id document outlet title published url language summary
     return h(
       'div',
       { class: 'block', id: 'provinces' },
-      h('h3', {}, bilingual(`Provinces and centrally-run cities: ${provinces.length}`, 'tỉnh, thành phố trực thuộc trung ương')),
+      h('h3', {}, bilingual(`Provinces and centrally-run cities as reported on ${PROVINCES_REPORTED_ON}: ${provinces.length}`, 'tỉnh, thành phố trực thuộc trung ương')),
+      h(
+        'p',
+        { class: 'meta' },
+        'The one published figure that gives every province a status (connections.localities.2024-07) speaks of the units of its day. ',
+        'Most of them were merged on 2025-07-01 (Nghị quyết 202/2025/QH15); each tile names the unit that holds its territory today.',
+      ),
       legend(provinces, (p) => p.populationDbConnection.status, ['CONNECTED', 'NOT_CONNECTED', 'NOT_REPORTED']),
       h(
         'div',
@@ -399,8 +407,10 @@ fragment Src on Source { id document outlet title published url language summary
   function provinceTile(p) {
     const r = p.populationDbConnection;
     const [, word] = REPORTED_WORDS[r.status] || ['', r.status];
+    const today = (p.successorsOn || []).map((u) => u.officialName).join(', ');
     const title = [
       `${p.officialName} (${p.code}): ${word}`,
+      p.validTo ? `until ${p.validTo}; today part of ${today || 'no unit'}` : null,
       r.asOf ? `as of ${r.asOf}` : 'no report speaks of it',
       r.since ? `connected since ${r.since}` : null,
       r.statement ? `“${r.statement}”` : null,
@@ -411,6 +421,7 @@ fragment Src on Source { id document outlet title published url language summary
       { class: `tile s-${r.status}`, 'data-province': p.code, 'data-status': r.status, title },
       h('span', { class: 'name' }, p.name),
       h('span', { class: 'word' }, `${p.code} · ${word}`),
+      p.validTo ? h('span', { class: 'now', 'data-now': today }, `→ ${today}`) : null,
     );
   }
 

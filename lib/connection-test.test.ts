@@ -158,7 +158,7 @@ describe('an answer that breaks the contract, named by where and what, and the t
       route.get('/v1/provinces', altered('public-services', (answer) => ({ ...answer, provinces: answer.provinces!.slice(1) }))),
     ]);
     const report = await run('public-services', mock.url);
-    expect(report).toMatchObject({ verdict: 'CONTRACT_BROKEN', problem: 'answer has 62 provinces; the contract says 63' });
+    expect(report).toMatchObject({ verdict: 'CONTRACT_BROKEN', problem: 'answer has 87 provincial units; the contract says 88' });
     expect(report.checks.map((c) => [c.name, c.verdict])).toEqual([
       ['GET /v1/health', 'PASSED'],
       ['GET /v1/provinces', 'CONTRACT_BROKEN'],

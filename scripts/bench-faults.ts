@@ -64,7 +64,7 @@ function startLoad(graphqlUrl: string) {
       const response = await fetch(graphqlUrl, {
         method: 'POST',
         headers: personal ? personalHeaders : { 'content-type': 'application/json' },
-        body: JSON.stringify(personal ? { query: 'query($id: ID!) { citizen(personalId: $id) { fullName } }', variables: { id: ids[n++ % ids.length] } } : { query: '{ provinces { code name } }' }),
+        body: JSON.stringify(personal ? { query: 'query($id: ID!) { citizen(personalId: $id) { fullName } }', variables: { id: ids[n++ % ids.length] } } : { query: '{ provinces(at: "2024-09-30") { code name } }' }),
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS * 5),
       });
       const body = (await response.json()) as { data?: { citizen?: { fullName?: unknown } | null; provinces?: unknown[] } | null };

@@ -24,4 +24,4 @@ export const BATCH_VARIABLES = {
  * their civil-status (civil-status) and land (land) digitisation. No credential needed, so a gateway
  * without this project's access control can answer it.
  */
-export const PUBLIC_CROSS_SUBGRAPH = '{ provinces { code name civilStatusDigitization { status } landDigitization { status } } }';
+export const PUBLIC_CROSS_SUBGRAPH = '{ provinces(at: "2024-09-30") { code name civilStatusDigitization { status } landDigitization { status } } }';

@@ -44,7 +44,7 @@ const QUERIES = {
     variables: { ids: Array.from({ length: 20 }, (_, i) => encodePersonalId('079', i % 2 ? 'FEMALE' : 'MALE', 1950 + i * 2, 5151 + i * 97)) },
   },
   statistics: {
-    query: `{ provinces { code name civilStatusDigitization { status recordsDigitized digitizedShare asOf } landDigitization { status recordsCleaned recordsTotal cleanedShare asOf } } }`,
+    query: `{ provinces(at: "2024-09-30") { code name civilStatusDigitization { status recordsDigitized digitizedShare asOf } landDigitization { status recordsCleaned recordsTotal cleanedShare asOf } } }`,
     variables: {},
   },
 } as const;

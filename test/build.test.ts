@@ -73,7 +73,7 @@ describe('npm run build', () => {
     for (const file of [
       'schema/supergraph.graphql',
       'policy/access-policy.json',
-      'data/provinces.json',
+      'data/administrative-units.json',
       'data/programme-06-facts.json',
       'gateway/access-log.graphql',
       'gateway/connections.graphql',

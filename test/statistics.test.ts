@@ -23,13 +23,20 @@ interface IndicatorResult {
 }
 
 describe('published Project 06 figures, exactly as published', () => {
-  it('lists the 63 provinces with their official names', async () => {
-    const { body } = await system.query('{ provinces { code name officialName region } }');
+  it('lists the 34 provincial units of today, and the 63 of the 2024 reports as of their day', async () => {
+    const { body } = await system.query(`{
+      today: provinces { code name officialName }
+      reported: provinces(at: "2024-09-30") { code name officialName region }
+    }`);
     expect(body.errors).toBeUndefined();
-    const provinces = (body.data as { provinces: { code: string; name: string; officialName: string; region: string }[] }).provinces;
-    expect(provinces).toHaveLength(63);
-    expect(provinces).toEqual(PROVINCES.map((p) => ({ code: p.code, name: p.name, officialName: p.officialName, region: p.region })));
-    expect(provinces.find((p) => p.code === '079')?.officialName).toBe('Thành phố Hồ Chí Minh');
+    type Unit = { code: string; name: string; officialName: string; region: string };
+    const { today, reported } = body.data as { today: Unit[]; reported: Unit[] };
+    expect(today).toHaveLength(34);
+    expect(today.find((p) => p.code === '092')?.officialName).toBe('Thành phố Cần Thơ');
+    expect(today.some((p) => p.name === 'Sóc Trăng' || p.name === 'Thừa Thiên Huế')).toBe(false);
+    expect(reported).toHaveLength(63);
+    expect(reported).toEqual(PROVINCES.map((p) => ({ code: p.code, name: p.name, officialName: p.officialName, region: p.region })));
+    expect(reported.find((p) => p.code === '046')?.officialName).toBe('Tỉnh Thừa Thiên Huế');
   });
 
   it('serves every fact of the facts file with its exact value, date and source', async () => {
@@ -86,7 +93,7 @@ describe('published Project 06 figures, exactly as published', () => {
 
   it("answers the auditor's question per province from three ministries' systems, inventing nothing", async () => {
     system.resetCounters();
-    const { body } = await system.query(`{ provinces { code name
+    const { body } = await system.query(`{ provinces(at: "2024-09-30") { code name
       populationDbConnection { status asOf sources { id } }
       civilStatusDigitization { status recordsDigitized asOf sources { id } }
       landDigitization { status recordsCleaned recordsTotal asOf sources { id } } } }`);

@@ -141,6 +141,11 @@ describe('status page (/status)', () => {
       expect(title).toContain('003_03dd5c3de9e00cb7.txt');
     }
     expect(await page.textContent('[data-province="001"]')).toContain('Hà Nội');
+    // Bound to the units of the report's day, each merged one naming the unit that holds it today.
+    expect(await page.textContent('#provinces h3')).toContain('as reported on 2024-07-29: 63');
+    expect(await page.getAttribute('[data-province="094"] .now', 'data-now')).toBe('Thành phố Cần Thơ');
+    expect(await page.getAttribute('[data-province="094"]', 'title')).toContain('until 2025-06-30; today part of Thành phố Cần Thơ');
+    expect(await page.$('[data-province="001"] .now')).toBeNull();
     expect(await page.$$eval('#provinces [data-region]', (els) => els.length)).toBe(6);
     expect(await page.getAttribute('#provinces [data-legend="CONNECTED"]', 'data-count')).toBe('63');
 

@@ -299,7 +299,7 @@ describe('civil-status subgraph', () => {
     const result = await execute('{ _service { sdl } }');
     const sdl = (result.data as { _service: { sdl: string } })._service.sdl;
     expect(sdl).toMatch(/type Citizen\s+@key\(fields: "personalId"\)/);
-    expect(sdl).toMatch(/type Province\s+@key\(fields: "code"\)/);
+    expect(sdl).toMatch(/type Province\s+@key\(fields: "id"\)/);
     expect(sdl).toMatch(/type Source\s+@shareable/);
   });
 
@@ -435,18 +435,18 @@ describe('civil-status subgraph', () => {
     const result = await execute(
       `query ($representations: [_Any!]!) {
         _entities(representations: $representations) {
-          ... on Province { code civilStatusDigitization { status recordsDigitized digitizedShare statement asOf sources { id document published summary } } }
+          ... on Province { id civilStatusDigitization { status recordsDigitized digitizedShare statement asOf sources { id document outlet title published url language summary } } }
         }
       }`,
-      { representations: PROVINCES.map((p) => ({ __typename: 'Province', code: p.code })) },
+      { representations: PROVINCES.map((p) => ({ __typename: 'Province', id: p.id })) },
     );
     expect(result.errors).toBeUndefined();
     expect(mock.stats().requests).toBe(1);
 
-    type Entity = { code: string; civilStatusDigitization: { status: string; sources: { id: string }[] } & Record<string, unknown> };
+    type Entity = { id: string; civilStatusDigitization: { status: string; sources: { id: string }[] } & Record<string, unknown> };
     const entities = (result.data as { _entities: Entity[] })._entities;
     expect(entities).toHaveLength(63);
-    const byCode = new Map(entities.map((e) => [e.code, e.civilStatusDigitization]));
+    const byCode = new Map(entities.map((e) => [e.id, e.civilStatusDigitization]));
 
     expect(byCode.get('079')).toEqual({
       status: 'COMPLETED',
@@ -479,9 +479,30 @@ describe('civil-status subgraph', () => {
       sources: [],
     });
     const reported = new Set([...COMPLETED_2024_09, '079', '074']);
-    const notReported = entities.filter((e) => !reported.has(e.code));
+    const notReported = entities.filter((e) => !reported.has(e.id));
     expect(notReported).toHaveLength(63 - 16);
     expect(notReported.every((e) => e.civilStatusDigitization.status === 'NOT_REPORTED' && e.civilStatusDigitization.sources.length === 0)).toBe(true);
+  });
+
+  it('gives no digitisation figures to a unit formed after the reports, without asking the backend', async () => {
+    mock.resetStats();
+    const result = await execute<{ _entities: ({ id: string; civilStatusDigitization: unknown } | null)[] }>(
+      `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on Province { id civilStatusDigitization { status } } } }`,
+      {
+        representations: [
+          { __typename: 'Province', id: '092-2025-07-01' },
+          { __typename: 'Province', id: '046-2025-01-01' },
+          { __typename: 'Province', id: 'no-such-unit' },
+        ],
+      },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data?._entities).toEqual([
+      { id: '092-2025-07-01', civilStatusDigitization: null },
+      { id: '046-2025-01-01', civilStatusDigitization: null },
+      null,
+    ]);
+    expect(mock.stats().requests).toBe(0);
   });
 
   it('reports a backend failure with the system named', async () => {

@@ -263,7 +263,7 @@ describe('land subgraph', () => {
     const sdl = result.data?._service.sdl ?? '';
     expect(sdl).toMatch(/type LandParcel\s+@key\(fields: "parcelId"\)/);
     expect(sdl).toMatch(/type Citizen\s+@key\(fields: "personalId"\)/);
-    expect(sdl).toMatch(/type Province\s+@key\(fields: "code"\)/);
+    expect(sdl).toMatch(/type Province\s+@key\(fields: "id"\)/);
   });
 
   it("resolves three citizens' parcels with one backend request", async () => {
@@ -318,27 +318,27 @@ describe('land subgraph', () => {
       districtsAppraised: number | null;
       statement: string | null;
       asOf: string | null;
-      sources: { id: string; document: string; published: string; summary: string }[];
+      sources: Record<string, string | null>[];
     };
-    const result = await execute<{ _entities: { code: string; landDigitization: Digitization | null }[] }>(
+    const result = await execute<{ _entities: { id: string; landDigitization: Digitization | null }[] }>(
       `query ($representations: [_Any!]!) {
         _entities(representations: $representations) {
           ... on Province {
-            code
+            id
             landDigitization {
               status recordsCleaned recordsTotal cleanedShare districtsAppraised statement asOf
-              sources { id document published summary }
+              sources { id document outlet title published url language summary }
             }
           }
         }
       }`,
-      { representations: PROVINCES.map((p) => ({ __typename: 'Province', code: p.code })) },
+      { representations: PROVINCES.map((p) => ({ __typename: 'Province', id: p.id })) },
     );
     expect(result.errors).toBeUndefined();
     expect(mock.stats().requests).toBe(1);
     const entities = result.data?._entities ?? [];
     expect(entities).toHaveLength(63);
-    const byCode = new Map(entities.map((e) => [e.code, e.landDigitization]));
+    const byCode = new Map(entities.map((e) => [e.id, e.landDigitization]));
 
     expect(byCode.get('074')).toEqual({
       status: 'NOT_REPORTED',
@@ -370,7 +370,11 @@ describe('land subgraph', () => {
         {
           id: 'S4',
           document: '004_b866dfdb97ff1e1c.txt',
+          outlet: 'vietnam.vn',
+          title: null,
           published: '2024',
+          url: 'https://vietnam.vn/en/duy-tri-su-xuyen-suot-trong-trien-khai-de-an-06-o-quang-nam',
+          language: 'en',
           summary: FACT_SOURCES.find((s) => s.id === 'S4')!.summary,
         },
       ],
@@ -385,14 +389,16 @@ describe('land subgraph', () => {
       asOf: null,
       sources: [],
     });
-    const reported = entities.filter((e) => e.landDigitization?.status !== 'NOT_REPORTED').map((e) => e.code);
-    expect(reported.sort()).toEqual(['049', '074', '075']);
+    // No report gives any province a land-digitisation status; three have published figures.
+    expect(entities.filter((e) => e.landDigitization?.status !== 'NOT_REPORTED')).toEqual([]);
+    const withFigures = entities.filter((e) => (e.landDigitization?.sources.length ?? 0) > 0).map((e) => e.id);
+    expect(withFigures.sort()).toEqual(['049', '074', '075']);
   });
 
   it('answers a province code outside the 63 provinces with null', async () => {
     const result = await execute<{ _entities: unknown[] }>(
       `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on Province { landDigitization { status } } } }`,
-      { representations: [{ __typename: 'Province', code: '999' }] },
+      { representations: [{ __typename: 'Province', id: '999' }] },
     );
     expect(result.errors).toBeUndefined();
     expect(result.data?._entities).toEqual([null]);
@@ -403,7 +409,7 @@ describe('land subgraph', () => {
     const result = await execute<{ landParcel: unknown }>(
       `query ($id: ID!) {
         landParcel(parcelId: $id) {
-          parcelId province { code } address mapSheetNumber parcelNumber area landUseType
+          parcelId province { id } address mapSheetNumber parcelNumber area landUseType
           certificate { serialNumber issuedOn issuer }
           rightHolders { share citizen { personalId } }
         }
@@ -413,7 +419,8 @@ describe('land subgraph', () => {
     expect(result.errors).toBeUndefined();
     expect(result.data?.landParcel).toEqual({
       parcelId: RICE_FIELD,
-      province: { code: '036' },
+      // Recorded in Tỉnh Nam Định (036), which lies in Tỉnh Ninh Bình since 2025-07-01.
+      province: { id: '037-2025-07-01' },
       address: 'Xóm 3, xã Nam Thanh, huyện Nam Trực, tỉnh Nam Định',
       mapSheetNumber: 21,
       parcelNumber: 456,

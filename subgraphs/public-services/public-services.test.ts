@@ -3,7 +3,7 @@ import { SystemError } from '../../lib/errors.ts';
 import { FACT_SOURCES, FACTS, INTERCONNECTED_SERVICE_GROUPS, localityCodesOf, sourcesOf, type Fact } from '../../lib/facts.ts';
 import { healthHandler } from '../../lib/mock-server.ts';
 import { route } from '../../lib/mock-routes.ts';
-import { LEGACY_PROVINCES as PROVINCES } from '../../lib/administrative-units.ts';
+import { LEGACY_PROVINCES as PROVINCES, PROVINCIAL_UNITS, todayInVietnam } from '../../lib/administrative-units.ts';
 import { startSubgraphUnderTest } from '../../test/support/subgraph-harness.ts';
 import type { PublicServicesAdapter } from './adapter/client.ts';
 import { publicServicesSubgraph } from './index.ts';
@@ -86,13 +86,24 @@ const { adapter: brokenAdapter } = await startBackend([
 ]);
 
 describe('public-services adapter', () => {
-  it('reads the 63 provinces in code order, with the published statuses mapped from wire codes', async () => {
+  it('reads every provincial unit of the registry by id, with its acts and the published statuses mapped from wire codes', async () => {
     const provinces = await adapter.getProvinces({ requestId: 't' });
-    expect(provinces.list.map((p) => p.code)).toEqual(PROVINCES.map((p) => p.code));
+    expect(provinces.list.map((p) => p.id)).toEqual(
+      [...PROVINCIAL_UNITS].sort((a, b) => a.code.localeCompare(b.code) || (a.validFrom ?? '').localeCompare(b.validFrom ?? '')).map((p) => p.id),
+    );
+    const merger = provinces.byKey.get('075-2025-07-01')!.establishedBy;
+    expect(merger).toMatchObject({ number: '202/2025/QH15', issuer: 'Quốc hội', adoptedOn: '2025-06-12', effectiveFrom: '2025-06-12' });
     expect(provinces.byKey.get('070')).toEqual({
+      id: '070',
       code: '070',
       name: 'Bình Phước',
       officialName: 'Tỉnh Bình Phước',
+      validFrom: null,
+      validTo: '2025-06-30',
+      establishedBy: null,
+      endedBy: merger,
+      predecessorIds: [],
+      successorIds: ['075-2025-07-01'],
       region: 'SOUTHEAST',
       municipality: false,
       populationDbConnection: CONNECTED_63_OF_63,
@@ -189,7 +200,7 @@ describe('public-services backend: HTTP caching of the reference lists', () => {
   it('answers in full when If-None-Match names another version', async () => {
     const full = await get('/v1/provinces', { 'if-none-match': '"an-older-version"' });
     expect(full.status).toBe(200);
-    expect(((await full.json()) as { provinces: unknown[] }).provinces).toHaveLength(63);
+    expect(((await full.json()) as { provinces: unknown[] }).provinces).toHaveLength(PROVINCIAL_UNITS.length);
   });
 
   it('counts a revalidation as a request, as any other', async () => {
@@ -234,9 +245,15 @@ describe('public-services adapter, on wire answers written from the contract', (
   const NOT_REPORTED_ON_WIRE = { status: 'CHUA_BAO_CAO', since: null, statement: null, asOf: null, sourceIds: [] };
   /** Bình Phước of the CONTRACT.md example. */
   const CONTRACT_PROVINCE = {
+    id: '070',
     code: '070',
     name: 'Bình Phước',
     officialName: 'Tỉnh Bình Phước',
+    validFrom: null,
+    validTo: null,
+    establishedBy: null,
+    endedBy: null,
+    predecessorIds: [],
     region: 'SOUTHEAST',
     municipality: false,
     populationDbConnection: CONNECTED,
@@ -274,7 +291,7 @@ describe('public-services adapter, on wire answers written from the contract', (
       },
     ],
   };
-  const serveProvinces = (...provinces: object[]) => wireAnswers.set('/v1/provinces', { provinces, sources: [WIRE_S2, WIRE_S3] });
+  const serveProvinces = (...provinces: object[]) => wireAnswers.set('/v1/provinces', { provinces, acts: [], sources: [WIRE_S2, WIRE_S3] });
   const serveAgencies = (...agencies: object[]) => wireAnswers.set('/v1/agencies', { agencies, sources: [WIRE_S3] });
   const refused = (call: Promise<unknown>, what: unknown) =>
     expect(call, JSON.stringify(what)).rejects.toMatchObject({ extensions: { code: 'SYSTEM_BAD_RESPONSE', system: 'public-services' } });
@@ -309,10 +326,11 @@ describe('public-services adapter, on wire answers written from the contract', (
       CONTRACT_PROVINCE,
       {
         ...CONTRACT_PROVINCE,
+        id: '034',
         code: '034',
         criminalRecordOnVneid: { ...CONTRACT_PROVINCE.criminalRecordOnVneid, status: 'THI_DIEM', since: null, note: null },
       },
-      { ...CONTRACT_PROVINCE, code: '002', criminalRecordOnVneid: { ...NOT_REPORTED_ON_WIRE, note: null } },
+      { ...CONTRACT_PROVINCE, id: '002', code: '002', criminalRecordOnVneid: { ...NOT_REPORTED_ON_WIRE, note: null } },
     );
     const provinces = await wireAdapter.getProvinces({ requestId: 't' });
     expect(provinces.list.map((p) => [p.code, p.criminalRecordOnVneid.status])).toEqual([
@@ -447,14 +465,14 @@ describe('public-services subgraph', () => {
     const { data, errors } = await run('{ _service { sdl } }');
     expect(errors).toBeUndefined();
     const sdl = (data?._service.sdl as string).replace(/\s+/g, ' ');
-    expect(sdl).toContain('type Province @key(fields: "code") {');
+    expect(sdl).toContain('type Province @key(fields: "id") {');
     expect(sdl).toContain('type Agency @key(fields: "code") {');
-    expect(sdl).toContain('"""A published report that a figure is taken from (nguồn).""" type Source @shareable {');
+    expect(sdl).toMatch(/"""\s*A publication a figure is taken from \(nguồn\)[^"]*"""\s*type Source @shareable \{/);
   });
 
-  it('lists the 63 provinces in code order with one backend request', async () => {
+  it('lists the 63 provinces of 2024-09-30 in code order with one backend request', async () => {
     const result = await run(
-      `{ provinces { code name officialName region municipality populationDbConnection ${CONNECTION} criminalRecordOnVneid ${VNEID_SERVICE} } }`,
+      `{ provinces(at: "2024-09-30") { code name officialName region municipality populationDbConnection ${CONNECTION} criminalRecordOnVneid ${VNEID_SERVICE} } }`,
     );
     expect(result.errors).toBeUndefined();
     const provinces = result.data?.provinces as { code: string; populationDbConnection: unknown }[];
@@ -465,8 +483,85 @@ describe('public-services subgraph', () => {
     expect(mock.stats().byRoute).toEqual({ 'GET /v1/provinces': 1 });
   });
 
+  it('lists the 34 units of today, formed from the 63 on 2025-07-01 by Nghị quyết 202/2025/QH15', async () => {
+    const result = await run(`{
+      provinces { id code name officialName municipality validFrom validTo establishedBy { number } predecessors { id name validTo } populationDbConnection { status } }
+    }`);
+    expect(result.errors).toBeUndefined();
+    type Unit = { id: string; code: string; name: string; officialName: string; municipality: boolean; validFrom: string | null; validTo: string | null; establishedBy: { number: string } | null; predecessors: { id: string; name: string; validTo: string }[]; populationDbConnection: { status: string } };
+    const units = result.data?.provinces as Unit[];
+    expect(todayInVietnam() >= '2026-04-30').toBe(true);
+    expect(units).toHaveLength(34);
+    expect(units.every((u) => u.validTo === null)).toBe(true);
+    // 23 formed on 2025-07-01; one of them, Tỉnh Đồng Nai, became Thành phố Đồng Nai on 2026-04-30.
+    expect(units.filter((u) => u.establishedBy?.number === '202/2025/QH15')).toHaveLength(22);
+    expect(units.find((u) => u.code === '075')).toMatchObject({
+      id: '075-2026-04-30',
+      establishedBy: { number: '30/2026/QH16' },
+      predecessors: [{ id: '075-2025-07-01', name: 'Đồng Nai', validTo: '2026-04-29' }],
+    });
+    // Merged units were never reported on: the 2024 figures stay on their predecessors.
+    const tuyenQuang = units.find((u) => u.code === '008')!;
+    expect(tuyenQuang).toMatchObject({ id: '008-2025-07-01', officialName: 'Tỉnh Tuyên Quang', validFrom: '2025-07-01', populationDbConnection: { status: 'NOT_REPORTED' } });
+    expect(tuyenQuang.predecessors).toEqual([
+      { id: '002', name: 'Hà Giang', validTo: '2025-06-30' },
+      { id: '008', name: 'Tuyên Quang', validTo: '2025-06-30' },
+    ]);
+    expect(units.filter((u) => u.municipality).map((u) => u.officialName)).toEqual([
+      'Thành phố Hà Nội', 'Thành phố Hải Phòng', 'Thành phố Huế', 'Thành phố Đà Nẵng', 'Thành phố Đồng Nai', 'Thành phố Hồ Chí Minh', 'Thành phố Cần Thơ',
+    ]);
+    expect(units.find((u) => u.code === '001')).toMatchObject({ id: '001', validFrom: null, establishedBy: null, populationDbConnection: { status: 'CONNECTED' } });
+    expect(mock.stats().byRoute).toEqual({ 'GET /v1/provinces': 1 });
+  });
+
+  it('answers a code as of a day: Thừa Thiên Huế, then Thành phố Huế; a unit that no longer exists shows where it lies today', async () => {
+    const result = await run(`{
+      before: province(code: "046", at: "2024-12-31") { id officialName successors { id officialName establishedBy { number adoptedOn effectiveFrom sourceUrl } } }
+      after: province(code: "046", at: "2025-01-01") { id officialName municipality predecessors { id } }
+      socTrang: province(code: "094", at: "2024-09-30") { name validTo endedBy { number } successorsOn { officialName } inMay2025: successorsOn(at: "2025-05-01") { name } }
+      goneToday: province(code: "094") { id }
+      binhPhuoc: province(code: "070", at: "2024-01-01") { successorsOn(at: "2026-01-01") { officialName } today: successorsOn { officialName } }
+      administrativeActs { number effectiveFrom }
+    }`);
+    expect(result.errors).toBeUndefined();
+    expect(result.data).toEqual({
+      before: {
+        id: '046',
+        officialName: 'Tỉnh Thừa Thiên Huế',
+        successors: [
+          {
+            id: '046-2025-01-01',
+            officialName: 'Thành phố Huế',
+            establishedBy: {
+              number: '175/2024/QH15',
+              adoptedOn: '2024-11-30',
+              effectiveFrom: '2025-01-01',
+              sourceUrl: expect.stringMatching(/^https:\/\//),
+            },
+          },
+        ],
+      },
+      after: { id: '046-2025-01-01', officialName: 'Thành phố Huế', municipality: true, predecessors: [{ id: '046' }] },
+      socTrang: { name: 'Sóc Trăng', validTo: '2025-06-30', endedBy: { number: '202/2025/QH15' }, successorsOn: [{ officialName: 'Thành phố Cần Thơ' }], inMay2025: [{ name: 'Sóc Trăng' }] },
+      goneToday: null,
+      binhPhuoc: { successorsOn: [{ officialName: 'Tỉnh Đồng Nai' }], today: [{ officialName: 'Thành phố Đồng Nai' }] },
+      administrativeActs: [
+        { number: '175/2024/QH15', effectiveFrom: '2025-01-01' },
+        { number: '202/2025/QH15', effectiveFrom: '2025-06-12' },
+        { number: '30/2026/QH16', effectiveFrom: '2026-04-30' },
+      ],
+    });
+  });
+
+  it('refuses an "at" that is not a real day', async () => {
+    for (const at of ['2024-09', '2024-02-30', 'today', '']) {
+      const bad = await run('query ($at: String) { provinces(at: $at) { code } }', { at });
+      expect(bad.errors?.[0]?.extensions, at).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'at' });
+    }
+  });
+
   it('fetches each reference list once when provinces select their indicators and localities', async () => {
-    const result = await run('{ provinces { code indicators { id localities { code name } } } }');
+    const result = await run('{ provinces(at: "2024-11-13") { code indicators { id localities { code name } } } }');
     expect(result.errors).toBeUndefined();
     const byCode = new Map((result.data?.provinces as { code: string; indicators: { id: string }[] }[]).map((p) => [p.code, p]));
     expect(byCode.get('079')?.indicators.map((i) => i.id)).toEqual([
@@ -486,9 +581,10 @@ describe('public-services subgraph', () => {
 
   it('reports criminal-record certificates on VNeID only where a report names the province', async () => {
     const result = await run(`{
-      hcm: province(code: "079") { name criminalRecordOnVneid ${VNEID_SERVICE} }
-      thaiBinh: province(code: "034") { name criminalRecordOnVneid ${VNEID_SERVICE} }
-      haGiang: province(code: "002") { name criminalRecordOnVneid ${VNEID_SERVICE} }
+      hcm: province(code: "079", at: "2024-11-13") { name criminalRecordOnVneid ${VNEID_SERVICE} }
+      thaiBinh: province(code: "034", at: "2024-11-13") { name criminalRecordOnVneid ${VNEID_SERVICE} }
+      haGiang: province(code: "002", at: "2024-11-13") { name criminalRecordOnVneid ${VNEID_SERVICE} }
+      hungYenToday: province(code: "033") { officialName criminalRecordOnVneid { status } }
     }`);
     expect(result.errors).toBeUndefined();
     expect(result.data).toEqual({
@@ -515,6 +611,8 @@ describe('public-services subgraph', () => {
         },
       },
       haGiang: { name: 'Hà Giang', criminalRecordOnVneid: { ...NOT_REPORTED, note: null } },
+      // Today's Tỉnh Hưng Yên includes Thái Bình, but no report names the unit formed in 2025.
+      hungYenToday: { officialName: 'Tỉnh Hưng Yên', criminalRecordOnVneid: { status: 'NOT_REPORTED' } },
     });
   });
 
@@ -528,17 +626,18 @@ describe('public-services subgraph', () => {
 
   it('resolves Province and Agency entity references with one request per list', async () => {
     const result = await run(
-      'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Province { code name } ... on Agency { code name } } }',
+      'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Province { id name } ... on Agency { code name } } }',
       {
         r: [
-          { __typename: 'Province', code: '001' },
-          { __typename: 'Province', code: '079' },
-          { __typename: 'Province', code: '999' },
+          { __typename: 'Province', id: '001' },
+          { __typename: 'Province', id: '079' },
+          { __typename: 'Province', id: '079-2025-07-01' },
+          { __typename: 'Province', id: '999' },
         ],
       },
     );
     expect(result.errors).toBeUndefined();
-    expect(result.data?._entities).toEqual([{ code: '001', name: 'Hà Nội' }, { code: '079', name: 'Hồ Chí Minh' }, null]);
+    expect(result.data?._entities).toEqual([{ id: '001', name: 'Hà Nội' }, { id: '079', name: 'Hồ Chí Minh' }, { id: '079-2025-07-01', name: 'Hồ Chí Minh' }, null]);
     expect(mock.stats().byRoute).toEqual({ 'GET /v1/provinces': 1 });
 
     const agencies = await run('query ($r: [_Any!]!) { _entities(representations: $r) { ... on Agency { code name } } }', {
