@@ -25,7 +25,10 @@
   const PROVINCES_REPORTED_ON = '2024-07-29';
   const PROGRAMME_QUERY = `query StatusPageProgramme {
   populationDbConnections {
-    reportedFigures { id statement value unit of rate flag note asOf figures { name value } sources { ...Src } }
+    reportedFigures {
+      id statement quotation value qualifier valueAsPublished unit of rate rateQualifier flag note asOf asOfBasis
+      figures { name value qualifier } sources { ...Src }
+    }
   }
   agencies {
     code name englishName kind
@@ -35,7 +38,7 @@
   provinces(at: "${PROVINCES_REPORTED_ON}") { id code name officialName region validTo successorsOn { name officialName } populationDbConnection { ...Report } }
 }
 fragment Report on ConnectionReport { status since asOf statement sources { ...Src } }
-fragment Src on Source { id document published summary }`;
+fragment Src on Source { id document outlet title published url language summary }`;
 
   const LIVE_WORDS = {
     UP: ['✓', 'UP', 'hoạt động'],
@@ -121,7 +124,15 @@ fragment Src on Source { id document published summary }`;
 
   function sourceText(sources) {
     if (!sources || sources.length === 0) return null;
-    return sources.map((s) => `${s.id}: ${s.document} (published ${s.published})`).join('; ');
+    return sources.map((s) => `${s.id}: ${publicationText(s)}`).join('; ');
+  }
+
+  /** A source as a publication: outlet, “title”, date; a seed document not identified says so. */
+  function publicationText(s) {
+    const named = [s.outlet, s.title ? `“${s.title}”` : null].filter(Boolean).join(', ');
+    const when = s.published ? `published ${s.published}` : 'publication date unknown';
+    if (named) return `${named} (${when})`;
+    return `${s.document || 'unidentified document'} (publication not identified; recorded ${when})`;
   }
 
   // ---- fetching --------------------------------------------------------------------------------------
@@ -287,16 +298,28 @@ fragment Src on Source { id document published summary }`;
     return true;
   }
 
-  /** A published figure as published: "63 of 63 localities", "18 ministries", "connected: no". */
+  /** The word a report put before a number (Qualifier), in English and as the Vietnamese reports write it. */
+  const QUALIFIER_WORDS = { EXACT: '', MORE_THAN: 'more than ', ABOUT: 'about ', NEARLY: 'nearly ', AT_LEAST: 'at least ' };
+  const qualified = (qualifier, text) => `${QUALIFIER_WORDS[qualifier] || ''}${text}`;
+  const ucfirst = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+
+  /** A published figure as published: "63 of 63 localities", "More than 46,000,000 parcels", "connected: no". */
   function figureValue(f) {
     if (f.flag !== null && f.flag !== undefined) return `${f.unit ? words(f.unit) : 'Answer'}: ${f.flag ? 'yes' : 'no'}`;
     if (f.value === null || f.value === undefined) return '—';
-    let text = number(f.value);
+    let text = qualified(f.qualifier, number(f.value));
     if (f.of !== null && f.of !== undefined) text += ` of ${number(f.of)}`;
     if (f.unit) text += ` ${f.unit}`;
-    if (f.rate !== null && f.rate !== undefined) text += ` (${Math.round(f.rate * 1000) / 10}%)`;
-    return text;
+    if (f.rate !== null && f.rate !== undefined) text += ` (${qualified(f.rateQualifier, `${Math.round(f.rate * 1000) / 10}%`)})`;
+    return ucfirst(text);
   }
+
+  /** Where the date of a figure comes from (AsOfBasis), said after it. */
+  const AS_OF_BASIS = {
+    STATED: '',
+    PUBLICATION: ' (publication date: the report does not date the figure)',
+    RECORDED: ' (as recorded; the report was not found)',
+  };
 
   function figuresBlock(figures) {
     return h(
@@ -313,9 +336,23 @@ fragment Src on Source { id document published summary }`;
             { class: 'figure', 'data-figure': f.id },
             h('p', { class: 'value' }, figureValue(f)),
             h('p', {}, f.statement),
-            f.figures && f.figures.length ? h('p', {}, f.figures.map((x, i) => [i ? '; ' : '', `${words(x.name)}: ${number(x.value)}`])) : null,
+            f.quotation
+              ? h('blockquote', { class: 'quotation' }, `“${f.quotation}”`)
+              : h('p', { class: 'meta' }, 'Paraphrase: the published sentence was not found.'),
+            f.valueAsPublished ? h('p', { class: 'meta' }, `Published as “${f.valueAsPublished}”`) : null,
+            f.figures && f.figures.length
+              ? h('p', {}, f.figures.map((x, i) => [i ? '; ' : '', `${words(x.name)}: ${qualified(x.qualifier, number(x.value))}`]))
+              : null,
             f.note ? h('p', { class: 'meta' }, `Note: ${f.note}`) : null,
-            h('p', { class: 'meta' }, 'As of ', h('strong', { class: 'as-of' }, f.asOf), ' · Source ', sourceText(f.sources) || '—'),
+            h(
+              'p',
+              { class: 'meta' },
+              'As of ',
+              h('strong', { class: 'as-of' }, f.asOf),
+              AS_OF_BASIS[f.asOfBasis] || '',
+              ' · Source ',
+              sourceText(f.sources) || '—',
+            ),
           ),
         ),
       ),
@@ -461,11 +498,22 @@ fragment Src on Source { id document published summary }`;
         h(
           'table',
           {},
-          h('thead', {}, h('tr', {}, ['ID', 'Document', 'Published', 'Summary'].map((t) => h('th', { scope: 'col' }, t)))),
+          h('thead', {}, h('tr', {}, ['ID', 'Publication', 'Published', 'Language', 'Document', 'Summary'].map((t) => h('th', { scope: 'col' }, t)))),
           h(
             'tbody',
             {},
-            sources.map((s) => h('tr', { 'data-source': s.id }, h('td', {}, s.id), h('td', {}, h('code', {}, s.document)), h('td', {}, s.published), h('td', {}, s.summary))),
+            sources.map((s) =>
+              h(
+                'tr',
+                { 'data-source': s.id },
+                h('td', {}, s.id),
+                h('td', {}, s.outlet || s.title ? [s.outlet || '', s.outlet && s.title ? ': ' : '', s.title ? (s.url ? h('a', { href: s.url, rel: 'noreferrer' }, s.title) : s.title) : ''] : 'not identified'),
+                h('td', {}, s.published || 'unknown'),
+                h('td', {}, s.language || '—'),
+                h('td', {}, s.document ? h('code', {}, s.document) : '—'),
+                h('td', {}, s.summary),
+              ),
+            ),
           ),
         ),
       ),

@@ -198,6 +198,23 @@ describe('an answer that breaks the contract, named by where and what, and the t
     });
   });
 
+  it('a rule between two lists: a sector database figure that the indicators do not serve', async () => {
+    const mock = await mockWith('public-services', [
+      route.get(
+        '/v1/agencies',
+        altered('public-services', (answer) => {
+          const agencies = answer.agencies as { sectorDatabases: { figureIds: string[] }[] }[];
+          const keeper = agencies.findIndex((a) => a.sectorDatabases.length > 0);
+          agencies[keeper]!.sectorDatabases[0]!.figureIds = ['no-such-figure'];
+          return answer;
+        }),
+      ),
+    ]);
+    const report = await run('public-services', mock.url);
+    expect(report).toMatchObject({ verdict: 'CONTRACT_BROKEN' });
+    expect(report.problem).toMatch(/^a sector database names a figure that GET \/v1\/indicators does not serve \(at agencies\[\d+\]\.sectorDatabases\[0\]\.figureIds\[0\]\)$/);
+  });
+
   it('a shape: the zod path and message, never the value received', async () => {
     const mock = await mockWith('land', [
       route.post(
@@ -221,7 +238,7 @@ describe('an answer that breaks the contract, named by where and what, and the t
     const mock = await mockWith('public-services', [
       route.get('/v1/interconnected-service-groups', () => ({
         status: 200,
-        json: { groups: [{ procedures: ['birth registration'], sourceIds: ['db-01.internal:5432'] }], sources: [] },
+        json: { groups: [{ procedures: ['birth registration'], quotation: null, sourceIds: ['db-01.internal:5432'] }], sources: [] },
       })),
     ]);
     const report = await run('public-services', mock.url);

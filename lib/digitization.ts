@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { BackendClient, CallContext } from './backend-client.ts';
 import { everyCitedSourceListed, indexSources, sourceRecordSchema, type SourceIndex, type SourceRecord } from './sources.ts';
-import { carriesNothingUnreported, isoDateSchema, MAX_BATCH, provinceCodeSchema } from './wire.ts';
+import { carriesNothingUnreported, MAX_BATCH, provinceCodeSchema, publishedDateSchema } from './wire.ts';
 
 /**
  * Province digitisation as the Project 06 reports publish it, which the civil-status and land
@@ -21,8 +21,13 @@ export const DIGITIZATION_STATUSES: Record<DigitizationStatusCode, DigitizationS
   CHUA_BAO_CAO: 'NOT_REPORTED',
 };
 
-/** A province's record: code, status, the system's own `figures`, and the report's statement, date and sources. */
-export function digitizationRecordWith<F extends z.ZodRawShape>(figures: F) {
+/**
+ * A province's record: code, status, the system's own `figures`, and the report's statement, date
+ * and sources. With `figuresWithoutStatus`, a province no report gives a status (CHUA_BAO_CAO) may
+ * still carry the figures a report does publish for it, with that report's statement, date and
+ * sources; otherwise CHUA_BAO_CAO carries nothing.
+ */
+export function digitizationRecordWith<F extends z.ZodRawShape>(figures: F, options: { figuresWithoutStatus?: boolean } = {}) {
   const carriesNothing = carriesNothingUnreported(['CHUA_BAO_CAO'], [...Object.keys(figures), 'statement', 'asOf']);
   return z
     .object({
@@ -30,13 +35,19 @@ export function digitizationRecordWith<F extends z.ZodRawShape>(figures: F) {
       status: digitizationStatusCode,
       ...figures,
       statement: z.string().min(1).nullable(),
-      asOf: isoDateSchema.nullable(),
+      asOf: publishedDateSchema.nullable(),
       sourceIds: z.array(z.string().min(1)),
     })
     .refine(
       // Its type depends on `figures`, which TypeScript cannot follow here; the check reads fields by name.
-      (record) => carriesNothing(record as { status: string; sourceIds: string[] }),
-      'status CHUA_BAO_CAO carries no figure, statement, asOf or source',
+      (record) => {
+        const read = record as { status: string; statement: string | null; asOf: string | null; sourceIds: string[] };
+        const sourced = read.statement !== null && read.asOf !== null && read.sourceIds.length > 0;
+        return carriesNothing(read) || (options.figuresWithoutStatus === true && sourced);
+      },
+      options.figuresWithoutStatus === true
+        ? 'status CHUA_BAO_CAO carries figures only with their statement, asOf and source'
+        : 'status CHUA_BAO_CAO carries no figure, statement, asOf or source',
     );
 }
 

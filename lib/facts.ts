@@ -6,9 +6,25 @@ import type { SourceRecord } from './sources.ts';
  * The published Project 06 figures (data/programme-06-facts.json, the project's own copy).
  * The mock backends serve them exactly; nothing here derives or rounds a figure.
  */
+/**
+ * The word a report puts before a number (lib/qualifiers.ts); a number without one is printed bare.
+ */
+export type FactQualifier = 'MORE_THAN' | 'ABOUT' | 'NEARLY' | 'AT_LEAST';
+
+/** How a fact's `asOf` is known: the report dates the figure, gives only its own date, or was not found. */
+export type AsOfBasis = 'STATED' | 'PUBLICATION' | 'RECORDED';
+
 export interface Fact {
   id: string;
+  /** The date the figure describes at the precision given: YYYY, YYYY-MM or YYYY-MM-DD. */
   asOf: string;
+  asOfBasis: AsOfBasis;
+  /** The sentence as published; null where the article was not found (`statement` is then a paraphrase). */
+  quotation: string | null;
+  /** The value as the publication writes it (e.g. "more than 46 million"), where recorded. */
+  valueAsPublished?: string;
+  /** The qualifier of each qualified number, by field name (`value`, `rate` or a named figure). */
+  qualifiers?: Record<string, FactQualifier>;
   /** One source id, or several joined by commas ("S0,S2"). */
   source: string;
   statement: string;
@@ -26,7 +42,7 @@ interface FactsFile {
   about: string;
   sources: Record<string, Omit<SourceRecord, 'id'>>;
   facts: Fact[];
-  interconnectedServiceGroups: { source: string; note: string; groups: string[][] };
+  interconnectedServiceGroups: { source: string; quotation: string | null; note: string; groups: string[][] };
 }
 
 const file = new URL('../data/programme-06-facts.json', import.meta.url);

@@ -81,6 +81,7 @@ describe('npm run build', () => {
       'gateway/status-page.browser.js',
       'subgraphs/land/schema.graphql',
       'subgraphs/public-services/mock/agencies.json',
+      'subgraphs/public-services/mock/sector-databases.json',
     ]) {
       expect(files, file).toContain(file);
     }

@@ -19,7 +19,7 @@ afterAll(() => system.close());
 
 describe('README examples', () => {
   it('has one for each kind of user', () => {
-    expect(examples.map((e) => e.name)).toEqual(['portal', 'outage', 'auditor', 'units-as-of-a-date', 'auditor-connections', 'partial-denial', 'citizen-view', 'auditor-access-log']);
+    expect(examples.map((e) => e.name)).toEqual(['portal', 'outage', 'auditor', 'units-as-of-a-date', 'auditor-connections', 'auditor-figures', 'partial-denial', 'citizen-view', 'auditor-access-log']);
   });
 
   /** The example's caller as a test credential: the test key set's land officer, auditor, or a signed-in citizen. */

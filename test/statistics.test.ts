@@ -63,6 +63,34 @@ describe('published Project 06 figures, exactly as published', () => {
     expect(indicators.find((i) => i.id === 'lookups.monthly.2024-04')?.value).toBe(1534864111);
   });
 
+  it('serves through the gateway each figure with its qualifier, sentence, dated basis and publication, and the sector databases with theirs', async () => {
+    const { body } = await system.query(`{
+      parcels: programmeIndicator(id: "land.parcels.2024-11") {
+        value qualifier valueAsPublished quotation asOf asOfDate { precision } asOfBasis sources { outlet title published language }
+      }
+      insurance: programmeIndicator(id: "social-insurance.verified.2024-07") { value qualifier quotation asOfBasis sources { id outlet title } }
+      populationDbConnections { sectorDatabases { agency { code } indicators { id value qualifier } } }
+    }`);
+    expect(body.errors).toBeUndefined();
+    const data = body.data as Record<string, any>;
+    expect(data.parcels).toEqual({
+      value: 46000000,
+      qualifier: 'MORE_THAN',
+      valueAsPublished: 'more than 46 million',
+      quotation: 'Regarding the digitization of data about land, localities have completed more than 46 million land plots in 461 out of 705 districts nationwide.',
+      asOf: '2024-11',
+      asOfDate: { precision: 'MONTH' },
+      asOfBasis: 'PUBLICATION',
+      sources: [
+        { outlet: 'VietNamNet', title: 'Digitization of data about civil status, land proceeding slowly', published: '2024-11', language: 'en' },
+        { outlet: null, title: null, published: '2024-11', language: null },
+      ],
+    });
+    expect(data.insurance).toEqual({ value: 97600000, qualifier: 'MORE_THAN', quotation: null, asOfBasis: 'RECORDED', sources: [{ id: 'S3', outlet: null, title: null }] });
+    const social = data.populationDbConnections.sectorDatabases.find((db: { agency: { code: string } }) => db.agency.code === 'BHXH');
+    expect(social.indicators[0]).toEqual({ id: 'social-insurance.verified.2024-07', value: 97600000, qualifier: 'MORE_THAN' });
+  });
+
   it("answers the auditor's question per province from three ministries' systems, inventing nothing", async () => {
     system.resetCounters();
     const { body } = await system.query(`{ provinces(at: "2024-09-30") { code name
@@ -74,7 +102,8 @@ describe('published Project 06 figures, exactly as published', () => {
     const byCode = new Map(provinces.map((p) => [p.code, p]));
     expect(provinces.every((p) => p.populationDbConnection.status === 'CONNECTED' && p.populationDbConnection.asOf === '2024-07-29')).toBe(true);
     expect(byCode.get('079')!.civilStatusDigitization).toEqual({ status: 'COMPLETED', recordsDigitized: 12800000, asOf: '2024-11-11', sources: [{ id: 'S2' }] });
-    expect(byCode.get('074')!.landDigitization).toEqual({ status: 'IN_PROGRESS', recordsCleaned: 814438, recordsTotal: 896556, asOf: '2024-06-30', sources: [{ id: 'S3' }] });
+    // Figures published for Bình Dương, but no status: none is inferred from them.
+    expect(byCode.get('074')!.landDigitization).toEqual({ status: 'NOT_REPORTED', recordsCleaned: 814438, recordsTotal: 896556, asOf: '2024-06', sources: [{ id: 'S3' }] });
     expect(byCode.get('002')!.civilStatusDigitization).toEqual({ status: 'NOT_REPORTED', recordsDigitized: null, asOf: null, sources: [] });
     expect(byCode.get('002')!.landDigitization).toMatchObject({ status: 'NOT_REPORTED', recordsCleaned: null, sources: [] });
     const completed = provinces.filter((p) => p.civilStatusDigitization.status === 'COMPLETED').map((p) => p.code);
@@ -100,7 +129,7 @@ describe('published Project 06 figures, exactly as published', () => {
     expect(data.construction).toEqual({
       name: 'Bộ Xây dựng',
       sectorDatabases: [
-        { name: 'Hệ thống thông tin về nhà ở và thị trường bất động sản', populationDbConnection: { status: 'NOT_CONNECTED', asOf: '2024-06-30', sources: [{ id: 'S3' }] } },
+        { name: 'Hệ thống thông tin về nhà ở và thị trường bất động sản', populationDbConnection: { status: 'NOT_CONNECTED', asOf: '2024-06', sources: [{ id: 'S3' }] } },
       ],
     });
   });

@@ -159,19 +159,24 @@ describe('status page (/status)', () => {
     expect(await page.innerText('[data-agency="BCA"]')).toContain('OPERATOR');
     expect(await page.innerText('[data-agency="BTP"]')).toContain('NOT REPORTED');
     const housing = await page.innerText('[data-agency="BXD"] [data-sector-database]');
-    expect(housing).toMatch(/Housing and real-estate market information system[\s\S]*NOT CONNECTED[\s\S]*2024-06-30/);
+    expect(housing).toMatch(/Housing and real-estate market information system[\s\S]*NOT CONNECTED[\s\S]*2024-06/);
 
-    // The published aggregate figures, each with its date and source document.
+    // The published aggregate figures, each with its qualifier, its sentence, its date at the report's
+    // precision and the publication it comes from.
     const figure = (id: string) => page.innerText(`[data-figure="${id}"]`);
     expect(await figure('connections.ministries.2024-07')).toMatch(/^18 ministries[\s\S]*As of 2024-07-29[\s\S]*003_03dd5c3de9e00cb7\.txt/);
     expect(await figure('connections.localities.2024-07')).toMatch(/^63 of 63 localities[\s\S]*As of 2024-07-29[\s\S]*003_03dd5c3de9e00cb7\.txt/);
     expect(await figure('connections.sector-dbs-not-connected.2023-04')).toMatch(
-      /^8 databases[\s\S]*Sector databases not yet connected[\s\S]*Ministries count: 6[\s\S]*As of 2023-04-30[\s\S]*001_6b85741789db2540\.txt/,
+      /^8 databases[\s\S]*Sector databases not yet connected[\s\S]*Paraphrase: the published sentence was not found[\s\S]*Ministries count: 6[\s\S]*As of 2023-04 \(as recorded; the report was not found\)[\s\S]*001_6b85741789db2540\.txt \(publication not identified/,
     );
-    expect(await figure('connections.security-remediation-pending.2024-10')).toMatch(/^38 localities[\s\S]*As of 2024-10-31[\s\S]*000_3b89b82ebd203563\.txt/);
+    expect(await figure('connections.security-inspection-pending.2024-10')).toMatch(
+      /^38 localities[\s\S]*“There are still 38 localities that have not completed the inspection[\s\S]*As of 2024-11 \(publication date[\s\S]*VietNamNet, “Digitization of data about civil status, land proceeding slowly” \(published 2024-11\)/,
+    );
+    expect(await figure('connections.social-insurance-unsynced.quang-nam')).toMatch(/^More than 18,000 records \(about 1%\)[\s\S]*As of 2024 /);
     const sources = await page.$$eval('[data-source]', (els) => els.map((el) => el.getAttribute('data-source')));
     expect(sources).toEqual(expect.arrayContaining(['S0', 'S1', 'S3']));
-    expect(await page.innerText('[data-source="S3"]')).toMatch(/003_03dd5c3de9e00cb7\.txt\s+2024-07-29\s+Project 06 working group/);
+    expect(await page.innerText('[data-source="S3"]')).toMatch(/not identified\s+2024-07-29\s+—\s+003_03dd5c3de9e00cb7\.txt\s+Not located/);
+    expect(await page.innerText('[data-source="S0"]')).toMatch(/VietNamNet: Digitization of data about civil status, land proceeding slowly\s+2024-11\s+en\s+000_3b89b82ebd203563\.txt/);
     expect(await page.innerText('.explain')).toMatch(/Live status[\s\S]*Reported status[\s\S]*not that it is not connected/);
 
     expect(consoleErrors).toEqual([]);

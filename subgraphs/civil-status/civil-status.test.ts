@@ -1,6 +1,6 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { SystemError } from '../../lib/errors.ts';
-import { factById, localityCodesOf } from '../../lib/facts.ts';
+import { FACT_SOURCES, factById, localityCodesOf } from '../../lib/facts.ts';
 import { LEGACY_PROVINCES as PROVINCES } from '../../lib/administrative-units.ts';
 import { encodePersonalId } from '../../lib/personal-id.ts';
 import { NAMED_IDS } from '../../lib/synthetic/named.ts';
@@ -9,11 +9,16 @@ import { civilStatusSubgraph } from './index.ts';
 import { civilStatusHandlers } from './mock/handlers.ts';
 
 const UNKNOWN_ID = '079090000000';
+/** A seed document whose article was not found: outlet, title, address and language unknown. */
 const S2 = {
   id: 'S2',
   document: '002_96e2c9ccc16d0af5.txt',
+  outlet: null,
+  title: null,
   published: '2024-11',
-  summary: 'Conference reviewing Project 06 in 11 provinces and cities, Ho Chi Minh City report.',
+  url: null,
+  language: null,
+  summary: FACT_SOURCES.find((s) => s.id === 'S2')!.summary,
 };
 const COMPLETED_2024_09 = localityCodesOf(factById('civil-status.completed.2024-09'));
 
@@ -126,7 +131,8 @@ describe('CivilStatusAdapter', () => {
       asOf: '2024-11-11',
       sources: [S2],
     });
-    expect(provinces.get('094')).toMatchObject({ status: 'COMPLETED', recordsDigitized: null, asOf: '2024-09-30' });
+    // "as of the end of September 2024": a month, not a day.
+    expect(provinces.get('094')).toMatchObject({ status: 'COMPLETED', recordsDigitized: null, asOf: '2024-09' });
     expect(provinces.get('094')?.sources.map((s) => s.id)).toEqual(['S0']);
     expect(provinces.get('002')).toEqual({
       status: 'NOT_REPORTED',
@@ -446,7 +452,7 @@ describe('civil-status subgraph', () => {
     const result = await execute(
       `query ($representations: [_Any!]!) {
         _entities(representations: $representations) {
-          ... on Province { id civilStatusDigitization { status recordsDigitized digitizedShare statement asOf sources { id document published summary } } }
+          ... on Province { id civilStatusDigitization { status recordsDigitized digitizedShare statement asOf sources { id document outlet title published url language summary } } }
         }
       }`,
       { representations: PROVINCES.map((p) => ({ __typename: 'Province', id: p.id })) },
@@ -476,7 +482,7 @@ describe('civil-status subgraph', () => {
         recordsDigitized: null,
         digitizedShare: null,
         statement: 'Localities that completed civil-status (ho tich) record digitisation',
-        asOf: '2024-09-30',
+        asOf: '2024-09',
         sources: [expect.objectContaining({ id: 'S0' })],
       });
     }

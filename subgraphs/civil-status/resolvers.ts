@@ -2,6 +2,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { partialDateForGraph } from '../../lib/partial-date.ts';
 import { assertPersonalId } from '../../lib/personal-id.ts';
 import { legacyCodeOf, provinceRefById, resolveCitizenKey, type CitizenRef, type ProvinceRef } from '../../lib/references.ts';
+import { sourceResolvers } from '../../lib/sources.ts';
 import type { SubgraphContext } from '../../lib/subgraph.ts';
 import type { CivilStatusLoaders } from './adapter/loaders.ts';
 import type { BirthRegistrationModel, DeathRegistrationModel, MarriageModel } from './adapter/mapping.ts';
@@ -13,6 +14,7 @@ const citizenRef = (personalId: string | null): CitizenRef | null => (personalId
 const civilStatusOf = (c: CitizenRef, ctx: Context) => ctx.loaders.civilStatus.load(c.personalId);
 
 export const resolvers: GraphQLResolverMap<Context> = {
+  Source: sourceResolvers,
   Query: {
     birthRegistration: async (_: unknown, args: { personalId: string }, ctx: Context) =>
       (await ctx.loaders.civilStatus.load(assertPersonalId(args.personalId)))?.birthRegistration ?? null,

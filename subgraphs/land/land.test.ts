@@ -1,5 +1,6 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { SystemError } from '../../lib/errors.ts';
+import { FACT_SOURCES } from '../../lib/facts.ts';
 import { encodePersonalId } from '../../lib/personal-id.ts';
 import { LEGACY_PROVINCES as PROVINCES } from '../../lib/administrative-units.ts';
 import { NAMED_IDS } from '../../lib/synthetic/named.ts';
@@ -12,11 +13,16 @@ const { head: HEAD, wife: WIFE, son: SON, grandmother: GRANDMOTHER } = NAMED_IDS
 const UNKNOWN = '079090000000';
 const FAMILY_HOME = 'TD-001-CG-0012-0345';
 const RICE_FIELD = 'TD-036-NT-0021-0456';
+/** A seed document whose article was not found: outlet, title, address and language unknown. */
 const S3 = {
   id: 'S3',
   document: '003_03dd5c3de9e00cb7.txt',
+  outlet: null,
+  title: null,
   published: '2024-07-29',
-  summary: "Project 06 working group: digitisation of ministries' data, connections to the national population database, data-reuse rates.",
+  url: null,
+  language: null,
+  summary: FACT_SOURCES.find((s) => s.id === 'S3')!.summary,
 };
 
 const world = new SyntheticWorld();
@@ -147,16 +153,16 @@ describe('LandAdapter, on wire answers written from the contract', () => {
     ['NTS', 'AQUACULTURE'],
     ['RSX', 'PRODUCTION_FOREST'],
   ] as const;
-  /** Bình Dương's entry of the CONTRACT.md example. */
+  /** Bình Dương's entry of the CONTRACT.md example: figures published, no status. */
   const CONTRACT_PROVINCE = {
     provinceCode: '074',
-    status: 'DANG_THUC_HIEN',
+    status: 'CHUA_BAO_CAO',
     recordsCleaned: 814438,
     recordsTotal: 896556,
     cleanedShare: 0.9084,
     districtsAppraised: null,
     statement: 'Binh Duong land records cleaned',
-    asOf: '2024-06-30',
+    asOf: '2024-06',
     sourceIds: ['S3'],
   };
   const NOT_REPORTED = {
@@ -186,19 +192,31 @@ describe('LandAdapter, on wire answers written from the contract', () => {
     serveProvinces(
       { ...CONTRACT_PROVINCE, provinceCode: '079', status: 'HOAN_THANH' },
       { ...CONTRACT_PROVINCE, provinceCode: '075', status: 'CO_BAN_HOAN_THANH' },
+      { ...CONTRACT_PROVINCE, provinceCode: '049', status: 'DANG_THUC_HIEN' },
       CONTRACT_PROVINCE,
       NOT_REPORTED,
     );
-    const provinces = await wireAdapter.getDigitization(['079', '075', '074', '002']);
-    expect(['079', '075', '074', '002'].map((code) => provinces.get(code)?.status)).toEqual([
+    const provinces = await wireAdapter.getDigitization(['079', '075', '049', '074', '002']);
+    expect(['079', '075', '049', '074', '002'].map((code) => provinces.get(code)?.status)).toEqual([
       'COMPLETED',
       'BASICALLY_COMPLETED',
       'IN_PROGRESS',
       'NOT_REPORTED',
+      'NOT_REPORTED',
     ]);
     // Everything but the status and the sources passes through as the backend wrote it.
     const { sourceIds: _, ...asWritten } = CONTRACT_PROVINCE;
-    expect(provinces.get('074')).toEqual({ ...asWritten, status: 'IN_PROGRESS', sources: [S3] });
+    expect(provinces.get('074')).toEqual({ ...asWritten, status: 'NOT_REPORTED', sources: [S3] });
+  });
+
+  it('serves the published land figures of Bình Dương, Đồng Nai and Quảng Nam with their source, and no status no report gives', async () => {
+    const provinces = await adapter.getDigitization(['074', '075', '049']);
+    // The mock serves Bình Dương exactly as the contract's example writes it.
+    const { sourceIds: _, ...binhDuong } = CONTRACT_PROVINCE;
+    expect(provinces.get('074')).toEqual({ ...binhDuong, status: 'NOT_REPORTED', sources: [S3] });
+    expect(provinces.get('075')).toMatchObject({ status: 'NOT_REPORTED', recordsCleaned: 1736804, recordsTotal: 1894113, asOf: '2024-06' });
+    // The article gives the appraised plans no date: its year, never a day.
+    expect(provinces.get('049')).toMatchObject({ status: 'NOT_REPORTED', districtsAppraised: 8, asOf: '2024', sources: [{ id: 'S4', outlet: 'vietnam.vn' }] });
   });
 
   it('refuses a number beyond a GraphQL Int, or a date that does not exist', async () => {
@@ -221,7 +239,7 @@ describe('LandAdapter, on wire answers written from the contract', () => {
     }
   });
 
-  it('refuses a not-reported province that carries figures, a statement, a date or a source', async () => {
+  it('refuses a not-reported province that carries figures, a statement, a date or a source without the others', async () => {
     for (const broken of [
       { recordsCleaned: 1 },
       { recordsTotal: 1 },
@@ -300,7 +318,7 @@ describe('land subgraph', () => {
       districtsAppraised: number | null;
       statement: string | null;
       asOf: string | null;
-      sources: { id: string; document: string; published: string; summary: string }[];
+      sources: Record<string, string | null>[];
     };
     const result = await execute<{ _entities: { id: string; landDigitization: Digitization | null }[] }>(
       `query ($representations: [_Any!]!) {
@@ -309,7 +327,7 @@ describe('land subgraph', () => {
             id
             landDigitization {
               status recordsCleaned recordsTotal cleanedShare districtsAppraised statement asOf
-              sources { id document published summary }
+              sources { id document outlet title published url language summary }
             }
           }
         }
@@ -323,37 +341,41 @@ describe('land subgraph', () => {
     const byCode = new Map(entities.map((e) => [e.id, e.landDigitization]));
 
     expect(byCode.get('074')).toEqual({
-      status: 'IN_PROGRESS',
+      status: 'NOT_REPORTED',
       recordsCleaned: 814438,
       recordsTotal: 896556,
       cleanedShare: 0.9084,
       districtsAppraised: null,
       statement: 'Binh Duong land records cleaned',
-      asOf: '2024-06-30',
+      asOf: '2024-06',
       sources: [S3],
     });
     expect(byCode.get('075')).toMatchObject({
-      status: 'IN_PROGRESS',
+      status: 'NOT_REPORTED',
       recordsCleaned: 1736804,
       recordsTotal: 1894113,
       cleanedShare: 0.9169,
-      asOf: '2024-06-30',
+      asOf: '2024-06',
       sources: [{ id: 'S3' }],
     });
     expect(byCode.get('049')).toEqual({
-      status: 'IN_PROGRESS',
+      status: 'NOT_REPORTED',
       recordsCleaned: null,
       recordsTotal: null,
       cleanedShare: null,
       districtsAppraised: 8,
       statement: "Quang Nam district-level units whose land-database plan has been appraised",
-      asOf: '2024-06-30',
+      asOf: '2024',
       sources: [
         {
           id: 'S4',
           document: '004_b866dfdb97ff1e1c.txt',
+          outlet: 'vietnam.vn',
+          title: null,
           published: '2024',
-          summary: 'Quang Nam province working group: obstacles in land-data digitisation and inter-sector tasks.',
+          url: 'https://vietnam.vn/en/duy-tri-su-xuyen-suot-trong-trien-khai-de-an-06-o-quang-nam',
+          language: 'en',
+          summary: FACT_SOURCES.find((s) => s.id === 'S4')!.summary,
         },
       ],
     });
@@ -367,8 +389,10 @@ describe('land subgraph', () => {
       asOf: null,
       sources: [],
     });
-    const reported = entities.filter((e) => e.landDigitization?.status !== 'NOT_REPORTED').map((e) => e.id);
-    expect(reported.sort()).toEqual(['049', '074', '075']);
+    // No report gives any province a land-digitisation status; three have published figures.
+    expect(entities.filter((e) => e.landDigitization?.status !== 'NOT_REPORTED')).toEqual([]);
+    const withFigures = entities.filter((e) => (e.landDigitization?.sources.length ?? 0) > 0).map((e) => e.id);
+    expect(withFigures.sort()).toEqual(['049', '074', '075']);
   });
 
   it('answers a province code outside the 63 provinces with null', async () => {

@@ -1,6 +1,7 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { assertText } from '../../lib/graph-input.ts';
 import { legacyCodeOf, provinceRefById, resolveCitizenKey, successorProvinceRef, type CitizenRef, type ProvinceRef } from '../../lib/references.ts';
+import { sourceResolvers } from '../../lib/sources.ts';
 import type { SubgraphContext } from '../../lib/subgraph.ts';
 import type { LandLoaders } from './adapter/loaders.ts';
 import type { LandParcelModel } from './adapter/mapping.ts';
@@ -9,6 +10,7 @@ import { MAX_PARCEL_ID_LENGTH } from './adapter/wire.ts';
 type Context = SubgraphContext<LandLoaders>;
 
 export const resolvers: GraphQLResolverMap<Context> = {
+  Source: sourceResolvers,
   Query: {
     landParcel: (_: unknown, args: { parcelId: string }, ctx: Context) =>
       ctx.loaders.parcel.load(assertText(args.parcelId, 'parcelId', MAX_PARCEL_ID_LENGTH)),

@@ -1,6 +1,6 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { SystemError } from '../../lib/errors.ts';
-import { FACTS, INTERCONNECTED_SERVICE_GROUPS, localityCodesOf, sourcesOf, type Fact } from '../../lib/facts.ts';
+import { FACT_SOURCES, FACTS, INTERCONNECTED_SERVICE_GROUPS, localityCodesOf, sourcesOf, type Fact } from '../../lib/facts.ts';
 import { healthHandler } from '../../lib/mock-server.ts';
 import { route } from '../../lib/mock-routes.ts';
 import { LEGACY_PROVINCES as PROVINCES, PROVINCIAL_UNITS, todayInVietnam } from '../../lib/administrative-units.ts';
@@ -13,37 +13,9 @@ const MINISTRIES = [
   'BQP', 'BCA', 'BNG', 'BNV', 'BTP', 'BKHDT', 'BTC', 'BCT', 'BNNPTNT',
   'BGTVT', 'BXD', 'BTNMT', 'BTTTT', 'BLDTBXH', 'BVHTTDL', 'BKHCN', 'BGDDT', 'BYT',
 ];
-const S0 = {
-  id: 'S0',
-  document: '000_3b89b82ebd203563.txt',
-  published: '2024-11',
-  summary:
-    'Project 06 working group conclusions of the October 2024 briefing; Ministry of Justice figures from the national digital-transformation report of October 2024.',
-};
-const S1 = {
-  id: 'S1',
-  document: '001_6b85741789db2540.txt',
-  published: '2023-04',
-  summary: "Government meeting on Project 06: legal review, sector databases not yet connected, survey of 9 localities' public-service portals.",
-};
-const S2 = {
-  id: 'S2',
-  document: '002_96e2c9ccc16d0af5.txt',
-  published: '2024-11',
-  summary: 'Conference reviewing Project 06 in 11 provinces and cities, Ho Chi Minh City report.',
-};
-const S3 = {
-  id: 'S3',
-  document: '003_03dd5c3de9e00cb7.txt',
-  published: '2024-07-29',
-  summary: "Project 06 working group: digitisation of ministries' data, connections to the national population database, data-reuse rates.",
-};
-const S4 = {
-  id: 'S4',
-  document: '004_b866dfdb97ff1e1c.txt',
-  published: '2024',
-  summary: 'Quang Nam province working group: obstacles in land-data digitisation and inter-sector tasks.',
-};
+/** The publications as the facts file describes them (their fields are checked one by one below). */
+const sourceNamed = (id: string) => FACT_SOURCES.find((s) => s.id === id)!;
+const [S0, S1, S2, S3, S4, S5] = ['S0', 'S1', 'S2', 'S3', 'S4', 'S5'].map(sourceNamed);
 const CONNECTED_63_OF_63 = {
   status: 'CONNECTED',
   since: null,
@@ -56,7 +28,7 @@ const HOUSING_SYSTEM_NOT_CONNECTED =
   'Ministry of Construction had not completed connecting the housing and real-estate market information system with the national population database';
 /** The published figures about connections to the national population database, newest first. */
 const CONNECTION_FIGURE_IDS = [
-  'connections.security-remediation-pending.2024-10',
+  'connections.security-inspection-pending.2024-10',
   'connections.ministries.2024-07',
   'connections.localities.2024-07',
   'connections.construction-housing.2024-06',
@@ -64,7 +36,7 @@ const CONNECTION_FIGURE_IDS = [
   'connections.sector-dbs-not-connected.2023-04',
 ];
 
-const SOURCE = 'sources { id document published summary }';
+const SOURCE = 'sources { id document outlet title published url language summary }';
 const CONNECTION = `{ status since statement asOf ${SOURCE} }`;
 const VNEID_SERVICE = `{ status since statement note asOf ${SOURCE} }`;
 
@@ -312,9 +284,10 @@ describe('public-services adapter, on wire answers written from the contract', (
           since: null,
           statement:
             'Ministry of Construction had not completed connecting the housing and real-estate market information system with the national population database',
-          asOf: '2024-06-30',
+          asOf: '2024-06',
           sourceIds: ['S3'],
         },
+        figureIds: ['connections.construction-housing.2024-06'],
       },
     ],
   };
@@ -343,7 +316,7 @@ describe('public-services adapter, on wire answers written from the contract', (
       status: 'NOT_CONNECTED',
       since: null,
       statement: CONTRACT_AGENCY.sectorDatabases[0]?.populationDbConnection.statement,
-      asOf: '2024-06-30',
+      asOf: '2024-06',
       sources: [WIRE_S3],
     });
   });
@@ -379,12 +352,17 @@ describe('public-services adapter, on wire answers written from the contract', (
   const wireIndicator = (id: string, asOf: string) => ({
     id,
     statement: `Figure ${id}`,
+    quotation: null,
     asOf,
+    asOfBasis: 'RECORDED',
     sourceIds: ['S3'],
     value: 1,
+    qualifier: null,
+    valueAsPublished: null,
     unit: 'localities',
     of: null,
     rate: null,
+    rateQualifier: null,
     note: null,
     localityCodes: [],
     localityNames: [],
@@ -457,25 +435,7 @@ describe('public-services adapter, on wire answers written from the contract', (
       serveProvinces({ ...CONTRACT_PROVINCE, populationDbConnection: connection });
       await refused(wireAdapter.getProvinces({ requestId: 't' }), connection);
     }
-    wireAnswers.set('/v1/indicators', {
-      indicators: [
-        {
-          id: 'connections.localities.2024-07',
-          statement: 'Localities that completed the same connection',
-          asOf: '2024-07-29 ',
-          sourceIds: ['S3'],
-          value: 63,
-          unit: 'localities',
-          of: 63,
-          rate: null,
-          note: null,
-          localityCodes: [],
-          localityNames: [],
-          figures: [],
-        },
-      ],
-      sources: [WIRE_S3],
-    });
+    serveIndicators({ ...wireIndicator('connections.localities.2024-07', '2024-07-29 '), value: 63, of: 63 });
     await refused(wireAdapter.getIndicators({ requestId: 't' }), 'indicator asOf');
   });
 
@@ -507,7 +467,7 @@ describe('public-services subgraph', () => {
     const sdl = (data?._service.sdl as string).replace(/\s+/g, ' ');
     expect(sdl).toContain('type Province @key(fields: "id") {');
     expect(sdl).toContain('type Agency @key(fields: "code") {');
-    expect(sdl).toContain('"""A published report that a figure is taken from (nguồn).""" type Source @shareable {');
+    expect(sdl).toMatch(/"""\s*A publication a figure is taken from \(nguồn\)[^"]*"""\s*type Source @shareable \{/);
   });
 
   it('lists the 63 provinces of 2024-09-30 in code order with one backend request', async () => {
@@ -735,17 +695,31 @@ describe('public-services subgraph', () => {
     expect(byId.get('land.cleaned.dong-nai.2024-06')).toMatchObject({ value: 1736804, of: 1894113, rate: 0.9169 });
   });
 
-  it('serves the inter-connected service groups with their source', async () => {
-    const { data, errors } = await run(`{ interconnectedServiceGroups { procedures ${SOURCE} } }`);
+  it('serves the inter-connected service groups with the publication that states them, not the unfound S1', async () => {
+    const { data, errors } = await run(`{ interconnectedServiceGroups { procedures quotation ${SOURCE} } }`);
     expect(errors).toBeUndefined();
+    const sblaw = {
+      id: 'S5',
+      document: null,
+      outlet: 'sblaw.vn',
+      title: 'Integrated Procedures for Birth Registration, Permanent Residence, and Issuance of Health Insurance Cards for Children Under 6 Years Old',
+      published: null,
+      url: 'https://sblaw.vn/integrated-procedures-for-birth-registration-permanent-residence-and-issuance-of-health-insurance-cards-for-children-under-6-years-old',
+      language: 'en',
+      summary: expect.stringContaining('296/QĐ-VPCP'),
+    };
+    const quotation = expect.stringMatching(/^On June 12, 2024, the Government Office issued Decision No\. 296\/QĐ-VPCP announcing two groups/);
+    expect(INTERCONNECTED_SERVICE_GROUPS.source).toBe('S5');
     expect(data?.interconnectedServiceGroups).toEqual([
       {
         procedures: ['birth registration', 'permanent-residence registration', 'health-insurance card for a child under 6'],
-        sources: [expect.objectContaining({ id: INTERCONNECTED_SERVICE_GROUPS.source, published: '2023-04' })],
+        quotation,
+        sources: [sblaw],
       },
       {
         procedures: ['death registration', 'deletion of permanent-residence registration', 'funeral allowance'],
-        sources: [expect.objectContaining({ id: 'S1' })],
+        quotation,
+        sources: [sblaw],
       },
     ]);
   });
@@ -791,7 +765,7 @@ describe('public-services subgraph', () => {
               since: null,
               statement:
                 'Ministry of Construction had not completed connecting the housing and real-estate market information system with the national population database',
-              asOf: '2024-06-30',
+              asOf: '2024-06',
               sources: [S3],
             },
           },
@@ -853,12 +827,12 @@ describe('public-services subgraph', () => {
     expect(result.data?.populationDbConnections.reportedFigures).toEqual([
       {
         ...figure,
-        id: 'connections.security-remediation-pending.2024-10',
+        id: 'connections.security-inspection-pending.2024-10',
         statement:
-          'Localities that had not completed remediation of the security and safety inspection of the connection system used to issue criminal-record certificates',
+          'Localities that had not completed the inspection of security and safety of the connection system serving the issuance of criminal-record certificates',
         value: 38,
         unit: 'localities',
-        asOf: '2024-10-31',
+        asOf: '2024-11',
         sources: [S0],
       },
       {
@@ -887,7 +861,7 @@ describe('public-services subgraph', () => {
         statement: HOUSING_SYSTEM_NOT_CONNECTED,
         flag: false,
         unit: 'connected',
-        asOf: '2024-06-30',
+        asOf: '2024-06',
         sources: [S3],
       },
       {
@@ -897,8 +871,7 @@ describe('public-services subgraph', () => {
         value: 18000,
         unit: 'records',
         rate: 0.01,
-        note: 'published as about 1%, more than 18,000 records',
-        asOf: '2024-06-30',
+        asOf: '2024',
         sources: [S4],
       },
       {
@@ -908,7 +881,7 @@ describe('public-services subgraph', () => {
         value: 8,
         unit: 'databases',
         note: "also: new data arising after connection not yet synchronised; some ministries' data still scattered at localities",
-        asOf: '2023-04-30',
+        asOf: '2023-04',
         sources: [S1],
         figures: [{ name: 'ministriesCount', value: 6 }],
       },
@@ -946,13 +919,19 @@ describe('public-services subgraph', () => {
             status: 'NOT_CONNECTED',
             since: null,
             statement: HOUSING_SYSTEM_NOT_CONNECTED,
-            asOf: '2024-06-30',
+            asOf: '2024-06',
             sources: [S3],
           },
         },
       ],
       connected: [],
-      all: [{ englishName: 'Housing and real-estate market information system', agency: { code: 'BXD' } }],
+      all: [
+        { englishName: 'National database about cadres, civil servants and public employees', agency: { code: 'BNV' } },
+        { englishName: 'Driving-licence database', agency: { code: 'BGTVT' } },
+        { englishName: 'Housing and real-estate market information system', agency: { code: 'BXD' } },
+        { englishName: 'Education-sector database (e-records of pupils, teachers and managers)', agency: { code: 'BGDDT' } },
+        { englishName: 'Viet Nam Social Security database', agency: { code: 'BHXH' } },
+      ],
     });
     expect(mock.stats().byRoute).toEqual({ 'GET /v1/agencies': 1 });
   });
@@ -1029,5 +1008,143 @@ describe('public-services subgraph', () => {
   it('fails with SYSTEM_BAD_RESPONSE when a province names an indicator the backend does not publish', async () => {
     const { errors } = await run('{ province(code: "001") { indicators { id } } }', undefined, brokenAdapter);
     expect(errors?.[0]?.extensions).toMatchObject({ code: 'SYSTEM_BAD_RESPONSE', system: 'public-services' });
+  });
+});
+
+describe('public-services: figures exactly as published', () => {
+  const FIGURE = `id value qualifier valueAsPublished rate rateQualifier note asOf asOfDate { year month day precision text } asOfBasis
+    statement quotation figures { name value qualifier } sources { id outlet title published publishedDate { precision text } url language }`;
+  const indicators = async () => {
+    const { data, errors } = await run(`{ programmeIndicators { ${FIGURE} } }`);
+    expect(errors).toBeUndefined();
+    return new Map((data?.programmeIndicators as { id: string }[]).map((i) => [i.id, i as Record<string, any>]));
+  };
+
+  it('serves "more than" and "about" as qualifiers, lower bounds and approximations rather than exact values', async () => {
+    const byId = await indicators();
+    expect(byId.get('land.parcels.2024-11')).toMatchObject({ value: 46000000, qualifier: 'MORE_THAN', valueAsPublished: 'more than 46 million', note: null });
+    expect(byId.get('social-insurance.verified.2024-07')).toMatchObject({ value: 97600000, qualifier: 'MORE_THAN', valueAsPublished: 'hơn 97,6 triệu' });
+    expect(byId.get('connections.social-insurance-unsynced.quang-nam')).toMatchObject({
+      value: 18000,
+      qualifier: 'MORE_THAN',
+      rate: 0.01,
+      rateQualifier: 'ABOUT',
+      note: null,
+    });
+    expect(byId.get('hcmc.identity.2024-11')?.figures).toEqual(
+      ['chipIdCards', 'identityCards', 'electronicIdAccounts', 'digitalSignatures', 'recordsAddedToPopulationDb'].map((name) =>
+        expect.objectContaining({ name, qualifier: 'MORE_THAN' }),
+      ),
+    );
+    expect(byId.get('lookups.monthly.2024-04')?.figures).toEqual([{ name: 'changeFromPreviousMonth', value: 15960000, qualifier: 'MORE_THAN' }]);
+    expect(byId.get('civil-status.records.completed-localities.2024-09')).toMatchObject({ qualifier: 'EXACT', valueAsPublished: '111.5 million', note: null });
+    // A yes/no or a figure published only as named numbers has no value, so no qualifier.
+    expect(byId.get('connections.construction-housing.2024-06')).toMatchObject({ value: null, qualifier: null, rateQualifier: null });
+    // No remark still carries a qualifier or a rounding in words: they are data now.
+    for (const [id, indicator] of byId) expect(indicator.note ?? '', id).not.toMatch(/more than|about|published as/i);
+  });
+
+  it('dates each figure at the precision its report gives, and says where the date comes from', async () => {
+    const byId = await indicators();
+    expect(byId.get('civil-status.completed.2024-09')).toMatchObject({
+      asOf: '2024-09',
+      asOfDate: { year: 2024, month: 9, day: null, precision: 'MONTH', text: '2024-09' },
+      asOfBasis: 'STATED',
+    });
+    expect(byId.get('civil-servants.matched-population.2024-10')).toMatchObject({ asOf: '2024-10', asOfBasis: 'STATED' });
+    // S0 gives the land figures and the 38 localities no date: its publication month, said so.
+    for (const id of ['land.districts.2024-11', 'land.parcels.2024-11', 'connections.security-inspection-pending.2024-10']) {
+      expect(byId.get(id), id).toMatchObject({ asOf: '2024-11', asOfBasis: 'PUBLICATION' });
+    }
+    expect(byId.get('land.quang-nam.appraised-districts')).toMatchObject({
+      asOf: '2024',
+      asOfDate: { precision: 'YEAR', text: '2024' },
+      asOfBasis: 'PUBLICATION',
+    });
+    // The month-end days made up from a month are gone.
+    expect(byId.get('lookups.monthly.2024-04')).toMatchObject({ asOf: '2024-04', asOfBasis: 'RECORDED' });
+    expect(byId.get('legal-review.2023-04')).toMatchObject({ asOf: '2023-04', asOfBasis: 'RECORDED' });
+    for (const [id, indicator] of byId) {
+      expect(indicator.asOf, id).not.toMatch(/-(30|31)$/);
+      expect(indicator.asOfDate.text, id).toBe(indicator.asOf);
+    }
+  });
+
+  it('names each source as a publication, and leaves what was not found null', async () => {
+    const byId = await indicators();
+    expect(byId.get('land.districts.2024-11')?.sources[0]).toEqual({
+      id: 'S0',
+      outlet: 'VietNamNet',
+      title: 'Digitization of data about civil status, land proceeding slowly',
+      published: '2024-11',
+      publishedDate: { precision: 'MONTH', text: '2024-11' },
+      url: 'https://vietnamnet.vn/en/digitization-of-data-about-civil-status-land-proceeding-slowly-2342136.html',
+      language: 'en',
+    });
+    expect(byId.get('land.quang-nam.appraised-districts')?.sources[0]).toMatchObject({ id: 'S4', outlet: 'vietnam.vn', title: null, publishedDate: { precision: 'YEAR' } });
+    for (const id of ['legal-review.2023-04', 'hcmc.identity.2024-11', 'social-insurance.verified.2024-07']) {
+      const indicator = byId.get(id)!;
+      expect(indicator.sources[0], id).toMatchObject({ outlet: null, title: null, url: null, language: null });
+      // The article was not found: `statement` is this project's paraphrase, and no sentence is claimed.
+      expect(indicator.quotation, id).toBeNull();
+    }
+  });
+
+  it('carries the published sentence, with the value as printed in it', async () => {
+    const byId = await indicators();
+    const matched = byId.get('civil-servants.matched-population.2024-10')!;
+    expect(matched.value).toBe(1091482);
+    expect(matched.quotation).toContain('matched 1,091,482 records of cadres, civil servants and public employees');
+    expect(byId.get('land.parcels.2024-11')?.quotation).toContain('more than 46 million land plots in 461 out of 705 districts');
+    expect(byId.get('land.quang-nam.appraised-districts')?.quotation).toBe(
+      'The whole province has only 8 districts whose plans for building a database have been appraised.',
+    );
+    const inspection = byId.get('connections.security-inspection-pending.2024-10')!;
+    expect(inspection.quotation).toContain('38 localities that have not completed the inspection of security and safety');
+    expect(inspection.statement).not.toMatch(/remediation/);
+    expect(byId.has('connections.security-remediation-pending.2024-10')).toBe(false);
+    // Every number in a found sentence is there as printed (thousands separators aside).
+    for (const [id, indicator] of byId) {
+      if (indicator.quotation === null || typeof indicator.value !== 'number') continue;
+      const printed = (indicator.valueAsPublished as string | null) ?? indicator.value.toLocaleString('en-US');
+      expect(indicator.quotation, id).toContain(printed.replace(/^more than /, ''));
+    }
+  });
+
+  it('serves the sector databases the figures speak of, each with its figures', async () => {
+    const { data, errors } = await run(`{ populationDbConnections { sectorDatabases {
+      name agency { code name } populationDbConnection { status }
+      indicators { id value qualifier of unit }
+    } } }`);
+    expect(errors).toBeUndefined();
+    const byAgency = new Map((data?.populationDbConnections.sectorDatabases as { agency: { code: string } }[]).map((db) => [db.agency.code, db as Record<string, any>]));
+    expect(byAgency.get('BHXH')).toMatchObject({
+      agency: { name: 'Bảo hiểm xã hội Việt Nam' },
+      populationDbConnection: { status: 'NOT_REPORTED' },
+      indicators: [
+        { id: 'social-insurance.verified.2024-07', value: 97600000, qualifier: 'MORE_THAN', of: null, unit: 'records' },
+        { id: 'connections.social-insurance-unsynced.quang-nam', value: 18000, qualifier: 'MORE_THAN', of: null, unit: 'records' },
+      ],
+    });
+    expect(byAgency.get('BGDDT')?.indicators).toEqual([{ id: 'education.synced.2024-07', value: 24550000, qualifier: 'EXACT', of: 25000000, unit: 'records' }]);
+    expect(byAgency.get('BGTVT')?.indicators).toEqual([{ id: 'driving-licences.cleaned.2024-07', value: 34900000, qualifier: 'EXACT', of: 36200000, unit: 'records' }]);
+    expect(byAgency.get('BNV')?.indicators.map((i: { id: string; value: number | null }) => [i.id, i.value])).toEqual([
+      ['civil-servants.synced.2024-07', 2318994],
+      ['civil-servants.matched-population.2024-10', 1091482],
+      ['civil-servants.cleaned.2024-07', 861835],
+      ['data-quality.fields-incomplete.2024-07', null],
+    ]);
+    expect(byAgency.get('BXD')).toMatchObject({ populationDbConnection: { status: 'NOT_CONNECTED' }, indicators: [{ id: 'connections.construction-housing.2024-06' }] });
+    // A count of verified or matched records is not a connection status.
+    for (const code of ['BHXH', 'BGDDT', 'BGTVT', 'BNV']) expect(byAgency.get(code)?.populationDbConnection.status, code).toBe('NOT_REPORTED');
+  });
+
+  it('refuses an indicator whose qualifier has no number to qualify', async () => {
+    const base = (await (await fetch(`${mock.url}/v1/indicators`)).json()) as { indicators: Record<string, unknown>[]; sources: unknown[] };
+    const housing = base.indicators.find((i) => i.id === 'connections.construction-housing.2024-06')!;
+    for (const broken of [{ ...housing, qualifier: 'HON' }, { ...housing, rateQualifier: 'KHOANG' }, { ...housing, qualifier: 'HƠN' }]) {
+      wireAnswers.set('/v1/indicators', { indicators: [broken], sources: base.sources });
+      await expect(wireAdapter.getIndicators({ requestId: 't' })).rejects.toMatchObject({ extensions: { code: 'SYSTEM_BAD_RESPONSE' } });
+    }
   });
 });

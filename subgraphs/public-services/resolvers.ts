@@ -1,6 +1,8 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { existedOn, holdersOn } from '../../lib/administrative-units.ts';
 import { asOfDay, assertText, badInput } from '../../lib/graph-input.ts';
+import { parsePartialDate, partialDateForGraph } from '../../lib/partial-date.ts';
+import { sourceResolvers } from '../../lib/sources.ts';
 import type { SubgraphContext } from '../../lib/subgraph.ts';
 import type { PublicServicesLoaders } from './adapter/loaders.ts';
 import type {
@@ -51,7 +53,9 @@ export const resolvers: GraphQLResolverMap<Context> = {
   },
   SectorDatabase: {
     agency: async (db: SectorDatabaseModel, _: unknown, ctx: Context) => (await ctx.loaders.agenciesNamed([db.agencyCode]))[0],
+    indicators: (db: SectorDatabaseModel, _: unknown, ctx: Context) => ctx.loaders.indicatorsNamed(db.figureIds),
   },
+  Source: sourceResolvers,
   Province: {
     __resolveReference: (ref: { id: string }, ctx: Context) => provinceById(ctx, ref.id),
     predecessors: (p: ProvinceModel, _: unknown, ctx: Context) => ctx.loaders.provincesNamed(p.predecessorIds),
@@ -69,5 +73,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
   },
   Indicator: {
     localities: (i: IndicatorModel, _: unknown, ctx: Context) => ctx.loaders.provincesNamed(i.localityCodes),
+    // The wire schema admits only YYYY, YYYY-MM or YYYY-MM-DD, so the date parses.
+    asOfDate: (i: IndicatorModel) => partialDateForGraph(parsePartialDate(i.asOf)!),
   },
 };

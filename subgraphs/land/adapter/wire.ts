@@ -50,7 +50,7 @@ export const digitizationRecord = digitizationRecordWith({
   recordsTotal: countSchema.nullable(),
   cleanedShare: z.number().min(0).max(1).nullable(),
   districtsAppraised: countSchema.nullable(),
-});
+}, { figuresWithoutStatus: true });
 export type DigitizationRecord = z.infer<typeof digitizationRecord>;
 
 export const digitizationBatchResponse = digitizationAnswer(digitizationRecord);

@@ -56,13 +56,15 @@ const appraisedDistricts = (fact: Fact): Figures => ({
 });
 
 /**
- * The only province-level land figures Project 06 reports published. The national aggregates
- * (digitised districts, parcels) name no province and are attributed to none.
+ * The only province-level land figures Project 06 reports published. None of them gives the
+ * province a digitisation status (records cleaned and district plans appraised are not a status),
+ * so each is served as CHUA_BAO_CAO with its figures and source. The national aggregates (digitised
+ * districts, parcels) name no province and are attributed to none.
  */
 const PROVINCE_FIGURES: readonly ProvinceFigure[] = [
-  { factId: 'land.cleaned.binh-duong.2024-06', province: 'Binh Duong', status: 'DANG_THUC_HIEN', figures: cleanedRecords },
-  { factId: 'land.cleaned.dong-nai.2024-06', province: 'Dong Nai', status: 'DANG_THUC_HIEN', figures: cleanedRecords },
-  { factId: 'land.quang-nam.appraised-districts', province: 'Quang Nam', status: 'DANG_THUC_HIEN', figures: appraisedDistricts },
+  { factId: 'land.cleaned.binh-duong.2024-06', province: 'Binh Duong', status: 'CHUA_BAO_CAO', figures: cleanedRecords },
+  { factId: 'land.cleaned.dong-nai.2024-06', province: 'Dong Nai', status: 'CHUA_BAO_CAO', figures: cleanedRecords },
+  { factId: 'land.quang-nam.appraised-districts', province: 'Quang Nam', status: 'CHUA_BAO_CAO', figures: appraisedDistricts },
 ];
 
 function publishedDigitization(): Map<string, DigitizationRecord> {

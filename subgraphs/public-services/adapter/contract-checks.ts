@@ -3,6 +3,7 @@ import { issuePath } from '../../../lib/contract-issues.ts';
 import { PROVINCIAL_UNITS, provincialUnitById } from '../../../lib/administrative-units.ts';
 import {
   agenciesResponse,
+  type AgenciesResponse,
   indicatorsResponse,
   populationDbConnectionsResponse,
   provincesResponse,
@@ -62,6 +63,16 @@ const indicators = contractCheck({
   },
 });
 
+/** The first sector database figure that is not an indicator of `GET /v1/indicators`. */
+const sectorFiguresUnserved = (answer: AgenciesResponse, served: readonly string[] | undefined) =>
+  unserved(
+    answer.agencies.flatMap((agency, i) =>
+      agency.sectorDatabases.flatMap((db, j) => db.figureIds.map((id, k): Reference => [['agencies', i, 'sectorDatabases', j, 'figureIds', k], id])),
+    ),
+    served,
+    (at) => `a sector database names a figure that GET /v1/indicators does not serve (at ${at})`,
+  );
+
 export const publicServicesContractChecks: readonly ContractCheck[] = [
   healthCheck,
   provinces,
@@ -70,14 +81,14 @@ export const publicServicesContractChecks: readonly ContractCheck[] = [
     method: 'GET',
     path: '/v1/agencies',
     expectation:
-      'HTTP 200 application/json {agencies, sources}: each agency once, a province code exactly for UBND_TINH and served by GET /v1/provinces, every cited source in sources',
+      'HTTP 200 application/json {agencies, sources}: each agency once, a province code exactly for UBND_TINH and served by GET /v1/provinces, every sector database figure an indicator of GET /v1/indicators, every cited source in sources',
     schema: agenciesResponse,
     verify: (answer, earlier) =>
       unserved(
         answer.agencies.flatMap((agency, i): Reference[] => (agency.provinceCode === null ? [] : [[['agencies', i, 'provinceCode'], agency.provinceCode]])),
         earlier.answerOf(provinces)?.provinces.map((p) => p.code),
         (at) => `an agency names a province that GET /v1/provinces does not serve (at ${at})`,
-      ),
+      ) ?? sectorFiguresUnserved(answer, earlier.answerOf(indicators)?.indicators.map((indicator) => indicator.id)),
   }),
   contractCheck({
     method: 'GET',

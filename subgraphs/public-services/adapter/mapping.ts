@@ -9,6 +9,7 @@ import type {
   LegalActRecord,
   PopulationDbConnectionsResponse,
   ProvinceRecord,
+  QualifierCode,
   ServiceGroupRecord,
   VneidServiceCode,
   VneidServiceRecord,
@@ -68,7 +69,17 @@ export interface SectorDatabaseModel {
   name: string;
   englishName: string;
   populationDbConnection: ConnectionReportModel;
+  /** The published figures about it (indicator ids). */
+  figureIds: string[];
 }
+
+/**
+ * The word a report puts before a number, in the order of the schema's `Qualifier` enum: EXACT for
+ * a number printed without one.
+ */
+export const QUALIFIERS = ['EXACT', 'MORE_THAN', 'ABOUT', 'NEARLY', 'AT_LEAST'] as const;
+export type Qualifier = (typeof QUALIFIERS)[number];
+export type AsOfBasis = 'STATED' | 'PUBLICATION' | 'RECORDED';
 
 export interface AgencyModel {
   code: string;
@@ -82,23 +93,33 @@ export interface AgencyModel {
 
 export interface IndicatorModel {
   id: string;
+  /** This project's paraphrase of what the figure counts. */
   statement: string;
+  /** The sentence as published; null where the publication was not found. */
+  quotation: string | null;
   /** A numeric published value; null when the figure is a yes/no (see `flag`) or only has named figures. */
   value: number | null;
+  /** The qualifier of `value`; null when there is no numeric value. */
+  qualifier: Qualifier | null;
+  valueAsPublished: string | null;
   flag: boolean | null;
   unit: string | null;
   of: number | null;
   rate: number | null;
+  rateQualifier: Qualifier | null;
   note: string | null;
+  /** YYYY, YYYY-MM or YYYY-MM-DD: the precision the report gives. */
   asOf: string;
+  asOfBasis: AsOfBasis;
   sources: SourceRecord[];
   localityCodes: string[];
   localityNames: string[];
-  figures: { name: string; value: number }[];
+  figures: { name: string; value: number; qualifier: Qualifier }[];
 }
 
 export interface InterconnectedServiceGroupModel {
   procedures: string[];
+  quotation: string | null;
   sources: SourceRecord[];
 }
 
@@ -113,6 +134,15 @@ const VNEID_SERVICE_STATUS_OF: Record<VneidServiceCode, VneidServiceStatus> = {
   THI_DIEM: 'PILOT',
   CHUA_BAO_CAO: 'NOT_REPORTED',
 };
+const QUALIFIER_OF: Record<QualifierCode, Qualifier> = {
+  HON: 'MORE_THAN',
+  KHOANG: 'ABOUT',
+  GAN: 'NEARLY',
+  IT_NHAT: 'AT_LEAST',
+};
+/** A number's qualifier: the word printed before it, EXACT when none was. */
+const qualifierOf = (code: QualifierCode | null): Qualifier => (code === null ? 'EXACT' : QUALIFIER_OF[code]);
+
 const AGENCY_KIND_OF: Record<AgencyKindCode, AgencyKind> = {
   BO: 'MINISTRY',
   CO_QUAN_NGANG_BO: 'MINISTERIAL_AGENCY',
@@ -183,6 +213,7 @@ export function agencyFromRecord(record: AgencyRecord, sources: SourceIndex): Ag
       name: db.name,
       englishName: db.englishName,
       populationDbConnection: connectionFromRecord(db.populationDbConnection, sources),
+      figureIds: db.figureIds,
     })),
   };
 }
@@ -191,22 +222,27 @@ export function indicatorFromRecord(record: IndicatorRecord, sources: SourceInde
   return {
     id: record.id,
     statement: record.statement,
+    quotation: record.quotation,
     value: typeof record.value === 'number' ? record.value : null,
+    qualifier: typeof record.value === 'number' ? qualifierOf(record.qualifier) : null,
+    valueAsPublished: record.valueAsPublished,
     flag: typeof record.value === 'boolean' ? record.value : null,
     unit: record.unit,
     of: record.of,
     rate: record.rate,
+    rateQualifier: record.rate === null ? null : qualifierOf(record.rateQualifier),
     note: record.note,
     asOf: record.asOf,
+    asOfBasis: record.asOfBasis,
     sources: citedSources(record.sourceIds, sources),
     localityCodes: record.localityCodes,
     localityNames: record.localityNames,
-    figures: record.figures,
+    figures: record.figures.map((f) => ({ name: f.name, value: f.value, qualifier: qualifierOf(f.qualifier) })),
   };
 }
 
 export function serviceGroupFromRecord(record: ServiceGroupRecord, sources: SourceIndex): InterconnectedServiceGroupModel {
-  return { procedures: record.procedures, sources: citedSources(record.sourceIds, sources) };
+  return { procedures: record.procedures, quotation: record.quotation, sources: citedSources(record.sourceIds, sources) };
 }
 
 /**

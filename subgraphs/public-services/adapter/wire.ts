@@ -15,6 +15,16 @@ export type ConnectionCode = z.infer<typeof connectionCode>;
 const vneidServiceCode = z.enum(['CHINH_THUC', 'THI_DIEM', 'CHUA_BAO_CAO']);
 export type VneidServiceCode = z.infer<typeof vneidServiceCode>;
 
+/**
+ * The word a report puts before a number: HON (hơn, trên: more than), KHOANG (khoảng: about), GAN
+ * (gần: nearly), IT_NHAT (ít nhất, tối thiểu: at least); null for a number printed without one.
+ */
+export const qualifierCode = z.enum(['HON', 'KHOANG', 'GAN', 'IT_NHAT']);
+export type QualifierCode = z.infer<typeof qualifierCode>;
+
+/** How an indicator's `asOf` is known (see CONTRACT.md). */
+export const asOfBasisCode = z.enum(['STATED', 'PUBLICATION', 'RECORDED']);
+
 export const agencyKindCode = z.enum(['BO', 'CO_QUAN_NGANG_BO', 'CO_QUAN_THUOC_CHINH_PHU', 'UBND_TINH']);
 export type AgencyKindCode = z.infer<typeof agencyKindCode>;
 
@@ -111,7 +121,14 @@ export const provinceRecord = z.object({
 });
 export type ProvinceRecord = z.infer<typeof provinceRecord>;
 
-export const sectorDatabaseRecord = z.object({ name: text, englishName: text, populationDbConnection: connectionRecord });
+/** A sector database a published figure speaks of, with the ids of those figures (indicators of `GET /v1/indicators`). */
+export const sectorDatabaseRecord = z.object({
+  name: text,
+  englishName: text,
+  populationDbConnection: connectionRecord,
+  figureIds: z.array(text).min(1),
+});
+export type SectorDatabaseRecord = z.infer<typeof sectorDatabaseRecord>;
 
 export const agencyRecord = z
   .object({
@@ -129,20 +146,28 @@ export type AgencyRecord = z.infer<typeof agencyRecord>;
 export const indicatorRecord = z.object({
   id: text,
   statement: text,
+  quotation: text.nullable(),
   asOf: publishedDateSchema,
+  asOfBasis: asOfBasisCode,
   sourceIds: z.array(text).min(1),
   value: z.union([z.number(), z.boolean()]).nullable(),
+  qualifier: qualifierCode.nullable(),
+  valueAsPublished: text.nullable(),
   unit: text.nullable(),
   of: z.number().nullable(),
   rate: z.number().nullable(),
+  rateQualifier: qualifierCode.nullable(),
   note: text.nullable(),
   localityCodes: z.array(provinceCodeSchema),
   localityNames: z.array(text),
-  figures: z.array(z.object({ name: text, value: z.number() })),
-});
+  figures: z.array(z.object({ name: text, value: z.number(), qualifier: qualifierCode.nullable() })),
+})
+  .refine((i) => typeof i.value === 'number' || (i.qualifier === null && i.valueAsPublished === null), 'a qualifier or published wording needs a numeric value')
+  .refine((i) => i.rate !== null || i.rateQualifier === null, 'a rate qualifier needs a rate');
 export type IndicatorRecord = z.infer<typeof indicatorRecord>;
 
-export const serviceGroupRecord = z.object({ procedures: z.array(text).min(1), sourceIds: z.array(text).min(1) });
+/** A group with the publication that states it and its sentence; a group no found publication states is not served. */
+export const serviceGroupRecord = z.object({ procedures: z.array(text).min(1), quotation: text.nullable(), sourceIds: z.array(text).min(1) });
 export type ServiceGroupRecord = z.infer<typeof serviceGroupRecord>;
 
 /** An answer names each record once. */

@@ -8,6 +8,7 @@ import {
   localityCodesOf,
   sourceIdsOf,
   type Fact,
+  type FactQualifier,
 } from '../../../lib/facts.ts';
 import { healthHandler } from '../../../lib/mock-server.ts';
 import { cacheableAnswer, route, type MockRoute } from '../../../lib/mock-routes.ts';
@@ -24,6 +25,8 @@ import {
   type IndicatorsResponse,
   type PopulationDbConnectionsResponse,
   type ProvincesResponse,
+  type QualifierCode,
+  type SectorDatabaseRecord,
   type ServiceGroupsResponse,
   type VneidServiceCode,
   type VneidServiceRecord,
@@ -42,10 +45,24 @@ const agencyRegistry = z.object({
       name: z.string().min(1),
       englishName: z.string().min(1),
       kind: agencyKindCode.exclude(['UBND_TINH']),
-      sectorDatabases: z.array(z.object({ name: z.string().min(1), englishName: z.string().min(1), connectionFact: z.string().min(1) })),
     }),
   ),
 });
+
+const sectorDatabaseRegistry = z.object({
+  sectorDatabases: z.array(
+    z.object({
+      agencyCode: z.string().min(1),
+      name: z.string().min(1),
+      englishName: z.string().min(1),
+      connectionFact: z.string().min(1).nullable(),
+      figureIds: z.array(z.string().min(1)).min(1),
+    }),
+  ),
+});
+
+const readRegistry = <T>(file: string, schema: z.ZodType<T>): T =>
+  schema.parse(JSON.parse(readFileSync(new URL(file, import.meta.url), 'utf8')));
 
 /** Facts about one province that do not list it among their localities: a segment of the fact id names it. */
 const PROVINCE_OF_ID_SEGMENT: Record<string, string> = {
@@ -81,7 +98,23 @@ const NOT_REPORTED_VNEID_SERVICE: VneidServiceRecord = { ...NOT_REPORTED_CONNECT
 const OPERATOR_CONNECTION: ConnectionRecord = { ...NOT_REPORTED_CONNECTION, status: 'DON_VI_VAN_HANH' };
 
 /** Fields of a fact that have their own place in an indicator record; every other number is a named figure. */
-const INDICATOR_FIELDS = new Set(['id', 'asOf', 'source', 'statement', 'value', 'unit', 'of', 'rate', 'note']);
+const INDICATOR_FIELDS = new Set([
+  'id',
+  'asOf',
+  'asOfBasis',
+  'source',
+  'statement',
+  'quotation',
+  'value',
+  'valueAsPublished',
+  'qualifiers',
+  'unit',
+  'of',
+  'rate',
+  'note',
+]);
+
+const QUALIFIER_CODE: Record<FactQualifier, QualifierCode> = { MORE_THAN: 'HON', ABOUT: 'KHOANG', NEARLY: 'GAN', AT_LEAST: 'IT_NHAT' };
 
 function connectionFromFact(fact: Fact, status: ConnectionCode): ConnectionRecord {
   return { status, since: null, statement: fact.statement, asOf: fact.asOf, sourceIds: sourceIdsOf(fact) };
@@ -137,26 +170,57 @@ function provincesNamedBy(fact: Fact): Set<string> {
 }
 
 function indicatorRecord(fact: Fact): IndicatorRecord {
+  const qualified = new Set(Object.keys(fact.qualifiers ?? {}));
+  /** The qualifier of the number named `name`; every qualifier the fact gives must find its number. */
+  const qualifier = (name: string): QualifierCode | null => {
+    const word = fact.qualifiers?.[name];
+    qualified.delete(name);
+    return word === undefined ? null : QUALIFIER_CODE[word];
+  };
   const figures: IndicatorRecord['figures'] = [];
   for (const [name, value] of Object.entries(fact)) {
     if (INDICATOR_FIELDS.has(name) || (name === 'localities' && Array.isArray(value))) continue;
     if (typeof value !== 'number') throw new Error(`fact ${fact.id}: field ${name} is not a number and has no place in an indicator`);
-    figures.push({ name, value });
+    figures.push({ name, value, qualifier: qualifier(name) });
   }
-  return {
+  const record: IndicatorRecord = {
     id: fact.id,
     statement: fact.statement,
+    quotation: fact.quotation,
     asOf: fact.asOf,
+    asOfBasis: fact.asOfBasis,
     sourceIds: sourceIdsOf(fact),
     value: fact.value ?? null,
+    qualifier: typeof fact.value === 'number' ? qualifier('value') : null,
+    valueAsPublished: fact.valueAsPublished ?? null,
     unit: fact.unit ?? null,
     of: fact.of ?? null,
     rate: fact.rate ?? null,
+    rateQualifier: fact.rate === undefined ? null : qualifier('rate'),
     note: fact.note ?? null,
     localityCodes: localityCodesOf(fact),
     localityNames: Array.isArray(fact.localities) ? fact.localities : [],
     figures,
   };
+  if (qualified.size > 0) throw new Error(`fact ${fact.id} qualifies ${[...qualified].join(', ')}, which it does not publish as a number`);
+  return record;
+}
+
+/** The sector databases the figures speak of, by the agency that keeps them, in the registry's order. */
+function sectorDatabasesByAgency(): Map<string, SectorDatabaseRecord[]> {
+  const byAgency = new Map<string, SectorDatabaseRecord[]>();
+  for (const db of readRegistry('./sector-databases.json', sectorDatabaseRegistry).sectorDatabases) {
+    for (const id of db.figureIds) factById(id);
+    let connection = NOT_REPORTED_CONNECTION;
+    if (db.connectionFact !== null) {
+      const fact = factById(db.connectionFact);
+      if (typeof fact.value !== 'boolean') throw new Error(`fact ${fact.id} is not a yes/no connection fact`);
+      connection = connectionFromFact(fact, fact.value ? 'DA_KET_NOI' : 'CHUA_KET_NOI');
+    }
+    const record = { name: db.name, englishName: db.englishName, populationDbConnection: connection, figureIds: db.figureIds };
+    byAgency.set(db.agencyCode, [...(byAgency.get(db.agencyCode) ?? []), record]);
+  }
+  return byAgency;
 }
 
 /** "Thành phố Hà Nội" → "Ủy ban nhân dân thành phố Hà Nội". */
@@ -164,7 +228,10 @@ const committeeName = (officialName: string) =>
   `Ủy ban nhân dân ${officialName.charAt(0).toLocaleLowerCase('vi')}${officialName.slice(1)}`;
 
 function agencyRecords(connectedProvince: ConnectionRecord): AgencyRecord[] {
-  const registry = agencyRegistry.parse(JSON.parse(readFileSync(new URL('./agencies.json', import.meta.url), 'utf8')));
+  const registry = readRegistry('./agencies.json', agencyRegistry);
+  const sectorDatabases = sectorDatabasesByAgency();
+  const unknown = [...sectorDatabases.keys()].find((code) => !registry.agencies.some((a) => a.code === code));
+  if (unknown !== undefined) throw new Error(`sector-databases.json names agency ${unknown}, which agencies.json lacks`);
   const agencies = registry.agencies.map(
     (a): AgencyRecord => ({
       code: a.code,
@@ -174,12 +241,7 @@ function agencyRecords(connectedProvince: ConnectionRecord): AgencyRecord[] {
       provinceCode: null,
       // "18 ministries and sectors completed the connection" names none of them: no per-ministry status.
       populationDbConnection: a.code === SYSTEMS.population.ownerCode ? OPERATOR_CONNECTION : NOT_REPORTED_CONNECTION,
-      sectorDatabases: a.sectorDatabases.map((db) => {
-        const fact = factById(db.connectionFact);
-        if (typeof fact.value !== 'boolean') throw new Error(`fact ${fact.id} is not a yes/no connection fact`);
-        const status = fact.value ? 'DA_KET_NOI' : 'CHUA_KET_NOI';
-        return { name: db.name, englishName: db.englishName, populationDbConnection: connectionFromFact(fact, status) };
-      }),
+      sectorDatabases: sectorDatabases.get(a.code) ?? [],
     }),
   );
   // The People's Committees of the units of the 2024 reports (the agency registry is not yet dated).
@@ -259,7 +321,11 @@ export function publicServicesHandlers(): MockRoute[] {
 
   const groupsSourceIds = [INTERCONNECTED_SERVICE_GROUPS.source];
   const groupsAnswer: ServiceGroupsResponse = {
-    groups: INTERCONNECTED_SERVICE_GROUPS.groups.map((procedures) => ({ procedures, sourceIds: groupsSourceIds })),
+    groups: INTERCONNECTED_SERVICE_GROUPS.groups.map((procedures) => ({
+      procedures,
+      quotation: INTERCONNECTED_SERVICE_GROUPS.quotation,
+      sourceIds: groupsSourceIds,
+    })),
     sources: sourcesCited(groupsSourceIds),
   };
 
