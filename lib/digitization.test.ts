@@ -12,7 +12,8 @@ const NOT_REPORTED = {
   asOf: null,
   sourceIds: [],
 };
-const S2 = { id: 'S2', document: '002_96e2c9ccc16d0af5.txt', published: '2024-11', summary: 'Conference' };
+// A seed document whose article was not found: no outlet, title, address or language is invented.
+const S2 = { id: 'S2', document: '002_96e2c9ccc16d0af5.txt', outlet: null, title: null, published: '2024-11', url: null, language: null, summary: 'Conference' };
 
 describe('province digitisation wire', () => {
   it("refuses a not-reported province that carries one of the system's figures, a statement, a date or a source", () => {

@@ -5,7 +5,8 @@ import { citedSources, everyCitedSourceListed, indexSources, sourceRecordSchema 
 const answerSchema = z
   .object({ records: z.array(z.object({ sourceIds: z.array(z.string()) })), sources: z.array(sourceRecordSchema) })
   .superRefine(everyCitedSourceListed((a) => a.records.flatMap((r) => r.sourceIds)));
-const S2 = { id: 'S2', document: '002_96e2c9ccc16d0af5.txt', published: '2024-11', summary: 'Conference' };
+// A seed document whose article was not found: no outlet, title, address or language is invented.
+const S2 = { id: 'S2', document: '002_96e2c9ccc16d0af5.txt', outlet: null, title: null, published: '2024-11', url: null, language: null, summary: 'Conference' };
 
 describe('sourced figures', () => {
   it('accepts an answer that lists every source it cites, and resolves them in order', () => {

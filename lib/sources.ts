@@ -5,8 +5,7 @@ import { publishedDateSchema } from './wire.ts';
 /**
  * The published reports that sourced figures are taken from. A backend that serves such figures
  * lists, in each answer's `sources`, every report its records cite by `sourceIds`.
- */
-/**
+ *
  * A publication: its outlet, title, date (at the precision known), address and language where they
  * are known, and `null` where they are not. A seed document whose article was not found keeps
  * `outlet` and `title` null and says so in `summary`; nothing about it is invented.
