@@ -232,7 +232,7 @@ fragment Src on Source { id document published summary }`;
       'article',
       { class: 'system', 'data-system': c.systemId, 'data-status': c.status, 'aria-label': `${c.systemId}: ${c.status}` },
       h('div', { class: 'system-head' }, h('h3', {}, c.name), badge(LIVE_WORDS, c.status)),
-      h('p', { class: 'owner' }, h('code', {}, c.systemId), ' · ', c.owner ? `${c.owner.name} (${c.owner.code})` : ''),
+      h('p', { class: 'owner' }, h('code', {}, c.systemId), ' · ', c.owner ? `${c.owner.name} (${c.owner.code})` : 'owner not reported (chưa có báo cáo)'),
       c.reasons && c.reasons.length ? h('ul', { class: 'reasons', 'aria-label': 'Reasons' }, c.reasons.map((r) => h('li', {}, r))) : null,
       h('dl', {}, rows.map(([en, viText, value]) => [h('dt', {}, en, ' ', h('small', { lang: 'vi' }, `(${viText})`)), h('dd', {}, value)])),
     );

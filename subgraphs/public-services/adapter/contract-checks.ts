@@ -1,5 +1,6 @@
 import { contractCheck, healthCheck, type ContractCheck } from '../../../lib/connection-test.ts';
 import { issuePath } from '../../../lib/contract-issues.ts';
+import { provincialUnitById } from '../../../lib/administrative-units.ts';
 import { PROVINCES, provinceByCode } from '../../../lib/provinces.ts';
 import {
   agenciesResponse,
@@ -70,14 +71,18 @@ export const publicServicesContractChecks: readonly ContractCheck[] = [
     method: 'GET',
     path: '/v1/agencies',
     expectation:
-      'HTTP 200 application/json {agencies, sources}: each agency once, a province code exactly for UBND_TINH and served by GET /v1/provinces, every cited source in sources',
+      'HTTP 200 application/json {agencies, acts, sources}: each agency once with its dates, every act it cites in acts and every predecessor and successor in agencies, no code on two agencies the same day, a provincial-level unit exactly for UBND_TINH with the unit\'s dates, every cited source in sources',
     schema: agenciesResponse,
-    verify: (answer, earlier) =>
-      unserved(
-        answer.agencies.flatMap((agency, i): Reference[] => (agency.provinceCode === null ? [] : [[['agencies', i, 'provinceCode'], agency.provinceCode]])),
-        earlier.answerOf(provinces)?.provinces.map((p) => p.code),
-        (at) => `an agency names a province that GET /v1/provinces does not serve (at ${at})`,
-      ),
+    verify: (answer) => {
+      const stranger = answer.agencies.findIndex((agency) => {
+        if (agency.provinceId === null) return false;
+        const unit = provincialUnitById(agency.provinceId);
+        return !unit || unit.validFrom !== agency.validFrom || unit.validTo !== agency.validTo;
+      });
+      return stranger < 0
+        ? undefined
+        : `an agency names a provincial-level unit the registry does not have, or one of other dates (at agencies[${stranger}].provinceId)`;
+    },
   }),
   contractCheck({
     method: 'GET',
