@@ -19,7 +19,7 @@ afterAll(() => system.close());
 
 describe('README examples', () => {
   it('has one for each kind of user', () => {
-    expect(examples.map((e) => e.name)).toEqual(['portal', 'outage', 'auditor', 'auditor-connections', 'partial-denial', 'citizen-view', 'auditor-access-log']);
+    expect(examples.map((e) => e.name)).toEqual(['portal', 'outage', 'auditor', 'agencies-by-date', 'auditor-connections', 'partial-denial', 'citizen-view', 'auditor-access-log']);
   });
 
   /** The example's caller as a test credential: the test key set's land officer, auditor, or a signed-in citizen. */
@@ -51,7 +51,7 @@ describe('README examples', () => {
         data: { citizen: { ...documented.data.citizen, landParcels: null } },
         errors: [
           {
-            message: 'The land system (Bộ Tài nguyên và Môi trường) is unavailable.',
+            message: 'The land system (Bộ Nông nghiệp và Môi trường) is unavailable.',
             path: ['citizen', 'landParcels'],
             extensions: { code: 'SYSTEM_UNAVAILABLE', system: 'land' },
           },
