@@ -21,11 +21,15 @@
   }
 }`;
 
+  // The connection reports describe 2024-07-29: their statuses are shown on the agencies of that day
+  // (the Government restructured on 2025-03-01, and a successor has no report of its own).
+  const AGENCIES_OF_THE_REPORTS = '2024-07-29';
+
   const PROGRAMME_QUERY = `query StatusPageProgramme {
   populationDbConnections {
     reportedFigures { id statement value unit of rate flag note asOf figures { name value } sources { ...Src } }
   }
-  agencies {
+  agencies(at: "${AGENCIES_OF_THE_REPORTS}") {
     code name englishName kind
     populationDbConnection { ...Report }
     sectorDatabases { name englishName populationDbConnection { ...Report } }
@@ -393,11 +397,11 @@ fragment Src on Source { id document published summary }`;
     return h(
       'div',
       { class: 'block', id: 'agencies' },
-      h('h3', {}, bilingual(`Ministries and central agencies: ${agencies.length}`, 'bộ, cơ quan ngang bộ, cơ quan thuộc Chính phủ')),
+      h('h3', {}, bilingual(`Ministries and central agencies of ${AGENCIES_OF_THE_REPORTS}: ${agencies.length}`, 'bộ, cơ quan ngang bộ, cơ quan thuộc Chính phủ')),
       h(
         'p',
         { class: 'explain-small' },
-        'Each agency’s own connection as reported. The Ministry of Public Security operates the national population database. A published count of connected ministries names none of them, so an agency no report names is NOT REPORTED, not “not connected”.',
+        `The agencies that existed on ${AGENCIES_OF_THE_REPORTS}, the date of the connection reports (on 2025-03-01 the Government became 14 ministries and 3 ministerial-level agencies, Nghị quyết 176/2025/QH15). Each agency’s own connection as reported. The Ministry of Public Security operates the national population database. A published count of connected ministries names none of them, so an agency no report names is NOT REPORTED, not “not connected”.`,
       ),
       legend(agencies, (a) => a.populationDbConnection.status, REPORTED_ORDER),
       h(

@@ -74,6 +74,7 @@ describe('npm run build', () => {
       'schema/supergraph.graphql',
       'policy/access-policy.json',
       'data/provinces.json',
+      'data/agencies.json',
       'data/programme-06-facts.json',
       'gateway/access-log.graphql',
       'gateway/connections.graphql',
