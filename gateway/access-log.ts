@@ -4,6 +4,8 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { GraphQLError, parse } from 'graphql';
 import { toCsv } from '../lib/access-log/csv.ts';
+import { todayInVietnam } from '../lib/administrative-units.ts';
+import { agencyByCode } from '../lib/agencies.ts';
 import type { AccessLogFilter, AccessLogStore, StoredAccessRecord } from '../lib/access-log/types.ts';
 import { AGENCY_PATTERN, AuthenticationError, type Authenticator } from '../lib/access/authentication.ts';
 import { isAuditor, type Caller } from '../lib/access/caller.ts';
@@ -96,7 +98,11 @@ export function accessLogResolvers(log: AccessLogStore | undefined, policy: Acce
     return log;
   };
   const purposeOf = (code: string) => ({ code, name: policy.purposes.get(code)?.name ?? null });
-  const agencyOf = (record: StoredAccessRecord) => ({ __typename: 'Agency', code: record.agency });
+  // The agency that had the code on the day of the access: a code continues across a merger.
+  const agencyOf = (record: StoredAccessRecord) => {
+    const agency = agencyByCode(record.agency, todayInVietnam(new Date(record.at)));
+    return agency ? { __typename: 'Agency', id: agency.id } : null;
+  };
   return {
     Query: {
       myDataAccessLog: async (_: unknown, args: { limit: number; before?: number | null }, context: ViewContext) => {

@@ -298,7 +298,7 @@ describe("the gateway's circuit to a subgraph", () => {
     expect(called).toBe(false);
     expect(refusal).toBeInstanceOf(CircuitRefusal);
     expect(refusal).toMatchObject({
-      message: 'The land system (Bộ Tài nguyên và Môi trường) is unavailable (circuit open: calls are refused until a trial call succeeds).',
+      message: 'The land system (Bộ Nông nghiệp và Môi trường) is unavailable (circuit open: calls are refused until a trial call succeeds).',
       extensions: { code: 'SYSTEM_UNAVAILABLE', system: 'land' },
       reason: 'circuit open',
     });

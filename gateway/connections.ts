@@ -4,7 +4,8 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { parse } from 'graphql';
 import { badInput } from '../lib/graph-input.ts';
 import { readSchema } from '../lib/subgraph.ts';
-import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/systems.ts';
+import type { AgencyEntry } from '../lib/agencies.ts';
+import { SYSTEM_IDS, SYSTEMS, systemOwnerOn, systemOwners, type SystemId } from '../lib/systems.ts';
 import type { ConnectionBoard, ConnectionView } from './connection-board.ts';
 import type { ConnectionTester } from './connection-tester.ts';
 
@@ -29,6 +30,8 @@ const fromEnum = (value: SystemEnum): SystemId => {
 
 const MAX_HISTORY = 500;
 
+const ownerOf = ({ id, code, name, validFrom, validTo }: AgencyEntry) => ({ id, code, name, validFrom, validTo });
+
 function connectionOf(view: ConnectionView) {
   const system = SYSTEMS[view.system];
   return {
@@ -36,7 +39,8 @@ function connectionOf(view: ConnectionView) {
     system: toEnum(view.system),
     systemId: view.system,
     name: system.name,
-    owner: { code: system.ownerCode, name: system.ownerName },
+    owner: ((owner) => owner && ownerOf(owner))(systemOwnerOn(view.system)),
+    owners: systemOwners(view.system).map(ownerOf),
   };
 }
 
@@ -53,7 +57,7 @@ export function connectionsResolvers(board: ConnectionBoard, tester: ConnectionT
       },
     },
     SystemOwner: {
-      agency: (owner: { code: string }) => ({ __typename: 'Agency', code: owner.code }),
+      agency: (owner: { id: string }) => ({ __typename: 'Agency', id: owner.id }),
     },
     SystemConnection: {
       history: (connection: ConnectionView, args: { limit: number }) => {

@@ -120,7 +120,7 @@ describe("the gateway's circuit in front of a subgraph", () => {
     expect(subgraph.calls()).toBe(2);
     expect(refused.errors).toEqual([
       {
-        message: 'The land system (Bộ Tài nguyên và Môi trường) is unavailable (circuit open: calls are refused until a trial call succeeds).',
+        message: 'The land system (Bộ Nông nghiệp và Môi trường) is unavailable (circuit open: calls are refused until a trial call succeeds).',
         path: ['landParcel'],
         extensions: { code: 'SYSTEM_UNAVAILABLE', system: 'land' },
       },

@@ -21,7 +21,7 @@ describe('error masking at the gateway', () => {
 
   it('keeps a system failure as the subgraph reported it', () => {
     const { masked } = maskError({
-      message: 'The land system (Bộ Tài nguyên và Môi trường) did not answer in time.',
+      message: 'The land system (Bộ Nông nghiệp và Môi trường) did not answer in time.',
       path: ['citizen', 'landParcels'],
       extensions: { code: 'SYSTEM_TIMEOUT', system: 'land', serviceName: 'land' },
     });

@@ -2,7 +2,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
 import { SystemErrorCode } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
-import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/systems.ts';
+import { SYSTEM_IDS, systemLabel, type SystemId } from '../lib/systems.ts';
 
 /**
  * The one place that decides what an error looks like to a client. Apollo's gateway passes on
@@ -46,7 +46,7 @@ export function maskError(formatted: GraphQLFormattedError): { masked: GraphQLFo
   if (system) {
     return {
       masked: {
-        message: `The ${system} system (${SYSTEMS[system].ownerName}) failed internally while answering.`,
+        message: `${systemLabel(system)} failed internally while answering.`,
         ...base,
         extensions: { code: 'INTERNAL_SERVER_ERROR', system },
       },

@@ -21,8 +21,11 @@
   }
 }`;
 
-  /** The day of the one published figure that gives every province a status (connections.localities.2024-07). */
-  const PROVINCES_REPORTED_ON = '2024-07-29';
+  // The connection reports describe 2024-07-29 (connections.localities.2024-07 is the one figure that
+  // gives every province a status): their statuses are shown on the provincial units and agencies of
+  // that day (units merged on 2025-07-01, the Government restructured on 2025-03-01; a successor has no
+  // report of its own).
+  const REPORTS_DAY = '2024-07-29';
   const PROGRAMME_QUERY = `query StatusPageProgramme {
   populationDbConnections {
     reportedFigures {
@@ -30,12 +33,12 @@
       figures { name value qualifier } sources { ...Src }
     }
   }
-  agencies {
+  agencies(at: "${REPORTS_DAY}") {
     code name englishName kind
     populationDbConnection { ...Report }
     sectorDatabases { name englishName populationDbConnection { ...Report } }
   }
-  provinces(at: "${PROVINCES_REPORTED_ON}") { id code name officialName region validTo successorsOn { name officialName } populationDbConnection { ...Report } }
+  provinces(at: "${REPORTS_DAY}") { id code name officialName region validTo successorsOn { name officialName } populationDbConnection { ...Report } }
 }
 fragment Report on ConnectionReport { status since asOf statement sources { ...Src } }
 fragment Src on Source { id document outlet title published url language summary }`;
@@ -245,7 +248,7 @@ fragment Src on Source { id document outlet title published url language summary
       'article',
       { class: 'system', 'data-system': c.systemId, 'data-status': c.status, 'aria-label': `${c.systemId}: ${c.status}` },
       h('div', { class: 'system-head' }, h('h3', {}, c.name), badge(LIVE_WORDS, c.status)),
-      h('p', { class: 'owner' }, h('code', {}, c.systemId), ' · ', c.owner ? `${c.owner.name} (${c.owner.code})` : ''),
+      h('p', { class: 'owner' }, h('code', {}, c.systemId), ' · ', c.owner ? `${c.owner.name} (${c.owner.code})` : 'owner not reported (chưa có báo cáo)'),
       c.reasons && c.reasons.length ? h('ul', { class: 'reasons', 'aria-label': 'Reasons' }, c.reasons.map((r) => h('li', {}, r))) : null,
       h('dl', {}, rows.map(([en, viText, value]) => [h('dt', {}, en, ' ', h('small', { lang: 'vi' }, `(${viText})`)), h('dd', {}, value)])),
     );
@@ -380,7 +383,7 @@ fragment Src on Source { id document outlet title published url language summary
     return h(
       'div',
       { class: 'block', id: 'provinces' },
-      h('h3', {}, bilingual(`Provinces and centrally-run cities as reported on ${PROVINCES_REPORTED_ON}: ${provinces.length}`, 'tỉnh, thành phố trực thuộc trung ương')),
+      h('h3', {}, bilingual(`Provinces and centrally-run cities as reported on ${REPORTS_DAY}: ${provinces.length}`, 'tỉnh, thành phố trực thuộc trung ương')),
       h(
         'p',
         { class: 'meta' },
@@ -441,11 +444,11 @@ fragment Src on Source { id document outlet title published url language summary
     return h(
       'div',
       { class: 'block', id: 'agencies' },
-      h('h3', {}, bilingual(`Ministries and central agencies: ${agencies.length}`, 'bộ, cơ quan ngang bộ, cơ quan thuộc Chính phủ')),
+      h('h3', {}, bilingual(`Ministries and central agencies of ${REPORTS_DAY}: ${agencies.length}`, 'bộ, cơ quan ngang bộ, cơ quan thuộc Chính phủ')),
       h(
         'p',
         { class: 'explain-small' },
-        'Each agency’s own connection as reported. The Ministry of Public Security operates the national population database. A published count of connected ministries names none of them, so an agency no report names is NOT REPORTED, not “not connected”.',
+        `The agencies that existed on ${REPORTS_DAY}, the date of the connection reports (on 2025-03-01 the Government became 14 ministries and 3 ministerial-level agencies, Nghị quyết 176/2025/QH15). Each agency’s own connection as reported. The Ministry of Public Security operates the national population database. A published count of connected ministries names none of them, so an agency no report names is NOT REPORTED, not “not connected”.`,
       ),
       legend(agencies, (a) => a.populationDbConnection.status, REPORTED_ORDER),
       h(

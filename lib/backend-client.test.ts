@@ -75,7 +75,7 @@ describe('BackendClient resilience over HTTP', () => {
     script = [500, 'ok'];
     const error = await land.get('/v1/health', health).catch((e: unknown) => e);
     expect(served).toBe(1);
-    expect(error).toMatchObject({ message: 'The land system (Bộ Tài nguyên và Môi trường) is unavailable.', reason: 'HTTP 500' });
+    expect(error).toMatchObject({ message: 'The land system (Bộ Nông nghiệp và Môi trường) is unavailable.', reason: 'HTTP 500' });
     expect(JSON.stringify(error)).not.toContain('db-01');
     await land.close();
   });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -31,7 +31,7 @@ describe('ensureDevCredentials', () => {
     const published = readFileSync(env.AUTH_ISSUERS_FILE, 'utf8');
     expect(published).not.toMatch(/"d"/);
     const apiKeys = JSON.parse(readFileSync(env.API_KEYS_FILE, 'utf8')) as unknown[];
-    expect(apiKeys).toEqual([{ keyHash: expect.stringMatching(/^[0-9a-f]{64}$/), agency: 'BTNMT', officer: 'dev-officer' }]);
+    expect(apiKeys).toEqual([{ keyHash: expect.stringMatching(/^[0-9a-f]{64}$/), agency: 'BNNMT', officer: 'dev-officer' }]);
     expect(callerAssertionSecretFromEnv(env)).toBeInstanceOf(Uint8Array);
   });
 
@@ -44,11 +44,23 @@ describe('ensureDevCredentials', () => {
     const authenticator = new Authenticator(authenticationConfigFromEnv(second.env));
     await expect(authenticator.authenticate({ authorization: `Bearer ${first.credentials.officer}` })).resolves.toMatchObject({
       kind: 'officer',
-      agency: 'BTNMT',
+      agency: 'BNNMT',
     });
     await expect(authenticator.authenticate({ authorization: `Bearer ${first.credentials.citizen}` })).resolves.toMatchObject({
       kind: 'citizen',
     });
+  });
+
+  it('moves a .dev folder made when the officer was at BTNMT to today\'s agency, keeping its key', async () => {
+    const first = await ensureDevCredentials(root);
+    const apiKeysFile = first.env.API_KEYS_FILE;
+    const old = JSON.parse(readFileSync(apiKeysFile, 'utf8')) as { agency: string }[];
+    writeFileSync(apiKeysFile, `${JSON.stringify(old.map((k) => ({ ...k, agency: 'BTNMT' })), null, 2)}\n`);
+    const second = await ensureDevCredentials(root);
+    expect(second.credentials.apiKey).toBe(first.credentials.apiKey);
+    expect(JSON.parse(readFileSync(apiKeysFile, 'utf8'))).toEqual([{ keyHash: expect.any(String), agency: 'BNNMT', officer: 'dev-officer' }]);
+    const authenticator = new Authenticator(authenticationConfigFromEnv(second.env));
+    await expect(authenticator.authenticate({ 'x-api-key': second.credentials.apiKey })).resolves.toMatchObject({ agency: 'BNNMT', officer: 'dev-officer' });
   });
 
   it('writes the fresh credentials as shell variables, readable by the owner only', async () => {
@@ -69,7 +81,7 @@ describe('ensureDevCredentials', () => {
 
     await expect(authenticator.authenticate({ authorization: `Bearer ${credentials.officer}`, ...purpose })).resolves.toEqual({
       kind: 'officer',
-      agency: 'BTNMT',
+      agency: 'BNNMT',
       officer: 'can-bo-01',
       roles: [],
       purpose: '1.001234.000.00.00.H10',
@@ -89,7 +101,7 @@ describe('ensureDevCredentials', () => {
     });
     await expect(authenticator.authenticate({ 'x-api-key': credentials.apiKey, ...purpose })).resolves.toMatchObject({
       kind: 'officer',
-      agency: 'BTNMT',
+      agency: 'BNNMT',
       officer: 'dev-officer',
       issuer: 'api-key',
     });

@@ -13,6 +13,11 @@ import { REPO_ROOT } from './services.ts';
 
 export const DEV_OFFICER_ISSUER = 'https://dev.lien-thong.invalid/agency-idp';
 export const DEV_CITIZEN_ISSUER = 'https://dev.lien-thong.invalid/citizen-idp';
+/**
+ * The development officer's agency: Bộ Nông nghiệp và Môi trường, which owns the land database and is
+ * the `land-registration` grantee from 2025-03-01 (Bộ Tài nguyên và Môi trường, BTNMT, before it).
+ */
+export const DEV_OFFICER_AGENCY = 'BNNMT';
 const DEV_FOLDER = '.dev';
 const ALGORITHM = 'ES256';
 const TOKEN_LIFETIME = '12h';
@@ -39,13 +44,13 @@ export type DevEnvironment = {
 
 /** Example credentials, freshly signed on every call and valid for 12 hours. */
 export interface DevCredentials {
-  /** Bearer token of officer `can-bo-01` at BTNMT (the Ministry of Natural Resources and Environment), whose land registration rule grants every category for `land-transfer`. */
+  /** Bearer token of officer `can-bo-01` at BNNMT (the Ministry of Agriculture and Environment), whose land registration rule grants every category for `land-transfer`. */
   officer: string;
   /** Bearer token of officer `kiem-tra-01` at BCA with the `auditor` role. */
   auditor: string;
   /** Bearer token of the citizen with personal ID 001085012345. */
   citizen: string;
-  /** `x-api-key` of `dev-officer` at BTNMT. */
+  /** `x-api-key` of `dev-officer` at BNNMT. */
   apiKey: string;
 }
 
@@ -175,7 +180,8 @@ export async function ensureDevCredentialsIn(
   writeIfChanged(join(folder, FILES.issuers), `${JSON.stringify(issuers, null, 2)}\n`, 0o644);
 
   const apiKey = await ensureSecretFile(join(folder, FILES.apiKey), () => `lt_dev_${randomSecret()}\n`, apiKeySchema, false);
-  const apiKeys = [{ keyHash: sha256Hex(apiKey), agency: 'BTNMT', officer: 'dev-officer' }];
+  // Rewritten on every run, so a .dev folder made when the officer was at another agency follows.
+  const apiKeys = [{ keyHash: sha256Hex(apiKey), agency: DEV_OFFICER_AGENCY, officer: 'dev-officer' }];
   writeIfChanged(join(folder, FILES.apiKeys), `${JSON.stringify(apiKeys, null, 2)}\n`, 0o644);
 
   const newSecrets = (): string => {
@@ -185,7 +191,7 @@ export async function ensureDevCredentialsIn(
   const secrets = await ensureSecretFile(join(folder, FILES.secrets), newSecrets, secretsSchema, true);
 
   const credentials: DevCredentials = {
-    officer: await signToken(officerKey, DEV_OFFICER_ISSUER, 'can-bo-01', { agency: 'BTNMT' }),
+    officer: await signToken(officerKey, DEV_OFFICER_ISSUER, 'can-bo-01', { agency: DEV_OFFICER_AGENCY }),
     auditor: await signToken(officerKey, DEV_OFFICER_ISSUER, 'kiem-tra-01', { agency: 'BCA', roles: ['auditor'] }),
     citizen: await signToken(citizenKey, DEV_CITIZEN_ISSUER, 'cong-dan-01', { personal_id: '001085012345' }),
     apiKey,
@@ -216,16 +222,23 @@ export function devEnvironment(root: string = REPO_ROOT): NodeJS.ProcessEnv {
   return environmentFor(folder, readValidated(secretsPath, secretsSchema, true));
 }
 
+/** One line per example credential, as `npm start` and scripts/dev-credentials.ts print them. */
+export function devCredentialLines(credentials: DevCredentials): string {
+  return [
+    `  officer can-bo-01 at ${DEV_OFFICER_AGENCY}     Authorization: Bearer ${credentials.officer}`,
+    `  auditor kiem-tra-01 at BCA     Authorization: Bearer ${credentials.auditor}`,
+    `  citizen 001085012345           Authorization: Bearer ${credentials.citizen}`,
+    `  officer dev-officer at ${DEV_OFFICER_AGENCY}   x-api-key: ${credentials.apiKey}`,
+  ].join('\n');
+}
+
 /**
  * The lines `npm start` and `npm run start:scaled` print after their banner: the development
  * credentials and a personal query to try against `graphqlUrl`.
  */
 export function devCredentialsGuide(credentials: DevCredentials, credentialsFile: string, graphqlUrl: string): string {
   return `Development credentials (valid 12 hours, new on every start), also in ${relative(process.cwd(), credentialsFile) || credentialsFile}:
-  officer can-bo-01 at BTNMT     Authorization: Bearer ${credentials.officer}
-  auditor kiem-tra-01 at BCA     Authorization: Bearer ${credentials.auditor}
-  citizen 001085012345           Authorization: Bearer ${credentials.citizen}
-  officer dev-officer at BTNMT   x-api-key: ${credentials.apiKey}
+${devCredentialLines(credentials)}
 
 Personal data needs a credential and a purpose. Try, as the officer, for a land transfer on case HS-2026-0001:
 

@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { SYSTEMS, type SystemId } from './systems.ts';
+import { systemLabel, type SystemId } from './systems.ts';
 
 /**
  * Stable error codes for failures of a wrapped system. Clients branch on `extensions.code` and
@@ -43,7 +43,7 @@ export class SystemError extends GraphQLError {
   readonly callerDeadline: boolean;
 
   constructor(system: SystemId, code: SystemErrorCode, detail: string, facts: SystemErrorFacts = {}) {
-    super(`The ${system} system (${SYSTEMS[system].ownerName}) ${describe[code]}${facts.note ? ` (${facts.note})` : ''}.`, {
+    super(`${systemLabel(system)} ${describe[code]}${facts.note ? ` (${facts.note})` : ''}.`, {
       extensions: { code, system },
     });
     this.name = 'SystemError';

@@ -127,7 +127,7 @@ describe('circuit breaker', () => {
     expect(backend.circuit).toBe('OPEN');
     const refusal = await backend.execute(failing, { idempotent: true, timeoutMs: 2000 }).catch((e: unknown) => e);
     expect(refusal).toBeInstanceOf(SystemError);
-    expect(refusal).toMatchObject({ message: 'The land system (Bộ Tài nguyên và Môi trường) is unavailable.', reason: 'circuit open' });
+    expect(refusal).toMatchObject({ message: 'The land system (Bộ Nông nghiệp và Môi trường) is unavailable.', reason: 'circuit open' });
     expect(attempts).toBe(3);
     expect(backend.health()).toMatchObject({ circuit: 'OPEN', refusedByOpenCircuit: 1, calls: 4, failedCalls: 4 });
   });
@@ -352,7 +352,7 @@ describe('one circuit breaker for both hops', () => {
     for (let i = 0; i < 4; i++) await circuit.run(hung).catch(() => undefined);
     expect(circuit.refusedByOpenCircuit).toBe(2);
     await expect(circuit.run(async () => 'not called')).rejects.toMatchObject({
-      message: 'The land system (Bộ Tài nguyên và Môi trường) is unavailable (circuit open: calls are refused until a trial call succeeds).',
+      message: 'The land system (Bộ Nông nghiệp và Môi trường) is unavailable (circuit open: calls are refused until a trial call succeeds).',
       reason: 'circuit open',
     });
     later(1000);

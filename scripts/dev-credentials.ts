@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ensureDevCredentialsIn } from '../lib/dev-credentials.ts';
+import { devCredentialLines, ensureDevCredentialsIn } from '../lib/dev-credentials.ts';
 
 const USAGE = `Usage: node dist/scripts/dev-credentials.js --out <folder> [--postgres <host:port>]
   --out       folder to write the development key set into (made if missing, mode 0700)
@@ -74,7 +74,4 @@ if (options.postgres !== undefined) {
 
 console.log(`Development credentials in ${folder}: ${written.join(', ')}.
 Example credentials (valid 12 hours, signed anew on every run), also in ${join(folder, 'credentials.env')}:
-  officer can-bo-01 at BTNMT     Authorization: Bearer ${credentials.officer}
-  auditor kiem-tra-01 at BCA     Authorization: Bearer ${credentials.auditor}
-  citizen 001085012345           Authorization: Bearer ${credentials.citizen}
-  officer dev-officer at BTNMT   x-api-key: ${credentials.apiKey}`);
+${devCredentialLines(credentials)}`);

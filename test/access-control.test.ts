@@ -52,7 +52,7 @@ describe('the access matrix of the policy', () => {
     });
     expect(await recordsOf('matrix-allowed')).toEqual([
       expect.objectContaining({
-        agency: 'BTNMT',
+        agency: 'BNNMT',
         officer: 'can-bo-01',
         purpose: 'land-transfer',
         caseNumber: 'HS-2026-0001',
@@ -73,7 +73,7 @@ describe('the access matrix of the policy', () => {
     expect(response.body.errors).toEqual([
       {
         message:
-          'Access to Citizen.landParcels (land) is denied for agency BTP with purpose birth-registration: rule civil-status-registration (Luật Hộ tịch 2014 (Law on Civil Status, 60/2014/QH13); Nghị định 13/2023/NĐ-CP (Decree 13/2023/ND-CP on personal data protection)) grants identity, residence, family, civil-status.',
+          'Access to Citizen.landParcels (land) is denied for agency BTP with purpose birth-registration: rule civil-status-registration (Luật Hộ tịch 2014 (Law on Civil Status, 60/2014/QH13); Luật Bảo vệ dữ liệu cá nhân 2025 (Law on Personal Data Protection, 91/2025/QH15)) grants identity, residence, family, civil-status.',
         path: ['citizen', 'landParcels'],
         extensions: { code: 'FORBIDDEN', field: 'Citizen.landParcels', category: 'land', rules: ['civil-status-registration'] },
       },
@@ -113,7 +113,7 @@ describe('the access matrix of the policy', () => {
     expect(response.body.data).toEqual({ citizen: { personalId: HEAD, fullName: null } });
     expect(response.body.errors).toEqual([
       expect.objectContaining({
-        message: 'Access to Citizen.fullName (identity) is denied for agency BXD with purpose land-transfer: no rule of access policy 2026-11-30 grants agency BXD with purpose land-transfer any personal data.',
+        message: 'Access to Citizen.fullName (identity) is denied for agency BXD with purpose land-transfer: no rule of access policy 2026-12-03 grants agency BXD with purpose land-transfer any personal data.',
         extensions: { code: 'FORBIDDEN', field: 'Citizen.fullName', category: 'identity', rules: [] },
       }),
     ]);
@@ -211,11 +211,11 @@ describe('who is calling', () => {
   it('refuses a purpose the policy does not know: 403', async () => {
     const response = await post(personal, credentialHeaders({ apiKey: 'landOfficer', purpose: 'curiosity', caseNumber: 'X' }));
     expect(response.status).toBe(403);
-    expect(response.body.errors?.[0]).toMatchObject({ message: 'Purpose curiosity is not in access policy 2026-11-30.', extensions: { code: 'FORBIDDEN' } });
+    expect(response.body.errors?.[0]).toMatchObject({ message: 'Purpose curiosity is not in access policy 2026-12-03.', extensions: { code: 'FORBIDDEN' } });
   });
 
   it('accepts a token of a trusted issuer, with the purpose in headers', async () => {
-    const token = await system.issuers.officerToken({ sub: 'can-bo-07', agency: 'BTNMT' });
+    const token = await system.issuers.officerToken({ sub: 'can-bo-07', agency: 'BNNMT' });
     const response = await post(personal, credentialHeaders({ bearer: token, purpose: 'land-transfer', caseNumber: 'HS-7' }));
     expect(response).toMatchObject({ status: 200, body: { data: { citizen: { fullName: 'Nguyễn Văn An' } } } });
   });
@@ -267,7 +267,7 @@ describe('a subgraph reached without the gateway', () => {
     return { status: response.status, body: (await response.json()) as GraphQLBody };
   }
   const justiceOfficer: Caller = { kind: 'officer', agency: 'BTP', officer: 'x', roles: [], purpose: 'birth-registration', caseNumber: 'KS-1', issuer: 'api-key' };
-  const landOfficer: Caller = { ...justiceOfficer, agency: 'BTNMT', purpose: 'land-transfer' };
+  const landOfficer: Caller = { ...justiceOfficer, agency: 'BNNMT', purpose: 'land-transfer' };
   /** An assertion as the gateway signs it, for one call of `body` to `subgraph`. */
   const assertionFor = (caller: Caller, body: { query: string; variables?: unknown }, subgraph = 'land', secret = TEST_CALLER_SECRET) =>
     signCallerAssertion(caller, { secret, requestId: 'r', subgraph, queryHash: callHash(body.query, body.variables) });
@@ -346,8 +346,8 @@ describe('the views on the access log', () => {
     expect(response.status).toBe(200);
     const events = (response.body.data?.myDataAccessLog ?? []) as Record<string, unknown>[];
     expect(events[0]).toEqual({
-      agencyCode: 'BTNMT',
-      agency: { name: 'Bộ Tài nguyên và Môi trường' },
+      agencyCode: 'BNNMT',
+      agency: { name: 'Bộ Nông nghiệp và Môi trường' },
       purpose: { code: 'land-transfer', name: 'Đăng ký biến động đất đai (registration of a change of land-use rights)' },
       caseNumber: 'HS-SON-1',
       fields: ['fullName'],

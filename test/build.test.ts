@@ -74,13 +74,13 @@ describe('npm run build', () => {
       'schema/supergraph.graphql',
       'policy/access-policy.json',
       'data/administrative-units.json',
+      'data/agencies.json',
       'data/programme-06-facts.json',
       'gateway/access-log.graphql',
       'gateway/connections.graphql',
       'gateway/status-page.css',
       'gateway/status-page.browser.js',
       'subgraphs/land/schema.graphql',
-      'subgraphs/public-services/mock/agencies.json',
       'subgraphs/public-services/mock/sector-databases.json',
     ]) {
       expect(files, file).toContain(file);

@@ -27,7 +27,7 @@ import { startSystem, type GraphQLBody, type RunningSystem } from './support/sys
  * replay store, nor by an instance restarted since — against a real PostgreSQL and real subgraphs.
  */
 const HEAD = NAMED_IDS.head;
-const LAND_OFFICER: Caller = { kind: 'officer', agency: 'BTNMT', officer: 'x', roles: [], purpose: 'land-transfer', caseNumber: 'HS-1', issuer: 'api-key' };
+const LAND_OFFICER: Caller = { kind: 'officer', agency: 'BNNMT', officer: 'x', roles: [], purpose: 'land-transfer', caseNumber: 'HS-1', issuer: 'api-key' };
 const LAND_PARCELS = { query: `{ _entities(representations: [{ __typename: "Citizen", personalId: "${HEAD}" }]) { ... on Citizen { landParcels { parcelId } } } }` };
 const PARCELS_ANSWER = { data: { _entities: [{ landParcels: [{ parcelId: 'TD-001-CG-0012-0345' }] }] } };
 const policy = loadAccessPolicy(DEFAULT_ACCESS_POLICY_FILE);

@@ -25,6 +25,7 @@ const CONNECTIONS = `{
     system systemId name status reasons latencyMs checkedAt lastSuccessAt circuit subgraphCircuit
     lastError { code message hop at }
     owner { code name agency { name populationDbConnection { status } } }
+    owners { code name validFrom validTo agency { id } }
     traffic { windowSeconds subgraphCalls subgraphFailures backendCalls backendFailures }
     uptime { ratio probes answered since }
     history(limit: 3) { at status latencyMs errorCode }
@@ -39,7 +40,8 @@ interface Connection {
   latencyMs: number | null;
   circuit: string | null;
   lastError: { code: string; message: string; hop: string; at: string } | null;
-  owner: { code: string; name: string; agency: { name: string; populationDbConnection: { status: string } } | null };
+  owner: { code: string; name: string; agency: { name: string; populationDbConnection: { status: string } } | null } | null;
+  owners: { code: string; name: string; validFrom: string | null; validTo: string | null; agency: { id: string } | null }[];
   uptime: { ratio: number | null; probes: number; answered: number };
   history: { status: string }[];
 }
@@ -102,7 +104,19 @@ describe('connections', () => {
       name: 'Bộ Công an',
       agency: { name: 'Bộ Công an', populationDbConnection: { status: 'OPERATOR' } },
     });
-    expect(list[2]!.owner).toMatchObject({ code: 'BTNMT', agency: { populationDbConnection: { status: 'NOT_REPORTED' } } });
+    // The land database's owner today is Bộ Nông nghiệp và Môi trường, formed from Bộ Tài nguyên và Môi trường on 2025-03-01.
+    expect(list[2]!.owner).toEqual({
+      code: 'BNNMT',
+      name: 'Bộ Nông nghiệp và Môi trường',
+      agency: { name: 'Bộ Nông nghiệp và Môi trường', populationDbConnection: { status: 'NOT_REPORTED' } },
+    });
+    expect(list[2]!.owners).toEqual([
+      { code: 'BTNMT', name: 'Bộ Tài nguyên và Môi trường', validFrom: null, validTo: '2025-02-28', agency: { id: 'BTNMT' } },
+      { code: 'BNNMT', name: 'Bộ Nông nghiệp và Môi trường', validFrom: '2025-03-01', validTo: null, agency: { id: 'BNNMT-2025-03-01' } },
+    ]);
+    // No published report names the owner of the statistics system: none is asserted.
+    expect(list[3]!.owner).toBeNull();
+    expect(list[3]!.owners).toEqual([]);
     expect(await gatewayReady()).toMatchObject({
       status: 200,
       body: { ready: true, status: 'UP', degraded: [], systems: ALL_UP, subgraphCircuits: ALL_CLOSED },

@@ -6,7 +6,7 @@ import { ensureDevCredentials } from '../lib/dev-credentials.ts';
 import type { FaultMode } from '../lib/mock-server.ts';
 import { startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/services.ts';
 import { NAMED_IDS } from '../lib/synthetic/named.ts';
-import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/systems.ts';
+import { SYSTEM_IDS, SYSTEMS, systemLabel, type SystemId } from '../lib/systems.ts';
 import type { GraphQLBody } from './support/system.ts';
 
 /**
@@ -142,7 +142,7 @@ describe.each(SYSTEM_IDS)('when the %s backend fails', (system) => {
     expect(failed.errors).toHaveLength(WITHOUT[system].paths.length);
     for (const error of failed.errors ?? []) {
       expect(error.extensions).toEqual({ code, system });
-      expect(error.message).toBe(`The ${system} system (${SYSTEMS[system].ownerName}) ${MESSAGES[code]}`);
+      expect(error.message).toBe(`${systemLabel(system)} ${MESSAGES[code]}`);
     }
     const text = JSON.stringify(failed);
     for (const leak of ['127.0.0.1', 'http://', 'db-01', 'Internal Server Error', 'stack', '"records"']) expect(text).not.toContain(leak);
@@ -185,7 +185,7 @@ describe('a subgraph process that is killed and restarted', () => {
     expect(failed.errors).toEqual(
       expect.arrayContaining(
         WITHOUT.land.paths.map((path) => ({
-          message: 'The land system (Bộ Tài nguyên và Môi trường) is unavailable.',
+          message: 'The land system (Bộ Nông nghiệp và Môi trường) is unavailable.',
           path,
           extensions: { code: 'SYSTEM_UNAVAILABLE', system: 'land' },
         })),

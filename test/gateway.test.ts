@@ -108,7 +108,7 @@ describe('gateway', () => {
       expect(body.data).toEqual({ citizen: { fullName: 'Nguyễn Văn An', maritalStatus: 'MARRIED', landParcels: null } });
       expect(body.errors).toEqual([
         {
-          message: 'The land system (Bộ Tài nguyên và Môi trường) is unavailable.',
+          message: 'The land system (Bộ Nông nghiệp và Môi trường) is unavailable.',
           path: ['citizen', 'landParcels'],
           extensions: { code: 'SYSTEM_UNAVAILABLE', system: 'land' },
         },

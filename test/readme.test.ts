@@ -19,7 +19,9 @@ afterAll(() => system.close());
 
 describe('README examples', () => {
   it('has one for each kind of user', () => {
-    expect(examples.map((e) => e.name)).toEqual(['portal', 'outage', 'auditor', 'units-as-of-a-date', 'auditor-connections', 'auditor-figures', 'partial-denial', 'citizen-view', 'auditor-access-log']);
+    expect(examples.map((e) => e.name)).toEqual([
+      'portal', 'outage', 'auditor', 'agencies-by-date', 'units-as-of-a-date', 'auditor-connections', 'auditor-figures', 'partial-denial', 'citizen-view', 'auditor-access-log',
+    ]);
   });
 
   /** The example's caller as a test credential: the test key set's land officer, auditor, or a signed-in citizen. */
@@ -51,7 +53,7 @@ describe('README examples', () => {
         data: { citizen: { ...documented.data.citizen, landParcels: null } },
         errors: [
           {
-            message: 'The land system (Bộ Tài nguyên và Môi trường) is unavailable.',
+            message: 'The land system (Bộ Nông nghiệp và Môi trường) is unavailable.',
             path: ['citizen', 'landParcels'],
             extensions: { code: 'SYSTEM_UNAVAILABLE', system: 'land' },
           },

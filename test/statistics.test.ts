@@ -115,12 +115,14 @@ describe('published Project 06 figures, exactly as published', () => {
     expect(provinceLists).toBeLessThanOrEqual(1);
   });
 
-  it('filters agencies by kind and reported connection status', async () => {
+  it('filters agencies by kind and reported connection status, on the day asked about', async () => {
     const { body } = await system.query(`{
-      ministries: agencies(kind: MINISTRY) { code }
-      provinces: agencies(kind: PROVINCE, connectionStatus: CONNECTED) { code }
-      notConnected: agencies(connectionStatus: NOT_CONNECTED) { code }
-      construction: agency(code: "BXD") { name sectorDatabases { name populationDbConnection { status asOf sources { id } } } } }`);
+      ministries: agencies(kind: MINISTRY, at: "2024-07-29") { code }
+      provinces: agencies(kind: PROVINCE, connectionStatus: CONNECTED, at: "2024-07-29") { code }
+      notConnected: agencies(connectionStatus: NOT_CONNECTED, at: "2024-07-29") { code }
+      construction: agency(code: "BXD", at: "2024-07-29") { name sectorDatabases { name populationDbConnection { status asOf sources { id } } } }
+      ministriesToday: agencies(kind: MINISTRY) { code }
+      constructionToday: agency(code: "BXD") { id name sectorDatabases { name } populationDbConnection { status } } }`);
     expect(body.errors).toBeUndefined();
     const data = body.data as Record<string, any>;
     expect(data.ministries).toHaveLength(18);
@@ -132,5 +134,8 @@ describe('published Project 06 figures, exactly as published', () => {
         { name: 'Hệ thống thông tin về nhà ở và thị trường bất động sản', populationDbConnection: { status: 'NOT_CONNECTED', asOf: '2024-06', sources: [{ id: 'S3' }] } },
       ],
     });
+    // Nghị quyết 176/2025/QH15: 14 ministries from 2025-03-01; the Bộ Xây dựng formed then has no report of its own.
+    expect(data.ministriesToday).toHaveLength(14);
+    expect(data.constructionToday).toEqual({ id: 'BXD-2025-03-01', name: 'Bộ Xây dựng', sectorDatabases: [], populationDbConnection: { status: 'NOT_REPORTED' } });
   });
 });

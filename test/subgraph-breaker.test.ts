@@ -104,7 +104,7 @@ describe('a subgraph that hangs', () => {
     standIn.graphqlCalls = 0;
     const hung = await Promise.all([cross(system), cross(system)]);
     for (const body of hung) {
-      expect(body).toEqual({ data: withoutLand, errors: [landError('SYSTEM_TIMEOUT', 'The land system (Bộ Tài nguyên và Môi trường) did not answer in time.')] });
+      expect(body).toEqual({ data: withoutLand, errors: [landError('SYSTEM_TIMEOUT', 'The land system (Bộ Nông nghiệp và Môi trường) did not answer in time.')] });
     }
     expect(standIn.graphqlCalls).toBe(2);
     expect(system.gateway.board.circuit('land').state).toBe('OPEN');
@@ -125,7 +125,7 @@ describe('a subgraph that hangs', () => {
         errors: [
           landError(
             'SYSTEM_UNAVAILABLE',
-            'The land system (Bộ Tài nguyên và Môi trường) is unavailable (circuit open: calls are refused until a trial call succeeds).',
+            'The land system (Bộ Nông nghiệp và Môi trường) is unavailable (circuit open: calls are refused until a trial call succeeds).',
           ),
         ],
       });
@@ -166,7 +166,7 @@ describe("a subgraph call cut short by the client request's deadline", () => {
         data: { province: { name: 'Hà Nội', landDigitization: null } },
         errors: [
           {
-            message: 'The land system (Bộ Tài nguyên và Môi trường) did not answer in time.',
+            message: 'The land system (Bộ Nông nghiệp và Môi trường) did not answer in time.',
             path: ['province', 'landDigitization'],
             extensions: { code: 'SYSTEM_TIMEOUT', system: 'land' },
           },

@@ -13,10 +13,10 @@ const CROSS_SECTOR = `query($id: ID!) {
 }`;
 const landOutage = (code: string) => ({
   message: code === 'SYSTEM_TIMEOUT'
-    ? 'The land system (Bộ Tài nguyên và Môi trường) did not answer in time.'
+    ? 'The land system (Bộ Nông nghiệp và Môi trường) did not answer in time.'
     : code === 'SYSTEM_BAD_RESPONSE'
-      ? 'The land system (Bộ Tài nguyên và Môi trường) returned an answer that breaks its contract.'
-      : 'The land system (Bộ Tài nguyên và Môi trường) is unavailable.',
+      ? 'The land system (Bộ Nông nghiệp và Môi trường) returned an answer that breaks its contract.'
+      : 'The land system (Bộ Nông nghiệp và Môi trường) is unavailable.',
   path: ['citizen', 'landParcels'],
   extensions: { code, system: 'land' },
 });

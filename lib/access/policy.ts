@@ -17,7 +17,9 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { z } from 'zod';
+import { todayInVietnam } from '../administrative-units.ts';
 import { envString } from '../config.ts';
+import { isoDateSchema } from '../wire.ts';
 import type { PurposefulOfficer } from './caller.ts';
 
 /**
@@ -27,6 +29,19 @@ import type { PurposefulOfficer } from './caller.ts';
  * lookup by ID). The gateway strips what is denied; every subgraph checks the same policy again.
  */
 export const DEFAULT_ACCESS_POLICY_FILE = fileURLToPath(new URL('../../policy/access-policy.json', import.meta.url));
+
+const day = isoDateSchema;
+const legalBasisSchema = z.object({ from: day.nullable(), to: day.nullable(), basis: z.string().min(1), acts: z.array(z.string().min(1)).min(1) });
+const legalActSchema = z.object({
+  number: z.string().min(1),
+  title: z.string().min(1),
+  issuer: z.string().min(1),
+  adoptedOn: day.nullable(),
+  effectiveFrom: day.nullable(),
+  effectiveTo: day.nullable(),
+  summary: z.string().min(1),
+  sourceUrl: z.string().url(),
+});
 
 const coordinate = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/, 'a schema coordinate such as Citizen.fullName');
 const policyFile = z
@@ -42,9 +57,10 @@ const policyFile = z
         agencies: z.array(z.string().min(1)).min(1),
         purposes: z.array(z.string().min(1)).min(1),
         categories: z.array(z.string().min(1)).min(1),
-        legalBasis: z.string().min(1),
+        legalBases: z.array(legalBasisSchema).min(1),
       }),
     ),
+    legalActs: z.record(z.string().min(1), legalActSchema),
   })
   .passthrough();
 
@@ -56,7 +72,37 @@ export interface PolicyRule {
   /** Purpose codes, or `*` for any purpose of the policy. */
   purposes: string[];
   categories: string[];
-  legalBasis: string;
+  /**
+   * The rule's legal basis over time, oldest first: each from `from` to `to` (inclusive, null where
+   * open), without gap or overlap, the last one open-ended.
+   */
+  legalBases: readonly LegalBasis[];
+}
+
+export interface LegalBasis {
+  from: string | null;
+  to: string | null;
+  /** The basis as a denial names it: the sector law and the personal-data law of the time. */
+  basis: string;
+  /** Ids of `legalActs` the basis rests on. */
+  acts: string[];
+}
+
+/** The basis of `rule` in force on `date` (`YYYY-MM-DD`); a parsed policy has one for every date. */
+export function legalBasisOn(rule: Pick<PolicyRule, 'legalBases'>, date: string): LegalBasis | undefined {
+  return rule.legalBases.find((b) => (b.from === null || b.from <= date) && (b.to === null || date <= b.to));
+}
+
+/** What is wrong with a rule's dated bases: a gap, an overlap, or an end to the last one. */
+function legalBasesProblem(bases: readonly LegalBasis[]): string | undefined {
+  if (bases[0]?.from !== null) return 'the first legal basis must start with from: null';
+  if (bases.at(-1)?.to !== null) return 'the last legal basis must be open (to: null)';
+  for (let i = 1; i < bases.length; i += 1) {
+    const [before, after] = [bases[i - 1]!, bases[i]!];
+    const next = before.to === null ? undefined : new Date(Date.parse(`${before.to}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    if (after.from !== next) return `legal basis ${i} must start the day after the one before ends`;
+  }
+  return undefined;
 }
 
 export interface AccessPolicy {
@@ -66,6 +112,8 @@ export interface AccessPolicy {
   controlled: ReadonlyMap<string, string>;
   purposes: ReadonlyMap<string, { name: string }>;
   rules: readonly PolicyRule[];
+  /** The acts the rules' legal bases rest on, by id. */
+  legalActs: ReadonlyMap<string, z.infer<typeof legalActSchema>>;
 }
 
 export function parseAccessPolicy(json: unknown, source: string): AccessPolicy {
@@ -90,6 +138,10 @@ export function parseAccessPolicy(json: unknown, source: string): AccessPolicy {
     for (const purpose of rule.purposes) {
       if (purpose !== '*' && !(purpose in file.purposes)) throw new Error(`access policy ${source}: rule ${rule.id} names unknown purpose ${purpose}`);
     }
+    const problem = legalBasesProblem(rule.legalBases);
+    if (problem) throw new Error(`access policy ${source}: rule ${rule.id}: ${problem}`);
+    const act = rule.legalBases.flatMap((b) => b.acts).find((id) => !(id in file.legalActs));
+    if (act) throw new Error(`access policy ${source}: rule ${rule.id} cites unknown legal act ${act}`);
   }
   const ids = file.rules.map((rule) => rule.id);
   const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
@@ -100,6 +152,7 @@ export function parseAccessPolicy(json: unknown, source: string): AccessPolicy {
     controlled,
     purposes: new Map(Object.entries(file.purposes)),
     rules: file.rules,
+    legalActs: new Map(Object.entries(file.legalActs)),
   };
 }
 
@@ -170,9 +223,10 @@ export function applicableRules(policy: AccessPolicy, caller: PurposefulOfficer)
 
 /**
  * Decides fields for one caller; decisions are computed once per field. The denial message names
- * the field, its category, and the rules that did apply with their legal basis, or that none did.
+ * the field, its category, and the rules that did apply with their legal basis in force on `date`
+ * (today in Viet Nam by default), or that none did.
  */
-export function fieldDecider(policy: AccessPolicy, caller: PurposefulOfficer): (field: string) => FieldDecision {
+export function fieldDecider(policy: AccessPolicy, caller: PurposefulOfficer, date: string = todayInVietnam()): (field: string) => FieldDecision {
   const rules = applicableRules(policy, caller);
   const granted = new Set(rules.flatMap((rule) => rule.categories));
   const decisions = new Map<string, FieldDecision>();
@@ -185,7 +239,7 @@ export function fieldDecider(policy: AccessPolicy, caller: PurposefulOfficer): (
       const why =
         rules.length === 0
           ? `no rule of access policy ${policy.version} grants ${who} any personal data`
-          : rules.map((rule) => `rule ${rule.id} (${rule.legalBasis}) grants ${rule.categories.join(', ')}`).join('; ');
+          : rules.map((rule) => `rule ${rule.id} (${legalBasisOn(rule, date)!.basis}) grants ${rule.categories.join(', ')}`).join('; ');
       decision = {
         allowed: false,
         field,

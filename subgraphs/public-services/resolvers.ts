@@ -18,7 +18,9 @@ type Context = SubgraphContext<PublicServicesLoaders>;
 
 const provinceById = async (ctx: Context, id: string) => (await ctx.loaders.provinces()).byKey.get(id) ?? null;
 const provincesOn = async (ctx: Context, day: string) => (await ctx.loaders.provinces()).list.filter((p) => existedOn(p, day));
-const agency = async (ctx: Context, code: string) => (await ctx.loaders.agencies()).byKey.get(code) ?? null;
+/** The agency that had `code` on `date`: a code is reused by a later agency, so the date decides. */
+const agencyWithCode = async (ctx: Context, code: string, date: string) =>
+  (await ctx.loaders.agencies()).list.find((a) => a.code === code && existedOn(a, date)) ?? null;
 /** An optional filter argument: absent admits every value. */
 const admits = <T>(filter: T | null | undefined, value: T) => !filter || filter === value;
 
@@ -33,11 +35,18 @@ export const resolvers: GraphQLResolverMap<Context> = {
       const acts = new Map((await ctx.loaders.provinces()).list.flatMap((p) => [p.establishedBy, p.endedBy]).flatMap((a) => (a ? [[a.id, a]] : [])));
       return [...acts.values()].sort((a, b) => a.effectiveFrom.localeCompare(b.effectiveFrom));
     },
-    agencies: async (_: unknown, args: { kind?: AgencyKind | null; connectionStatus?: ConnectionStatus | null }, ctx: Context) =>
-      (await ctx.loaders.agencies()).list.filter(
-        (a) => admits(args.kind, a.kind) && admits(args.connectionStatus, a.populationDbConnection.status),
-      ),
-    agency: (_: unknown, args: { code: string }, ctx: Context) => agency(ctx, assertText(args.code, 'code', 32)),
+    agencies: async (
+      _: unknown,
+      args: { kind?: AgencyKind | null; connectionStatus?: ConnectionStatus | null; at?: string | null },
+      ctx: Context,
+    ) => {
+      const date = asOfDay(args.at);
+      return (await ctx.loaders.agencies()).list.filter(
+        (a) => existedOn(a, date) && admits(args.kind, a.kind) && admits(args.connectionStatus, a.populationDbConnection.status),
+      );
+    },
+    agency: (_: unknown, args: { code: string; at?: string | null }, ctx: Context) =>
+      agencyWithCode(ctx, assertText(args.code, 'code', 32), asOfDay(args.at)),
     programmeIndicators: async (_: unknown, __: unknown, ctx: Context) => (await ctx.loaders.indicators()).list,
     programmeIndicator: async (_: unknown, args: { id: string }, ctx: Context) =>
       (await ctx.loaders.indicators()).byKey.get(assertText(args.id, 'id', 100)) ?? null,
@@ -47,12 +56,12 @@ export const resolvers: GraphQLResolverMap<Context> = {
   },
   PopulationDbConnectionOverview: {
     reportedFigures: (_: unknown, __: unknown, ctx: Context) => ctx.loaders.populationDbConnectionFigures(),
-    registry: (_: unknown, __: unknown, ctx: Context) => ctx.loaders.agencyStatusTally(),
+    registry: (_: unknown, args: { at?: string | null }, ctx: Context) => ctx.loaders.agencyStatusTally(asOfDay(args.at)),
     sectorDatabases: async (_: unknown, args: { connectionStatus?: ConnectionStatus | null }, ctx: Context) =>
       (await ctx.loaders.sectorDatabases()).filter((db) => admits(args.connectionStatus, db.populationDbConnection.status)),
   },
   SectorDatabase: {
-    agency: async (db: SectorDatabaseModel, _: unknown, ctx: Context) => (await ctx.loaders.agenciesNamed([db.agencyCode]))[0],
+    agency: async (db: SectorDatabaseModel, _: unknown, ctx: Context) => (await ctx.loaders.agenciesNamed([db.agencyId]))[0],
     indicators: (db: SectorDatabaseModel, _: unknown, ctx: Context) => ctx.loaders.indicatorsNamed(db.figureIds),
   },
   Source: sourceResolvers,
@@ -67,9 +76,16 @@ export const resolvers: GraphQLResolverMap<Context> = {
     indicators: (p: ProvinceModel, _: unknown, ctx: Context) => ctx.loaders.indicatorsNamed(p.indicatorIds),
   },
   Agency: {
-    __resolveReference: (ref: { code: string }, ctx: Context) => agency(ctx, ref.code),
+    // By id (one agency, whatever the date) or by code (the agency that has it today).
+    __resolveReference: async (ref: { id?: string; code?: string }, ctx: Context) =>
+      ref.id !== undefined
+        ? ((await ctx.loaders.agencies()).byKey.get(ref.id) ?? null)
+        : agencyWithCode(ctx, ref.code ?? '', asOfDay(null)),
+    // The provincial-level unit of the committee's own dates, by its registry id.
     province: async (a: AgencyModel, _: unknown, ctx: Context) =>
-      a.provinceCode === null ? null : (await ctx.loaders.provincesNamed([a.provinceCode]))[0],
+      a.provinceId === null ? null : ((await ctx.loaders.provinces()).byKey.get(a.provinceId) ?? null),
+    predecessors: (a: AgencyModel, _: unknown, ctx: Context) => ctx.loaders.agenciesNamed(a.predecessorIds),
+    successors: (a: AgencyModel, _: unknown, ctx: Context) => ctx.loaders.agenciesNamed(a.successorIds),
   },
   Indicator: {
     localities: (i: IndicatorModel, _: unknown, ctx: Context) => ctx.loaders.provincesNamed(i.localityCodes),

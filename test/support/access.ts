@@ -13,8 +13,8 @@ import type { AccessRecord } from '../../lib/access-log/types.ts';
  * providers for officers and citizens whose tokens the tests sign themselves.
  */
 export const TEST_API_KEYS = {
-  /** BTNMT officer: the `land-registration` rule grants every category for `land-transfer`. */
-  landOfficer: { key: 'test-key-land-officer-0000000000000000', agency: 'BTNMT', officer: 'can-bo-01', roles: [] as string[] },
+  /** BNNMT officer: the `land-registration` rule grants every category for `land-transfer`. */
+  landOfficer: { key: 'test-key-land-officer-0000000000000000', agency: 'BNNMT', officer: 'can-bo-01', roles: [] as string[] },
   /** BTP officer: civil-status registration purposes, no land. */
   justiceOfficer: { key: 'test-key-justice-officer-000000000000', agency: 'BTP', officer: 'justice-officer-01', roles: [] as string[] },
   /** BCA officer with the auditor role. */
@@ -91,7 +91,7 @@ export async function createTestIssuers(): Promise<TestIssuers> {
       clockToleranceSec: 5,
     },
     officerToken: (claims = {}, options = {}) =>
-      sign(officer.privateKey, 'officer-1', OFFICER_ISSUER, String(claims.sub ?? 'token-officer-01'), { agency: 'BTNMT', ...claims }, options),
+      sign(officer.privateKey, 'officer-1', OFFICER_ISSUER, String(claims.sub ?? 'token-officer-01'), { agency: 'BNNMT', ...claims }, options),
     citizenToken: (personalId, options = {}) =>
       sign(citizen.privateKey, 'citizen-1', CITIZEN_ISSUER, `citizen-${personalId}`, { personal_id: personalId }, options),
   };

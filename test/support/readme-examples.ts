@@ -47,7 +47,7 @@ export interface ReadmeCaller {
 }
 
 const README_CALLERS: Record<string, ReadmeCaller> = {
-  // No `as=`: the development officer (can-bo-01 at BTNMT) for a land transfer.
+  // No `as=`: the development officer (can-bo-01 at BNNMT) for a land transfer.
   default: { identity: 'officer', purpose: 'land-transfer', caseNumber: 'HS-2026-0001' },
   'officer-identity': { identity: 'officer', purpose: 'identity-verification', caseNumber: 'XT-2026-0007' },
   citizen: { identity: 'citizen', purpose: null, caseNumber: null },

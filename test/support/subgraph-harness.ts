@@ -31,7 +31,7 @@ export interface SubgraphUnderTest<TAdapter> extends BackendUnderTest<TAdapter> 
 /** The subgraph's own tests run as an officer whom the policy grants every category (land-registration). */
 const HARNESS_CALLER: PurposefulOfficer = {
   kind: 'officer',
-  agency: 'BTNMT',
+  agency: 'BNNMT',
   officer: 'harness',
   roles: [],
   purpose: 'land-transfer',

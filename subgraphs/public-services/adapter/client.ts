@@ -20,7 +20,7 @@ import {
   serviceGroupsResponse,
 } from './wire.ts';
 
-/** A reference list in the backend's order, indexed by its key (province id, agency code, indicator id). */
+/** A reference list in the backend's order, indexed by its key (province id, agency id, indicator id). */
 export interface Catalogue<T> {
   list: readonly T[];
   byKey: ReadonlyMap<string, T>;
@@ -42,12 +42,14 @@ export class PublicServicesAdapter extends BackendAdapter {
     });
   }
 
+  /** Every agency the registry records, with its dates, in registry order, indexed by id. */
   async getAgencies(call?: CallContext): Promise<Catalogue<AgencyModel>> {
     return this.derived(await this.client.get('/v1/agencies', agenciesResponse, call), (answer) => {
       const sources = indexSources(answer.sources);
+      const acts = new Map(answer.acts.map((act) => [act.id, act]));
       return catalogue(
-        answer.agencies.map((a) => agencyFromRecord(a, sources)),
-        (a) => a.code,
+        answer.agencies.map((a) => agencyFromRecord(a, sources, acts)),
+        (a) => a.id,
       );
     });
   }

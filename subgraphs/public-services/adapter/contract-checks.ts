@@ -81,14 +81,17 @@ export const publicServicesContractChecks: readonly ContractCheck[] = [
     method: 'GET',
     path: '/v1/agencies',
     expectation:
-      'HTTP 200 application/json {agencies, sources}: each agency once, a province code exactly for UBND_TINH and served by GET /v1/provinces, every sector database figure an indicator of GET /v1/indicators, every cited source in sources',
+      'HTTP 200 application/json {agencies, acts, sources}: each agency once with its dates, every act it cites in acts and every predecessor and successor in agencies, no code on two agencies the same day, a provincial-level unit exactly for UBND_TINH with the unit\'s dates, every sector database figure an indicator of GET /v1/indicators, every cited source in sources',
     schema: agenciesResponse,
-    verify: (answer, earlier) =>
-      unserved(
-        answer.agencies.flatMap((agency, i): Reference[] => (agency.provinceCode === null ? [] : [[['agencies', i, 'provinceCode'], agency.provinceCode]])),
-        earlier.answerOf(provinces)?.provinces.map((p) => p.code),
-        (at) => `an agency names a province that GET /v1/provinces does not serve (at ${at})`,
-      ) ?? sectorFiguresUnserved(answer, earlier.answerOf(indicators)?.indicators.map((indicator) => indicator.id)),
+    verify: (answer, earlier) => {
+      const stranger = answer.agencies.findIndex((agency) => {
+        if (agency.provinceId === null) return false;
+        const unit = provincialUnitById(agency.provinceId);
+        return !unit || unit.validFrom !== agency.validFrom || unit.validTo !== agency.validTo;
+      });
+      if (stranger >= 0) return `an agency names a provincial-level unit the registry does not have, or one of other dates (at agencies[${stranger}].provinceId)`;
+      return sectorFiguresUnserved(answer, earlier.answerOf(indicators)?.indicators.map((indicator) => indicator.id));
+    },
   }),
   contractCheck({
     method: 'GET',

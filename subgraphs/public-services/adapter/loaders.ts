@@ -1,6 +1,7 @@
 import type { CallContext } from '../../../lib/backend-client.ts';
 import { SystemError, SystemErrorCode } from '../../../lib/errors.ts';
 import { once } from '../../../lib/loaders.ts';
+import { existedOn } from '../../../lib/administrative-units.ts';
 import type { Catalogue, PublicServicesAdapter } from './client.ts';
 import { AGENCY_KINDS, CONNECTION_STATUSES, type AgencyModel, type IndicatorModel } from './mapping.ts';
 
@@ -57,12 +58,13 @@ export function createPublicServicesLoaders(adapter: PublicServicesAdapter, call
       const [list, ids] = await Promise.all([indicators(), connectionFigureIds()]);
       return newestFirst(list, named(list, ids, 'indicator'));
     }),
-    agencyStatusTally: once(async () => tallyByKindAndStatus((await agencies()).list)),
+    /** The agencies that existed on `date` counted by kind and status. */
+    agencyStatusTally: async (date: string) => tallyByKindAndStatus((await agencies()).list.filter((a) => existedOn(a, date))),
     /** Every sector database the registry lists, in registry order. */
     sectorDatabases: once(async () => (await agencies()).list.flatMap((a) => a.sectorDatabases)),
     interconnectedServiceGroups: once(() => adapter.getInterconnectedServiceGroups(call)),
     provincesNamed: async (codes: readonly string[]) => named(await provinces(), codes, 'province'),
-    agenciesNamed: async (codes: readonly string[]) => named(await agencies(), codes, 'agency'),
+    agenciesNamed: async (ids: readonly string[]) => named(await agencies(), ids, 'agency'),
     indicatorsNamed: async (ids: readonly string[]) => named(await indicators(), ids, 'indicator'),
   };
 }

@@ -22,7 +22,7 @@ export const CONNECTION_STATUSES = ['CONNECTED', 'NOT_CONNECTED', 'OPERATOR', 'N
 export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
 export type VneidServiceStatus = 'OFFICIAL' | 'PILOT' | 'NOT_REPORTED';
 /** The kinds of agency in the order of the schema's `AgencyKind` enum, which is the registry's order. */
-export const AGENCY_KINDS = ['MINISTRY', 'MINISTERIAL_AGENCY', 'GOVERNMENT_AGENCY', 'PROVINCE'] as const;
+export const AGENCY_KINDS = ['MINISTRY', 'MINISTERIAL_AGENCY', 'GOVERNMENT_AGENCY', 'UNDER_MINISTRY', 'PROVINCE'] as const;
 export type AgencyKind = (typeof AGENCY_KINDS)[number];
 
 export interface ConnectionReportModel {
@@ -41,8 +41,6 @@ export interface VneidServiceReportModel {
   asOf: string | null;
   sources: SourceRecord[];
 }
-
-export type LegalActModel = LegalActRecord;
 
 export interface ProvinceModel {
   id: string;
@@ -64,8 +62,8 @@ export interface ProvinceModel {
 }
 
 export interface SectorDatabaseModel {
-  /** The agency that keeps it (the registry record it is listed under). */
-  agencyCode: string;
+  /** The agency that keeps it: the id of the registry record it is listed under. */
+  agencyId: string;
   name: string;
   englishName: string;
   populationDbConnection: ConnectionReportModel;
@@ -80,13 +78,28 @@ export interface SectorDatabaseModel {
 export const QUALIFIERS = ['EXACT', 'MORE_THAN', 'ABOUT', 'NEARLY', 'AT_LEAST'] as const;
 export type Qualifier = (typeof QUALIFIERS)[number];
 export type AsOfBasis = 'STATED' | 'PUBLICATION' | 'RECORDED';
+/** A legal act as served (number, dates, source); `LegalAct` in the schema. */
+export type LegalActModel = LegalActRecord;
 
 export interface AgencyModel {
+  /** Registry id: the code, or the code and the day it was formed (BNNMT-2025-03-01). */
+  id: string;
+  /** Registry code; a later agency may reuse it, so it names one only with a date. */
   code: string;
   name: string;
   englishName: string;
   kind: AgencyKind;
-  provinceCode: string | null;
+  /** Registry id of the provincial-level unit of a People's Committee (its own dates); null otherwise. */
+  provinceId: string | null;
+  /** First and last day (inclusive); null outside the registry's recorded history. */
+  validFrom: string | null;
+  validTo: string | null;
+  establishedBy: LegalActModel | null;
+  endedBy: LegalActModel | null;
+  predecessorIds: string[];
+  successorIds: string[];
+  note: string | null;
+  reports: string[];
   populationDbConnection: ConnectionReportModel;
   sectorDatabases: SectorDatabaseModel[];
 }
@@ -147,6 +160,7 @@ const AGENCY_KIND_OF: Record<AgencyKindCode, AgencyKind> = {
   BO: 'MINISTRY',
   CO_QUAN_NGANG_BO: 'MINISTERIAL_AGENCY',
   CO_QUAN_THUOC_CHINH_PHU: 'GOVERNMENT_AGENCY',
+  DON_VI_THUOC_BO: 'UNDER_MINISTRY',
   UBND_TINH: 'PROVINCE',
 };
 
@@ -200,16 +214,27 @@ function provinceFromRecord(record: ProvinceRecord, sources: SourceIndex): Omit<
   };
 }
 
-export function agencyFromRecord(record: AgencyRecord, sources: SourceIndex): AgencyModel {
+/** An agency, with the acts it cites taken from the answer's `acts` (the wire schema checks they are there). */
+export function agencyFromRecord(record: AgencyRecord, sources: SourceIndex, acts: ReadonlyMap<string, LegalActModel>): AgencyModel {
+  const act = (id: string | null) => (id === null ? null : (acts.get(id) ?? null));
   return {
+    id: record.id,
     code: record.code,
     name: record.name,
     englishName: record.englishName,
     kind: AGENCY_KIND_OF[record.kind],
-    provinceCode: record.provinceCode,
+    provinceId: record.provinceId,
+    validFrom: record.validFrom,
+    validTo: record.validTo,
+    establishedBy: act(record.establishedBy),
+    endedBy: act(record.endedBy),
+    predecessorIds: record.predecessors,
+    successorIds: record.successors,
+    note: record.note,
+    reports: record.reports,
     populationDbConnection: connectionFromRecord(record.populationDbConnection, sources),
     sectorDatabases: record.sectorDatabases.map((db) => ({
-      agencyCode: record.code,
+      agencyId: record.id,
       name: db.name,
       englishName: db.englishName,
       populationDbConnection: connectionFromRecord(db.populationDbConnection, sources),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { everyCitedSourceListed, sourceRecordSchema, type SourceRecord } from '../../../lib/sources.ts';
+import { AGENCY_KIND_CODES } from '../../../lib/agencies.ts';
 import { carriesNothingUnreported, isoDateSchema, provinceCodeSchema, publishedDateSchema } from '../../../lib/wire.ts';
 
 /**
@@ -25,7 +26,7 @@ export type QualifierCode = z.infer<typeof qualifierCode>;
 /** How an indicator's `asOf` is known (see CONTRACT.md). */
 export const asOfBasisCode = z.enum(['STATED', 'PUBLICATION', 'RECORDED']);
 
-export const agencyKindCode = z.enum(['BO', 'CO_QUAN_NGANG_BO', 'CO_QUAN_THUOC_CHINH_PHU', 'UBND_TINH']);
+export const agencyKindCode = z.enum(AGENCY_KIND_CODES);
 export type AgencyKindCode = z.infer<typeof agencyKindCode>;
 
 const UNREPORTED = ['CHUA_BAO_CAO', 'DON_VI_VAN_HANH'];
@@ -77,7 +78,7 @@ export const vneidServiceRecord = z
   .superRefine(sourcedExactlyWhenReported);
 export type VneidServiceRecord = z.infer<typeof vneidServiceRecord>;
 
-/** A legal act that formed or ended a provincial unit. */
+/** A legal act that formed or ended a provincial unit or an agency. */
 export const legalActRecord = z.object({
   id: text,
   number: text,
@@ -132,15 +133,25 @@ export type SectorDatabaseRecord = z.infer<typeof sectorDatabaseRecord>;
 
 export const agencyRecord = z
   .object({
+    id: text,
     code: text,
     name: text,
     englishName: text,
     kind: agencyKindCode,
-    provinceCode: provinceCodeSchema.nullable(),
+    provinceId: text.nullable(),
+    validFrom: isoDateSchema.nullable(),
+    validTo: isoDateSchema.nullable(),
+    establishedBy: text.nullable(),
+    endedBy: text.nullable(),
+    predecessors: z.array(text),
+    successors: z.array(text),
+    note: text.nullable(),
+    reports: z.array(z.string().url()),
     populationDbConnection: connectionRecord,
     sectorDatabases: z.array(sectorDatabaseRecord),
   })
-  .refine((a) => (a.kind === 'UBND_TINH') === (a.provinceCode !== null), 'provinceCode is set exactly for kind UBND_TINH');
+  .refine((a) => (a.kind === 'UBND_TINH') === (a.provinceId !== null), 'provinceId is set exactly for kind UBND_TINH')
+  .refine((a) => a.validFrom === null || a.validTo === null || a.validFrom <= a.validTo, 'validTo is before validFrom');
 export type AgencyRecord = z.infer<typeof agencyRecord>;
 
 export const indicatorRecord = z.object({
@@ -210,16 +221,40 @@ export const provincesResponse = z
   .superRefine(unitsIntact);
 export type ProvincesResponse = z.infer<typeof provincesResponse>;
 
-export const agenciesResponse = z.object({ agencies: z.array(agencyRecord), sources }).superRefine(
+/**
+ * Every act an agency cites is among `acts`, every predecessor and successor among `agencies`, and
+ * no two agencies have one code on the same day.
+ */
+const agencyHistoryIntact = (answer: { agencies: AgencyRecord[]; acts: LegalActRecord[] }, ctx: z.RefinementCtx) => {
+  const acts = new Set(answer.acts.map((act) => act.id));
+  const ids = new Set(answer.agencies.map((agency) => agency.id));
+  if (acts.size !== answer.acts.length) ctx.addIssue({ code: 'custom', message: 'an act is listed twice' });
+  for (const agency of answer.agencies) {
+    const act = [agency.establishedBy, agency.endedBy].find((id) => id !== null && !acts.has(id));
+    if (act) ctx.addIssue({ code: 'custom', message: `agency ${agency.id} cites act ${act}, which acts lacks` });
+    const other = [...agency.predecessors, ...agency.successors].find((id) => !ids.has(id));
+    if (other) ctx.addIssue({ code: 'custom', message: `agency ${agency.id} names agency ${other}, which agencies lacks` });
+  }
+  // A code is reused only by an agency that starts after the last one of that code ended.
+  const overlapping = answer.agencies.find((a, i) =>
+    answer.agencies.some(
+      (b, j) => j > i && a.code === b.code && (a.validTo === null || b.validFrom === null || b.validFrom <= a.validTo) && (b.validTo === null || a.validFrom === null || a.validFrom <= b.validTo),
+    ),
+  );
+  if (overlapping) ctx.addIssue({ code: 'custom', message: `two agencies have code ${overlapping.code} on the same day` });
+};
+
+export const agenciesResponse = z.object({ agencies: z.array(agencyRecord), acts: z.array(legalActRecord), sources }).superRefine((answer, ctx) => {
   intact(
-    (a) =>
+    (a: typeof answer) =>
       a.agencies.flatMap((agency) => [
         ...agency.populationDbConnection.sourceIds,
         ...agency.sectorDatabases.flatMap((db) => db.populationDbConnection.sourceIds),
       ]),
-    (a) => a.agencies.map((agency) => agency.code),
-  ),
-);
+    (a: typeof answer) => a.agencies.map((agency) => agency.id),
+  )(answer, ctx);
+  agencyHistoryIntact(answer, ctx);
+});
 export type AgenciesResponse = z.infer<typeof agenciesResponse>;
 
 export const indicatorsResponse = z.object({ indicators: z.array(indicatorRecord), sources }).superRefine(

@@ -10,19 +10,20 @@ import {
   type Fact,
   type FactQualifier,
 } from '../../../lib/facts.ts';
+import { agencyActById, AGENCIES, agenciesOn } from '../../../lib/agencies.ts';
 import { healthHandler } from '../../../lib/mock-server.ts';
 import { cacheableAnswer, route, type MockRoute } from '../../../lib/mock-routes.ts';
-import { lastDayOf, LEGACY_PROVINCES, LEGAL_ACTS, legacyProvinceByAsciiName, PROVINCIAL_UNITS, provincialUnitsOn } from '../../../lib/administrative-units.ts';
+import { existedOn, lastDayOf, LEGAL_ACTS, legacyProvinceByAsciiName, PROVINCIAL_UNITS, provincialUnitsOn } from '../../../lib/administrative-units.ts';
 import type { SourceRecord } from '../../../lib/sources.ts';
 import { SYSTEMS } from '../../../lib/systems.ts';
 import {
-  agencyKindCode,
   type AgenciesResponse,
   type AgencyRecord,
   type ConnectionCode,
   type ConnectionRecord,
   type IndicatorRecord,
   type IndicatorsResponse,
+  type LegalActRecord,
   type PopulationDbConnectionsResponse,
   type ProvincesResponse,
   type QualifierCode,
@@ -38,21 +39,10 @@ import {
  * fact states it, and an aggregate count is never spread over the agencies or provinces it counts.
  */
 
-const agencyRegistry = z.object({
-  agencies: z.array(
-    z.object({
-      code: z.string().min(1),
-      name: z.string().min(1),
-      englishName: z.string().min(1),
-      kind: agencyKindCode.exclude(['UBND_TINH']),
-    }),
-  ),
-});
-
 const sectorDatabaseRegistry = z.object({
   sectorDatabases: z.array(
     z.object({
-      agencyCode: z.string().min(1),
+      agencyId: z.string().min(1),
       name: z.string().min(1),
       englishName: z.string().min(1),
       connectionFact: z.string().min(1).nullable(),
@@ -218,45 +208,67 @@ function sectorDatabasesByAgency(): Map<string, SectorDatabaseRecord[]> {
       connection = connectionFromFact(fact, fact.value ? 'DA_KET_NOI' : 'CHUA_KET_NOI');
     }
     const record = { name: db.name, englishName: db.englishName, populationDbConnection: connection, figureIds: db.figureIds };
-    byAgency.set(db.agencyCode, [...(byAgency.get(db.agencyCode) ?? []), record]);
+    byAgency.set(db.agencyId, [...(byAgency.get(db.agencyId) ?? []), record]);
   }
   return byAgency;
 }
 
-/** "Thành phố Hà Nội" → "Ủy ban nhân dân thành phố Hà Nội". */
-const committeeName = (officialName: string) =>
-  `Ủy ban nhân dân ${officialName.charAt(0).toLocaleLowerCase('vi')}${officialName.slice(1)}`;
+/**
+ * The 63/63 fact names no committee, so it may be attributed to each committee that existed on its
+ * date, and only because it covers them all; a committee formed later has no report of its own.
+ */
+function committeesConnection(): { connected: ConnectionRecord; on: string } {
+  const fact = factById(CONNECTION_FACT_LOCALITIES);
+  const on = lastDayOf(fact.asOf);
+  const committees = agenciesOn(on).filter((a) => a.kind === 'UBND_TINH').length;
+  if (fact.value !== committees || fact.of !== committees) {
+    throw new Error(`fact ${fact.id} does not cover all ${committees} provincial committees of ${on}; no per-committee status follows from it`);
+  }
+  return { connected: connectionFromFact(fact, 'DA_KET_NOI'), on };
+}
 
-function agencyRecords(connectedProvince: ConnectionRecord): AgencyRecord[] {
-  const registry = readRegistry('./agencies.json', agencyRegistry);
+/**
+ * Every agency of the registry with its dates and acts. A published status stays on the agency that
+ * existed when it was published; a successor carries none of its predecessors' statuses.
+ */
+function agencyRecords(): AgencyRecord[] {
   const sectorDatabases = sectorDatabasesByAgency();
-  const unknown = [...sectorDatabases.keys()].find((code) => !registry.agencies.some((a) => a.code === code));
-  if (unknown !== undefined) throw new Error(`sector-databases.json names agency ${unknown}, which agencies.json lacks`);
-  const agencies = registry.agencies.map(
-    (a): AgencyRecord => ({
+  const unknown = [...sectorDatabases.keys()].find((id) => !AGENCIES.some((a) => a.id === id));
+  if (unknown !== undefined) throw new Error(`sector-databases.json names agency ${unknown}, which the agency registry lacks`);
+  const committees = committeesConnection();
+  const operators = new Set(SYSTEMS.population.ownerIds);
+  return AGENCIES.map((a): AgencyRecord => {
+    // "18 ministries and sectors completed the connection" names none of them: no per-ministry status.
+    const populationDbConnection = operators.has(a.id)
+      ? OPERATOR_CONNECTION
+      : a.kind === 'UBND_TINH' && existedOn(a, committees.on)
+        ? committees.connected
+        : NOT_REPORTED_CONNECTION;
+    return {
+      id: a.id,
       code: a.code,
       name: a.name,
       englishName: a.englishName,
       kind: a.kind,
-      provinceCode: null,
-      // "18 ministries and sectors completed the connection" names none of them: no per-ministry status.
-      populationDbConnection: a.code === SYSTEMS.population.ownerCode ? OPERATOR_CONNECTION : NOT_REPORTED_CONNECTION,
-      sectorDatabases: sectorDatabases.get(a.code) ?? [],
-    }),
-  );
-  // The People's Committees of the units of the 2024 reports (the agency registry is not yet dated).
-  const committees = LEGACY_PROVINCES.map(
-    (p): AgencyRecord => ({
-      code: `UBND-${p.code}`,
-      name: committeeName(p.officialName),
-      englishName: `${p.asciiName} People's Committee`,
-      kind: 'UBND_TINH',
-      provinceCode: p.code,
-      populationDbConnection: connectedProvince,
-      sectorDatabases: [],
-    }),
-  );
-  return [...agencies, ...committees];
+      provinceId: a.provinceId,
+      validFrom: a.validFrom,
+      validTo: a.validTo,
+      establishedBy: a.establishedBy,
+      endedBy: a.endedBy,
+      predecessors: [...a.predecessors],
+      successors: [...a.successors],
+      note: a.note,
+      reports: [...a.reports],
+      populationDbConnection,
+      sectorDatabases: sectorDatabases.get(a.id) ?? [],
+    };
+  });
+}
+
+/** The acts the agencies cite, in the order they are first cited. */
+function actsCited(agencies: AgencyRecord[]): LegalActRecord[] {
+  const ids = new Set(agencies.flatMap((a) => [a.establishedBy, a.endedBy]).filter((id): id is string => id !== null));
+  return [...ids].map((id) => agencyActById(id)!);
 }
 
 /** The sources an answer's records cite, in the order the programme facts list them. */
@@ -298,9 +310,10 @@ export function publicServicesHandlers(): MockRoute[] {
     ),
   };
 
-  const agencies = agencyRecords(connectedProvinces.record);
+  const agencies = agencyRecords();
   const agenciesAnswer: AgenciesResponse = {
     agencies,
+    acts: actsCited(agencies),
     sources: sourcesCited(
       agencies.flatMap((a) => [
         ...a.populationDbConnection.sourceIds,
