@@ -95,7 +95,7 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Gate
   const subgraphUrls = Object.fromEntries(
     SYSTEM_IDS.map((id) => {
       const { envPrefix } = SYSTEMS[id];
-      return [id, envString(`${envPrefix}_SUBGRAPH_URL`, defaultSubgraphUrl(id), env)];
+      return [id, envString(`${envPrefix}_SUBGRAPH_URL`, defaultSubgraphUrl(id, env), env)];
     }),
   ) as Record<SystemId, string>;
   const subgraphTimeoutMs = envPositiveInteger('SUBGRAPH_TIMEOUT_MS', 5000, env);

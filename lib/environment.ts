@@ -98,13 +98,13 @@ export const ENVIRONMENT_VARIABLES: EnvironmentVariable[] = [
   ...SYSTEM_IDS.flatMap((id) => {
     const { envPrefix, subgraphPort, backendPort, backendCacheEntries } = SYSTEMS[id];
     return [
-      { name: `${envPrefix}_SUBGRAPH_URL`, readBy: 'gateway', default: defaultSubgraphUrl(id), description: `Where the gateway reaches the ${id} subgraph.` },
+      { name: `${envPrefix}_SUBGRAPH_URL`, readBy: 'gateway', default: defaultSubgraphUrl(id, {}), description: `Where the gateway reaches the ${id} subgraph; unset, loopback at \`${envPrefix}_SUBGRAPH_PORT\`.` },
       { name: `${envPrefix}_SUBGRAPH_TIMEOUT_MS`, readBy: 'gateway', default: '`SUBGRAPH_TIMEOUT_MS`', description: `Deadline of one gateway → ${id} subgraph call.` },
       { name: `${envPrefix}_SUBGRAPH_BREAKER_FAILURES`, readBy: 'gateway', default: '`SUBGRAPH_BREAKER_FAILURES`', description: `Consecutive failed gateway → ${id} subgraph calls that open the gateway's circuit to it.` },
       { name: `${envPrefix}_SUBGRAPH_BREAKER_HALF_OPEN_MS`, readBy: 'gateway', default: '`SUBGRAPH_BREAKER_HALF_OPEN_MS`', description: `How long the gateway's open circuit to the ${id} subgraph refuses calls before one trial call.` },
       { name: `${envPrefix}_SUBGRAPH_PORT`, readBy: `${id} subgraph`, default: String(subgraphPort), description: `Port of the ${id} subgraph.` },
       { name: `${envPrefix}_SUBGRAPH_METRICS_PORT`, readBy: `${id} subgraph`, default: `(unset: \`/metrics\` on \`${envPrefix}_SUBGRAPH_PORT\`)`, description: `Port on which the ${id} subgraph serves Prometheus \`/metrics\` alone.` },
-      { name: `${envPrefix}_BACKEND_URL`, readBy: `${id} subgraph`, default: defaultBackendUrl(id), description: `Base URL of the ${id} backend: point it at the real system.` },
+      { name: `${envPrefix}_BACKEND_URL`, readBy: `${id} subgraph`, default: defaultBackendUrl(id, {}), description: `Base URL of the ${id} backend: point it at the real system; unset, loopback at \`${envPrefix}_BACKEND_PORT\` (read by \`npm run check-connections\` too).` },
       { name: `${envPrefix}_BACKEND_TIMEOUT_MS`, readBy: `${id} subgraph`, default: '2000', description: `Deadline of one call to the ${id} backend, retries included.` },
       {
         name: `${envPrefix}_BACKEND_CACHE_ENTRIES`,

@@ -44,6 +44,22 @@ export interface SystemLayout {
 }
 
 /**
+ * The `npm run check-connections` command that tests the backends this start's subgraphs use, to
+ * be run in another terminal: prefixed with each `<PREFIX>_BACKEND_URL` set in `env` and each
+ * `<PREFIX>_BACKEND_PORT` that differs from its default, so it never tests another copy's defaults.
+ */
+export function connectionTestCommand(env: NodeJS.ProcessEnv): string {
+  const settings = SYSTEM_IDS.flatMap((id) => {
+    const { envPrefix, backendPort } = SYSTEMS[id];
+    const url = env[`${envPrefix}_BACKEND_URL`];
+    if (url) return [`${envPrefix}_BACKEND_URL=${url}`];
+    const port = envInteger(`${envPrefix}_BACKEND_PORT`, backendPort, env);
+    return port === backendPort ? [] : [`${envPrefix}_BACKEND_PORT=${port}`];
+  });
+  return [...settings, 'npm run check-connections'].join(' ');
+}
+
+/**
  * Where each of the nine services listens, from the same variables the services read
  * (`<PREFIX>_BACKEND_PORT`, `<PREFIX>_SUBGRAPH_PORT`, `GATEWAY_PORT`); a backend or subgraph URL
  * already set is kept, so a subgraph can be pointed at a real backend.

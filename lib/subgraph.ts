@@ -120,7 +120,7 @@ export interface SubgraphConfig {
 export function subgraphConfigFromEnv(system: SystemId, env: NodeJS.ProcessEnv = process.env): SubgraphConfig {
   const { envPrefix, subgraphPort, backendCacheEntries } = SYSTEMS[system];
   return {
-    backendUrl: envString(`${envPrefix}_BACKEND_URL`, defaultBackendUrl(system), env),
+    backendUrl: envString(`${envPrefix}_BACKEND_URL`, defaultBackendUrl(system, env), env),
     backendTimeoutMs: envPositiveInteger(`${envPrefix}_BACKEND_TIMEOUT_MS`, 2000, env),
     backendCacheEntries: envInteger(`${envPrefix}_BACKEND_CACHE_ENTRIES`, backendCacheEntries, env),
     resilience: {

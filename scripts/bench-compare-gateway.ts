@@ -25,7 +25,7 @@ const UNSERVED_URL = 'http://127.0.0.1:9/unserved';
 
 /** The supergraph with each routing URL replaced by where the subgraph runs now. */
 function supergraphSdl(env: NodeJS.ProcessEnv): string {
-  const urls = new Map<string, string>(SYSTEM_IDS.map((id) => [id, envString(`${SYSTEMS[id].envPrefix}_SUBGRAPH_URL`, defaultSubgraphUrl(id), env)]));
+  const urls = new Map<string, string>(SYSTEM_IDS.map((id) => [id, envString(`${SYSTEMS[id].envPrefix}_SUBGRAPH_URL`, defaultSubgraphUrl(id, env), env)]));
   const sdl = readFileSync(fileURLToPath(new URL('../schema/supergraph.graphql', import.meta.url)), 'utf8');
   return sdl.replace(/@join__graph\(name: "([^"]+)", url: "[^"]*"\)/g, (_, name: string) => `@join__graph(name: "${name}", url: "${urls.get(name) ?? UNSERVED_URL}")`);
 }

@@ -1,7 +1,7 @@
 /**
  * `npm run check-connections`: the integrators' connection test, run from this machine against each
- * system's backend exactly as its subgraph is configured (`<PREFIX>_BACKEND_URL`,
- * `<PREFIX>_BACKEND_TIMEOUT_MS`), e.g. `LAND_BACKEND_URL=https://their-host npm run check-connections -- --system land`.
+ * system's backend exactly as its subgraph is configured (`<PREFIX>_BACKEND_URL`, or loopback at
+ * `<PREFIX>_BACKEND_PORT`; `<PREFIX>_BACKEND_TIMEOUT_MS`), e.g. `LAND_BACKEND_URL=https://their-host npm run check-connections -- --system land`.
  * One real round trip per contract check, reads only; exit 0 when every system passed, 1 otherwise.
  */
 import { exitWithUsage, parseOptions, urlWithoutPassword } from '../lib/cli.ts';
@@ -22,7 +22,8 @@ endpoint the adapter uses, timed and checked against the adapter's contract. Rea
   --help         print this text
 
 Environment, per system: ${SYSTEM_IDS.map((id) => SYSTEMS[id].envPrefix).join(', ')}
-  <PREFIX>_BACKEND_URL         base URL of the backend (default http://127.0.0.1:41xx, the mocks of npm start)
+  <PREFIX>_BACKEND_URL         base URL of the backend (default http://127.0.0.1:<PREFIX>_BACKEND_PORT,
+                               the mocks of npm start; the port defaults to 41xx)
   <PREFIX>_BACKEND_TIMEOUT_MS  deadline of each check (default 2000)
 
 Exit status: 0 when every system passed, 1 when any failed, 2 on a usage or configuration error.

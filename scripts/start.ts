@@ -6,7 +6,7 @@
  * meanwhile), and given up after too many crashes. Ctrl-C or SIGTERM stops everything.
  */
 import { devCredentialsGuide, ensureDevCredentials } from '../lib/dev-credentials.ts';
-import { restartPolicyFromEnv, spawnServices, Supervisor, systemLayout, type SupervisorEvent } from '../lib/services.ts';
+import { connectionTestCommand, restartPolicyFromEnv, spawnServices, Supervisor, systemLayout, type SupervisorEvent } from '../lib/services.ts';
 
 const policy = restartPolicyFromEnv();
 // The development key set (.dev/): made on the first start, reused after; variables already set win.
@@ -67,7 +67,7 @@ if (!stopping) {
 Liên thông is up on its embedded mocks (${services.length} processes, ready in ${seconds} s).
 ${rows.join('\n')}
 
-Status page: http://${host}:${gatewayPort}/status   Connection test: npm run check-connections
+Status page: http://${host}:${gatewayPort}/status   Connection test: ${connectionTestCommand({ ...dev.env, ...process.env })}
 
 ${devCredentialsGuide(dev.credentials, credentialsFile, `http://${host}:${gatewayPort}/graphql`)}
 

@@ -56,6 +56,14 @@ describe('npm run check-connections', () => {
     expect(code).toBe(0);
   });
 
+  it('follows <PREFIX>_BACKEND_PORT as the services do when no URL is set, so it tests the copy on those ports', async () => {
+    const land = new URL(mocks.land.url);
+    const { code, stdout } = await checkConnections(['--system', 'land'], { LAND_BACKEND_URL: '', LAND_BACKEND_PORT: land.port });
+    expect(rowOf(stdout, 'land')).toContain(`http://127.0.0.1:${land.port}`);
+    expect(rowOf(stdout, 'land')).toContain('PASSED');
+    expect(code).toBe(0);
+  });
+
   it('exits 1 when a backend is down, naming the system in its row and in the last line', async () => {
     mocks.land.setFault({ mode: 'down' });
     const { code, stdout } = await checkConnections([]);

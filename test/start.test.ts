@@ -137,6 +137,9 @@ describe('npm start', () => {
     expect(output).toContain(`http://127.0.0.1:${gatewayPort}/graphql`);
     const pids = [...printedPids(output).values()].flat();
     expect(pids).toHaveLength(9);
+    // The connection test it suggests tests these mocks, not the default ports.
+    const backendPorts = SYSTEM_IDS.map((id) => `${SYSTEMS[id].envPrefix}_BACKEND_PORT=${env[`${SYSTEMS[id].envPrefix}_BACKEND_PORT`]}`);
+    expect(output).toContain(`Connection test: ${backendPorts.join(' ')} npm run check-connections`);
 
     // The development API key it printed, with a purpose.
     const apiKey = /x-api-key: (\S+)/.exec(output)?.[1];
