@@ -27,6 +27,25 @@ function scriptedStore() {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('GroupCommit when the store fails', () => {
+  it("reports a store failure that arrives after the caller's deadline as the caller's timeout, whichever timer ran first", async () => {
+    const deadlineAt = Date.now() + 30;
+    // A store that gives up at that same deadline (a lock still held) and says so before the
+    // caller's own timer has had its turn: the failure arrives once the deadline has passed.
+    const giveUpAtTheDeadline = () => {
+      while (Date.now() <= deadlineAt) {
+        // Waiting synchronously, as a store's busy timeout blocks its thread.
+      }
+      return Promise.reject(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }));
+    };
+    const commits = new GroupCommit(giveUpAtTheDeadline, { halfOpenAfterMs: 60_000 });
+    await expect(commits.append([record(1)], { deadlineAt })).rejects.toBeInstanceOf(AccessLogTimeoutError);
+    // Before the deadline, the store's own failure is the caller's answer.
+    const early = new GroupCommit(() => Promise.reject(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' })));
+    await expect(early.append([record(2)], { deadlineAt: Date.now() + 60_000 })).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+    await commits.close();
+    await early.close();
+  });
+
   it('abandons a hung batch once every caller has given up, then opens the circuit, and a trial write closes it', async () => {
     const store = scriptedStore();
     store.modes.push('hang');

@@ -184,7 +184,9 @@ export class GroupCommit {
       const pending: Pending = {
         records,
         resolve: () => settle(resolve),
-        reject: (error) => settle(() => reject(error)),
+        // A failure that reaches the caller once its deadline has passed (the store gave up at that
+        // same deadline, e.g. on a lock still held) is the timeout it asked for, whichever timer ran first.
+        reject: (error) => settle(() => reject(deadlineAt !== undefined && Date.now() >= deadlineAt ? new AccessLogTimeoutError(waitMs!) : error)),
       };
       if (waitMs !== undefined) {
         timer = setTimeout(() => {
