@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  lastDayOf,
   LEGAL_ACTS,
   PROVINCIAL_UNITS,
   provincialUnitByAsciiName,
@@ -10,6 +9,7 @@ import {
   successorsOn,
   todayInVietnam,
 } from './administrative-units.ts';
+import { lastDayOf } from './partial-date.ts';
 
 const names = (units: { name: string }[]) => units.map((u) => u.name);
 

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { existedOn, holdersOn, withSuccessors, type DatedEntry } from './dated-history.ts';
 
 /**
  * Viet Nam's provincial-level administrative units (tỉnh, thành phố trực thuộc trung ương) as they
@@ -38,7 +39,7 @@ export interface LegalAct {
   sourceUrl: string;
 }
 
-export interface ProvincialUnit {
+export interface ProvincialUnit extends DatedEntry {
   /**
    * Stable id: the code for a unit that existed before the registry's first change, the code and the
    * day it was formed for a later one (008 is Tuyên Quang before 2025-07-01, 008-2025-07-01 after).
@@ -53,16 +54,6 @@ export interface ProvincialUnit {
   kind: ProvincialUnitKind;
   /** Socio-economic region; null for a unit formed from units of two regions, which no act here assigns. */
   region: Region | null;
-  /** First day of the unit; null when it is older than this registry's first recorded change. */
-  validFrom: string | null;
-  /** Last day of the unit; null while it exists. */
-  validTo: string | null;
-  /** The act that formed it; null when it is older than the registry's first recorded change. */
-  establishedBy: string | null;
-  /** The act that ended it; null while it exists. */
-  endedBy: string | null;
-  /** Ids of the units it was formed from. */
-  predecessors: readonly string[];
   /** Ids of the units formed from it (derived from the predecessors of the others). */
   successors: readonly string[];
 }
@@ -79,41 +70,15 @@ const registry = JSON.parse(readFileSync(file, 'utf8')) as RegistryFile;
 export const LEGAL_ACTS: readonly LegalAct[] = Object.entries(registry.acts).map(([id, act]) => ({ id, ...act }));
 const actsById = new Map(LEGAL_ACTS.map((a) => [a.id, a]));
 
-export const PROVINCIAL_UNITS: readonly ProvincialUnit[] = registry.units.map((unit) => ({
-  ...unit,
-  successors: registry.units.filter((other) => other.predecessors.includes(unit.id)).map((other) => other.id),
-}));
+export const PROVINCIAL_UNITS: readonly ProvincialUnit[] = withSuccessors(registry.units, new Set(actsById.keys()), 'data/administrative-units.json');
 const unitsById = new Map(PROVINCIAL_UNITS.map((u) => [u.id, u]));
 
-for (const unit of PROVINCIAL_UNITS) {
-  for (const act of [unit.establishedBy, unit.endedBy]) {
-    if (act !== null && !actsById.has(act)) throw new Error(`administrative unit ${unit.id} cites unknown act ${act}`);
-  }
-  for (const id of unit.predecessors) if (!unitsById.has(id)) throw new Error(`administrative unit ${unit.id} names unknown predecessor ${id}`);
-}
+// Made once: a formatter costs far more to build than to use, and "today" is asked on every request.
+const vietnamDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh', year: 'numeric', month: '2-digit', day: '2-digit' });
 
 /** Today's date in Viet Nam (UTC+7), `YYYY-MM-DD`: the default date of every "as of" question. */
 export function todayInVietnam(now: Date = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
-}
-
-/** Whether the unit existed on `date` (a full `YYYY-MM-DD`). */
-export function existedOn(unit: Pick<ProvincialUnit, 'validFrom' | 'validTo'>, date: string): boolean {
-  return (unit.validFrom === null || unit.validFrom <= date) && (unit.validTo === null || date <= unit.validTo);
-}
-
-/**
- * The last day a date given to month or year precision covers ("2024-09" → 2024-09-30, "2024" →
- * 2024-12-31): a figure published for a month speaks of the units that existed at its end.
- */
-export function lastDayOf(date: string): string {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(date)) return date;
-  if (/^\d{4}-\d{2}$/.test(date)) {
-    const [year, month] = date.split('-').map(Number) as [number, number];
-    return `${date}-${String(new Date(Date.UTC(year, month, 0)).getUTCDate()).padStart(2, '0')}`;
-  }
-  if (/^\d{4}$/.test(date)) return `${date}-12-31`;
-  throw new RangeError(`not a date of day, month or year precision: ${date}`);
+  return vietnamDay.format(now);
 }
 
 const byCodeOrder = (a: ProvincialUnit, b: ProvincialUnit) => a.code.localeCompare(b.code);
@@ -158,27 +123,7 @@ export function legacyProvinceByAsciiName(name: string): ProvincialUnit | undefi
   return provincialUnitByAsciiName(name, LEGACY_CODE_TABLE_DATE);
 }
 
-/** Every unit that ever had `code`, oldest first. */
-export function provincialUnitsWithCode(code: string): ProvincialUnit[] {
-  return PROVINCIAL_UNITS.filter((u) => u.code === code).sort((a, b) => (a.validFrom ?? '').localeCompare(b.validFrom ?? ''));
-}
-
-type Dated = Pick<ProvincialUnit, 'id' | 'code' | 'validFrom' | 'validTo'>;
-
-/**
- * The units that hold the territory of `unit` on `date`: the unit itself while it exists, otherwise
- * its successors (`successorsOf`) followed until they exist on that date, in code order. Empty for a
- * date before the unit.
- */
-export function holdersOn<T extends Dated>(unit: T, date: string, successorsOf: (unit: T) => readonly T[]): T[] {
-  if (unit.validFrom !== null && date < unit.validFrom) return [];
-  if (existedOn(unit, date)) return [unit];
-  const found = new Map<string, T>();
-  for (const next of successorsOf(unit)) for (const holder of holdersOn(next, date, successorsOf)) found.set(holder.id, holder);
-  return [...found.values()].sort((a, b) => a.code.localeCompare(b.code));
-}
-
-/** `holdersOn` over this registry's own units. */
+/** The units that hold the territory of `unit` on `date` (`holdersOn` over this registry's units). */
 export function successorsOn(unit: ProvincialUnit, date: string): ProvincialUnit[] {
   return holdersOn(unit, date, (u) => u.successors.map((id) => unitsById.get(id)!));
 }
@@ -189,6 +134,11 @@ export function soleSuccessorOn(unit: ProvincialUnit, date: string): ProvincialU
   return holders.length === 1 ? holders[0] : undefined;
 }
 
-export function legalActById(id: string): LegalAct | undefined {
-  return actsById.get(id);
+/**
+ * The unit that holds, on `date`, the territory a code of the 63-unit table names: where a place
+ * recorded under that code (a 2024 record, a personal ID's prefix) lay on that day.
+ */
+export function legacyUnitOn(code: string, date: string): ProvincialUnit | undefined {
+  const unit = unitOfLegacyCode(code);
+  return unit && soleSuccessorOn(unit, date);
 }

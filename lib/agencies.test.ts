@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { existedOn, provincialUnitsOn } from './administrative-units.ts';
+import { provincialUnitsOn } from './administrative-units.ts';
+import { existedOn } from './dated-history.ts';
 import { AGENCIES, agenciesOn, agencyActById, agencyByCode, agencyById } from './agencies.ts';
 
 const codesOfKind = (date: string, kind: string) => agenciesOn(date).filter((a) => a.kind === kind).map((a) => a.code);

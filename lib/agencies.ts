@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { existedOn, LEGAL_ACTS, PROVINCIAL_UNITS, type LegalAct, type ProvincialUnit } from './administrative-units.ts';
+import { LEGAL_ACTS, PROVINCIAL_UNITS, type LegalAct } from './administrative-units.ts';
+import { existedOn, withSuccessors, type DatedEntry } from './dated-history.ts';
 
 /**
  * Viet Nam's state agencies as they were on any date (data/agencies.json): the ministries,
@@ -18,8 +19,8 @@ import { existedOn, LEGAL_ACTS, PROVINCIAL_UNITS, type LegalAct, type Provincial
 export const AGENCY_KIND_CODES = ['BO', 'CO_QUAN_NGANG_BO', 'CO_QUAN_THUOC_CHINH_PHU', 'DON_VI_THUOC_BO', 'UBND_TINH'] as const;
 export type AgencyKindCode = (typeof AGENCY_KIND_CODES)[number];
 
-/** An agency with the dates it existed (inclusive, null outside the recorded history), as the units have them. */
-export interface AgencyEntry extends Pick<ProvincialUnit, 'validFrom' | 'validTo'> {
+/** An agency with the dates it existed and the acts that formed and ended it, as the units have them. */
+export interface AgencyEntry extends DatedEntry {
   /** Stable id: the code, or the code and the day it was formed (BNNMT-2025-03-01). */
   id: string;
   /** Registry code (BCA, BNNMT, UBND-001); reused by a later agency, so it names one only with a date. */
@@ -29,10 +30,6 @@ export interface AgencyEntry extends Pick<ProvincialUnit, 'validFrom' | 'validTo
   kind: AgencyKindCode;
   /** Registry id of the provincial-level unit, for a People's Committee; null otherwise. */
   provinceId: string | null;
-  /** Id of the act that formed it; null when it is older than the registry or no act was found. */
-  establishedBy: string | null;
-  /** Id of the act that ended it; null while it exists or when no act was found. */
-  endedBy: string | null;
   /** Ids of the agencies it was formed from (or took a function from). */
   predecessors: readonly string[];
   /** Ids of the agencies formed from it (derived from the predecessors of the others). */
@@ -85,22 +82,8 @@ const committees: (FileAgency & { provinceId: string })[] = [...PROVINCIAL_UNITS
 const listed: (FileAgency & { provinceId: string | null })[] = [...registry.agencies.map((a) => ({ ...a, provinceId: null })), ...committees];
 
 /** Every agency the registry records, in registry order: the Government's agencies, then the committees by code and date. */
-export const AGENCIES: readonly AgencyEntry[] = listed.map((agency) => ({
-  ...agency,
-  successors: listed.filter((other) => other.predecessors.includes(agency.id)).map((other) => other.id),
-}));
+export const AGENCIES: readonly AgencyEntry[] = withSuccessors(listed, new Set(actsById.keys()), 'data/agencies.json');
 const byId = new Map(AGENCIES.map((a) => [a.id, a]));
-
-if (byId.size !== AGENCIES.length) throw new Error('data/agencies.json lists an agency id twice');
-for (const agency of AGENCIES) {
-  for (const act of [agency.establishedBy, agency.endedBy]) {
-    if (act !== null && !actsById.has(act)) throw new Error(`agency ${agency.id} cites unknown act ${act}`);
-  }
-  for (const id of agency.predecessors) if (!byId.has(id)) throw new Error(`agency ${agency.id} names unknown predecessor ${id}`);
-  if (agency.validFrom !== null && agency.validTo !== null && agency.validTo < agency.validFrom) {
-    throw new Error(`agency ${agency.id} ends before it starts`);
-  }
-}
 
 export function agencyById(id: string): AgencyEntry | undefined {
   return byId.get(id);

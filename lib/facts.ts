@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { lastDayOf, provincialUnitByAsciiName } from './administrative-units.ts';
+import { provincialUnitByAsciiName } from './administrative-units.ts';
+import { lastDayOf } from './partial-date.ts';
 import type { SourceRecord } from './sources.ts';
 
 /**
  * The published Project 06 figures (data/programme-06-facts.json, the project's own copy).
  * The mock backends serve them exactly; nothing here derives or rounds a figure.
  */
-/**
- * The word a report puts before a number (lib/qualifiers.ts); a number without one is printed bare.
- */
+
+/** The word a report puts before a number (hơn/trên, khoảng, gần, ít nhất); a number without one is printed bare. */
 export type FactQualifier = 'MORE_THAN' | 'ABOUT' | 'NEARLY' | 'AT_LEAST';
 
 /** How a fact's `asOf` is known: the report dates the figure, gives only its own date, or was not found. */

@@ -27,4 +27,3 @@ export function assertText(value: string, argument: string, maxLength: number): 
   if (text.length > maxLength) throw badInput(argument, `must be at most ${maxLength} characters`);
   return text;
 }
-

@@ -1,5 +1,4 @@
-import type { PartialDate } from './partial-date.ts';
-import { ageOn, birthday } from './synthetic/dates.ts';
+import { ageOn, birthday, type PartialDate } from './partial-date.ts';
 
 /**
  * Identity cards whose number is the personal identification number, as the law of their issue date

@@ -1,4 +1,4 @@
-import { successorsOn, unitOfLegacyCode, type ProvincialUnit } from './administrative-units.ts';
+import { legacyUnitOn, type ProvincialUnit } from './administrative-units.ts';
 import { TWO_LEVEL_GOVERNMENT_FROM } from './communes.ts';
 
 /**
@@ -20,12 +20,6 @@ export const AUTHORITY_CHANGES = {
   twoLevelLocalGovernment: { from: TWO_LEVEL_GOVERNMENT_FROM, act: 'Luật Tổ chức chính quyền địa phương số 72/2025/QH15' },
 } as const;
 
-/** The provincial-level unit that held a legacy-code province's territory on `date`. */
-export function provinceOfTheTime(legacyCode: string, date: string): ProvincialUnit | undefined {
-  const unit = unitOfLegacyCode(legacyCode);
-  return unit ? successorsOn(unit, date)[0] : undefined;
-}
-
 /** "thành phố Hà Nội", "tỉnh Nam Định": a unit's name as it follows an office's name. */
 export function provinceInOfficeName(unit: ProvincialUnit): string {
   return unit.officialName.replace(/^Tỉnh /, 'tỉnh ').replace(/^Thành phố /, 'thành phố ');
@@ -39,7 +33,7 @@ export interface Authority {
 
 /** The provincial land department that issues a land-use certificate on `issuedOn`. */
 export function landCertificateIssuer(legacyCode: string, issuedOn: string): Authority {
-  const province = provinceOfTheTime(legacyCode, issuedOn);
+  const province = legacyUnitOn(legacyCode, issuedOn);
   const where = province ? ` ${provinceInOfficeName(province)}` : '';
   const { agencyMerger, twoLevelLocalGovernment } = AUTHORITY_CHANGES;
   if (issuedOn < agencyMerger.from) return { name: `Sở Tài nguyên và Môi trường${where}`, act: null };
@@ -54,7 +48,7 @@ export function landCertificateIssuer(legacyCode: string, issuedOn: string): Aut
  * district while districts exist (before 2025-07-01), in the province of the time.
  */
 export function civilRegistryOffice(commune: string, legacyCode: string, registeredOn: string, district?: string): Authority {
-  const province = provinceOfTheTime(legacyCode, registeredOn);
+  const province = legacyUnitOn(legacyCode, registeredOn);
   const twoLevel = registeredOn >= AUTHORITY_CHANGES.twoLevelLocalGovernment.from;
   const parts = [`UBND ${commune}`, twoLevel ? undefined : district, province ? provinceInOfficeName(province) : 'Việt Nam'];
   return { name: parts.filter(Boolean).join(', '), act: twoLevel ? AUTHORITY_CHANGES.twoLevelLocalGovernment.act : null };

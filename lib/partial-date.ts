@@ -57,3 +57,63 @@ export function partialDateForGraph(date: PartialDate) {
     text: formatPartialDate(date),
   };
 }
+
+/*
+ * Calendar arithmetic on ISO days (`YYYY-MM-DD`, compared as text) and on partial dates. Every sum
+ * goes through UTC, so no time zone moves a day.
+ */
+const DAY_MS = 86_400_000;
+
+function dayOfMs(ms: number): string {
+  const d = new Date(ms);
+  return formatPartialDate({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() });
+}
+
+/** The ISO day `days` after `day` (before it when negative). */
+export function addDays(day: string, days: number): string {
+  return dayOfMs(Date.parse(day) + days * DAY_MS);
+}
+
+/** Whole days from `from` to `to`. */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(to) - Date.parse(from)) / DAY_MS);
+}
+
+/** The first day a partial date can be. */
+export function firstDayOf(date: PartialDate): string {
+  return formatPartialDate({ year: date.year, month: date.month ?? 1, day: date.day ?? 1 });
+}
+
+/** The first day certainly after a partial date: the next day, month or year. */
+export function firstDayAfter(date: PartialDate): string {
+  if (date.month === undefined) return firstDayOf({ year: date.year + 1 });
+  if (date.day === undefined) return date.month === 12 ? firstDayOf({ year: date.year + 1 }) : firstDayOf({ year: date.year, month: date.month + 1 });
+  return addDays(firstDayOf(date), 1);
+}
+
+/**
+ * The last day a date published to year, month or day precision covers ("2024-09" → 2024-09-30,
+ * "2024" → 2024-12-31): a figure published for a month speaks of what existed at its end.
+ */
+export function lastDayOf(published: string): string {
+  const date = parsePartialDate(published);
+  if (!date) throw new RangeError(`not a date of day, month or year precision: ${published}`);
+  return addDays(firstDayAfter(date), -1);
+}
+
+/**
+ * The day a person born on `birth` turns `age`, or for a birth recorded only as a year or month the
+ * first day on which they have certainly turned it. (29 February births are not handled.)
+ */
+export function birthday(birth: PartialDate, age: number): string {
+  return birth.month !== undefined && birth.day !== undefined
+    ? formatPartialDate({ year: birth.year + age, month: birth.month, day: birth.day })
+    : firstDayAfter({ ...birth, year: birth.year + age });
+}
+
+/** Completed years on `day` (for a partial birth date, the years the person has certainly completed). */
+export function ageOn(birth: PartialDate, day: string): number {
+  let age = Number(day.slice(0, 4)) - birth.year;
+  while (age > 0 && birthday(birth, age) > day) age--;
+  return age;
+}

@@ -1,4 +1,5 @@
-import { existedOn, todayInVietnam } from './administrative-units.ts';
+import { todayInVietnam } from './administrative-units.ts';
+import { existedOn } from './dated-history.ts';
 import { envInteger } from './config.ts';
 import { agencyById, type AgencyEntry } from './agencies.ts';
 

@@ -19,6 +19,7 @@ import {
 import { z } from 'zod';
 import { todayInVietnam } from '../administrative-units.ts';
 import { envString } from '../config.ts';
+import { addDays } from '../partial-date.ts';
 import { isoDateSchema } from '../wire.ts';
 import type { PurposefulOfficer } from './caller.ts';
 
@@ -99,7 +100,7 @@ function legalBasesProblem(bases: readonly LegalBasis[]): string | undefined {
   if (bases.at(-1)?.to !== null) return 'the last legal basis must be open (to: null)';
   for (let i = 1; i < bases.length; i += 1) {
     const [before, after] = [bases[i - 1]!, bases[i]!];
-    const next = before.to === null ? undefined : new Date(Date.parse(`${before.to}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    const next = before.to === null ? undefined : addDays(before.to, 1);
     if (after.from !== next) return `legal basis ${i} must start the day after the one before ends`;
   }
   return undefined;

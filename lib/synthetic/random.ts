@@ -1,3 +1,5 @@
+import { addDays, daysBetween } from '../partial-date.ts';
+
 /** Deterministic randomness: the same seed string always gives the same sequence. */
 export class SeededRandom {
   private state: number;
@@ -36,3 +38,11 @@ export class SeededRandom {
     return this.next() < probability;
   }
 }
+
+/** A uniformly chosen day in [from, to] (ISO days, both included); `from` must not be after `to`. */
+export function dayBetween(random: SeededRandom, from: string, to: string): string {
+  return addDays(from, random.int(0, daysBetween(from, to)));
+}
+
+export const laterOf = (a: string, b: string): string => (a > b ? a : b);
+export const earlierOf = (a: string, b: string): string => (a < b ? a : b);

@@ -1,10 +1,9 @@
-import type { PartialDate } from '../partial-date.ts';
+import { addDays, ageOn, birthday, firstDayAfter, firstDayOf, parsePartialDate, type PartialDate } from '../partial-date.ts';
 import { decodePersonalId, encodePersonalId, personalIdProblem, type Sex } from '../personal-id.ts';
-import { LEGACY_PROVINCES as PROVINCES, provincialUnitById, soleSuccessorOn, todayInVietnam, unitOfLegacyCode as provinceByCode } from '../administrative-units.ts';
+import { LEGACY_PROVINCES as PROVINCES, legacyUnitOn, provincialUnitById, todayInVietnam, unitOfLegacyCode as provinceByCode } from '../administrative-units.ts';
 import { communesOf, formatAddress, PROVINCES_WITH_COMMUNES, TWO_LEVEL_GOVERNMENT_FROM } from '../communes.ts';
 import { civilRegistryOffice, landCertificateIssuer } from '../issuing-authorities.ts';
 import { CHIP_CARDS_FROM, FIRST_CARD_AGE, idCardExpiry, idCardKindOn } from '../id-card.ts';
-import { addDays, ageOn, birthday, dayBetween, earlierOf, firstDayAfter, firstDayOf, isoDate, laterOf, toPartialDate } from './dates.ts';
 import {
   NAMED_BIRTHS,
   NAMED_DEATHS,
@@ -14,7 +13,7 @@ import {
   NAMED_PEOPLE,
 } from './named.ts';
 import { landUseTypesIn, localUnitKindOf } from '../land-use.ts';
-import { SeededRandom } from './random.ts';
+import { dayBetween, earlierOf, laterOf, SeededRandom } from './random.ts';
 import type {
   BirthRegistrationTruth,
   DeathRegistrationTruth,
@@ -25,6 +24,9 @@ import type {
   ResidenceTruth,
   VneidLevel,
 } from './types.ts';
+
+/** A day of the generator's own making as a partial date (it always parses). */
+const parseDay = (day: string): PartialDate => parsePartialDate(day)!;
 
 /**
  * Deterministic synthetic population. Every valid personal ID is a person, derived from the ID
@@ -183,7 +185,7 @@ export class SyntheticWorld {
     const marriage = this.syntheticMarriage(personalId);
     if (!marriage) return [];
     const ended = [this.deathDateOf(marriage.husbandId), this.deathDateOf(marriage.wifeId)].filter((d) => d !== undefined).sort()[0];
-    return [ended ? { ...marriage, endedOn: toPartialDate(ended), endReason: 'DEATH' } : marriage];
+    return [ended ? { ...marriage, endedOn: parseDay(ended), endReason: 'DEATH' } : marriage];
   }
 
   birthRegistrationOf(personalId: string): BirthRegistrationTruth | undefined {
@@ -195,7 +197,7 @@ export class SyntheticWorld {
     return {
       personalId,
       registrationNumber: `${random.int(1, 480)}/${registered.slice(0, 4)}`,
-      registeredOn: toPartialDate(registered),
+      registeredOn: parseDay(registered),
       registryOffice: civilRegistryOffice(random.pick(COMMUNES), personalId.slice(0, 3), registered).name,
       fullName: person.fullName,
       birthDate: person.birthDate,
@@ -214,8 +216,8 @@ export class SyntheticWorld {
     return {
       personalId,
       registrationNumber: `${random.int(1, 480)}/${registered.slice(0, 4)}`,
-      registeredOn: toPartialDate(registered),
-      dateOfDeath: toPartialDate(died),
+      registeredOn: parseDay(registered),
+      dateOfDeath: parseDay(died),
       registryOffice: deathRegistryOffice(person.residence, registered).name,
     };
   }
@@ -249,7 +251,7 @@ export class SyntheticWorld {
     const landUseType = random.pick(landUseTypesIn(localUnitKindOf(currentAddressOf(owner.residence).addressLine)));
     const residential = landUseType.startsWith('RESIDENTIAL');
         // Issued once the owner could hold land, not before a joint holder's marriage, not after a holder's death.
-    let from = laterOf('1994-01-01', isoDate(owner.birthDate.year + 20, 1, 1));
+    let from = laterOf('1994-01-01', firstDayOf({ year: owner.birthDate.year + 20 }));
     if (marriage) from = laterOf(from, marriage.registeredOn.day !== undefined ? firstDayOf(marriage.registeredOn) : firstDayAfter(marriage.registeredOn));
     const to = holders.map((id) => this.deathDateOf(id)).reduce<string>((last, died) => (died ? earlierOf(last, died) : last), this.today);
     const serialNumber = `${random.pick(['BK', 'CS', 'DA', 'CH'])} ${String(random.int(0, 99_999_999)).padStart(8, '0')}`;
@@ -381,8 +383,7 @@ export class SyntheticWorld {
   private residenceOf(ownerKey: string, birthProvinceCode: string, birthYear: number): ResidenceTruth {
     const random = new SeededRandom(`residence:${ownerKey}`);
     const today = todayInVietnam(this.now);
-    const birthUnit = provinceByCode(birthProvinceCode);
-    const home = birthUnit && soleSuccessorOn(birthUnit, today);
+    const home = legacyUnitOn(birthProvinceCode, today);
     const covered = home && PROVINCES_WITH_COMMUNES.some((p) => p.id === home.id) ? home : undefined;
     const province = covered && random.chance(0.75) ? covered : random.pick(PROVINCES_WITH_COMMUNES);
     const commune = random.pick(communesOf(province.id));

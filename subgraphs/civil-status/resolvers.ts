@@ -1,7 +1,7 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { partialDateForGraph } from '../../lib/partial-date.ts';
 import { assertPersonalId } from '../../lib/personal-id.ts';
-import { legacyCodeOf, provinceRefById, resolveCitizenKey, type CitizenRef, type ProvinceRef } from '../../lib/references.ts';
+import { loadByLegacyCode, provinceRefById, resolveCitizenKey, type CitizenRef, type ProvinceRef } from '../../lib/references.ts';
 import { sourceResolvers } from '../../lib/sources.ts';
 import type { SubgraphContext } from '../../lib/subgraph.ts';
 import type { CivilStatusLoaders } from './adapter/loaders.ts';
@@ -46,9 +46,6 @@ export const resolvers: GraphQLResolverMap<Context> = {
   Province: {
     // No backend call here either: the digitisation field loads, batched across every province in the request.
     __resolveReference: (ref: ProvinceRef) => provinceRefById(ref.id),
-    civilStatusDigitization: (p: ProvinceRef, _: unknown, ctx: Context) => {
-      const code = legacyCodeOf(p);
-      return code === undefined ? null : ctx.loaders.provinceDigitization.load(code);
-    },
+    civilStatusDigitization: (p: ProvinceRef, _: unknown, ctx: Context) => loadByLegacyCode(p, (code) => ctx.loaders.provinceDigitization.load(code)),
   },
 };

@@ -1,6 +1,6 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { assertText } from '../../lib/graph-input.ts';
-import { legacyCodeOf, provinceRefById, resolveCitizenKey, successorProvinceRef, type CitizenRef, type ProvinceRef } from '../../lib/references.ts';
+import { loadByLegacyCode, provinceRefById, resolveCitizenKey, successorProvinceRef, type CitizenRef, type ProvinceRef } from '../../lib/references.ts';
 import { sourceResolvers } from '../../lib/sources.ts';
 import type { SubgraphContext } from '../../lib/subgraph.ts';
 import type { LandLoaders } from './adapter/loaders.ts';
@@ -29,9 +29,6 @@ export const resolvers: GraphQLResolverMap<Context> = {
   },
   Province: {
     __resolveReference: (ref: ProvinceRef) => provinceRefById(ref.id),
-    landDigitization: (p: ProvinceRef, _: unknown, ctx: Context) => {
-      const code = legacyCodeOf(p);
-      return code === undefined ? null : ctx.loaders.digitization.load(code);
-    },
+    landDigitization: (p: ProvinceRef, _: unknown, ctx: Context) => loadByLegacyCode(p, (code) => ctx.loaders.digitization.load(code)),
   },
 };

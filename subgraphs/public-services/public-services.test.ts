@@ -272,7 +272,7 @@ describe('public-services adapter, on wire answers written from the contract', (
     validTo: null,
     establishedBy: null,
     endedBy: null,
-    predecessorIds: [],
+    predecessors: [],
     region: 'SOUTHEAST',
     municipality: false,
     populationDbConnection: CONNECTED,

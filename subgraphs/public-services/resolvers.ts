@@ -1,5 +1,5 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { existedOn, holdersOn } from '../../lib/administrative-units.ts';
+import { existedOn, holdersOn } from '../../lib/dated-history.ts';
 import { asOfDay, assertText, badInput } from '../../lib/graph-input.ts';
 import { parsePartialDate, partialDateForGraph } from '../../lib/partial-date.ts';
 import { sourceResolvers } from '../../lib/sources.ts';

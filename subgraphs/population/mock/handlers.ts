@@ -2,7 +2,7 @@ import { healthHandler } from '../../../lib/mock-server.ts';
 import { partition } from '../../../lib/mock-handlers.ts';
 import { route, type MockRoute } from '../../../lib/mock-routes.ts';
 import { formatPartialDate } from '../../../lib/partial-date.ts';
-import { provincialUnitById, soleSuccessorOn, unitOfLegacyCode } from '../../../lib/administrative-units.ts';
+import { legacyUnitOn, provincialUnitById, unitOfLegacyCode } from '../../../lib/administrative-units.ts';
 import { TWO_LEVEL_GOVERNMENT_FROM } from '../../../lib/communes.ts';
 import type { HouseholdTruth, PersonTruth, Relationship, ResidenceTruth } from '../../../lib/synthetic/types.ts';
 import { SyntheticWorld } from '../../../lib/synthetic/world.ts';
@@ -34,11 +34,11 @@ export function populationHandlers(world: SyntheticWorld = new SyntheticWorld())
    */
   const residence = (r: ResidenceTruth): ResidenceRecord => {
     const current = provincialUnitById(r.current.provinceId)!;
-    const former = unitOfLegacyCode(r.former.province)!;
+    const unitThen = legacyUnitOn(r.former.province, r.registeredOn);
     const asRegistered =
       r.registeredOn < TWO_LEVEL_GOVERNMENT_FROM
-        ? { provinceCode: (soleSuccessorOn(former, r.registeredOn) ?? former).code, district: r.former.district, commune: r.former.commune }
-        : { provinceCode: (soleSuccessorOn(former, r.registeredOn) ?? current).code, district: null, commune: r.current.commune };
+        ? { provinceCode: (unitThen ?? unitOfLegacyCode(r.former.province)!).code, district: r.former.district, commune: r.former.commune }
+        : { provinceCode: (unitThen ?? current).code, district: null, commune: r.current.commune };
     return {
       registeredOn: r.registeredOn,
       street: r.street,

@@ -3,6 +3,7 @@ import { indexSources } from '../../../lib/sources.ts';
 import { BackendAdapter } from '../../../lib/subgraph.ts';
 import {
   agencyFromRecord,
+  indexActs,
   connectionFigureIdsFromRecord,
   indicatorFromRecord,
   provincesFromRecords,
@@ -35,7 +36,7 @@ export class PublicServicesAdapter extends BackendAdapter {
   /** Every provincial unit the registry has had, in code order then oldest first, by id. */
   async getProvinces(call?: CallContext): Promise<Catalogue<ProvinceModel>> {
     return this.derived(await this.client.get('/v1/provinces', provincesResponse, call), (answer) => {
-      const provinces = provincesFromRecords(answer.provinces, answer.acts, indexSources(answer.sources)).sort(
+      const provinces = provincesFromRecords(answer.provinces, indexActs(answer.acts), indexSources(answer.sources)).sort(
         (a, b) => a.code.localeCompare(b.code) || (a.validFrom ?? '').localeCompare(b.validFrom ?? ''),
       );
       return catalogue(provinces, (p) => p.id);
@@ -46,7 +47,7 @@ export class PublicServicesAdapter extends BackendAdapter {
   async getAgencies(call?: CallContext): Promise<Catalogue<AgencyModel>> {
     return this.derived(await this.client.get('/v1/agencies', agenciesResponse, call), (answer) => {
       const sources = indexSources(answer.sources);
-      const acts = new Map(answer.acts.map((act) => [act.id, act]));
+      const acts = indexActs(answer.acts);
       return catalogue(
         answer.agencies.map((a) => agencyFromRecord(a, sources, acts)),
         (a) => a.id,

@@ -1,7 +1,7 @@
 import type { CallContext } from '../../../lib/backend-client.ts';
 import { SystemError, SystemErrorCode } from '../../../lib/errors.ts';
 import { once } from '../../../lib/loaders.ts';
-import { existedOn } from '../../../lib/administrative-units.ts';
+import { existedOn } from '../../../lib/dated-history.ts';
 import type { Catalogue, PublicServicesAdapter } from './client.ts';
 import { AGENCY_KINDS, CONNECTION_STATUSES, type AgencyModel, type IndicatorModel } from './mapping.ts';
 

@@ -6,6 +6,7 @@ import type {
   ConnectionCode,
   ConnectionRecord,
   IndicatorRecord,
+  DatedRecord,
   LegalActRecord,
   PopulationDbConnectionsResponse,
   ProvinceRecord,
@@ -42,18 +43,21 @@ export interface VneidServiceReportModel {
   sources: SourceRecord[];
 }
 
-export interface ProvinceModel {
-  id: string;
-  code: string;
-  name: string;
-  officialName: string;
+/** The history of a unit or an agency: its days (inclusive; null outside the recorded history), acts, predecessors and successors. */
+export interface DatedModel {
   validFrom: string | null;
   validTo: string | null;
   establishedBy: LegalActModel | null;
   endedBy: LegalActModel | null;
-  predecessorIds: string[];
-  /** Derived from the other units' predecessors. */
-  successorIds: string[];
+  predecessorIds: readonly string[];
+  successorIds: readonly string[];
+}
+
+export interface ProvinceModel extends DatedModel {
+  id: string;
+  code: string;
+  name: string;
+  officialName: string;
   region: Region | null;
   municipality: boolean;
   populationDbConnection: ConnectionReportModel;
@@ -75,13 +79,12 @@ export interface SectorDatabaseModel {
  * The word a report puts before a number, in the order of the schema's `Qualifier` enum: EXACT for
  * a number printed without one.
  */
-export const QUALIFIERS = ['EXACT', 'MORE_THAN', 'ABOUT', 'NEARLY', 'AT_LEAST'] as const;
-export type Qualifier = (typeof QUALIFIERS)[number];
+export type Qualifier = 'EXACT' | 'MORE_THAN' | 'ABOUT' | 'NEARLY' | 'AT_LEAST';
 export type AsOfBasis = 'STATED' | 'PUBLICATION' | 'RECORDED';
 /** A legal act as served (number, dates, source); `LegalAct` in the schema. */
 export type LegalActModel = LegalActRecord;
 
-export interface AgencyModel {
+export interface AgencyModel extends DatedModel {
   /** Registry id: the code, or the code and the day it was formed (BNNMT-2025-03-01). */
   id: string;
   /** Registry code; a later agency may reuse it, so it names one only with a date. */
@@ -91,13 +94,6 @@ export interface AgencyModel {
   kind: AgencyKind;
   /** Registry id of the provincial-level unit of a People's Committee (its own dates); null otherwise. */
   provinceId: string | null;
-  /** First and last day (inclusive); null outside the registry's recorded history. */
-  validFrom: string | null;
-  validTo: string | null;
-  establishedBy: LegalActModel | null;
-  endedBy: LegalActModel | null;
-  predecessorIds: string[];
-  successorIds: string[];
   note: string | null;
   reports: string[];
   populationDbConnection: ConnectionReportModel;
@@ -185,38 +181,41 @@ function vneidServiceFromRecord(record: VneidServiceRecord, sources: SourceIndex
   };
 }
 
-/** The units of one answer, each with its acts and the units formed from it. */
-export function provincesFromRecords(records: readonly ProvinceRecord[], acts: readonly LegalActRecord[], sources: SourceIndex): ProvinceModel[] {
-  const actById = new Map(acts.map((act) => [act.id, act]));
-  const act = (id: string | null) => (id === null ? null : actById.get(id)!);
-  return records.map((record) => ({
-    ...provinceFromRecord(record, sources),
+/** The acts of one answer, by id: the wire schema checks that every act a record cites is there. */
+export type ActIndex = ReadonlyMap<string, LegalActModel>;
+
+export const indexActs = (acts: readonly LegalActRecord[]): ActIndex => new Map(acts.map((act) => [act.id, act]));
+
+function historyOf(record: DatedRecord, acts: ActIndex, successorIds: readonly string[]): DatedModel {
+  const act = (id: string | null) => (id === null ? null : acts.get(id)!);
+  return {
+    validFrom: record.validFrom,
+    validTo: record.validTo,
     establishedBy: act(record.establishedBy),
     endedBy: act(record.endedBy),
-    successorIds: records.filter((other) => other.predecessorIds.includes(record.id)).map((other) => other.id),
-  }));
+    predecessorIds: record.predecessors,
+    successorIds,
+  };
 }
 
-function provinceFromRecord(record: ProvinceRecord, sources: SourceIndex): Omit<ProvinceModel, 'establishedBy' | 'endedBy' | 'successorIds'> {
-  return {
+/** The units of one answer, each with its acts and the units formed from it (derived from the others' predecessors). */
+export function provincesFromRecords(records: readonly ProvinceRecord[], acts: ActIndex, sources: SourceIndex): ProvinceModel[] {
+  return records.map((record) => ({
     id: record.id,
     code: record.code,
     name: record.name,
     officialName: record.officialName,
-    validFrom: record.validFrom,
-    validTo: record.validTo,
-    predecessorIds: record.predecessorIds,
+    ...historyOf(record, acts, records.filter((other) => other.predecessors.includes(record.id)).map((other) => other.id)),
     region: record.region,
     municipality: record.municipality,
     populationDbConnection: connectionFromRecord(record.populationDbConnection, sources),
     criminalRecordOnVneid: vneidServiceFromRecord(record.criminalRecordOnVneid, sources),
     indicatorIds: record.indicatorIds,
-  };
+  }));
 }
 
-/** An agency, with the acts it cites taken from the answer's `acts` (the wire schema checks they are there). */
-export function agencyFromRecord(record: AgencyRecord, sources: SourceIndex, acts: ReadonlyMap<string, LegalActModel>): AgencyModel {
-  const act = (id: string | null) => (id === null ? null : (acts.get(id) ?? null));
+/** An agency, with its acts and the successors the backend names. */
+export function agencyFromRecord(record: AgencyRecord, sources: SourceIndex, acts: ActIndex): AgencyModel {
   return {
     id: record.id,
     code: record.code,
@@ -224,12 +223,7 @@ export function agencyFromRecord(record: AgencyRecord, sources: SourceIndex, act
     englishName: record.englishName,
     kind: AGENCY_KIND_OF[record.kind],
     provinceId: record.provinceId,
-    validFrom: record.validFrom,
-    validTo: record.validTo,
-    establishedBy: act(record.establishedBy),
-    endedBy: act(record.endedBy),
-    predecessorIds: record.predecessors,
-    successorIds: record.successors,
+    ...historyOf(record, acts, record.successors),
     note: record.note,
     reports: record.reports,
     populationDbConnection: connectionFromRecord(record.populationDbConnection, sources),

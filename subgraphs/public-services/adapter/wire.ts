@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { historyProblems, type DatedEntry } from '../../../lib/dated-history.ts';
 import { everyCitedSourceListed, sourceRecordSchema, type SourceRecord } from '../../../lib/sources.ts';
 import { AGENCY_KIND_CODES } from '../../../lib/agencies.ts';
 import { carriesNothingUnreported, isoDateSchema, provinceCodeSchema, publishedDateSchema } from '../../../lib/wire.ts';
@@ -93,6 +94,20 @@ export const legalActRecord = z.object({
 export type LegalActRecord = z.infer<typeof legalActRecord>;
 
 /**
+ * What a unit or an agency carries of its history: the days it existed (inclusive; null outside the
+ * recorded history), the ids of the acts in the answer's `acts` that formed and ended it, and the
+ * ids of the records it was formed from.
+ */
+const datedFields = {
+  validFrom: isoDateSchema.nullable(),
+  validTo: isoDateSchema.nullable(),
+  establishedBy: text.nullable(),
+  endedBy: text.nullable(),
+  predecessors: z.array(text),
+};
+export type DatedRecord = z.infer<z.ZodObject<typeof datedFields>>;
+
+/**
  * A provincial-level unit with the days it existed (inclusive; null: older than the registry's first
  * recorded change, or still existing) and the acts that formed and ended it. Codes are reused by
  * later units; `id` is not.
@@ -102,11 +117,7 @@ export const provinceRecord = z.object({
   code: provinceCodeSchema,
   name: text,
   officialName: text,
-  validFrom: isoDateSchema.nullable(),
-  validTo: isoDateSchema.nullable(),
-  establishedBy: text.nullable(),
-  endedBy: text.nullable(),
-  predecessorIds: z.array(text),
+  ...datedFields,
   region: z.enum([
     'NORTHERN_MIDLANDS_AND_MOUNTAINS',
     'RED_RIVER_DELTA',
@@ -139,19 +150,14 @@ export const agencyRecord = z
     englishName: text,
     kind: agencyKindCode,
     provinceId: text.nullable(),
-    validFrom: isoDateSchema.nullable(),
-    validTo: isoDateSchema.nullable(),
-    establishedBy: text.nullable(),
-    endedBy: text.nullable(),
-    predecessors: z.array(text),
+    ...datedFields,
     successors: z.array(text),
     note: text.nullable(),
     reports: z.array(z.string().url()),
     populationDbConnection: connectionRecord,
     sectorDatabases: z.array(sectorDatabaseRecord),
   })
-  .refine((a) => (a.kind === 'UBND_TINH') === (a.provinceId !== null), 'provinceId is set exactly for kind UBND_TINH')
-  .refine((a) => a.validFrom === null || a.validTo === null || a.validFrom <= a.validTo, 'validTo is before validFrom');
+  .refine((a) => (a.kind === 'UBND_TINH') === (a.provinceId !== null), 'provinceId is set exactly for kind UBND_TINH');
 export type AgencyRecord = z.infer<typeof agencyRecord>;
 
 export const indicatorRecord = z.object({
@@ -199,62 +205,33 @@ const intact =
 
 const sources = z.array(sourceRecordSchema);
 
-/** Every unit and act a unit names is in the answer; a unit's days run forwards. */
-const unitsIntact = (answer: { provinces: ProvinceRecord[]; acts: LegalActRecord[] }, ctx: z.RefinementCtx) => {
-  const ids = new Set(answer.provinces.map((p) => p.id));
-  const acts = new Set(answer.acts.map((a) => a.id));
-  answer.provinces.forEach((p, i) => {
-    for (const id of p.predecessorIds) if (!ids.has(id)) ctx.addIssue({ code: 'custom', path: ['provinces', i, 'predecessorIds'], message: `names unit ${id}, which the answer lacks` });
-    for (const act of [p.establishedBy, p.endedBy]) if (act !== null && !acts.has(act)) ctx.addIssue({ code: 'custom', path: ['provinces', i], message: `cites act ${act}, which the answer lacks` });
-    if (p.validFrom !== null && p.validTo !== null && p.validTo < p.validFrom) ctx.addIssue({ code: 'custom', path: ['provinces', i, 'validTo'], message: 'ends before it begins' });
-  });
-};
+/**
+ * A dated list holds together (lib/dated-history.ts): every act and record it names is in the
+ * answer, each act listed once, days run forwards, and no code is on two records the same day.
+ */
+function historyIntact<T extends DatedEntry>(records: readonly T[], acts: readonly LegalActRecord[], ctx: z.RefinementCtx, links?: (record: T) => readonly string[]) {
+  const actIds = new Set(acts.map((act) => act.id));
+  if (actIds.size !== acts.length) ctx.addIssue({ code: 'custom', message: 'an act is listed twice' });
+  for (const message of historyProblems(records, actIds, links)) ctx.addIssue({ code: 'custom', message });
+}
 
 export const provincesResponse = z
   .object({ provinces: z.array(provinceRecord), acts: z.array(legalActRecord), sources })
-  .superRefine(
-    intact(
-      (a) => a.provinces.flatMap((p) => [...p.populationDbConnection.sourceIds, ...p.criminalRecordOnVneid.sourceIds]),
-      (a) => a.provinces.map((p) => p.id),
-    ),
-  )
-  .superRefine(unitsIntact);
+  .superRefine(intact((a) => a.provinces.flatMap((p) => [...p.populationDbConnection.sourceIds, ...p.criminalRecordOnVneid.sourceIds])))
+  .superRefine((a, ctx) => historyIntact(a.provinces, a.acts, ctx));
 export type ProvincesResponse = z.infer<typeof provincesResponse>;
 
-/**
- * Every act an agency cites is among `acts`, every predecessor and successor among `agencies`, and
- * no two agencies have one code on the same day.
- */
-const agencyHistoryIntact = (answer: { agencies: AgencyRecord[]; acts: LegalActRecord[] }, ctx: z.RefinementCtx) => {
-  const acts = new Set(answer.acts.map((act) => act.id));
-  const ids = new Set(answer.agencies.map((agency) => agency.id));
-  if (acts.size !== answer.acts.length) ctx.addIssue({ code: 'custom', message: 'an act is listed twice' });
-  for (const agency of answer.agencies) {
-    const act = [agency.establishedBy, agency.endedBy].find((id) => id !== null && !acts.has(id));
-    if (act) ctx.addIssue({ code: 'custom', message: `agency ${agency.id} cites act ${act}, which acts lacks` });
-    const other = [...agency.predecessors, ...agency.successors].find((id) => !ids.has(id));
-    if (other) ctx.addIssue({ code: 'custom', message: `agency ${agency.id} names agency ${other}, which agencies lacks` });
-  }
-  // A code is reused only by an agency that starts after the last one of that code ended.
-  const overlapping = answer.agencies.find((a, i) =>
-    answer.agencies.some(
-      (b, j) => j > i && a.code === b.code && (a.validTo === null || b.validFrom === null || b.validFrom <= a.validTo) && (b.validTo === null || a.validFrom === null || a.validFrom <= b.validTo),
-    ),
-  );
-  if (overlapping) ctx.addIssue({ code: 'custom', message: `two agencies have code ${overlapping.code} on the same day` });
-};
-
-export const agenciesResponse = z.object({ agencies: z.array(agencyRecord), acts: z.array(legalActRecord), sources }).superRefine((answer, ctx) => {
-  intact(
-    (a: typeof answer) =>
+export const agenciesResponse = z
+  .object({ agencies: z.array(agencyRecord), acts: z.array(legalActRecord), sources })
+  .superRefine(
+    intact((a) =>
       a.agencies.flatMap((agency) => [
         ...agency.populationDbConnection.sourceIds,
         ...agency.sectorDatabases.flatMap((db) => db.populationDbConnection.sourceIds),
       ]),
-    (a: typeof answer) => a.agencies.map((agency) => agency.id),
-  )(answer, ctx);
-  agencyHistoryIntact(answer, ctx);
-});
+    ),
+  )
+  .superRefine((a, ctx) => historyIntact(a.agencies, a.acts, ctx, (agency) => [...agency.predecessors, ...agency.successors]));
 export type AgenciesResponse = z.infer<typeof agenciesResponse>;
 
 export const indicatorsResponse = z.object({ indicators: z.array(indicatorRecord), sources }).superRefine(

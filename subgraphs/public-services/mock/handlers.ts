@@ -10,10 +10,11 @@ import {
   type Fact,
   type FactQualifier,
 } from '../../../lib/facts.ts';
-import { agencyActById, AGENCIES, agenciesOn } from '../../../lib/agencies.ts';
+import { agencyActById, AGENCIES } from '../../../lib/agencies.ts';
 import { healthHandler } from '../../../lib/mock-server.ts';
 import { cacheableAnswer, route, type MockRoute } from '../../../lib/mock-routes.ts';
-import { existedOn, lastDayOf, LEGAL_ACTS, legacyProvinceByAsciiName, PROVINCIAL_UNITS, provincialUnitsOn } from '../../../lib/administrative-units.ts';
+import { lastDayOf } from '../../../lib/partial-date.ts';
+import { LEGAL_ACTS, legacyProvinceByAsciiName, PROVINCIAL_UNITS, provincialUnitsOn } from '../../../lib/administrative-units.ts';
 import type { SourceRecord } from '../../../lib/sources.ts';
 import { SYSTEMS } from '../../../lib/systems.ts';
 import {
@@ -214,35 +215,21 @@ function sectorDatabasesByAgency(): Map<string, SectorDatabaseRecord[]> {
 }
 
 /**
- * The 63/63 fact names no committee, so it may be attributed to each committee that existed on its
- * date, and only because it covers them all; a committee formed later has no report of its own.
- */
-function committeesConnection(): { connected: ConnectionRecord; on: string } {
-  const fact = factById(CONNECTION_FACT_LOCALITIES);
-  const on = lastDayOf(fact.asOf);
-  const committees = agenciesOn(on).filter((a) => a.kind === 'UBND_TINH').length;
-  if (fact.value !== committees || fact.of !== committees) {
-    throw new Error(`fact ${fact.id} does not cover all ${committees} provincial committees of ${on}; no per-committee status follows from it`);
-  }
-  return { connected: connectionFromFact(fact, 'DA_KET_NOI'), on };
-}
-
-/**
  * Every agency of the registry with its dates and acts. A published status stays on the agency that
- * existed when it was published; a successor carries none of its predecessors' statuses.
+ * existed when it was published; a successor carries none of its predecessors' statuses. A People's
+ * Committee has its unit's status (`connectedProvinces`: the units the 63/63 figure covers).
  */
-function agencyRecords(): AgencyRecord[] {
+function agencyRecords(connectedProvinces: ReturnType<typeof provincesConnection>): AgencyRecord[] {
   const sectorDatabases = sectorDatabasesByAgency();
   const unknown = [...sectorDatabases.keys()].find((id) => !AGENCIES.some((a) => a.id === id));
   if (unknown !== undefined) throw new Error(`sector-databases.json names agency ${unknown}, which the agency registry lacks`);
-  const committees = committeesConnection();
   const operators = new Set(SYSTEMS.population.ownerIds);
   return AGENCIES.map((a): AgencyRecord => {
     // "18 ministries and sectors completed the connection" names none of them: no per-ministry status.
     const populationDbConnection = operators.has(a.id)
       ? OPERATOR_CONNECTION
-      : a.kind === 'UBND_TINH' && existedOn(a, committees.on)
-        ? committees.connected
+      : a.provinceId !== null && connectedProvinces.units.has(a.provinceId)
+        ? connectedProvinces.record
         : NOT_REPORTED_CONNECTION;
     return {
       id: a.id,
@@ -295,7 +282,7 @@ export function publicServicesHandlers(): MockRoute[] {
     validTo: p.validTo,
     establishedBy: p.establishedBy,
     endedBy: p.endedBy,
-    predecessorIds: [...p.predecessors],
+    predecessors: [...p.predecessors],
     region: p.region,
     municipality: p.kind === 'MUNICIPALITY',
     populationDbConnection: connectedProvinces.units.has(p.id) ? connectedProvinces.record : NOT_REPORTED_CONNECTION,
@@ -310,7 +297,7 @@ export function publicServicesHandlers(): MockRoute[] {
     ),
   };
 
-  const agencies = agencyRecords();
+  const agencies = agencyRecords(connectedProvinces);
   const agenciesAnswer: AgenciesResponse = {
     agencies,
     acts: actsCited(agencies),
