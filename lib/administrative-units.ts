@@ -104,6 +104,13 @@ export function provincialUnitByAsciiName(name: string, date: string): Provincia
 }
 
 /**
+ * The first day of the two-level local government (Luật Tổ chức chính quyền địa phương số
+ * 72/2025/QH15): district-level units (huyện, quận, thị xã, thành phố thuộc tỉnh) end, and an address
+ * names its commune and provincial unit only.
+ */
+export const TWO_LEVEL_GOVERNMENT_FROM = '2025-07-01';
+
+/**
  * The day the 63-unit code table describes: the table of the personal identification number's first
  * three digits (Circular 07/2016/TT-BCA) and of the 2024 reports and records, keyed by those codes.
  * On that day Thừa Thiên Huế was still a province (046).

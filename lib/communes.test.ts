@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { CURRENT_COMMUNES, PROVINCES_WITH_COMMUNES, communesOf, formatAddress } from './communes.ts';
+import { formatAddress } from './addresses.ts';
+import { CURRENT_COMMUNES, PROVINCES_WITH_COMMUNES, communesOf } from './communes.ts';
 
 const file = JSON.parse(readFileSync(new URL('../data/communes.json', import.meta.url), 'utf8')) as {
   provinces: Record<string, { act: string; sources: string[] }>;

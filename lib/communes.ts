@@ -10,7 +10,6 @@ import { provincialUnitById, unitOfLegacyCode, type ProvincialUnit } from './adm
  * (data/communes.json). Not a directory: enough for the synthetic population's addresses to name
  * communes that exist in their province.
  */
-export const TWO_LEVEL_GOVERNMENT_FROM = '2025-07-01';
 
 const formerCommune = z.object({
   commune: z.string().min(1),
@@ -62,21 +61,4 @@ export const PROVINCES_WITH_COMMUNES: readonly ProvincialUnit[] = [...new Map(CU
 
 export function communesOf(provinceId: string): CurrentCommune[] {
   return CURRENT_COMMUNES.filter((c) => c.province.id === provinceId);
-}
-
-/** The parts of an address as the population database holds them. */
-export interface AddressParts {
-  /** House number, alley and street (số nhà, ngõ, đường phố). */
-  street: string;
-  commune: string;
-  /** District (quận, huyện, thị xã, thành phố thuộc tỉnh) of an address of before 2025-07-01; null after. */
-  district: string | null;
-  /** The provincial unit, when known. */
-  province: Pick<ProvincialUnit, 'officialName'> | undefined;
-}
-
-/** "Số 18, ngõ 42 phố Trần Quốc Hoàn, phường Cầu Giấy" and the same followed by the province. */
-export function formatAddress(parts: AddressParts): { addressLine: string; fullAddress: string } {
-  const addressLine = [parts.street, parts.commune, parts.district].filter((p): p is string => !!p).join(', ');
-  return { addressLine, fullAddress: parts.province ? `${addressLine}, ${parts.province.officialName}` : addressLine };
 }

@@ -1,5 +1,4 @@
-import { legacyUnitOn, type ProvincialUnit } from './administrative-units.ts';
-import { TWO_LEVEL_GOVERNMENT_FROM } from './communes.ts';
+import { legacyUnitOn, TWO_LEVEL_GOVERNMENT_FROM, type ProvincialUnit } from './administrative-units.ts';
 
 /**
  * Which authority issues a record on a given day. Records keep the authority of their issue date;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { provincialUnitById, unitOfLegacyCode } from '../administrative-units.ts';
-import { communesOf, TWO_LEVEL_GOVERNMENT_FROM } from '../communes.ts';
+import { TWO_LEVEL_GOVERNMENT_FROM } from '../administrative-units.ts';
+import { communesOf } from '../communes.ts';
 import { encodePersonalId } from '../personal-id.ts';
 import { NAMED_IDS } from './named.ts';
 import { currentAddressOf, SyntheticWorld } from './world.ts';

@@ -1,7 +1,8 @@
 import { addDays, ageOn, birthday, firstDayAfter, firstDayOf, parsePartialDate, type PartialDate } from '../partial-date.ts';
 import { decodePersonalId, encodePersonalId, personalIdProblem, type Sex } from '../personal-id.ts';
-import { LEGACY_PROVINCES as PROVINCES, legacyUnitOn, provincialUnitById, todayInVietnam, unitOfLegacyCode as provinceByCode } from '../administrative-units.ts';
-import { communesOf, formatAddress, PROVINCES_WITH_COMMUNES, TWO_LEVEL_GOVERNMENT_FROM } from '../communes.ts';
+import { LEGACY_PROVINCES as PROVINCES, legacyUnitOn, TWO_LEVEL_GOVERNMENT_FROM, provincialUnitById, todayInVietnam, unitOfLegacyCode as provinceByCode } from '../administrative-units.ts';
+import { formatAddress } from '../addresses.ts';
+import { communesOf, PROVINCES_WITH_COMMUNES } from '../communes.ts';
 import { civilRegistryOffice, landCertificateIssuer } from '../issuing-authorities.ts';
 import { CHIP_CARDS_FROM, FIRST_CARD_AGE, idCardExpiry, idCardKindOn } from '../id-card.ts';
 import {

@@ -2,7 +2,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { assertPartialDate, assertText } from '../../lib/graph-input.ts';
 import { partialDateForGraph } from '../../lib/partial-date.ts';
 import { provincialUnitByCode, todayInVietnam, type ProvincialUnit } from '../../lib/administrative-units.ts';
-import { formatAddress } from '../../lib/communes.ts';
+import { formatAddress } from '../../lib/addresses.ts';
 import { assertPersonalId, assertPersonalIdList, currentProvinceOf, decodePersonalId, personalIdProblem } from '../../lib/personal-id.ts';
 import type { SubgraphContext } from '../../lib/subgraph.ts';
 import type { PopulationLoaders } from './adapter/loaders.ts';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { partialDateSchema } from '../../../lib/partial-date.ts';
 import { personalIdProblem } from '../../../lib/personal-id.ts';
-import { TWO_LEVEL_GOVERNMENT_FROM } from '../../../lib/communes.ts';
+import { TWO_LEVEL_GOVERNMENT_FROM } from '../../../lib/administrative-units.ts';
 import { isoDateSchema, MAX_BATCH, personalIdSchema, provinceCodeSchema } from '../../../lib/wire.ts';
 
 /**

@@ -2,8 +2,7 @@ import { healthHandler } from '../../../lib/mock-server.ts';
 import { partition } from '../../../lib/mock-handlers.ts';
 import { route, type MockRoute } from '../../../lib/mock-routes.ts';
 import { formatPartialDate } from '../../../lib/partial-date.ts';
-import { legacyUnitOn, provincialUnitById, unitOfLegacyCode } from '../../../lib/administrative-units.ts';
-import { TWO_LEVEL_GOVERNMENT_FROM } from '../../../lib/communes.ts';
+import { legacyUnitOn, provincialUnitById, TWO_LEVEL_GOVERNMENT_FROM, unitOfLegacyCode } from '../../../lib/administrative-units.ts';
 import type { HouseholdTruth, PersonTruth, Relationship, ResidenceTruth } from '../../../lib/synthetic/types.ts';
 import { SyntheticWorld } from '../../../lib/synthetic/world.ts';
 import {
