@@ -1,7 +1,6 @@
-import { envPositiveInteger } from '../lib/config.ts';
+import type { ConnectionBoardSettings } from '../lib/process-settings.ts';
 import { SystemError, SystemErrorCode } from '../lib/errors.ts';
 import {
-  liveStatusThresholdsFromEnv,
   subgraphReadinessSchema,
   worseStatus,
   type LiveStatus,
@@ -9,8 +8,8 @@ import {
   type SubgraphReadiness,
 } from '../lib/live-status.ts';
 import type { Logger } from '../lib/logger.ts';
-import { CIRCUIT_WORDS, CircuitBreaker, DEFAULT_SUBGRAPH_BREAKER, type BreakerOptions, type CircuitStateName } from '../lib/resilience.ts';
-import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/systems.ts';
+import { CIRCUIT_WORDS, CircuitBreaker, type BreakerOptions, type CircuitStateName } from '../lib/resilience.ts';
+import { SYSTEM_IDS, type SystemId } from '../lib/systems.ts';
 import type { RouteAnswer, SubgraphRoutes } from './subgraph-routes.ts';
 
 export interface ConnectionBoardOptions {
@@ -27,31 +26,15 @@ export interface ConnectionBoardOptions {
   subgraphBreakers: Record<SystemId, BreakerOptions>;
 }
 
-export function connectionBoardOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ConnectionBoardOptions {
-  const failures = envPositiveInteger('SUBGRAPH_BREAKER_FAILURES', DEFAULT_SUBGRAPH_BREAKER.failures, env);
-  const halfOpenMs = envPositiveInteger('SUBGRAPH_BREAKER_HALF_OPEN_MS', DEFAULT_SUBGRAPH_BREAKER.halfOpenMs, env);
-  const maxHalfOpenMs = envPositiveInteger('SUBGRAPH_BREAKER_MAX_HALF_OPEN_MS', DEFAULT_SUBGRAPH_BREAKER.maxHalfOpenMs, env);
+/** The board's options from the gateway's settings (lib/process-settings.ts). */
+export function connectionBoardOptions(settings: ConnectionBoardSettings): ConnectionBoardOptions {
   const subgraphBreakers = Object.fromEntries(
     SYSTEM_IDS.map((id) => {
-      const { envPrefix } = SYSTEMS[id];
-      return [
-        id,
-        {
-          failures: envPositiveInteger(`${envPrefix}_SUBGRAPH_BREAKER_FAILURES`, failures, env),
-          halfOpenMs: envPositiveInteger(`${envPrefix}_SUBGRAPH_BREAKER_HALF_OPEN_MS`, halfOpenMs, env),
-          maxHalfOpenMs,
-        },
-      ];
+      const { breakerFailures, breakerHalfOpenMs } = settings.subgraphs[id];
+      return [id, { failures: breakerFailures, halfOpenMs: breakerHalfOpenMs, maxHalfOpenMs: settings.subgraphBreakerMaxHalfOpenMs }];
     }),
   ) as Record<SystemId, BreakerOptions>;
-  return {
-    probeIntervalMs: envPositiveInteger('CONNECTION_PROBE_INTERVAL_MS', 5000, env),
-    probeTimeoutMs: envPositiveInteger('CONNECTION_PROBE_TIMEOUT_MS', 3000, env),
-    historySize: envPositiveInteger('CONNECTION_HISTORY_SIZE', 720, env),
-    testTimeoutMs: envPositiveInteger('CONNECTION_TEST_TIMEOUT_MS', 15_000, env),
-    thresholds: liveStatusThresholdsFromEnv(env),
-    subgraphBreakers,
-  };
+  return { ...settings.connections, subgraphBreakers };
 }
 
 export type Hop = 'SUBGRAPH' | 'BACKEND';

@@ -1,11 +1,11 @@
+import { parseSettings, QUERY_LIMIT_SETTINGS } from '../lib/settings.ts';
 import { readFileSync } from 'node:fs';
 import { getIntrospectionQuery, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { ABUSIVE_DOCUMENTS } from '../test/support/abusive-documents.ts';
 import { findShapeProblem, measureShape } from './document-shape.ts';
-import { queryLimitsFromEnv } from './limits.ts';
 
-const limits = queryLimitsFromEnv({});
+const limits = parseSettings(QUERY_LIMIT_SETTINGS, {});
 const problem = (query: string, overrides: Partial<typeof limits> = {}) => findShapeProblem(parse(query), { ...limits, ...overrides });
 const times = (n: number, text: string) => Array.from({ length: n }, () => text).join(' ');
 

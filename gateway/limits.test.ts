@@ -1,10 +1,11 @@
+import { parseSettings, QUERY_LIMIT_SETTINGS } from '../lib/settings.ts';
 import { buildSchema, Kind, parse, specifiedRules, validate, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { documentLimitRules, findListTooLong, findTooManyListItems, queryLimitsFromEnv, queryProtection } from './limits.ts';
+import { documentLimitRules, findListTooLong, findTooManyListItems, queryProtection } from './limits.ts';
 
 describe('query limits from the environment', () => {
   it('has working defaults', () => {
-    expect(queryLimitsFromEnv({})).toEqual({
+    expect(parseSettings(QUERY_LIMIT_SETTINGS, {})).toEqual({
       maxDepth: 12,
       maxAliases: 30,
       maxCost: 5000,
@@ -21,7 +22,7 @@ describe('query limits from the environment', () => {
 
   it('reads every limit from its variable', () => {
     expect(
-      queryLimitsFromEnv({
+      parseSettings(QUERY_LIMIT_SETTINGS, {
         MAX_QUERY_DEPTH: '7',
         MAX_QUERY_ALIASES: '3',
         MAX_QUERY_COST: '900',
@@ -50,13 +51,13 @@ describe('query limits from the environment', () => {
   });
 
   it('refuses a value that is not a non-negative integer', () => {
-    expect(() => queryLimitsFromEnv({ MAX_QUERY_DEPTH: 'deep' })).toThrow('Environment variable MAX_QUERY_DEPTH must be a non-negative integer, got "deep"');
+    expect(() => parseSettings(QUERY_LIMIT_SETTINGS, { MAX_QUERY_DEPTH: 'deep' })).toThrow('Invalid settings: MAX_QUERY_DEPTH is "deep", expected an integer from 1 to 2147483647');
   });
 });
 
 describe('production hardening', () => {
   it('turns introspection off and hides suggestions in production only', () => {
-    const limits = queryLimitsFromEnv({});
+    const limits = parseSettings(QUERY_LIMIT_SETTINGS, {});
     expect(queryProtection(limits, true)).toMatchObject({ introspection: false, hideSchemaDetailsFromClientErrors: true, csrfPrevention: true, allowBatchedHttpRequests: false });
     expect(queryProtection(limits, false)).toMatchObject({ introspection: true, hideSchemaDetailsFromClientErrors: false, csrfPrevention: true, allowBatchedHttpRequests: false });
   });

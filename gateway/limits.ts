@@ -17,7 +17,6 @@ import {
   type ValidationRule,
   type ValueNode,
 } from 'graphql';
-import { envPositiveInteger } from '../lib/config.ts';
 import { findShapeProblem, type DocumentShapeLimits } from './document-shape.ts';
 import { firstOperation, fragmentDefinitions, fragmentsUsedBy } from './documents.ts';
 
@@ -35,22 +34,6 @@ export interface QueryLimits extends DocumentShapeLimits {
   maxListItems: number;
   /** Most list items all the arguments of one query may carry together (aliases repeat a field). */
   maxListItemsPerRequest: number;
-}
-
-export function queryLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): QueryLimits {
-  return {
-    maxDepth: envPositiveInteger('MAX_QUERY_DEPTH', 12, env),
-    maxAliases: envPositiveInteger('MAX_QUERY_ALIASES', 30, env),
-    maxCost: envPositiveInteger('MAX_QUERY_COST', 5000, env),
-    maxTokens: envPositiveInteger('MAX_QUERY_TOKENS', 2000, env),
-    maxDirectives: envPositiveInteger('MAX_QUERY_DIRECTIVES', 50, env),
-    maxListItems: envPositiveInteger('MAX_LIST_ITEMS', 100, env),
-    maxListItemsPerRequest: envPositiveInteger('MAX_LIST_ITEMS_PER_REQUEST', 500, env),
-    maxFields: envPositiveInteger('MAX_QUERY_FIELDS', 500, env),
-    maxSelections: envPositiveInteger('MAX_QUERY_SELECTIONS', 100, env),
-    maxFieldRepeats: envPositiveInteger('MAX_QUERY_FIELD_REPEATS', 100, env),
-    maxFieldPairs: envPositiveInteger('MAX_QUERY_FIELD_PAIRS', 5000, env),
-  };
 }
 
 /** The ApolloServer options that protect the gateway; spread them into its constructor. */

@@ -1,35 +1,32 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
-import { envInteger, envPositiveInteger, envString, listenHost } from '../lib/config.ts';
+import { GATEWAY_SETTINGS, type GatewaySettings } from '../lib/process-settings.ts';
+import { parseSettings, type Environment } from '../lib/settings.ts';
 import { createGraphQLHttpServer, listen, type RunningServer } from '../lib/http-server.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
-import { AccessLogMetrics, metricsEndpoint, metricsPortFromEnv, ServiceMetrics, SubgraphCallMetrics } from '../lib/metrics.ts';
-import { defaultSubgraphUrl, GATEWAY_PORT, SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/systems.ts';
+import { AccessLogMetrics, metricsEndpoint, ServiceMetrics, SubgraphCallMetrics } from '../lib/metrics.ts';
+import { SYSTEM_IDS, type SystemId } from '../lib/systems.ts';
 import { SubgraphDataSource, type GatewayContext } from './data-source.ts';
 import { createErrorFormatter } from './errors.ts';
 import { createSubgraphFetcher } from './fetcher.ts';
-import { queryLimitsFromEnv, queryProtection, type QueryLimits } from './limits.ts';
+import { queryProtection, type QueryLimits } from './limits.ts';
 import { offlineLandingPage } from './landing-page.ts';
-import { ConnectionBoard, connectionBoardOptionsFromEnv, type ConnectionBoardOptions } from './connection-board.ts';
+import { ConnectionBoard, connectionBoardOptions, type ConnectionBoardOptions } from './connection-board.ts';
 import { ConnectionTester } from './connection-tester.ts';
 import { SubgraphRoutes } from './subgraph-routes.ts';
 import { CONNECTIONS_SUBGRAPH, connectionsDataSource } from './connections.ts';
 import { statusPage } from './status-page.ts';
-import { accessLogConfigFromEnv, openAccessLog, type AccessLogConfig } from '../lib/access-log/index.ts';
+import { accessLogConfig, openAccessLog, type AccessLogConfig } from '../lib/access-log/index.ts';
 import type { AccessLogStore } from '../lib/access-log/types.ts';
-import { AuthenticationError, authenticationConfigFromEnv, Authenticator, type AuthenticationConfig } from '../lib/access/authentication.ts';
-import { callerAssertionSecretFromEnv, callerAssertionSigner, callHash } from '../lib/access/caller-assertion.ts';
-import { accessPolicyFromEnv, localSchema, policyProblems, type AccessPolicy } from '../lib/access/policy.ts';
+import { AuthenticationError, authenticationConfig, Authenticator, type AuthenticationConfig } from '../lib/access/authentication.ts';
+import { callerAssertionSecret, callerAssertionSigner, callHash } from '../lib/access/caller-assertion.ts';
+import { loadAccessPolicy, localSchema, policyProblems, type AccessPolicy } from '../lib/access/policy.ts';
 import { refusal } from '../lib/access/refusal.ts';
 import { accessControlPlugin } from './access-plugin.ts';
 import { ACCESS_LOG_SUBGRAPH, accessLogCsvRoute, accessLogDataSource } from './access-log.ts';
-
-/** schema/supergraph.graphql beside the code, so that it is found from any working directory, and from dist/ once compiled. */
-export const DEFAULT_SUPERGRAPH_PATH = fileURLToPath(new URL('../schema/supergraph.graphql', import.meta.url));
 
 export interface GatewayConfig {
   supergraphPath: string;
@@ -80,51 +77,38 @@ export function accessLogCommitReserveMs(requestTimeoutMs: number): number {
   return Math.min(500, Math.floor(requestTimeoutMs / 10));
 }
 
-export function gatewayAccessConfigFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayAccessConfig {
+/** The gateway's configuration from its parsed settings: the access policy and the credentials' files are read here. */
+export function gatewayConfig(settings: GatewaySettings): GatewayConfig {
+  const access = settings.access;
   return {
-    enabled: true,
-    policy: accessPolicyFromEnv(env),
-    authentication: authenticationConfigFromEnv(env),
-    callerSecret: callerAssertionSecretFromEnv(env),
-    log: accessLogConfigFromEnv(env),
-    publicDataRequiresCredentials: envString('PUBLIC_DATA_REQUIRES_CREDENTIALS', 'false', env) === 'true',
+    supergraphPath: resolve(settings.supergraphPath),
+    subgraphUrls: Object.fromEntries(SYSTEM_IDS.map((id) => [id, settings.subgraphs[id].url])) as Record<SystemId, string>,
+    subgraphTimeoutsMs: Object.fromEntries(SYSTEM_IDS.map((id) => [id, settings.subgraphs[id].timeoutMs])) as Record<SystemId, number>,
+    requestTimeoutMs: settings.requestTimeoutMs,
+    limits: settings.limits,
+    port: settings.port,
+    metricsPort: settings.metricsPort,
+    host: settings.host,
+    production: settings.nodeEnv === 'production',
+    maxBodyBytes: settings.maxBodyBytes,
+    corsOrigins: settings.corsOrigins,
+    connections: connectionBoardOptions(settings),
+    statusRefreshMs: settings.statusRefreshMs,
+    statusProgrammeRefreshMs: settings.statusProgrammeRefreshMs,
+    access: {
+      enabled: true,
+      policy: loadAccessPolicy(access.policyFile),
+      authentication: authenticationConfig(access.authentication),
+      callerSecret: callerAssertionSecret(access.callerSecret),
+      log: accessLogConfig(access.log),
+      publicDataRequiresCredentials: access.publicDataRequiresCredentials,
+    },
   };
 }
 
-export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const subgraphUrls = Object.fromEntries(
-    SYSTEM_IDS.map((id) => {
-      const { envPrefix } = SYSTEMS[id];
-      return [id, envString(`${envPrefix}_SUBGRAPH_URL`, defaultSubgraphUrl(id, env), env)];
-    }),
-  ) as Record<SystemId, string>;
-  const subgraphTimeoutMs = envPositiveInteger('SUBGRAPH_TIMEOUT_MS', 5000, env);
-  const subgraphTimeoutsMs = Object.fromEntries(
-    SYSTEM_IDS.map((id) => {
-      const { envPrefix } = SYSTEMS[id];
-      return [id, envPositiveInteger(`${envPrefix}_SUBGRAPH_TIMEOUT_MS`, subgraphTimeoutMs, env)];
-    }),
-  ) as Record<SystemId, number>;
-  return {
-    supergraphPath: resolve(envString('SUPERGRAPH_PATH', DEFAULT_SUPERGRAPH_PATH, env)),
-    subgraphUrls,
-    subgraphTimeoutsMs,
-    requestTimeoutMs: envPositiveInteger('REQUEST_TIMEOUT_MS', 10_000, env),
-    limits: queryLimitsFromEnv(env),
-    port: envInteger('GATEWAY_PORT', GATEWAY_PORT, env),
-    metricsPort: metricsPortFromEnv('GATEWAY_METRICS_PORT', env),
-    host: listenHost(env),
-    production: env.NODE_ENV === 'production',
-    maxBodyBytes: envPositiveInteger('MAX_REQUEST_BYTES', 1024 * 1024, env),
-    corsOrigins: envString('CORS_ORIGINS', '', env)
-      .split(',')
-      .map((origin) => origin.trim())
-      .filter((origin) => origin.length > 0),
-    connections: connectionBoardOptionsFromEnv(env),
-    statusRefreshMs: envPositiveInteger('STATUS_PAGE_REFRESH_MS', 5000, env),
-    statusProgrammeRefreshMs: envPositiveInteger('STATUS_PAGE_PROGRAMME_REFRESH_MS', 60_000, env),
-    access: gatewayAccessConfigFromEnv(env),
-  };
+/** Parses the gateway's settings from `env` (one `SettingsError` for every invalid variable), then `gatewayConfig`. */
+export function gatewayConfigFromEnv(env: Environment): GatewayConfig {
+  return gatewayConfig(parseSettings(GATEWAY_SETTINGS, env));
 }
 
 export interface RunningGateway extends RunningServer {

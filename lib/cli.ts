@@ -1,5 +1,6 @@
 /** What the project's command-line scripts share: option parsing with a usage text, and URLs shown without passwords. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseSettings, SettingsError, type Environment, type Settings, type SettingsSchema } from './settings.ts';
 
 /** Prints the message and the usage on stderr and exits 2 (a usage error). */
 export function exitWithUsage(message: string, usage: string): never {
@@ -32,5 +33,19 @@ export function urlWithoutPassword(raw: string): string {
     return url.toString().replace(/\/$/, raw.endsWith('/') ? '/' : '');
   } catch {
     return '(unparseable URL)';
+  }
+}
+
+/**
+ * A command's settings from its environment; invalid ones print the `SettingsError` (every invalid
+ * variable, with what was expected) on stderr and exit 2, as a usage error.
+ */
+export function settingsOrExit<S extends SettingsSchema>(schema: S, env: Environment = process.env): Settings<S> {
+  try {
+    return parseSettings(schema, env);
+  } catch (error) {
+    if (!(error instanceof SettingsError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
   }
 }

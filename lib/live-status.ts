@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envPositiveInteger } from './config.ts';
+import { DEFAULT_LIVE_STATUS_THRESHOLDS } from './settings.ts';
 import { SystemErrorCode } from './errors.ts';
 import { CIRCUIT_WORDS, RECENT_FAILURES, type BackendHealth } from './resilience.ts';
 import { SYSTEM_IDS } from './systems.ts';
@@ -22,7 +22,7 @@ export interface LiveStatusThresholds {
   failureWindowMs: number;
 }
 
-export const DEFAULT_THRESHOLDS: LiveStatusThresholds = { slowMs: 1000, failureWindowMs: 60_000 };
+export const DEFAULT_THRESHOLDS: LiveStatusThresholds = { ...DEFAULT_LIVE_STATUS_THRESHOLDS };
 
 const systemErrorCode = z.enum([SystemErrorCode.UNAVAILABLE, SystemErrorCode.TIMEOUT, SystemErrorCode.BAD_RESPONSE]);
 const recordedFailure = z.object({ at: z.string(), code: systemErrorCode, reason: z.string() });
@@ -99,10 +99,3 @@ export function backendStatus(
   return { status: reasons.length === 0 ? 'UP' : 'DEGRADED', reasons };
 }
 
-/** Read by the gateway and every subgraph, so one setting judges both legs of a connection alike. */
-export function liveStatusThresholdsFromEnv(env: NodeJS.ProcessEnv = process.env): LiveStatusThresholds {
-  return {
-    slowMs: envPositiveInteger('CONNECTION_SLOW_MS', DEFAULT_THRESHOLDS.slowMs, env),
-    failureWindowMs: envPositiveInteger('CONNECTION_FAILURE_WINDOW_MS', DEFAULT_THRESHOLDS.failureWindowMs, env),
-  };
-}

@@ -1,5 +1,6 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { requestLogFields } from './request-context.ts';
+import { LOG_LEVEL, readSetting } from './settings.ts';
 
 export type { Logger };
 
@@ -17,7 +18,7 @@ export function createLogger(service: string, options: LoggerOptions = {}): Logg
   return pino(
     {
       name: service,
-      level: options.level ?? process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' || process.env.VITEST ? 'silent' : 'info'),
+      level: options.level ?? readSetting(LOG_LEVEL, process.env),
       base: { service },
       timestamp: pino.stdTimeFunctions.isoTime,
       mixin: requestLogFields,

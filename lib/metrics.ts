@@ -12,7 +12,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { envInteger } from './config.ts';
 import { listen, type RouteHandler, type RunningServer } from './http-server.ts';
 import { currentRequestContext, type RequestContext } from './request-context.ts';
 import type { CircuitStateName } from './resilience.ts';
@@ -393,7 +392,3 @@ export async function metricsEndpoint(metrics: ServiceMetrics, port: number | un
   return { routes: {}, server: running, close: () => running.close() };
 }
 
-/** `<…>_METRICS_PORT`: unset or empty for `/metrics` on the service's own port. */
-export function metricsPortFromEnv(name: string, env: NodeJS.ProcessEnv = process.env): number | undefined {
-  return env[name] === undefined || env[name] === '' ? undefined : envInteger(name, 0, env);
-}

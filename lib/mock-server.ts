@@ -1,14 +1,15 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { z } from 'zod';
-import { envInteger, listenHost } from './config.ts';
+import { mockBackendSettings } from './process-settings.ts';
+import { parseSettings } from './settings.ts';
 import { listen, sendJson, type RunningServer } from './http-server.ts';
 import { NO_BODY, payloadOf, respond, route, type MockReply, type MockRoute } from './mock-routes.ts';
 import { startOrExit, stopOnSignals } from './process.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { runWithRequestContext } from './request-context.ts';
 import { startTracing } from './tracing.ts';
-import { SYSTEMS, type SystemId } from './systems.ts';
+import type { SystemId } from './systems.ts';
 
 /**
  * A mock backend: the system's route table (lib/mock-routes.ts) served by a real loopback HTTP
@@ -203,14 +204,10 @@ export async function startMockBackend(
 /** Entry point of a mock backend process. */
 export async function runMockBackendProcess(system: SystemId, routes: readonly MockRoute[]): Promise<void> {
   const logger = createLogger(`${system}-mock-backend`);
-  const { envPrefix, backendPort } = SYSTEMS[system];
   await startOrExit(logger, async () => {
-    startTracing(`${system}-mock-backend`, logger, process.env, { incomingRequiresParent: true });
-    const running = await startMockBackend(system, routes, {
-      port: envInteger(`${envPrefix}_BACKEND_PORT`, backendPort),
-      host: listenHost(),
-      logger,
-    });
+    const settings = parseSettings(mockBackendSettings(system), process.env);
+    startTracing(`${system}-mock-backend`, logger, settings.tracing, { incomingRequiresParent: true });
+    const running = await startMockBackend(system, routes, { port: settings.port, host: settings.host, logger });
     logger.info({ url: running.url }, 'mock backend listening');
     stopOnSignals(logger, running.close);
   });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { envString } from './config.ts';
+import { SECRET_FILES_SETTINGS } from './process-settings.ts';
+import { isSet, parseSettings, type Environment } from './settings.ts';
 import type { Logger } from './logger.ts';
 import { devEnvironment } from './dev-credentials.ts';
 import { stopTracing } from './tracing.ts';
@@ -59,9 +60,10 @@ export async function startOrExit(logger: Logger, start: () => Promise<void>): P
  * (`.dev/`, if one was made) — so a service started alone (`npm run start:gateway`) trusts the same
  * development credentials. Never in production, where every secret is configured explicitly.
  */
-export function processEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const resolved = { ...env, ...secretsFromFiles(env) };
-  return env.NODE_ENV === 'production' ? resolved : { ...devEnvironment(), ...resolved };
+export function processEnvironment(env: Environment = process.env): Environment {
+  const { nodeEnv, files } = parseSettings(SECRET_FILES_SETTINGS, env);
+  const resolved = { ...env, ...secretsFromFiles(files, env) };
+  return nodeEnv === 'production' ? resolved : { ...devEnvironment(), ...resolved };
 }
 
 /**
@@ -69,17 +71,11 @@ export function processEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS
  * volumes: `<NAME>_FILE` names a file holding the value of `<NAME>` (one trailing newline ignored),
  * so the value never appears in the container's environment listing or the compose file.
  */
-export function secretsFromFiles(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const files: Record<string, string> = {
-    CALLER_ASSERTION_SECRET: envString('CALLER_ASSERTION_SECRET_FILE', '', env),
-    ACCESS_LOG_KEY: envString('ACCESS_LOG_KEY_FILE', '', env),
-    DATABASE_URL: envString('DATABASE_URL_FILE', '', env),
-    CALLER_REPLAY_DATABASE_URL: envString('CALLER_REPLAY_DATABASE_URL_FILE', '', env),
-  };
-  const values: NodeJS.ProcessEnv = {};
+function secretsFromFiles(files: Record<string, string | undefined>, env: Environment): Record<string, string> {
+  const values: Record<string, string> = {};
   for (const [name, path] of Object.entries(files)) {
-    if (path === '') continue;
-    if (envString(name, '', env) !== '') throw new Error(`Both ${name} and ${name}_FILE are set: set only one`);
+    if (path === undefined) continue;
+    if (isSet(name, env)) throw new Error(`Both ${name} and ${name}_FILE are set: set only one`);
     let value: string;
     try {
       value = readFileSync(path, 'utf8').replace(/\r?\n$/, '');

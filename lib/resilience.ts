@@ -10,6 +10,7 @@ import {
   type CircuitBreakerPolicy,
 } from 'cockatiel';
 import { SystemError, SystemErrorCode } from './errors.ts';
+import { DEFAULT_BACKEND_RESILIENCE, DEFAULT_SUBGRAPH_BREAKER as SUBGRAPH_BREAKER_SETTINGS_DEFAULT } from './settings.ts';
 import type { Logger } from './logger.ts';
 import type { SystemId } from './systems.ts';
 
@@ -34,23 +35,19 @@ export interface ResilienceOptions {
   breakerMaxHalfOpenMs: number;
 }
 
-export const DEFAULT_RESILIENCE: ResilienceOptions = {
-  retries: 2,
-  retryBaseDelayMs: 50,
-  retryMaxDelayMs: 400,
-  breakerFailures: 5,
-  breakerHalfOpenMs: 1000,
-  // No doubling by default: on a line that drops for seconds at a time, a trial call every second
-  // finds the system back soonest (measured in docs/BENCHMARKS.md), and costs a down system little.
-  breakerMaxHalfOpenMs: 1000,
-};
+/**
+ * The settings' defaults (lib/settings.ts) and the backoff between retries. No doubling of the
+ * half-open wait by default: on a line that drops for seconds at a time, a trial call every second
+ * finds the system back soonest (measured in docs/BENCHMARKS.md), and costs a down system little.
+ */
+export const DEFAULT_RESILIENCE: ResilienceOptions = { ...DEFAULT_BACKEND_RESILIENCE, retryBaseDelayMs: 50, retryMaxDelayMs: 400 };
 
 /**
  * The gateway's circuit to each subgraph (gateway/connection-board.ts): five failed calls in a row
  * (refused, dropped, HTTP error, or no answer within the subgraph's deadline) open it, and one trial
  * call a second finds the subgraph back.
  */
-export const DEFAULT_SUBGRAPH_BREAKER: BreakerOptions = { failures: 5, halfOpenMs: 1000, maxHalfOpenMs: 1000 };
+export const DEFAULT_SUBGRAPH_BREAKER: BreakerOptions = { ...SUBGRAPH_BREAKER_SETTINGS_DEFAULT };
 
 /** A retry is only started when at least this much of the call's deadline is left after the longest backoff. */
 const MIN_ATTEMPT_MS = 100;

@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ExponentialBackoff, noJitterGenerator, type IBackoff } from 'cockatiel';
-import { envInteger, envPositiveInteger } from './config.ts';
-import { GATEWAY_PORT, SYSTEM_IDS, SYSTEMS } from './systems.ts';
+import { LAYOUT_SETTINGS, type LayoutSettings } from './process-settings.ts';
+import { isSet, LOG_LEVEL, parseSettings, type Environment } from './settings.ts';
+import { SYSTEM_IDS, SYSTEMS } from './systems.ts';
 
 /** This module runs compiled (`npm run build`, `node dist/…`) rather than as TypeScript under tsx. */
 const COMPILED = !import.meta.url.endsWith('.ts');
@@ -41,47 +42,52 @@ export interface SystemLayout {
   /** Environment of every child: the given one with each port and URL set; LOG_LEVEL `warn` unless set. */
   env: NodeJS.ProcessEnv;
   gatewayPort: number;
+  /** The settings it was made from. */
+  settings: LayoutSettings;
 }
 
 /**
  * The `npm run check-connections` command that tests the backends this start's subgraphs use, to
- * be run in another terminal: prefixed with each `<PREFIX>_BACKEND_URL` set in `env` and each
- * `<PREFIX>_BACKEND_PORT` that differs from its default, so it never tests another copy's defaults.
+ * be run in another terminal: prefixed with each `<PREFIX>_BACKEND_URL` that is not the loopback one
+ * at its port, and each `<PREFIX>_BACKEND_PORT` that differs from its default, so it never tests
+ * another copy's defaults.
  */
-export function connectionTestCommand(env: NodeJS.ProcessEnv): string {
+export function connectionTestCommand(layout: LayoutSettings): string {
   const settings = SYSTEM_IDS.flatMap((id) => {
-    const { envPrefix, backendPort } = SYSTEMS[id];
-    const url = env[`${envPrefix}_BACKEND_URL`];
-    if (url) return [`${envPrefix}_BACKEND_URL=${url}`];
-    const port = envInteger(`${envPrefix}_BACKEND_PORT`, backendPort, env);
-    return port === backendPort ? [] : [`${envPrefix}_BACKEND_PORT=${port}`];
+    const { backendPort, backendUrl } = layout.systems[id];
+    const { envPrefix, backendPort: defaultPort } = SYSTEMS[id];
+    if (backendUrl !== `http://127.0.0.1:${backendPort}`) return [`${envPrefix}_BACKEND_URL=${backendUrl}`];
+    return backendPort === defaultPort ? [] : [`${envPrefix}_BACKEND_PORT=${backendPort}`];
   });
   return [...settings, 'npm run check-connections'].join(' ');
 }
 
 /**
- * Where each of the nine services listens, from the same variables the services read
- * (`<PREFIX>_BACKEND_PORT`, `<PREFIX>_SUBGRAPH_PORT`, `GATEWAY_PORT`); a backend or subgraph URL
- * already set is kept, so a subgraph can be pointed at a real backend.
+ * Where each of the nine services listens, from the same settings the services read
+ * (`<PREFIX>_BACKEND_PORT`, `<PREFIX>_SUBGRAPH_PORT`, `GATEWAY_PORT`, lib/process-settings.ts);
+ * a backend or subgraph URL already set is kept, so a subgraph can be pointed at a real backend.
+ * Throws a `SettingsError` naming every invalid one.
  */
-export function systemLayout(env: NodeJS.ProcessEnv, host = '127.0.0.1'): SystemLayout {
-  const childEnv: NodeJS.ProcessEnv = { ...env, LOG_LEVEL: env.LOG_LEVEL ?? 'warn' };
+export function systemLayout(env: Environment): SystemLayout {
+  const layout = parseSettings(LAYOUT_SETTINGS, env);
+  const host = '127.0.0.1';
+  // The children log warnings and worse unless LOG_LEVEL says otherwise: nine processes share a terminal.
+  const childEnv: NodeJS.ProcessEnv = { ...env, LOG_LEVEL: isSet(LOG_LEVEL.name, env) ? layout.logLevel : 'warn' };
   const services: ServiceSpec[] = [];
   for (const id of SYSTEM_IDS) {
-    const { envPrefix, backendPort, subgraphPort } = SYSTEMS[id];
-    const mockPort = envInteger(`${envPrefix}_BACKEND_PORT`, backendPort, env);
-    const port = envInteger(`${envPrefix}_SUBGRAPH_PORT`, subgraphPort, env);
-    childEnv[`${envPrefix}_BACKEND_PORT`] = String(mockPort);
-    childEnv[`${envPrefix}_BACKEND_URL`] ??= `http://${host}:${mockPort}`;
-    childEnv[`${envPrefix}_SUBGRAPH_PORT`] = String(port);
-    childEnv[`${envPrefix}_SUBGRAPH_URL`] ??= `http://${host}:${port}/graphql`;
-    services.push({ name: `mock-${id}`, entry: `subgraphs/${id}/mock/main.ts`, port: mockPort });
-    services.push({ name: `${id}-subgraph`, entry: `subgraphs/${id}/main.ts`, port });
+    const { envPrefix } = SYSTEMS[id];
+    const { backendPort, backendUrl, subgraphPort, subgraphUrl } = layout.systems[id];
+    childEnv[`${envPrefix}_BACKEND_PORT`] = String(backendPort);
+    childEnv[`${envPrefix}_BACKEND_URL`] = backendUrl;
+    childEnv[`${envPrefix}_SUBGRAPH_PORT`] = String(subgraphPort);
+    childEnv[`${envPrefix}_SUBGRAPH_URL`] = subgraphUrl;
+    services.push({ name: `mock-${id}`, entry: `subgraphs/${id}/mock/main.ts`, port: backendPort });
+    services.push({ name: `${id}-subgraph`, entry: `subgraphs/${id}/main.ts`, port: subgraphPort });
   }
-  const gatewayPort = envInteger('GATEWAY_PORT', GATEWAY_PORT, env);
+  const { gatewayPort } = layout;
   childEnv.GATEWAY_PORT = String(gatewayPort);
   services.push({ name: 'gateway', entry: 'gateway/main.ts', port: gatewayPort });
-  return { host, services, env: childEnv, gatewayPort };
+  return { host, services, env: childEnv, gatewayPort, settings: layout };
 }
 
 /** The service whose entry file is on a command line (`node dist/gateway/main.js`, `node --import tsx gateway/main.ts`). */
@@ -110,7 +116,7 @@ export async function freePort(): Promise<number> {
  * `env` with a distinct free port for each of the nine services, and no backend or subgraph URL,
  * so that every service is the one spawned on these ports.
  */
-export async function withFreePorts(env: NodeJS.ProcessEnv = process.env): Promise<NodeJS.ProcessEnv> {
+export async function withFreePorts(env: Environment): Promise<NodeJS.ProcessEnv> {
   const result: NodeJS.ProcessEnv = { ...env };
   const taken = new Set<number>();
   const next = async () => {
@@ -400,7 +406,7 @@ export class ExitedBeforeAnsweringError extends Error {
 
 export interface SpawnOptions {
   /** Extra environment per service name, e.g. `{ 'land-subgraph': { LAND_BACKEND_TIMEOUT_MS: '500' } }`. */
-  extraEnv?: Record<string, NodeJS.ProcessEnv>;
+  extraEnvByService?: Record<string, NodeJS.ProcessEnv>;
   onLine?: (line: string, service: ServiceProcess) => void;
   /** Every exit of every service, requested or not. */
   onExit?: (exit: ServiceExit, service: ServiceProcess) => void;
@@ -458,7 +464,7 @@ async function untilAllAnswer(services: ServiceProcess[], timeoutMs: number, opt
 export function spawnServices(layout: SystemLayout, options: SpawnOptions = {}): ServiceGroup {
   const services = layout.services.map((spec) => {
     const service = new ServiceProcess(spec, {
-      env: { ...layout.env, ...options.extraEnv?.[spec.name] },
+      env: { ...layout.env, ...options.extraEnvByService?.[spec.name] },
       host: layout.host,
       onLine: options.onLine,
       keepLines: options.keepLines,
@@ -517,17 +523,6 @@ export interface RestartPolicy {
   answerTimeoutMs: number;
 }
 
-/** `npm start`'s restart policy, from the environment (defaults: 0.5 s, 1 s, 2 s … 10 s; 5 crashes in 60 s). */
-export function restartPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): RestartPolicy {
-  return {
-    initialDelayMs: envPositiveInteger('RESTART_DELAY_MS', 500, env),
-    maxDelayMs: envPositiveInteger('RESTART_MAX_DELAY_MS', 10_000, env),
-    resetAfterMs: envPositiveInteger('RESTART_RESET_AFTER_MS', 30_000, env),
-    maxCrashes: envPositiveInteger('RESTART_LIMIT_CRASHES', 5, env),
-    windowMs: envPositiveInteger('RESTART_LIMIT_WINDOW_MS', 60_000, env),
-    answerTimeoutMs: envPositiveInteger('STARTUP_TIMEOUT_MS', 90_000, env),
-  };
-}
 
 /** The delays before successive restarts: `initialDelayMs`, doubling, capped at `maxDelayMs` (cockatiel's backoff, no jitter). */
 export function restartBackoff(policy: Pick<RestartPolicy, 'initialDelayMs' | 'maxDelayMs'>): IBackoff<unknown> {

@@ -6,21 +6,22 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse } from 'graphql';
 import { BackendClient, type CallContext } from './backend-client.ts';
-import { envInteger, envPositiveInteger, envString, listenHost } from './config.ts';
 import { testBackendConnection, type ConnectionTestReport, type ContractCheck } from './connection-test.ts';
 import { createGraphQLHttpServer, listen, requestIdOf, sendJson, type RunningServer } from './http-server.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { BackendCallMetrics, metricsEndpoint, metricsPortFromEnv, ServiceMetrics } from './metrics.ts';
+import { BackendCallMetrics, metricsEndpoint, ServiceMetrics } from './metrics.ts';
+import { subgraphSettings, type SubgraphSettings } from './process-settings.ts';
+import { parseSettings, type Environment } from './settings.ts';
 import { processEnvironment, startOrExit, stopOnSignals } from './process.ts';
 import { DEFAULT_RESILIENCE, type BackendHealth, type ResilienceOptions } from './resilience.ts';
-import { defaultBackendUrl, SYSTEMS, type SystemId } from './systems.ts';
+import type { SystemId } from './systems.ts';
 import { roundMs } from './transport.ts';
 import { healthResponse } from './wire.ts';
 import { SystemError, SystemErrorCode } from './errors.ts';
-import { backendStatus, liveStatusThresholdsFromEnv, type LiveStatusThresholds, type ProbeOutcome, type SubgraphReadiness } from './live-status.ts';
-import { callerAssertionSecretFromEnv } from './access/caller-assertion.ts';
-import { accessPolicyFromEnv, loadAccessPolicy, DEFAULT_ACCESS_POLICY_FILE, type AccessPolicy } from './access/policy.ts';
-import { createReplayStore, replayStoreConfigFromEnv } from './access/replay-store.ts';
+import { backendStatus, type LiveStatusThresholds, type ProbeOutcome, type SubgraphReadiness } from './live-status.ts';
+import { callerAssertionSecret } from './access/caller-assertion.ts';
+import { loadAccessPolicy, DEFAULT_ACCESS_POLICY_FILE, type AccessPolicy } from './access/policy.ts';
+import { createReplayStore, replayStoreConfig } from './access/replay-store.ts';
 import { urlWithoutPassword } from './cli.ts';
 import { graphqlOperationSpans, startTracing, tracingActive } from './tracing.ts';
 import { CallerVerifier, subgraphAccessPlugin, type CallerFacts, type SubgraphAccess } from './access/subgraph-guard.ts';
@@ -117,25 +118,29 @@ export interface SubgraphConfig {
   access: SubgraphAccess;
 }
 
-export function subgraphConfigFromEnv(system: SystemId, env: NodeJS.ProcessEnv = process.env): SubgraphConfig {
-  const { envPrefix, subgraphPort, backendCacheEntries } = SYSTEMS[system];
+/** A subgraph's configuration from its parsed settings (lib/process-settings.ts); the access policy is read here. */
+export function subgraphConfig(settings: SubgraphSettings): SubgraphConfig {
   return {
-    backendUrl: envString(`${envPrefix}_BACKEND_URL`, defaultBackendUrl(system, env), env),
-    backendTimeoutMs: envPositiveInteger(`${envPrefix}_BACKEND_TIMEOUT_MS`, 2000, env),
-    backendCacheEntries: envInteger(`${envPrefix}_BACKEND_CACHE_ENTRIES`, backendCacheEntries, env),
-    resilience: {
-      ...DEFAULT_RESILIENCE,
-      retries: envInteger(`${envPrefix}_BACKEND_RETRIES`, DEFAULT_RESILIENCE.retries, env),
-      breakerFailures: envPositiveInteger(`${envPrefix}_BREAKER_FAILURES`, DEFAULT_RESILIENCE.breakerFailures, env),
-      breakerHalfOpenMs: envPositiveInteger(`${envPrefix}_BREAKER_HALF_OPEN_MS`, DEFAULT_RESILIENCE.breakerHalfOpenMs, env),
-      breakerMaxHalfOpenMs: envPositiveInteger(`${envPrefix}_BREAKER_MAX_HALF_OPEN_MS`, DEFAULT_RESILIENCE.breakerMaxHalfOpenMs, env),
+    backendUrl: settings.backendUrl,
+    backendTimeoutMs: settings.backendTimeoutMs,
+    backendCacheEntries: settings.backendCacheEntries,
+    resilience: { ...DEFAULT_RESILIENCE, ...settings.resilience },
+    liveStatus: settings.liveStatus,
+    port: settings.port,
+    metricsPort: settings.metricsPort,
+    host: settings.host,
+    access: {
+      enabled: true,
+      policy: loadAccessPolicy(settings.access.policyFile),
+      callerSecret: callerAssertionSecret(settings.access.callerSecret),
+      replay: replayStoreConfig(settings.access.replay),
     },
-    liveStatus: liveStatusThresholdsFromEnv(env),
-    port: envInteger(`${envPrefix}_SUBGRAPH_PORT`, subgraphPort, env),
-    metricsPort: metricsPortFromEnv(`${envPrefix}_SUBGRAPH_METRICS_PORT`, env),
-    host: listenHost(env),
-    access: { enabled: true, policy: accessPolicyFromEnv(env), callerSecret: callerAssertionSecretFromEnv(env), replay: replayStoreConfigFromEnv(env) },
   };
+}
+
+/** Parses the system's subgraph settings from `env` (one `SettingsError` for every invalid variable), then `subgraphConfig`. */
+export function subgraphConfigFromEnv(system: SystemId, env: Environment): SubgraphConfig {
+  return subgraphConfig(parseSettings(subgraphSettings(system), env));
 }
 
 /**
@@ -319,8 +324,9 @@ export async function runSubgraphProcess<TAdapter extends Adapter, TLoaders>(
 ): Promise<void> {
   const logger = createLogger(`${definition.system}-subgraph`);
   await startOrExit(logger, async () => {
-    startTracing(`${definition.system}-subgraph`, logger);
-    const config = subgraphConfigFromEnv(definition.system, processEnvironment());
+    const settings = parseSettings(subgraphSettings(definition.system), processEnvironment());
+    startTracing(`${definition.system}-subgraph`, logger, settings.tracing);
+    const config = subgraphConfig(settings);
     if (!config.access.callerSecret) logger.warn('CALLER_ASSERTION_SECRET is not set: this subgraph refuses every request for personal data');
     const running = await startSubgraph(definition, config, logger);
     const replayDatabase = config.access.replay?.databaseUrl;

@@ -1,6 +1,5 @@
 import { todayInVietnam } from './administrative-units.ts';
 import { existedOn } from './dated-history.ts';
-import { envInteger } from './config.ts';
 import { agencyById, type AgencyEntry } from './agencies.ts';
 
 /**
@@ -94,12 +93,3 @@ export function systemLabel(id: SystemId): string {
 export const SYSTEM_IDS = Object.keys(SYSTEMS) as SystemId[];
 export const GATEWAY_PORT = 4000;
 
-/**
- * Where a system's subgraph and backend are when no URL is configured: on loopback at the port
- * `npm start` gives them (`<PREFIX>_SUBGRAPH_PORT`, `<PREFIX>_BACKEND_PORT`, or the defaults), so that
- * the gateway, the subgraphs and every CLI follow the same port settings.
- */
-export const defaultSubgraphUrl = (id: SystemId, env: NodeJS.ProcessEnv = process.env): string =>
-  `http://127.0.0.1:${envInteger(`${SYSTEMS[id].envPrefix}_SUBGRAPH_PORT`, SYSTEMS[id].subgraphPort, env)}/graphql`;
-export const defaultBackendUrl = (id: SystemId, env: NodeJS.ProcessEnv = process.env): string =>
-  `http://127.0.0.1:${envInteger(`${SYSTEMS[id].envPrefix}_BACKEND_PORT`, SYSTEMS[id].backendPort, env)}`;

@@ -14,6 +14,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Logger } from './logger.ts';
 import { registerLogFields } from './request-context.ts';
+import { parseSettings, TRACING_SETTINGS, type Environment, type Settings } from './settings.ts';
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
 
@@ -27,22 +28,22 @@ export interface TracingSettings {
 /** Requests that probes and scrapers make every few seconds: not traced, so that traces show real traffic. */
 const UNTRACED_PATHS = new Set(['/health', '/ready', '/metrics']);
 
+export type TracingVariables = Settings<typeof TRACING_SETTINGS>;
+
 /**
- * Whether and how this process traces, from the standard OpenTelemetry variables; undefined when
- * tracing is off. Throws on a protocol this project does not export with (gRPC).
+ * Whether and how this process traces, from the standard OpenTelemetry variables (parsed by their
+ * settings, which refuse a protocol this project does not export with, gRPC); undefined when off.
  */
-export function tracingSettingsFromEnv(serviceName: string, env: NodeJS.ProcessEnv = process.env): TracingSettings | undefined {
-  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return undefined;
-  const tracesEndpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
-  const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
-  if (!tracesEndpoint && !endpoint) return undefined;
-  const protocol = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL?.trim() || env.OTEL_EXPORTER_OTLP_PROTOCOL?.trim() || 'http/protobuf') as string;
-  if (protocol !== 'http/protobuf' && protocol !== 'http/json') {
-    throw new Error(`OTEL_EXPORTER_OTLP_PROTOCOL=${protocol} is not supported: use http/protobuf or http/json`);
-  }
+export function tracingSettings(serviceName: string, variables: TracingVariables): TracingSettings | undefined {
+  const { disabled, tracesEndpoint, endpoint } = variables;
+  if (disabled || (tracesEndpoint === undefined && endpoint === undefined)) return undefined;
   // As the OTLP exporter does: the signal's own endpoint as it is, the general one with /v1/traces appended.
-  const tracesUrl = tracesEndpoint || `${endpoint!.replace(/\/+$/, '')}/v1/traces`;
-  return { tracesUrl, protocol, serviceName: env.OTEL_SERVICE_NAME?.trim() || serviceName };
+  const tracesUrl = tracesEndpoint ?? `${endpoint!.replace(/\/+$/, '')}/v1/traces`;
+  return { tracesUrl, protocol: variables.tracesProtocol, serviceName: variables.serviceName?.trim() || serviceName };
+}
+
+export function tracingSettingsFromEnv(serviceName: string, env: Environment): TracingSettings | undefined {
+  return tracingSettings(serviceName, parseSettings(TRACING_SETTINGS, env));
 }
 
 let shutdown: (() => Promise<void>) | undefined;
@@ -63,10 +64,10 @@ export interface TracingOptions {
 export function startTracing(
   serviceName: string,
   logger: Logger,
-  env: NodeJS.ProcessEnv = process.env,
+  variables: TracingVariables,
   options: TracingOptions = {},
 ): TracingSettings | undefined {
-  const settings = tracingSettingsFromEnv(serviceName, env);
+  const settings = tracingSettings(serviceName, variables);
   if (!settings || shutdown) return settings;
   const require = createRequire(import.meta.url);
   const { NodeTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-node') as typeof import('@opentelemetry/sdk-trace-node');

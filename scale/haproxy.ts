@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { envString } from '../lib/config.ts';
+import { readSetting, SCALED_SETTINGS, type Environment } from '../lib/settings.ts';
 
 export interface BalancerConfig {
   host: string;
@@ -89,8 +89,8 @@ listen stats
 }
 
 /** `HAPROXY_PATH`, or Debian's /usr/sbin/haproxy. */
-export function haproxyBinary(env: NodeJS.ProcessEnv = process.env): string {
-  const binary = envString('HAPROXY_PATH', '/usr/sbin/haproxy', env);
+export function haproxyBinary(env: Environment = process.env): string {
+  const binary = readSetting(SCALED_SETTINGS.haproxyPath, env);
   if (!existsSync(binary)) {
     throw new Error(`HAProxy not found at ${binary}: apt-get install --no-install-recommends haproxy (HAPROXY_PATH overrides)`);
   }

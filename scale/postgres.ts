@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort } from '../lib/services.ts';
+import { readSetting, SCALED_SETTINGS } from '../lib/settings.ts';
 
 const START_TIMEOUT_MS = 30_000;
 
@@ -32,7 +33,7 @@ export interface ThrowawayPostgres {
 }
 
 function binaries(): { initdb: string; postgres: string } {
-  const bin = process.env.PG_BIN || '/usr/lib/postgresql/15/bin';
+  const bin = readSetting(SCALED_SETTINGS.postgresBin, process.env);
   const initdb = join(bin, 'initdb');
   const postgres = join(bin, 'postgres');
   if (!existsSync(initdb) || !existsSync(postgres)) {

@@ -5,7 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
-import { accessLogConfigFromEnv, openAccessLog, type AccessLogConfig } from '../lib/access-log/index.ts';
+import { accessLogConfig, openAccessLog, type AccessLogConfig } from '../lib/access-log/index.ts';
+import { AUDIT_VERIFY_SETTINGS } from '../lib/process-settings.ts';
+import { parseSettings } from '../lib/settings.ts';
 import type { AccessLogStore, ChainProblemKind, ChainVerification } from '../lib/access-log/types.ts';
 import { MAX_LISTED_PROBLEMS } from '../lib/access-log/chain.ts';
 import { processEnvironment } from '../lib/process.ts';
@@ -99,7 +101,8 @@ async function checkExpectedHead(store: AccessLogStore, expected: { seq: number;
 }
 
 const options = parseCommandLine(process.argv.slice(2));
-const env: NodeJS.ProcessEnv = processEnvironment();
+// The command line's store wins over the environment's, before the settings are parsed.
+const env: Record<string, string | undefined> = { ...processEnvironment() };
 if (options.sqlite !== undefined) {
   env.ACCESS_LOG_PATH = options.sqlite;
   delete env.DATABASE_URL;
@@ -108,7 +111,7 @@ if (options.databaseUrl !== undefined) env.DATABASE_URL = options.databaseUrl;
 
 let config: AccessLogConfig;
 try {
-  config = accessLogConfigFromEnv(env);
+  config = accessLogConfig(parseSettings(AUDIT_VERIFY_SETTINGS, env).log);
 } catch (error) {
   configurationError(error instanceof Error ? error.message : String(error));
 }

@@ -4,7 +4,7 @@
  * over a set of processes, ports from a base, the `--rounds=` argument and a plain text table.
  */
 import autocannon from 'autocannon';
-import { envInteger } from '../lib/config.ts';
+import { BENCH_SECONDS, readSetting } from '../lib/settings.ts';
 import { SYSTEM_IDS, SYSTEMS } from '../lib/systems.ts';
 import { processCpuMs } from './process-stats.ts';
 
@@ -14,11 +14,9 @@ export const jsonOutput = process.argv.includes('--json');
 /** Progress goes to stderr under `--json`, so that stdout is the JSON alone. */
 export const say = (line: string): void => (jsonOutput ? console.error(line) : console.log(line));
 
-/** `BENCH_SECONDS` (default 10): how long each measured load lasts. */
+/** `BENCH_SECONDS`: how long each measured load lasts. */
 export function benchSeconds(): number {
-  const seconds = envInteger('BENCH_SECONDS', 10);
-  if (seconds < 1 || seconds > 120) throw new Error(`BENCH_SECONDS must be between 1 and 120, not ${seconds}`);
-  return seconds;
+  return readSetting(BENCH_SECONDS, process.env);
 }
 
 /** A GraphQL request the load repeats. */

@@ -16,16 +16,17 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { envInteger, envString } from '../lib/config.ts';
+import { settingsOrExit } from '../lib/cli.ts';
+import { BENCH_COMPARE_GATEWAY_SETTINGS } from '../lib/process-settings.ts';
 import { answerWithApollo, listen } from '../lib/http-server.ts';
-import { defaultSubgraphUrl, SYSTEM_IDS, SYSTEMS } from '../lib/systems.ts';
+import { SYSTEM_IDS, type SystemId } from '../lib/systems.ts';
 
 /** Where the in-process subgraphs of this project's gateway (connections, access log) would be: nobody listens there. */
 const UNSERVED_URL = 'http://127.0.0.1:9/unserved';
 
 /** The supergraph with each routing URL replaced by where the subgraph runs now. */
-function supergraphSdl(env: NodeJS.ProcessEnv): string {
-  const urls = new Map<string, string>(SYSTEM_IDS.map((id) => [id, envString(`${SYSTEMS[id].envPrefix}_SUBGRAPH_URL`, defaultSubgraphUrl(id, env), env)]));
+function supergraphSdl(subgraphUrls: Record<SystemId, { url: string }>): string {
+  const urls = new Map<string, string>(SYSTEM_IDS.map((id) => [id, subgraphUrls[id].url]));
   const sdl = readFileSync(fileURLToPath(new URL('../schema/supergraph.graphql', import.meta.url)), 'utf8');
   return sdl.replace(/@join__graph\(name: "([^"]+)", url: "[^"]*"\)/g, (_, name: string) => `@join__graph(name: "${name}", url: "${urls.get(name) ?? UNSERVED_URL}")`);
 }
@@ -99,17 +100,16 @@ async function hivePeer(sdl: string, dedup: boolean): Promise<Peer> {
   return { handler: runtime, close: async () => runtime.dispose() };
 }
 
-const kind = envString('BENCH_COMPARE_GATEWAY', '');
-const sdl = supergraphSdl(process.env);
-const peers: Record<string, () => Promise<Peer>> = {
+const settings = settingsOrExit(BENCH_COMPARE_GATEWAY_SETTINGS);
+const kind = settings.gateway;
+const sdl = supergraphSdl(settings.subgraphUrls);
+const peers: Record<typeof kind, () => Promise<Peer>> = {
   apollo: () => apolloPeer(sdl, false),
   'apollo-undici': () => apolloPeer(sdl, true),
   hive: () => hivePeer(sdl, true),
   'hive-no-dedup': () => hivePeer(sdl, false),
 };
-const start = peers[kind];
-if (!start) throw new Error(`BENCH_COMPARE_GATEWAY must be one of ${Object.keys(peers).join(', ')}, not "${kind}"`);
-const peer = await start();
+const peer = await peers[kind]();
 const server = createServer((req: IncomingMessage, res: ServerResponse) => {
   if (req.url === '/health') {
     res.end('ok');
@@ -117,7 +117,7 @@ const server = createServer((req: IncomingMessage, res: ServerResponse) => {
   }
   peer.handler(req, res);
 });
-const running = await listen(server, envInteger('GATEWAY_PORT', 0), envString('HOST', '127.0.0.1'));
+const running = await listen(server, settings.port, settings.host);
 console.log(`${kind} gateway listening on ${running.url}/graphql`);
 
 let stopping = false;

@@ -28,7 +28,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { envInteger } from '../lib/config.ts';
+import { settingsOrExit } from '../lib/cli.ts';
+import { BENCH_COMPARE_SETTINGS } from '../lib/process-settings.ts';
 import { ensureDevCredentials } from '../lib/dev-credentials.ts';
 import { ServiceProcess, systemLayout, type ServiceSpec } from '../lib/services.ts';
 import { SYSTEM_IDS, SYSTEMS } from '../lib/systems.ts';
@@ -56,7 +57,7 @@ import {
 
 const rounds = positiveIntegerArgument('rounds', 2);
 const seconds = benchSeconds();
-const portBase = envInteger('BENCH_COMPARE_PORT', 5200);
+const { basePort: portBase } = settingsOrExit(BENCH_COMPARE_SETTINGS);
 const CONNECTIONS = 20;
 const WARM_UP_SECONDS = 3;
 const START_TIMEOUT_MS = 180_000;
@@ -100,7 +101,7 @@ const workloads: Record<WorkloadId, Workload> = {
 };
 
 const scratch = mkdtempSync(join(tmpdir(), 'bench-compare-'));
-const portEnv: NodeJS.ProcessEnv = { ...portsFrom(portBase), ACCESS_LOG_PATH: join(scratch, 'access-log.sqlite'), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
+const portEnv: NodeJS.ProcessEnv = { ...portsFrom(portBase), ACCESS_LOG_PATH: join(scratch, 'access-log.sqlite') };
 const baseEnv: NodeJS.ProcessEnv = { ...dev.env, ...process.env, ...portEnv };
 // Every subgraph and backend is the one started here.
 for (const id of SYSTEM_IDS) {

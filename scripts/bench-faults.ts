@@ -19,21 +19,24 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeSync, openSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { envInteger } from '../lib/config.ts';
+import { settingsOrExit } from '../lib/cli.ts';
+import { BENCH_FAULTS_SETTINGS } from '../lib/process-settings.ts';
+import { ACCESS_LOG_SETTINGS, readSetting } from '../lib/settings.ts';
 import { ensureDevCredentials } from '../lib/dev-credentials.ts';
 import { openAccessLog } from '../lib/access-log/index.ts';
 import { encodePersonalId } from '../lib/personal-id.ts';
 import { describeExit, REPO_ROOT, startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/services.ts';
 import { startPostgres, type TestPostgres } from '../test/support/postgres.ts';
 
-const FAULT_MS = envInteger('FAULT_SECONDS', 15) * 1000;
+const settings = settingsOrExit(BENCH_FAULTS_SETTINGS);
+const FAULT_MS = settings.faultSeconds * 1000;
 const REQUEST_TIMEOUT_MS = 3000;
 const RECOVERY_LIMIT_MS = 30_000;
 /** "Normal latency" for public requests during a fault: a bound far above this loopback system's p99, far below a stall. */
 const PUBLIC_LATENCY_LIMIT_MS = 1000;
 /** A personal request must be answered (200 or 503) within its deadline, plus this for the answer to travel. */
 const DEADLINE_MARGIN_MS = 500;
-const STARTUP_TIMEOUT_MS = envInteger('STARTUP_TIMEOUT_MS', 120_000);
+const STARTUP_TIMEOUT_MS = settings.startupTimeoutMs;
 const PERSONAL_WORKERS = 4;
 const PUBLIC_WORKERS = 2;
 /** Pause between two requests of one worker: the load stays bounded whatever the answers. */
@@ -122,7 +125,7 @@ interface Outcome {
 }
 
 async function countRecords(config: { databaseUrl?: string; sqlitePath: string }): Promise<{ records: number; intact: boolean; problems: number }> {
-  const log = openAccessLog({ ...config, chainKey: dev.env.ACCESS_LOG_KEY }, { readOnly: true });
+  const log = openAccessLog({ ...config, chainKey: readSetting(ACCESS_LOG_SETTINGS.chainKey, dev.env) }, { readOnly: true });
   try {
     const verification = await log.verify();
     return { records: verification.records, intact: verification.intact, problems: verification.problems.length };

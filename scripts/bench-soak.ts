@@ -17,17 +17,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { envInteger } from '../lib/config.ts';
+import { settingsOrExit } from '../lib/cli.ts';
+import { BENCH_SOAK_SETTINGS } from '../lib/process-settings.ts';
 import { cpuSnapshot, jsonOutput, loadProblem, loadWorkload, postOnce, round, say, sum, table, wholeAnswer, type LoadFigures } from './bench-common.ts';
 import { benchEnv, benchLayout, devApiKey, startSystem, stopOnExit, type RunningSystem } from './bench-system.ts';
 import { PORTAL, PORTAL_VARIABLES } from './bench-workloads.ts';
 import { processMemoryKiB } from './process-stats.ts';
 import { summariseSoak, type SoakSample } from './soak-summary.ts';
 
-const rate = envInteger('SOAK_RATE', 40);
-const seconds = envInteger('SOAK_SECONDS', 600);
-const sampleSeconds = envInteger('SOAK_SAMPLE_SECONDS', 10);
-const warmUpSeconds = envInteger('SOAK_WARM_UP_SECONDS', 60);
+const { rate, seconds, sampleSeconds, warmUpSeconds } = settingsOrExit(BENCH_SOAK_SETTINGS).soak;
 if (rate < 1 || seconds < 1 || sampleSeconds < 1 || warmUpSeconds < 0) throw new Error('SOAK_RATE, SOAK_SECONDS and SOAK_SAMPLE_SECONDS must be positive, SOAK_WARM_UP_SECONDS not negative');
 /** Enough for the rate at a p99 of 500 ms; below the rate, the figures say so. */
 const CONNECTIONS = 20;

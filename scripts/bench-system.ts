@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import { envInteger } from '../lib/config.ts';
+import { BENCH_PORT, readSetting, type Environment } from '../lib/settings.ts';
 import { serviceOfCommandLine, systemLayout, type SystemLayout } from '../lib/services.ts';
 import { SYSTEM_IDS, SYSTEMS } from '../lib/systems.ts';
 import { portsFrom, type NamedPid } from './bench-common.ts';
@@ -46,8 +46,9 @@ export interface RunningSystem {
  * mocks + 11…14), or else GATEWAY_PORT and the `<PREFIX>_SUBGRAPH_PORT` / `<PREFIX>_BACKEND_PORT`
  * variables, or `npm start`'s defaults. No subgraph or backend URL is kept: every one is started.
  */
-export function benchLayout(env: NodeJS.ProcessEnv = process.env): SystemLayout {
-  const portEnv: NodeJS.ProcessEnv = { ...env, ...(env.BENCH_PORT ? portsFrom(envInteger('BENCH_PORT', 0, env)) : {}) };
+export function benchLayout(env: Environment = process.env): SystemLayout {
+  const basePort = readSetting(BENCH_PORT, env);
+  const portEnv: NodeJS.ProcessEnv = { ...env, ...(basePort === undefined ? {} : portsFrom(basePort)) };
   for (const id of SYSTEM_IDS) {
     delete portEnv[`${SYSTEMS[id].envPrefix}_SUBGRAPH_URL`];
     delete portEnv[`${SYSTEMS[id].envPrefix}_BACKEND_URL`];
@@ -55,9 +56,9 @@ export function benchLayout(env: NodeJS.ProcessEnv = process.env): SystemLayout 
   return systemLayout(portEnv);
 }
 
-/** The environment of a measured `npm start`: the layout's, LOG_LEVEL `warn` unless set, the access log in `accessLogPath`. */
+/** The environment of a measured `npm start`: the layout's (LOG_LEVEL `warn` unless set), the access log in `accessLogPath`. */
 export function benchEnv(layout: SystemLayout, accessLogPath: string): NodeJS.ProcessEnv {
-  return { ...layout.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', ACCESS_LOG_PATH: accessLogPath };
+  return { ...layout.env, ACCESS_LOG_PATH: accessLogPath };
 }
 
 /**

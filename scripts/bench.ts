@@ -26,7 +26,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { envInteger } from '../lib/config.ts';
+import { settingsOrExit } from '../lib/cli.ts';
+import { BENCH_SETTINGS } from '../lib/process-settings.ts';
 import {
   benchSeconds,
   cpuSnapshot,
@@ -53,7 +54,7 @@ import { BATCH, BATCH_VARIABLES, PORTAL, PORTAL_VARIABLES, PUBLIC_CROSS_SUBGRAPH
 const baselineArgument = stringArgument('baseline');
 const rounds = positiveIntegerArgument('rounds', baselineArgument ? 2 : 1);
 const seconds = benchSeconds();
-const startups = envInteger('BENCH_STARTUPS', 3);
+const { startups } = settingsOrExit(BENCH_SETTINGS);
 const CONNECTIONS = 10;
 const WARM_UP_SECONDS = 3;
 /** After a load: autocannon stops without waiting for the requests in flight. */

@@ -4,9 +4,9 @@
  * `<PREFIX>_BACKEND_PORT`; `<PREFIX>_BACKEND_TIMEOUT_MS`), e.g. `LAND_BACKEND_URL=https://their-host npm run check-connections -- --system land`.
  * One real round trip per contract check, reads only; exit 0 when every system passed, 1 otherwise.
  */
-import { exitWithUsage, parseOptions, urlWithoutPassword } from '../lib/cli.ts';
+import { exitWithUsage, parseOptions, settingsOrExit, urlWithoutPassword } from '../lib/cli.ts';
 import { testBackendConnection, type ConnectionTestReport } from '../lib/connection-test.ts';
-import { subgraphConfigFromEnv } from '../lib/subgraph.ts';
+import { CHECK_CONNECTIONS_SETTINGS } from '../lib/process-settings.ts';
 import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/systems.ts';
 import { SUBGRAPHS } from '../subgraphs/index.ts';
 
@@ -47,19 +47,8 @@ function table(rows: string[][]): string {
 }
 
 const { systems, json } = parseCommandLine(process.argv.slice(2));
-let configs: { system: SystemId; backendUrl: string; timeoutMs: number }[];
-try {
-  configs = systems.map((system) => {
-    const config = subgraphConfigFromEnv(system);
-    if (!/^https?:$/.test(URL.parse(config.backendUrl)?.protocol ?? '')) {
-      throw new Error(`${SYSTEMS[system].envPrefix}_BACKEND_URL must be an http or https URL, e.g. https://land-db.example.gov.vn/api.`);
-    }
-    return { system, backendUrl: config.backendUrl, timeoutMs: config.backendTimeoutMs };
-  });
-} catch (error) {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(2);
-}
+const settings = settingsOrExit(CHECK_CONNECTIONS_SETTINGS);
+const configs = systems.map((system) => ({ system, backendUrl: settings.systems[system].backendUrl, timeoutMs: settings.systems[system].backendTimeoutMs }));
 
 const reports: ConnectionTestReport[] = await Promise.all(
   configs.map(({ system, backendUrl, timeoutMs }) =>

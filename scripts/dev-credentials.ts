@@ -17,6 +17,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { devCredentialLines, ensureDevCredentialsIn } from '../lib/dev-credentials.ts';
+import { ACCESS_LOG_SETTINGS, CALLER_ASSERTION_SECRET, parseSettings } from '../lib/settings.ts';
 
 const USAGE = `Usage: node dist/scripts/dev-credentials.js --out <folder> [--postgres <host:port>]
   --out       folder to write the development key set into (made if missing, mode 0700)
@@ -63,8 +64,9 @@ if (options.postgres !== undefined && !/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(option
 
 const folder = resolve(options.out);
 const { env, credentials } = await ensureDevCredentialsIn(folder);
-writeSecret(join(folder, 'caller-assertion-secret'), `${env.CALLER_ASSERTION_SECRET}\n`);
-writeSecret(join(folder, 'access-log-key'), `${env.ACCESS_LOG_KEY}\n`);
+const secrets = parseSettings({ callerSecret: CALLER_ASSERTION_SECRET, chainKey: ACCESS_LOG_SETTINGS.chainKey }, env);
+writeSecret(join(folder, 'caller-assertion-secret'), `${secrets.callerSecret}\n`);
+writeSecret(join(folder, 'access-log-key'), `${secrets.chainKey}\n`);
 const written = ['issuers.json', 'api-keys.json', 'credentials.env', 'caller-assertion-secret', 'access-log-key'];
 if (options.postgres !== undefined) {
   const password = keptSecret(join(folder, 'postgres-password'));

@@ -6,6 +6,8 @@
  * names one instead.
  */
 import { readFileSync } from 'node:fs';
+import { settingsOrExit } from '../lib/cli.ts';
+import { HEALTH_CHECK_SETTINGS } from '../lib/process-settings.ts';
 import { serviceOfCommandLine, systemLayout } from '../lib/services.ts';
 
 const USAGE = 'Usage: node dist/scripts/health-check.js [service name: gateway, <system>-subgraph, mock-<system>]';
@@ -19,6 +21,7 @@ function initCommandLine(): string[] {
   }
 }
 
+const settings = settingsOrExit(HEALTH_CHECK_SETTINGS);
 const { services } = systemLayout(process.env);
 const named = process.argv[2];
 const service = named ? services.find((s) => s.name === named) : serviceOfCommandLine(initCommandLine(), services);
@@ -26,7 +29,7 @@ if (!service) {
   console.error(named ? `Unknown service "${named}". ${USAGE}` : `No service found in PID 1's command line. ${USAGE}`);
   process.exit(2);
 }
-const host = ['', '0.0.0.0', '::'].includes(process.env.HOST ?? '') ? '127.0.0.1' : process.env.HOST!;
+const host = ['0.0.0.0', '::'].includes(settings.host) ? '127.0.0.1' : settings.host;
 const url = `http://${host.includes(':') ? `[${host}]` : host}:${service.port}/health`;
 try {
   const response = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });

@@ -9,7 +9,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { envInteger, envString } from '../lib/config.ts';
+import { settingsOrExit } from '../lib/cli.ts';
+import { LOAD_UNDER_FAILURE_SETTINGS } from '../lib/process-settings.ts';
 import { encodePersonalId } from '../lib/personal-id.ts';
 import { ensureDevCredentials } from '../lib/dev-credentials.ts';
 import { REPO_ROOT, startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/services.ts';
@@ -17,13 +18,9 @@ import { NAMED_IDS } from '../lib/synthetic/named.ts';
 import { SYSTEM_IDS, type SystemId } from '../lib/systems.ts';
 import { processMemoryKiB } from './process-stats.ts';
 
-const seconds = envInteger('LOAD_SECONDS', 30);
-const flappingSetting = envString('LOAD_FLAPPING_SYSTEM', 'land');
-if (flappingSetting !== 'none' && !SYSTEM_IDS.includes(flappingSetting as SystemId)) {
-  throw new Error(`LOAD_FLAPPING_SYSTEM must be one of ${SYSTEM_IDS.join(', ')} or none, got "${flappingSetting}"`);
-}
+const { seconds, flappingSystem } = settingsOrExit(LOAD_UNDER_FAILURE_SETTINGS).load;
 /** The system whose backend flaps; none for a baseline run. */
-const flapping = flappingSetting === 'none' ? undefined : (flappingSetting as SystemId);
+const flapping = flappingSystem === 'none' ? undefined : flappingSystem;
 const CONNECTIONS = 10;
 const FLAP_MS = 2000;
 const SAMPLE_MS = 500;

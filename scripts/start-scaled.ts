@@ -6,19 +6,19 @@
  * `npm start` (a crashed replica is restarted and HAProxy takes it back once its `/ready` answers).
  * Ctrl-C or SIGTERM stops everything, HAProxy and PostgreSQL included.
  */
-import { envPositiveInteger } from '../lib/config.ts';
 import { devCredentialsGuide, ensureDevCredentials } from '../lib/dev-credentials.ts';
-import { restartPolicyFromEnv, spawnServices, Supervisor, type SupervisorEvent } from '../lib/services.ts';
+import { settingsOrExit } from '../lib/cli.ts';
+import { START_SCALED_SETTINGS } from '../lib/process-settings.ts';
+import { spawnServices, Supervisor, type SupervisorEvent } from '../lib/services.ts';
 import { startBalancer, type RunningBalancer } from '../scale/haproxy.ts';
 import { replicaEnvironments, scaledLayout } from '../scale/layout.ts';
 import { startPostgres, type ThrowawayPostgres } from '../scale/postgres.ts';
 
-const policy = restartPolicyFromEnv();
+const { restart: policy, requestTimeoutMs } = settingsOrExit(START_SCALED_SETTINGS);
 const dev = await ensureDevCredentials();
 const env = { ...dev.env, ...process.env };
 const layout = scaledLayout(env);
 const { host, balancerPort, statsPort, replicas } = layout;
-const requestTimeoutMs = envPositiveInteger('REQUEST_TIMEOUT_MS', 10_000, env);
 
 const started = performance.now();
 let stopping = false;
@@ -72,7 +72,7 @@ try {
   console.log(`[postgresql] PostgreSQL 15 up on ${host}:${postgres.port} (pid ${postgres.pid}), data in a temporary directory removed on stop.`);
   supervisor = new Supervisor(
     spawnServices(layout, {
-      extraEnv: replicaEnvironments(layout, { DATABASE_URL: postgres.url }),
+      extraEnvByService: replicaEnvironments(layout, { DATABASE_URL: postgres.url }),
       onLine: (line, service) => console.log(`[${service.name}] ${line}`),
     }),
     { policy, onEvent: report },

@@ -6,9 +6,12 @@
  * meanwhile), and given up after too many crashes. Ctrl-C or SIGTERM stops everything.
  */
 import { devCredentialsGuide, ensureDevCredentials } from '../lib/dev-credentials.ts';
-import { connectionTestCommand, restartPolicyFromEnv, spawnServices, Supervisor, systemLayout, type SupervisorEvent } from '../lib/services.ts';
+import { settingsOrExit } from '../lib/cli.ts';
+import { START_SETTINGS } from '../lib/process-settings.ts';
+import { connectionTestCommand, spawnServices, Supervisor, systemLayout, type SupervisorEvent } from '../lib/services.ts';
 
-const policy = restartPolicyFromEnv();
+// The ports, URLs and restart policy, as the services read them: an invalid one stops here, before anything starts.
+const { restart: policy } = settingsOrExit(START_SETTINGS);
 // The development key set (.dev/): made on the first start, reused after; variables already set win.
 const dev = await ensureDevCredentials();
 const credentialsFile = dev.credentialsFile;
@@ -67,7 +70,7 @@ if (!stopping) {
 Liên thông is up on its embedded mocks (${services.length} processes, ready in ${seconds} s).
 ${rows.join('\n')}
 
-Status page: http://${host}:${gatewayPort}/status   Connection test: ${connectionTestCommand({ ...dev.env, ...process.env })}
+Status page: http://${host}:${gatewayPort}/status   Connection test: ${connectionTestCommand(layout.settings)}
 
 ${devCredentialsGuide(dev.credentials, credentialsFile, `http://${host}:${gatewayPort}/graphql`)}
 

@@ -89,7 +89,7 @@ describe('npm run check-connections', () => {
     const { code, stdout, stderr } = await checkConnections(['--system', 'land'], { LAND_BACKEND_URL: 'land-db.example.gov.vn/api' });
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr.trim()).toBe('LAND_BACKEND_URL must be an http or https URL, e.g. https://land-db.example.gov.vn/api.');
+    expect(stderr.trim()).toBe('Invalid settings: LAND_BACKEND_URL is "land-db.example.gov.vn/api", expected an http or https URL, e.g. https://land-db.example.gov.vn/api');
   });
 
   it('exits 2 with the usage on stderr for an unknown option or system', async () => {

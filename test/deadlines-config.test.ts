@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gatewayConfigFromEnv } from '../gateway/server.ts';
 import { DEFAULT_RESILIENCE, DEFAULT_SUBGRAPH_BREAKER } from '../lib/resilience.ts';
+import { SettingsError } from '../lib/settings.ts';
 import { callContextOf, subgraphConfigFromEnv } from '../lib/subgraph.ts';
 import { testEnvironment } from './support/access.ts';
 
@@ -49,13 +50,34 @@ describe('deadlines and resilience from the environment', () => {
   });
 
   it('refuses a setting that is not a non-negative integer, naming it', () => {
-    expect(() => gatewayConfigFromEnv({ REQUEST_TIMEOUT_MS: '10s' })).toThrow('Environment variable REQUEST_TIMEOUT_MS must be a non-negative integer, got "10s"');
-    expect(() => subgraphConfigFromEnv('land', { LAND_BACKEND_RETRIES: '-1' })).toThrow('LAND_BACKEND_RETRIES');
+    expect(() => gatewayConfigFromEnv({ ...ACCESS_ENV, REQUEST_TIMEOUT_MS: '10s' })).toThrow(
+      new SettingsError([{ name: 'REQUEST_TIMEOUT_MS', received: '"10s"', expected: 'an integer from 1 to 2147483647' }]),
+    );
+    expect(() => subgraphConfigFromEnv('land', { LAND_BACKEND_RETRIES: '-1' })).toThrow('LAND_BACKEND_RETRIES is "-1", expected an integer from 0 to 2147483647');
+  });
+
+  it('names every invalid variable in one error, with the value received (never a secret\'s) and what is expected', () => {
+    const env = { REQUEST_TIMEOUT_MS: '10s', MAX_QUERY_DEPTH: '0', LAND_SUBGRAPH_URL: 'land:4003', CALLER_ASSERTION_SECRET: 'short' };
+    let error: unknown;
+    try {
+      gatewayConfigFromEnv(env);
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(SettingsError);
+    expect((error as SettingsError).code).toBe('INVALID_SETTINGS');
+    expect((error as SettingsError).message).toBe(
+      'Invalid settings: LAND_SUBGRAPH_URL is "land:4003", expected an http or https URL, e.g. http://land:4003/graphql; ' +
+        'REQUEST_TIMEOUT_MS is "10s", expected an integer from 1 to 2147483647; ' +
+        'MAX_QUERY_DEPTH is "0", expected an integer from 1 to 2147483647; ' +
+        'CALLER_ASSERTION_SECRET is a secret of 5 characters, expected at least 32 characters; ' +
+        'ACCESS_LOG_KEY is unset, expected at least 32 characters',
+    );
   });
 
   it('refuses 0 where it would make every call fail or the circuit meaningless, and accepts 0 retries', () => {
-    expect(() => gatewayConfigFromEnv({ REQUEST_TIMEOUT_MS: '0' })).toThrow('Environment variable REQUEST_TIMEOUT_MS must be between 1 and 2147483647, got "0"');
-    expect(() => subgraphConfigFromEnv('land', { LAND_BACKEND_TIMEOUT_MS: '3000000000' })).toThrow('LAND_BACKEND_TIMEOUT_MS must be between 1 and 2147483647');
+    expect(() => gatewayConfigFromEnv({ ...ACCESS_ENV, REQUEST_TIMEOUT_MS: '0' })).toThrow('REQUEST_TIMEOUT_MS is "0", expected an integer from 1 to 2147483647');
+    expect(() => subgraphConfigFromEnv('land', { LAND_BACKEND_TIMEOUT_MS: '3000000000' })).toThrow('LAND_BACKEND_TIMEOUT_MS is "3000000000", expected an integer from 1 to 2147483647');
     expect(() => gatewayConfigFromEnv({ LAND_SUBGRAPH_TIMEOUT_MS: '0' })).toThrow('LAND_SUBGRAPH_TIMEOUT_MS');
     expect(() => gatewayConfigFromEnv({ MAX_QUERY_DEPTH: '0' })).toThrow('MAX_QUERY_DEPTH');
     for (const name of ['LAND_BACKEND_TIMEOUT_MS', 'LAND_BREAKER_FAILURES', 'LAND_BREAKER_HALF_OPEN_MS']) {

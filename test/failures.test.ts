@@ -82,12 +82,12 @@ beforeAll(async () => {
   // Each fault must reach the query: without this, fresh provinces from public-services' reference-data
   // cache would hide its outage for max-age (that behaviour is test/reference-cache.test.ts's subject).
   const layout = systemLayout(await withFreePorts({ ...process.env, ...dev.env, LOG_LEVEL: 'warn', PUBLIC_SERVICES_BACKEND_CACHE_ENTRIES: '0' }));
-  const extraEnv: Record<string, NodeJS.ProcessEnv> = {};
+  const extraEnvByService: Record<string, NodeJS.ProcessEnv> = {};
   for (const id of SYSTEM_IDS) {
     const { envPrefix } = SYSTEMS[id];
-    extraEnv[`${id}-subgraph`] = { [`${envPrefix}_BREAKER_HALF_OPEN_MS`]: '200', [`${envPrefix}_BREAKER_MAX_HALF_OPEN_MS`]: '200' };
+    extraEnvByService[`${id}-subgraph`] = { [`${envPrefix}_BREAKER_HALF_OPEN_MS`]: '200', [`${envPrefix}_BREAKER_MAX_HALF_OPEN_MS`]: '200' };
   }
-  group = await startServices(layout, { extraEnv });
+  group = await startServices(layout, { extraEnvByService });
 }, 120_000);
 afterAll(async () => {
   await group?.stopAll();

@@ -1,7 +1,8 @@
+import { parseSettings, QUERY_LIMIT_SETTINGS } from '../lib/settings.ts';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import type { ValidationRule } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { queryLimitsFromEnv, queryProtection, refusalOf } from '../gateway/limits.ts';
+import { queryProtection, refusalOf } from '../gateway/limits.ts';
 import { ABUSIVE_DOCUMENTS, type AbusiveDocument } from './support/abusive-documents.ts';
 import { startSystem, type RunningSystem } from './support/system.ts';
 
@@ -31,7 +32,7 @@ describe("the shape limits stop a document before graphql-js's validation", () =
       };
     },
   };
-  const protection = queryProtection(queryLimitsFromEnv({}), false, [parseSpy]);
+  const protection = queryProtection(parseSettings(QUERY_LIMIT_SETTINGS, {}), false, [parseSpy]);
   const server = new ApolloServer({
     typeDefs: `
       type Query { provinces: [Province!]!, citizen(personalId: ID!): Citizen }

@@ -1,3 +1,4 @@
+import { parseSettings, RESTART_POLICY_SETTINGS } from '../lib/settings.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,6 @@ import {
   ExitedBeforeAnsweringError,
   freePort,
   restartBackoff,
-  restartPolicyFromEnv,
   ServiceProcess,
   Supervisor,
   type RestartPolicy,
@@ -75,7 +75,7 @@ async function supervised(policy: Partial<RestartPolicy> = {}, mode: 'ok' | 'fai
 
 describe('restart policy', () => {
   it('waits 0.5 s, 1 s, 2 s … up to 10 s by default, and gives up after 5 crashes in 60 s', () => {
-    const policy = restartPolicyFromEnv({});
+    const policy = parseSettings(RESTART_POLICY_SETTINGS, {});
     expect(policy).toEqual({ initialDelayMs: 500, maxDelayMs: 10_000, resetAfterMs: 30_000, maxCrashes: 5, windowMs: 60_000, answerTimeoutMs: 90_000 });
     const delays: number[] = [];
     for (let backoff = restartBackoff(policy); delays.length < 7; backoff = backoff.next(undefined)) delays.push(backoff.duration);
@@ -83,7 +83,7 @@ describe('restart policy', () => {
   });
 
   it('is read from the environment, and refuses a limit of 0', () => {
-    expect(restartPolicyFromEnv({ RESTART_DELAY_MS: '100', RESTART_MAX_DELAY_MS: '400', RESTART_RESET_AFTER_MS: '5000', RESTART_LIMIT_CRASHES: '2', RESTART_LIMIT_WINDOW_MS: '9000', STARTUP_TIMEOUT_MS: '7000' })).toEqual({
+    expect(parseSettings(RESTART_POLICY_SETTINGS, { RESTART_DELAY_MS: '100', RESTART_MAX_DELAY_MS: '400', RESTART_RESET_AFTER_MS: '5000', RESTART_LIMIT_CRASHES: '2', RESTART_LIMIT_WINDOW_MS: '9000', STARTUP_TIMEOUT_MS: '7000' })).toEqual({
       initialDelayMs: 100,
       maxDelayMs: 400,
       resetAfterMs: 5000,
@@ -91,7 +91,7 @@ describe('restart policy', () => {
       windowMs: 9000,
       answerTimeoutMs: 7000,
     });
-    expect(() => restartPolicyFromEnv({ RESTART_LIMIT_CRASHES: '0' })).toThrow(/RESTART_LIMIT_CRASHES must be between 1/);
+    expect(() => parseSettings(RESTART_POLICY_SETTINGS, { RESTART_LIMIT_CRASHES: '0' })).toThrow('Invalid settings: RESTART_LIMIT_CRASHES is "0", expected an integer from 1 to 2147483647');
   });
 });
 

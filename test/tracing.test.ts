@@ -9,6 +9,7 @@ import { createLogger } from '../lib/logger.ts';
 import { startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/services.ts';
 import { NAMED_IDS } from '../lib/synthetic/named.ts';
 import { SYSTEM_IDS } from '../lib/systems.ts';
+import { parseSettings, TRACING_SETTINGS } from '../lib/settings.ts';
 import { startTracing, tracingSettingsFromEnv } from '../lib/tracing.ts';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver.ts';
 import type { GraphQLBody } from './support/system.ts';
@@ -66,9 +67,9 @@ beforeAll(async () => {
   delete env.OTEL_SDK_DISABLED;
   const layout = systemLayout(await withFreePorts(env));
   // The subgraphs export in protobuf, the gateway and the mocks in JSON: both encodings in one trace.
-  const extraEnv: Record<string, NodeJS.ProcessEnv> = {};
-  for (const id of SYSTEM_IDS) extraEnv[`${id}-subgraph`] = { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' };
-  group = await startServices(layout, { extraEnv, timeoutMs: START_MS });
+  const extraEnvByService: Record<string, NodeJS.ProcessEnv> = {};
+  for (const id of SYSTEM_IDS) extraEnvByService[`${id}-subgraph`] = { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' };
+  group = await startServices(layout, { extraEnvByService, timeoutMs: START_MS });
 }, START_MS + 10_000);
 
 afterAll(async () => {
@@ -267,7 +268,7 @@ describe('tracing off (no OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
 
   it('startTracing without an endpoint loads nothing of the SDK', () => {
     const logger = createLogger('tracing-test', { level: 'silent' });
-    expect(startTracing('tracing-test', logger, { OTEL_SERVICE_NAME: 'x', OTEL_TRACES_SAMPLER: 'always_on' })).toBeUndefined();
+    expect(startTracing('tracing-test', logger, parseSettings(TRACING_SETTINGS, { OTEL_SERVICE_NAME: 'x', OTEL_TRACES_SAMPLER: 'always_on' }))).toBeUndefined();
     const loaded = Object.keys(createRequire(import.meta.url).cache);
     expect(loaded.filter((path) => path.includes('@opentelemetry/sdk-trace') || path.includes('@opentelemetry/exporter-trace'))).toEqual([]);
   });
@@ -289,7 +290,7 @@ describe('tracing off (no OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
       }),
     ).toEqual({ tracesUrl: 'https://tempo.example/otlp/v1/traces', protocol: 'http/json', serviceName: 'land' });
     expect(() => tracingSettingsFromEnv('gateway', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4317', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(
-      /grpc is not supported: use http\/protobuf or http\/json/,
+      'Invalid settings: OTEL_EXPORTER_OTLP_PROTOCOL is "grpc", expected http/protobuf or http/json (gRPC is not exported)',
     );
   });
 });

@@ -2,7 +2,7 @@
  * The access log store the gateway writes to: PostgreSQL when `DATABASE_URL` is set (several
  * gateway instances share it), otherwise one SQLite file.
  */
-import { envString } from '../config.ts';
+import { ACCESS_LOG_SETTINGS, parseSettings, type Environment, type Settings } from '../settings.ts';
 import { resolve } from 'node:path';
 import { PostgresAccessLog } from './postgres-store.ts';
 import { SqliteAccessLog } from './sqlite-store.ts';
@@ -15,8 +15,7 @@ export { AccessLogTimeoutError, AccessLogUnavailableError } from './group-commit
 export { verifyChain, chainHash, GENESIS_HASH } from './chain.ts';
 export { PostgresAccessLog, SqliteAccessLog };
 
-export const DEFAULT_ACCESS_LOG_PATH = 'var/access-log.sqlite';
-export const MIN_CHAIN_KEY_LENGTH = 32;
+export { DEFAULT_ACCESS_LOG_PATH, MIN_CHAIN_KEY_LENGTH } from '../settings.ts';
 
 export interface AccessLogConfig {
   /** PostgreSQL connection string; when set, the SQLite file is not used. */
@@ -27,19 +26,15 @@ export interface AccessLogConfig {
   chainKey: string;
 }
 
-export function accessLogConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AccessLogConfig {
-  const chainKey = envString('ACCESS_LOG_KEY', '', env);
-  if (chainKey.length === 0) {
-    throw new Error(
-      `ACCESS_LOG_KEY is not set: the access log's chain key (a secret of at least ${MIN_CHAIN_KEY_LENGTH} characters, e.g. \`openssl rand -hex 32\`) is required.`,
-    );
-  }
-  if (chainKey.length < MIN_CHAIN_KEY_LENGTH) {
-    throw new Error(`ACCESS_LOG_KEY is too short: the chain key must be at least ${MIN_CHAIN_KEY_LENGTH} characters (it has ${chainKey.length}).`);
-  }
-  const databaseUrl = envString('DATABASE_URL', '', env).trim() || undefined;
-  const sqlitePath = resolve(envString('ACCESS_LOG_PATH', DEFAULT_ACCESS_LOG_PATH, env).trim() || DEFAULT_ACCESS_LOG_PATH);
+/** The access log's configuration from its settings (`ACCESS_LOG_KEY` required, `DATABASE_URL`, `ACCESS_LOG_PATH`). */
+export function accessLogConfig(settings: Settings<typeof ACCESS_LOG_SETTINGS>): AccessLogConfig {
+  const { chainKey, databaseUrl } = settings;
+  const sqlitePath = resolve(settings.sqlitePath);
   return databaseUrl === undefined ? { sqlitePath, chainKey } : { databaseUrl, sqlitePath, chainKey };
+}
+
+export function accessLogConfigFromEnv(env: Environment): AccessLogConfig {
+  return accessLogConfig(parseSettings(ACCESS_LOG_SETTINGS, env));
 }
 
 export interface OpenAccessLogOptions {

@@ -21,7 +21,7 @@ import {
   type LocalJWKSet,
 } from 'jose';
 import { z } from 'zod';
-import { envInteger, envString } from '../config.ts';
+import { AUTHENTICATION_SETTINGS, MAX_CLOCK_TOLERANCE_SEC, parseSettings, type Environment, type Settings } from '../settings.ts';
 import { CASE_HEADER, PURPOSE_HEADER, type Caller, type CitizenCaller, type OfficerCaller } from './caller.ts';
 
 export type IssuerSubjects = 'officer' | 'citizen';
@@ -50,9 +50,7 @@ export interface AuthenticationConfig {
   clockToleranceSec: number;
 }
 
-export const DEFAULT_AUDIENCE = 'lien-thong';
-export const DEFAULT_CLOCK_TOLERANCE_SEC = 30;
-export const MAX_CLOCK_TOLERANCE_SEC = 300;
+export { DEFAULT_AUDIENCE, DEFAULT_CLOCK_TOLERANCE_SEC, MAX_CLOCK_TOLERANCE_SEC } from '../settings.ts';
 export const MAX_TOKEN_AGE = '12h';
 /** Asymmetric only: an HMAC algorithm would let anyone holding the issuer's public key mint tokens. */
 export const ALLOWED_ALGORITHMS = ['ES256', 'EdDSA', 'RS256', 'PS256'] as const satisfies readonly JWSAlgorithm[];
@@ -191,25 +189,23 @@ export function loadApiKeys(path: string, production: boolean): ApiKeyEntry[] {
 }
 
 /**
- * `AUTH_ISSUERS_FILE`, `API_KEYS_FILE`, `AUTH_AUDIENCE` (default `lien-thong`) and
- * `AUTH_CLOCK_TOLERANCE_S` (default 30). With neither file set nothing is trusted, so every
- * credential is refused and only anonymous requests remain.
+ * The authenticator's configuration from its settings (`AUTH_ISSUERS_FILE`, `API_KEYS_FILE`,
+ * `AUTH_AUDIENCE`, `AUTH_CLOCK_TOLERANCE_S`): the files are read here. With neither file set nothing
+ * is trusted, so every credential is refused and only anonymous requests remain.
  */
-export function authenticationConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AuthenticationConfig {
-  const issuersFile = envString('AUTH_ISSUERS_FILE', '', env);
-  const apiKeysFile = envString('API_KEYS_FILE', '', env);
-  const clockToleranceSec = envInteger('AUTH_CLOCK_TOLERANCE_S', DEFAULT_CLOCK_TOLERANCE_SEC, env);
-  if (clockToleranceSec > MAX_CLOCK_TOLERANCE_SEC) {
-    throw new Error(`Environment variable AUTH_CLOCK_TOLERANCE_S must be at most ${MAX_CLOCK_TOLERANCE_SEC}, got "${env.AUTH_CLOCK_TOLERANCE_S}"`);
-  }
+export function authenticationConfig(settings: Settings<typeof AUTHENTICATION_SETTINGS>): AuthenticationConfig {
   const config: AuthenticationConfig = {
-    issuers: issuersFile === '' ? [] : loadTrustedIssuers(resolve(issuersFile)),
-    apiKeys: apiKeysFile === '' ? [] : loadApiKeys(resolve(apiKeysFile), env.NODE_ENV === 'production'),
-    audience: envString('AUTH_AUDIENCE', DEFAULT_AUDIENCE, env),
-    clockToleranceSec,
+    issuers: settings.issuersFile === undefined ? [] : loadTrustedIssuers(resolve(settings.issuersFile)),
+    apiKeys: settings.apiKeysFile === undefined ? [] : loadApiKeys(resolve(settings.apiKeysFile), settings.nodeEnv === 'production'),
+    audience: settings.audience,
+    clockToleranceSec: settings.clockToleranceSec,
   };
   validateConfig(config);
   return config;
+}
+
+export function authenticationConfigFromEnv(env: Environment): AuthenticationConfig {
+  return authenticationConfig(parseSettings(AUTHENTICATION_SETTINGS, env));
 }
 
 /** Checks a config however it was built, so a hand-made one cannot trust HMAC or duplicate issuers. */

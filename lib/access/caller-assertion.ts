@@ -10,7 +10,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createSigner, createVerifier, TokenError } from 'fast-jwt';
 import { z } from 'zod';
-import { envString } from '../config.ts';
 import type { Caller } from './caller.ts';
 
 export const CALLER_ASSERTION_ISSUER = 'lien-thong-gateway';
@@ -18,7 +17,8 @@ export const CALLER_ASSERTION_ISSUER = 'lien-thong-gateway';
 export const CALLER_ASSERTION_AUDIENCE = 'lien-thong-subgraph';
 /** Explicit type, so no other HS256 token under the same secret can pass as a caller assertion. */
 const CALLER_ASSERTION_TYPE = 'lien-thong-caller+jwt';
-export const MIN_SECRET_LENGTH = 32;
+export { MIN_CALLER_SECRET_LENGTH as MIN_SECRET_LENGTH } from '../settings.ts';
+import { CALLER_ASSERTION_SECRET, MIN_CALLER_SECRET_LENGTH as MIN_SECRET_LENGTH, readSetting, type Environment } from '../settings.ts';
 /**
  * The gateway signs each assertion right before its call, and the subgraph checks it as soon as the
  * call's body is read: the lifetime only has to cover the trip there, within the call's own deadline
@@ -208,12 +208,11 @@ export class AssertionReplayGuard {
   }
 }
 
-/** `CALLER_ASSERTION_SECRET`: undefined when unset; at least 32 characters when set. */
-export function callerAssertionSecretFromEnv(env: NodeJS.ProcessEnv = process.env): Uint8Array | undefined {
-  const secret = envString('CALLER_ASSERTION_SECRET', '', env);
-  if (secret === '') return undefined;
-  if (secret.length < MIN_SECRET_LENGTH) {
-    throw new Error(`Environment variable CALLER_ASSERTION_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
-  }
-  return new TextEncoder().encode(secret);
+/** `CALLER_ASSERTION_SECRET` (validated by its setting) as the key that signs and verifies; undefined when unset. */
+export function callerAssertionSecret(secret: string | undefined): Uint8Array | undefined {
+  return secret === undefined ? undefined : new TextEncoder().encode(secret);
+}
+
+export function callerAssertionSecretFromEnv(env: Environment): Uint8Array | undefined {
+  return callerAssertionSecret(readSetting(CALLER_ASSERTION_SECRET, env));
 }

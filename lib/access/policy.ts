@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import {
   buildSchema,
   getNamedType,
@@ -18,7 +17,6 @@ import {
 } from 'graphql';
 import { z } from 'zod';
 import { todayInVietnam } from '../administrative-units.ts';
-import { envString } from '../config.ts';
 import { addDays } from '../partial-date.ts';
 import { isoDateSchema } from '../wire.ts';
 import type { PurposefulOfficer } from './caller.ts';
@@ -29,7 +27,7 @@ import type { PurposefulOfficer } from './caller.ts';
  * category is not controlled by itself (it is reached only through a controlled one, or it is a
  * lookup by ID). The gateway strips what is denied; every subgraph checks the same policy again.
  */
-export const DEFAULT_ACCESS_POLICY_FILE = fileURLToPath(new URL('../../policy/access-policy.json', import.meta.url));
+export { DEFAULT_ACCESS_POLICY_FILE } from '../settings.ts';
 
 const day = isoDateSchema;
 const legalBasisSchema = z.object({ from: day.nullable(), to: day.nullable(), basis: z.string().min(1), acts: z.array(z.string().min(1)).min(1) });
@@ -167,9 +165,6 @@ export function loadAccessPolicy(file: string): AccessPolicy {
   return parseAccessPolicy(json, file);
 }
 
-export function accessPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): AccessPolicy {
-  return loadAccessPolicy(envString('ACCESS_POLICY_FILE', DEFAULT_ACCESS_POLICY_FILE, env));
-}
 
 /**
  * What is wrong with the policy for this schema: a coordinate or type that does not exist (a

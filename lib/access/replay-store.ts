@@ -12,7 +12,7 @@
  */
 import pg from 'pg';
 import { urlWithoutPassword } from '../cli.ts';
-import { envInteger, envString } from '../config.ts';
+import { parseSettings, REPLAY_STORE_SETTINGS, type Environment, type Settings } from '../settings.ts';
 import type { Logger } from '../logger.ts';
 import { AssertionReplayGuard, CLOCK_TOLERANCE_MS, type VerifiedCallerAssertion } from './caller-assertion.ts';
 
@@ -26,16 +26,13 @@ export interface ReplayStoreConfig {
   clockSkewMs: number;
 }
 
-/** The largest `CALLER_REPLAY_CLOCK_SKEW_MS`: more would be a clock problem to fix, not to allow for. */
-const MAX_CLOCK_SKEW_MS = 60_000;
+export function replayStoreConfigFromEnv(env: Environment): ReplayStoreConfig {
+  return replayStoreConfig(parseSettings(REPLAY_STORE_SETTINGS, env));
+}
 
-export function replayStoreConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ReplayStoreConfig {
-  const databaseUrl = envString('CALLER_REPLAY_DATABASE_URL', '', env);
-  const clockSkewMs = envInteger('CALLER_REPLAY_CLOCK_SKEW_MS', 0, env);
-  if (clockSkewMs > MAX_CLOCK_SKEW_MS) {
-    throw new Error(`Environment variable CALLER_REPLAY_CLOCK_SKEW_MS must be at most ${MAX_CLOCK_SKEW_MS}, got "${clockSkewMs}"`);
-  }
-  return databaseUrl === '' ? { clockSkewMs } : { databaseUrl, clockSkewMs };
+export function replayStoreConfig(settings: Settings<typeof REPLAY_STORE_SETTINGS>): ReplayStoreConfig {
+  const { databaseUrl, clockSkewMs } = settings;
+  return databaseUrl === undefined ? { clockSkewMs } : { databaseUrl, clockSkewMs };
 }
 
 /** `accepted`: first use; `replayed`: used before (or the memory is full of live ids); `predates-start`: see the module comment. */

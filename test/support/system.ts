@@ -1,6 +1,8 @@
+import { parseSettings, QUERY_LIMIT_SETTINGS } from '../../lib/settings.ts';
 import { fileURLToPath } from 'node:url';
-import { queryLimitsFromEnv, type QueryLimits } from '../../gateway/limits.ts';
-import { connectionBoardOptionsFromEnv } from '../../gateway/connection-board.ts';
+import { type QueryLimits } from '../../gateway/limits.ts';
+import { connectionBoardOptions } from '../../gateway/connection-board.ts';
+import { CONNECTION_BOARD_SETTINGS } from '../../lib/process-settings.ts';
 import { startGateway, type RunningGateway } from '../../gateway/server.ts';
 import { DEFAULT_THRESHOLDS, type LiveStatusThresholds } from '../../lib/live-status.ts';
 import { DEFAULT_RESILIENCE, type BreakerOptions, type ResilienceOptions } from '../../lib/resilience.ts';
@@ -117,7 +119,7 @@ export async function startSystem(
     mocks[id] = await startMockBackend(id, PARTS[id].handlers());
     subgraphs[id] = await startPart(id, 0);
   }
-  const boardOptions = connectionBoardOptionsFromEnv({});
+  const boardOptions = connectionBoardOptions(parseSettings(CONNECTION_BOARD_SETTINGS, {}));
   const gateway = await startGateway({
     supergraphPath: fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url)),
     subgraphUrls: Object.fromEntries(
@@ -127,7 +129,7 @@ export async function startSystem(
       SYSTEM_IDS.map((id) => [id, options.subgraphTimeoutsMs?.[id] ?? options.subgraphTimeoutMs ?? 5000]),
     ) as Record<SystemId, number>,
     requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
-    limits: { ...queryLimitsFromEnv({}), ...options.limits },
+    limits: { ...parseSettings(QUERY_LIMIT_SETTINGS, {}), ...options.limits },
     port: 0,
     host: '127.0.0.1',
     production: options.production ?? false,
