@@ -83,6 +83,15 @@ export type SubgraphSettings = S.Settings<ReturnType<typeof subgraphSettings>>;
 
 export const mockBackendSettings = (id: SystemId) => ({ ...SERVICE, port: S.SYSTEM_SETTINGS[id].backendPort });
 
+/** The schema of a deployed service, by its name in docker-compose.yml and deploy/: `gateway`, `<system>`, `mock-<system>`. */
+export function deployedServiceSettings(name: string): S.SettingsSchema {
+  if (name === 'gateway') return GATEWAY_SETTINGS;
+  const mock = name.startsWith('mock-');
+  const id = (mock ? name.slice('mock-'.length) : name) as SystemId;
+  if (!SYSTEM_IDS.includes(id)) throw new Error(`No service is named ${name}`);
+  return mock ? mockBackendSettings(id) : subgraphSettings(id);
+}
+
 /**
  * Where the nine processes of `npm start` listen: the same port and URL settings the services read,
  * so that every CLI that starts or reaches them agrees with them.

@@ -7,6 +7,7 @@
 import { exitWithUsage, parseOptions, settingsOrExit, urlWithoutPassword } from '../lib/cli.ts';
 import { testBackendConnection, type ConnectionTestReport } from '../lib/connection-test.ts';
 import { CHECK_CONNECTIONS_SETTINGS } from '../lib/process-settings.ts';
+import { shownDefault, SYSTEM_SETTINGS } from '../lib/settings.ts';
 import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/systems.ts';
 import { SUBGRAPHS } from '../subgraphs/index.ts';
 
@@ -23,8 +24,8 @@ endpoint the adapter uses, timed and checked against the adapter's contract. Rea
 
 Environment, per system: ${SYSTEM_IDS.map((id) => SYSTEMS[id].envPrefix).join(', ')}
   <PREFIX>_BACKEND_URL         base URL of the backend (default http://127.0.0.1:<PREFIX>_BACKEND_PORT,
-                               the mocks of npm start; the port defaults to 41xx)
-  <PREFIX>_BACKEND_TIMEOUT_MS  deadline of each check (default 2000)
+                               the mocks of npm start; the port defaults to ${SYSTEM_IDS.map((id) => shownDefault(SYSTEM_SETTINGS[id].backendPort)).join(', ')})
+  <PREFIX>_BACKEND_TIMEOUT_MS  deadline of each check (default ${shownDefault(SYSTEM_SETTINGS.land.backendTimeoutMs)})
 
 Exit status: 0 when every system passed, 1 when any failed, 2 on a usage or configuration error.
 `;

@@ -9,9 +9,9 @@ import { gatewayConfigFromEnv } from '../gateway/server.ts';
 import { ENVIRONMENT_VARIABLES } from '../lib/environment.ts';
 import { processEnvironment } from '../lib/process.ts';
 import { subgraphConfigFromEnv } from '../lib/subgraph.ts';
-import { GATEWAY_SETTINGS, mockBackendSettings, subgraphSettings } from '../lib/process-settings.ts';
+import { deployedServiceSettings } from '../lib/process-settings.ts';
 import { settingsReadBy } from '../lib/settings.ts';
-import { GATEWAY_PORT, SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/systems.ts';
+import { GATEWAY_PORT, SYSTEM_IDS, SYSTEMS } from '../lib/systems.ts';
 
 interface ComposeService {
   image?: string;
@@ -75,11 +75,9 @@ describe('docker-compose.yml', () => {
   });
 
   it('gives each process only settings its schema reads (lib/process-settings.ts), with the default ports', () => {
-    const schemaOf = (name: string) =>
-      name === 'gateway' ? GATEWAY_SETTINGS : name.startsWith('mock-') ? mockBackendSettings(name.slice(5) as SystemId) : subgraphSettings(name as SystemId);
     for (const [name, service] of ownServices) {
       // The one-shot credentials service shares the common variables; it reads none of them.
-      const known = name === 'credentials' ? documented : new Set(settingsReadBy(schemaOf(name)).map((setting) => setting.name));
+      const known = name === 'credentials' ? documented : new Set(settingsReadBy(deployedServiceSettings(name)).map((setting) => setting.name));
       for (const variable of Object.keys(service.environment ?? {})) {
         expect(known.has(variable), `${name}: ${variable} is not a setting it reads`).toBe(true);
       }

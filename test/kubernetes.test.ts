@@ -16,7 +16,8 @@ import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { ENVIRONMENT_VARIABLES } from '../lib/environment.ts';
+import { deployedServiceSettings } from '../lib/process-settings.ts';
+import { settingsReadBy } from '../lib/settings.ts';
 import { GATEWAY_PORT, SYSTEM_IDS, SYSTEMS } from '../lib/systems.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -152,9 +153,9 @@ describe('deploy/kubernetes', () => {
     for (const service of of('Service')) expect(service.spec.ports.map((p: { targetPort: string }) => p.targetPort)).not.toContain('metrics');
   });
 
-  it('configures the processes only with variables the code reads, on the default ports', () => {
-    const known = new Set(ENVIRONMENT_VARIABLES.map((v) => v.name));
+  it('configures each process only with settings its schema reads (lib/process-settings.ts), on the default ports', () => {
     for (const d of deployments) {
+      const known = new Set(settingsReadBy(deployedServiceSettings(d.metadata.name)).map((setting) => setting.name));
       for (const { name } of d.spec.template.spec.containers[0].env) expect(known.has(name), `${d.metadata.name}: ${name}`).toBe(true);
     }
     const env = (name: string) => Object.fromEntries(deployment(name).spec.template.spec.containers[0].env.map((e: { name: string; value?: string }) => [e.name, e.value]));
