@@ -32,8 +32,13 @@ export interface HouseholdModel {
   id: string;
   headId: string;
   residence: ResidenceModel;
-  members: { personalId: string; relationship: HouseholdRelationship }[];
+  members: HouseholdMemberModel[];
   endedOn: string | null;
+}
+
+export interface HouseholdMemberModel {
+  personalId: string;
+  relationship: HouseholdRelationship;
 }
 
 const RELATIONSHIPS: Record<RelationshipCode, HouseholdRelationship> = {
