@@ -20,8 +20,9 @@ function subgraphResolvers(schema: string, contextType: string, mappers: Record<
       contextType,
       mappers,
       useTypeImports: true,
-      // The SDL's enums as string unions: the models and the backends' mappings hold plain strings.
-      enumsAsTypes: true,
+      // The SDL's enums as string unions (the models hold plain strings) with a constant of their values
+      // in the SDL's order, for code that lists them (`Object.values(ConnectionStatus)`).
+      enumsAsConst: true,
       // Arguments and inputs as GraphQL gives them: an absent optional argument may also be null.
       avoidOptionals: false,
       emitLegacyCommonJSImports: false,
@@ -39,8 +40,11 @@ export function apiSchemaSdl(supergraphFile = new URL('./schema/supergraph.graph
   return printSchema(Supergraph.build(readFileSync(supergraphFile, 'utf8')).apiSchema());
 }
 
-const config: CodegenConfig = {
+/** `sort` reaches the schema loader (@graphql-tools/load) with the rest; CodegenConfig does not name it. */
+const config: CodegenConfig & { sort: boolean } = {
   overwrite: true,
+  // Types, fields and enum values in the SDL's order, as its documentation reads (and CONNECTION_STATUSES lists them).
+  sort: false,
   silent: true,
   generates: {
     'subgraphs/population/generated/resolvers.ts': subgraphResolvers(

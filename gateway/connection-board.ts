@@ -12,6 +12,7 @@ import type { Logger } from '../lib/logger.ts';
 import { CIRCUIT_WORDS, CircuitBreaker, DEFAULT_SUBGRAPH_BREAKER, type BreakerOptions, type CircuitStateName } from '../lib/resilience.ts';
 import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/systems.ts';
 import type { RouteAnswer, SubgraphRoutes } from './subgraph-routes.ts';
+import type { ConnectionHop } from './generated/connections.ts';
 
 export interface ConnectionBoardOptions {
   /** How often each system is probed. */
@@ -54,7 +55,7 @@ export function connectionBoardOptionsFromEnv(env: NodeJS.ProcessEnv = process.e
   };
 }
 
-export type Hop = 'SUBGRAPH' | 'BACKEND';
+export type Hop = ConnectionHop;
 
 export interface ConnectionFailure {
   code: string;

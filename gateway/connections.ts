@@ -15,7 +15,9 @@ import type { Resolvers, System } from './generated/connections.ts';
 export const CONNECTIONS_SUBGRAPH = 'connections';
 export const CONNECTIONS_SCHEMA_FILE = new URL('./connections.graphql', import.meta.url);
 
-const toEnum = (id: SystemId) => id.toUpperCase().replace(/-/g, '_') as System;
+/** Each system's value of the SDL's `System` enum. */
+const SYSTEM_ENUM: Record<SystemId, System> = { population: 'POPULATION', 'civil-status': 'CIVIL_STATUS', land: 'LAND', 'public-services': 'PUBLIC_SERVICES' };
+const toEnum = (id: SystemId) => SYSTEM_ENUM[id];
 const BY_ENUM = new Map<System, SystemId>(SYSTEM_IDS.map((id) => [toEnum(id), id]));
 const fromEnum = (value: System): SystemId => {
   const id = BY_ENUM.get(value);

@@ -15,52 +15,80 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+export type Query = {
+  readonly __typename?: 'Query';
+  /**
+   * Who accessed the signed-in citizen's personal data, when and why (nhật ký truy cập dữ liệu cá
+   * nhân), newest first. Only for a citizen signed in through a citizen identity provider, about
+   * their own personal ID. Names the agency, not the officer: the officer is on the auditor's record.
+   */
+  readonly myDataAccessLog: ReadonlyArray<DataAccessEvent>;
+  /**
+   * The access log for auditors (kiểm tra, thanh tra), newest first, filtered. Needs the auditor role.
+   * The same records as CSV: GET /audit/access-log.csv with the same filters as query parameters.
+   */
+  readonly accessLog: ReadonlyArray<AccessLogEntry>;
+};
+
+
+export type QueryMyDataAccessLogArgs = {
+  limit?: Scalars['Int']['input'];
+  before?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryAccessLogArgs = {
+  filter?: InputMaybe<AccessLogFilter>;
+  limit?: Scalars['Int']['input'];
+  before?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** One access to the signed-in citizen's data, as the citizen sees it. */
+export type DataAccessEvent = {
+  readonly __typename?: 'DataAccessEvent';
+  /** When (ISO 8601, UTC). */
+  readonly at: Scalars['String']['output'];
+  /** Code of the agency that accessed the data (cơ quan). */
+  readonly agencyCode: Scalars['ID']['output'];
+  /** The agency that had the code on the day of the access (in Viet Nam); null when the registry has none or the public-services system cannot answer. */
+  readonly agency?: Maybe<Agency>;
+  /** Why: the administrative procedure (thủ tục hành chính) the data was used for. */
+  readonly purpose: AccessPurpose;
+  /** The case (hồ sơ) the data was used on. */
+  readonly caseNumber: Scalars['String']['output'];
+  /** The data returned, as paths under the citizen (e.g. fullName, landParcels.area). */
+  readonly fields: ReadonlyArray<Scalars['String']['output']>;
+  /** Fields the access policy refused, as schema coordinates (e.g. Citizen.landParcels). */
+  readonly deniedFields: ReadonlyArray<Scalars['String']['output']>;
+  readonly outcome: AccessOutcome;
+};
+
 /** One record of the access log, with its place in the hash chain. */
 export type AccessLogEntry = {
   readonly __typename?: 'AccessLogEntry';
-  /** The agency that had the code on the day of the access (in Viet Nam); null when the registry has none or the public-services system cannot answer. */
-  readonly agency?: Maybe<Agency>;
-  /** Code of the agency that accessed the data. */
-  readonly agencyCode: Scalars['ID']['output'];
-  /** When (ISO 8601, UTC). */
-  readonly at: Scalars['String']['output'];
-  readonly caseNumber: Scalars['String']['output'];
-  readonly deniedFields: ReadonlyArray<Scalars['String']['output']>;
-  readonly fields: ReadonlyArray<Scalars['String']['output']>;
-  /** HMAC-SHA256 of this record chained to the one before. */
-  readonly hash: Scalars['String']['output'];
-  /** The officer's identifier at the agency (cán bộ). */
-  readonly officer: Scalars['String']['output'];
-  readonly outcome: AccessOutcome;
-  /** Personal identification number (số định danh cá nhân) of the citizen whose data was accessed. */
-  readonly personalId: Scalars['ID']['output'];
-  readonly prevHash: Scalars['String']['output'];
-  readonly purpose: AccessPurpose;
-  /** The request id that travelled to the subgraphs and backends (for the logs). */
-  readonly requestId: Scalars['String']['output'];
   /** Position in the chain: 1, 2, 3 … without gaps. */
   readonly seq: Scalars['Int']['output'];
+  /** When (ISO 8601, UTC). */
+  readonly at: Scalars['String']['output'];
+  /** Code of the agency that accessed the data. */
+  readonly agencyCode: Scalars['ID']['output'];
+  /** The agency that had the code on the day of the access (in Viet Nam); null when the registry has none or the public-services system cannot answer. */
+  readonly agency?: Maybe<Agency>;
+  /** The officer's identifier at the agency (cán bộ). */
+  readonly officer: Scalars['String']['output'];
+  readonly purpose: AccessPurpose;
+  readonly caseNumber: Scalars['String']['output'];
+  /** Personal identification number (số định danh cá nhân) of the citizen whose data was accessed. */
+  readonly personalId: Scalars['ID']['output'];
+  readonly fields: ReadonlyArray<Scalars['String']['output']>;
+  readonly deniedFields: ReadonlyArray<Scalars['String']['output']>;
+  readonly outcome: AccessOutcome;
+  /** The request id that travelled to the subgraphs and backends (for the logs). */
+  readonly requestId: Scalars['String']['output'];
+  /** HMAC-SHA256 of this record chained to the one before. */
+  readonly hash: Scalars['String']['output'];
+  readonly prevHash: Scalars['String']['output'];
 };
-
-/** Filters of the auditor's view; all optional, combined with AND. */
-export type AccessLogFilter = {
-  /** Agency code. */
-  readonly agency?: InputMaybe<Scalars['ID']['input']>;
-  /** From this time, inclusive (ISO 8601, e.g. 2026-11-01 or 2026-11-01T08:00:00Z). */
-  readonly from?: InputMaybe<Scalars['String']['input']>;
-  /** The citizen's personal identification number. */
-  readonly personalId?: InputMaybe<Scalars['ID']['input']>;
-  /** Purpose (administrative-procedure) code. */
-  readonly purpose?: InputMaybe<Scalars['ID']['input']>;
-  /** Up to this time, exclusive (ISO 8601). */
-  readonly to?: InputMaybe<Scalars['String']['input']>;
-};
-
-/** RETURNED: everything asked for was answered. PARTIALLY_DENIED: the policy refused some fields. DENIED: it refused every personal field asked for. */
-export type AccessOutcome =
-  | 'DENIED'
-  | 'PARTIALLY_DENIED'
-  | 'RETURNED';
 
 /** The purpose of an access: an administrative-procedure code and its name in the access policy. */
 export type AccessPurpose = {
@@ -70,58 +98,32 @@ export type AccessPurpose = {
   readonly name?: Maybe<Scalars['String']['output']>;
 };
 
+/** Filters of the auditor's view; all optional, combined with AND. */
+export type AccessLogFilter = {
+  /** Agency code. */
+  readonly agency?: InputMaybe<Scalars['ID']['input']>;
+  /** Purpose (administrative-procedure) code. */
+  readonly purpose?: InputMaybe<Scalars['ID']['input']>;
+  /** The citizen's personal identification number. */
+  readonly personalId?: InputMaybe<Scalars['ID']['input']>;
+  /** From this time, inclusive (ISO 8601, e.g. 2026-11-01 or 2026-11-01T08:00:00Z). */
+  readonly from?: InputMaybe<Scalars['String']['input']>;
+  /** Up to this time, exclusive (ISO 8601). */
+  readonly to?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** RETURNED: everything asked for was answered. PARTIALLY_DENIED: the policy refused some fields. DENIED: it refused every personal field asked for. */
+export const AccessOutcome = {
+  Returned: 'RETURNED',
+  PartiallyDenied: 'PARTIALLY_DENIED',
+  Denied: 'DENIED'
+} as const;
+
+export type AccessOutcome = typeof AccessOutcome[keyof typeof AccessOutcome];
 /** An agency of the registry (cơ quan), resolved by the public-services subgraph by its registry id. */
 export type Agency = {
   readonly __typename?: 'Agency';
   readonly id: Scalars['ID']['output'];
-};
-
-/** One access to the signed-in citizen's data, as the citizen sees it. */
-export type DataAccessEvent = {
-  readonly __typename?: 'DataAccessEvent';
-  /** The agency that had the code on the day of the access (in Viet Nam); null when the registry has none or the public-services system cannot answer. */
-  readonly agency?: Maybe<Agency>;
-  /** Code of the agency that accessed the data (cơ quan). */
-  readonly agencyCode: Scalars['ID']['output'];
-  /** When (ISO 8601, UTC). */
-  readonly at: Scalars['String']['output'];
-  /** The case (hồ sơ) the data was used on. */
-  readonly caseNumber: Scalars['String']['output'];
-  /** Fields the access policy refused, as schema coordinates (e.g. Citizen.landParcels). */
-  readonly deniedFields: ReadonlyArray<Scalars['String']['output']>;
-  /** The data returned, as paths under the citizen (e.g. fullName, landParcels.area). */
-  readonly fields: ReadonlyArray<Scalars['String']['output']>;
-  readonly outcome: AccessOutcome;
-  /** Why: the administrative procedure (thủ tục hành chính) the data was used for. */
-  readonly purpose: AccessPurpose;
-};
-
-export type Query = {
-  readonly __typename?: 'Query';
-  /**
-   * The access log for auditors (kiểm tra, thanh tra), newest first, filtered. Needs the auditor role.
-   * The same records as CSV: GET /audit/access-log.csv with the same filters as query parameters.
-   */
-  readonly accessLog: ReadonlyArray<AccessLogEntry>;
-  /**
-   * Who accessed the signed-in citizen's personal data, when and why (nhật ký truy cập dữ liệu cá
-   * nhân), newest first. Only for a citizen signed in through a citizen identity provider, about
-   * their own personal ID. Names the agency, not the officer: the officer is on the auditor's record.
-   */
-  readonly myDataAccessLog: ReadonlyArray<DataAccessEvent>;
-};
-
-
-export type QueryAccessLogArgs = {
-  before?: InputMaybe<Scalars['Int']['input']>;
-  filter?: InputMaybe<AccessLogFilter>;
-  limit?: Scalars['Int']['input'];
-};
-
-
-export type QueryMyDataAccessLogArgs = {
-  before?: InputMaybe<Scalars['Int']['input']>;
-  limit?: Scalars['Int']['input'];
 };
 
 
@@ -197,48 +199,64 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
-  AccessLogEntry: ResolverTypeWrapper<StoredAccessRecord>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  DataAccessEvent: ResolverTypeWrapper<StoredAccessRecord>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  AccessLogEntry: ResolverTypeWrapper<StoredAccessRecord>;
+  AccessPurpose: ResolverTypeWrapper<AccessPurpose>;
   AccessLogFilter: AccessLogFilter;
   AccessOutcome: AccessOutcome;
-  AccessPurpose: ResolverTypeWrapper<AccessPurpose>;
   Agency: ResolverTypeWrapper<Agency>;
-  DataAccessEvent: ResolverTypeWrapper<StoredAccessRecord>;
-  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  AccessLogEntry: StoredAccessRecord;
-  ID: Scalars['ID']['output'];
-  String: Scalars['String']['output'];
-  Int: Scalars['Int']['output'];
-  AccessLogFilter: AccessLogFilter;
-  AccessPurpose: AccessPurpose;
-  Agency: Agency;
-  DataAccessEvent: StoredAccessRecord;
   Query: Record<PropertyKey, never>;
+  Int: Scalars['Int']['output'];
+  DataAccessEvent: StoredAccessRecord;
+  String: Scalars['String']['output'];
+  ID: Scalars['ID']['output'];
+  AccessLogEntry: StoredAccessRecord;
+  AccessPurpose: AccessPurpose;
+  AccessLogFilter: AccessLogFilter;
+  Agency: Agency;
   Boolean: Scalars['Boolean']['output'];
 };
 
-export type AccessLogEntryResolvers<ContextType = AccessLogContext, ParentType extends ResolversParentTypes['AccessLogEntry'] = ResolversParentTypes['AccessLogEntry']> = {
-  agency?: Resolver<Maybe<ResolversTypes['Agency']>, ParentType, ContextType>;
-  agencyCode?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+export type QueryResolvers<ContextType = AccessLogContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  myDataAccessLog?: Resolver<ReadonlyArray<ResolversTypes['DataAccessEvent']>, ParentType, ContextType, RequireFields<QueryMyDataAccessLogArgs, 'limit'>>;
+  accessLog?: Resolver<ReadonlyArray<ResolversTypes['AccessLogEntry']>, ParentType, ContextType, RequireFields<QueryAccessLogArgs, 'limit'>>;
+};
+
+export type DataAccessEventResolvers<ContextType = AccessLogContext, ParentType extends ResolversParentTypes['DataAccessEvent'] = ResolversParentTypes['DataAccessEvent']> = {
   at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  caseNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  deniedFields?: Resolver<ReadonlyArray<ResolversTypes['String']>, ParentType, ContextType>;
-  fields?: Resolver<ReadonlyArray<ResolversTypes['String']>, ParentType, ContextType>;
-  hash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  officer?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  outcome?: Resolver<ResolversTypes['AccessOutcome'], ParentType, ContextType>;
-  personalId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  prevHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  agencyCode?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  agency?: Resolver<Maybe<ResolversTypes['Agency']>, ParentType, ContextType>;
   purpose?: Resolver<ResolversTypes['AccessPurpose'], ParentType, ContextType>;
-  requestId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  caseNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  fields?: Resolver<ReadonlyArray<ResolversTypes['String']>, ParentType, ContextType>;
+  deniedFields?: Resolver<ReadonlyArray<ResolversTypes['String']>, ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['AccessOutcome'], ParentType, ContextType>;
+};
+
+export type AccessLogEntryResolvers<ContextType = AccessLogContext, ParentType extends ResolversParentTypes['AccessLogEntry'] = ResolversParentTypes['AccessLogEntry']> = {
   seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  agencyCode?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  agency?: Resolver<Maybe<ResolversTypes['Agency']>, ParentType, ContextType>;
+  officer?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  purpose?: Resolver<ResolversTypes['AccessPurpose'], ParentType, ContextType>;
+  caseNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  personalId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  fields?: Resolver<ReadonlyArray<ResolversTypes['String']>, ParentType, ContextType>;
+  deniedFields?: Resolver<ReadonlyArray<ResolversTypes['String']>, ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['AccessOutcome'], ParentType, ContextType>;
+  requestId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  hash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  prevHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type AccessPurposeResolvers<ContextType = AccessLogContext, ParentType extends ResolversParentTypes['AccessPurpose'] = ResolversParentTypes['AccessPurpose']> = {
@@ -250,27 +268,11 @@ export type AgencyResolvers<ContextType = AccessLogContext, ParentType extends R
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
-export type DataAccessEventResolvers<ContextType = AccessLogContext, ParentType extends ResolversParentTypes['DataAccessEvent'] = ResolversParentTypes['DataAccessEvent']> = {
-  agency?: Resolver<Maybe<ResolversTypes['Agency']>, ParentType, ContextType>;
-  agencyCode?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  caseNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  deniedFields?: Resolver<ReadonlyArray<ResolversTypes['String']>, ParentType, ContextType>;
-  fields?: Resolver<ReadonlyArray<ResolversTypes['String']>, ParentType, ContextType>;
-  outcome?: Resolver<ResolversTypes['AccessOutcome'], ParentType, ContextType>;
-  purpose?: Resolver<ResolversTypes['AccessPurpose'], ParentType, ContextType>;
-};
-
-export type QueryResolvers<ContextType = AccessLogContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
-  accessLog?: Resolver<ReadonlyArray<ResolversTypes['AccessLogEntry']>, ParentType, ContextType, RequireFields<QueryAccessLogArgs, 'limit'>>;
-  myDataAccessLog?: Resolver<ReadonlyArray<ResolversTypes['DataAccessEvent']>, ParentType, ContextType, RequireFields<QueryMyDataAccessLogArgs, 'limit'>>;
-};
-
 export type Resolvers<ContextType = AccessLogContext> = {
+  Query?: QueryResolvers<ContextType>;
+  DataAccessEvent?: DataAccessEventResolvers<ContextType>;
   AccessLogEntry?: AccessLogEntryResolvers<ContextType>;
   AccessPurpose?: AccessPurposeResolvers<ContextType>;
   Agency?: AgencyResolvers<ContextType>;
-  DataAccessEvent?: DataAccessEventResolvers<ContextType>;
-  Query?: QueryResolvers<ContextType>;
 };
 

@@ -14,121 +14,18 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
-/** An agency of the public-services registry (see the public-services subgraph), by its registry id. */
-export type Agency = {
-  readonly __typename?: 'Agency';
-  readonly id: Scalars['ID']['output'];
+export type Query = {
+  readonly __typename?: 'Query';
+  /** Live status of each wrapped system (trạng thái kết nối trực tuyến), in a fixed order: population, civil-status, land, public-services. */
+  readonly connections: ReadonlyArray<SystemConnection>;
+  /** Live status of one wrapped system. */
+  readonly connection: SystemConnection;
 };
 
-/** State of a circuit breaker: a subgraph's in front of its backend, or the gateway's in front of a subgraph. */
-export type CircuitState =
-  /** Calls go through. */
-  | 'CLOSED'
-  /** One trial call is under way; its outcome closes or reopens the circuit. */
-  | 'HALF_OPEN'
-  /** Calls are refused at once after consecutive failures, until a trial call succeeds. */
-  | 'OPEN';
 
-/** A failure seen on a connection. The message is masked: it names no internal address and carries no backend body. */
-export type ConnectionError = {
-  readonly __typename?: 'ConnectionError';
-  /** When it was seen (ISO 8601). */
-  readonly at: Scalars['String']['output'];
-  /** Stable error code (e.g. SYSTEM_UNAVAILABLE, SYSTEM_TIMEOUT, SYSTEM_BAD_RESPONSE). */
-  readonly code: Scalars['String']['output'];
-  /** Which leg failed. */
-  readonly hop: ConnectionHop;
-  /** What failed, in words. */
-  readonly message: Scalars['String']['output'];
+export type QueryConnectionArgs = {
+  system: System;
 };
-
-/** Which leg of a connection a failure was seen on. */
-export type ConnectionHop =
-  /** Subgraph → backend. */
-  | 'BACKEND'
-  /** Gateway → subgraph. */
-  | 'SUBGRAPH';
-
-/** The outcome of a connection test (kết quả kiểm tra kết nối). */
-export type ConnectionTest = {
-  readonly __typename?: 'ConnectionTest';
-  /** Each round trip of the test, in order; the test stops at the first that fails. */
-  readonly checks: ReadonlyArray<ContractCheck>;
-  /** Time to open the connection to the backend (TCP, and TLS when https), in milliseconds; null when no connection opened. */
-  readonly connectMs?: Maybe<Scalars['Float']['output']>;
-  /** Time from sending the first check's request to its answer's first byte, in milliseconds; null when none came. */
-  readonly firstByteMs?: Maybe<Scalars['Float']['output']>;
-  /** True when the verdict is PASSED. */
-  readonly ok: Scalars['Boolean']['output'];
-  /** What is wrong, in words; null when it passed. */
-  readonly problem?: Maybe<Scalars['String']['output']>;
-  /** The system tested. */
-  readonly system: System;
-  /** When the test started (ISO 8601). */
-  readonly testedAt: Scalars['String']['output'];
-  /** Time of the whole test, every check included, in milliseconds. */
-  readonly totalMs: Scalars['Float']['output'];
-  /** How it ended: the first failing check's verdict, or PASSED. */
-  readonly verdict: ConnectionTestVerdict;
-};
-
-/** How a connection test ended. */
-export type ConnectionTestVerdict =
-  /** The backend answered, but not as the adapter's contract says. */
-  | 'CONTRACT_BROKEN'
-  /** The backend answered with an HTTP error status. */
-  | 'HTTP_ERROR'
-  /** Every check answered in time and as the contract says. */
-  | 'PASSED'
-  /** The gateway could not reach the system's subgraph to run the test. */
-  | 'SUBGRAPH_UNREACHABLE'
-  /** The backend did not answer within the deadline. */
-  | 'TIMED_OUT'
-  /** The backend could not be reached (refused, reset, unknown host). */
-  | 'UNREACHABLE';
-
-/** Real calls seen in the recent window. */
-export type ConnectionTraffic = {
-  readonly __typename?: 'ConnectionTraffic';
-  /** Subgraph → backend calls in the window, as the subgraph counts them (probes excluded); null when the subgraph has not answered a probe in the window. */
-  readonly backendCalls?: Maybe<Scalars['Int']['output']>;
-  /** Of those, the ones that failed after their retries. */
-  readonly backendFailures?: Maybe<Scalars['Int']['output']>;
-  /** Gateway → subgraph calls made for clients' queries in the window. */
-  readonly subgraphCalls: Scalars['Int']['output'];
-  /** Of those, the ones that failed (no answer, timeout, not GraphQL). */
-  readonly subgraphFailures: Scalars['Int']['output'];
-  /** Length of the window, in seconds. */
-  readonly windowSeconds: Scalars['Int']['output'];
-};
-
-/** One round trip of a connection test, checked against the adapter's documented contract. */
-export type ContractCheck = {
-  readonly __typename?: 'ContractCheck';
-  /** What the contract says the answer must be. */
-  readonly expectation: Scalars['String']['output'];
-  /** Time to the answer's first byte, in milliseconds; null when none came. */
-  readonly firstByteMs?: Maybe<Scalars['Float']['output']>;
-  /** The HTTP status of the answer; null when none came. */
-  readonly httpStatus?: Maybe<Scalars['Int']['output']>;
-  /** What it calls, as the contract names it (e.g. GET /v1/health). */
-  readonly name: Scalars['String']['output'];
-  /** What is wrong, in words; null when it passed. */
-  readonly problem?: Maybe<Scalars['String']['output']>;
-  /** Time of the whole round trip, in milliseconds. */
-  readonly totalMs: Scalars['Float']['output'];
-  /** How it ended. */
-  readonly verdict: ConnectionTestVerdict;
-};
-
-/** Live state of a connection. */
-export type LiveStatus =
-  /** Answering, but slowly, with recent failed calls, or with its circuit breaker not closed. */
-  | 'DEGRADED'
-  /** Not answering: the subgraph or its backend fails the probe. */
-  | 'DOWN'
-  /** Answering within its deadline, with no failed call in the recent window. */
-  | 'UP';
 
 export type Mutation = {
   readonly __typename?: 'Mutation';
@@ -147,58 +44,78 @@ export type MutationTestConnectionArgs = {
   system: System;
 };
 
-/** One probe of a system. */
-export type ProbeRecord = {
-  readonly __typename?: 'ProbeRecord';
-  /** When it finished (ISO 8601). */
-  readonly at: Scalars['String']['output'];
-  /** The error code when it failed; null otherwise. */
-  readonly errorCode?: Maybe<Scalars['String']['output']>;
-  /** Its round trip in milliseconds; null when it failed. */
-  readonly latencyMs?: Maybe<Scalars['Float']['output']>;
-  /** The state it found. */
-  readonly status: LiveStatus;
-};
-
-export type Query = {
-  readonly __typename?: 'Query';
-  /** Live status of one wrapped system. */
-  readonly connection: SystemConnection;
-  /** Live status of each wrapped system (trạng thái kết nối trực tuyến), in a fixed order: population, civil-status, land, public-services. */
-  readonly connections: ReadonlyArray<SystemConnection>;
-};
-
-
-export type QueryConnectionArgs = {
-  system: System;
-};
-
 /** A wrapped backend system (hệ thống). */
-export type System =
-  /** Electronic civil-status database (Cơ sở dữ liệu hộ tịch điện tử), Ministry of Justice. */
-  | 'CIVIL_STATUS'
-  /** National land database (Cơ sở dữ liệu quốc gia về đất đai), Ministry of Agriculture and Environment (Ministry of Natural Resources and Environment until 2025-02-28). */
-  | 'LAND'
+export const System = {
   /** National population database (Cơ sở dữ liệu quốc gia về dân cư), Ministry of Public Security. */
-  | 'POPULATION'
+  Population: 'POPULATION',
+  /** Electronic civil-status database (Cơ sở dữ liệu hộ tịch điện tử), Ministry of Justice. */
+  CivilStatus: 'CIVIL_STATUS',
+  /** National land database (Cơ sở dữ liệu quốc gia về đất đai), Ministry of Agriculture and Environment (Ministry of Natural Resources and Environment until 2025-02-28). */
+  Land: 'LAND',
   /** Project 06 statistics and public-service reporting system (no published report read names its owner). */
-  | 'PUBLIC_SERVICES';
+  PublicServices: 'PUBLIC_SERVICES'
+} as const;
+
+export type System = typeof System[keyof typeof System];
+/** Live state of a connection. */
+export const LiveStatus = {
+  /** Answering within its deadline, with no failed call in the recent window. */
+  Up: 'UP',
+  /** Answering, but slowly, with recent failed calls, or with its circuit breaker not closed. */
+  Degraded: 'DEGRADED',
+  /** Not answering: the subgraph or its backend fails the probe. */
+  Down: 'DOWN'
+} as const;
+
+export type LiveStatus = typeof LiveStatus[keyof typeof LiveStatus];
+/** State of a circuit breaker: a subgraph's in front of its backend, or the gateway's in front of a subgraph. */
+export const CircuitState = {
+  /** Calls go through. */
+  Closed: 'CLOSED',
+  /** Calls are refused at once after consecutive failures, until a trial call succeeds. */
+  Open: 'OPEN',
+  /** One trial call is under way; its outcome closes or reopens the circuit. */
+  HalfOpen: 'HALF_OPEN'
+} as const;
+
+export type CircuitState = typeof CircuitState[keyof typeof CircuitState];
+/** Which leg of a connection a failure was seen on. */
+export const ConnectionHop = {
+  /** Gateway → subgraph. */
+  Subgraph: 'SUBGRAPH',
+  /** Subgraph → backend. */
+  Backend: 'BACKEND'
+} as const;
+
+export type ConnectionHop = typeof ConnectionHop[keyof typeof ConnectionHop];
+/** An agency that owns or owned a wrapped system (cơ quan chủ quản), for the dates it existed. */
+export type SystemOwner = {
+  readonly __typename?: 'SystemOwner';
+  /** Registry code (e.g. BCA, BNNMT). */
+  readonly code: Scalars['ID']['output'];
+  /** Official Vietnamese name (e.g. Bộ Công an). */
+  readonly name: Scalars['String']['output'];
+  /** First day it owned the system (the agency's first day), YYYY-MM-DD; null when older than the agency registry's history. */
+  readonly validFrom?: Maybe<Scalars['String']['output']>;
+  /** Last day it owned the system (the agency's last day), YYYY-MM-DD; null while it does. */
+  readonly validTo?: Maybe<Scalars['String']['output']>;
+  /** The agency in the public-services registry, with its reported connection to the national population database; null when that system cannot answer. */
+  readonly agency?: Maybe<Agency>;
+};
+
+/** An agency of the public-services registry (see the public-services subgraph), by its registry id. */
+export type Agency = {
+  readonly __typename?: 'Agency';
+  readonly id: Scalars['ID']['output'];
+};
 
 /** The live status of one wrapped system, through both legs: gateway → subgraph and subgraph → backend. */
 export type SystemConnection = {
   readonly __typename?: 'SystemConnection';
-  /** When the last probe finished (ISO 8601); null before the first one. */
-  readonly checkedAt?: Maybe<Scalars['String']['output']>;
-  /** The subgraph's circuit breaker in front of the backend, as of the last probe; null when the subgraph did not answer. */
-  readonly circuit?: Maybe<CircuitState>;
-  /** Recent probes, newest first; at most `limit` (1 to 500). */
-  readonly history: ReadonlyArray<ProbeRecord>;
-  /** The most recent failure seen by a probe or a real call; null when none since the gateway started. */
-  readonly lastError?: Maybe<ConnectionError>;
-  /** When a probe or a real call last succeeded end to end (ISO 8601); null when never since the gateway started. */
-  readonly lastSuccessAt?: Maybe<Scalars['String']['output']>;
-  /** Round trip of the last probe, gateway → subgraph → backend → back, in milliseconds; null when it failed or none has run yet. */
-  readonly latencyMs?: Maybe<Scalars['Float']['output']>;
+  /** The system. */
+  readonly system: System;
+  /** Its id as it appears in errors' `extensions.system` (e.g. civil-status). */
+  readonly systemId: Scalars['String']['output'];
   /** Name of the backend database. */
   readonly name: Scalars['String']['output'];
   /**
@@ -208,10 +125,20 @@ export type SystemConnection = {
   readonly owner?: Maybe<SystemOwner>;
   /** Every agency that owned it, oldest first (Bộ Tài nguyên và Môi trường, then Bộ Nông nghiệp và Môi trường for the land database); empty when none is reported. */
   readonly owners: ReadonlyArray<SystemOwner>;
-  /** Why the status is not UP, in words (e.g. "backend not answering: connection refused"); empty when UP. */
-  readonly reasons: ReadonlyArray<Scalars['String']['output']>;
   /** Its state now: the worse of the last probe and recent real traffic. */
   readonly status: LiveStatus;
+  /** Why the status is not UP, in words (e.g. "backend not answering: connection refused"); empty when UP. */
+  readonly reasons: ReadonlyArray<Scalars['String']['output']>;
+  /** Round trip of the last probe, gateway → subgraph → backend → back, in milliseconds; null when it failed or none has run yet. */
+  readonly latencyMs?: Maybe<Scalars['Float']['output']>;
+  /** When the last probe finished (ISO 8601); null before the first one. */
+  readonly checkedAt?: Maybe<Scalars['String']['output']>;
+  /** When a probe or a real call last succeeded end to end (ISO 8601); null when never since the gateway started. */
+  readonly lastSuccessAt?: Maybe<Scalars['String']['output']>;
+  /** The most recent failure seen by a probe or a real call; null when none since the gateway started. */
+  readonly lastError?: Maybe<ConnectionError>;
+  /** The subgraph's circuit breaker in front of the backend, as of the last probe; null when the subgraph did not answer. */
+  readonly circuit?: Maybe<CircuitState>;
   /**
    * The gateway's own circuit breaker in front of the subgraph, now. OPEN after consecutive failed
    * calls (refused, dropped, HTTP error, no answer within the subgraph's deadline): the system's
@@ -219,14 +146,12 @@ export type SystemConnection = {
    * (a client's, or the next probe once the half-open wait is over) succeeds.
    */
   readonly subgraphCircuit: CircuitState;
-  /** The system. */
-  readonly system: System;
-  /** Its id as it appears in errors' `extensions.system` (e.g. civil-status). */
-  readonly systemId: Scalars['String']['output'];
   /** Real calls in the recent window, as counted by the gateway and by the subgraph. */
   readonly traffic: ConnectionTraffic;
   /** Share of recent probes that found the system answering. */
   readonly uptime: Uptime;
+  /** Recent probes, newest first; at most `limit` (1 to 500). */
+  readonly history: ReadonlyArray<ProbeRecord>;
 };
 
 
@@ -235,32 +160,117 @@ export type SystemConnectionHistoryArgs = {
   limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
-/** An agency that owns or owned a wrapped system (cơ quan chủ quản), for the dates it existed. */
-export type SystemOwner = {
-  readonly __typename?: 'SystemOwner';
-  /** The agency in the public-services registry, with its reported connection to the national population database; null when that system cannot answer. */
-  readonly agency?: Maybe<Agency>;
-  /** Registry code (e.g. BCA, BNNMT). */
-  readonly code: Scalars['ID']['output'];
-  /** Official Vietnamese name (e.g. Bộ Công an). */
-  readonly name: Scalars['String']['output'];
-  /** First day it owned the system (the agency's first day), YYYY-MM-DD; null when older than the agency registry's history. */
-  readonly validFrom?: Maybe<Scalars['String']['output']>;
-  /** Last day it owned the system (the agency's last day), YYYY-MM-DD; null while it does. */
-  readonly validTo?: Maybe<Scalars['String']['output']>;
+/** A failure seen on a connection. The message is masked: it names no internal address and carries no backend body. */
+export type ConnectionError = {
+  readonly __typename?: 'ConnectionError';
+  /** Stable error code (e.g. SYSTEM_UNAVAILABLE, SYSTEM_TIMEOUT, SYSTEM_BAD_RESPONSE). */
+  readonly code: Scalars['String']['output'];
+  /** What failed, in words. */
+  readonly message: Scalars['String']['output'];
+  /** Which leg failed. */
+  readonly hop: ConnectionHop;
+  /** When it was seen (ISO 8601). */
+  readonly at: Scalars['String']['output'];
+};
+
+/** Real calls seen in the recent window. */
+export type ConnectionTraffic = {
+  readonly __typename?: 'ConnectionTraffic';
+  /** Length of the window, in seconds. */
+  readonly windowSeconds: Scalars['Int']['output'];
+  /** Gateway → subgraph calls made for clients' queries in the window. */
+  readonly subgraphCalls: Scalars['Int']['output'];
+  /** Of those, the ones that failed (no answer, timeout, not GraphQL). */
+  readonly subgraphFailures: Scalars['Int']['output'];
+  /** Subgraph → backend calls in the window, as the subgraph counts them (probes excluded); null when the subgraph has not answered a probe in the window. */
+  readonly backendCalls?: Maybe<Scalars['Int']['output']>;
+  /** Of those, the ones that failed after their retries. */
+  readonly backendFailures?: Maybe<Scalars['Int']['output']>;
 };
 
 /** Share of recent probes that found the system answering (UP or DEGRADED). */
 export type Uptime = {
   readonly __typename?: 'Uptime';
-  /** Of those, the ones that found the system answering. */
-  readonly answered: Scalars['Int']['output'];
-  /** Probes counted. */
-  readonly probes: Scalars['Int']['output'];
   /** Answering probes divided by all probes; null before the first probe. */
   readonly ratio?: Maybe<Scalars['Float']['output']>;
+  /** Probes counted. */
+  readonly probes: Scalars['Int']['output'];
+  /** Of those, the ones that found the system answering. */
+  readonly answered: Scalars['Int']['output'];
   /** When the oldest probe counted ran (ISO 8601); null before the first probe. */
   readonly since?: Maybe<Scalars['String']['output']>;
+};
+
+/** One probe of a system. */
+export type ProbeRecord = {
+  readonly __typename?: 'ProbeRecord';
+  /** When it finished (ISO 8601). */
+  readonly at: Scalars['String']['output'];
+  /** The state it found. */
+  readonly status: LiveStatus;
+  /** Its round trip in milliseconds; null when it failed. */
+  readonly latencyMs?: Maybe<Scalars['Float']['output']>;
+  /** The error code when it failed; null otherwise. */
+  readonly errorCode?: Maybe<Scalars['String']['output']>;
+};
+
+/** How a connection test ended. */
+export const ConnectionTestVerdict = {
+  /** Every check answered in time and as the contract says. */
+  Passed: 'PASSED',
+  /** The backend could not be reached (refused, reset, unknown host). */
+  Unreachable: 'UNREACHABLE',
+  /** The backend did not answer within the deadline. */
+  TimedOut: 'TIMED_OUT',
+  /** The backend answered with an HTTP error status. */
+  HttpError: 'HTTP_ERROR',
+  /** The backend answered, but not as the adapter's contract says. */
+  ContractBroken: 'CONTRACT_BROKEN',
+  /** The gateway could not reach the system's subgraph to run the test. */
+  SubgraphUnreachable: 'SUBGRAPH_UNREACHABLE'
+} as const;
+
+export type ConnectionTestVerdict = typeof ConnectionTestVerdict[keyof typeof ConnectionTestVerdict];
+/** The outcome of a connection test (kết quả kiểm tra kết nối). */
+export type ConnectionTest = {
+  readonly __typename?: 'ConnectionTest';
+  /** The system tested. */
+  readonly system: System;
+  /** True when the verdict is PASSED. */
+  readonly ok: Scalars['Boolean']['output'];
+  /** How it ended: the first failing check's verdict, or PASSED. */
+  readonly verdict: ConnectionTestVerdict;
+  /** What is wrong, in words; null when it passed. */
+  readonly problem?: Maybe<Scalars['String']['output']>;
+  /** When the test started (ISO 8601). */
+  readonly testedAt: Scalars['String']['output'];
+  /** Time to open the connection to the backend (TCP, and TLS when https), in milliseconds; null when no connection opened. */
+  readonly connectMs?: Maybe<Scalars['Float']['output']>;
+  /** Time from sending the first check's request to its answer's first byte, in milliseconds; null when none came. */
+  readonly firstByteMs?: Maybe<Scalars['Float']['output']>;
+  /** Time of the whole test, every check included, in milliseconds. */
+  readonly totalMs: Scalars['Float']['output'];
+  /** Each round trip of the test, in order; the test stops at the first that fails. */
+  readonly checks: ReadonlyArray<ContractCheck>;
+};
+
+/** One round trip of a connection test, checked against the adapter's documented contract. */
+export type ContractCheck = {
+  readonly __typename?: 'ContractCheck';
+  /** What it calls, as the contract names it (e.g. GET /v1/health). */
+  readonly name: Scalars['String']['output'];
+  /** What the contract says the answer must be. */
+  readonly expectation: Scalars['String']['output'];
+  /** How it ended. */
+  readonly verdict: ConnectionTestVerdict;
+  /** The HTTP status of the answer; null when none came. */
+  readonly httpStatus?: Maybe<Scalars['Int']['output']>;
+  /** Time to the answer's first byte, in milliseconds; null when none came. */
+  readonly firstByteMs?: Maybe<Scalars['Float']['output']>;
+  /** Time of the whole round trip, in milliseconds. */
+  readonly totalMs: Scalars['Float']['output'];
+  /** What is wrong, in words; null when it passed. */
+  readonly problem?: Maybe<Scalars['String']['output']>;
 };
 
 
@@ -336,151 +346,151 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
-  Agency: ResolverTypeWrapper<Agency>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  CircuitState: CircuitState;
-  ConnectionError: ResolverTypeWrapper<ConnectionError>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
-  ConnectionHop: ConnectionHop;
-  ConnectionTest: ResolverTypeWrapper<ConnectionTest>;
-  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  ConnectionTestVerdict: ConnectionTestVerdict;
-  ConnectionTraffic: ResolverTypeWrapper<ConnectionTraffic>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
-  ContractCheck: ResolverTypeWrapper<ContractCheck>;
-  LiveStatus: LiveStatus;
-  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  ProbeRecord: ResolverTypeWrapper<ProbeRecord>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   System: System;
-  SystemConnection: ResolverTypeWrapper<SystemConnectionModel>;
+  LiveStatus: LiveStatus;
+  CircuitState: CircuitState;
+  ConnectionHop: ConnectionHop;
   SystemOwner: ResolverTypeWrapper<SystemOwnerModel>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Agency: ResolverTypeWrapper<Agency>;
+  SystemConnection: ResolverTypeWrapper<SystemConnectionModel>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  ConnectionError: ResolverTypeWrapper<ConnectionError>;
+  ConnectionTraffic: ResolverTypeWrapper<ConnectionTraffic>;
   Uptime: ResolverTypeWrapper<Uptime>;
+  ProbeRecord: ResolverTypeWrapper<ProbeRecord>;
+  ConnectionTestVerdict: ConnectionTestVerdict;
+  ConnectionTest: ResolverTypeWrapper<ConnectionTest>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  ContractCheck: ResolverTypeWrapper<ContractCheck>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  Agency: Agency;
-  ID: Scalars['ID']['output'];
-  ConnectionError: ConnectionError;
-  String: Scalars['String']['output'];
-  ConnectionTest: ConnectionTest;
-  Float: Scalars['Float']['output'];
-  Boolean: Scalars['Boolean']['output'];
-  ConnectionTraffic: ConnectionTraffic;
-  Int: Scalars['Int']['output'];
-  ContractCheck: ContractCheck;
-  Mutation: Record<PropertyKey, never>;
-  ProbeRecord: ProbeRecord;
   Query: Record<PropertyKey, never>;
-  SystemConnection: SystemConnectionModel;
+  Mutation: Record<PropertyKey, never>;
   SystemOwner: SystemOwnerModel;
+  ID: Scalars['ID']['output'];
+  String: Scalars['String']['output'];
+  Agency: Agency;
+  SystemConnection: SystemConnectionModel;
+  Float: Scalars['Float']['output'];
+  Int: Scalars['Int']['output'];
+  ConnectionError: ConnectionError;
+  ConnectionTraffic: ConnectionTraffic;
   Uptime: Uptime;
+  ProbeRecord: ProbeRecord;
+  ConnectionTest: ConnectionTest;
+  Boolean: Scalars['Boolean']['output'];
+  ContractCheck: ContractCheck;
 };
 
-export type AgencyResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Agency'] = ResolversParentTypes['Agency']> = {
-  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-};
-
-export type ConnectionErrorResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ConnectionError'] = ResolversParentTypes['ConnectionError']> = {
-  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  hop?: Resolver<ResolversTypes['ConnectionHop'], ParentType, ContextType>;
-  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-};
-
-export type ConnectionTestResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ConnectionTest'] = ResolversParentTypes['ConnectionTest']> = {
-  checks?: Resolver<ReadonlyArray<ResolversTypes['ContractCheck']>, ParentType, ContextType>;
-  connectMs?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
-  firstByteMs?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
-  ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
-  problem?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  system?: Resolver<ResolversTypes['System'], ParentType, ContextType>;
-  testedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  totalMs?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
-  verdict?: Resolver<ResolversTypes['ConnectionTestVerdict'], ParentType, ContextType>;
-};
-
-export type ConnectionTrafficResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ConnectionTraffic'] = ResolversParentTypes['ConnectionTraffic']> = {
-  backendCalls?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
-  backendFailures?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
-  subgraphCalls?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  subgraphFailures?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  windowSeconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-};
-
-export type ContractCheckResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ContractCheck'] = ResolversParentTypes['ContractCheck']> = {
-  expectation?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  firstByteMs?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
-  httpStatus?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
-  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  problem?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  totalMs?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
-  verdict?: Resolver<ResolversTypes['ConnectionTestVerdict'], ParentType, ContextType>;
+export type QueryResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  connections?: Resolver<ReadonlyArray<ResolversTypes['SystemConnection']>, ParentType, ContextType>;
+  connection?: Resolver<ResolversTypes['SystemConnection'], ParentType, ContextType, RequireFields<QueryConnectionArgs, 'system'>>;
 };
 
 export type MutationResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   testConnection?: Resolver<ResolversTypes['ConnectionTest'], ParentType, ContextType, RequireFields<MutationTestConnectionArgs, 'system'>>;
 };
 
-export type ProbeRecordResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ProbeRecord'] = ResolversParentTypes['ProbeRecord']> = {
-  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  errorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  latencyMs?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
-  status?: Resolver<ResolversTypes['LiveStatus'], ParentType, ContextType>;
-};
-
-export type QueryResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
-  connection?: Resolver<ResolversTypes['SystemConnection'], ParentType, ContextType, RequireFields<QueryConnectionArgs, 'system'>>;
-  connections?: Resolver<ReadonlyArray<ResolversTypes['SystemConnection']>, ParentType, ContextType>;
-};
-
-export type SystemConnectionResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['SystemConnection'] = ResolversParentTypes['SystemConnection']> = {
-  checkedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  circuit?: Resolver<Maybe<ResolversTypes['CircuitState']>, ParentType, ContextType>;
-  history?: Resolver<ReadonlyArray<ResolversTypes['ProbeRecord']>, ParentType, ContextType, RequireFields<SystemConnectionHistoryArgs, 'limit'>>;
-  lastError?: Resolver<Maybe<ResolversTypes['ConnectionError']>, ParentType, ContextType>;
-  lastSuccessAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  latencyMs?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
-  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  owner?: Resolver<Maybe<ResolversTypes['SystemOwner']>, ParentType, ContextType>;
-  owners?: Resolver<ReadonlyArray<ResolversTypes['SystemOwner']>, ParentType, ContextType>;
-  reasons?: Resolver<ReadonlyArray<ResolversTypes['String']>, ParentType, ContextType>;
-  status?: Resolver<ResolversTypes['LiveStatus'], ParentType, ContextType>;
-  subgraphCircuit?: Resolver<ResolversTypes['CircuitState'], ParentType, ContextType>;
-  system?: Resolver<ResolversTypes['System'], ParentType, ContextType>;
-  systemId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  traffic?: Resolver<ResolversTypes['ConnectionTraffic'], ParentType, ContextType>;
-  uptime?: Resolver<ResolversTypes['Uptime'], ParentType, ContextType>;
-};
-
 export type SystemOwnerResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['SystemOwner'] = ResolversParentTypes['SystemOwner']> = {
-  agency?: Resolver<Maybe<ResolversTypes['Agency']>, ParentType, ContextType>;
   code?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   validFrom?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   validTo?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  agency?: Resolver<Maybe<ResolversTypes['Agency']>, ParentType, ContextType>;
+};
+
+export type AgencyResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Agency'] = ResolversParentTypes['Agency']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type SystemConnectionResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['SystemConnection'] = ResolversParentTypes['SystemConnection']> = {
+  system?: Resolver<ResolversTypes['System'], ParentType, ContextType>;
+  systemId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  owner?: Resolver<Maybe<ResolversTypes['SystemOwner']>, ParentType, ContextType>;
+  owners?: Resolver<ReadonlyArray<ResolversTypes['SystemOwner']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['LiveStatus'], ParentType, ContextType>;
+  reasons?: Resolver<ReadonlyArray<ResolversTypes['String']>, ParentType, ContextType>;
+  latencyMs?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  checkedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lastSuccessAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['ConnectionError']>, ParentType, ContextType>;
+  circuit?: Resolver<Maybe<ResolversTypes['CircuitState']>, ParentType, ContextType>;
+  subgraphCircuit?: Resolver<ResolversTypes['CircuitState'], ParentType, ContextType>;
+  traffic?: Resolver<ResolversTypes['ConnectionTraffic'], ParentType, ContextType>;
+  uptime?: Resolver<ResolversTypes['Uptime'], ParentType, ContextType>;
+  history?: Resolver<ReadonlyArray<ResolversTypes['ProbeRecord']>, ParentType, ContextType, RequireFields<SystemConnectionHistoryArgs, 'limit'>>;
+};
+
+export type ConnectionErrorResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ConnectionError'] = ResolversParentTypes['ConnectionError']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  hop?: Resolver<ResolversTypes['ConnectionHop'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ConnectionTrafficResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ConnectionTraffic'] = ResolversParentTypes['ConnectionTraffic']> = {
+  windowSeconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  subgraphCalls?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  subgraphFailures?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  backendCalls?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  backendFailures?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 };
 
 export type UptimeResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Uptime'] = ResolversParentTypes['Uptime']> = {
-  answered?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  probes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   ratio?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  probes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  answered?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   since?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type ProbeRecordResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ProbeRecord'] = ResolversParentTypes['ProbeRecord']> = {
+  at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['LiveStatus'], ParentType, ContextType>;
+  latencyMs?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  errorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type ConnectionTestResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ConnectionTest'] = ResolversParentTypes['ConnectionTest']> = {
+  system?: Resolver<ResolversTypes['System'], ParentType, ContextType>;
+  ok?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  verdict?: Resolver<ResolversTypes['ConnectionTestVerdict'], ParentType, ContextType>;
+  problem?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  testedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  connectMs?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  firstByteMs?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  totalMs?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  checks?: Resolver<ReadonlyArray<ResolversTypes['ContractCheck']>, ParentType, ContextType>;
+};
+
+export type ContractCheckResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ContractCheck'] = ResolversParentTypes['ContractCheck']> = {
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  expectation?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  verdict?: Resolver<ResolversTypes['ConnectionTestVerdict'], ParentType, ContextType>;
+  httpStatus?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  firstByteMs?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  totalMs?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  problem?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = unknown> = {
-  Agency?: AgencyResolvers<ContextType>;
-  ConnectionError?: ConnectionErrorResolvers<ContextType>;
-  ConnectionTest?: ConnectionTestResolvers<ContextType>;
-  ConnectionTraffic?: ConnectionTrafficResolvers<ContextType>;
-  ContractCheck?: ContractCheckResolvers<ContextType>;
-  Mutation?: MutationResolvers<ContextType>;
-  ProbeRecord?: ProbeRecordResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
-  SystemConnection?: SystemConnectionResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   SystemOwner?: SystemOwnerResolvers<ContextType>;
+  Agency?: AgencyResolvers<ContextType>;
+  SystemConnection?: SystemConnectionResolvers<ContextType>;
+  ConnectionError?: ConnectionErrorResolvers<ContextType>;
+  ConnectionTraffic?: ConnectionTrafficResolvers<ContextType>;
   Uptime?: UptimeResolvers<ContextType>;
+  ProbeRecord?: ProbeRecordResolvers<ContextType>;
+  ConnectionTest?: ConnectionTestResolvers<ContextType>;
+  ContractCheck?: ContractCheckResolvers<ContextType>;
 };
 

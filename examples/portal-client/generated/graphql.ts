@@ -7,55 +7,55 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 /** Relationship to the household head (quan hệ với chủ hộ). */
 export type HouseholdRelationship =
+  /** The household head (chủ hộ). */
+  | 'HEAD'
+  /** Wife or husband of the head (vợ/chồng). */
+  | 'SPOUSE'
   /** Child of the head (con). */
   | 'CHILD'
   /** Father of the head (cha). */
   | 'FATHER'
-  /** Grandchild of the head (cháu). */
-  | 'GRANDCHILD'
-  /** The household head (chủ hộ). */
-  | 'HEAD'
   /** Mother of the head (mẹ). */
   | 'MOTHER'
+  /** Grandchild of the head (cháu). */
+  | 'GRANDCHILD'
   /** Any other relationship. */
-  | 'OTHER'
-  /** Wife or husband of the head (vợ/chồng). */
-  | 'SPOUSE';
+  | 'OTHER';
 
 /** Land type by use purpose (loại đất); each value names its official land-type code (mã loại đất). */
 export type LandUseType =
+  /** Residential land in urban areas (đất ở tại đô thị), code ODT. */
+  | 'RESIDENTIAL_URBAN'
+  /** Residential land in rural areas (đất ở tại nông thôn), code ONT. */
+  | 'RESIDENTIAL_RURAL'
+  /** Rice land (đất trồng lúa), code LUA. */
+  | 'RICE'
+  /** Land for perennial crops (đất trồng cây lâu năm), code CLN. */
+  | 'PERENNIAL_CROPS'
   /** Land for other annual crops (đất trồng cây hàng năm khác), code HNK. */
   | 'ANNUAL_CROPS'
   /** Aquaculture land (đất nuôi trồng thủy sản), code NTS. */
   | 'AQUACULTURE'
-  /** Land for perennial crops (đất trồng cây lâu năm), code CLN. */
-  | 'PERENNIAL_CROPS'
   /** Production forest land (đất rừng sản xuất), code RSX. */
-  | 'PRODUCTION_FOREST'
-  /** Residential land in rural areas (đất ở tại nông thôn), code ONT. */
-  | 'RESIDENTIAL_RURAL'
-  /** Residential land in urban areas (đất ở tại đô thị), code ODT. */
-  | 'RESIDENTIAL_URBAN'
-  /** Rice land (đất trồng lúa), code LUA. */
-  | 'RICE';
+  | 'PRODUCTION_FOREST';
 
 /** Marital status (tình trạng hôn nhân) as far as the marriage registrations show it. */
 export type MaritalStatus =
-  /** The latest registered marriage ended by divorce (đã ly hôn). */
-  | 'DIVORCED'
   /** A registered marriage is in effect (đang có vợ/chồng), or was when the citizen died. */
   | 'MARRIED'
-  /** No marriage registration is recorded. This is an absence of records, not proof that the citizen is single (chưa kết hôn). */
-  | 'NO_MARRIAGE_RECORDED'
+  /** The latest registered marriage ended by divorce (đã ly hôn). */
+  | 'DIVORCED'
   /** The latest registered marriage ended by the death of the spouse (góa). */
-  | 'WIDOWED';
+  | 'WIDOWED'
+  /** No marriage registration is recorded. This is an absence of records, not proof that the citizen is single (chưa kết hôn). */
+  | 'NO_MARRIAGE_RECORDED';
 
 /** Sex (giới tính). */
 export type Sex =
-  /** Female (nữ). */
-  | 'FEMALE'
   /** Male (nam). */
-  | 'MALE';
+  | 'MALE'
+  /** Female (nữ). */
+  | 'FEMALE';
 
 export type PortalPrefillQueryVariables = Exact<{
   personalId: string | number;

@@ -17,168 +17,6 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
-/** A birth registration (đăng ký khai sinh) in the civil-status book (sổ hộ tịch). */
-export type BirthRegistration = {
-  readonly __typename?: 'BirthRegistration';
-  /** Date of birth (ngày, tháng, năm sinh) as registered. */
-  readonly dateOfBirth: PartialDate;
-  /** Father (cha) named in the registration; null when not recorded. */
-  readonly father?: Maybe<Citizen>;
-  /** Full name (họ, chữ đệm và tên) as registered at birth. */
-  readonly fullName: Scalars['String']['output'];
-  /** Mother (mẹ) named in the registration; null when not recorded. */
-  readonly mother?: Maybe<Citizen>;
-  /** Date of registration (ngày đăng ký). */
-  readonly registeredOn: PartialDate;
-  /** Registration number in the civil-status book (số đăng ký), e.g. 118/2012. */
-  readonly registrationNumber: Scalars['String']['output'];
-  /** The registering authority (cơ quan đăng ký hộ tịch), usually a commune-level People's Committee, as named on the registration date (with its district only before 2025-07-01). */
-  readonly registryOffice: Scalars['String']['output'];
-};
-
-/** A person registered in the national population database (công dân). */
-export type Citizen = {
-  readonly __typename?: 'Citizen';
-  /** The citizen's birth registration (đăng ký khai sinh). Null when none is recorded or the civil-status database does not know the citizen. */
-  readonly birthRegistration?: Maybe<BirthRegistration>;
-  /** The citizen's death registration (đăng ký khai tử). Null when none is recorded or the civil-status database does not know the citizen. */
-  readonly deathRegistration?: Maybe<DeathRegistration>;
-  /**
-   * Marital status (tình trạng hôn nhân), derived from the marriage registrations alone: a marriage
-   * in effect means MARRIED; otherwise the latest marriage decides between DIVORCED and WIDOWED.
-   * A marriage that ended with the citizen's own death leaves them MARRIED at death. With no
-   * marriage registration the answer is NO_MARRIAGE_RECORDED, which does not prove the citizen is
-   * single: marriages registered abroad or in books not yet digitised may be missing. Null when
-   * the civil-status database does not know the citizen.
-   */
-  readonly maritalStatus?: Maybe<MaritalStatus>;
-  /** Every marriage registration (đăng ký kết hôn) naming the citizen as husband or wife, in effect or ended; empty when there is none, null when the civil-status database does not know the citizen. */
-  readonly marriages?: Maybe<ReadonlyArray<Marriage>>;
-  /** Personal identification number (số định danh cá nhân): 12 digits. */
-  readonly personalId: Scalars['ID']['output'];
-};
-
-/**
- * How far a province has digitised its civil-status books into the electronic civil-status
- * database, exactly as the published reports state it; figures a report does not give are null.
- */
-export type CivilStatusDigitization = {
-  readonly __typename?: 'CivilStatusDigitization';
-  /** The date the figure describes (ISO 8601). */
-  readonly asOf?: Maybe<Scalars['String']['output']>;
-  /** Share of the province's civil-status records digitised, from 0 to 1, when reported. */
-  readonly digitizedShare?: Maybe<Scalars['Float']['output']>;
-  /** Number of civil-status records digitised (số bản ghi hộ tịch đã số hóa), when reported for this province. */
-  readonly recordsDigitized?: Maybe<Scalars['Int']['output']>;
-  /** The reports the figures are taken from; empty when not reported. */
-  readonly sources: ReadonlyArray<Source>;
-  /** The published statement the status is taken from. */
-  readonly statement?: Maybe<Scalars['String']['output']>;
-  /** Digitisation status (tình trạng số hóa) the reports attribute to the province. */
-  readonly status: DigitizationStatus;
-};
-
-/** Which parts of a partial date were recorded. */
-export type DatePrecision =
-  /** Year, month and day. */
-  | 'DAY'
-  /** Year and month. */
-  | 'MONTH'
-  /** Only the year. */
-  | 'YEAR';
-
-/** A death registration (đăng ký khai tử). */
-export type DeathRegistration = {
-  readonly __typename?: 'DeathRegistration';
-  /** Date of death (ngày chết) as registered. */
-  readonly dateOfDeath: PartialDate;
-  /** Date of registration (ngày đăng ký). */
-  readonly registeredOn: PartialDate;
-  /** Registration number in the civil-status book (số đăng ký), e.g. 31/2020. */
-  readonly registrationNumber: Scalars['String']['output'];
-  /** The registering authority (cơ quan đăng ký hộ tịch), as named on the registration date (with its district only before 2025-07-01). */
-  readonly registryOffice: Scalars['String']['output'];
-};
-
-/** Digitisation status (tình trạng số hóa) of a province's records. */
-export type DigitizationStatus =
-  /** Digitisation basically completed (cơ bản hoàn thành). */
-  | 'BASICALLY_COMPLETED'
-  /** Digitisation completed (hoàn thành). */
-  | 'COMPLETED'
-  /** Digitisation under way, with partial figures published (đang thực hiện). */
-  | 'IN_PROGRESS'
-  /** No published report gives this province a status; nothing is inferred (figures published without a status may still be served, with their source). */
-  | 'NOT_REPORTED';
-
-/** Marital status (tình trạng hôn nhân) as far as the marriage registrations show it. */
-export type MaritalStatus =
-  /** The latest registered marriage ended by divorce (đã ly hôn). */
-  | 'DIVORCED'
-  /** A registered marriage is in effect (đang có vợ/chồng), or was when the citizen died. */
-  | 'MARRIED'
-  /** No marriage registration is recorded. This is an absence of records, not proof that the citizen is single (chưa kết hôn). */
-  | 'NO_MARRIAGE_RECORDED'
-  /** The latest registered marriage ended by the death of the spouse (góa). */
-  | 'WIDOWED';
-
-/** A marriage registration (đăng ký kết hôn). */
-export type Marriage = {
-  readonly __typename?: 'Marriage';
-  /** When the marriage ended (ngày chấm dứt hôn nhân); null while in effect or when the date is not recorded. */
-  readonly endedOn?: Maybe<PartialDate>;
-  /** Husband (chồng); null when he has no personal identification number (e.g. a foreign national). */
-  readonly husband?: Maybe<Citizen>;
-  /** Date of registration (ngày đăng ký); older books often keep only the year. */
-  readonly registeredOn: PartialDate;
-  /** Registration number in the civil-status book (số đăng ký), e.g. 45/2010. */
-  readonly registrationNumber: Scalars['String']['output'];
-  /** The registering authority (cơ quan đăng ký hộ tịch), as named on the registration date (with its district only before 2025-07-01). */
-  readonly registryOffice: Scalars['String']['output'];
-  /** The other party, relative to the citizen whose marriages are listed (vợ/chồng). */
-  readonly spouse?: Maybe<Citizen>;
-  /** Whether the marriage is in effect or how it ended. */
-  readonly status: MarriageStatus;
-  /** Wife (vợ); null when she has no personal identification number (e.g. a foreign national). */
-  readonly wife?: Maybe<Citizen>;
-};
-
-/** Whether a marriage is in effect or how it ended (chấm dứt hôn nhân). */
-export type MarriageStatus =
-  /** Ended by the death of a spouse (vợ hoặc chồng chết). */
-  | 'ENDED_BY_DEATH'
-  /** Ended by divorce (ly hôn). */
-  | 'ENDED_BY_DIVORCE'
-  /** In effect (đang có hiệu lực). */
-  | 'IN_EFFECT';
-
-/** A date as civil records hold it: only the parts that were recorded, never an invented day or month. */
-export type PartialDate = {
-  readonly __typename?: 'PartialDate';
-  /** Day (ngày), when recorded. */
-  readonly day?: Maybe<Scalars['Int']['output']>;
-  /** Month (tháng), when recorded. */
-  readonly month?: Maybe<Scalars['Int']['output']>;
-  /** Which parts were recorded. */
-  readonly precision: DatePrecision;
-  /** The date in reduced-precision ISO 8601 form: 1938, 1938-05 or 1938-05-17. */
-  readonly text: Scalars['String']['output'];
-  /** Year (năm). */
-  readonly year: Scalars['Int']['output'];
-};
-
-/**
- * A provincial-level unit (tỉnh, thành phố trực thuộc trung ương) of a given period: the 63 of the 2024
- * reports, or the 34 formed on 2025-07-01, by its registry id (codes are reused; ids are not).
- */
-export type Province = {
-  readonly __typename?: 'Province';
-  /** Progress of the unit's civil-status record digitisation (số hóa dữ liệu hộ tịch), as the 2024 reports published it; null for a unit formed after them (its predecessors carry the figures). */
-  readonly civilStatusDigitization?: Maybe<CivilStatusDigitization>;
-  /** Registry id: the code for a unit of the 63-unit table (e.g. 094 Sóc Trăng), code and first day for a later one (e.g. 092-2025-07-01 Thành phố Cần Thơ). */
-  readonly id: Scalars['ID']['output'];
-};
-
 export type Query = {
   readonly __typename?: 'Query';
   /** A citizen's birth registration (đăng ký khai sinh) by personal identification number. Null when none is recorded. */
@@ -190,6 +28,176 @@ export type QueryBirthRegistrationArgs = {
   personalId: Scalars['ID']['input'];
 };
 
+/** A person registered in the national population database (công dân). */
+export type Citizen = {
+  readonly __typename?: 'Citizen';
+  /** Personal identification number (số định danh cá nhân): 12 digits. */
+  readonly personalId: Scalars['ID']['output'];
+  /** The citizen's birth registration (đăng ký khai sinh). Null when none is recorded or the civil-status database does not know the citizen. */
+  readonly birthRegistration?: Maybe<BirthRegistration>;
+  /** Every marriage registration (đăng ký kết hôn) naming the citizen as husband or wife, in effect or ended; empty when there is none, null when the civil-status database does not know the citizen. */
+  readonly marriages?: Maybe<ReadonlyArray<Marriage>>;
+  /**
+   * Marital status (tình trạng hôn nhân), derived from the marriage registrations alone: a marriage
+   * in effect means MARRIED; otherwise the latest marriage decides between DIVORCED and WIDOWED.
+   * A marriage that ended with the citizen's own death leaves them MARRIED at death. With no
+   * marriage registration the answer is NO_MARRIAGE_RECORDED, which does not prove the citizen is
+   * single: marriages registered abroad or in books not yet digitised may be missing. Null when
+   * the civil-status database does not know the citizen.
+   */
+  readonly maritalStatus?: Maybe<MaritalStatus>;
+  /** The citizen's death registration (đăng ký khai tử). Null when none is recorded or the civil-status database does not know the citizen. */
+  readonly deathRegistration?: Maybe<DeathRegistration>;
+};
+
+/** A birth registration (đăng ký khai sinh) in the civil-status book (sổ hộ tịch). */
+export type BirthRegistration = {
+  readonly __typename?: 'BirthRegistration';
+  /** Registration number in the civil-status book (số đăng ký), e.g. 118/2012. */
+  readonly registrationNumber: Scalars['String']['output'];
+  /** Date of registration (ngày đăng ký). */
+  readonly registeredOn: PartialDate;
+  /** The registering authority (cơ quan đăng ký hộ tịch), usually a commune-level People's Committee, as named on the registration date (with its district only before 2025-07-01). */
+  readonly registryOffice: Scalars['String']['output'];
+  /** Full name (họ, chữ đệm và tên) as registered at birth. */
+  readonly fullName: Scalars['String']['output'];
+  /** Date of birth (ngày, tháng, năm sinh) as registered. */
+  readonly dateOfBirth: PartialDate;
+  /** Father (cha) named in the registration; null when not recorded. */
+  readonly father?: Maybe<Citizen>;
+  /** Mother (mẹ) named in the registration; null when not recorded. */
+  readonly mother?: Maybe<Citizen>;
+};
+
+/** A marriage registration (đăng ký kết hôn). */
+export type Marriage = {
+  readonly __typename?: 'Marriage';
+  /** Registration number in the civil-status book (số đăng ký), e.g. 45/2010. */
+  readonly registrationNumber: Scalars['String']['output'];
+  /** Date of registration (ngày đăng ký); older books often keep only the year. */
+  readonly registeredOn: PartialDate;
+  /** The registering authority (cơ quan đăng ký hộ tịch), as named on the registration date (with its district only before 2025-07-01). */
+  readonly registryOffice: Scalars['String']['output'];
+  /** Husband (chồng); null when he has no personal identification number (e.g. a foreign national). */
+  readonly husband?: Maybe<Citizen>;
+  /** Wife (vợ); null when she has no personal identification number (e.g. a foreign national). */
+  readonly wife?: Maybe<Citizen>;
+  /** The other party, relative to the citizen whose marriages are listed (vợ/chồng). */
+  readonly spouse?: Maybe<Citizen>;
+  /** Whether the marriage is in effect or how it ended. */
+  readonly status: MarriageStatus;
+  /** When the marriage ended (ngày chấm dứt hôn nhân); null while in effect or when the date is not recorded. */
+  readonly endedOn?: Maybe<PartialDate>;
+};
+
+/** Whether a marriage is in effect or how it ended (chấm dứt hôn nhân). */
+export const MarriageStatus = {
+  /** In effect (đang có hiệu lực). */
+  InEffect: 'IN_EFFECT',
+  /** Ended by divorce (ly hôn). */
+  EndedByDivorce: 'ENDED_BY_DIVORCE',
+  /** Ended by the death of a spouse (vợ hoặc chồng chết). */
+  EndedByDeath: 'ENDED_BY_DEATH'
+} as const;
+
+export type MarriageStatus = typeof MarriageStatus[keyof typeof MarriageStatus];
+/** Marital status (tình trạng hôn nhân) as far as the marriage registrations show it. */
+export const MaritalStatus = {
+  /** A registered marriage is in effect (đang có vợ/chồng), or was when the citizen died. */
+  Married: 'MARRIED',
+  /** The latest registered marriage ended by divorce (đã ly hôn). */
+  Divorced: 'DIVORCED',
+  /** The latest registered marriage ended by the death of the spouse (góa). */
+  Widowed: 'WIDOWED',
+  /** No marriage registration is recorded. This is an absence of records, not proof that the citizen is single (chưa kết hôn). */
+  NoMarriageRecorded: 'NO_MARRIAGE_RECORDED'
+} as const;
+
+export type MaritalStatus = typeof MaritalStatus[keyof typeof MaritalStatus];
+/** A death registration (đăng ký khai tử). */
+export type DeathRegistration = {
+  readonly __typename?: 'DeathRegistration';
+  /** Registration number in the civil-status book (số đăng ký), e.g. 31/2020. */
+  readonly registrationNumber: Scalars['String']['output'];
+  /** Date of registration (ngày đăng ký). */
+  readonly registeredOn: PartialDate;
+  /** Date of death (ngày chết) as registered. */
+  readonly dateOfDeath: PartialDate;
+  /** The registering authority (cơ quan đăng ký hộ tịch), as named on the registration date (with its district only before 2025-07-01). */
+  readonly registryOffice: Scalars['String']['output'];
+};
+
+/** A date as civil records hold it: only the parts that were recorded, never an invented day or month. */
+export type PartialDate = {
+  readonly __typename?: 'PartialDate';
+  /** Year (năm). */
+  readonly year: Scalars['Int']['output'];
+  /** Month (tháng), when recorded. */
+  readonly month?: Maybe<Scalars['Int']['output']>;
+  /** Day (ngày), when recorded. */
+  readonly day?: Maybe<Scalars['Int']['output']>;
+  /** Which parts were recorded. */
+  readonly precision: DatePrecision;
+  /** The date in reduced-precision ISO 8601 form: 1938, 1938-05 or 1938-05-17. */
+  readonly text: Scalars['String']['output'];
+};
+
+/** Which parts of a partial date were recorded. */
+export const DatePrecision = {
+  /** Only the year. */
+  Year: 'YEAR',
+  /** Year and month. */
+  Month: 'MONTH',
+  /** Year, month and day. */
+  Day: 'DAY'
+} as const;
+
+export type DatePrecision = typeof DatePrecision[keyof typeof DatePrecision];
+/**
+ * A provincial-level unit (tỉnh, thành phố trực thuộc trung ương) of a given period: the 63 of the 2024
+ * reports, or the 34 formed on 2025-07-01, by its registry id (codes are reused; ids are not).
+ */
+export type Province = {
+  readonly __typename?: 'Province';
+  /** Registry id: the code for a unit of the 63-unit table (e.g. 094 Sóc Trăng), code and first day for a later one (e.g. 092-2025-07-01 Thành phố Cần Thơ). */
+  readonly id: Scalars['ID']['output'];
+  /** Progress of the unit's civil-status record digitisation (số hóa dữ liệu hộ tịch), as the 2024 reports published it; null for a unit formed after them (its predecessors carry the figures). */
+  readonly civilStatusDigitization?: Maybe<CivilStatusDigitization>;
+};
+
+/**
+ * How far a province has digitised its civil-status books into the electronic civil-status
+ * database, exactly as the published reports state it; figures a report does not give are null.
+ */
+export type CivilStatusDigitization = {
+  readonly __typename?: 'CivilStatusDigitization';
+  /** Digitisation status (tình trạng số hóa) the reports attribute to the province. */
+  readonly status: DigitizationStatus;
+  /** Number of civil-status records digitised (số bản ghi hộ tịch đã số hóa), when reported for this province. */
+  readonly recordsDigitized?: Maybe<Scalars['Int']['output']>;
+  /** Share of the province's civil-status records digitised, from 0 to 1, when reported. */
+  readonly digitizedShare?: Maybe<Scalars['Float']['output']>;
+  /** The published statement the status is taken from. */
+  readonly statement?: Maybe<Scalars['String']['output']>;
+  /** The date the figure describes (ISO 8601). */
+  readonly asOf?: Maybe<Scalars['String']['output']>;
+  /** The reports the figures are taken from; empty when not reported. */
+  readonly sources: ReadonlyArray<Source>;
+};
+
+/** Digitisation status (tình trạng số hóa) of a province's records. */
+export const DigitizationStatus = {
+  /** Digitisation completed (hoàn thành). */
+  Completed: 'COMPLETED',
+  /** Digitisation basically completed (cơ bản hoàn thành). */
+  BasicallyCompleted: 'BASICALLY_COMPLETED',
+  /** Digitisation under way, with partial figures published (đang thực hiện). */
+  InProgress: 'IN_PROGRESS',
+  /** No published report gives this province a status; nothing is inferred (figures published without a status may still be served, with their source). */
+  NotReported: 'NOT_REPORTED'
+} as const;
+
+export type DigitizationStatus = typeof DigitizationStatus[keyof typeof DigitizationStatus];
 /**
  * A publication a figure is taken from (nguồn): outlet, title, date at its precision, address and
  * language where known. A seed document whose article was not found keeps outlet and title null and
@@ -197,24 +205,24 @@ export type QueryBirthRegistrationArgs = {
  */
 export type Source = {
   readonly __typename?: 'Source';
-  /** The seed document the project read the figures from; null for a publication read directly. */
-  readonly document?: Maybe<Scalars['String']['output']>;
   /** Identifier of the source in the programme facts (S0, S1, …). */
   readonly id: Scalars['ID']['output'];
-  /** The language of the text read (ISO 639-1, e.g. en for an English edition); null when not identified. */
-  readonly language?: Maybe<Scalars['String']['output']>;
+  /** The seed document the project read the figures from; null for a publication read directly. */
+  readonly document?: Maybe<Scalars['String']['output']>;
   /** The outlet (báo, trang tin) that published it, as it names itself; null when not identified. */
   readonly outlet?: Maybe<Scalars['String']['output']>;
+  /** The title as published; null when not identified or not read. */
+  readonly title?: Maybe<Scalars['String']['output']>;
   /** When it was published, ISO 8601 at the precision known (YYYY, YYYY-MM or YYYY-MM-DD); null when unknown. */
   readonly published?: Maybe<Scalars['String']['output']>;
   /** The same date with its precision; null when unknown. */
   readonly publishedDate?: Maybe<PartialDate>;
-  /** What the publication covers, and what of it could not be identified. */
-  readonly summary: Scalars['String']['output'];
-  /** The title as published; null when not identified or not read. */
-  readonly title?: Maybe<Scalars['String']['output']>;
   /** Where it was read; null when not identified. */
   readonly url?: Maybe<Scalars['String']['output']>;
+  /** The language of the text read (ISO 639-1, e.g. en for an English edition); null when not identified. */
+  readonly language?: Maybe<Scalars['String']['output']>;
+  /** What the publication covers, and what of it could not be identified. */
+  readonly summary: Scalars['String']['output'];
 };
 
 
@@ -315,129 +323,129 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Citizen: ResolverTypeWrapper<CitizenRef>;
   BirthRegistration: ResolverTypeWrapper<BirthRegistrationModel>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
-  Citizen: ResolverTypeWrapper<CitizenRef>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  CivilStatusDigitization: ResolverTypeWrapper<DigitizationModel>;
-  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
-  DatePrecision: DatePrecision;
-  DeathRegistration: ResolverTypeWrapper<DeathRegistrationModel>;
-  DigitizationStatus: DigitizationStatus;
-  MaritalStatus: MaritalStatus;
   Marriage: ResolverTypeWrapper<MarriageModel>;
   MarriageStatus: MarriageStatus;
+  MaritalStatus: MaritalStatus;
+  DeathRegistration: ResolverTypeWrapper<DeathRegistrationModel>;
   PartialDate: ResolverTypeWrapper<PartialDate>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  DatePrecision: DatePrecision;
   Province: ResolverTypeWrapper<ProvinceRef>;
-  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  CivilStatusDigitization: ResolverTypeWrapper<DigitizationModel>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  DigitizationStatus: DigitizationStatus;
   Source: ResolverTypeWrapper<SourceRecord>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  Query: Record<PropertyKey, never>;
+  ID: Scalars['ID']['output'];
+  Citizen: CitizenRef;
   BirthRegistration: BirthRegistrationModel;
   String: Scalars['String']['output'];
-  Citizen: CitizenRef;
-  ID: Scalars['ID']['output'];
+  Marriage: MarriageModel;
+  DeathRegistration: DeathRegistrationModel;
+  PartialDate: PartialDate;
+  Int: Scalars['Int']['output'];
+  Province: ProvinceRef;
   CivilStatusDigitization: DigitizationModel;
   Float: Scalars['Float']['output'];
-  Int: Scalars['Int']['output'];
-  DeathRegistration: DeathRegistrationModel;
-  Marriage: MarriageModel;
-  PartialDate: PartialDate;
-  Province: ProvinceRef;
-  Query: Record<PropertyKey, never>;
   Source: SourceRecord;
   Boolean: Scalars['Boolean']['output'];
-};
-
-export type BirthRegistrationResolvers<ContextType = CivilStatusContext, ParentType extends ResolversParentTypes['BirthRegistration'] = ResolversParentTypes['BirthRegistration']> = {
-  dateOfBirth?: Resolver<ResolversTypes['PartialDate'], ParentType, ContextType>;
-  father?: Resolver<Maybe<ResolversTypes['Citizen']>, ParentType, ContextType>;
-  fullName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  mother?: Resolver<Maybe<ResolversTypes['Citizen']>, ParentType, ContextType>;
-  registeredOn?: Resolver<ResolversTypes['PartialDate'], ParentType, ContextType>;
-  registrationNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  registryOffice?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-};
-
-export type CitizenResolvers<ContextType = CivilStatusContext, ParentType extends ResolversParentTypes['Citizen'] = ResolversParentTypes['Citizen'], FederationReferenceType extends FederationReferenceTypes['Citizen'] = FederationReferenceTypes['Citizen']> = {
-  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Citizen']> | FederationReferenceType, FederationReferenceType, ContextType>;
-  birthRegistration?: Resolver<Maybe<ResolversTypes['BirthRegistration']>, ParentType, ContextType>;
-  deathRegistration?: Resolver<Maybe<ResolversTypes['DeathRegistration']>, ParentType, ContextType>;
-  maritalStatus?: Resolver<Maybe<ResolversTypes['MaritalStatus']>, ParentType, ContextType>;
-  marriages?: Resolver<Maybe<ReadonlyArray<ResolversTypes['Marriage']>>, ParentType, ContextType>;
-  personalId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-};
-
-export type CivilStatusDigitizationResolvers<ContextType = CivilStatusContext, ParentType extends ResolversParentTypes['CivilStatusDigitization'] = ResolversParentTypes['CivilStatusDigitization']> = {
-  asOf?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  digitizedShare?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
-  recordsDigitized?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
-  sources?: Resolver<ReadonlyArray<ResolversTypes['Source']>, ParentType, ContextType>;
-  statement?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  status?: Resolver<ResolversTypes['DigitizationStatus'], ParentType, ContextType>;
-};
-
-export type DeathRegistrationResolvers<ContextType = CivilStatusContext, ParentType extends ResolversParentTypes['DeathRegistration'] = ResolversParentTypes['DeathRegistration']> = {
-  dateOfDeath?: Resolver<ResolversTypes['PartialDate'], ParentType, ContextType>;
-  registeredOn?: Resolver<ResolversTypes['PartialDate'], ParentType, ContextType>;
-  registrationNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  registryOffice?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-};
-
-export type MarriageResolvers<ContextType = CivilStatusContext, ParentType extends ResolversParentTypes['Marriage'] = ResolversParentTypes['Marriage']> = {
-  endedOn?: Resolver<Maybe<ResolversTypes['PartialDate']>, ParentType, ContextType>;
-  husband?: Resolver<Maybe<ResolversTypes['Citizen']>, ParentType, ContextType>;
-  registeredOn?: Resolver<ResolversTypes['PartialDate'], ParentType, ContextType>;
-  registrationNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  registryOffice?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  spouse?: Resolver<Maybe<ResolversTypes['Citizen']>, ParentType, ContextType>;
-  status?: Resolver<ResolversTypes['MarriageStatus'], ParentType, ContextType>;
-  wife?: Resolver<Maybe<ResolversTypes['Citizen']>, ParentType, ContextType>;
-};
-
-export type PartialDateResolvers<ContextType = CivilStatusContext, ParentType extends ResolversParentTypes['PartialDate'] = ResolversParentTypes['PartialDate']> = {
-  day?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
-  month?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
-  precision?: Resolver<ResolversTypes['DatePrecision'], ParentType, ContextType>;
-  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  year?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-};
-
-export type ProvinceResolvers<ContextType = CivilStatusContext, ParentType extends ResolversParentTypes['Province'] = ResolversParentTypes['Province'], FederationReferenceType extends FederationReferenceTypes['Province'] = FederationReferenceTypes['Province']> = {
-  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Province']> | FederationReferenceType, FederationReferenceType, ContextType>;
-  civilStatusDigitization?: Resolver<Maybe<ResolversTypes['CivilStatusDigitization']>, ParentType, ContextType>;
-  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export type QueryResolvers<ContextType = CivilStatusContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   birthRegistration?: Resolver<Maybe<ResolversTypes['BirthRegistration']>, ParentType, ContextType, RequireFields<QueryBirthRegistrationArgs, 'personalId'>>;
 };
 
-export type SourceResolvers<ContextType = CivilStatusContext, ParentType extends ResolversParentTypes['Source'] = ResolversParentTypes['Source']> = {
-  document?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+export type CitizenResolvers<ContextType = CivilStatusContext, ParentType extends ResolversParentTypes['Citizen'] = ResolversParentTypes['Citizen'], FederationReferenceType extends FederationReferenceTypes['Citizen'] = FederationReferenceTypes['Citizen']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Citizen']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  personalId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  birthRegistration?: Resolver<Maybe<ResolversTypes['BirthRegistration']>, ParentType, ContextType>;
+  marriages?: Resolver<Maybe<ReadonlyArray<ResolversTypes['Marriage']>>, ParentType, ContextType>;
+  maritalStatus?: Resolver<Maybe<ResolversTypes['MaritalStatus']>, ParentType, ContextType>;
+  deathRegistration?: Resolver<Maybe<ResolversTypes['DeathRegistration']>, ParentType, ContextType>;
+};
+
+export type BirthRegistrationResolvers<ContextType = CivilStatusContext, ParentType extends ResolversParentTypes['BirthRegistration'] = ResolversParentTypes['BirthRegistration']> = {
+  registrationNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  registeredOn?: Resolver<ResolversTypes['PartialDate'], ParentType, ContextType>;
+  registryOffice?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  fullName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  dateOfBirth?: Resolver<ResolversTypes['PartialDate'], ParentType, ContextType>;
+  father?: Resolver<Maybe<ResolversTypes['Citizen']>, ParentType, ContextType>;
+  mother?: Resolver<Maybe<ResolversTypes['Citizen']>, ParentType, ContextType>;
+};
+
+export type MarriageResolvers<ContextType = CivilStatusContext, ParentType extends ResolversParentTypes['Marriage'] = ResolversParentTypes['Marriage']> = {
+  registrationNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  registeredOn?: Resolver<ResolversTypes['PartialDate'], ParentType, ContextType>;
+  registryOffice?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  husband?: Resolver<Maybe<ResolversTypes['Citizen']>, ParentType, ContextType>;
+  wife?: Resolver<Maybe<ResolversTypes['Citizen']>, ParentType, ContextType>;
+  spouse?: Resolver<Maybe<ResolversTypes['Citizen']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['MarriageStatus'], ParentType, ContextType>;
+  endedOn?: Resolver<Maybe<ResolversTypes['PartialDate']>, ParentType, ContextType>;
+};
+
+export type DeathRegistrationResolvers<ContextType = CivilStatusContext, ParentType extends ResolversParentTypes['DeathRegistration'] = ResolversParentTypes['DeathRegistration']> = {
+  registrationNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  registeredOn?: Resolver<ResolversTypes['PartialDate'], ParentType, ContextType>;
+  dateOfDeath?: Resolver<ResolversTypes['PartialDate'], ParentType, ContextType>;
+  registryOffice?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type PartialDateResolvers<ContextType = CivilStatusContext, ParentType extends ResolversParentTypes['PartialDate'] = ResolversParentTypes['PartialDate']> = {
+  year?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  month?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  day?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  precision?: Resolver<ResolversTypes['DatePrecision'], ParentType, ContextType>;
+  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ProvinceResolvers<ContextType = CivilStatusContext, ParentType extends ResolversParentTypes['Province'] = ResolversParentTypes['Province'], FederationReferenceType extends FederationReferenceTypes['Province'] = FederationReferenceTypes['Province']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Province']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  language?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  civilStatusDigitization?: Resolver<Maybe<ResolversTypes['CivilStatusDigitization']>, ParentType, ContextType>;
+};
+
+export type CivilStatusDigitizationResolvers<ContextType = CivilStatusContext, ParentType extends ResolversParentTypes['CivilStatusDigitization'] = ResolversParentTypes['CivilStatusDigitization']> = {
+  status?: Resolver<ResolversTypes['DigitizationStatus'], ParentType, ContextType>;
+  recordsDigitized?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  digitizedShare?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  statement?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  asOf?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  sources?: Resolver<ReadonlyArray<ResolversTypes['Source']>, ParentType, ContextType>;
+};
+
+export type SourceResolvers<ContextType = CivilStatusContext, ParentType extends ResolversParentTypes['Source'] = ResolversParentTypes['Source']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  document?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   outlet?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   published?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   publishedDate?: Resolver<Maybe<ResolversTypes['PartialDate']>, ParentType, ContextType>;
-  summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   url?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  language?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = CivilStatusContext> = {
-  BirthRegistration?: BirthRegistrationResolvers<ContextType>;
+  Query?: QueryResolvers<ContextType>;
   Citizen?: CitizenResolvers<ContextType>;
-  CivilStatusDigitization?: CivilStatusDigitizationResolvers<ContextType>;
-  DeathRegistration?: DeathRegistrationResolvers<ContextType>;
+  BirthRegistration?: BirthRegistrationResolvers<ContextType>;
   Marriage?: MarriageResolvers<ContextType>;
+  DeathRegistration?: DeathRegistrationResolvers<ContextType>;
   PartialDate?: PartialDateResolvers<ContextType>;
   Province?: ProvinceResolvers<ContextType>;
-  Query?: QueryResolvers<ContextType>;
+  CivilStatusDigitization?: CivilStatusDigitizationResolvers<ContextType>;
   Source?: SourceResolvers<ContextType>;
 };
 

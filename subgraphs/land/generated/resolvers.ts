@@ -18,128 +18,91 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+export type Query = {
+  readonly __typename?: 'Query';
+  /** A land parcel (thửa đất) by its identifier in the land database. Null when the database has no such parcel. */
+  readonly landParcel?: Maybe<LandParcel>;
+};
+
+
+export type QueryLandParcelArgs = {
+  parcelId: Scalars['ID']['input'];
+};
+
 /** A person registered in the national population database (công dân). */
 export type Citizen = {
   readonly __typename?: 'Citizen';
+  /** Personal identification number (số định danh cá nhân): 12 digits. */
+  readonly personalId: Scalars['ID']['output'];
   /**
    * Parcels on which the citizen holds land-use rights (người sử dụng đất), alone or jointly.
    * Empty when the land database knows the citizen but records no parcel; null when it does not know the ID.
    */
   readonly landParcels?: Maybe<ReadonlyArray<LandParcel>>;
-  /** Personal identification number (số định danh cá nhân): 12 digits. */
-  readonly personalId: Scalars['ID']['output'];
-};
-
-/** Which parts of a partial date were recorded. */
-export type DatePrecision =
-  /** Year, month and day. */
-  | 'DAY'
-  /** Year and month. */
-  | 'MONTH'
-  /** Only the year. */
-  | 'YEAR';
-
-/** Digitisation status (tình trạng số hóa) of a province's records. */
-export type DigitizationStatus =
-  /** Digitisation basically completed (cơ bản hoàn thành). */
-  | 'BASICALLY_COMPLETED'
-  /** Digitisation completed (hoàn thành). */
-  | 'COMPLETED'
-  /** Digitisation under way, with partial figures published (đang thực hiện). */
-  | 'IN_PROGRESS'
-  /** No published report gives this province a status; nothing is inferred (figures published without a status may still be served, with their source). */
-  | 'NOT_REPORTED';
-
-/**
- * A province's land-data digitisation (số hóa dữ liệu đất đai) as published in Project 06 reports.
- * Figures are never inferred: a figure that was not published is null.
- */
-export type LandDigitization = {
-  readonly __typename?: 'LandDigitization';
-  /** The date the figures refer to, ISO 8601; null when nothing was published. */
-  readonly asOf?: Maybe<Scalars['String']['output']>;
-  /** Share of the records cleaned, from 0 to 1, as published (not recomputed); null when not published. */
-  readonly cleanedShare?: Maybe<Scalars['Float']['output']>;
-  /** District-level units (đơn vị hành chính cấp huyện) whose land-database plan has been appraised (thẩm định); null when not published. */
-  readonly districtsAppraised?: Maybe<Scalars['Int']['output']>;
-  /** Land records cleaned (làm sạch dữ liệu đất đai); null when not published. */
-  readonly recordsCleaned?: Maybe<Scalars['Int']['output']>;
-  /** Land records to be cleaned in the province; null when not published. */
-  readonly recordsTotal?: Maybe<Scalars['Int']['output']>;
-  /** The reports the figures are taken from; empty when nothing was published. */
-  readonly sources: ReadonlyArray<Source>;
-  /** The published statement the figures are taken from; null when nothing was published. */
-  readonly statement?: Maybe<Scalars['String']['output']>;
-  /** Digitisation status as published; NOT_REPORTED when no report gives one, even where figures (records cleaned, plans appraised) were published for the province. */
-  readonly status: DigitizationStatus;
 };
 
 /** A land parcel (thửa đất) registered in the national land database. */
 export type LandParcel = {
   readonly __typename?: 'LandParcel';
-  /** Address of the parcel (địa chỉ thửa đất), including the province. */
-  readonly address: Scalars['String']['output'];
-  /** Area (diện tích) in square metres. */
-  readonly area: Scalars['Float']['output'];
-  /** The land-use right certificate (Giấy chứng nhận quyền sử dụng đất); null when none has been issued. */
-  readonly certificate?: Maybe<LandUseRightCertificate>;
-  /** Land type by use purpose (loại đất, mục đích sử dụng đất). */
-  readonly landUseType: LandUseType;
-  /** Number of the cadastral map sheet (số tờ bản đồ) the parcel is drawn on. */
-  readonly mapSheetNumber: Scalars['Int']['output'];
   /** Identifier of the parcel in the land database; opaque, at most 64 characters. */
   readonly parcelId: Scalars['ID']['output'];
-  /** Number of the parcel on its map sheet (số thửa). */
-  readonly parcelNumber: Scalars['Int']['output'];
   /** Province or centrally-run city (tỉnh, thành phố trực thuộc trung ương) where the parcel lies. */
   readonly province?: Maybe<Province>;
+  /** Address of the parcel (địa chỉ thửa đất), including the province. */
+  readonly address: Scalars['String']['output'];
+  /** Number of the cadastral map sheet (số tờ bản đồ) the parcel is drawn on. */
+  readonly mapSheetNumber: Scalars['Int']['output'];
+  /** Number of the parcel on its map sheet (số thửa). */
+  readonly parcelNumber: Scalars['Int']['output'];
+  /** Area (diện tích) in square metres. */
+  readonly area: Scalars['Float']['output'];
+  /** Land type by use purpose (loại đất, mục đích sử dụng đất). */
+  readonly landUseType: LandUseType;
+  /** The land-use right certificate (Giấy chứng nhận quyền sử dụng đất); null when none has been issued. */
+  readonly certificate?: Maybe<LandUseRightCertificate>;
   /** Holders of the land-use right (người sử dụng đất) and their shares. */
   readonly rightHolders: ReadonlyArray<RightHolder>;
+};
+
+/** A holder of a land-use right (người sử dụng đất) on one parcel. */
+export type RightHolder = {
+  readonly __typename?: 'RightHolder';
+  /** The holder; name and other identity fields come from the population subgraph. */
+  readonly citizen?: Maybe<Citizen>;
+  /** The holder's share of the right, as a fraction from 0 to 1 (1 for a sole holder, 0.5 for each of two co-holders). */
+  readonly share: Scalars['Float']['output'];
 };
 
 /** A land-use right certificate (Giấy chứng nhận quyền sử dụng đất), the "red book" (sổ đỏ). */
 export type LandUseRightCertificate = {
   readonly __typename?: 'LandUseRightCertificate';
+  /** Serial number printed on the certificate (số phát hành), e.g. "CS 01234567". */
+  readonly serialNumber: Scalars['String']['output'];
   /** Date of issue (ngày cấp), ISO 8601. */
   readonly issuedOn: Scalars['String']['output'];
   /** The authority that issued the certificate (cơ quan cấp giấy chứng nhận), as named on the issue date: a Sở Tài nguyên và Môi trường (or, before 2025-07-01, a district People's Committee) before 2025-03-01, a Sở Nông nghiệp và Môi trường from then (Nghị quyết 176/2025/QH15). */
   readonly issuer: Scalars['String']['output'];
-  /** Serial number printed on the certificate (số phát hành), e.g. "CS 01234567". */
-  readonly serialNumber: Scalars['String']['output'];
 };
 
 /** Land type by use purpose (loại đất); each value names its official land-type code (mã loại đất). */
-export type LandUseType =
-  /** Land for other annual crops (đất trồng cây hàng năm khác), code HNK. */
-  | 'ANNUAL_CROPS'
-  /** Aquaculture land (đất nuôi trồng thủy sản), code NTS. */
-  | 'AQUACULTURE'
-  /** Land for perennial crops (đất trồng cây lâu năm), code CLN. */
-  | 'PERENNIAL_CROPS'
-  /** Production forest land (đất rừng sản xuất), code RSX. */
-  | 'PRODUCTION_FOREST'
-  /** Residential land in rural areas (đất ở tại nông thôn), code ONT. */
-  | 'RESIDENTIAL_RURAL'
+export const LandUseType = {
   /** Residential land in urban areas (đất ở tại đô thị), code ODT. */
-  | 'RESIDENTIAL_URBAN'
+  ResidentialUrban: 'RESIDENTIAL_URBAN',
+  /** Residential land in rural areas (đất ở tại nông thôn), code ONT. */
+  ResidentialRural: 'RESIDENTIAL_RURAL',
   /** Rice land (đất trồng lúa), code LUA. */
-  | 'RICE';
+  Rice: 'RICE',
+  /** Land for perennial crops (đất trồng cây lâu năm), code CLN. */
+  PerennialCrops: 'PERENNIAL_CROPS',
+  /** Land for other annual crops (đất trồng cây hàng năm khác), code HNK. */
+  AnnualCrops: 'ANNUAL_CROPS',
+  /** Aquaculture land (đất nuôi trồng thủy sản), code NTS. */
+  Aquaculture: 'AQUACULTURE',
+  /** Production forest land (đất rừng sản xuất), code RSX. */
+  ProductionForest: 'PRODUCTION_FOREST'
+} as const;
 
-/** A date as civil records hold it: only the parts that were recorded, never an invented day or month. */
-export type PartialDate = {
-  readonly __typename?: 'PartialDate';
-  /** Day (ngày), when recorded. */
-  readonly day?: Maybe<Scalars['Int']['output']>;
-  /** Month (tháng), when recorded. */
-  readonly month?: Maybe<Scalars['Int']['output']>;
-  /** Which parts were recorded. */
-  readonly precision: DatePrecision;
-  /** The date in reduced-precision ISO 8601 form: 1938, 1938-05 or 1938-05-17. */
-  readonly text: Scalars['String']['output'];
-  /** Year (năm). */
-  readonly year: Scalars['Int']['output'];
-};
-
+export type LandUseType = typeof LandUseType[keyof typeof LandUseType];
 /**
  * A provincial-level unit (tỉnh, thành phố trực thuộc trung ương) of a given period: the 63 of the 2024
  * reports, or the 34 formed on 2025-07-01, by its registry id (codes are reused; ids are not).
@@ -152,26 +115,43 @@ export type Province = {
   readonly landDigitization?: Maybe<LandDigitization>;
 };
 
-export type Query = {
-  readonly __typename?: 'Query';
-  /** A land parcel (thửa đất) by its identifier in the land database. Null when the database has no such parcel. */
-  readonly landParcel?: Maybe<LandParcel>;
+/**
+ * A province's land-data digitisation (số hóa dữ liệu đất đai) as published in Project 06 reports.
+ * Figures are never inferred: a figure that was not published is null.
+ */
+export type LandDigitization = {
+  readonly __typename?: 'LandDigitization';
+  /** Digitisation status as published; NOT_REPORTED when no report gives one, even where figures (records cleaned, plans appraised) were published for the province. */
+  readonly status: DigitizationStatus;
+  /** Land records cleaned (làm sạch dữ liệu đất đai); null when not published. */
+  readonly recordsCleaned?: Maybe<Scalars['Int']['output']>;
+  /** Land records to be cleaned in the province; null when not published. */
+  readonly recordsTotal?: Maybe<Scalars['Int']['output']>;
+  /** Share of the records cleaned, from 0 to 1, as published (not recomputed); null when not published. */
+  readonly cleanedShare?: Maybe<Scalars['Float']['output']>;
+  /** District-level units (đơn vị hành chính cấp huyện) whose land-database plan has been appraised (thẩm định); null when not published. */
+  readonly districtsAppraised?: Maybe<Scalars['Int']['output']>;
+  /** The published statement the figures are taken from; null when nothing was published. */
+  readonly statement?: Maybe<Scalars['String']['output']>;
+  /** The date the figures refer to, ISO 8601; null when nothing was published. */
+  readonly asOf?: Maybe<Scalars['String']['output']>;
+  /** The reports the figures are taken from; empty when nothing was published. */
+  readonly sources: ReadonlyArray<Source>;
 };
 
+/** Digitisation status (tình trạng số hóa) of a province's records. */
+export const DigitizationStatus = {
+  /** Digitisation completed (hoàn thành). */
+  Completed: 'COMPLETED',
+  /** Digitisation basically completed (cơ bản hoàn thành). */
+  BasicallyCompleted: 'BASICALLY_COMPLETED',
+  /** Digitisation under way, with partial figures published (đang thực hiện). */
+  InProgress: 'IN_PROGRESS',
+  /** No published report gives this province a status; nothing is inferred (figures published without a status may still be served, with their source). */
+  NotReported: 'NOT_REPORTED'
+} as const;
 
-export type QueryLandParcelArgs = {
-  parcelId: Scalars['ID']['input'];
-};
-
-/** A holder of a land-use right (người sử dụng đất) on one parcel. */
-export type RightHolder = {
-  readonly __typename?: 'RightHolder';
-  /** The holder; name and other identity fields come from the population subgraph. */
-  readonly citizen?: Maybe<Citizen>;
-  /** The holder's share of the right, as a fraction from 0 to 1 (1 for a sole holder, 0.5 for each of two co-holders). */
-  readonly share: Scalars['Float']['output'];
-};
-
+export type DigitizationStatus = typeof DigitizationStatus[keyof typeof DigitizationStatus];
 /**
  * A publication a figure is taken from (nguồn): outlet, title, date at its precision, address and
  * language where known. A seed document whose article was not found keeps outlet and title null and
@@ -179,26 +159,52 @@ export type RightHolder = {
  */
 export type Source = {
   readonly __typename?: 'Source';
-  /** The seed document the project read the figures from; null for a publication read directly. */
-  readonly document?: Maybe<Scalars['String']['output']>;
   /** Identifier of the source in the programme facts (S0, S1, …). */
   readonly id: Scalars['ID']['output'];
-  /** The language of the text read (ISO 639-1, e.g. en for an English edition); null when not identified. */
-  readonly language?: Maybe<Scalars['String']['output']>;
+  /** The seed document the project read the figures from; null for a publication read directly. */
+  readonly document?: Maybe<Scalars['String']['output']>;
   /** The outlet (báo, trang tin) that published it, as it names itself; null when not identified. */
   readonly outlet?: Maybe<Scalars['String']['output']>;
+  /** The title as published; null when not identified or not read. */
+  readonly title?: Maybe<Scalars['String']['output']>;
   /** When it was published, ISO 8601 at the precision known (YYYY, YYYY-MM or YYYY-MM-DD); null when unknown. */
   readonly published?: Maybe<Scalars['String']['output']>;
   /** The same date with its precision; null when unknown. */
   readonly publishedDate?: Maybe<PartialDate>;
-  /** What the publication covers, and what of it could not be identified. */
-  readonly summary: Scalars['String']['output'];
-  /** The title as published; null when not identified or not read. */
-  readonly title?: Maybe<Scalars['String']['output']>;
   /** Where it was read; null when not identified. */
   readonly url?: Maybe<Scalars['String']['output']>;
+  /** The language of the text read (ISO 639-1, e.g. en for an English edition); null when not identified. */
+  readonly language?: Maybe<Scalars['String']['output']>;
+  /** What the publication covers, and what of it could not be identified. */
+  readonly summary: Scalars['String']['output'];
 };
 
+/** A date as civil records hold it: only the parts that were recorded, never an invented day or month. */
+export type PartialDate = {
+  readonly __typename?: 'PartialDate';
+  /** Year (năm). */
+  readonly year: Scalars['Int']['output'];
+  /** Month (tháng), when recorded. */
+  readonly month?: Maybe<Scalars['Int']['output']>;
+  /** Day (ngày), when recorded. */
+  readonly day?: Maybe<Scalars['Int']['output']>;
+  /** Which parts were recorded. */
+  readonly precision: DatePrecision;
+  /** The date in reduced-precision ISO 8601 form: 1938, 1938-05 or 1938-05-17. */
+  readonly text: Scalars['String']['output'];
+};
+
+/** Which parts of a partial date were recorded. */
+export const DatePrecision = {
+  /** Only the year. */
+  Year: 'YEAR',
+  /** Year and month. */
+  Month: 'MONTH',
+  /** Year, month and day. */
+  Day: 'DAY'
+} as const;
+
+export type DatePrecision = typeof DatePrecision[keyof typeof DatePrecision];
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -301,85 +307,75 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
-  Citizen: ResolverTypeWrapper<CitizenRef>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  DatePrecision: DatePrecision;
-  DigitizationStatus: DigitizationStatus;
-  LandDigitization: ResolverTypeWrapper<LandDigitizationModel>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
-  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Citizen: ResolverTypeWrapper<CitizenRef>;
   LandParcel: ResolverTypeWrapper<LandParcelModel>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  RightHolder: ResolverTypeWrapper<Omit<RightHolder, 'citizen'> & { citizen?: Maybe<ResolversTypes['Citizen']> }>;
   LandUseRightCertificate: ResolverTypeWrapper<LandUseRightCertificate>;
   LandUseType: LandUseType;
-  PartialDate: ResolverTypeWrapper<PartialDate>;
   Province: ResolverTypeWrapper<ProvinceRef>;
-  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  RightHolder: ResolverTypeWrapper<Omit<RightHolder, 'citizen'> & { citizen?: Maybe<ResolversTypes['Citizen']> }>;
+  LandDigitization: ResolverTypeWrapper<LandDigitizationModel>;
+  DigitizationStatus: DigitizationStatus;
   Source: ResolverTypeWrapper<SourceRecord>;
+  PartialDate: ResolverTypeWrapper<PartialDate>;
+  DatePrecision: DatePrecision;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  Citizen: CitizenRef;
-  ID: Scalars['ID']['output'];
-  LandDigitization: LandDigitizationModel;
-  String: Scalars['String']['output'];
-  Float: Scalars['Float']['output'];
-  Int: Scalars['Int']['output'];
-  LandParcel: LandParcelModel;
-  LandUseRightCertificate: LandUseRightCertificate;
-  PartialDate: PartialDate;
-  Province: ProvinceRef;
   Query: Record<PropertyKey, never>;
+  ID: Scalars['ID']['output'];
+  Citizen: CitizenRef;
+  LandParcel: LandParcelModel;
+  String: Scalars['String']['output'];
+  Int: Scalars['Int']['output'];
+  Float: Scalars['Float']['output'];
   RightHolder: Omit<RightHolder, 'citizen'> & { citizen?: Maybe<ResolversParentTypes['Citizen']> };
+  LandUseRightCertificate: LandUseRightCertificate;
+  Province: ProvinceRef;
+  LandDigitization: LandDigitizationModel;
   Source: SourceRecord;
+  PartialDate: PartialDate;
   Boolean: Scalars['Boolean']['output'];
+};
+
+export type QueryResolvers<ContextType = LandContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  landParcel?: Resolver<Maybe<ResolversTypes['LandParcel']>, ParentType, ContextType, RequireFields<QueryLandParcelArgs, 'parcelId'>>;
 };
 
 export type CitizenResolvers<ContextType = LandContext, ParentType extends ResolversParentTypes['Citizen'] = ResolversParentTypes['Citizen'], FederationReferenceType extends FederationReferenceTypes['Citizen'] = FederationReferenceTypes['Citizen']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Citizen']> | FederationReferenceType, FederationReferenceType, ContextType>;
-  landParcels?: Resolver<Maybe<ReadonlyArray<ResolversTypes['LandParcel']>>, ParentType, ContextType>;
   personalId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-};
-
-export type LandDigitizationResolvers<ContextType = LandContext, ParentType extends ResolversParentTypes['LandDigitization'] = ResolversParentTypes['LandDigitization']> = {
-  asOf?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  cleanedShare?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
-  districtsAppraised?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
-  recordsCleaned?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
-  recordsTotal?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
-  sources?: Resolver<ReadonlyArray<ResolversTypes['Source']>, ParentType, ContextType>;
-  statement?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  status?: Resolver<ResolversTypes['DigitizationStatus'], ParentType, ContextType>;
+  landParcels?: Resolver<Maybe<ReadonlyArray<ResolversTypes['LandParcel']>>, ParentType, ContextType>;
 };
 
 export type LandParcelResolvers<ContextType = LandContext, ParentType extends ResolversParentTypes['LandParcel'] = ResolversParentTypes['LandParcel'], FederationReferenceType extends FederationReferenceTypes['LandParcel'] = FederationReferenceTypes['LandParcel']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['LandParcel']> | FederationReferenceType, FederationReferenceType, ContextType>;
-  address?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  area?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
-  certificate?: Resolver<Maybe<ResolversTypes['LandUseRightCertificate']>, ParentType, ContextType>;
-  landUseType?: Resolver<ResolversTypes['LandUseType'], ParentType, ContextType>;
-  mapSheetNumber?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   parcelId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  parcelNumber?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   province?: Resolver<Maybe<ResolversTypes['Province']>, ParentType, ContextType>;
+  address?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  mapSheetNumber?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  parcelNumber?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  area?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  landUseType?: Resolver<ResolversTypes['LandUseType'], ParentType, ContextType>;
+  certificate?: Resolver<Maybe<ResolversTypes['LandUseRightCertificate']>, ParentType, ContextType>;
   rightHolders?: Resolver<ReadonlyArray<ResolversTypes['RightHolder']>, ParentType, ContextType>;
 };
 
-export type LandUseRightCertificateResolvers<ContextType = LandContext, ParentType extends ResolversParentTypes['LandUseRightCertificate'] = ResolversParentTypes['LandUseRightCertificate']> = {
-  issuedOn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  issuer?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  serialNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+export type RightHolderResolvers<ContextType = LandContext, ParentType extends ResolversParentTypes['RightHolder'] = ResolversParentTypes['RightHolder']> = {
+  citizen?: Resolver<Maybe<ResolversTypes['Citizen']>, ParentType, ContextType>;
+  share?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
 
-export type PartialDateResolvers<ContextType = LandContext, ParentType extends ResolversParentTypes['PartialDate'] = ResolversParentTypes['PartialDate']> = {
-  day?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
-  month?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
-  precision?: Resolver<ResolversTypes['DatePrecision'], ParentType, ContextType>;
-  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  year?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+export type LandUseRightCertificateResolvers<ContextType = LandContext, ParentType extends ResolversParentTypes['LandUseRightCertificate'] = ResolversParentTypes['LandUseRightCertificate']> = {
+  serialNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  issuedOn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  issuer?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type ProvinceResolvers<ContextType = LandContext, ParentType extends ResolversParentTypes['Province'] = ResolversParentTypes['Province'], FederationReferenceType extends FederationReferenceTypes['Province'] = FederationReferenceTypes['Province']> = {
@@ -388,36 +384,46 @@ export type ProvinceResolvers<ContextType = LandContext, ParentType extends Reso
   landDigitization?: Resolver<Maybe<ResolversTypes['LandDigitization']>, ParentType, ContextType>;
 };
 
-export type QueryResolvers<ContextType = LandContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
-  landParcel?: Resolver<Maybe<ResolversTypes['LandParcel']>, ParentType, ContextType, RequireFields<QueryLandParcelArgs, 'parcelId'>>;
-};
-
-export type RightHolderResolvers<ContextType = LandContext, ParentType extends ResolversParentTypes['RightHolder'] = ResolversParentTypes['RightHolder']> = {
-  citizen?: Resolver<Maybe<ResolversTypes['Citizen']>, ParentType, ContextType>;
-  share?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+export type LandDigitizationResolvers<ContextType = LandContext, ParentType extends ResolversParentTypes['LandDigitization'] = ResolversParentTypes['LandDigitization']> = {
+  status?: Resolver<ResolversTypes['DigitizationStatus'], ParentType, ContextType>;
+  recordsCleaned?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  recordsTotal?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  cleanedShare?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  districtsAppraised?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  statement?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  asOf?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  sources?: Resolver<ReadonlyArray<ResolversTypes['Source']>, ParentType, ContextType>;
 };
 
 export type SourceResolvers<ContextType = LandContext, ParentType extends ResolversParentTypes['Source'] = ResolversParentTypes['Source']> = {
-  document?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  language?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  document?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   outlet?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   published?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   publishedDate?: Resolver<Maybe<ResolversTypes['PartialDate']>, ParentType, ContextType>;
-  summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   url?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  language?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type PartialDateResolvers<ContextType = LandContext, ParentType extends ResolversParentTypes['PartialDate'] = ResolversParentTypes['PartialDate']> = {
+  year?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  month?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  day?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  precision?: Resolver<ResolversTypes['DatePrecision'], ParentType, ContextType>;
+  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = LandContext> = {
-  Citizen?: CitizenResolvers<ContextType>;
-  LandDigitization?: LandDigitizationResolvers<ContextType>;
-  LandParcel?: LandParcelResolvers<ContextType>;
-  LandUseRightCertificate?: LandUseRightCertificateResolvers<ContextType>;
-  PartialDate?: PartialDateResolvers<ContextType>;
-  Province?: ProvinceResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Citizen?: CitizenResolvers<ContextType>;
+  LandParcel?: LandParcelResolvers<ContextType>;
   RightHolder?: RightHolderResolvers<ContextType>;
+  LandUseRightCertificate?: LandUseRightCertificateResolvers<ContextType>;
+  Province?: ProvinceResolvers<ContextType>;
+  LandDigitization?: LandDigitizationResolvers<ContextType>;
   Source?: SourceResolvers<ContextType>;
+  PartialDate?: PartialDateResolvers<ContextType>;
 };
 

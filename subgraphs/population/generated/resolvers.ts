@@ -15,197 +15,20 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
-/** A person registered in the national population database (công dân). */
-export type Citizen = {
-  readonly __typename?: 'Citizen';
-  /** Date of birth (ngày, tháng, năm sinh); often only a year or a year and month for older records. */
-  readonly dateOfBirth?: Maybe<PartialDate>;
-  /** Father (cha), when recorded. */
-  readonly father?: Maybe<Citizen>;
-  /** Full name (họ, chữ đệm và tên khai sinh), as registered. Like every personal field, null when the access policy denies it to the caller. */
-  readonly fullName?: Maybe<Scalars['String']['output']>;
-  /** The household (hộ gia đình) the citizen belongs to. */
-  readonly household?: Maybe<Household>;
-  /** The citizen's identity card (thẻ căn cước / căn cước công dân), when one was issued. */
-  readonly idCard?: Maybe<IdCard>;
-  /** Whether the person is alive or deceased, as the population database records it. */
-  readonly lifeStatus?: Maybe<LifeStatus>;
-  /** Mother (mẹ), when recorded. */
-  readonly mother?: Maybe<Citizen>;
-  /** Place of permanent residence (nơi thường trú). */
-  readonly permanentResidence?: Maybe<Residence>;
-  /** Personal identification number (số định danh cá nhân): 12 digits. */
-  readonly personalId: Scalars['ID']['output'];
-  /** What the personal identification number itself encodes. */
-  readonly personalIdInfo?: Maybe<PersonalIdInfo>;
-  /** The citizen's relationship to the household head (quan hệ với chủ hộ). */
-  readonly relationshipToHead?: Maybe<HouseholdRelationship>;
-  /** Sex (giới tính). */
-  readonly sex?: Maybe<Sex>;
-  /** Current spouse (vợ/chồng), when recorded. */
-  readonly spouse?: Maybe<Citizen>;
-  /** Level of the citizen's electronic identification account (tài khoản định danh điện tử, VNeID). */
-  readonly vneidLevel?: Maybe<VneidLevel>;
-};
-
-/** The answer to an identity check: match or no match, nothing more. */
-export type CitizenVerification = {
-  readonly __typename?: 'CitizenVerification';
-  /** When the check was made, ISO 8601. */
-  readonly checkedAt: Scalars['String']['output'];
-  /** True when the personal ID, full name and date of birth all match the population database. */
-  readonly match: Scalars['Boolean']['output'];
-};
-
-/** Which parts of a partial date were recorded. */
-export type DatePrecision =
-  /** Year, month and day. */
-  | 'DAY'
-  /** Year and month. */
-  | 'MONTH'
-  /** Only the year. */
-  | 'YEAR';
-
-/** A household (hộ gia đình) registered at one residence. */
-export type Household = {
-  readonly __typename?: 'Household';
-  /** Date the household record was closed (ngày xóa đăng ký), ISO 8601: the death of its last member. Null while it exists. */
-  readonly endedOn?: Maybe<Scalars['String']['output']>;
-  /** Household head (chủ hộ). */
-  readonly head?: Maybe<Citizen>;
-  /** Household identifier. */
-  readonly id: Scalars['ID']['output'];
-  /** Members of the household with their relationship to the head: the living ones; once none is left, the last member. */
-  readonly members: ReadonlyArray<HouseholdMember>;
-  /** The household's place of permanent residence. */
-  readonly residence?: Maybe<Residence>;
-};
-
-/** A member of a household. */
-export type HouseholdMember = {
-  readonly __typename?: 'HouseholdMember';
-  /** The member. */
-  readonly citizen?: Maybe<Citizen>;
-  /** Relationship to the household head (quan hệ với chủ hộ). */
-  readonly relationship: HouseholdRelationship;
-};
-
-/** Relationship to the household head (quan hệ với chủ hộ). */
-export type HouseholdRelationship =
-  /** Child of the head (con). */
-  | 'CHILD'
-  /** Father of the head (cha). */
-  | 'FATHER'
-  /** Grandchild of the head (cháu). */
-  | 'GRANDCHILD'
-  /** The household head (chủ hộ). */
-  | 'HEAD'
-  /** Mother of the head (mẹ). */
-  | 'MOTHER'
-  /** Any other relationship. */
-  | 'OTHER'
-  /** Wife or husband of the head (vợ/chồng). */
-  | 'SPOUSE';
-
-/** An identity card (thẻ căn cước or thẻ căn cước công dân gắn chíp). */
-export type IdCard = {
-  readonly __typename?: 'IdCard';
-  /** Expiry date (có giá trị đến), ISO 8601: the birthday at which the card must be renewed (25, 40 or 60; the next one when issued within two years before such an age); null when valid for life (issued from 58). */
-  readonly expiresOn?: Maybe<Scalars['String']['output']>;
-  /** Date of issue (ngày cấp), ISO 8601. */
-  readonly issuedOn: Scalars['String']['output'];
-  /** Which card model was issued. */
-  readonly kind: IdCardKind;
-  /** Card number; since 2016 it is the personal identification number. */
-  readonly number: Scalars['String']['output'];
-};
-
-/** Identity card models. */
-export type IdCardKind =
-  /** Chip-based citizen identity card (căn cước công dân gắn chíp), issued 2021 to June 2024. */
-  | 'CHIP_CITIZEN_ID'
-  /** Identity card (thẻ căn cước), issued from 1 July 2024 under the Law on Identification 2023. */
-  | 'IDENTITY_CARD';
-
-/** Life status as recorded in the population database. */
-export type LifeStatus =
-  /** Alive. */
-  | 'ALIVE'
-  /** Deceased (đã chết); see the civil-status death registration. */
-  | 'DECEASED';
-
-/** A date as civil records hold it: only the parts that were recorded, never an invented day or month. */
-export type PartialDate = {
-  readonly __typename?: 'PartialDate';
-  /** Day (ngày), when recorded. */
-  readonly day?: Maybe<Scalars['Int']['output']>;
-  /** Month (tháng), when recorded. */
-  readonly month?: Maybe<Scalars['Int']['output']>;
-  /** Which parts were recorded. */
-  readonly precision: DatePrecision;
-  /** The date in reduced-precision ISO 8601 form: 1938, 1938-05 or 1938-05-17. */
-  readonly text: Scalars['String']['output'];
-  /** Year (năm). */
-  readonly year: Scalars['Int']['output'];
-};
-
-/**
- * What the 12 digits of a personal identification number encode (Circular 07/2016/TT-BCA). The number
- * is given when the birth is registered and never changes, whatever becomes of the province it names:
- * a citizen born in Tỉnh Nam Định keeps prefix 036 after the province became part of Tỉnh Ninh Bình
- * on 2025-07-01.
- */
-export type PersonalIdInfo = {
-  readonly __typename?: 'PersonalIdInfo';
-  /**
-   * The province where the birth was registered, as it was then (036: Tỉnh Nam Định, validTo
-   * 2025-06-30). Null for a code outside the 63-unit table (births registered abroad; no published rule
-   * was found for births registered after 2025-07-01, so no other table is assumed).
-   */
-  readonly birthRegistrationProvince?: Maybe<Province>;
-  /** Year of birth encoded by the fourth to sixth digits. */
-  readonly birthYear: Scalars['Int']['output'];
-  /** The provincial-level unit that holds the territory of the birth-registration province today (036 Tỉnh Nam Định: 037-2025-07-01 Tỉnh Ninh Bình); itself when unchanged. Null when that province is unknown. */
-  readonly currentProvince?: Maybe<Province>;
-  /**
-   * The birth-registration province.
-   * @deprecated Use birthRegistrationProvince (the unit of the time) or currentProvince (today's unit).
-   */
-  readonly province?: Maybe<Province>;
-  /**
-   * First three digits: "0" and the code, in the table of the 63 provincial-level units in force before
-   * 2025-07-01, of the province where the birth was registered. Not the codes of Decision
-   * 19/2025/QĐ-TTg: 024 is the former Tỉnh Bắc Giang, not the new Tỉnh Bắc Ninh (code 24).
-   */
-  readonly provinceCode: Scalars['String']['output'];
-  /** Sex encoded by the fourth digit. */
-  readonly sex: Sex;
-};
-
-/**
- * A provincial-level unit (tỉnh, thành phố trực thuộc trung ương) of a given period: the 63 of the 2024
- * reports, or the 34 formed on 2025-07-01, by its registry id (codes are reused; ids are not).
- */
-export type Province = {
-  readonly __typename?: 'Province';
-  /** Registry id: the code for a unit of the 63-unit table (e.g. 094 Sóc Trăng), code and first day for a later one (e.g. 092-2025-07-01 Thành phố Cần Thơ). */
-  readonly id: Scalars['ID']['output'];
-};
-
 export type Query = {
   readonly __typename?: 'Query';
   /** A citizen by personal identification number (số định danh cá nhân). Null when the database has no such person. */
   readonly citizen?: Maybe<Citizen>;
   /** Several citizens at once, in the order asked; null where the database has no such person. At most 100 IDs. */
   readonly citizens: ReadonlyArray<Maybe<Citizen>>;
-  /** A household (hộ gia đình) by its identifier. */
-  readonly household?: Maybe<Household>;
   /**
    * Checks a claimed identity against the population database (xác thực thông tin công dân). Answers
    * match or no match and discloses nothing else: not which part differs, not whether the ID exists.
    * `dateOfBirth` is in reduced-precision ISO form: "1985-03-12", "1938-05" or "1938".
    */
   readonly verifyCitizen?: Maybe<CitizenVerification>;
+  /** A household (hộ gia đình) by its identifier. */
+  readonly household?: Maybe<Household>;
 };
 
 
@@ -219,32 +42,127 @@ export type QueryCitizensArgs = {
 };
 
 
+export type QueryVerifyCitizenArgs = {
+  personalId: Scalars['ID']['input'];
+  fullName: Scalars['String']['input'];
+  dateOfBirth: Scalars['String']['input'];
+};
+
+
 export type QueryHouseholdArgs = {
   id: Scalars['ID']['input'];
 };
 
-
-export type QueryVerifyCitizenArgs = {
-  dateOfBirth: Scalars['String']['input'];
-  fullName: Scalars['String']['input'];
-  personalId: Scalars['ID']['input'];
+/** A person registered in the national population database (công dân). */
+export type Citizen = {
+  readonly __typename?: 'Citizen';
+  /** Personal identification number (số định danh cá nhân): 12 digits. */
+  readonly personalId: Scalars['ID']['output'];
+  /** Full name (họ, chữ đệm và tên khai sinh), as registered. Like every personal field, null when the access policy denies it to the caller. */
+  readonly fullName?: Maybe<Scalars['String']['output']>;
+  /** Date of birth (ngày, tháng, năm sinh); often only a year or a year and month for older records. */
+  readonly dateOfBirth?: Maybe<PartialDate>;
+  /** Sex (giới tính). */
+  readonly sex?: Maybe<Sex>;
+  /** Whether the person is alive or deceased, as the population database records it. */
+  readonly lifeStatus?: Maybe<LifeStatus>;
+  /** What the personal identification number itself encodes. */
+  readonly personalIdInfo?: Maybe<PersonalIdInfo>;
+  /** Place of permanent residence (nơi thường trú). */
+  readonly permanentResidence?: Maybe<Residence>;
+  /** The household (hộ gia đình) the citizen belongs to. */
+  readonly household?: Maybe<Household>;
+  /** The citizen's relationship to the household head (quan hệ với chủ hộ). */
+  readonly relationshipToHead?: Maybe<HouseholdRelationship>;
+  /** Father (cha), when recorded. */
+  readonly father?: Maybe<Citizen>;
+  /** Mother (mẹ), when recorded. */
+  readonly mother?: Maybe<Citizen>;
+  /** Current spouse (vợ/chồng), when recorded. */
+  readonly spouse?: Maybe<Citizen>;
+  /** The citizen's identity card (thẻ căn cước / căn cước công dân), when one was issued. */
+  readonly idCard?: Maybe<IdCard>;
+  /** Level of the citizen's electronic identification account (tài khoản định danh điện tử, VNeID). */
+  readonly vneidLevel?: Maybe<VneidLevel>;
 };
 
-/** An address as it was registered, in the administrative units of the day of registration. */
-export type RegisteredAddress = {
-  readonly __typename?: 'RegisteredAddress';
-  /** The address without the province. */
-  readonly addressLine: Scalars['String']['output'];
-  /** The commune-level unit (xã, phường, thị trấn) of that day. */
-  readonly commune: Scalars['String']['output'];
-  /** The district-level unit (quận, huyện, thị xã, thành phố thuộc tỉnh) of a registration before 2025-07-01; null from then on, when districts no longer exist. */
-  readonly district?: Maybe<Scalars['String']['output']>;
-  /** House and street, commune, district (before 2025-07-01) and province, as registered. */
-  readonly fullAddress: Scalars['String']['output'];
-  /** The provincial-level unit of that day (e.g. 036 Tỉnh Nam Định for a registration of 2020). */
+/**
+ * What the 12 digits of a personal identification number encode (Circular 07/2016/TT-BCA). The number
+ * is given when the birth is registered and never changes, whatever becomes of the province it names:
+ * a citizen born in Tỉnh Nam Định keeps prefix 036 after the province became part of Tỉnh Ninh Bình
+ * on 2025-07-01.
+ */
+export type PersonalIdInfo = {
+  readonly __typename?: 'PersonalIdInfo';
+  /**
+   * First three digits: "0" and the code, in the table of the 63 provincial-level units in force before
+   * 2025-07-01, of the province where the birth was registered. Not the codes of Decision
+   * 19/2025/QĐ-TTg: 024 is the former Tỉnh Bắc Giang, not the new Tỉnh Bắc Ninh (code 24).
+   */
+  readonly provinceCode: Scalars['String']['output'];
+  /**
+   * The province where the birth was registered, as it was then (036: Tỉnh Nam Định, validTo
+   * 2025-06-30). Null for a code outside the 63-unit table (births registered abroad; no published rule
+   * was found for births registered after 2025-07-01, so no other table is assumed).
+   */
+  readonly birthRegistrationProvince?: Maybe<Province>;
+  /** The provincial-level unit that holds the territory of the birth-registration province today (036 Tỉnh Nam Định: 037-2025-07-01 Tỉnh Ninh Bình); itself when unchanged. Null when that province is unknown. */
+  readonly currentProvince?: Maybe<Province>;
+  /**
+   * The birth-registration province.
+   * @deprecated Use birthRegistrationProvince (the unit of the time) or currentProvince (today's unit).
+   */
   readonly province?: Maybe<Province>;
+  /** Sex encoded by the fourth digit. */
+  readonly sex: Sex;
+  /** Year of birth encoded by the fourth to sixth digits. */
+  readonly birthYear: Scalars['Int']['output'];
 };
 
+/** A date as civil records hold it: only the parts that were recorded, never an invented day or month. */
+export type PartialDate = {
+  readonly __typename?: 'PartialDate';
+  /** Year (năm). */
+  readonly year: Scalars['Int']['output'];
+  /** Month (tháng), when recorded. */
+  readonly month?: Maybe<Scalars['Int']['output']>;
+  /** Day (ngày), when recorded. */
+  readonly day?: Maybe<Scalars['Int']['output']>;
+  /** Which parts were recorded. */
+  readonly precision: DatePrecision;
+  /** The date in reduced-precision ISO 8601 form: 1938, 1938-05 or 1938-05-17. */
+  readonly text: Scalars['String']['output'];
+};
+
+/** Which parts of a partial date were recorded. */
+export const DatePrecision = {
+  /** Only the year. */
+  Year: 'YEAR',
+  /** Year and month. */
+  Month: 'MONTH',
+  /** Year, month and day. */
+  Day: 'DAY'
+} as const;
+
+export type DatePrecision = typeof DatePrecision[keyof typeof DatePrecision];
+/** Sex (giới tính). */
+export const Sex = {
+  /** Male (nam). */
+  Male: 'MALE',
+  /** Female (nữ). */
+  Female: 'FEMALE'
+} as const;
+
+export type Sex = typeof Sex[keyof typeof Sex];
+/** Life status as recorded in the population database. */
+export const LifeStatus = {
+  /** Alive. */
+  Alive: 'ALIVE',
+  /** Deceased (đã chết); see the civil-status death registration. */
+  Deceased: 'DECEASED'
+} as const;
+
+export type LifeStatus = typeof LifeStatus[keyof typeof LifeStatus];
 /**
  * A registered place of permanent residence (nơi thường trú). Its top-level fields give the address
  * today, in the two-level local government in force since 2025-07-01 (commune and provincial unit; the
@@ -255,35 +173,129 @@ export type RegisteredAddress = {
  */
 export type Residence = {
   readonly __typename?: 'Residence';
-  /** House number, street and today's commune, without the province. */
-  readonly addressLine: Scalars['String']['output'];
-  /** The address as registered on `registeredOn`, in the units of that day. */
-  readonly asRegistered: RegisteredAddress;
-  /** Today's commune-level unit (xã, phường, đặc khu). */
-  readonly commune: Scalars['String']['output'];
   /** The address today, ready to print on a form: house and street, commune, provincial unit; no district. E.g. "Số 18, ngõ 42 phố Trần Quốc Hoàn, phường Cầu Giấy, Thành phố Hà Nội". */
   readonly fullAddress: Scalars['String']['output'];
+  /** House number, street and today's commune, without the province. */
+  readonly addressLine: Scalars['String']['output'];
+  /** Today's commune-level unit (xã, phường, đặc khu). */
+  readonly commune: Scalars['String']['output'];
   /** Today's provincial-level unit (tỉnh, thành phố trực thuộc trung ương). */
   readonly province?: Maybe<Province>;
   /** The day the residence was registered (ngày đăng ký thường trú), ISO 8601. */
   readonly registeredOn: Scalars['String']['output'];
+  /** The address as registered on `registeredOn`, in the units of that day. */
+  readonly asRegistered: RegisteredAddress;
 };
 
-/** Sex (giới tính). */
-export type Sex =
-  /** Female (nữ). */
-  | 'FEMALE'
-  /** Male (nam). */
-  | 'MALE';
+/** An address as it was registered, in the administrative units of the day of registration. */
+export type RegisteredAddress = {
+  readonly __typename?: 'RegisteredAddress';
+  /** House and street, commune, district (before 2025-07-01) and province, as registered. */
+  readonly fullAddress: Scalars['String']['output'];
+  /** The address without the province. */
+  readonly addressLine: Scalars['String']['output'];
+  /** The commune-level unit (xã, phường, thị trấn) of that day. */
+  readonly commune: Scalars['String']['output'];
+  /** The district-level unit (quận, huyện, thị xã, thành phố thuộc tỉnh) of a registration before 2025-07-01; null from then on, when districts no longer exist. */
+  readonly district?: Maybe<Scalars['String']['output']>;
+  /** The provincial-level unit of that day (e.g. 036 Tỉnh Nam Định for a registration of 2020). */
+  readonly province?: Maybe<Province>;
+};
 
+/**
+ * A provincial-level unit (tỉnh, thành phố trực thuộc trung ương) of a given period: the 63 of the 2024
+ * reports, or the 34 formed on 2025-07-01, by its registry id (codes are reused; ids are not).
+ */
+export type Province = {
+  readonly __typename?: 'Province';
+  /** Registry id: the code for a unit of the 63-unit table (e.g. 094 Sóc Trăng), code and first day for a later one (e.g. 092-2025-07-01 Thành phố Cần Thơ). */
+  readonly id: Scalars['ID']['output'];
+};
+
+/** A household (hộ gia đình) registered at one residence. */
+export type Household = {
+  readonly __typename?: 'Household';
+  /** Household identifier. */
+  readonly id: Scalars['ID']['output'];
+  /** Household head (chủ hộ). */
+  readonly head?: Maybe<Citizen>;
+  /** Members of the household with their relationship to the head: the living ones; once none is left, the last member. */
+  readonly members: ReadonlyArray<HouseholdMember>;
+  /** Date the household record was closed (ngày xóa đăng ký), ISO 8601: the death of its last member. Null while it exists. */
+  readonly endedOn?: Maybe<Scalars['String']['output']>;
+  /** The household's place of permanent residence. */
+  readonly residence?: Maybe<Residence>;
+};
+
+/** A member of a household. */
+export type HouseholdMember = {
+  readonly __typename?: 'HouseholdMember';
+  /** Relationship to the household head (quan hệ với chủ hộ). */
+  readonly relationship: HouseholdRelationship;
+  /** The member. */
+  readonly citizen?: Maybe<Citizen>;
+};
+
+/** Relationship to the household head (quan hệ với chủ hộ). */
+export const HouseholdRelationship = {
+  /** The household head (chủ hộ). */
+  Head: 'HEAD',
+  /** Wife or husband of the head (vợ/chồng). */
+  Spouse: 'SPOUSE',
+  /** Child of the head (con). */
+  Child: 'CHILD',
+  /** Father of the head (cha). */
+  Father: 'FATHER',
+  /** Mother of the head (mẹ). */
+  Mother: 'MOTHER',
+  /** Grandchild of the head (cháu). */
+  Grandchild: 'GRANDCHILD',
+  /** Any other relationship. */
+  Other: 'OTHER'
+} as const;
+
+export type HouseholdRelationship = typeof HouseholdRelationship[keyof typeof HouseholdRelationship];
+/** An identity card (thẻ căn cước or thẻ căn cước công dân gắn chíp). */
+export type IdCard = {
+  readonly __typename?: 'IdCard';
+  /** Card number; since 2016 it is the personal identification number. */
+  readonly number: Scalars['String']['output'];
+  /** Which card model was issued. */
+  readonly kind: IdCardKind;
+  /** Date of issue (ngày cấp), ISO 8601. */
+  readonly issuedOn: Scalars['String']['output'];
+  /** Expiry date (có giá trị đến), ISO 8601: the birthday at which the card must be renewed (25, 40 or 60; the next one when issued within two years before such an age); null when valid for life (issued from 58). */
+  readonly expiresOn?: Maybe<Scalars['String']['output']>;
+};
+
+/** Identity card models. */
+export const IdCardKind = {
+  /** Chip-based citizen identity card (căn cước công dân gắn chíp), issued 2021 to June 2024. */
+  ChipCitizenId: 'CHIP_CITIZEN_ID',
+  /** Identity card (thẻ căn cước), issued from 1 July 2024 under the Law on Identification 2023. */
+  IdentityCard: 'IDENTITY_CARD'
+} as const;
+
+export type IdCardKind = typeof IdCardKind[keyof typeof IdCardKind];
 /** Level of an electronic identification account (tài khoản định danh điện tử), Decree 69/2024. */
-export type VneidLevel =
-  /** Level 1 (mức độ 1). */
-  | 'LEVEL_1'
-  /** Level 2 (mức độ 2), with the identity card checked in person. */
-  | 'LEVEL_2'
+export const VneidLevel = {
   /** No electronic identification account. */
-  | 'NONE';
+  None: 'NONE',
+  /** Level 1 (mức độ 1). */
+  Level_1: 'LEVEL_1',
+  /** Level 2 (mức độ 2), with the identity card checked in person. */
+  Level_2: 'LEVEL_2'
+} as const;
+
+export type VneidLevel = typeof VneidLevel[keyof typeof VneidLevel];
+/** The answer to an identity check: match or no match, nothing more. */
+export type CitizenVerification = {
+  readonly __typename?: 'CitizenVerification';
+  /** True when the personal ID, full name and date of birth all match the population database. */
+  readonly match: Scalars['Boolean']['output'];
+  /** When the check was made, ISO 8601. */
+  readonly checkedAt: Scalars['String']['output'];
+};
 
 
 
@@ -383,148 +395,148 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
-  Citizen: ResolverTypeWrapper<CitizenModel>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  CitizenVerification: ResolverTypeWrapper<CitizenVerification>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Citizen: ResolverTypeWrapper<CitizenModel>;
+  PersonalIdInfo: ResolverTypeWrapper<PersonalIdInfo>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  PartialDate: ResolverTypeWrapper<PartialDate>;
   DatePrecision: DatePrecision;
+  Sex: Sex;
+  LifeStatus: LifeStatus;
+  Residence: ResolverTypeWrapper<Residence>;
+  RegisteredAddress: ResolverTypeWrapper<RegisteredAddress>;
+  Province: ResolverTypeWrapper<Province>;
   Household: ResolverTypeWrapper<HouseholdModel>;
   HouseholdMember: ResolverTypeWrapper<HouseholdMemberModel>;
   HouseholdRelationship: HouseholdRelationship;
   IdCard: ResolverTypeWrapper<IdCard>;
   IdCardKind: IdCardKind;
-  LifeStatus: LifeStatus;
-  PartialDate: ResolverTypeWrapper<PartialDate>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
-  PersonalIdInfo: ResolverTypeWrapper<PersonalIdInfo>;
-  Province: ResolverTypeWrapper<Province>;
-  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  RegisteredAddress: ResolverTypeWrapper<RegisteredAddress>;
-  Residence: ResolverTypeWrapper<Residence>;
-  Sex: Sex;
   VneidLevel: VneidLevel;
+  CitizenVerification: ResolverTypeWrapper<CitizenVerification>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  Citizen: CitizenModel;
-  String: Scalars['String']['output'];
+  Query: Record<PropertyKey, never>;
   ID: Scalars['ID']['output'];
-  CitizenVerification: CitizenVerification;
-  Boolean: Scalars['Boolean']['output'];
+  String: Scalars['String']['output'];
+  Citizen: CitizenModel;
+  PersonalIdInfo: PersonalIdInfo;
+  Int: Scalars['Int']['output'];
+  PartialDate: PartialDate;
+  Residence: Residence;
+  RegisteredAddress: RegisteredAddress;
+  Province: Province;
   Household: HouseholdModel;
   HouseholdMember: HouseholdMemberModel;
   IdCard: IdCard;
-  PartialDate: PartialDate;
-  Int: Scalars['Int']['output'];
-  PersonalIdInfo: PersonalIdInfo;
-  Province: Province;
-  Query: Record<PropertyKey, never>;
-  RegisteredAddress: RegisteredAddress;
-  Residence: Residence;
+  CitizenVerification: CitizenVerification;
+  Boolean: Scalars['Boolean']['output'];
+};
+
+export type QueryResolvers<ContextType = PopulationContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  citizen?: Resolver<Maybe<ResolversTypes['Citizen']>, ParentType, ContextType, RequireFields<QueryCitizenArgs, 'personalId'>>;
+  citizens?: Resolver<ReadonlyArray<Maybe<ResolversTypes['Citizen']>>, ParentType, ContextType, RequireFields<QueryCitizensArgs, 'personalIds'>>;
+  verifyCitizen?: Resolver<Maybe<ResolversTypes['CitizenVerification']>, ParentType, ContextType, RequireFields<QueryVerifyCitizenArgs, 'personalId' | 'fullName' | 'dateOfBirth'>>;
+  household?: Resolver<Maybe<ResolversTypes['Household']>, ParentType, ContextType, RequireFields<QueryHouseholdArgs, 'id'>>;
 };
 
 export type CitizenResolvers<ContextType = PopulationContext, ParentType extends ResolversParentTypes['Citizen'] = ResolversParentTypes['Citizen'], FederationReferenceType extends FederationReferenceTypes['Citizen'] = FederationReferenceTypes['Citizen']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Citizen']> | FederationReferenceType, FederationReferenceType, ContextType>;
-  dateOfBirth?: Resolver<Maybe<ResolversTypes['PartialDate']>, ParentType, ContextType>;
-  father?: Resolver<Maybe<ResolversTypes['Citizen']>, ParentType, ContextType>;
-  fullName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  household?: Resolver<Maybe<ResolversTypes['Household']>, ParentType, ContextType>;
-  idCard?: Resolver<Maybe<ResolversTypes['IdCard']>, ParentType, ContextType>;
-  lifeStatus?: Resolver<Maybe<ResolversTypes['LifeStatus']>, ParentType, ContextType>;
-  mother?: Resolver<Maybe<ResolversTypes['Citizen']>, ParentType, ContextType>;
-  permanentResidence?: Resolver<Maybe<ResolversTypes['Residence']>, ParentType, ContextType>;
   personalId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  personalIdInfo?: Resolver<Maybe<ResolversTypes['PersonalIdInfo']>, ParentType, ContextType>;
-  relationshipToHead?: Resolver<Maybe<ResolversTypes['HouseholdRelationship']>, ParentType, ContextType>;
+  fullName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  dateOfBirth?: Resolver<Maybe<ResolversTypes['PartialDate']>, ParentType, ContextType>;
   sex?: Resolver<Maybe<ResolversTypes['Sex']>, ParentType, ContextType>;
+  lifeStatus?: Resolver<Maybe<ResolversTypes['LifeStatus']>, ParentType, ContextType>;
+  personalIdInfo?: Resolver<Maybe<ResolversTypes['PersonalIdInfo']>, ParentType, ContextType>;
+  permanentResidence?: Resolver<Maybe<ResolversTypes['Residence']>, ParentType, ContextType>;
+  household?: Resolver<Maybe<ResolversTypes['Household']>, ParentType, ContextType>;
+  relationshipToHead?: Resolver<Maybe<ResolversTypes['HouseholdRelationship']>, ParentType, ContextType>;
+  father?: Resolver<Maybe<ResolversTypes['Citizen']>, ParentType, ContextType>;
+  mother?: Resolver<Maybe<ResolversTypes['Citizen']>, ParentType, ContextType>;
   spouse?: Resolver<Maybe<ResolversTypes['Citizen']>, ParentType, ContextType>;
+  idCard?: Resolver<Maybe<ResolversTypes['IdCard']>, ParentType, ContextType>;
   vneidLevel?: Resolver<Maybe<ResolversTypes['VneidLevel']>, ParentType, ContextType>;
 };
 
-export type CitizenVerificationResolvers<ContextType = PopulationContext, ParentType extends ResolversParentTypes['CitizenVerification'] = ResolversParentTypes['CitizenVerification']> = {
-  checkedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  match?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
-};
-
-export type HouseholdResolvers<ContextType = PopulationContext, ParentType extends ResolversParentTypes['Household'] = ResolversParentTypes['Household'], FederationReferenceType extends FederationReferenceTypes['Household'] = FederationReferenceTypes['Household']> = {
-  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Household']> | FederationReferenceType, FederationReferenceType, ContextType>;
-  endedOn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  head?: Resolver<Maybe<ResolversTypes['Citizen']>, ParentType, ContextType>;
-  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  members?: Resolver<ReadonlyArray<ResolversTypes['HouseholdMember']>, ParentType, ContextType>;
-  residence?: Resolver<Maybe<ResolversTypes['Residence']>, ParentType, ContextType>;
-};
-
-export type HouseholdMemberResolvers<ContextType = PopulationContext, ParentType extends ResolversParentTypes['HouseholdMember'] = ResolversParentTypes['HouseholdMember']> = {
-  citizen?: Resolver<Maybe<ResolversTypes['Citizen']>, ParentType, ContextType>;
-  relationship?: Resolver<ResolversTypes['HouseholdRelationship'], ParentType, ContextType>;
-};
-
-export type IdCardResolvers<ContextType = PopulationContext, ParentType extends ResolversParentTypes['IdCard'] = ResolversParentTypes['IdCard']> = {
-  expiresOn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  issuedOn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  kind?: Resolver<ResolversTypes['IdCardKind'], ParentType, ContextType>;
-  number?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+export type PersonalIdInfoResolvers<ContextType = PopulationContext, ParentType extends ResolversParentTypes['PersonalIdInfo'] = ResolversParentTypes['PersonalIdInfo']> = {
+  provinceCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  birthRegistrationProvince?: Resolver<Maybe<ResolversTypes['Province']>, ParentType, ContextType>;
+  currentProvince?: Resolver<Maybe<ResolversTypes['Province']>, ParentType, ContextType>;
+  province?: Resolver<Maybe<ResolversTypes['Province']>, ParentType, ContextType>;
+  sex?: Resolver<ResolversTypes['Sex'], ParentType, ContextType>;
+  birthYear?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type PartialDateResolvers<ContextType = PopulationContext, ParentType extends ResolversParentTypes['PartialDate'] = ResolversParentTypes['PartialDate']> = {
-  day?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  year?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   month?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  day?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   precision?: Resolver<ResolversTypes['DatePrecision'], ParentType, ContextType>;
   text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  year?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
-export type PersonalIdInfoResolvers<ContextType = PopulationContext, ParentType extends ResolversParentTypes['PersonalIdInfo'] = ResolversParentTypes['PersonalIdInfo']> = {
-  birthRegistrationProvince?: Resolver<Maybe<ResolversTypes['Province']>, ParentType, ContextType>;
-  birthYear?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  currentProvince?: Resolver<Maybe<ResolversTypes['Province']>, ParentType, ContextType>;
+export type ResidenceResolvers<ContextType = PopulationContext, ParentType extends ResolversParentTypes['Residence'] = ResolversParentTypes['Residence']> = {
+  fullAddress?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  addressLine?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  commune?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   province?: Resolver<Maybe<ResolversTypes['Province']>, ParentType, ContextType>;
-  provinceCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  sex?: Resolver<ResolversTypes['Sex'], ParentType, ContextType>;
+  registeredOn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  asRegistered?: Resolver<ResolversTypes['RegisteredAddress'], ParentType, ContextType>;
+};
+
+export type RegisteredAddressResolvers<ContextType = PopulationContext, ParentType extends ResolversParentTypes['RegisteredAddress'] = ResolversParentTypes['RegisteredAddress']> = {
+  fullAddress?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  addressLine?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  commune?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  district?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  province?: Resolver<Maybe<ResolversTypes['Province']>, ParentType, ContextType>;
 };
 
 export type ProvinceResolvers<ContextType = PopulationContext, ParentType extends ResolversParentTypes['Province'] = ResolversParentTypes['Province']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
-export type QueryResolvers<ContextType = PopulationContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
-  citizen?: Resolver<Maybe<ResolversTypes['Citizen']>, ParentType, ContextType, RequireFields<QueryCitizenArgs, 'personalId'>>;
-  citizens?: Resolver<ReadonlyArray<Maybe<ResolversTypes['Citizen']>>, ParentType, ContextType, RequireFields<QueryCitizensArgs, 'personalIds'>>;
-  household?: Resolver<Maybe<ResolversTypes['Household']>, ParentType, ContextType, RequireFields<QueryHouseholdArgs, 'id'>>;
-  verifyCitizen?: Resolver<Maybe<ResolversTypes['CitizenVerification']>, ParentType, ContextType, RequireFields<QueryVerifyCitizenArgs, 'dateOfBirth' | 'fullName' | 'personalId'>>;
+export type HouseholdResolvers<ContextType = PopulationContext, ParentType extends ResolversParentTypes['Household'] = ResolversParentTypes['Household'], FederationReferenceType extends FederationReferenceTypes['Household'] = FederationReferenceTypes['Household']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Household']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  head?: Resolver<Maybe<ResolversTypes['Citizen']>, ParentType, ContextType>;
+  members?: Resolver<ReadonlyArray<ResolversTypes['HouseholdMember']>, ParentType, ContextType>;
+  endedOn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  residence?: Resolver<Maybe<ResolversTypes['Residence']>, ParentType, ContextType>;
 };
 
-export type RegisteredAddressResolvers<ContextType = PopulationContext, ParentType extends ResolversParentTypes['RegisteredAddress'] = ResolversParentTypes['RegisteredAddress']> = {
-  addressLine?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  commune?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  district?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  fullAddress?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  province?: Resolver<Maybe<ResolversTypes['Province']>, ParentType, ContextType>;
+export type HouseholdMemberResolvers<ContextType = PopulationContext, ParentType extends ResolversParentTypes['HouseholdMember'] = ResolversParentTypes['HouseholdMember']> = {
+  relationship?: Resolver<ResolversTypes['HouseholdRelationship'], ParentType, ContextType>;
+  citizen?: Resolver<Maybe<ResolversTypes['Citizen']>, ParentType, ContextType>;
 };
 
-export type ResidenceResolvers<ContextType = PopulationContext, ParentType extends ResolversParentTypes['Residence'] = ResolversParentTypes['Residence']> = {
-  addressLine?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  asRegistered?: Resolver<ResolversTypes['RegisteredAddress'], ParentType, ContextType>;
-  commune?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  fullAddress?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  province?: Resolver<Maybe<ResolversTypes['Province']>, ParentType, ContextType>;
-  registeredOn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+export type IdCardResolvers<ContextType = PopulationContext, ParentType extends ResolversParentTypes['IdCard'] = ResolversParentTypes['IdCard']> = {
+  number?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['IdCardKind'], ParentType, ContextType>;
+  issuedOn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  expiresOn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type CitizenVerificationResolvers<ContextType = PopulationContext, ParentType extends ResolversParentTypes['CitizenVerification'] = ResolversParentTypes['CitizenVerification']> = {
+  match?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  checkedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = PopulationContext> = {
+  Query?: QueryResolvers<ContextType>;
   Citizen?: CitizenResolvers<ContextType>;
-  CitizenVerification?: CitizenVerificationResolvers<ContextType>;
+  PersonalIdInfo?: PersonalIdInfoResolvers<ContextType>;
+  PartialDate?: PartialDateResolvers<ContextType>;
+  Residence?: ResidenceResolvers<ContextType>;
+  RegisteredAddress?: RegisteredAddressResolvers<ContextType>;
+  Province?: ProvinceResolvers<ContextType>;
   Household?: HouseholdResolvers<ContextType>;
   HouseholdMember?: HouseholdMemberResolvers<ContextType>;
   IdCard?: IdCardResolvers<ContextType>;
-  PartialDate?: PartialDateResolvers<ContextType>;
-  PersonalIdInfo?: PersonalIdInfoResolvers<ContextType>;
-  Province?: ProvinceResolvers<ContextType>;
-  Query?: QueryResolvers<ContextType>;
-  RegisteredAddress?: RegisteredAddressResolvers<ContextType>;
-  Residence?: ResidenceResolvers<ContextType>;
+  CitizenVerification?: CitizenVerificationResolvers<ContextType>;
 };
 

@@ -17,229 +17,82 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
-/**
- * A state agency (cơ quan nhà nước) as it existed for a span of dates: a ministry, a ministerial-level
- * or government agency, a unit under a ministry, or a provincial People's Committee. An agency formed
- * by a merger is a new agency, even when it kept a predecessor's name and code.
- */
-export type Agency = {
-  readonly __typename?: 'Agency';
-  /** Registry code (e.g. BCA for Bộ Công an, UBND-001 for the People's Committee of Hà Nội); a later agency may reuse it. */
-  readonly code: Scalars['ID']['output'];
-  /** The act that ended it; null while it exists, or when no act was found (see note). */
-  readonly endedBy?: Maybe<LegalAct>;
-  /** English name (e.g. Ministry of Public Security). */
-  readonly englishName: Scalars['String']['output'];
-  /** The act that formed it; null when it is older than the registry, or when no act was found (see note). */
-  readonly establishedBy?: Maybe<LegalAct>;
+export type Query = {
+  readonly __typename?: 'Query';
   /**
-   * Stable registry id: the code for an agency older than the registry's first recorded change (BCA,
-   * BTNMT), the code and the day it was formed for a later one (BNNMT-2025-03-01, BTC-2025-03-01).
-   * A reference by code alone is the agency that has the code today.
+   * The provincial-level units (tỉnh, thành phố trực thuộc trung ương) that existed on a day, in code
+   * order: 34 from 2025-07-01 (Nghị quyết 202/2025/QH15), 63 before. `at` is an ISO date
+   * (YYYY-MM-DD), today in Viet Nam (UTC+7) when omitted; anything else is BAD_USER_INPUT.
    */
-  readonly id: Scalars['ID']['output'];
-  /** What kind of agency it is. */
-  readonly kind: AgencyKind;
-  /** Official Vietnamese name with diacritics (e.g. Bộ Công an). */
-  readonly name: Scalars['String']['output'];
-  /** What is known of its formation or end beyond the act (e.g. a change reported without an act); null when nothing. */
-  readonly note?: Maybe<Scalars['String']['output']>;
+  readonly provinces: ReadonlyArray<Province>;
   /**
-   * The agency's own connection to the national population database (kết nối với Cơ sở dữ liệu quốc
-   * gia về dân cư), as published for this agency: a status published in 2024 stays on the agency that
-   * existed then and is never carried over to a successor. NOT_REPORTED for every ministry and agency:
-   * the published count of ministries that completed the connection is an aggregate that names none
-   * of them.
+   * The unit that had a three-digit code on a day (codes are reused: 008 is Tỉnh Tuyên Quang both
+   * before and after 2025-07-01, two different units). `at` as for `provinces`. A code that is not
+   * three ASCII digits is BAD_USER_INPUT; a code no unit had on that day gives null.
    */
-  readonly populationDbConnection: ConnectionReport;
-  /** The agencies it was formed from or took a function from, as the registry lists them. */
-  readonly predecessors: ReadonlyArray<Agency>;
-  /** The provincial-level unit of a People's Committee (kind PROVINCE), the unit of the committee's own dates; null otherwise. */
   readonly province?: Maybe<Province>;
-  /** The public reports of its formation or end (URLs), besides the acts' own sources. */
-  readonly reports: ReadonlyArray<Scalars['String']['output']>;
-  /** The agency's sector databases (cơ sở dữ liệu chuyên ngành) that a published report speaks of; empty when none. */
-  readonly sectorDatabases: ReadonlyArray<SectorDatabase>;
-  /** The agencies formed from it or that took a function from it, in registry order. */
-  readonly successors: ReadonlyArray<Agency>;
-  /** First day of the agency (inclusive), YYYY-MM-DD; null when it is older than the registry's recorded history. */
-  readonly validFrom?: Maybe<Scalars['String']['output']>;
-  /** Last day of the agency (inclusive), YYYY-MM-DD; null while it exists. */
-  readonly validTo?: Maybe<Scalars['String']['output']>;
+  /** Every legal act that formed or ended a provincial unit in this registry, oldest effective first. */
+  readonly administrativeActs: ReadonlyArray<LegalAct>;
+  /**
+   * The agencies that existed on a date (`at`, today in Viet Nam when omitted): the Government's
+   * ministries, ministerial-level agencies and government agencies, the units under a ministry, then
+   * the provincial People's Committees, one per provincial-level unit of that date, in code order
+   * (registry order). On 2024-07-29 that is the 18 ministries, 4 ministerial-level agencies, Bảo hiểm
+   * xã hội Việt Nam and 63 committees; from 2025-03-01 the 14 ministries and 3 ministerial-level
+   * agencies of Nghị quyết 176/2025/QH15. Both filters are optional and combine with AND.
+   * `connectionStatus` filters on the agency's own connection to the national population database,
+   * not on its sector databases.
+   */
+  readonly agencies: ReadonlyArray<Agency>;
+  /**
+   * The agency that had a code on a date (e.g. BCA, BNNMT, UBND-001; `at` today in Viet Nam when
+   * omitted). A code continues across a merger that kept the name (BTC is Bộ Tài chính before and
+   * after 2025-03-01, two agencies of two ids), so the date decides which. Null when no agency had the
+   * code on that date.
+   */
+  readonly agency?: Maybe<Agency>;
+  /** Every published Project 06 figure (chỉ tiêu), in the order the programme facts list them. */
+  readonly programmeIndicators: ReadonlyArray<Indicator>;
+  /** One published figure by its identifier (e.g. connections.ministries.2024-07). Null when no such figure was published. */
+  readonly programmeIndicator?: Maybe<Indicator>;
+  /** Groups of inter-connected public services (nhóm thủ tục liên thông): one application starts procedures in several sectors. */
+  readonly interconnectedServiceGroups: ReadonlyArray<InterconnectedServiceGroup>;
+  /**
+   * The auditors' programme-status view of connections to the national population database (kết nối
+   * với Cơ sở dữ liệu quốc gia về dân cư): which ministries, sector databases and localities are
+   * connected, and since when, as published. Aggregate counts stay in `reportedFigures`; they are never
+   * turned into the status of a named agency.
+   */
+  readonly populationDbConnections: PopulationDbConnectionOverview;
 };
 
-/** Kinds of agency (loại cơ quan). */
-export type AgencyKind =
-  /** An agency under the Government (cơ quan thuộc Chính phủ). */
-  | 'GOVERNMENT_AGENCY'
-  /** A ministerial-level agency (cơ quan ngang bộ). */
-  | 'MINISTERIAL_AGENCY'
-  /** A ministry (bộ). */
-  | 'MINISTRY'
-  /** A provincial People's Committee (Ủy ban nhân dân tỉnh, thành phố trực thuộc trung ương). */
-  | 'PROVINCE'
-  /** A unit under a ministry (đơn vị thuộc bộ), e.g. Bảo hiểm xã hội Việt Nam under Bộ Tài chính from 2025-03-01. */
-  | 'UNDER_MINISTRY';
 
-/**
- * How many agencies of one kind have one connection status in the agency registry (số cơ quan theo
- * trạng thái kết nối): a count of the registry, not a published figure.
- */
-export type AgencyStatusTally = {
-  readonly __typename?: 'AgencyStatusTally';
-  /** How many agencies of that kind have that status; at least 1. */
-  readonly agencies: Scalars['Int']['output'];
-  /** The kind of agency (loại cơ quan). */
-  readonly kind: AgencyKind;
-  /** The agencies' own connection status (trạng thái kết nối), as on `Agency.populationDbConnection`. */
-  readonly status: ConnectionStatus;
+export type QueryProvincesArgs = {
+  at?: InputMaybe<Scalars['String']['input']>;
 };
 
-/** Where a figure's date comes from. */
-export type AsOfBasis =
-  /** The publication gives the figure no date of its own; asOf is the publication's date, at its precision. */
-  | 'PUBLICATION'
-  /** The publication was not found; asOf is this project's record of it, unverified. */
-  | 'RECORDED'
-  /** The publication dates the figure (e.g. "as of the end of September 2024"). */
-  | 'STATED';
 
-/** What a published report says about a connection to the national population database (kết nối). */
-export type ConnectionReport = {
-  readonly __typename?: 'ConnectionReport';
-  /** The date the statement describes (số liệu tính đến ngày), ISO 8601; null when the status is not taken from a report. */
-  readonly asOf?: Maybe<Scalars['String']['output']>;
-  /** When the connection was made (ngày kết nối), ISO 8601; null when no date was published. */
-  readonly since?: Maybe<Scalars['String']['output']>;
-  /** The reports the status is taken from; empty when it is not taken from a report. */
-  readonly sources: ReadonlyArray<Source>;
-  /** The published statement the status is taken from; null when it is not taken from a report (NOT_REPORTED, OPERATOR). */
-  readonly statement?: Maybe<Scalars['String']['output']>;
-  /** The status; NOT_REPORTED when no report speaks of this connection. */
-  readonly status: ConnectionStatus;
+export type QueryProvinceArgs = {
+  code: Scalars['ID']['input'];
+  at?: InputMaybe<Scalars['String']['input']>;
 };
 
-/** Connection to the national population database (trạng thái kết nối). */
-export type ConnectionStatus =
-  /** Connected and sharing data (đã kết nối). */
-  | 'CONNECTED'
-  /** Published as not (yet) connected (chưa kết nối). */
-  | 'NOT_CONNECTED'
-  /** No published report speaks of it (chưa có báo cáo). */
-  | 'NOT_REPORTED'
-  /** Operates the national population database itself (đơn vị vận hành): the Ministry of Public Security. */
-  | 'OPERATOR';
 
-/** Which parts of a partial date were recorded. */
-export type DatePrecision =
-  /** Year, month and day. */
-  | 'DAY'
-  /** Year and month. */
-  | 'MONTH'
-  /** Only the year. */
-  | 'YEAR';
-
-/** A published Project 06 figure (chỉ tiêu), exactly as published. */
-export type Indicator = {
-  readonly __typename?: 'Indicator';
-  /** The date the figure describes (số liệu tính đến ngày), ISO 8601 at the precision given: YYYY, YYYY-MM or YYYY-MM-DD ("end of September 2024" is 2024-09, never 2024-09-30). See `asOfBasis` for where it comes from. */
-  readonly asOf: Scalars['String']['output'];
-  /** Whether the publication dates the figure, or asOf is only the publication's own date, or the publication was not found. */
-  readonly asOfBasis: AsOfBasis;
-  /** The same date with its precision. */
-  readonly asOfDate: PartialDate;
-  /** Every other number published with the figure (e.g. changeYoY, ministries), in the published order. */
-  readonly figures: ReadonlyArray<IndicatorFigure>;
-  /** The published yes/no answer, for a figure that is one (e.g. connected or not); null otherwise. */
-  readonly flag?: Maybe<Scalars['Boolean']['output']>;
-  /** Identifier of the figure in the programme facts (e.g. connections.localities.2024-07). */
-  readonly id: Scalars['ID']['output'];
-  /** The provinces the figure names, in the published order; empty when it names none. */
-  readonly localities: ReadonlyArray<Province>;
-  /** The names of those provinces exactly as the report spells them. */
-  readonly localityNames: ReadonlyArray<Scalars['String']['output']>;
-  /** A published remark that is not a qualifier or a date, when there is one. */
-  readonly note?: Maybe<Scalars['String']['output']>;
-  /** The total that value is a part of (e.g. 63 of 63 localities), when published. */
-  readonly of?: Maybe<Scalars['Float']['output']>;
-  /** The word the publication puts before value (EXACT when none); null when there is no numeric value. */
-  readonly qualifier?: Maybe<Qualifier>;
-  /** The sentence the figure comes from, as published (in the language of the publication read); null where the publication was not found, so that `statement` is the only wording. */
-  readonly quotation?: Maybe<Scalars['String']['output']>;
-  /** The published rate as a ratio (1.0 = 100%), when published. */
-  readonly rate?: Maybe<Scalars['Float']['output']>;
-  /** The word the publication puts before the rate (e.g. ABOUT for "about 1%"); null when no rate was published. */
-  readonly rateQualifier?: Maybe<Qualifier>;
-  /** The reports the figure is taken from. */
-  readonly sources: ReadonlyArray<Source>;
-  /** What the figure counts or measures, in this project's words: a paraphrase. The sentence as published is `quotation`. */
-  readonly statement: Scalars['String']['output'];
-  /** Unit of value (e.g. localities, records, ratio). */
-  readonly unit?: Maybe<Scalars['String']['output']>;
-  /** The published value; null when the figure is a yes/no (see flag) or is published only as named figures. Read it with `qualifier`: a MORE_THAN value is a lower bound. */
-  readonly value?: Maybe<Scalars['Float']['output']>;
-  /** The value as the publication writes it (e.g. "more than 46 million", "111.5 million"), where recorded. */
-  readonly valueAsPublished?: Maybe<Scalars['String']['output']>;
+export type QueryAgenciesArgs = {
+  kind?: InputMaybe<AgencyKind>;
+  connectionStatus?: InputMaybe<ConnectionStatus>;
+  at?: InputMaybe<Scalars['String']['input']>;
 };
 
-/** A further number published with a figure. */
-export type IndicatorFigure = {
-  readonly __typename?: 'IndicatorFigure';
-  /** Its name in the programme facts (e.g. changeYoY, dossiers). */
-  readonly name: Scalars['String']['output'];
-  /** The word the publication puts before it (EXACT when none). */
-  readonly qualifier: Qualifier;
-  /** The number, exactly as published; read it with `qualifier`. */
-  readonly value: Scalars['Float']['output'];
+
+export type QueryAgencyArgs = {
+  code: Scalars['ID']['input'];
+  at?: InputMaybe<Scalars['String']['input']>;
 };
 
-/** A group of inter-connected public services (nhóm thủ tục liên thông): one application starts every procedure in it. */
-export type InterconnectedServiceGroup = {
-  readonly __typename?: 'InterconnectedServiceGroup';
-  /** The administrative procedures (thủ tục hành chính) in the group, as published. */
-  readonly procedures: ReadonlyArray<Scalars['String']['output']>;
-  /** The sentence that states the group, as published; null where it was not found. */
-  readonly quotation?: Maybe<Scalars['String']['output']>;
-  /** The publications that state the group. */
-  readonly sources: ReadonlyArray<Source>;
-};
 
-/** A legal act (văn bản quy phạm pháp luật) that formed or ended an agency or an administrative unit. */
-export type LegalAct = {
-  readonly __typename?: 'LegalAct';
-  /** The day it was adopted or signed, YYYY-MM-DD; null when the sources read do not give it. */
-  readonly adoptedOn?: Maybe<Scalars['String']['output']>;
-  /** The day it took effect, YYYY-MM-DD. */
-  readonly effectiveFrom: Scalars['String']['output'];
-  /** The last day it was in force, YYYY-MM-DD; null while it is. */
-  readonly effectiveTo?: Maybe<Scalars['String']['output']>;
-  /** Registry id, e.g. NQ-176-2025-QH15. */
-  readonly id: Scalars['ID']['output'];
-  /** Who adopted or issued it, e.g. Quốc hội. */
-  readonly issuer: Scalars['String']['output'];
-  /** The act's number as published, e.g. 176/2025/QH15. */
-  readonly number: Scalars['String']['output'];
-  /** Where its text or a report of it was read. */
-  readonly sourceUrl: Scalars['String']['output'];
-  /** What of it the registry relies on, in a sentence. */
-  readonly summary: Scalars['String']['output'];
-  /** Its title in Vietnamese, as published. */
-  readonly title: Scalars['String']['output'];
-};
-
-/** A date as civil records hold it: only the parts that were recorded, never an invented day or month. */
-export type PartialDate = {
-  readonly __typename?: 'PartialDate';
-  /** Day (ngày), when recorded. */
-  readonly day?: Maybe<Scalars['Int']['output']>;
-  /** Month (tháng), when recorded. */
-  readonly month?: Maybe<Scalars['Int']['output']>;
-  /** Which parts were recorded. */
-  readonly precision: DatePrecision;
-  /** The date in reduced-precision ISO 8601 form: 1938, 1938-05 or 1938-05-17. */
-  readonly text: Scalars['String']['output'];
-  /** Year (năm). */
-  readonly year: Scalars['Int']['output'];
+export type QueryProgrammeIndicatorArgs = {
+  id: Scalars['ID']['input'];
 };
 
 /**
@@ -251,17 +104,17 @@ export type PartialDate = {
 export type PopulationDbConnectionOverview = {
   readonly __typename?: 'PopulationDbConnectionOverview';
   /**
-   * The agencies that existed on a date (`at`, today in Viet Nam when omitted) counted by kind and
-   * reported status: a count of this registry's statuses, not a published figure. One entry per
-   * (kind, status) pair that has at least one agency, in registry kind order then status enum order.
-   */
-  readonly registry: ReadonlyArray<AgencyStatusTally>;
-  /**
    * Every published figure about connections to the national population database (the
    * `connections.*` facts), newest asOf first; ties in programme-facts order. A count here (e.g. 18
    * ministries and sectors connected) names no agency and gives none a status.
    */
   readonly reportedFigures: ReadonlyArray<Indicator>;
+  /**
+   * The agencies that existed on a date (`at`, today in Viet Nam when omitted) counted by kind and
+   * reported status: a count of this registry's statuses, not a published figure. One entry per
+   * (kind, status) pair that has at least one agency, in registry kind order then status enum order.
+   */
+  readonly registry: ReadonlyArray<AgencyStatusTally>;
   /**
    * Sector databases (cơ sở dữ liệu chuyên ngành) a published report speaks of, optionally filtered by
    * their reported status, in registry order of the agencies that keep them.
@@ -292,36 +145,44 @@ export type PopulationDbConnectionOverviewSectorDatabasesArgs = {
 };
 
 /**
+ * How many agencies of one kind have one connection status in the agency registry (số cơ quan theo
+ * trạng thái kết nối): a count of the registry, not a published figure.
+ */
+export type AgencyStatusTally = {
+  readonly __typename?: 'AgencyStatusTally';
+  /** The kind of agency (loại cơ quan). */
+  readonly kind: AgencyKind;
+  /** The agencies' own connection status (trạng thái kết nối), as on `Agency.populationDbConnection`. */
+  readonly status: ConnectionStatus;
+  /** How many agencies of that kind have that status; at least 1. */
+  readonly agencies: Scalars['Int']['output'];
+};
+
+/**
  * A provincial-level unit (tỉnh, thành phố trực thuộc trung ương) of a given period, with the days it
  * existed and the acts that formed and ended it. A unit merged in 2025 keeps its own record; the unit
  * formed from it lists it among its predecessors. Figures published in 2024 stay on the units of 2024.
  */
 export type Province = {
   readonly __typename?: 'Province';
-  /** Three-digit code (e.g. 001 Hà Nội): for the 63 units, the first digits of personal identification numbers; later units take the code of Quyết định 19/2025/QĐ-TTg with a leading 0. Reused by later units. */
-  readonly code: Scalars['ID']['output'];
-  /** Issuing criminal-record certificates (phiếu lý lịch tư pháp) through the VNeID application, as published. */
-  readonly criminalRecordOnVneid: VneidServiceReport;
-  /** The act that ended it; null while it exists. */
-  readonly endedBy?: Maybe<LegalAct>;
-  /** The act that formed it; null when it is older than the registry's first recorded change. */
-  readonly establishedBy?: Maybe<LegalAct>;
   /** Registry id: the code for a unit of the 63-unit table (e.g. 094 Sóc Trăng), code and first day for a later one (e.g. 092-2025-07-01 Thành phố Cần Thơ). */
   readonly id: Scalars['ID']['output'];
-  /** The published figures that name this province, in the order the programme facts list them. */
-  readonly indicators: ReadonlyArray<Indicator>;
-  /** Whether it is a centrally-run city (thành phố trực thuộc trung ương). */
-  readonly municipality: Scalars['Boolean']['output'];
+  /** Three-digit code (e.g. 001 Hà Nội): for the 63 units, the first digits of personal identification numbers; later units take the code of Quyết định 19/2025/QĐ-TTg with a leading 0. Reused by later units. */
+  readonly code: Scalars['ID']['output'];
   /** Short name with diacritics (e.g. Hà Nội). */
   readonly name: Scalars['String']['output'];
   /** Official name (tên chính thức), e.g. Thành phố Hà Nội. */
   readonly officialName: Scalars['String']['output'];
-  /** The unit's connection to the national population database (kết nối với Cơ sở dữ liệu quốc gia về dân cư), as published; NOT_REPORTED for a unit formed after the reports. */
-  readonly populationDbConnection: ConnectionReport;
+  /** First day of the unit (ISO date); null when it is older than the registry's first recorded change. */
+  readonly validFrom?: Maybe<Scalars['String']['output']>;
+  /** Last day of the unit (ISO date); null while it exists. */
+  readonly validTo?: Maybe<Scalars['String']['output']>;
+  /** The act that formed it; null when it is older than the registry's first recorded change. */
+  readonly establishedBy?: Maybe<LegalAct>;
+  /** The act that ended it; null while it exists. */
+  readonly endedBy?: Maybe<LegalAct>;
   /** The units it was formed from (e.g. Tỉnh Hà Giang and Tỉnh Tuyên Quang for today's Tỉnh Tuyên Quang). */
   readonly predecessors: ReadonlyArray<Province>;
-  /** Socio-economic region (vùng kinh tế - xã hội); null for a unit formed from units of two regions, to which no act here assigns one. */
-  readonly region?: Maybe<Region>;
   /** The units formed from it; empty while it exists unchanged. */
   readonly successors: ReadonlyArray<Province>;
   /**
@@ -329,10 +190,16 @@ export type Province = {
    * otherwise its successors, followed to that day. Empty for a day before it existed.
    */
   readonly successorsOn: ReadonlyArray<Province>;
-  /** First day of the unit (ISO date); null when it is older than the registry's first recorded change. */
-  readonly validFrom?: Maybe<Scalars['String']['output']>;
-  /** Last day of the unit (ISO date); null while it exists. */
-  readonly validTo?: Maybe<Scalars['String']['output']>;
+  /** Socio-economic region (vùng kinh tế - xã hội); null for a unit formed from units of two regions, to which no act here assigns one. */
+  readonly region?: Maybe<Region>;
+  /** Whether it is a centrally-run city (thành phố trực thuộc trung ương). */
+  readonly municipality: Scalars['Boolean']['output'];
+  /** The unit's connection to the national population database (kết nối với Cơ sở dữ liệu quốc gia về dân cư), as published; NOT_REPORTED for a unit formed after the reports. */
+  readonly populationDbConnection: ConnectionReport;
+  /** Issuing criminal-record certificates (phiếu lý lịch tư pháp) through the VNeID application, as published. */
+  readonly criminalRecordOnVneid: VneidServiceReport;
+  /** The published figures that name this province, in the order the programme facts list them. */
+  readonly indicators: ReadonlyArray<Indicator>;
 };
 
 
@@ -345,128 +212,275 @@ export type ProvinceSuccessorsOnArgs = {
   at?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** The six socio-economic regions (vùng kinh tế - xã hội). */
+export const Region = {
+  /** Northern midlands and mountains (Trung du và miền núi phía Bắc). */
+  NorthernMidlandsAndMountains: 'NORTHERN_MIDLANDS_AND_MOUNTAINS',
+  /** Red River Delta (Đồng bằng sông Hồng). */
+  RedRiverDelta: 'RED_RIVER_DELTA',
+  /** North Central and Central Coast (Bắc Trung Bộ và duyên hải miền Trung). */
+  NorthCentralAndCentralCoast: 'NORTH_CENTRAL_AND_CENTRAL_COAST',
+  /** Central Highlands (Tây Nguyên). */
+  CentralHighlands: 'CENTRAL_HIGHLANDS',
+  /** Southeast (Đông Nam Bộ). */
+  Southeast: 'SOUTHEAST',
+  /** Mekong River Delta (Đồng bằng sông Cửu Long). */
+  MekongDelta: 'MEKONG_DELTA'
+} as const;
+
+export type Region = typeof Region[keyof typeof Region];
+/**
+ * A state agency (cơ quan nhà nước) as it existed for a span of dates: a ministry, a ministerial-level
+ * or government agency, a unit under a ministry, or a provincial People's Committee. An agency formed
+ * by a merger is a new agency, even when it kept a predecessor's name and code.
+ */
+export type Agency = {
+  readonly __typename?: 'Agency';
+  /**
+   * Stable registry id: the code for an agency older than the registry's first recorded change (BCA,
+   * BTNMT), the code and the day it was formed for a later one (BNNMT-2025-03-01, BTC-2025-03-01).
+   * A reference by code alone is the agency that has the code today.
+   */
+  readonly id: Scalars['ID']['output'];
+  /** Registry code (e.g. BCA for Bộ Công an, UBND-001 for the People's Committee of Hà Nội); a later agency may reuse it. */
+  readonly code: Scalars['ID']['output'];
+  /** Official Vietnamese name with diacritics (e.g. Bộ Công an). */
+  readonly name: Scalars['String']['output'];
+  /** English name (e.g. Ministry of Public Security). */
+  readonly englishName: Scalars['String']['output'];
+  /** What kind of agency it is. */
+  readonly kind: AgencyKind;
+  /** The provincial-level unit of a People's Committee (kind PROVINCE), the unit of the committee's own dates; null otherwise. */
+  readonly province?: Maybe<Province>;
+  /** First day of the agency (inclusive), YYYY-MM-DD; null when it is older than the registry's recorded history. */
+  readonly validFrom?: Maybe<Scalars['String']['output']>;
+  /** Last day of the agency (inclusive), YYYY-MM-DD; null while it exists. */
+  readonly validTo?: Maybe<Scalars['String']['output']>;
+  /** The act that formed it; null when it is older than the registry, or when no act was found (see note). */
+  readonly establishedBy?: Maybe<LegalAct>;
+  /** The act that ended it; null while it exists, or when no act was found (see note). */
+  readonly endedBy?: Maybe<LegalAct>;
+  /** The agencies it was formed from or took a function from, as the registry lists them. */
+  readonly predecessors: ReadonlyArray<Agency>;
+  /** The agencies formed from it or that took a function from it, in registry order. */
+  readonly successors: ReadonlyArray<Agency>;
+  /** What is known of its formation or end beyond the act (e.g. a change reported without an act); null when nothing. */
+  readonly note?: Maybe<Scalars['String']['output']>;
+  /** The public reports of its formation or end (URLs), besides the acts' own sources. */
+  readonly reports: ReadonlyArray<Scalars['String']['output']>;
+  /**
+   * The agency's own connection to the national population database (kết nối với Cơ sở dữ liệu quốc
+   * gia về dân cư), as published for this agency: a status published in 2024 stays on the agency that
+   * existed then and is never carried over to a successor. NOT_REPORTED for every ministry and agency:
+   * the published count of ministries that completed the connection is an aggregate that names none
+   * of them.
+   */
+  readonly populationDbConnection: ConnectionReport;
+  /** The agency's sector databases (cơ sở dữ liệu chuyên ngành) that a published report speaks of; empty when none. */
+  readonly sectorDatabases: ReadonlyArray<SectorDatabase>;
+};
+
+/** A legal act (văn bản quy phạm pháp luật) that formed or ended an agency or an administrative unit. */
+export type LegalAct = {
+  readonly __typename?: 'LegalAct';
+  /** Registry id, e.g. NQ-176-2025-QH15. */
+  readonly id: Scalars['ID']['output'];
+  /** The act's number as published, e.g. 176/2025/QH15. */
+  readonly number: Scalars['String']['output'];
+  /** Its title in Vietnamese, as published. */
+  readonly title: Scalars['String']['output'];
+  /** Who adopted or issued it, e.g. Quốc hội. */
+  readonly issuer: Scalars['String']['output'];
+  /** The day it was adopted or signed, YYYY-MM-DD; null when the sources read do not give it. */
+  readonly adoptedOn?: Maybe<Scalars['String']['output']>;
+  /** The day it took effect, YYYY-MM-DD. */
+  readonly effectiveFrom: Scalars['String']['output'];
+  /** The last day it was in force, YYYY-MM-DD; null while it is. */
+  readonly effectiveTo?: Maybe<Scalars['String']['output']>;
+  /** What of it the registry relies on, in a sentence. */
+  readonly summary: Scalars['String']['output'];
+  /** Where its text or a report of it was read. */
+  readonly sourceUrl: Scalars['String']['output'];
+};
+
+/** Kinds of agency (loại cơ quan). */
+export const AgencyKind = {
+  /** A ministry (bộ). */
+  Ministry: 'MINISTRY',
+  /** A ministerial-level agency (cơ quan ngang bộ). */
+  MinisterialAgency: 'MINISTERIAL_AGENCY',
+  /** An agency under the Government (cơ quan thuộc Chính phủ). */
+  GovernmentAgency: 'GOVERNMENT_AGENCY',
+  /** A unit under a ministry (đơn vị thuộc bộ), e.g. Bảo hiểm xã hội Việt Nam under Bộ Tài chính from 2025-03-01. */
+  UnderMinistry: 'UNDER_MINISTRY',
+  /** A provincial People's Committee (Ủy ban nhân dân tỉnh, thành phố trực thuộc trung ương). */
+  Province: 'PROVINCE'
+} as const;
+
+export type AgencyKind = typeof AgencyKind[keyof typeof AgencyKind];
+/** A sector database (cơ sở dữ liệu chuyên ngành) kept by an agency. */
+export type SectorDatabase = {
+  readonly __typename?: 'SectorDatabase';
+  /** Official Vietnamese name. */
+  readonly name: Scalars['String']['output'];
+  /** English name. */
+  readonly englishName: Scalars['String']['output'];
+  /** The agency that keeps the database (cơ quan chủ quản). */
+  readonly agency: Agency;
+  /** Its connection to the national population database, as published; NOT_REPORTED where no figure states it (a count of records verified or matched is not a connection status). */
+  readonly populationDbConnection: ConnectionReport;
+  /** The published figures about it (e.g. records verified against the population database), in the order the programme facts list them. */
+  readonly indicators: ReadonlyArray<Indicator>;
+};
+
+/** What a published report says about a connection to the national population database (kết nối). */
+export type ConnectionReport = {
+  readonly __typename?: 'ConnectionReport';
+  /** The status; NOT_REPORTED when no report speaks of this connection. */
+  readonly status: ConnectionStatus;
+  /** When the connection was made (ngày kết nối), ISO 8601; null when no date was published. */
+  readonly since?: Maybe<Scalars['String']['output']>;
+  /** The published statement the status is taken from; null when it is not taken from a report (NOT_REPORTED, OPERATOR). */
+  readonly statement?: Maybe<Scalars['String']['output']>;
+  /** The date the statement describes (số liệu tính đến ngày), ISO 8601; null when the status is not taken from a report. */
+  readonly asOf?: Maybe<Scalars['String']['output']>;
+  /** The reports the status is taken from; empty when it is not taken from a report. */
+  readonly sources: ReadonlyArray<Source>;
+};
+
+/** Connection to the national population database (trạng thái kết nối). */
+export const ConnectionStatus = {
+  /** Connected and sharing data (đã kết nối). */
+  Connected: 'CONNECTED',
+  /** Published as not (yet) connected (chưa kết nối). */
+  NotConnected: 'NOT_CONNECTED',
+  /** Operates the national population database itself (đơn vị vận hành): the Ministry of Public Security. */
+  Operator: 'OPERATOR',
+  /** No published report speaks of it (chưa có báo cáo). */
+  NotReported: 'NOT_REPORTED'
+} as const;
+
+export type ConnectionStatus = typeof ConnectionStatus[keyof typeof ConnectionStatus];
+/** What a published report says about a public service offered through the VNeID application. */
+export type VneidServiceReport = {
+  readonly __typename?: 'VneidServiceReport';
+  /** The published status; NOT_REPORTED when no report names this province. */
+  readonly status: VneidServiceStatus;
+  /** When the service started at this status (ngày bắt đầu), ISO 8601; null when no date was published. */
+  readonly since?: Maybe<Scalars['String']['output']>;
+  /** The published statement the status is taken from; null when nothing was published. */
+  readonly statement?: Maybe<Scalars['String']['output']>;
+  /** A published remark about this province, when there is one. */
+  readonly note?: Maybe<Scalars['String']['output']>;
+  /** The date the statement describes (số liệu tính đến ngày), ISO 8601; null when nothing was published. */
+  readonly asOf?: Maybe<Scalars['String']['output']>;
+  /** The reports the status is taken from; empty when nothing was published. */
+  readonly sources: ReadonlyArray<Source>;
+};
+
+/** Status of a public service on VNeID (trạng thái triển khai). */
+export const VneidServiceStatus = {
+  /** Offered officially (chính thức). */
+  Official: 'OFFICIAL',
+  /** Offered as a pilot (thí điểm). */
+  Pilot: 'PILOT',
+  /** No published report names this province (chưa có báo cáo); aggregate counts are not attributed to provinces. */
+  NotReported: 'NOT_REPORTED'
+} as const;
+
+export type VneidServiceStatus = typeof VneidServiceStatus[keyof typeof VneidServiceStatus];
+/** A published Project 06 figure (chỉ tiêu), exactly as published. */
+export type Indicator = {
+  readonly __typename?: 'Indicator';
+  /** Identifier of the figure in the programme facts (e.g. connections.localities.2024-07). */
+  readonly id: Scalars['ID']['output'];
+  /** What the figure counts or measures, in this project's words: a paraphrase. The sentence as published is `quotation`. */
+  readonly statement: Scalars['String']['output'];
+  /** The sentence the figure comes from, as published (in the language of the publication read); null where the publication was not found, so that `statement` is the only wording. */
+  readonly quotation?: Maybe<Scalars['String']['output']>;
+  /** The published value; null when the figure is a yes/no (see flag) or is published only as named figures. Read it with `qualifier`: a MORE_THAN value is a lower bound. */
+  readonly value?: Maybe<Scalars['Float']['output']>;
+  /** The word the publication puts before value (EXACT when none); null when there is no numeric value. */
+  readonly qualifier?: Maybe<Qualifier>;
+  /** The value as the publication writes it (e.g. "more than 46 million", "111.5 million"), where recorded. */
+  readonly valueAsPublished?: Maybe<Scalars['String']['output']>;
+  /** The published yes/no answer, for a figure that is one (e.g. connected or not); null otherwise. */
+  readonly flag?: Maybe<Scalars['Boolean']['output']>;
+  /** Unit of value (e.g. localities, records, ratio). */
+  readonly unit?: Maybe<Scalars['String']['output']>;
+  /** The total that value is a part of (e.g. 63 of 63 localities), when published. */
+  readonly of?: Maybe<Scalars['Float']['output']>;
+  /** The published rate as a ratio (1.0 = 100%), when published. */
+  readonly rate?: Maybe<Scalars['Float']['output']>;
+  /** The word the publication puts before the rate (e.g. ABOUT for "about 1%"); null when no rate was published. */
+  readonly rateQualifier?: Maybe<Qualifier>;
+  /** A published remark that is not a qualifier or a date, when there is one. */
+  readonly note?: Maybe<Scalars['String']['output']>;
+  /** The date the figure describes (số liệu tính đến ngày), ISO 8601 at the precision given: YYYY, YYYY-MM or YYYY-MM-DD ("end of September 2024" is 2024-09, never 2024-09-30). See `asOfBasis` for where it comes from. */
+  readonly asOf: Scalars['String']['output'];
+  /** The same date with its precision. */
+  readonly asOfDate: PartialDate;
+  /** Whether the publication dates the figure, or asOf is only the publication's own date, or the publication was not found. */
+  readonly asOfBasis: AsOfBasis;
+  /** The reports the figure is taken from. */
+  readonly sources: ReadonlyArray<Source>;
+  /** The provinces the figure names, in the published order; empty when it names none. */
+  readonly localities: ReadonlyArray<Province>;
+  /** The names of those provinces exactly as the report spells them. */
+  readonly localityNames: ReadonlyArray<Scalars['String']['output']>;
+  /** Every other number published with the figure (e.g. changeYoY, ministries), in the published order. */
+  readonly figures: ReadonlyArray<IndicatorFigure>;
+};
+
+/** A further number published with a figure. */
+export type IndicatorFigure = {
+  readonly __typename?: 'IndicatorFigure';
+  /** Its name in the programme facts (e.g. changeYoY, dossiers). */
+  readonly name: Scalars['String']['output'];
+  /** The number, exactly as published; read it with `qualifier`. */
+  readonly value: Scalars['Float']['output'];
+  /** The word the publication puts before it (EXACT when none). */
+  readonly qualifier: Qualifier;
+};
+
 /**
  * The word a publication puts before a number. A number printed with one is not an exact count:
  * "hơn 97,6 triệu" is more than 97.6 million (MORE_THAN, a lower bound), never exactly 97,600,000.
  */
-export type Qualifier =
-  /** About (khoảng, khoảng chừng): an approximation either way. */
-  | 'ABOUT'
-  /** At least (ít nhất, tối thiểu): a lower bound, inclusive. */
-  | 'AT_LEAST'
+export const Qualifier = {
   /** Printed without a qualifying word (the number may itself be rounded as printed: see valueAsPublished). */
-  | 'EXACT'
+  Exact: 'EXACT',
   /** More than (hơn, trên): a lower bound, exclusive. */
-  | 'MORE_THAN'
+  MoreThan: 'MORE_THAN',
+  /** About (khoảng, khoảng chừng): an approximation either way. */
+  About: 'ABOUT',
   /** Nearly (gần): an upper bound approached from below. */
-  | 'NEARLY';
+  Nearly: 'NEARLY',
+  /** At least (ít nhất, tối thiểu): a lower bound, inclusive. */
+  AtLeast: 'AT_LEAST'
+} as const;
 
-export type Query = {
-  readonly __typename?: 'Query';
-  /** Every legal act that formed or ended a provincial unit in this registry, oldest effective first. */
-  readonly administrativeActs: ReadonlyArray<LegalAct>;
-  /**
-   * The agencies that existed on a date (`at`, today in Viet Nam when omitted): the Government's
-   * ministries, ministerial-level agencies and government agencies, the units under a ministry, then
-   * the provincial People's Committees, one per provincial-level unit of that date, in code order
-   * (registry order). On 2024-07-29 that is the 18 ministries, 4 ministerial-level agencies, Bảo hiểm
-   * xã hội Việt Nam and 63 committees; from 2025-03-01 the 14 ministries and 3 ministerial-level
-   * agencies of Nghị quyết 176/2025/QH15. Both filters are optional and combine with AND.
-   * `connectionStatus` filters on the agency's own connection to the national population database,
-   * not on its sector databases.
-   */
-  readonly agencies: ReadonlyArray<Agency>;
-  /**
-   * The agency that had a code on a date (e.g. BCA, BNNMT, UBND-001; `at` today in Viet Nam when
-   * omitted). A code continues across a merger that kept the name (BTC is Bộ Tài chính before and
-   * after 2025-03-01, two agencies of two ids), so the date decides which. Null when no agency had the
-   * code on that date.
-   */
-  readonly agency?: Maybe<Agency>;
-  /** Groups of inter-connected public services (nhóm thủ tục liên thông): one application starts procedures in several sectors. */
-  readonly interconnectedServiceGroups: ReadonlyArray<InterconnectedServiceGroup>;
-  /**
-   * The auditors' programme-status view of connections to the national population database (kết nối
-   * với Cơ sở dữ liệu quốc gia về dân cư): which ministries, sector databases and localities are
-   * connected, and since when, as published. Aggregate counts stay in `reportedFigures`; they are never
-   * turned into the status of a named agency.
-   */
-  readonly populationDbConnections: PopulationDbConnectionOverview;
-  /** One published figure by its identifier (e.g. connections.ministries.2024-07). Null when no such figure was published. */
-  readonly programmeIndicator?: Maybe<Indicator>;
-  /** Every published Project 06 figure (chỉ tiêu), in the order the programme facts list them. */
-  readonly programmeIndicators: ReadonlyArray<Indicator>;
-  /**
-   * The unit that had a three-digit code on a day (codes are reused: 008 is Tỉnh Tuyên Quang both
-   * before and after 2025-07-01, two different units). `at` as for `provinces`. A code that is not
-   * three ASCII digits is BAD_USER_INPUT; a code no unit had on that day gives null.
-   */
-  readonly province?: Maybe<Province>;
-  /**
-   * The provincial-level units (tỉnh, thành phố trực thuộc trung ương) that existed on a day, in code
-   * order: 34 from 2025-07-01 (Nghị quyết 202/2025/QH15), 63 before. `at` is an ISO date
-   * (YYYY-MM-DD), today in Viet Nam (UTC+7) when omitted; anything else is BAD_USER_INPUT.
-   */
-  readonly provinces: ReadonlyArray<Province>;
-};
+export type Qualifier = typeof Qualifier[keyof typeof Qualifier];
+/** Where a figure's date comes from. */
+export const AsOfBasis = {
+  /** The publication dates the figure (e.g. "as of the end of September 2024"). */
+  Stated: 'STATED',
+  /** The publication gives the figure no date of its own; asOf is the publication's date, at its precision. */
+  Publication: 'PUBLICATION',
+  /** The publication was not found; asOf is this project's record of it, unverified. */
+  Recorded: 'RECORDED'
+} as const;
 
-
-export type QueryAgenciesArgs = {
-  at?: InputMaybe<Scalars['String']['input']>;
-  connectionStatus?: InputMaybe<ConnectionStatus>;
-  kind?: InputMaybe<AgencyKind>;
-};
-
-
-export type QueryAgencyArgs = {
-  at?: InputMaybe<Scalars['String']['input']>;
-  code: Scalars['ID']['input'];
-};
-
-
-export type QueryProgrammeIndicatorArgs = {
-  id: Scalars['ID']['input'];
-};
-
-
-export type QueryProvinceArgs = {
-  at?: InputMaybe<Scalars['String']['input']>;
-  code: Scalars['ID']['input'];
-};
-
-
-export type QueryProvincesArgs = {
-  at?: InputMaybe<Scalars['String']['input']>;
-};
-
-/** The six socio-economic regions (vùng kinh tế - xã hội). */
-export type Region =
-  /** Central Highlands (Tây Nguyên). */
-  | 'CENTRAL_HIGHLANDS'
-  /** Mekong River Delta (Đồng bằng sông Cửu Long). */
-  | 'MEKONG_DELTA'
-  /** Northern midlands and mountains (Trung du và miền núi phía Bắc). */
-  | 'NORTHERN_MIDLANDS_AND_MOUNTAINS'
-  /** North Central and Central Coast (Bắc Trung Bộ và duyên hải miền Trung). */
-  | 'NORTH_CENTRAL_AND_CENTRAL_COAST'
-  /** Red River Delta (Đồng bằng sông Hồng). */
-  | 'RED_RIVER_DELTA'
-  /** Southeast (Đông Nam Bộ). */
-  | 'SOUTHEAST';
-
-/** A sector database (cơ sở dữ liệu chuyên ngành) kept by an agency. */
-export type SectorDatabase = {
-  readonly __typename?: 'SectorDatabase';
-  /** The agency that keeps the database (cơ quan chủ quản). */
-  readonly agency: Agency;
-  /** English name. */
-  readonly englishName: Scalars['String']['output'];
-  /** The published figures about it (e.g. records verified against the population database), in the order the programme facts list them. */
-  readonly indicators: ReadonlyArray<Indicator>;
-  /** Official Vietnamese name. */
-  readonly name: Scalars['String']['output'];
-  /** Its connection to the national population database, as published; NOT_REPORTED where no figure states it (a count of records verified or matched is not a connection status). */
-  readonly populationDbConnection: ConnectionReport;
+export type AsOfBasis = typeof AsOfBasis[keyof typeof AsOfBasis];
+/** A group of inter-connected public services (nhóm thủ tục liên thông): one application starts every procedure in it. */
+export type InterconnectedServiceGroup = {
+  readonly __typename?: 'InterconnectedServiceGroup';
+  /** The administrative procedures (thủ tục hành chính) in the group, as published. */
+  readonly procedures: ReadonlyArray<Scalars['String']['output']>;
+  /** The sentence that states the group, as published; null where it was not found. */
+  readonly quotation?: Maybe<Scalars['String']['output']>;
+  /** The publications that state the group. */
+  readonly sources: ReadonlyArray<Source>;
 };
 
 /**
@@ -476,52 +490,52 @@ export type SectorDatabase = {
  */
 export type Source = {
   readonly __typename?: 'Source';
-  /** The seed document the project read the figures from; null for a publication read directly. */
-  readonly document?: Maybe<Scalars['String']['output']>;
   /** Identifier of the source in the programme facts (S0, S1, …). */
   readonly id: Scalars['ID']['output'];
-  /** The language of the text read (ISO 639-1, e.g. en for an English edition); null when not identified. */
-  readonly language?: Maybe<Scalars['String']['output']>;
+  /** The seed document the project read the figures from; null for a publication read directly. */
+  readonly document?: Maybe<Scalars['String']['output']>;
   /** The outlet (báo, trang tin) that published it, as it names itself; null when not identified. */
   readonly outlet?: Maybe<Scalars['String']['output']>;
+  /** The title as published; null when not identified or not read. */
+  readonly title?: Maybe<Scalars['String']['output']>;
   /** When it was published, ISO 8601 at the precision known (YYYY, YYYY-MM or YYYY-MM-DD); null when unknown. */
   readonly published?: Maybe<Scalars['String']['output']>;
   /** The same date with its precision; null when unknown. */
   readonly publishedDate?: Maybe<PartialDate>;
-  /** What the publication covers, and what of it could not be identified. */
-  readonly summary: Scalars['String']['output'];
-  /** The title as published; null when not identified or not read. */
-  readonly title?: Maybe<Scalars['String']['output']>;
   /** Where it was read; null when not identified. */
   readonly url?: Maybe<Scalars['String']['output']>;
+  /** The language of the text read (ISO 639-1, e.g. en for an English edition); null when not identified. */
+  readonly language?: Maybe<Scalars['String']['output']>;
+  /** What the publication covers, and what of it could not be identified. */
+  readonly summary: Scalars['String']['output'];
 };
 
-/** What a published report says about a public service offered through the VNeID application. */
-export type VneidServiceReport = {
-  readonly __typename?: 'VneidServiceReport';
-  /** The date the statement describes (số liệu tính đến ngày), ISO 8601; null when nothing was published. */
-  readonly asOf?: Maybe<Scalars['String']['output']>;
-  /** A published remark about this province, when there is one. */
-  readonly note?: Maybe<Scalars['String']['output']>;
-  /** When the service started at this status (ngày bắt đầu), ISO 8601; null when no date was published. */
-  readonly since?: Maybe<Scalars['String']['output']>;
-  /** The reports the status is taken from; empty when nothing was published. */
-  readonly sources: ReadonlyArray<Source>;
-  /** The published statement the status is taken from; null when nothing was published. */
-  readonly statement?: Maybe<Scalars['String']['output']>;
-  /** The published status; NOT_REPORTED when no report names this province. */
-  readonly status: VneidServiceStatus;
+/** A date as civil records hold it: only the parts that were recorded, never an invented day or month. */
+export type PartialDate = {
+  readonly __typename?: 'PartialDate';
+  /** Year (năm). */
+  readonly year: Scalars['Int']['output'];
+  /** Month (tháng), when recorded. */
+  readonly month?: Maybe<Scalars['Int']['output']>;
+  /** Day (ngày), when recorded. */
+  readonly day?: Maybe<Scalars['Int']['output']>;
+  /** Which parts were recorded. */
+  readonly precision: DatePrecision;
+  /** The date in reduced-precision ISO 8601 form: 1938, 1938-05 or 1938-05-17. */
+  readonly text: Scalars['String']['output'];
 };
 
-/** Status of a public service on VNeID (trạng thái triển khai). */
-export type VneidServiceStatus =
-  /** No published report names this province (chưa có báo cáo); aggregate counts are not attributed to provinces. */
-  | 'NOT_REPORTED'
-  /** Offered officially (chính thức). */
-  | 'OFFICIAL'
-  /** Offered as a pilot (thí điểm). */
-  | 'PILOT';
+/** Which parts of a partial date were recorded. */
+export const DatePrecision = {
+  /** Only the year. */
+  Year: 'YEAR',
+  /** Year and month. */
+  Month: 'MONTH',
+  /** Year, month and day. */
+  Day: 'DAY'
+} as const;
 
+export type DatePrecision = typeof DatePrecision[keyof typeof DatePrecision];
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -602,136 +616,203 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping of federation types */
 export type FederationTypes = {
-  Agency: Agency;
   Province: Province;
+  Agency: Agency;
 };
 
 /** Mapping of federation reference types */
 export type FederationReferenceTypes = {
+  Province:
+    ( { __typename: 'Province' }
+    & GraphQLRecursivePick<FederationTypes['Province'], {"id":true}> );
   Agency:
     ( { __typename: 'Agency' }
     & ( GraphQLRecursivePick<FederationTypes['Agency'], {"id":true}>
         | GraphQLRecursivePick<FederationTypes['Agency'], {"code":true}> ) );
-  Province:
-    ( { __typename: 'Province' }
-    & GraphQLRecursivePick<FederationTypes['Province'], {"id":true}> );
 };
 
 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
-  Agency: ResolverTypeWrapper<AgencyModel>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
-  AgencyKind: AgencyKind;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  PopulationDbConnectionOverview: ResolverTypeWrapper<Record<string, never>>;
   AgencyStatusTally: ResolverTypeWrapper<AgencyStatusTally>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
-  AsOfBasis: AsOfBasis;
+  Province: ResolverTypeWrapper<ProvinceModel>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Region: Region;
+  Agency: ResolverTypeWrapper<AgencyModel>;
+  LegalAct: ResolverTypeWrapper<LegalActModel>;
+  AgencyKind: AgencyKind;
+  SectorDatabase: ResolverTypeWrapper<SectorDatabaseModel>;
   ConnectionReport: ResolverTypeWrapper<Omit<ConnectionReport, 'sources'> & { sources: ReadonlyArray<ResolversTypes['Source']> }>;
   ConnectionStatus: ConnectionStatus;
-  DatePrecision: DatePrecision;
-  Indicator: ResolverTypeWrapper<IndicatorModel>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
-  IndicatorFigure: ResolverTypeWrapper<IndicatorFigure>;
-  InterconnectedServiceGroup: ResolverTypeWrapper<InterconnectedServiceGroupModel>;
-  LegalAct: ResolverTypeWrapper<LegalActModel>;
-  PartialDate: ResolverTypeWrapper<PartialDate>;
-  PopulationDbConnectionOverview: ResolverTypeWrapper<Record<string, never>>;
-  Province: ResolverTypeWrapper<ProvinceModel>;
-  Qualifier: Qualifier;
-  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Region: Region;
-  SectorDatabase: ResolverTypeWrapper<SectorDatabaseModel>;
-  Source: ResolverTypeWrapper<SourceRecord>;
   VneidServiceReport: ResolverTypeWrapper<Omit<VneidServiceReport, 'sources'> & { sources: ReadonlyArray<ResolversTypes['Source']> }>;
   VneidServiceStatus: VneidServiceStatus;
+  Indicator: ResolverTypeWrapper<IndicatorModel>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  IndicatorFigure: ResolverTypeWrapper<IndicatorFigure>;
+  Qualifier: Qualifier;
+  AsOfBasis: AsOfBasis;
+  InterconnectedServiceGroup: ResolverTypeWrapper<InterconnectedServiceGroupModel>;
+  Source: ResolverTypeWrapper<SourceRecord>;
+  PartialDate: ResolverTypeWrapper<PartialDate>;
+  DatePrecision: DatePrecision;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  Agency: AgencyModel;
-  ID: Scalars['ID']['output'];
+  Query: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
+  ID: Scalars['ID']['output'];
+  PopulationDbConnectionOverview: Record<string, never>;
   AgencyStatusTally: AgencyStatusTally;
   Int: Scalars['Int']['output'];
-  ConnectionReport: Omit<ConnectionReport, 'sources'> & { sources: ReadonlyArray<ResolversParentTypes['Source']> };
-  Indicator: IndicatorModel;
+  Province: ProvinceModel;
   Boolean: Scalars['Boolean']['output'];
+  Agency: AgencyModel;
+  LegalAct: LegalActModel;
+  SectorDatabase: SectorDatabaseModel;
+  ConnectionReport: Omit<ConnectionReport, 'sources'> & { sources: ReadonlyArray<ResolversParentTypes['Source']> };
+  VneidServiceReport: Omit<VneidServiceReport, 'sources'> & { sources: ReadonlyArray<ResolversParentTypes['Source']> };
+  Indicator: IndicatorModel;
   Float: Scalars['Float']['output'];
   IndicatorFigure: IndicatorFigure;
   InterconnectedServiceGroup: InterconnectedServiceGroupModel;
-  LegalAct: LegalActModel;
-  PartialDate: PartialDate;
-  PopulationDbConnectionOverview: Record<string, never>;
-  Province: ProvinceModel;
-  Query: Record<PropertyKey, never>;
-  SectorDatabase: SectorDatabaseModel;
   Source: SourceRecord;
-  VneidServiceReport: Omit<VneidServiceReport, 'sources'> & { sources: ReadonlyArray<ResolversParentTypes['Source']> };
+  PartialDate: PartialDate;
+};
+
+export type QueryResolvers<ContextType = PublicServicesContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  provinces?: Resolver<ReadonlyArray<ResolversTypes['Province']>, ParentType, ContextType, Partial<QueryProvincesArgs>>;
+  province?: Resolver<Maybe<ResolversTypes['Province']>, ParentType, ContextType, RequireFields<QueryProvinceArgs, 'code'>>;
+  administrativeActs?: Resolver<ReadonlyArray<ResolversTypes['LegalAct']>, ParentType, ContextType>;
+  agencies?: Resolver<ReadonlyArray<ResolversTypes['Agency']>, ParentType, ContextType, Partial<QueryAgenciesArgs>>;
+  agency?: Resolver<Maybe<ResolversTypes['Agency']>, ParentType, ContextType, RequireFields<QueryAgencyArgs, 'code'>>;
+  programmeIndicators?: Resolver<ReadonlyArray<ResolversTypes['Indicator']>, ParentType, ContextType>;
+  programmeIndicator?: Resolver<Maybe<ResolversTypes['Indicator']>, ParentType, ContextType, RequireFields<QueryProgrammeIndicatorArgs, 'id'>>;
+  interconnectedServiceGroups?: Resolver<ReadonlyArray<ResolversTypes['InterconnectedServiceGroup']>, ParentType, ContextType>;
+  populationDbConnections?: Resolver<ResolversTypes['PopulationDbConnectionOverview'], ParentType, ContextType>;
+};
+
+export type PopulationDbConnectionOverviewResolvers<ContextType = PublicServicesContext, ParentType extends ResolversParentTypes['PopulationDbConnectionOverview'] = ResolversParentTypes['PopulationDbConnectionOverview']> = {
+  reportedFigures?: Resolver<ReadonlyArray<ResolversTypes['Indicator']>, ParentType, ContextType>;
+  registry?: Resolver<ReadonlyArray<ResolversTypes['AgencyStatusTally']>, ParentType, ContextType, Partial<PopulationDbConnectionOverviewRegistryArgs>>;
+  sectorDatabases?: Resolver<ReadonlyArray<ResolversTypes['SectorDatabase']>, ParentType, ContextType, Partial<PopulationDbConnectionOverviewSectorDatabasesArgs>>;
+};
+
+export type AgencyStatusTallyResolvers<ContextType = PublicServicesContext, ParentType extends ResolversParentTypes['AgencyStatusTally'] = ResolversParentTypes['AgencyStatusTally']> = {
+  kind?: Resolver<ResolversTypes['AgencyKind'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ConnectionStatus'], ParentType, ContextType>;
+  agencies?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ProvinceResolvers<ContextType = PublicServicesContext, ParentType extends ResolversParentTypes['Province'] = ResolversParentTypes['Province'], FederationReferenceType extends FederationReferenceTypes['Province'] = FederationReferenceTypes['Province']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Province']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  officialName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  validFrom?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  validTo?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  establishedBy?: Resolver<Maybe<ResolversTypes['LegalAct']>, ParentType, ContextType>;
+  endedBy?: Resolver<Maybe<ResolversTypes['LegalAct']>, ParentType, ContextType>;
+  predecessors?: Resolver<ReadonlyArray<ResolversTypes['Province']>, ParentType, ContextType>;
+  successors?: Resolver<ReadonlyArray<ResolversTypes['Province']>, ParentType, ContextType>;
+  successorsOn?: Resolver<ReadonlyArray<ResolversTypes['Province']>, ParentType, ContextType, Partial<ProvinceSuccessorsOnArgs>>;
+  region?: Resolver<Maybe<ResolversTypes['Region']>, ParentType, ContextType>;
+  municipality?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  populationDbConnection?: Resolver<ResolversTypes['ConnectionReport'], ParentType, ContextType>;
+  criminalRecordOnVneid?: Resolver<ResolversTypes['VneidServiceReport'], ParentType, ContextType>;
+  indicators?: Resolver<ReadonlyArray<ResolversTypes['Indicator']>, ParentType, ContextType>;
 };
 
 export type AgencyResolvers<ContextType = PublicServicesContext, ParentType extends ResolversParentTypes['Agency'] = ResolversParentTypes['Agency'], FederationReferenceType extends FederationReferenceTypes['Agency'] = FederationReferenceTypes['Agency']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Agency']> | FederationReferenceType, FederationReferenceType, ContextType>;
-  code?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  endedBy?: Resolver<Maybe<ResolversTypes['LegalAct']>, ParentType, ContextType>;
-  englishName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  establishedBy?: Resolver<Maybe<ResolversTypes['LegalAct']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  kind?: Resolver<ResolversTypes['AgencyKind'], ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  populationDbConnection?: Resolver<ResolversTypes['ConnectionReport'], ParentType, ContextType>;
-  predecessors?: Resolver<ReadonlyArray<ResolversTypes['Agency']>, ParentType, ContextType>;
+  englishName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['AgencyKind'], ParentType, ContextType>;
   province?: Resolver<Maybe<ResolversTypes['Province']>, ParentType, ContextType>;
-  reports?: Resolver<ReadonlyArray<ResolversTypes['String']>, ParentType, ContextType>;
-  sectorDatabases?: Resolver<ReadonlyArray<ResolversTypes['SectorDatabase']>, ParentType, ContextType>;
-  successors?: Resolver<ReadonlyArray<ResolversTypes['Agency']>, ParentType, ContextType>;
   validFrom?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   validTo?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  establishedBy?: Resolver<Maybe<ResolversTypes['LegalAct']>, ParentType, ContextType>;
+  endedBy?: Resolver<Maybe<ResolversTypes['LegalAct']>, ParentType, ContextType>;
+  predecessors?: Resolver<ReadonlyArray<ResolversTypes['Agency']>, ParentType, ContextType>;
+  successors?: Resolver<ReadonlyArray<ResolversTypes['Agency']>, ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reports?: Resolver<ReadonlyArray<ResolversTypes['String']>, ParentType, ContextType>;
+  populationDbConnection?: Resolver<ResolversTypes['ConnectionReport'], ParentType, ContextType>;
+  sectorDatabases?: Resolver<ReadonlyArray<ResolversTypes['SectorDatabase']>, ParentType, ContextType>;
 };
 
-export type AgencyStatusTallyResolvers<ContextType = PublicServicesContext, ParentType extends ResolversParentTypes['AgencyStatusTally'] = ResolversParentTypes['AgencyStatusTally']> = {
-  agencies?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  kind?: Resolver<ResolversTypes['AgencyKind'], ParentType, ContextType>;
-  status?: Resolver<ResolversTypes['ConnectionStatus'], ParentType, ContextType>;
+export type LegalActResolvers<ContextType = PublicServicesContext, ParentType extends ResolversParentTypes['LegalAct'] = ResolversParentTypes['LegalAct']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  number?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  issuer?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  adoptedOn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  effectiveFrom?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  effectiveTo?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sourceUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type SectorDatabaseResolvers<ContextType = PublicServicesContext, ParentType extends ResolversParentTypes['SectorDatabase'] = ResolversParentTypes['SectorDatabase']> = {
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  englishName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  agency?: Resolver<ResolversTypes['Agency'], ParentType, ContextType>;
+  populationDbConnection?: Resolver<ResolversTypes['ConnectionReport'], ParentType, ContextType>;
+  indicators?: Resolver<ReadonlyArray<ResolversTypes['Indicator']>, ParentType, ContextType>;
 };
 
 export type ConnectionReportResolvers<ContextType = PublicServicesContext, ParentType extends ResolversParentTypes['ConnectionReport'] = ResolversParentTypes['ConnectionReport']> = {
-  asOf?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  since?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  sources?: Resolver<ReadonlyArray<ResolversTypes['Source']>, ParentType, ContextType>;
-  statement?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ConnectionStatus'], ParentType, ContextType>;
+  since?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  statement?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  asOf?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  sources?: Resolver<ReadonlyArray<ResolversTypes['Source']>, ParentType, ContextType>;
+};
+
+export type VneidServiceReportResolvers<ContextType = PublicServicesContext, ParentType extends ResolversParentTypes['VneidServiceReport'] = ResolversParentTypes['VneidServiceReport']> = {
+  status?: Resolver<ResolversTypes['VneidServiceStatus'], ParentType, ContextType>;
+  since?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  statement?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  asOf?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  sources?: Resolver<ReadonlyArray<ResolversTypes['Source']>, ParentType, ContextType>;
 };
 
 export type IndicatorResolvers<ContextType = PublicServicesContext, ParentType extends ResolversParentTypes['Indicator'] = ResolversParentTypes['Indicator']> = {
-  asOf?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  asOfBasis?: Resolver<ResolversTypes['AsOfBasis'], ParentType, ContextType>;
-  asOfDate?: Resolver<ResolversTypes['PartialDate'], ParentType, ContextType>;
-  figures?: Resolver<ReadonlyArray<ResolversTypes['IndicatorFigure']>, ParentType, ContextType>;
-  flag?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  localities?: Resolver<ReadonlyArray<ResolversTypes['Province']>, ParentType, ContextType>;
-  localityNames?: Resolver<ReadonlyArray<ResolversTypes['String']>, ParentType, ContextType>;
-  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  of?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
-  qualifier?: Resolver<Maybe<ResolversTypes['Qualifier']>, ParentType, ContextType>;
+  statement?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   quotation?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  qualifier?: Resolver<Maybe<ResolversTypes['Qualifier']>, ParentType, ContextType>;
+  valueAsPublished?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  flag?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  unit?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  of?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   rate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   rateQualifier?: Resolver<Maybe<ResolversTypes['Qualifier']>, ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  asOf?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  asOfDate?: Resolver<ResolversTypes['PartialDate'], ParentType, ContextType>;
+  asOfBasis?: Resolver<ResolversTypes['AsOfBasis'], ParentType, ContextType>;
   sources?: Resolver<ReadonlyArray<ResolversTypes['Source']>, ParentType, ContextType>;
-  statement?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  unit?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  value?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
-  valueAsPublished?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  localities?: Resolver<ReadonlyArray<ResolversTypes['Province']>, ParentType, ContextType>;
+  localityNames?: Resolver<ReadonlyArray<ResolversTypes['String']>, ParentType, ContextType>;
+  figures?: Resolver<ReadonlyArray<ResolversTypes['IndicatorFigure']>, ParentType, ContextType>;
 };
 
 export type IndicatorFigureResolvers<ContextType = PublicServicesContext, ParentType extends ResolversParentTypes['IndicatorFigure'] = ResolversParentTypes['IndicatorFigure']> = {
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  qualifier?: Resolver<ResolversTypes['Qualifier'], ParentType, ContextType>;
   value?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  qualifier?: Resolver<ResolversTypes['Qualifier'], ParentType, ContextType>;
 };
 
 export type InterconnectedServiceGroupResolvers<ContextType = PublicServicesContext, ParentType extends ResolversParentTypes['InterconnectedServiceGroup'] = ResolversParentTypes['InterconnectedServiceGroup']> = {
@@ -740,107 +821,40 @@ export type InterconnectedServiceGroupResolvers<ContextType = PublicServicesCont
   sources?: Resolver<ReadonlyArray<ResolversTypes['Source']>, ParentType, ContextType>;
 };
 
-export type LegalActResolvers<ContextType = PublicServicesContext, ParentType extends ResolversParentTypes['LegalAct'] = ResolversParentTypes['LegalAct']> = {
-  adoptedOn?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  effectiveFrom?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  effectiveTo?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+export type SourceResolvers<ContextType = PublicServicesContext, ParentType extends ResolversParentTypes['Source'] = ResolversParentTypes['Source']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  issuer?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  number?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  sourceUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  document?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  outlet?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  published?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  publishedDate?: Resolver<Maybe<ResolversTypes['PartialDate']>, ParentType, ContextType>;
+  url?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  language?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type PartialDateResolvers<ContextType = PublicServicesContext, ParentType extends ResolversParentTypes['PartialDate'] = ResolversParentTypes['PartialDate']> = {
-  day?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  year?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   month?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  day?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   precision?: Resolver<ResolversTypes['DatePrecision'], ParentType, ContextType>;
   text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  year?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-};
-
-export type PopulationDbConnectionOverviewResolvers<ContextType = PublicServicesContext, ParentType extends ResolversParentTypes['PopulationDbConnectionOverview'] = ResolversParentTypes['PopulationDbConnectionOverview']> = {
-  registry?: Resolver<ReadonlyArray<ResolversTypes['AgencyStatusTally']>, ParentType, ContextType, Partial<PopulationDbConnectionOverviewRegistryArgs>>;
-  reportedFigures?: Resolver<ReadonlyArray<ResolversTypes['Indicator']>, ParentType, ContextType>;
-  sectorDatabases?: Resolver<ReadonlyArray<ResolversTypes['SectorDatabase']>, ParentType, ContextType, Partial<PopulationDbConnectionOverviewSectorDatabasesArgs>>;
-};
-
-export type ProvinceResolvers<ContextType = PublicServicesContext, ParentType extends ResolversParentTypes['Province'] = ResolversParentTypes['Province'], FederationReferenceType extends FederationReferenceTypes['Province'] = FederationReferenceTypes['Province']> = {
-  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Province']> | FederationReferenceType, FederationReferenceType, ContextType>;
-  code?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  criminalRecordOnVneid?: Resolver<ResolversTypes['VneidServiceReport'], ParentType, ContextType>;
-  endedBy?: Resolver<Maybe<ResolversTypes['LegalAct']>, ParentType, ContextType>;
-  establishedBy?: Resolver<Maybe<ResolversTypes['LegalAct']>, ParentType, ContextType>;
-  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  indicators?: Resolver<ReadonlyArray<ResolversTypes['Indicator']>, ParentType, ContextType>;
-  municipality?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
-  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  officialName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  populationDbConnection?: Resolver<ResolversTypes['ConnectionReport'], ParentType, ContextType>;
-  predecessors?: Resolver<ReadonlyArray<ResolversTypes['Province']>, ParentType, ContextType>;
-  region?: Resolver<Maybe<ResolversTypes['Region']>, ParentType, ContextType>;
-  successors?: Resolver<ReadonlyArray<ResolversTypes['Province']>, ParentType, ContextType>;
-  successorsOn?: Resolver<ReadonlyArray<ResolversTypes['Province']>, ParentType, ContextType, Partial<ProvinceSuccessorsOnArgs>>;
-  validFrom?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  validTo?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-};
-
-export type QueryResolvers<ContextType = PublicServicesContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
-  administrativeActs?: Resolver<ReadonlyArray<ResolversTypes['LegalAct']>, ParentType, ContextType>;
-  agencies?: Resolver<ReadonlyArray<ResolversTypes['Agency']>, ParentType, ContextType, Partial<QueryAgenciesArgs>>;
-  agency?: Resolver<Maybe<ResolversTypes['Agency']>, ParentType, ContextType, RequireFields<QueryAgencyArgs, 'code'>>;
-  interconnectedServiceGroups?: Resolver<ReadonlyArray<ResolversTypes['InterconnectedServiceGroup']>, ParentType, ContextType>;
-  populationDbConnections?: Resolver<ResolversTypes['PopulationDbConnectionOverview'], ParentType, ContextType>;
-  programmeIndicator?: Resolver<Maybe<ResolversTypes['Indicator']>, ParentType, ContextType, RequireFields<QueryProgrammeIndicatorArgs, 'id'>>;
-  programmeIndicators?: Resolver<ReadonlyArray<ResolversTypes['Indicator']>, ParentType, ContextType>;
-  province?: Resolver<Maybe<ResolversTypes['Province']>, ParentType, ContextType, RequireFields<QueryProvinceArgs, 'code'>>;
-  provinces?: Resolver<ReadonlyArray<ResolversTypes['Province']>, ParentType, ContextType, Partial<QueryProvincesArgs>>;
-};
-
-export type SectorDatabaseResolvers<ContextType = PublicServicesContext, ParentType extends ResolversParentTypes['SectorDatabase'] = ResolversParentTypes['SectorDatabase']> = {
-  agency?: Resolver<ResolversTypes['Agency'], ParentType, ContextType>;
-  englishName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  indicators?: Resolver<ReadonlyArray<ResolversTypes['Indicator']>, ParentType, ContextType>;
-  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  populationDbConnection?: Resolver<ResolversTypes['ConnectionReport'], ParentType, ContextType>;
-};
-
-export type SourceResolvers<ContextType = PublicServicesContext, ParentType extends ResolversParentTypes['Source'] = ResolversParentTypes['Source']> = {
-  document?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  language?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  outlet?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  published?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  publishedDate?: Resolver<Maybe<ResolversTypes['PartialDate']>, ParentType, ContextType>;
-  summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  url?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-};
-
-export type VneidServiceReportResolvers<ContextType = PublicServicesContext, ParentType extends ResolversParentTypes['VneidServiceReport'] = ResolversParentTypes['VneidServiceReport']> = {
-  asOf?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  since?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  sources?: Resolver<ReadonlyArray<ResolversTypes['Source']>, ParentType, ContextType>;
-  statement?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  status?: Resolver<ResolversTypes['VneidServiceStatus'], ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = PublicServicesContext> = {
-  Agency?: AgencyResolvers<ContextType>;
+  Query?: QueryResolvers<ContextType>;
+  PopulationDbConnectionOverview?: PopulationDbConnectionOverviewResolvers<ContextType>;
   AgencyStatusTally?: AgencyStatusTallyResolvers<ContextType>;
+  Province?: ProvinceResolvers<ContextType>;
+  Agency?: AgencyResolvers<ContextType>;
+  LegalAct?: LegalActResolvers<ContextType>;
+  SectorDatabase?: SectorDatabaseResolvers<ContextType>;
   ConnectionReport?: ConnectionReportResolvers<ContextType>;
+  VneidServiceReport?: VneidServiceReportResolvers<ContextType>;
   Indicator?: IndicatorResolvers<ContextType>;
   IndicatorFigure?: IndicatorFigureResolvers<ContextType>;
   InterconnectedServiceGroup?: InterconnectedServiceGroupResolvers<ContextType>;
-  LegalAct?: LegalActResolvers<ContextType>;
-  PartialDate?: PartialDateResolvers<ContextType>;
-  PopulationDbConnectionOverview?: PopulationDbConnectionOverviewResolvers<ContextType>;
-  Province?: ProvinceResolvers<ContextType>;
-  Query?: QueryResolvers<ContextType>;
-  SectorDatabase?: SectorDatabaseResolvers<ContextType>;
   Source?: SourceResolvers<ContextType>;
-  VneidServiceReport?: VneidServiceReportResolvers<ContextType>;
+  PartialDate?: PartialDateResolvers<ContextType>;
 };
 
