@@ -3,8 +3,25 @@ import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from '@graphql-codegen/cli';
 import { parse, print } from 'graphql';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import config from '../codegen.ts';
+import * as accessLogSdl from '../gateway/generated/access-log.ts';
+import * as connectionsSdl from '../gateway/generated/connections.ts';
+import { ACCESS_OUTCOMES, type AccessOutcome } from '../lib/access-log/types.ts';
+import type { Region } from '../lib/administrative-units.ts';
+import type { DigitizationStatus } from '../lib/digitization.ts';
+import type { AsOfBasis } from '../lib/facts.ts';
+import type { IdCardKind } from '../lib/id-card.ts';
+import { LAND_USE_TYPES, type LandUseType } from '../lib/land-use.ts';
+import { LIVE_STATUSES, type LiveStatus } from '../lib/live-status.ts';
+import type { partialDatePrecision } from '../lib/partial-date.ts';
+import type { Sex } from '../lib/personal-id.ts';
+import type { CircuitStateName } from '../lib/resilience.ts';
+import type { LifeStatus, Relationship, VneidLevel } from '../lib/synthetic/types.ts';
+import type * as civilStatusSdl from '../subgraphs/civil-status/generated/resolvers.ts';
+import * as landSdl from '../subgraphs/land/generated/resolvers.ts';
+import type * as populationSdl from '../subgraphs/population/generated/resolvers.ts';
+import type * as publicServicesSdl from '../subgraphs/public-services/generated/resolvers.ts';
 import { readReadmeExamples } from './support/readme-examples.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -31,5 +48,31 @@ describe('generated types (npm run codegen)', () => {
     const portal = readReadmeExamples().find((e) => e.name === 'portal');
     const example = readFileSync(new URL('../examples/portal-client/portal-prefill.graphql', import.meta.url), 'utf8');
     expect(print(parse(example))).toBe(print(parse(portal!.query)));
+  });
+
+  /**
+   * The shared code (lib/) serves the mocks and several subgraphs, so it keeps its own names for
+   * values an SDL enum also lists; these must be exactly the SDL's. The type assertions are checked
+   * by `tsc -p .`; the lists also at run time, where their order is the code's own.
+   */
+  it("the shared code's enum types and lists are the SDL's", () => {
+    expectTypeOf<Sex>().toEqualTypeOf<populationSdl.Sex>();
+    expectTypeOf<IdCardKind>().toEqualTypeOf<populationSdl.IdCardKind>();
+    expectTypeOf<LifeStatus>().toEqualTypeOf<populationSdl.LifeStatus>();
+    expectTypeOf<Relationship>().toEqualTypeOf<populationSdl.HouseholdRelationship>();
+    expectTypeOf<VneidLevel>().toEqualTypeOf<populationSdl.VneidLevel>();
+    expectTypeOf<ReturnType<typeof partialDatePrecision>>().toEqualTypeOf<populationSdl.DatePrecision>();
+    expectTypeOf<DigitizationStatus>().toEqualTypeOf<civilStatusSdl.DigitizationStatus>();
+    expectTypeOf<DigitizationStatus>().toEqualTypeOf<landSdl.DigitizationStatus>();
+    expectTypeOf<LandUseType>().toEqualTypeOf<landSdl.LandUseType>();
+    expectTypeOf<Region>().toEqualTypeOf<publicServicesSdl.Region>();
+    expectTypeOf<AsOfBasis>().toEqualTypeOf<publicServicesSdl.AsOfBasis>();
+    expectTypeOf<LiveStatus>().toEqualTypeOf<connectionsSdl.LiveStatus>();
+    expectTypeOf<CircuitStateName>().toEqualTypeOf<connectionsSdl.CircuitState>();
+    expectTypeOf<AccessOutcome>().toEqualTypeOf<accessLogSdl.AccessOutcome>();
+    const sorted = (values: readonly string[]) => [...values].sort();
+    expect(sorted(LAND_USE_TYPES)).toEqual(sorted(Object.values(landSdl.LandUseType)));
+    expect(sorted(LIVE_STATUSES)).toEqual(sorted(Object.values(connectionsSdl.LiveStatus)));
+    expect(sorted(ACCESS_OUTCOMES)).toEqual(sorted(Object.values(accessLogSdl.AccessOutcome)));
   });
 });
