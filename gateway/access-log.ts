@@ -1,8 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LocalGraphQLDataSource } from '@apollo/gateway';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { GraphQLError, parse } from 'graphql';
+import { GraphQLError } from 'graphql';
 import { toCsv } from '../lib/access-log/csv.ts';
 import { todayInVietnam } from '../lib/administrative-units.ts';
 import { agencyByCode } from '../lib/agencies.ts';
@@ -14,7 +12,8 @@ import type { AccessPolicy } from '../lib/access/policy.ts';
 import { badInput } from '../lib/graph-input.ts';
 import { sendJson } from '../lib/http-server.ts';
 import { personalIdProblem } from '../lib/personal-id.ts';
-import { readSchema } from '../lib/subgraph.ts';
+import { buildSubgraphSchemaFromFile } from '../lib/subgraph.ts';
+import type { AccessLogFilter as AccessLogFilterInput, Resolvers } from './generated/access-log.ts';
 
 /**
  * The access log's two views, served by the gateway as a subgraph of its own (like the connection
@@ -31,10 +30,10 @@ const MAX_CSV_ROWS = 10_000;
 const PURPOSE_CODE = /^[A-Za-z0-9.\-_]{1,40}$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
-interface ViewContext {
+/** What the access log's resolvers receive as context (the generated resolver types' `contextType`). */
+export interface AccessLogContext {
   caller?: Caller;
 }
-
 
 function forbidden(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'FORBIDDEN' } });
@@ -59,16 +58,8 @@ function isoTime(value: string | null | undefined, argument: string): string | u
   return time.toISOString();
 }
 
-interface FilterInput {
-  agency?: string | null;
-  purpose?: string | null;
-  personalId?: string | null;
-  from?: string | null;
-  to?: string | null;
-}
-
 /** The auditor's filter, checked: codes as codes, a valid personal ID, ISO times. */
-export function auditFilter(input: FilterInput | null | undefined, prefix = 'filter.'): AccessLogFilter {
+export function auditFilter(input: AccessLogFilterInput | null | undefined, prefix = 'filter.'): AccessLogFilter {
   const filter: AccessLogFilter = {};
   if (!input) return filter;
   if (input.agency) {
@@ -92,7 +83,7 @@ export function auditFilter(input: FilterInput | null | undefined, prefix = 'fil
 }
 
 /** With access control off (benchmarks only) there is no log: nothing was recorded, nothing can be shown. */
-export function accessLogResolvers(log: AccessLogStore | undefined, policy: AccessPolicy): GraphQLResolverMap<ViewContext> {
+export function accessLogResolvers(log: AccessLogStore | undefined, policy: AccessPolicy): Resolvers {
   const opened = () => {
     if (!log) throw forbidden('Access control is off in this gateway: there is no access log.');
     return log;
@@ -101,39 +92,35 @@ export function accessLogResolvers(log: AccessLogStore | undefined, policy: Acce
   // The agency that had the code on the day of the access: a code continues across a merger.
   const agencyOf = (record: StoredAccessRecord) => {
     const agency = agencyByCode(record.agency, todayInVietnam(new Date(record.at)));
-    return agency ? { __typename: 'Agency', id: agency.id } : null;
+    return agency ? { __typename: 'Agency' as const, id: agency.id } : null;
   };
   return {
     Query: {
-      myDataAccessLog: async (_: unknown, args: { limit: number; before?: number | null }, context: ViewContext) => {
+      myDataAccessLog: async (_, args, context) => {
         const caller = context.caller;
         if (caller?.kind !== 'citizen') throw forbidden('myDataAccessLog answers only a signed-in citizen, about their own data.');
         return opened().query({ personalId: caller.personalId, limit: checkedLimit(args.limit, MAX_CITIZEN_PAGE), beforeSeq: checkedBefore(args.before) });
       },
-      accessLog: async (_: unknown, args: { filter?: FilterInput | null; limit: number; before?: number | null }, context: ViewContext) => {
+      accessLog: async (_, args, context) => {
         if (!isAuditor(context.caller)) throw forbidden('accessLog needs the auditor role.');
         return opened().query({ ...auditFilter(args.filter), limit: checkedLimit(args.limit, MAX_AUDITOR_PAGE), beforeSeq: checkedBefore(args.before) });
       },
     },
     DataAccessEvent: {
-      agencyCode: (record: StoredAccessRecord) => record.agency,
+      agencyCode: (record) => record.agency,
       agency: agencyOf,
-      purpose: (record: StoredAccessRecord) => purposeOf(record.purpose),
+      purpose: (record) => purposeOf(record.purpose),
     },
     AccessLogEntry: {
-      agencyCode: (record: StoredAccessRecord) => record.agency,
+      agencyCode: (record) => record.agency,
       agency: agencyOf,
-      purpose: (record: StoredAccessRecord) => purposeOf(record.purpose),
+      purpose: (record) => purposeOf(record.purpose),
     },
   };
 }
 
 export function accessLogDataSource(log: AccessLogStore | undefined, policy: AccessPolicy): LocalGraphQLDataSource {
-  const schema = buildSubgraphSchema({
-    typeDefs: parse(readSchema(ACCESS_LOG_SCHEMA_FILE)),
-    resolvers: accessLogResolvers(log, policy) as GraphQLResolverMap<unknown>,
-  });
-  return new LocalGraphQLDataSource(schema);
+  return new LocalGraphQLDataSource(buildSubgraphSchemaFromFile(ACCESS_LOG_SCHEMA_FILE, accessLogResolvers(log, policy)));
 }
 
 /**

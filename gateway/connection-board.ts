@@ -11,6 +11,7 @@ import type { Logger } from '../lib/logger.ts';
 import { CIRCUIT_WORDS, CircuitBreaker, type BreakerOptions, type CircuitStateName } from '../lib/resilience.ts';
 import { SYSTEM_IDS, type SystemId } from '../lib/systems.ts';
 import type { RouteAnswer, SubgraphRoutes } from './subgraph-routes.ts';
+import type { ConnectionHop } from './generated/connections.ts';
 
 export interface ConnectionBoardOptions {
   /** How often each system is probed. */
@@ -37,7 +38,7 @@ export function connectionBoardOptions(settings: ConnectionBoardSettings): Conne
   return { ...settings.connections, subgraphBreakers };
 }
 
-export type Hop = 'SUBGRAPH' | 'BACKEND';
+export type Hop = ConnectionHop;
 
 export interface ConnectionFailure {
   code: string;

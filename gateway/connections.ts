@@ -1,13 +1,11 @@
 import { LocalGraphQLDataSource } from '@apollo/gateway';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { parse } from 'graphql';
 import { badInput } from '../lib/graph-input.ts';
-import { readSchema } from '../lib/subgraph.ts';
+import { buildSubgraphSchemaFromFile } from '../lib/subgraph.ts';
 import type { AgencyEntry } from '../lib/agencies.ts';
 import { SYSTEM_IDS, SYSTEMS, systemOwnerOn, systemOwners, type SystemId } from '../lib/systems.ts';
 import type { ConnectionBoard, ConnectionView } from './connection-board.ts';
 import type { ConnectionTester } from './connection-tester.ts';
+import type { Resolvers, System } from './generated/connections.ts';
 
 /**
  * The connection board as a subgraph served inside the gateway (a LocalGraphQLDataSource): it is
@@ -17,11 +15,11 @@ import type { ConnectionTester } from './connection-tester.ts';
 export const CONNECTIONS_SUBGRAPH = 'connections';
 export const CONNECTIONS_SCHEMA_FILE = new URL('./connections.graphql', import.meta.url);
 
-type SystemEnum = 'POPULATION' | 'CIVIL_STATUS' | 'LAND' | 'PUBLIC_SERVICES';
-
-const toEnum = (id: SystemId) => id.toUpperCase().replace(/-/g, '_') as SystemEnum;
-const BY_ENUM = new Map<SystemEnum, SystemId>(SYSTEM_IDS.map((id) => [toEnum(id), id]));
-const fromEnum = (value: SystemEnum): SystemId => {
+/** Each system's value of the SDL's `System` enum. */
+const SYSTEM_ENUM: Record<SystemId, System> = { population: 'POPULATION', 'civil-status': 'CIVIL_STATUS', land: 'LAND', 'public-services': 'PUBLIC_SERVICES' };
+const toEnum = (id: SystemId) => SYSTEM_ENUM[id];
+const BY_ENUM = new Map<System, SystemId>(SYSTEM_IDS.map((id) => [toEnum(id), id]));
+const fromEnum = (value: System): SystemId => {
   const id = BY_ENUM.get(value);
   // GraphQL has already checked the enum; this guards the mapping itself.
   if (!id) throw new Error(`no system for enum value ${value}`);
@@ -44,23 +42,28 @@ function connectionOf(view: ConnectionView) {
   };
 }
 
-export function connectionsResolvers(board: ConnectionBoard, tester: ConnectionTester): GraphQLResolverMap<unknown> {
+/** An owner as `SystemOwner`'s resolvers receive it (the generated resolver types' mapper). */
+export type SystemOwnerModel = ReturnType<typeof ownerOf>;
+/** A system's connection as `SystemConnection`'s resolvers receive it (the generated resolver types' mapper). */
+export type SystemConnectionModel = ReturnType<typeof connectionOf>;
+
+export function connectionsResolvers(board: ConnectionBoard, tester: ConnectionTester): Resolvers {
   return {
     Query: {
       connections: () => board.views().map(connectionOf),
-      connection: (_: unknown, args: { system: SystemEnum }) => connectionOf(board.view(fromEnum(args.system))),
+      connection: (_, args) => connectionOf(board.view(fromEnum(args.system))),
     },
     Mutation: {
-      testConnection: async (_: unknown, args: { system: SystemEnum }) => {
+      testConnection: async (_, args) => {
         const report = await tester.test(fromEnum(args.system));
         return { ...report, system: args.system, ok: report.verdict === 'PASSED' };
       },
     },
     SystemOwner: {
-      agency: (owner: { id: string }) => ({ __typename: 'Agency', id: owner.id }),
+      agency: (owner) => ({ __typename: 'Agency' as const, id: owner.id }),
     },
     SystemConnection: {
-      history: (connection: ConnectionView, args: { limit: number }) => {
+      history: (connection, args) => {
         if (!Number.isInteger(args.limit) || args.limit < 1 || args.limit > MAX_HISTORY) {
           throw badInput('limit', `expected a whole number from 1 to ${MAX_HISTORY}`);
         }
@@ -71,9 +74,5 @@ export function connectionsResolvers(board: ConnectionBoard, tester: ConnectionT
 }
 
 export function connectionsDataSource(board: ConnectionBoard, tester: ConnectionTester): LocalGraphQLDataSource {
-  const schema = buildSubgraphSchema({
-    typeDefs: parse(readSchema(CONNECTIONS_SCHEMA_FILE)),
-    resolvers: connectionsResolvers(board, tester),
-  });
-  return new LocalGraphQLDataSource(schema);
+  return new LocalGraphQLDataSource(buildSubgraphSchemaFromFile(CONNECTIONS_SCHEMA_FILE, connectionsResolvers(board, tester)));
 }

@@ -3,8 +3,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { parse } from 'graphql';
+import { parse, type GraphQLSchema } from 'graphql';
 import { BackendClient, type CallContext } from './backend-client.ts';
 import { testBackendConnection, type ConnectionTestReport, type ContractCheck } from './connection-test.ts';
 import { createGraphQLHttpServer, listen, requestIdOf, sendJson, type RunningServer } from './http-server.ts';
@@ -95,7 +94,8 @@ export interface SubgraphDefinition<TAdapter extends Adapter, TLoaders> {
   system: SystemId;
   /** The subgraph's SDL file (schema-first). */
   schemaFile: URL;
-  resolvers: GraphQLResolverMap<SubgraphContext<TLoaders>>;
+  /** Declared with the subgraph's generated `Resolvers` type (generated/resolvers.ts, `npm run codegen`). */
+  resolvers: object;
   createAdapter(client: BackendClient): TAdapter;
   createLoaders(adapter: TAdapter, call: CallContext): TLoaders;
   /** The connection test of the backend (`POST /connection-test`): reads only, health first (adapter/contract-checks.ts). */
@@ -184,16 +184,25 @@ export function readSchema(file: URL): string {
   return readFileSync(file, 'utf8');
 }
 
+/** The resolver map `buildSubgraphSchema` takes; @apollo/subgraph exports no name for it. */
+type ApolloResolverMap = NonNullable<Extract<Parameters<typeof buildSubgraphSchema>[0], { typeDefs: unknown }>['resolvers']>;
+
+/**
+ * A subgraph schema from its SDL file and its resolvers. `resolvers` is declared with the generated
+ * `Resolvers` of that SDL (`npm run codegen`), which checks every resolver against it; Apollo's own
+ * map types the context as `unknown`, hence the one cast here.
+ */
+export function buildSubgraphSchemaFromFile(schemaFile: URL, resolvers: object): GraphQLSchema {
+  return buildSubgraphSchema({ typeDefs: parse(readSchema(schemaFile)), resolvers: resolvers as ApolloResolverMap });
+}
+
 /** `policy`: the access policy the subgraph's guard checks every operation against; null for no guard (benchmarks only). */
 export function createSubgraphApollo<TAdapter extends Adapter, TLoaders>(
   definition: SubgraphDefinition<TAdapter, TLoaders>,
   policy: AccessPolicy | null = loadAccessPolicy(DEFAULT_ACCESS_POLICY_FILE),
   extraPlugins: ApolloServerPlugin<SubgraphContext<TLoaders>>[] = [],
 ): ApolloServer<SubgraphContext<TLoaders>> {
-  const schema = buildSubgraphSchema({
-    typeDefs: parse(readSchema(definition.schemaFile)),
-    resolvers: definition.resolvers as GraphQLResolverMap<unknown>,
-  });
+  const schema = buildSubgraphSchemaFromFile(definition.schemaFile, definition.resolvers);
   return new ApolloServer<SubgraphContext<TLoaders>>({
     schema,
     plugins: [

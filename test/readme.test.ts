@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NAMED_IDS } from '../lib/synthetic/named.ts';
-import type { TestCredential } from './support/access.ts';
+import { fetchPortalPrefill, landTransferForm } from '../examples/portal-client/prefill.ts';
+import { TEST_API_KEYS, type TestCredential } from './support/access.ts';
 import { readmeCallerOf, readReadmeExamples, type ReadmeExample } from './support/readme-examples.ts';
 import { startSystem, type RunningSystem } from './support/system.ts';
 
@@ -40,6 +41,18 @@ describe('README examples', () => {
     } finally {
       for (const [id] of example.faults) system.mocks[id].setFault({ mode: 'ok' });
     }
+  });
+
+  it('the typed portal client (examples/portal-client) gets the portal answer and fills the form from it', async () => {
+    const portal = examples.find((e) => e.name === 'portal')!;
+    const officer = { credential: { apiKey: TEST_API_KEYS.landOfficer.key }, purposeCode: 'land-transfer', caseNumber: 'HS-2026-0001' };
+    const answer = await fetchPortalPrefill(system.gateway.graphqlUrl, officer, { personalId: NAMED_IDS.head });
+    expect(answer).toEqual(portal.answer);
+    expect(landTransferForm(answer.data!.citizen!)).toMatchObject({
+      personalId: NAMED_IDS.head,
+      spouse: { personalId: NAMED_IDS.wife },
+      parcels: [{ coOwners: [NAMED_IDS.wife] }],
+    });
   });
 
   it('portal, with the land system down, still gives every population and civil-status field, and one error naming land', async () => {

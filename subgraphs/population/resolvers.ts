@@ -1,14 +1,11 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { assertPartialDate, assertText } from '../../lib/graph-input.ts';
 import { partialDateForGraph } from '../../lib/partial-date.ts';
 import { provincialUnitByCode, todayInVietnam, type ProvincialUnit } from '../../lib/administrative-units.ts';
 import { formatAddress } from '../../lib/addresses.ts';
 import { assertPersonalId, assertPersonalIdList, currentProvinceOf, decodePersonalId, personalIdProblem } from '../../lib/personal-id.ts';
-import type { SubgraphContext } from '../../lib/subgraph.ts';
-import type { PopulationLoaders } from './adapter/loaders.ts';
-import type { CitizenModel, HouseholdModel, ResidenceModel } from './adapter/mapping.ts';
-
-type Context = SubgraphContext<PopulationLoaders>;
+import type { PopulationContext } from './adapter/loaders.ts';
+import type { ResidenceModel } from './adapter/mapping.ts';
+import type { Resolvers } from './generated/resolvers.ts';
 
 const refOf = (unit: ProvincialUnit | undefined) => (unit ? { id: unit.id } : null);
 
@@ -34,44 +31,47 @@ const residence = (r: ResidenceModel | null) => {
     },
   };
 };
-const citizenOrNull = (ctx: Context, personalId: string | null) => (personalId ? ctx.loaders.citizen.load(personalId) : null);
+const citizenOrNull = (ctx: PopulationContext, personalId: string | null) => (personalId ? ctx.loaders.citizen.load(personalId) : null);
 
-export const resolvers: GraphQLResolverMap<Context> = {
+export const resolvers: Resolvers = {
   Query: {
-    citizen: (_: unknown, args: { personalId: string }, ctx: Context) =>
+    citizen: (_, args, ctx) =>
       ctx.loaders.citizen.load(assertPersonalId(args.personalId)),
-    citizens: (_: unknown, args: { personalIds: string[] }, ctx: Context) =>
-      ctx.loaders.citizen.loadMany(assertPersonalIdList(args.personalIds)),
-    verifyCitizen: async (_: unknown, args: { personalId: string; fullName: string; dateOfBirth: string }, ctx: Context) => {
+    // A citizen whose load failed is an error at its own index; the others are still answered.
+    citizens: async (_, args, ctx) =>
+      (await ctx.loaders.citizen.loadMany(assertPersonalIdList(args.personalIds))).map((c) => (c instanceof Error ? Promise.reject(c) : c)),
+    verifyCitizen: async (_, args, ctx) => {
       const personalId = assertPersonalId(args.personalId);
       const fullName = assertText(args.fullName, 'fullName', 200);
       assertPartialDate(args.dateOfBirth, 'dateOfBirth');
       const match = await ctx.loaders.verify({ personalId, fullName, dateOfBirth: args.dateOfBirth.trim() });
       return { match, checkedAt: new Date().toISOString() };
     },
-    household: (_: unknown, args: { id: string }, ctx: Context) => ctx.loaders.household.load(assertText(args.id, 'id', 64)),
+    household: (_, args, ctx) => ctx.loaders.household.load(assertText(args.id, 'id', 64)),
   },
   Citizen: {
     // References come from other subgraphs' backends; one that is not a valid ID is simply unknown.
-    __resolveReference: (ref: { personalId: string }, ctx: Context) =>
+    __resolveReference: (ref, ctx) =>
       personalIdProblem(ref.personalId) ? null : ctx.loaders.citizen.load(ref.personalId),
-    dateOfBirth: (c: CitizenModel) => partialDateForGraph(c.dateOfBirth),
-    personalIdInfo: (c: CitizenModel) => {
+    dateOfBirth: (c) => partialDateForGraph(c.dateOfBirth),
+    personalIdInfo: (c) => {
       const decoded = decodePersonalId(c.personalId);
       const birthRegistrationProvince = refOf(decoded.birthRegistrationProvince);
       return { ...decoded, province: birthRegistrationProvince, birthRegistrationProvince, currentProvince: refOf(currentProvinceOf(decoded)) };
     },
-    permanentResidence: (c: CitizenModel) => residence(c.residence),
-    household: (c: CitizenModel, _: unknown, ctx: Context) => (c.householdId ? ctx.loaders.household.load(c.householdId) : null),
-    father: (c: CitizenModel, _: unknown, ctx: Context) => citizenOrNull(ctx, c.fatherId),
-    mother: (c: CitizenModel, _: unknown, ctx: Context) => citizenOrNull(ctx, c.motherId),
-    spouse: (c: CitizenModel, _: unknown, ctx: Context) => citizenOrNull(ctx, c.spouseId),
+    permanentResidence: (c) => residence(c.residence),
+    household: (c, _, ctx) => (c.householdId ? ctx.loaders.household.load(c.householdId) : null),
+    father: (c, _, ctx) => citizenOrNull(ctx, c.fatherId),
+    mother: (c, _, ctx) => citizenOrNull(ctx, c.motherId),
+    spouse: (c, _, ctx) => citizenOrNull(ctx, c.spouseId),
   },
   Household: {
-    __resolveReference: (ref: { id: string }, ctx: Context) => ctx.loaders.household.load(ref.id),
-    head: (h: HouseholdModel, _: unknown, ctx: Context) => ctx.loaders.citizen.load(h.headId),
-    residence: (h: HouseholdModel) => residence(h.residence),
-    members: (h: HouseholdModel, _: unknown, ctx: Context) =>
-      h.members.map((m) => ({ relationship: m.relationship, citizen: () => ctx.loaders.citizen.load(m.personalId) })),
+    __resolveReference: (ref, ctx) => ctx.loaders.household.load(ref.id),
+    head: (h, _, ctx) => ctx.loaders.citizen.load(h.headId),
+    residence: (h) => residence(h.residence),
+    members: (h) => h.members,
+  },
+  HouseholdMember: {
+    citizen: (m, _, ctx) => ctx.loaders.citizen.load(m.personalId),
   },
 };

@@ -1,3 +1,4 @@
+import type { SubgraphContext } from '../../../lib/subgraph.ts';
 import type { CallContext } from '../../../lib/backend-client.ts';
 import { createBatchLoader } from '../../../lib/loaders.ts';
 import { MAX_BATCH } from '../../../lib/wire.ts';
@@ -14,3 +15,5 @@ export function createCivilStatusLoaders(adapter: CivilStatusAdapter, call: Call
   };
 }
 export type CivilStatusLoaders = ReturnType<typeof createCivilStatusLoaders>;
+/** What this subgraph's resolvers receive as context (the generated resolver types' `contextType`). */
+export type CivilStatusContext = SubgraphContext<CivilStatusLoaders>;

@@ -2,10 +2,9 @@ import { DIGITIZATION_STATUSES, type DigitizationStatus } from '../../../lib/dig
 import type { PartialDate } from '../../../lib/partial-date.ts';
 import { citedSources, type SourceIndex, type SourceRecord } from '../../../lib/sources.ts';
 import type { CivilStatusRecord, EndReasonCode, MarriageRecord, ProvinceDigitizationRecord } from './wire.ts';
+import type { MaritalStatus, MarriageStatus } from '../generated/resolvers.ts';
 
 /** The civil-status domain as the subgraph sees it, independent of the backend's wire codes. */
-export type MarriageStatus = 'IN_EFFECT' | 'ENDED_BY_DIVORCE' | 'ENDED_BY_DEATH';
-export type MaritalStatus = 'MARRIED' | 'DIVORCED' | 'WIDOWED' | 'NO_MARRIAGE_RECORDED';
 
 export interface BirthRegistrationModel {
   registrationNumber: string;

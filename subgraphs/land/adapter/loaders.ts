@@ -1,3 +1,4 @@
+import type { SubgraphContext } from '../../../lib/subgraph.ts';
 import type { CallContext } from '../../../lib/backend-client.ts';
 import { createBatchLoader } from '../../../lib/loaders.ts';
 import { MAX_BATCH } from '../../../lib/wire.ts';
@@ -11,3 +12,5 @@ export function createLandLoaders(adapter: LandAdapter, call: CallContext) {
   };
 }
 export type LandLoaders = ReturnType<typeof createLandLoaders>;
+/** What this subgraph's resolvers receive as context (the generated resolver types' `contextType`). */
+export type LandContext = SubgraphContext<LandLoaders>;

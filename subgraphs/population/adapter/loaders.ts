@@ -1,3 +1,4 @@
+import type { SubgraphContext } from '../../../lib/subgraph.ts';
 import type { CallContext } from '../../../lib/backend-client.ts';
 import { createBatchLoader } from '../../../lib/loaders.ts';
 import { MAX_BATCH } from '../../../lib/wire.ts';
@@ -11,3 +12,5 @@ export function createPopulationLoaders(adapter: PopulationAdapter, call: CallCo
   };
 }
 export type PopulationLoaders = ReturnType<typeof createPopulationLoaders>;
+/** What this subgraph's resolvers receive as context (the generated resolver types' `contextType`). */
+export type PopulationContext = SubgraphContext<PopulationLoaders>;

@@ -1,9 +1,9 @@
 import type { PartialDate } from '../../../lib/partial-date.ts';
 import type { Sex } from '../../../lib/personal-id.ts';
 import type { CitizenRecord, HouseholdRecord, RelationshipCode } from './wire.ts';
+import type { HouseholdRelationship, IdCardKind, LifeStatus, VneidLevel } from '../generated/resolvers.ts';
 
 /** The population domain as the subgraph sees it, independent of the backend's wire codes. */
-export type HouseholdRelationship = 'HEAD' | 'SPOUSE' | 'CHILD' | 'FATHER' | 'MOTHER' | 'GRANDCHILD' | 'OTHER';
 
 export interface ResidenceModel {
   registeredOn: string;
@@ -17,23 +17,28 @@ export interface CitizenModel {
   fullName: string;
   dateOfBirth: PartialDate;
   sex: Sex;
-  lifeStatus: 'ALIVE' | 'DECEASED';
+  lifeStatus: LifeStatus;
   residence: ResidenceModel | null;
   householdId: string | null;
   relationshipToHead: HouseholdRelationship | null;
   fatherId: string | null;
   motherId: string | null;
   spouseId: string | null;
-  idCard: { number: string; kind: 'CHIP_CITIZEN_ID' | 'IDENTITY_CARD'; issuedOn: string; expiresOn: string | null } | null;
-  vneidLevel: 'NONE' | 'LEVEL_1' | 'LEVEL_2';
+  idCard: { number: string; kind: IdCardKind; issuedOn: string; expiresOn: string | null } | null;
+  vneidLevel: VneidLevel;
 }
 
 export interface HouseholdModel {
   id: string;
   headId: string;
   residence: ResidenceModel;
-  members: { personalId: string; relationship: HouseholdRelationship }[];
+  members: HouseholdMemberModel[];
   endedOn: string | null;
+}
+
+export interface HouseholdMemberModel {
+  personalId: string;
+  relationship: HouseholdRelationship;
 }
 
 const RELATIONSHIPS: Record<RelationshipCode, HouseholdRelationship> = {
@@ -46,7 +51,8 @@ const RELATIONSHIPS: Record<RelationshipCode, HouseholdRelationship> = {
   KHAC: 'OTHER',
 };
 
-const VNEID_LEVELS = ['NONE', 'LEVEL_1', 'LEVEL_2'] as const;
+/** The backend's levels 0, 1 and 2. */
+const VNEID_LEVELS: Record<0 | 1 | 2, VneidLevel> = { 0: 'NONE', 1: 'LEVEL_1', 2: 'LEVEL_2' };
 
 export function citizenFromRecord(record: CitizenRecord): CitizenModel {
   return {

@@ -1,3 +1,4 @@
+import type { SubgraphContext } from '../../../lib/subgraph.ts';
 import type { CallContext } from '../../../lib/backend-client.ts';
 import { SystemError, SystemErrorCode } from '../../../lib/errors.ts';
 import { once } from '../../../lib/loaders.ts';
@@ -10,13 +11,15 @@ import { AGENCY_KINDS, CONNECTION_STATUSES, type AgencyModel, type IndicatorMode
  * provinces): a key that list lacks is a broken contract, never silently dropped.
  */
 function named<T>(list: Catalogue<T>, keys: readonly string[], what: string): T[] {
-  return keys.map((key) => {
-    const item = list.byKey.get(key);
-    if (item === undefined) {
-      throw new SystemError('public-services', SystemErrorCode.BAD_RESPONSE, `a record names ${what} ${key}, which its list lacks`);
-    }
-    return item;
-  });
+  return keys.map((key) => namedOne(list, key, what));
+}
+
+function namedOne<T>(list: Catalogue<T>, key: string, what: string): T {
+  const item = list.byKey.get(key);
+  if (item === undefined) {
+    throw new SystemError('public-services', SystemErrorCode.BAD_RESPONSE, `a record names ${what} ${key}, which its list lacks`);
+  }
+  return item;
 }
 
 /**
@@ -64,8 +67,11 @@ export function createPublicServicesLoaders(adapter: PublicServicesAdapter, call
     sectorDatabases: once(async () => (await agencies()).list.flatMap((a) => a.sectorDatabases)),
     interconnectedServiceGroups: once(() => adapter.getInterconnectedServiceGroups(call)),
     provincesNamed: async (codes: readonly string[]) => named(await provinces(), codes, 'province'),
+    agencyNamed: async (id: string) => namedOne(await agencies(), id, 'agency'),
     agenciesNamed: async (ids: readonly string[]) => named(await agencies(), ids, 'agency'),
     indicatorsNamed: async (ids: readonly string[]) => named(await indicators(), ids, 'indicator'),
   };
 }
 export type PublicServicesLoaders = ReturnType<typeof createPublicServicesLoaders>;
+/** What this subgraph's resolvers receive as context (the generated resolver types' `contextType`). */
+export type PublicServicesContext = SubgraphContext<PublicServicesLoaders>;

@@ -15,16 +15,14 @@ import type {
   VneidServiceCode,
   VneidServiceRecord,
 } from './wire.ts';
+import { AgencyKind, ConnectionStatus, type AsOfBasis, type Qualifier, type VneidServiceStatus } from '../generated/resolvers.ts';
 
 /** The public-services domain as the subgraph sees it, independent of the backend's wire codes. */
 
 /** The connection statuses in the order of the schema's `ConnectionStatus` enum. */
-export const CONNECTION_STATUSES = ['CONNECTED', 'NOT_CONNECTED', 'OPERATOR', 'NOT_REPORTED'] as const;
-export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
-export type VneidServiceStatus = 'OFFICIAL' | 'PILOT' | 'NOT_REPORTED';
+export const CONNECTION_STATUSES: readonly ConnectionStatus[] = Object.values(ConnectionStatus);
 /** The kinds of agency in the order of the schema's `AgencyKind` enum, which is the registry's order. */
-export const AGENCY_KINDS = ['MINISTRY', 'MINISTERIAL_AGENCY', 'GOVERNMENT_AGENCY', 'UNDER_MINISTRY', 'PROVINCE'] as const;
-export type AgencyKind = (typeof AGENCY_KINDS)[number];
+export const AGENCY_KINDS: readonly AgencyKind[] = Object.values(AgencyKind);
 
 export interface ConnectionReportModel {
   status: ConnectionStatus;
@@ -75,12 +73,6 @@ export interface SectorDatabaseModel {
   figureIds: string[];
 }
 
-/**
- * The word a report puts before a number, in the order of the schema's `Qualifier` enum: EXACT for
- * a number printed without one.
- */
-export type Qualifier = 'EXACT' | 'MORE_THAN' | 'ABOUT' | 'NEARLY' | 'AT_LEAST';
-export type AsOfBasis = 'STATED' | 'PUBLICATION' | 'RECORDED';
 /** A legal act as served (number, dates, source); `LegalAct` in the schema. */
 export type LegalActModel = LegalActRecord;
 
