@@ -15,7 +15,7 @@ export interface EnvironmentVariable {
 export const ENVIRONMENT_VARIABLES: EnvironmentVariable[] = [
   { name: 'HOST', readBy: 'every service', default: '127.0.0.1', description: 'Address to listen on; 0.0.0.0 in containers.' },
   { name: 'LOG_LEVEL', readBy: 'every service', default: 'info (warn under npm start)', description: 'pino log level: fatal, error, warn, info, debug, silent.' },
-  { name: 'NODE_ENV', readBy: 'gateway', default: '(unset)', description: '`production` turns introspection and "did you mean" suggestions off.' },
+  { name: 'NODE_ENV', readBy: 'gateway', default: '(unset)', description: '`production` turns introspection and "did you mean" suggestions off, and the query page offers no credential.' },
   { name: 'GATEWAY_PORT', readBy: 'gateway', default: String(GATEWAY_PORT), description: 'Port of the gateway.' },
   { name: 'GATEWAY_METRICS_PORT', readBy: 'gateway', default: '(unset: `/metrics` on `GATEWAY_PORT`)', description: 'Port on which the gateway serves Prometheus `/metrics` alone (and not on `GATEWAY_PORT`): in production, one only the monitoring network reaches.' },
   { name: 'SUPERGRAPH_PATH', readBy: 'gateway', default: 'schema/supergraph.graphql (beside the code: dist/schema/… once built)', description: 'Composed supergraph the gateway serves.' },
@@ -60,6 +60,7 @@ export const ENVIRONMENT_VARIABLES: EnvironmentVariable[] = [
   { name: 'ACCESS_LOG_KEY_FILE', readBy: 'gateway, npm run audit:verify', default: '(unset)', description: 'File holding `ACCESS_LOG_KEY`; set one of the two.' },
   { name: 'DATABASE_URL_FILE', readBy: 'gateway, npm run audit:verify', default: '(unset)', description: 'File holding `DATABASE_URL` (it carries the database password); set one of the two.' },
   { name: 'CALLER_REPLAY_DATABASE_URL_FILE', readBy: 'every subgraph', default: '(unset)', description: 'File holding `CALLER_REPLAY_DATABASE_URL`; set one of the two.' },
+  { name: 'QUERY_PAGE_API_KEY_FILE', readBy: 'gateway', default: '(unset; `npm start`: its development key, `.dev/api-key.secret`)', description: 'Development only: file holding an API key that the query page (`/graphql` in a browser) puts in its headers editor, with `x-purpose-code: land-transfer` and `x-case-number: HS-2026-0001`. Ignored when `NODE_ENV=production`: the page then offers no credential.' },
   { name: 'PUBLIC_DATA_REQUIRES_CREDENTIALS', readBy: 'gateway', default: 'false', description: '`true`: programme statistics and connection status need a credential too.' },
   { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', readBy: 'every service', default: '(unset: tracing off, no SDK loaded)', description: 'Base URL of an OTLP/HTTP receiver (an OpenTelemetry Collector, Jaeger, Tempo), e.g. `http://127.0.0.1:4318`: turns tracing on; spans go to `<URL>/v1/traces`.' },
   { name: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', readBy: 'every service', default: '(unset)', description: 'Full URL spans are sent to, used as it is; turns tracing on too, and wins over `OTEL_EXPORTER_OTLP_ENDPOINT`.' },
