@@ -21,7 +21,7 @@ export interface QueryPageOptions {
   introspection: boolean;
   /**
    * Development only: the headers the headers editor starts with (the development officer's
-   * `x-api-key` and purpose), and then the personal query they answer opens first. Unset in production.
+   * `x-api-key` and purpose); the page then opens on the personal query they answer. Unset in production.
    */
   developmentHeaders?: Record<string, string>;
 }
