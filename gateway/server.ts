@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import { GATEWAY_SETTINGS, type GatewaySettings } from '../lib/process-settings.ts';
 import { parseSettings, type Environment } from '../lib/settings.ts';
 import { createGraphQLHttpServer, listen, type RunningServer } from '../lib/http-server.ts';
@@ -13,7 +13,7 @@ import { SubgraphDataSource, type GatewayContext } from './data-source.ts';
 import { createErrorFormatter } from './errors.ts';
 import { createSubgraphFetcher } from './fetcher.ts';
 import { queryProtection, type QueryLimits } from './limits.ts';
-import { offlineLandingPage } from './landing-page.ts';
+import { queryPage } from './query-page.ts';
 import { ConnectionBoard, connectionBoardOptions, type ConnectionBoardOptions } from './connection-board.ts';
 import { ConnectionTester } from './connection-tester.ts';
 import { SubgraphRoutes } from './subgraph-routes.ts';
@@ -27,6 +27,8 @@ import { loadAccessPolicy, localSchema, policyProblems, type AccessPolicy } from
 import { refusal } from '../lib/access/refusal.ts';
 import { accessControlPlugin } from './access-plugin.ts';
 import { ACCESS_LOG_SUBGRAPH, accessLogCsvRoute, accessLogDataSource } from './access-log.ts';
+import { DEV_PURPOSE } from '../lib/dev-credentials.ts';
+import { CASE_HEADER, PURPOSE_HEADER } from '../lib/access/caller.ts';
 
 export interface GatewayConfig {
   supergraphPath: string;
@@ -51,6 +53,11 @@ export interface GatewayConfig {
   statusRefreshMs: number;
   statusProgrammeRefreshMs: number;
   access: GatewayAccessConfig;
+  /**
+   * Development only: an API key the query page (`/graphql` in a browser) offers in its headers
+   * editor, with the development purpose and case (`QUERY_PAGE_API_KEY_FILE`; never in production).
+   */
+  queryPageApiKey?: string;
 }
 
 /** Who may see what, and who saw it (gateway/access-plugin.ts). */
@@ -103,12 +110,29 @@ export function gatewayConfig(settings: GatewaySettings): GatewayConfig {
       log: accessLogConfig(access.log),
       publicDataRequiresCredentials: access.publicDataRequiresCredentials,
     },
+    ...queryPageApiKey(settings.queryPageApiKeyFile, settings.nodeEnv === 'production'),
   };
 }
 
 /** Parses the gateway's settings from `env` (one `SettingsError` for every invalid variable), then `gatewayConfig`. */
 export function gatewayConfigFromEnv(env: Environment): GatewayConfig {
   return gatewayConfig(parseSettings(GATEWAY_SETTINGS, env));
+}
+
+/**
+ * The key in `QUERY_PAGE_API_KEY_FILE`, which `npm start` points at its development key; ignored in
+ * production, where the query page offers no credential (`NODE_ENV=production npm start` still sets it).
+ */
+export function queryPageApiKey(file: string | undefined, production: boolean): { queryPageApiKey?: string } {
+  if (production || file === undefined) return {};
+  let key: string;
+  try {
+    key = readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    throw new Error(`QUERY_PAGE_API_KEY_FILE ${file} cannot be read: ${(error as Error).message}`);
+  }
+  if (key === '') throw new Error(`QUERY_PAGE_API_KEY_FILE ${file} is empty`);
+  return { queryPageApiKey: key };
 }
 
 export interface RunningGateway extends RunningServer {
@@ -170,7 +194,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
     // Introspection and suggestions (off in production), CSRF prevention, no batching, query limits.
     ...queryProtection<GatewayContext>(config.limits, config.production, [
       ...(accessLog ? [accessControlPlugin({ policy: access.policy, log: accessLog, logger, publicDataRequiresCredentials: access.publicDataRequiresCredentials })] : []),
-      offlineLandingPage(graphqlPath),
+      // Browsers get the query page from the HTTP server (graphqlPage below); Apollo's own landing pages load from a CDN.
+      ApolloServerPluginLandingPageDisabled(),
       metrics.apolloPlugin<GatewayContext>(),
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
@@ -199,10 +224,18 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
     throw error;
   });
 
+  const page = queryPage({
+    graphqlPath,
+    introspection: !config.production,
+    ...(config.queryPageApiKey && !config.production
+      ? { developmentHeaders: { 'x-api-key': config.queryPageApiKey, [PURPOSE_HEADER]: DEV_PURPOSE.code, [CASE_HEADER]: DEV_PURPOSE.caseNumber } }
+      : {}),
+  });
   const server = createGraphQLHttpServer<GatewayContext>({
     apollo,
     logger,
     graphqlPath,
+    graphqlPage: page.page,
     maxBodyBytes: config.maxBodyBytes,
     corsOrigins: config.corsOrigins,
     metrics,
@@ -228,6 +261,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
     // still answered while it is down, and personal data is refused (503 ACCESS_LOG_UNAVAILABLE).
     readiness: async () => ({ ...board.readiness(), ...(accessLog ? { accessLog: accessLog.health() } : {}) }),
     routes: {
+      ...page.assets,
       '/status': statusPage({ graphqlPath, refreshMs: config.statusRefreshMs, programmeRefreshMs: config.statusProgrammeRefreshMs }),
       ...(accessLog ? { '/audit/access-log.csv': accessLogCsvRoute(accessLog, authenticator) } : {}),
       ...metricsAt.routes,

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { RouteHandler } from '../lib/http-server.ts';
+import { documentStart, escapeHtml, newNonce, readInlineAsset, sendHtmlPage } from './page-security.ts';
 
 export interface StatusPageOptions {
   /** Where the page sends its GraphQL query (same origin). */
@@ -22,58 +21,18 @@ export interface StatusPageOptions {
  * string from the graph is inserted as text.
  */
 export function statusPage(options: StatusPageOptions): RouteHandler {
-  const css = readAsset('status-page.css');
-  const js = readAsset('status-page.browser.js');
+  const css = readInlineAsset(new URL('status-page.css', import.meta.url));
+  const js = readInlineAsset(new URL('status-page.browser.js', import.meta.url));
   // The server routes GET and HEAD here, and answers other methods 405 (lib/http-server.ts).
   return (_req, res) => {
-    const nonce = randomBytes(18).toString('base64');
-    const html = Buffer.from(statusPageHtml({ ...options, nonce, css, js }), 'utf8');
-    res.writeHead(200, {
-      'content-type': 'text/html; charset=utf-8',
-      'content-length': html.length,
-      'cache-control': 'no-store',
-      'content-security-policy': contentSecurityPolicy(nonce),
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-    });
-    // Node sends no body for HEAD.
-    res.end(html);
+    const nonce = newNonce();
+    sendHtmlPage(res, statusPageHtml({ ...options, nonce, css, js }), { script: `'nonce-${nonce}'`, style: `'nonce-${nonce}'` });
   };
 }
 
-export function contentSecurityPolicy(nonce: string): string {
-  return [
-    "default-src 'none'",
-    `script-src 'nonce-${nonce}'`,
-    `style-src 'nonce-${nonce}'`,
-    "connect-src 'self'",
-    'img-src data:',
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
-}
-
-function readAsset(name: string): string {
-  const text = readFileSync(new URL(name, import.meta.url), 'utf8');
-  // Inlined into a <style> or <script> element, which only this sequence could end early.
-  if (/<\/(style|script)/i.test(text)) throw new Error(`${name} must not contain a closing </style> or </script> tag`);
-  return text;
-}
-
-const escapeHtml = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-
 function statusPageHtml(o: StatusPageOptions & { nonce: string; css: string; js: string }): string {
   const nonce = escapeHtml(o.nonce);
-  return `<!doctype html>
-<html lang="vi">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>Liên thông — Status (Trạng thái)</title>
-<link rel="icon" href="data:,">
+  return `${documentStart('Liên thông — Status (Trạng thái)')}
 <style nonce="${nonce}">
 ${o.css}
 </style>

@@ -24,6 +24,7 @@ describe('ensureDevCredentials', () => {
       CALLER_ASSERTION_SECRET: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
       ACCESS_LOG_KEY: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
       ACCESS_LOG_PATH: join(folder, 'access-log.sqlite'),
+      QUERY_PAGE_API_KEY_FILE: join(folder, 'api-key.secret'),
     });
     for (const file of ['officer-idp.private.jwk.json', 'citizen-idp.private.jwk.json', 'api-key.secret', 'secrets.json']) {
       expect(mode(join(folder, file)), file).toBe(0o600);

@@ -18,6 +18,11 @@ export const DEV_CITIZEN_ISSUER = 'https://dev.lien-thong.invalid/citizen-idp';
  * the `land-registration` grantee from 2025-03-01 (Bộ Tài nguyên và Môi trường, BTNMT, before it).
  */
 export const DEV_OFFICER_AGENCY = 'BNNMT';
+/**
+ * The purpose and case the development officer's example requests give (`x-purpose-code`,
+ * `x-case-number`): a land transfer, for which the access policy grants BNNMT every category.
+ */
+export const DEV_PURPOSE = { code: 'land-transfer', caseNumber: 'HS-2026-0001' } as const;
 const DEV_FOLDER = '.dev';
 const ALGORITHM = 'ES256';
 const TOKEN_LIFETIME = '12h';
@@ -40,6 +45,8 @@ export type DevEnvironment = {
   CALLER_ASSERTION_SECRET: string;
   ACCESS_LOG_KEY: string;
   ACCESS_LOG_PATH: string;
+  /** The development API key, offered by the query page in development (gateway/query-page.ts). */
+  QUERY_PAGE_API_KEY_FILE: string;
 };
 
 /** Example credentials, freshly signed on every call and valid for 12 hours. */
@@ -141,6 +148,7 @@ function environmentFor(folder: string, secrets: DevSecrets): DevEnvironment {
     CALLER_ASSERTION_SECRET: secrets.callerAssertionSecret,
     ACCESS_LOG_KEY: secrets.accessLogKey,
     ACCESS_LOG_PATH: join(folder, FILES.accessLog),
+    QUERY_PAGE_API_KEY_FILE: join(folder, FILES.apiKey),
   };
 }
 
@@ -240,10 +248,13 @@ export function devCredentialsGuide(credentials: DevCredentials, credentialsFile
   return `Development credentials (valid 12 hours, new on every start), also in ${relative(process.cwd(), credentialsFile) || credentialsFile}:
 ${devCredentialLines(credentials)}
 
-Personal data needs a credential and a purpose. Try, as the officer, for a land transfer on case HS-2026-0001:
+Personal data needs a credential and a purpose. Try, as the officer, for a land transfer on case ${DEV_PURPOSE.caseNumber}:
 
   source .dev/credentials.env
   curl -s ${graphqlUrl} -H 'content-type: application/json' \\
-    -H "authorization: Bearer $LT_OFFICER" -H 'x-purpose-code: land-transfer' -H 'x-case-number: HS-2026-0001' \\
-    -d '{"query":"{ citizen(personalId: \\"001085012345\\") { fullName maritalStatus landParcels { parcelId area } } }"}'`;
+    -H "authorization: Bearer $LT_OFFICER" -H 'x-purpose-code: ${DEV_PURPOSE.code}' -H 'x-case-number: ${DEV_PURPOSE.caseNumber}' \\
+    -d '{"query":"{ citizen(personalId: \\"001085012345\\") { fullName maritalStatus landParcels { parcelId area } } }"}'
+
+Or open ${graphqlUrl} in a browser: its query page (GraphiQL) offers the officer dev-officer's x-api-key
+with this purpose and case in its headers editor.`;
 }

@@ -25,6 +25,11 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   readiness: (req: IncomingMessage) => Promise<ReadinessReport>;
   /** Extra GET routes, e.g. a status page. */
   routes?: Record<string, RouteHandler>;
+  /**
+   * A page for browsers at `graphqlPath`: a GET or HEAD whose `Accept` prefers HTML to JSON (a browser
+   * opening the address) gets it; every other request there is GraphQL.
+   */
+  graphqlPage?: RouteHandler;
   /** POST routes other than GraphQL, e.g. an action; their request body is not read. Other methods get 405. */
   postRoutes?: Record<string, RouteHandler>;
   /** Largest accepted request body. */
@@ -152,7 +157,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
     // Everything this request causes, callbacks and promises included, logs its request id.
     runWithRequestContext(requestId, () => {
       const { metrics } = options;
-      if (metrics && path === graphqlPath) {
+      if (metrics && path === graphqlPath && !isPageRequest(req, path)) {
         const context = currentRequestContext();
         res.on('finish', () => metrics.observeGraphQLRequest(context, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9));
       }
@@ -162,6 +167,11 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
       else applyCors(req, res, () => handle(req, res, path, requestId, fail));
     });
   });
+
+  /** A browser opening `graphqlPath`: it gets the page, not GraphQL (and is not counted as a GraphQL request). */
+  function isPageRequest(req: IncomingMessage, path: string): boolean {
+    return options.graphqlPage !== undefined && path === graphqlPath && (req.method === 'GET' || req.method === 'HEAD') && prefersHtml(req.headers.accept);
+  }
 
   function handle(req: IncomingMessage, res: ServerResponse, path: string, requestId: string, fail: (error: unknown) => void) {
     // HEAD is GET without the body (Node leaves the body out).
@@ -188,6 +198,10 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
         return;
       }
       sendJson(res, 404, { error: `Not found. GraphQL is served at ${graphqlPath}.` });
+      return;
+    }
+    if (options.graphqlPage && isPageRequest(req, path)) {
+      Promise.resolve(options.graphqlPage(req, res)).catch(fail);
       return;
     }
     if (req.method === 'POST' && !isJsonContentType(req.headers['content-type'])) {
@@ -301,6 +315,24 @@ function describeBodyError(error: unknown): { status: number; message: string } 
     default:
       return { status, message: 'Request body could not be read.' };
   }
+}
+
+/**
+ * Does this `Accept` rank `text/html` above every JSON type a GraphQL client asks for? A browser
+ * opening a page names `text/html` first and anything else at q=0.8; curl sends any type without
+ * naming one, GraphQL clients a JSON type.
+ */
+export function prefersHtml(accept: string | undefined): boolean {
+  const quality = new Map<string, number>();
+  for (const part of (accept ?? '').split(',')) {
+    const [type = '', ...parameters] = part.split(';').map((s) => s.trim().toLowerCase());
+    const q = parameters.find((p) => p.startsWith('q='));
+    const value = q === undefined ? 1 : Number(q.slice(2));
+    if (type && Number.isFinite(value)) quality.set(type, Math.max(quality.get(type) ?? 0, value));
+  }
+  const html = quality.get('text/html') ?? 0;
+  const json = Math.max(quality.get('application/json') ?? 0, quality.get('application/graphql-response+json') ?? 0);
+  return html > 0 && html > json;
 }
 
 function isJsonContentType(header: string | undefined): boolean {

@@ -47,6 +47,7 @@ export const GATEWAY_SETTINGS = {
   corsOrigins: S.CORS_ORIGINS,
   statusRefreshMs: S.STATUS_PAGE_REFRESH_MS,
   statusProgrammeRefreshMs: S.STATUS_PAGE_PROGRAMME_REFRESH_MS,
+  queryPageApiKeyFile: S.QUERY_PAGE_API_KEY_FILE,
   access: {
     policyFile: S.ACCESS_POLICY_FILE,
     authentication: S.AUTHENTICATION_SETTINGS,

@@ -159,7 +159,7 @@ export const LOG_LEVEL = setting('LOG_LEVEL', {
 });
 export const NODE_ENV = setting('NODE_ENV', {
   ...optional(kinds.text(), '(unset)'),
-  description: '`production` turns introspection and "did you mean" suggestions off, and refuses plain API keys and the development credentials of `.dev/`.',
+  description: '`production` turns introspection and "did you mean" suggestions off, refuses plain API keys and the development credentials of `.dev/`, and the query page then offers no credential.',
 });
 
 // ————— The gateway —————
@@ -271,6 +271,11 @@ export const STATUS_PAGE_REFRESH_MS = setting('STATUS_PAGE_REFRESH_MS', {
   kind: kinds.milliseconds(),
   default: fixed(5000),
   description: 'How often the status page (`/status`) refreshes its live systems.',
+});
+export const QUERY_PAGE_API_KEY_FILE = setting('QUERY_PAGE_API_KEY_FILE', {
+  ...optional(kinds.path(), '(unset; `npm start`: its development key, `.dev/api-key.secret`)'),
+  description:
+    'Development only: file holding an API key that the query page (`/graphql` in a browser) puts in its headers editor, with `x-purpose-code: land-transfer` and `x-case-number: HS-2026-0001`. Ignored when `NODE_ENV=production`: the page then offers no credential.',
 });
 export const STATUS_PAGE_PROGRAMME_REFRESH_MS = setting('STATUS_PAGE_PROGRAMME_REFRESH_MS', {
   kind: kinds.milliseconds(),

@@ -80,6 +80,8 @@ describe('npm run build', () => {
       'gateway/connections.graphql',
       'gateway/status-page.css',
       'gateway/status-page.browser.js',
+      'gateway/query-page.css',
+      'gateway/query-page.browser.js',
       'subgraphs/land/schema.graphql',
       'subgraphs/public-services/mock/sector-databases.json',
     ]) {

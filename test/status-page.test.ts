@@ -1,40 +1,23 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultMode } from '../lib/mock-server.ts';
 import { SYSTEM_IDS, type SystemId } from '../lib/systems.ts';
 import { startSystem, type RunningSystem } from './support/system.ts';
+import { CHROMIUM_PATH, isLocalRequest, launchChromium, NO_CHROMIUM } from './support/chromium.ts';
 
 /**
- * The status page (`GET /status`) in a real browser: headless Chromium from the operating system
- * (Debian's `chromium` package), driven by playwright-core, which downloads no browser of its own.
- * One whole system in this process; backends are taken down and brought back through their mocks'
- * fault admin, and the page is watched as it refreshes itself.
+ * The status page (`GET /status`) in a real browser (test/support/chromium.ts). One whole system in
+ * this process; backends are taken down and brought back through their mocks' fault admin, and the
+ * page is watched as it refreshes itself.
  */
 
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-// Without the background-networking flags Chromium reaches for Google's services at start and, on a
-// closed network, hangs there.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 /** The committed screenshot of the page (one system down); rewritten when missing or when UPDATE_SCREENSHOTS=1. */
 const DOCS_SCREENSHOT = fileURLToPath(new URL('../docs/status-page.png', import.meta.url));
 /** The screenshot of every run, for looking at a failure (gitignored). */
 const RUN_SCREENSHOT = fileURLToPath(new URL('../test-results/status-page-land-down.png', import.meta.url));
-const NO_CHROMIUM =
-  `No Chromium at ${CHROMIUM_PATH}: the status page test drives a headless Chromium. Install it with ` +
-  '`apt-get install chromium` (Debian/Ubuntu), or set CHROMIUM_PATH to a Chromium binary.';
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const WAIT_MS = 15_000;
 
 let system: RunningSystem;
@@ -74,7 +57,7 @@ describe('status page (/status)', () => {
       // (test/reference-cache.test.ts has the cache's own behaviour).
       backendCacheEntries: { 'public-services': 0 },
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, timeout: 30_000 });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
     page.on('request', (request) => requests.push(request.url()));
     page.on('console', (message) => {
@@ -184,10 +167,7 @@ describe('status page (/status)', () => {
     expect(consoleErrors).toEqual([]);
     expect(pageErrors).toEqual([]);
     expect(requests.length).toBeGreaterThan(2);
-    for (const url of requests) {
-      const { protocol, host } = new URL(url);
-      if (protocol !== 'data:') expect(LOOPBACK.has(host.replace(/:\d+$/, '')), url).toBe(true);
-    }
+    for (const url of requests) expect(isLocalRequest(url), url).toBe(true);
   });
 
   it('turns a system DOWN with its error when its backend stops answering, keeps the others UP, and shows it UP again once it answers', async () => {

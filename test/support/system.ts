@@ -94,6 +94,8 @@ export async function startSystem(
     callerReplay?: ReplayStoreConfig;
     /** The gateway's logger (default: the usual one, silent under vitest), e.g. one whose lines a test reads. */
     gatewayLogger?: Logger;
+    /** The API key the query page offers in development (`QUERY_PAGE_API_KEY_FILE`); none by default. */
+    queryPageApiKey?: string;
   } = {},
 ): Promise<RunningSystem> {
   const issuers = await createTestIssuers();
@@ -146,6 +148,7 @@ export async function startSystem(
     statusRefreshMs: options.statusRefreshMs ?? 5000,
     statusProgrammeRefreshMs: options.statusProgrammeRefreshMs ?? 60_000,
     access,
+    ...(options.queryPageApiKey === undefined ? {} : { queryPageApiKey: options.queryPageApiKey }),
   }, options.gatewayLogger);
 
   return {
