@@ -6,7 +6,7 @@
  */
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { relative } from 'node:path';
-import { afterAll, afterEach, expect, type TestContext } from 'vitest';
+import { afterAll, afterEach, expect, vi, type TestContext } from 'vitest';
 
 export const CHILD_PROCESS_IN_UNIT_TIER = 'CHILD_PROCESS_IN_UNIT_TIER';
 
@@ -52,4 +52,8 @@ function reportRefusal(task?: TestContext['task']): void {
 }
 
 afterEach(({ task }) => reportRefusal(task));
-afterAll(() => reportRefusal());
+afterAll(() => {
+  // The unit tier's files share one module graph and thread (vitest.config.ts): no file leaves a fake clock to the next.
+  vi.useRealTimers();
+  reportRefusal();
+});
