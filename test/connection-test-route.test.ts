@@ -12,17 +12,19 @@ import { landHandlers } from '../subgraphs/land/mock/handlers.ts';
 /** A subgraph's `POST /connection-test`: the test of its own backend, beside its adapter and never through it. */
 let mock: RunningMock;
 let subgraph: RunningSubgraph<LandAdapter>;
-beforeAll(async () => {
-  mock = await startMockBackend('land', landHandlers());
-  subgraph = await startSubgraph(landSubgraph, {
+const startLand = (backendTimeoutMs: number) =>
+  startSubgraph(landSubgraph, {
     backendUrl: mock.url,
-    backendTimeoutMs: 2000,
+    backendTimeoutMs,
     resilience: DEFAULT_RESILIENCE,
     liveStatus: DEFAULT_THRESHOLDS,
     port: 0,
     host: '127.0.0.1',
     access: { enabled: true, policy: loadAccessPolicy(DEFAULT_ACCESS_POLICY_FILE), callerSecret: undefined },
   });
+beforeAll(async () => {
+  mock = await startMockBackend('land', landHandlers());
+  subgraph = await startLand(2000);
 });
 afterEach(() => {
   mock.setFault({ mode: 'ok' });
@@ -75,20 +77,26 @@ describe('POST /connection-test on a subgraph', () => {
   });
 });
 
-// The backend's own deadline is 2 s here; a caller that gives up after 1.5 s gets an answer only if its 300 ms are honoured.
-const CALLER_GIVES_UP = () => AbortSignal.timeout(1500);
-
 describe('the caller’s deadline (x-deadline-ms) on a subgraph’s probe and test routes', () => {
+  // The backend answers after 2 minutes and the subgraph's own deadline is as long: only the caller's
+  // 300 ms can end these calls before the test's own timeout, however slow the machine.
+  const BACKEND_MS = 120_000;
+  let patient: RunningSubgraph<LandAdapter>;
+  beforeAll(async () => {
+    patient = await startLand(BACKEND_MS);
+  });
+  afterAll(() => patient.close());
+
   it('ends /ready’s backend probe within the prober’s deadline, as the subgraph’s own finding of a timeout', async () => {
-    mock.setFault({ mode: 'slow', latencyMs: 60_000 });
-    const response = await fetch(`${subgraph.url}/ready`, { headers: { 'x-deadline-ms': '300' }, signal: CALLER_GIVES_UP() });
+    mock.setFault({ mode: 'slow', latencyMs: BACKEND_MS });
+    const response = await fetch(`${patient.url}/ready`, { headers: { 'x-deadline-ms': '300' } });
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ status: 'DOWN', backend: 'DOWN', error: { code: 'SYSTEM_TIMEOUT' } });
   });
 
   it('stops a connection test whose caller has no time left, as TIMED_OUT', async () => {
-    mock.setFault({ mode: 'slow', latencyMs: 60_000 });
-    const response = await fetch(`${subgraph.url}/connection-test`, { method: 'POST', headers: { 'x-deadline-ms': '300' }, signal: CALLER_GIVES_UP() });
+    mock.setFault({ mode: 'slow', latencyMs: BACKEND_MS });
+    const response = await fetch(`${patient.url}/connection-test`, { method: 'POST', headers: { 'x-deadline-ms': '300' } });
     const report = connectionTestReportSchema.parse(await response.json());
     expect(report).toMatchObject({ verdict: 'TIMED_OUT', checks: [{ name: 'GET /v1/health', verdict: 'TIMED_OUT' }] });
   });

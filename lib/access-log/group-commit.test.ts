@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AccessLogTimeoutError, AccessLogUnavailableError, failureReason, GroupCommit } from './group-commit.ts';
 import type { AccessRecord } from './types.ts';
 import { accessRecord as record } from '../../test/support/access.ts';
@@ -24,9 +24,11 @@ function scriptedStore() {
   return { modes, written, write, calls: () => calls, aborted: () => aborted };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe('GroupCommit when the store fails', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("reports a store failure that arrives after the caller's deadline as the caller's timeout, whichever timer ran first", async () => {
     const deadlineAt = Date.now() + 30;
     // A store that gives up at that same deadline (a lock still held) and says so before the
@@ -47,16 +49,16 @@ describe('GroupCommit when the store fails', () => {
   });
 
   it('abandons a hung batch once every caller has given up, then opens the circuit, and a trial write closes it', async () => {
+    // The circuit's clock (cockatiel reads Date) moves only when the test moves it; the callers' deadlines are real timers.
+    vi.useFakeTimers({ toFake: ['Date'] });
     const store = scriptedStore();
     store.modes.push('hang');
     const commits = new GroupCommit(store.write, { halfOpenAfterMs: 200 });
-    const started = Date.now();
     const hung = await Promise.allSettled([
       commits.append([record(1)], { deadlineAt: Date.now() + 100 }),
       commits.append([record(2)], { deadlineAt: Date.now() + 150 }),
     ]);
     expect(hung.map((result) => result.status === 'rejected' && result.reason instanceof AccessLogTimeoutError)).toEqual([true, true]);
-    expect(Date.now() - started).toBeLessThan(5000);
     // The writer gave the batch up (its signal aborted): it is not stuck on it.
     await expect.poll(() => store.aborted()).toBe(1);
     await expect.poll(() => commits.health('postgres').circuit).toBe('OPEN');
@@ -68,7 +70,7 @@ describe('GroupCommit when the store fails', () => {
     expect(store.calls()).toBe(callsBefore);
 
     // After halfOpenAfterMs one trial write goes through; it succeeds and closes the circuit.
-    await sleep(250);
+    vi.setSystemTime(Date.now() + 200);
     await commits.append([record(4)], { deadlineAt: Date.now() + 5000 });
     expect(store.written.flat().map((r) => r.requestId)).toEqual(['req-4']);
     expect(commits.health('postgres')).toMatchObject({ status: 'UP', circuit: 'CLOSED', refusedWhileOpen: 1 });
@@ -79,13 +81,17 @@ describe('GroupCommit when the store fails', () => {
   it('refuses appends while a trial write is under way, instead of queueing them behind it', async () => {
     const store = scriptedStore();
     store.modes.push('fail', 'hang');
+    // The circuit's clock and the trial's deadline move only when the test moves them.
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
     const commits = new GroupCommit(store.write, { breakerFailures: 1, halfOpenAfterMs: 50 });
     await expect(commits.append([record(1)])).rejects.toMatchObject({ code: 'ECONNREFUSED' });
-    await sleep(80);
+    vi.setSystemTime(Date.now() + 50);
     const trial = commits.append([record(2)], { deadlineAt: Date.now() + 300 });
+    const trialSettled = expect(trial).rejects.toBeInstanceOf(AccessLogTimeoutError);
     await expect.poll(() => commits.health('sqlite').circuit).toBe('HALF_OPEN');
     await expect(commits.append([record(3)], { deadlineAt: Date.now() + 5000 })).rejects.toBeInstanceOf(AccessLogUnavailableError);
-    await expect(trial).rejects.toBeInstanceOf(AccessLogTimeoutError);
+    await vi.advanceTimersByTimeAsync(300);
+    await trialSettled;
     await expect.poll(() => commits.health('sqlite').circuit).toBe('OPEN');
     await commits.close();
   });

@@ -1,30 +1,31 @@
 /**
  * Another process holding a SQLite file's lock: a plain `node` child with its own better-sqlite3
  * connection runs `BEGIN EXCLUSIVE` (no other connection may write; in WAL mode readers go on),
- * keeps it for `holdMs`, then commits. The same line works by hand from a fresh clone:
+ * keeps it until the test lets it go, then commits. By hand from a fresh clone (25 s):
  *   node -e "const db=require('better-sqlite3')('var/access-log.sqlite');db.exec('BEGIN EXCLUSIVE');setTimeout(()=>db.exec('COMMIT'),25000)"
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export interface HeldLock {
-  /** Resolves once the child has committed and exited. */
-  released: Promise<void>;
+  /** Lets the lock go: the child commits and exits; resolves once it has. */
+  release(): Promise<void>;
   /** Ends the child at once (its transaction rolls back), for cleanup after a failure. */
   kill(): void;
 }
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Resolves once the lock is held. */
-export function holdSqliteLock(path: string, holdMs: number): Promise<HeldLock> {
+/** Resolves once the lock is held; it is held until `release()` (or the test's process ends). */
+export function holdSqliteLock(path: string): Promise<HeldLock> {
   const code = `
     const db = require('better-sqlite3')(${JSON.stringify(path)});
     db.exec('BEGIN EXCLUSIVE');
     process.stdout.write('locked\\n');
-    setTimeout(() => { db.exec('COMMIT'); db.close(); }, ${holdMs});
+    process.stdin.resume();
+    process.stdin.on('end', () => { db.exec('COMMIT'); db.close(); });
   `;
-  const child = spawn(process.execPath, ['-e', code], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['-e', code], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const released = new Promise<void>((resolve, reject) => {
@@ -39,7 +40,13 @@ export function holdSqliteLock(path: string, holdMs: number): Promise<HeldLock> 
     child.stdout.on('data', (chunk: Buffer) => {
       if (!chunk.toString().includes('locked')) return;
       clearTimeout(timer);
-      resolve({ released, kill: () => child.kill('SIGKILL') });
+      resolve({
+        release: () => {
+          child.stdin.end();
+          return released;
+        },
+        kill: () => child.kill('SIGKILL'),
+      });
     });
     released.catch((error: unknown) => {
       clearTimeout(timer);
