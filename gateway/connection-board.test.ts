@@ -37,8 +37,6 @@ const OPTIONS: ConnectionBoardOptions = {
 };
 const logger = createLogger('board-test');
 
-const T0 = Date.parse('2026-11-23T10:00:00.000Z');
-
 function readiness(overrides: Partial<SubgraphReadiness> = {}, calls: Partial<SubgraphReadiness['calls']> = {}): SubgraphReadiness {
   return {
     ready: true,

@@ -199,7 +199,7 @@ export class ConnectionBoard {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await Promise.allSettled([...this.records.values()].map((r) => r.probing));
+    await Promise.allSettled([...this.records.values()].flatMap((r) => (r.probing ? [r.probing] : [])));
   }
 
   /** Probes one system now (joining a probe already under way); not counted in its uptime. */

@@ -292,7 +292,8 @@ export class AccessLogMetrics implements BatchObserver {
   private source: AccessLogHealthSource | undefined;
 
   constructor(registry: Registry) {
-    const self = this;
+    // prom-client calls collect() with `this` bound to the metric: the log's health is read through this arrow.
+    const health = () => this.source?.health();
     this.batches = new Counter({
       name: `${METRIC_PREFIX}access_log_batches_total`,
       help: 'Access-log transactions (group commits) written, by outcome (ok, failed: rolled back, timed out or abandoned).',
@@ -318,7 +319,8 @@ export class AccessLogMetrics implements BatchObserver {
       labelNames: ['state'],
       registers: [registry],
       collect() {
-        if (self.source) setStates<never>(this, {}, CIRCUIT_STATES, self.source.health().circuit);
+        const state = health();
+        if (state) setStates<never>(this, {}, CIRCUIT_STATES, state.circuit);
       },
     });
     new Gauge({
@@ -326,7 +328,8 @@ export class AccessLogMetrics implements BatchObserver {
       help: '1 while the access log takes writes (circuit closed and the last batch committed), 0 otherwise.',
       registers: [registry],
       collect() {
-        if (self.source) this.set(self.source.health().status === 'UP' ? 1 : 0);
+        const state = health();
+        if (state) this.set(state.status === 'UP' ? 1 : 0);
       },
     });
     new Counter({
@@ -334,7 +337,8 @@ export class AccessLogMetrics implements BatchObserver {
       help: 'Access-log appends refused at once because the circuit over the store was open (the request got 503 ACCESS_LOG_UNAVAILABLE).',
       registers: [registry],
       collect() {
-        if (self.source) countedElsewhere(this, [[{}, self.source.health().refusedWhileOpen]]);
+        const state = health();
+        if (state) countedElsewhere(this, [[{}, state.refusedWhileOpen]]);
       },
     });
     new Counter({
@@ -342,7 +346,8 @@ export class AccessLogMetrics implements BatchObserver {
       help: 'Access-log transactions abandoned because the store did not answer before every caller gave up.',
       registers: [registry],
       collect() {
-        if (self.source) countedElsewhere(this, [[{}, self.source.health().abandonedBatches]]);
+        const state = health();
+        if (state) countedElsewhere(this, [[{}, state.abandonedBatches]]);
       },
     });
   }

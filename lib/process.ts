@@ -80,7 +80,7 @@ function secretsFromFiles(files: Record<string, string | undefined>, env: Enviro
     try {
       value = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
     } catch (error) {
-      throw new Error(`${name}_FILE names ${path}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new Error(`${name}_FILE names ${path}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
     }
     if (value === '') throw new Error(`${name}_FILE names ${path}, which is empty`);
     values[name] = value;

@@ -155,7 +155,7 @@ export function graphqlOperationSpans<TContext extends object>(): ApolloServerPl
           return { executionDidEnd: ended(child(operation, 'graphql.execute')) };
         },
         async didEncounterErrors({ errors }) {
-          const codes = [...new Set(errors.map((error) => String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR')))];
+          const codes = [...new Set(errors.map(({ extensions }) => (typeof extensions?.code === 'string' ? extensions.code : 'INTERNAL_SERVER_ERROR')))];
           operation.setStatus({ code: SpanStatusCode.ERROR, message: codes.join(',') });
         },
         async willSendResponse() {

@@ -182,7 +182,7 @@ export async function startBalancer(
         await readServerStats(config.host, config.statsPort);
         break;
       } catch (error) {
-        if (performance.now() > deadline) throw new Error(`HAProxy did not answer on its statistics port within the start timeout: ${String(error)}`);
+        if (performance.now() > deadline) throw new Error(`HAProxy did not answer on its statistics port within the start timeout: ${String(error)}`, { cause: error });
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }

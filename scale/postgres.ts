@@ -195,7 +195,7 @@ async function waitUntilAccepting(url: string, server: ChildProcess, log: () => 
       return;
     } catch (error) {
       if (Date.now() > deadline) {
-        throw new Error(`PostgreSQL did not accept connections within ${START_TIMEOUT_MS} ms: ${String(error)}\n${log().trim()}`);
+        throw new Error(`PostgreSQL did not accept connections within ${START_TIMEOUT_MS} ms: ${String(error)}\n${log().trim()}`, { cause: error });
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     } finally {

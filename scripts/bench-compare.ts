@@ -127,7 +127,7 @@ let current: ServiceProcess | undefined;
 let stopping: Promise<void> | undefined;
 /** Stops the gateway under test and every service; once. */
 function stopEverything(): Promise<void> {
-  stopping ??= Promise.all([current, ...systemServices].map((service) => service?.stop()))
+  stopping ??= Promise.all([current, ...systemServices].filter((service) => service !== undefined).map((service) => service.stop()))
     .then(() => rmSync(scratch, { recursive: true, force: true }))
     .then(() => undefined);
   return stopping;

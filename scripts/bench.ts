@@ -234,7 +234,6 @@ function printComparison(summaries: Summary[]): void {
 
 // --- the rounds ----------------------------------------------------------------------------------
 
-let summaries: Summary[] = [];
 try {
   say(`bench: node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg().map((load) => load.toFixed(2)).join(' ')}; gateway ${url}`);
   for (const tree of trees) say(`  ${tree.id.padEnd(6)} ${tree.root}: ${tree.revision}`);
@@ -250,7 +249,7 @@ try {
       if (before && after && before !== after) notes.push(`${workload}: the two checkouts' answers differ (both 200 without errors)`);
     }
   }
-  summaries = trees.flatMap((tree) => WORKLOAD_IDS.map((workload) => summarise(tree.id, workload))).filter((s): s is Summary => s !== undefined);
+  const summaries = trees.flatMap((tree) => WORKLOAD_IDS.map((workload) => summarise(tree.id, workload))).filter((s): s is Summary => s !== undefined);
   const startLine = (tree: Tree) => `npm start ready in (${tree.id}): ${startSeconds[tree.id].map((s) => s.toFixed(1)).join(' s, ')} s (9 processes)`;
   if (jsonOutput) {
     console.log(JSON.stringify({ trees, connections: CONNECTIONS, seconds, warmUpSeconds: WARM_UP_SECONDS, rounds, workloads: WORKLOAD_TITLES, startSeconds, summaries, runs, notes, problems }, null, 2));

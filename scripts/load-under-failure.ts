@@ -15,7 +15,7 @@ import { encodePersonalId } from '../lib/personal-id.ts';
 import { ensureDevCredentials } from '../lib/dev-credentials.ts';
 import { REPO_ROOT, startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/services.ts';
 import { NAMED_IDS } from '../lib/synthetic/named.ts';
-import { SYSTEM_IDS, type SystemId } from '../lib/systems.ts';
+import { SYSTEM_IDS } from '../lib/systems.ts';
 import { processMemoryKiB } from './process-stats.ts';
 
 const { seconds, flappingSystem } = settingsOrExit(LOAD_UNDER_FAILURE_SETTINGS).load;

@@ -30,7 +30,7 @@ export function processMemoryKiB(pid: number): { rss: number; hwm: number } | un
 export function childPids(pid: number): number[] {
   const children = new Set<number>();
   for (const task of readdirSync(`/proc/${pid}/task`)) {
-    let text = '';
+    let text: string;
     try {
       text = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8');
     } catch {

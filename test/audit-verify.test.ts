@@ -11,7 +11,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresAccessLog } from '../lib/access-log/postgres-store.ts';
 import { SqliteAccessLog } from '../lib/access-log/sqlite-store.ts';
-import type { AccessLogStore, AccessRecord } from '../lib/access-log/types.ts';
+import type { AccessLogStore } from '../lib/access-log/types.ts';
 import { REPO_ROOT } from '../lib/services.ts';
 import { startPostgres, type TestPostgres } from './support/postgres.ts';
 import { accessRecord } from './support/access.ts';

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Agent, fetch } from 'undici';
@@ -95,7 +95,7 @@ function expectRefused(response: { status: number; body: GraphQLBody }, why: 'RE
 async function startEavesdropper(): Promise<{ url: string; captured: CapturedCall[]; target: { url: string }; close(): Promise<void> }> {
   const captured: CapturedCall[] = [];
   const target = { url: '' };
-  const server: Server = createServer(async (req, res) => {
+  const relay = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
@@ -117,6 +117,10 @@ async function startEavesdropper(): Promise<{ url: string; captured: CapturedCal
       // Before the target is known (the gateway's first probes), or while it restarts.
       res.writeHead(502).end();
     }
+  };
+  // A request whose body cannot be read (its client went away) loses only its own connection.
+  const server: Server = createServer((req, res) => {
+    relay(req, res).catch(() => res.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };

@@ -39,7 +39,7 @@ interface Manifest {
   apiVersion: string;
   kind: string;
   metadata: { name: string; namespace?: string; labels?: Record<string, string> };
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- checked by the schemas first
+  // Any: checked by the schemas first.
   spec?: any;
   data?: Record<string, string>;
   stringData?: Record<string, string>;

@@ -55,7 +55,9 @@ async function supervised(policy: Partial<RestartPolicy> = {}, mode: 'ok' | 'fai
     gateway: service,
     get: () => service,
     waitUntilAnswering: (timeoutMs) => service.waitUntilAnswering(timeoutMs),
-    stopAll: async () => void (await service.stop()),
+    stopAll: async () => {
+      await service.stop();
+    },
   };
   const events: SupervisorEvent[] = [];
   const waiting: { kind: string; resolve: (event: SupervisorEvent) => void }[] = [];

@@ -131,12 +131,12 @@ function readJsonFile(variable: string, path: string): unknown {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new Error(`${variable} file ${path} cannot be read (${code})`);
+    throw new Error(`${variable} file ${path} cannot be read (${code})`, { cause: error });
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new Error(`${variable} file ${path} is not valid JSON: ${(error as Error).message}`);
+    throw new Error(`${variable} file ${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -160,7 +160,7 @@ export function loadAccessPolicy(file: string): AccessPolicy {
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new Error(`access policy ${file} cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`access policy ${file} cannot be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   return parseAccessPolicy(json, file);
 }

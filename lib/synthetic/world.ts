@@ -1,6 +1,6 @@
 import { addDays, ageOn, birthday, firstDayAfter, firstDayOf, parsePartialDate, type PartialDate } from '../partial-date.ts';
 import { decodePersonalId, encodePersonalId, personalIdProblem, type Sex } from '../personal-id.ts';
-import { LEGACY_PROVINCES as PROVINCES, legacyUnitOn, TWO_LEVEL_GOVERNMENT_FROM, provincialUnitById, todayInVietnam, unitOfLegacyCode as provinceByCode } from '../administrative-units.ts';
+import { legacyUnitOn, TWO_LEVEL_GOVERNMENT_FROM, provincialUnitById, todayInVietnam } from '../administrative-units.ts';
 import { formatAddress } from '../addresses.ts';
 import { communesOf, PROVINCES_WITH_COMMUNES } from '../communes.ts';
 import { civilRegistryOffice, landCertificateIssuer } from '../issuing-authorities.ts';

@@ -1,10 +1,9 @@
 import { partialDateForGraph } from '../../lib/partial-date.ts';
 import { assertPersonalId } from '../../lib/personal-id.ts';
-import { loadByLegacyCode, provinceRefById, resolveCitizenKey, type CitizenRef, type ProvinceRef } from '../../lib/references.ts';
+import { loadByLegacyCode, provinceRefById, resolveCitizenKey, type CitizenRef } from '../../lib/references.ts';
 import { sourceResolvers } from '../../lib/sources.ts';
 import type { CivilStatusContext } from './adapter/loaders.ts';
 import type { Resolvers } from './generated/resolvers.ts';
-import type { BirthRegistrationModel, DeathRegistrationModel, MarriageModel } from './adapter/mapping.ts';
 
 /** A reference the population subgraph resolves; null when the record names nobody. */
 const citizenRef = (personalId: string | null): CitizenRef | null => (personalId ? { personalId } : null);

@@ -1,9 +1,7 @@
 import { assertText } from '../../lib/graph-input.ts';
-import { loadByLegacyCode, provinceRefById, resolveCitizenKey, successorProvinceRef, type CitizenRef, type ProvinceRef } from '../../lib/references.ts';
+import { loadByLegacyCode, provinceRefById, resolveCitizenKey, successorProvinceRef } from '../../lib/references.ts';
 import { sourceResolvers } from '../../lib/sources.ts';
-import type { LandContext } from './adapter/loaders.ts';
 import type { Resolvers } from './generated/resolvers.ts';
-import type { LandParcelModel } from './adapter/mapping.ts';
 import { MAX_PARCEL_ID_LENGTH } from './adapter/wire.ts';
 
 export const resolvers: Resolvers = {

@@ -91,7 +91,7 @@ export async function createTestIssuers(): Promise<TestIssuers> {
       clockToleranceSec: 5,
     },
     officerToken: (claims = {}, options = {}) =>
-      sign(officer.privateKey, 'officer-1', OFFICER_ISSUER, String(claims.sub ?? 'token-officer-01'), { agency: 'BNNMT', ...claims }, options),
+      sign(officer.privateKey, 'officer-1', OFFICER_ISSUER, typeof claims.sub === 'string' ? claims.sub : 'token-officer-01', { agency: 'BNNMT', ...claims }, options),
     citizenToken: (personalId, options = {}) =>
       sign(citizen.privateKey, 'citizen-1', CITIZEN_ISSUER, `citizen-${personalId}`, { personal_id: personalId }, options),
   };
