@@ -9,38 +9,20 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { ExponentialBackoff, noJitterGenerator, type IBackoff } from 'cockatiel';
 import { envInteger, envPositiveInteger } from './config.ts';
-import { GATEWAY_PORT, SYSTEM_IDS, SYSTEMS } from './systems.ts';
+import { withDevEnvironment } from './dev-credentials.ts';
+import { CODE_ROOT, COMPILED, REPO_ROOT } from './repository.ts';
+import type { ServiceSpec, SystemLayout } from './service-layout.ts';
+import { SYSTEM_IDS, SYSTEMS } from './systems.ts';
 
-/** This module runs compiled (`npm run build`, `node dist/…`) rather than as TypeScript under tsx. */
-const COMPILED = !import.meta.url.endsWith('.ts');
-/** The folder the code runs from: the repository under tsx, the build's output folder (dist/) once compiled. */
-const CODE_ROOT = fileURLToPath(new URL('../', import.meta.url));
-/** The repository: where `.dev/` and `var/` are, and the services' working directory (dist/'s parent once compiled). */
-export const REPO_ROOT = COMPILED ? join(CODE_ROOT, '..') : CODE_ROOT;
+export { REPO_ROOT } from './repository.ts';
+export { serviceOfCommandLine, systemLayout, type ServiceSpec, type SystemLayout } from './service-layout.ts';
+
 
 /** `node --import tsx <entry>`, or `node <compiledRoot>/<entry as .js>`: no tsx in a compiled service. */
 export function serviceArguments(entry: string, compiledRoot: string | undefined): string[] {
   return compiledRoot === undefined ? ['--import', 'tsx', entry] : [join(compiledRoot, entry.replace(/\.ts$/, '.js'))];
-}
-
-export interface ServiceSpec {
-  /** `mock-<id>`, `<id>-subgraph` or `gateway`. */
-  name: string;
-  /** Entry file, relative to the repository root. */
-  entry: string;
-  port: number;
-}
-
-export interface SystemLayout {
-  host: string;
-  /** Mock backends and subgraphs in `SYSTEM_IDS` order, then the gateway. */
-  services: ServiceSpec[];
-  /** Environment of every child: the given one with each port and URL set; LOG_LEVEL `warn` unless set. */
-  env: NodeJS.ProcessEnv;
-  gatewayPort: number;
 }
 
 /**
@@ -57,41 +39,6 @@ export function connectionTestCommand(env: NodeJS.ProcessEnv): string {
     return port === backendPort ? [] : [`${envPrefix}_BACKEND_PORT=${port}`];
   });
   return [...settings, 'npm run check-connections'].join(' ');
-}
-
-/**
- * Where each of the nine services listens, from the same variables the services read
- * (`<PREFIX>_BACKEND_PORT`, `<PREFIX>_SUBGRAPH_PORT`, `GATEWAY_PORT`); a backend or subgraph URL
- * already set is kept, so a subgraph can be pointed at a real backend.
- */
-export function systemLayout(env: NodeJS.ProcessEnv, host = '127.0.0.1'): SystemLayout {
-  const childEnv: NodeJS.ProcessEnv = { ...env, LOG_LEVEL: env.LOG_LEVEL ?? 'warn' };
-  const services: ServiceSpec[] = [];
-  for (const id of SYSTEM_IDS) {
-    const { envPrefix, backendPort, subgraphPort } = SYSTEMS[id];
-    const mockPort = envInteger(`${envPrefix}_BACKEND_PORT`, backendPort, env);
-    const port = envInteger(`${envPrefix}_SUBGRAPH_PORT`, subgraphPort, env);
-    childEnv[`${envPrefix}_BACKEND_PORT`] = String(mockPort);
-    childEnv[`${envPrefix}_BACKEND_URL`] ??= `http://${host}:${mockPort}`;
-    childEnv[`${envPrefix}_SUBGRAPH_PORT`] = String(port);
-    childEnv[`${envPrefix}_SUBGRAPH_URL`] ??= `http://${host}:${port}/graphql`;
-    services.push({ name: `mock-${id}`, entry: `subgraphs/${id}/mock/main.ts`, port: mockPort });
-    services.push({ name: `${id}-subgraph`, entry: `subgraphs/${id}/main.ts`, port });
-  }
-  const gatewayPort = envInteger('GATEWAY_PORT', GATEWAY_PORT, env);
-  childEnv.GATEWAY_PORT = String(gatewayPort);
-  services.push({ name: 'gateway', entry: 'gateway/main.ts', port: gatewayPort });
-  return { host, services, env: childEnv, gatewayPort };
-}
-
-/** The service whose entry file is on a command line (`node dist/gateway/main.js`, `node --import tsx gateway/main.ts`). */
-export function serviceOfCommandLine(args: readonly string[], services: readonly ServiceSpec[]): ServiceSpec | undefined {
-  for (const arg of args) {
-    const path = arg.replace(/\.js$/, '.ts');
-    const service = services.find(({ entry }) => path === entry || path.endsWith(`/${entry}`));
-    if (service) return service;
-  }
-  return undefined;
 }
 
 /** A loopback port nothing listens on right now. */
@@ -284,7 +231,8 @@ export class ServiceProcess {
     const compiledRoot = this.options.compiledRoot ?? (COMPILED ? CODE_ROOT : undefined);
     const child = spawn(process.execPath, serviceArguments(this.spec.entry, compiledRoot), {
       cwd: REPO_ROOT,
-      env: this.options.env,
+      // The development key set of `.dev/` under the given environment, as a service started by `npm run start:<service>` gets it.
+      env: withDevEnvironment(this.options.env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

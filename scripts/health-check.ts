@@ -6,7 +6,7 @@
  * names one instead.
  */
 import { readFileSync } from 'node:fs';
-import { serviceOfCommandLine, systemLayout } from '../lib/services.ts';
+import { serviceOfCommandLine, systemLayout } from '../lib/service-layout.ts';
 
 const USAGE = 'Usage: node dist/scripts/health-check.js [service name: gateway, <system>-subgraph, mock-<system>]';
 const TIMEOUT_MS = 3000;
