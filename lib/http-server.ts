@@ -223,7 +223,7 @@ function isPlainUtf8Json(req: IncomingMessage): boolean {
 /**
  * body-parser's JSON parser for the common case, without its content negotiation and decoding
  * layers (type-is, raw-body, iconv-lite): a bounded read and JSON.parse, with body-parser's error
- * types, so the same answers come out. It took 8–9 % of a subgraph's CPU per call (profiled, issue 13);
+ * types, so the same answers come out. It took 8–9 % of a subgraph's CPU per call when profiled;
  * compressed bodies and other charsets still go through body-parser.
  */
 function plainJsonReader(limit: number) {

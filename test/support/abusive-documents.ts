@@ -1,5 +1,6 @@
 /**
- * Documents built to make graphql-js validation expensive (issue 11): each within the token limit
+ * Documents built to make graphql-js validation expensive, a denial of service at a cost of one request
+ * each: each within the token limit
  * (MAX_QUERY_TOKENS, 2000), each refused by a shape limit (gateway/document-shape.ts) before
  * validation. Shared by the tests (test/refusals.test.ts, gateway/document-shape.test.ts) and `npm run bench:refusals`.
  */
