@@ -23,7 +23,7 @@ export interface AbusiveDocument {
 }
 
 export const ABUSIVE_DOCUMENTS = {
-  /** The document of the issue: 8.6 KB, about 1 s of validation before this limit. */
+  /** 8.6 KB, about 1 s of validation before this limit: one request's worth of a denial of service. */
   'repeated-450': {
     query: `{ ${times(450, () => 'provinces { name }')} }`,
     refusedBy: 'maxSelections',
