@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Authenticator, authenticationConfigFromEnv, sha256Hex } from './access/authentication.ts';
 import { callerAssertionSecretFromEnv } from './access/caller-assertion.ts';
-import { DEV_CITIZEN_ISSUER, DEV_OFFICER_ISSUER, devEnvironment, ensureDevCredentials } from './dev-credentials.ts';
+import { DEV_CITIZEN_ISSUER, DEV_OFFICER_ISSUER, devEnvironment, ensureDevCredentials, withDevEnvironment } from './dev-credentials.ts';
 
 let root: string;
 beforeEach(() => {
@@ -134,5 +134,24 @@ describe('devEnvironment', () => {
   it('returns the environment of an existing .dev folder', async () => {
     const { env } = await ensureDevCredentials(root);
     expect(devEnvironment(root)).toEqual(env);
+  });
+});
+
+describe('withDevEnvironment', () => {
+  it('puts the .dev key set under the given environment: a variable set, or its _FILE, wins', async () => {
+    const { env: dev } = await ensureDevCredentials(root);
+    const given = { ACCESS_LOG_PATH: '/elsewhere.sqlite', CALLER_ASSERTION_SECRET_FILE: '/run/secret', PATH: '/bin' };
+    const result = withDevEnvironment(given, root);
+    expect(result).toEqual({ ...given, AUTH_ISSUERS_FILE: dev.AUTH_ISSUERS_FILE, API_KEYS_FILE: dev.API_KEYS_FILE, ACCESS_LOG_KEY: dev.ACCESS_LOG_KEY });
+  });
+
+  it('reads no .dev folder in production', async () => {
+    await ensureDevCredentials(root);
+    const given = { NODE_ENV: 'production', PATH: '/bin' };
+    expect(withDevEnvironment(given, root)).toEqual(given);
+  });
+
+  it('gives the environment unchanged when there is no .dev folder', () => {
+    expect(withDevEnvironment({ PATH: '/bin' }, root)).toEqual({ PATH: '/bin' });
   });
 });

@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { z } from 'zod';
 import { DEFAULT_AUDIENCE, sha256Hex, type TrustedIssuer } from './access/authentication.ts';
-import { REPO_ROOT } from './services.ts';
+import { REPO_ROOT } from './repository.ts';
 
 export const DEV_OFFICER_ISSUER = 'https://dev.lien-thong.invalid/agency-idp';
 export const DEV_CITIZEN_ISSUER = 'https://dev.lien-thong.invalid/citizen-idp';
@@ -228,6 +228,20 @@ export function devEnvironment(root: string = REPO_ROOT): NodeJS.ProcessEnv {
   const secretsPath = join(folder, FILES.secrets);
   if (!existsSync(secretsPath)) return {};
   return environmentFor(folder, readValidated(secretsPath, secretsSchema, true));
+}
+
+/**
+ * `env` over the development key set of `<root>/.dev/` (if one was made): what the development entry
+ * points give a service — the spawner of `npm start` and the tests, and scripts/dev-environment.ts,
+ * preloaded by `npm run start:<service>` and `npm run audit:verify` — so a service started alone
+ * trusts the same development credentials. A variable already set wins, and so does its `<NAME>_FILE`
+ * (which lib/process.ts `secretsFromFiles` reads). `env` unchanged when `NODE_ENV` is `production`:
+ * there every secret is configured explicitly and `.dev/` is never read.
+ */
+export function withDevEnvironment(env: NodeJS.ProcessEnv, root: string = REPO_ROOT): NodeJS.ProcessEnv {
+  if (env.NODE_ENV === 'production') return env;
+  const defaults = Object.entries(devEnvironment(root)).filter(([name]) => env[name] === undefined && !env[`${name}_FILE`]);
+  return { ...Object.fromEntries(defaults), ...env };
 }
 
 /** One line per example credential, as `npm start` and scripts/dev-credentials.ts print them. */

@@ -1,5 +1,15 @@
 import type { ZodType } from 'zod';
-import type { MockReply } from './mock-routes.ts';
+
+/** A mock backend's answer (lib/mock-routes.ts); declared here, as the routes read bodies with `readRequest`. */
+export interface MockReply {
+  status: number;
+  /** Serialised with JSON.stringify; `undefined` sends an empty body. */
+  json?: unknown;
+  /** An answer already serialised (e.g. once at start-up); sent as is, in place of `json`. */
+  body?: string | Buffer;
+  /** Sent after the defaults (`content-type: application/json` unless the status has no body). */
+  headers?: Readonly<Record<Lowercase<string>, string>>;
+}
 
 export type BodyRead<T> = { ok: true; body: T } | { ok: false; reply: MockReply };
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ZodType } from 'zod';
-import { readRequest, type BodyRead } from './mock-handlers.ts';
+import { readRequest, type BodyRead, type MockReply } from './mock-handlers.ts';
 
 /**
  * A mock backend's routes: method + path pattern → handler, a plain table matched in order (the
@@ -31,15 +31,7 @@ export interface MockRequest extends IncomingMockRequest {
   json<T>(schema: ZodType<T>): BodyRead<T>;
 }
 
-export interface MockReply {
-  status: number;
-  /** Serialised with JSON.stringify; `undefined` sends an empty body. */
-  json?: unknown;
-  /** An answer already serialised (e.g. once at start-up); sent as is, in place of `json`. */
-  body?: string | Buffer;
-  /** Sent after the defaults (`content-type: application/json` unless the status has no body). */
-  headers?: Readonly<Record<Lowercase<string>, string>>;
-}
+export type { MockReply } from './mock-handlers.ts';
 
 export type MockHandler = (request: MockRequest) => MockReply | Promise<MockReply>;
 

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { SECRET_FILES_SETTINGS } from './process-settings.ts';
 import { isSet, parseSettings, type Environment } from './settings.ts';
 import type { Logger } from './logger.ts';
-import { devEnvironment } from './dev-credentials.ts';
 import { stopTracing } from './tracing.ts';
 
 /** Stops a service cleanly on SIGTERM/SIGINT (Ctrl-C, `docker stop`), then exits. */
@@ -56,14 +55,13 @@ export async function startOrExit(logger: Logger, start: () => Promise<void>): P
 }
 
 /**
- * The environment a service process reads: its own, over the development key set of `npm start`
- * (`.dev/`, if one was made) — so a service started alone (`npm run start:gateway`) trusts the same
- * development credentials. Never in production, where every secret is configured explicitly.
+ * The environment a service process reads: its own, with the secrets passed as files. Development
+ * defaults (`.dev/`) are never read here: the development entry points put them in the environment
+ * before the service starts (lib/dev-credentials.ts `withDevEnvironment`).
  */
 export function processEnvironment(env: Environment = process.env): Environment {
-  const { nodeEnv, files } = parseSettings(SECRET_FILES_SETTINGS, env);
-  const resolved = { ...env, ...secretsFromFiles(files, env) };
-  return nodeEnv === 'production' ? resolved : { ...devEnvironment(), ...resolved };
+  const { files } = parseSettings(SECRET_FILES_SETTINGS, env);
+  return { ...env, ...secretsFromFiles(files, env) };
 }
 
 /**

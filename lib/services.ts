@@ -9,41 +9,21 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { ExponentialBackoff, noJitterGenerator, type IBackoff } from 'cockatiel';
-import { LAYOUT_SETTINGS, type LayoutSettings } from './process-settings.ts';
-import { isSet, LOG_LEVEL, parseSettings, type Environment } from './settings.ts';
+import { type LayoutSettings } from './process-settings.ts';
+import { type Environment } from './settings.ts';
+import { withDevEnvironment } from './dev-credentials.ts';
+import { CODE_ROOT, COMPILED, REPO_ROOT } from './repository.ts';
+import type { ServiceSpec, SystemLayout } from './service-layout.ts';
 import { SYSTEM_IDS, SYSTEMS } from './systems.ts';
 
-/** This module runs compiled (`npm run build`, `node dist/…`) rather than as TypeScript under tsx. */
-const COMPILED = !import.meta.url.endsWith('.ts');
-/** The folder the code runs from: the repository under tsx, the build's output folder (dist/) once compiled. */
-const CODE_ROOT = fileURLToPath(new URL('../', import.meta.url));
-/** The repository: where `.dev/` and `var/` are, and the services' working directory (dist/'s parent once compiled). */
-export const REPO_ROOT = COMPILED ? join(CODE_ROOT, '..') : CODE_ROOT;
+export { REPO_ROOT } from './repository.ts';
+export { serviceOfCommandLine, systemLayout, type ServiceSpec, type SystemLayout } from './service-layout.ts';
+
 
 /** `node --import tsx <entry>`, or `node <compiledRoot>/<entry as .js>`: no tsx in a compiled service. */
 export function serviceArguments(entry: string, compiledRoot: string | undefined): string[] {
   return compiledRoot === undefined ? ['--import', 'tsx', entry] : [join(compiledRoot, entry.replace(/\.ts$/, '.js'))];
-}
-
-export interface ServiceSpec {
-  /** `mock-<id>`, `<id>-subgraph` or `gateway`. */
-  name: string;
-  /** Entry file, relative to the repository root. */
-  entry: string;
-  port: number;
-}
-
-export interface SystemLayout {
-  host: string;
-  /** Mock backends and subgraphs in `SYSTEM_IDS` order, then the gateway. */
-  services: ServiceSpec[];
-  /** Environment of every child: the given one with each port and URL set; LOG_LEVEL `warn` unless set. */
-  env: NodeJS.ProcessEnv;
-  gatewayPort: number;
-  /** The settings it was made from. */
-  settings: LayoutSettings;
 }
 
 /**
@@ -60,44 +40,6 @@ export function connectionTestCommand(layout: LayoutSettings): string {
     return backendPort === defaultPort ? [] : [`${envPrefix}_BACKEND_PORT=${backendPort}`];
   });
   return [...settings, 'npm run check-connections'].join(' ');
-}
-
-/**
- * Where each of the nine services listens, from the same settings the services read
- * (`<PREFIX>_BACKEND_PORT`, `<PREFIX>_SUBGRAPH_PORT`, `GATEWAY_PORT`, lib/process-settings.ts);
- * a backend or subgraph URL already set is kept, so a subgraph can be pointed at a real backend.
- * Throws a `SettingsError` naming every invalid one.
- */
-export function systemLayout(env: Environment): SystemLayout {
-  const layout = parseSettings(LAYOUT_SETTINGS, env);
-  const host = '127.0.0.1';
-  // The children log warnings and worse unless LOG_LEVEL says otherwise: nine processes share a terminal.
-  const childEnv: NodeJS.ProcessEnv = { ...env, LOG_LEVEL: isSet(LOG_LEVEL.name, env) ? layout.logLevel : 'warn' };
-  const services: ServiceSpec[] = [];
-  for (const id of SYSTEM_IDS) {
-    const { envPrefix } = SYSTEMS[id];
-    const { backendPort, backendUrl, subgraphPort, subgraphUrl } = layout.systems[id];
-    childEnv[`${envPrefix}_BACKEND_PORT`] = String(backendPort);
-    childEnv[`${envPrefix}_BACKEND_URL`] = backendUrl;
-    childEnv[`${envPrefix}_SUBGRAPH_PORT`] = String(subgraphPort);
-    childEnv[`${envPrefix}_SUBGRAPH_URL`] = subgraphUrl;
-    services.push({ name: `mock-${id}`, entry: `subgraphs/${id}/mock/main.ts`, port: backendPort });
-    services.push({ name: `${id}-subgraph`, entry: `subgraphs/${id}/main.ts`, port: subgraphPort });
-  }
-  const { gatewayPort } = layout;
-  childEnv.GATEWAY_PORT = String(gatewayPort);
-  services.push({ name: 'gateway', entry: 'gateway/main.ts', port: gatewayPort });
-  return { host, services, env: childEnv, gatewayPort, settings: layout };
-}
-
-/** The service whose entry file is on a command line (`node dist/gateway/main.js`, `node --import tsx gateway/main.ts`). */
-export function serviceOfCommandLine(args: readonly string[], services: readonly ServiceSpec[]): ServiceSpec | undefined {
-  for (const arg of args) {
-    const path = arg.replace(/\.js$/, '.ts');
-    const service = services.find(({ entry }) => path === entry || path.endsWith(`/${entry}`));
-    if (service) return service;
-  }
-  return undefined;
 }
 
 /** A loopback port nothing listens on right now. */
@@ -290,7 +232,8 @@ export class ServiceProcess {
     const compiledRoot = this.options.compiledRoot ?? (COMPILED ? CODE_ROOT : undefined);
     const child = spawn(process.execPath, serviceArguments(this.spec.entry, compiledRoot), {
       cwd: REPO_ROOT,
-      env: this.options.env,
+      // The development key set of `.dev/` under the given environment, as a service started by `npm run start:<service>` gets it.
+      env: withDevEnvironment(this.options.env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

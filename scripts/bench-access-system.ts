@@ -17,7 +17,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { startPostgres, type TestPostgres } from '../test/support/postgres.ts';
+import { startPostgres, type ThrowawayPostgres as TestPostgres } from '../scale/postgres.ts';
 import { startSystem, type RunningSystem } from '../test/support/system.ts';
 
 type BenchAccessMode = 'off' | 'sqlite' | 'postgres';

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:compare`: this project's gateway against stock federation gateways, over the same
- * running subgraphs and mock backends (issue 13).
+ * running subgraphs and mock backends.
  *
  * The four mock backends and four subgraphs start once, as `npm start` starts them
  * (lib/services.ts), on ports `BENCH_COMPARE_PORT` (default 5200) + 1…4 (subgraphs) and + 11…14

@@ -26,7 +26,7 @@ import { ensureDevCredentials } from '../lib/dev-credentials.ts';
 import { openAccessLog } from '../lib/access-log/index.ts';
 import { encodePersonalId } from '../lib/personal-id.ts';
 import { describeExit, REPO_ROOT, startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/services.ts';
-import { startPostgres, type TestPostgres } from '../test/support/postgres.ts';
+import { startPostgres, type ThrowawayPostgres as TestPostgres } from '../scale/postgres.ts';
 
 const settings = settingsOrExit(BENCH_FAULTS_SETTINGS);
 const FAULT_MS = settings.faultSeconds * 1000;

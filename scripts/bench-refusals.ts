@@ -1,5 +1,5 @@
 /**
- * `npm run bench:refusals`: what documents built to make validation expensive (issue 11) cost the
+ * `npm run bench:refusals`: what documents built to make validation expensive cost the
  * gateway once the shape limits refuse them, and whether the gateway keeps answering under them.
  *
  * The whole system as real processes on free loopback ports (lib/services.ts). For each document of
@@ -11,7 +11,7 @@
  * 100 ms (latency p50/p99/max) and the connection board (`connections { systemId status }`)
  * every second; the board is asked once more after the attack. Loopback only, bounded in time;
  * exits 1 if a document is not refused with 400 GRAPHQL_VALIDATION_FAILED or a process exits.
- * Nothing here asserts a speed: the figures are printed for docs/ and issue 11.
+ * Nothing here asserts a speed: the figures are printed for docs/BENCHMARKS.md.
  */
 import autocannon from 'autocannon';
 import { ensureDevCredentials } from '../lib/dev-credentials.ts';

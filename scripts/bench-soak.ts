@@ -1,5 +1,5 @@
 /**
- * `npm run bench:soak`: memory of the nine processes under a steady load (issue 13: RSS flat over a
+ * `npm run bench:soak`: memory of the nine processes under a steady load (the aim: RSS flat over a
  * 10-minute soak). Starts `npm start` of this checkout (scripts/bench-system.ts: LOG_LEVEL=warn, a
  * throwaway SQLite access log), checks that the portal query (scripts/bench-workloads.ts, the
  * development officer's API key) answers 200 without errors, then sends it at `SOAK_RATE` requests

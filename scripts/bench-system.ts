@@ -10,6 +10,7 @@
  * SIGKILL to all of them after `STOP_TIMEOUT_MS`, or at once with `killNow()` (on this process's exit).
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
@@ -79,9 +80,14 @@ export function stopOnExit(running: () => RunningSystem | undefined, cleanUp: ()
   process.once('exit', () => running()?.killNow());
 }
 
-/** The `x-api-key` of the checkout's development officer, from its own `lib/dev-credentials.ts` (which makes `.dev/` on first use). */
+/**
+ * The `x-api-key` of the checkout's development officer, from its own `dev-credentials.ts` (which
+ * makes `.dev/` on first use): in lib/devkit/, or in lib/ in a checkout from before lib/ had layers.
+ */
 export async function devApiKey(root: string): Promise<string> {
-  const module = (await import(pathToFileURL(join(root, 'lib/dev-credentials.ts')).href)) as {
+  const file = ['lib/devkit', 'lib'].map((folder) => join(root, folder, 'dev-credentials.ts')).find((path) => existsSync(path));
+  if (file === undefined) throw new Error(`${root} has no lib/devkit/dev-credentials.ts`);
+  const module = (await import(pathToFileURL(file).href)) as {
     ensureDevCredentials(): Promise<{ credentials: { apiKey: string } }>;
   };
   return (await module.ensureDevCredentials()).credentials.apiKey.trim();

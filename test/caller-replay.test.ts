@@ -22,7 +22,7 @@ import { startPostgres, type TestPostgres } from './support/postgres.ts';
 import { startSystem, type GraphQLBody, type RunningSystem } from './support/system.ts';
 
 /**
- * Issue 11, point 5: a caller assertion captured between the gateway and a subgraph is accepted at
+ * Replay: a caller assertion captured between the gateway and a subgraph is accepted at
  * most once — not again by the same instance, nor by another instance of the subgraph sharing its
  * replay store, nor by an instance restarted since — against a real PostgreSQL and real subgraphs.
  */

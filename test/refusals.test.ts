@@ -118,7 +118,7 @@ describe('the gateway refuses abusive documents, unauthenticated, and keeps answ
   });
   afterAll(() => system.close());
 
-  it('refuses the 450 × provinces { name } document of the issue with a 400 naming the limit', async () => {
+  it('refuses the 450 × provinces { name } document (8.6 KB) with a 400 naming the limit', async () => {
     for (let attempt = 0; attempt < 2; attempt++) {
       const { status, body } = await system.query(ABUSIVE_DOCUMENTS['repeated-450'].query, undefined, { as: null });
       expect(status).toBe(400);

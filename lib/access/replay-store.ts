@@ -1,6 +1,6 @@
 /**
- * Where a subgraph remembers the caller assertions it accepted, so that each is accepted at most once
- * (issue 11, point 5). An assertion captured between the gateway and a subgraph must be refused by
+ * Where a subgraph remembers the caller assertions it accepted, so that each is accepted at most once:
+ * an assertion captured between the gateway and a subgraph must be refused by
  * every instance of that subgraph, and by an instance that restarted since, until it expires.
  *
  * - `CALLER_REPLAY_DATABASE_URL` set: a table in PostgreSQL that every instance of the subgraph

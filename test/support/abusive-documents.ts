@@ -1,5 +1,6 @@
 /**
- * Documents built to make graphql-js validation expensive (issue 11): each within the token limit
+ * Documents built to make graphql-js validation expensive, a denial of service at a cost of one request
+ * each: each within the token limit
  * (MAX_QUERY_TOKENS, 2000), each refused by a shape limit (gateway/document-shape.ts) before
  * validation. Shared by the tests (test/refusals.test.ts, gateway/document-shape.test.ts) and `npm run bench:refusals`.
  */
@@ -22,7 +23,7 @@ export interface AbusiveDocument {
 }
 
 export const ABUSIVE_DOCUMENTS = {
-  /** The document of the issue: 8.6 KB, about 1 s of validation before this limit. */
+  /** 8.6 KB, about 1 s of validation before this limit: one request's worth of a denial of service. */
   'repeated-450': {
     query: `{ ${times(450, () => 'provinces { name }')} }`,
     refusedBy: 'maxSelections',
