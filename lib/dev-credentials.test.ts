@@ -142,7 +142,13 @@ describe('withDevEnvironment', () => {
     const { env: dev } = await ensureDevCredentials(root);
     const given = { ACCESS_LOG_PATH: '/elsewhere.sqlite', CALLER_ASSERTION_SECRET_FILE: '/run/secret', PATH: '/bin' };
     const result = withDevEnvironment(given, root);
-    expect(result).toEqual({ ...given, AUTH_ISSUERS_FILE: dev.AUTH_ISSUERS_FILE, API_KEYS_FILE: dev.API_KEYS_FILE, ACCESS_LOG_KEY: dev.ACCESS_LOG_KEY });
+    expect(result).toEqual({
+      ...given,
+      AUTH_ISSUERS_FILE: dev.AUTH_ISSUERS_FILE,
+      API_KEYS_FILE: dev.API_KEYS_FILE,
+      ACCESS_LOG_KEY: dev.ACCESS_LOG_KEY,
+      QUERY_PAGE_API_KEY_FILE: dev.QUERY_PAGE_API_KEY_FILE,
+    });
   });
 
   it('reads no .dev folder in production', async () => {

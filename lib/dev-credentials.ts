@@ -10,6 +10,7 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT,
 import { z } from 'zod';
 import { DEFAULT_AUDIENCE, sha256Hex, type TrustedIssuer } from './access/authentication.ts';
 import { REPO_ROOT } from './repository.ts';
+import { isSet, NODE_ENV, readSetting } from './settings.ts';
 
 export const DEV_OFFICER_ISSUER = 'https://dev.lien-thong.invalid/agency-idp';
 export const DEV_CITIZEN_ISSUER = 'https://dev.lien-thong.invalid/citizen-idp';
@@ -239,8 +240,8 @@ export function devEnvironment(root: string = REPO_ROOT): NodeJS.ProcessEnv {
  * there every secret is configured explicitly and `.dev/` is never read.
  */
 export function withDevEnvironment(env: NodeJS.ProcessEnv, root: string = REPO_ROOT): NodeJS.ProcessEnv {
-  if (env.NODE_ENV === 'production') return env;
-  const defaults = Object.entries(devEnvironment(root)).filter(([name]) => env[name] === undefined && !env[`${name}_FILE`]);
+  if (readSetting(NODE_ENV, env) === 'production') return env;
+  const defaults = Object.entries(devEnvironment(root)).filter(([name]) => !isSet(name, env) && !isSet(`${name}_FILE`, env));
   return { ...Object.fromEntries(defaults), ...env };
 }
 
