@@ -60,24 +60,24 @@ const config: CodegenConfig & { sort: boolean } = {
       'subgraphs/civil-status/schema.graphql',
       '../adapter/loaders.ts#CivilStatusContext',
       {
-        Citizen: '../../../lib/references.ts#CitizenRef',
-        Province: '../../../lib/references.ts#ProvinceRef',
+        Citizen: '../../../lib/domain/references.ts#CitizenRef',
+        Province: '../../../lib/domain/references.ts#ProvinceRef',
         BirthRegistration: '../adapter/mapping.ts#BirthRegistrationModel',
         Marriage: '../adapter/mapping.ts#MarriageModel',
         DeathRegistration: '../adapter/mapping.ts#DeathRegistrationModel',
         CivilStatusDigitization: '../adapter/mapping.ts#DigitizationModel',
-        Source: '../../../lib/sources.ts#SourceRecord',
+        Source: '../../../lib/backend/sources.ts#SourceRecord',
       },
     ),
     'subgraphs/land/generated/resolvers.ts': subgraphResolvers(
       'subgraphs/land/schema.graphql',
       '../adapter/loaders.ts#LandContext',
       {
-        Citizen: '../../../lib/references.ts#CitizenRef',
-        Province: '../../../lib/references.ts#ProvinceRef',
+        Citizen: '../../../lib/domain/references.ts#CitizenRef',
+        Province: '../../../lib/domain/references.ts#ProvinceRef',
         LandParcel: '../adapter/mapping.ts#LandParcelModel',
         LandDigitization: '../adapter/mapping.ts#LandDigitizationModel',
-        Source: '../../../lib/sources.ts#SourceRecord',
+        Source: '../../../lib/backend/sources.ts#SourceRecord',
       },
     ),
     'subgraphs/public-services/generated/resolvers.ts': subgraphResolvers(
@@ -92,7 +92,7 @@ const config: CodegenConfig & { sort: boolean } = {
         LegalAct: '../adapter/mapping.ts#LegalActModel',
         // Its fields load what they need when selected: the overview itself carries nothing.
         PopulationDbConnectionOverview: 'Record<string, never>',
-        Source: '../../../lib/sources.ts#SourceRecord',
+        Source: '../../../lib/backend/sources.ts#SourceRecord',
       },
     ),
     'gateway/generated/access-log.ts': subgraphResolvers('gateway/access-log.graphql', '../access-log.ts#AccessLogContext', {

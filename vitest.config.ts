@@ -29,7 +29,7 @@ const INTEGRATION = [
   'test/supervisor.test.ts',
   'test/tracing.test.ts',
   // binaries of the operating system: ss, HAProxy, Prometheus and promtool, docker-compose
-  'lib/http-server-listen.test.ts',
+  'lib/runtime/http-server-listen.test.ts',
   'test/scaled.test.ts',
   'test/prometheus.test.ts',
   'test/docker-compose.test.ts',

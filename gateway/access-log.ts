@@ -2,17 +2,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LocalGraphQLDataSource } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
 import { toCsv } from '../lib/access-log/csv.ts';
-import { todayInVietnam } from '../lib/administrative-units.ts';
-import { agencyByCode } from '../lib/agencies.ts';
+import { todayInVietnam } from '../lib/domain/administrative-units.ts';
+import { agencyByCode } from '../lib/domain/agencies.ts';
 import type { AccessLogFilter, AccessLogStore, StoredAccessRecord } from '../lib/access-log/types.ts';
 import { AGENCY_PATTERN, AuthenticationError, type Authenticator } from '../lib/access/authentication.ts';
 import { isAuditor, type Caller } from '../lib/access/caller.ts';
 import { BEARER_CHALLENGE } from '../lib/access/refusal.ts';
 import type { AccessPolicy } from '../lib/access/policy.ts';
-import { badInput } from '../lib/graph-input.ts';
-import { sendJson } from '../lib/http-server.ts';
-import { personalIdProblem } from '../lib/personal-id.ts';
-import { buildSubgraphSchemaFromFile } from '../lib/subgraph.ts';
+import { badInput } from '../lib/domain/graph-input.ts';
+import { sendJson } from '../lib/runtime/http-server.ts';
+import { personalIdProblem } from '../lib/domain/personal-id.ts';
+import { buildSubgraphSchemaFromFile } from '../lib/runtime/subgraph.ts';
 import type { AccessLogFilter as AccessLogFilterInput, Resolvers } from './generated/access-log.ts';
 
 /**

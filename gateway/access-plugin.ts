@@ -5,7 +5,7 @@ import type { AccessLogStore } from '../lib/access-log/types.ts';
 import { CASE_HEADER, hasPurpose, isAuditor, PURPOSE_HEADER, type Caller } from '../lib/access/caller.ts';
 import { refusal } from '../lib/access/refusal.ts';
 import { assessOperation, localSchema, type AccessPolicy } from '../lib/access/policy.ts';
-import type { Logger } from '../lib/logger.ts';
+import type { Logger } from '../lib/runtime/logger.ts';
 import { finishResponse, prepareOperation, RESERVED_ALIAS_PREFIX, reservedAliasIn, type ResponseFacts } from './access-control.ts';
 import type { GatewayContext } from './data-source.ts';
 

@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SystemError, SystemErrorCode } from '../lib/errors.ts';
-import type { SubgraphReadiness } from '../lib/live-status.ts';
-import { createLogger } from '../lib/logger.ts';
-import { CircuitRefusal, DEFAULT_SUBGRAPH_BREAKER, type BreakerOptions } from '../lib/resilience.ts';
-import { SYSTEM_IDS, type SystemId } from '../lib/systems.ts';
+import { SystemError, SystemErrorCode } from '../lib/runtime/errors.ts';
+import type { SubgraphReadiness } from '../lib/runtime/live-status.ts';
+import { createLogger } from '../lib/runtime/logger.ts';
+import { CircuitRefusal, DEFAULT_SUBGRAPH_BREAKER, type BreakerOptions } from '../lib/runtime/resilience.ts';
+import { SYSTEM_IDS, type SystemId } from '../lib/runtime/systems.ts';
 import { ConnectionBoard, type ConnectionBoardOptions } from './connection-board.ts';
 import { SubgraphRoutes, subgraphRouteUrl } from './subgraph-routes.ts';
 

@@ -1,15 +1,15 @@
-import type { ConnectionBoardSettings } from '../lib/process-settings.ts';
-import { SystemError, SystemErrorCode } from '../lib/errors.ts';
+import type { ConnectionBoardSettings } from '../lib/runtime/process-settings.ts';
+import { SystemError, SystemErrorCode } from '../lib/runtime/errors.ts';
 import {
   subgraphReadinessSchema,
   worseStatus,
   type LiveStatus,
   type LiveStatusThresholds,
   type SubgraphReadiness,
-} from '../lib/live-status.ts';
-import type { Logger } from '../lib/logger.ts';
-import { CIRCUIT_WORDS, CircuitBreaker, type BreakerOptions, type CircuitStateName } from '../lib/resilience.ts';
-import { SYSTEM_IDS, type SystemId } from '../lib/systems.ts';
+} from '../lib/runtime/live-status.ts';
+import type { Logger } from '../lib/runtime/logger.ts';
+import { CIRCUIT_WORDS, CircuitBreaker, type BreakerOptions, type CircuitStateName } from '../lib/runtime/resilience.ts';
+import { SYSTEM_IDS, type SystemId } from '../lib/runtime/systems.ts';
 import type { RouteAnswer, SubgraphRoutes } from './subgraph-routes.ts';
 import type { ConnectionHop } from './generated/connections.ts';
 
@@ -27,7 +27,7 @@ export interface ConnectionBoardOptions {
   subgraphBreakers: Record<SystemId, BreakerOptions>;
 }
 
-/** The board's options from the gateway's settings (lib/process-settings.ts). */
+/** The board's options from the gateway's settings (lib/runtime/process-settings.ts). */
 export function connectionBoardOptions(settings: ConnectionBoardSettings): ConnectionBoardOptions {
   const subgraphBreakers = Object.fromEntries(
     SYSTEM_IDS.map((id) => {
@@ -156,7 +156,7 @@ class FailedProbe extends SystemError {
  * and reports its circuit and call counts), and real traffic is counted as it passes. A failure in
  * real traffic triggers an early probe, so the board does not wait for the next interval to notice.
  *
- * It also keeps the gateway's circuit breaker in front of each subgraph (lib/resilience.ts, as the
+ * It also keeps the gateway's circuit breaker in front of each subgraph (lib/runtime/resilience.ts, as the
  * subgraphs keep one in front of each backend): a subgraph that keeps failing or hanging is answered
  * for at once, instead of costing every request its full deadline, until a trial call succeeds; once
  * the half-open wait is over, the next probe is that trial call.

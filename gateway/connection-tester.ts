@@ -1,8 +1,8 @@
-import { connectionTestReportSchema, type ConnectionTestReport, type TestVerdict } from '../lib/connection-test.ts';
-import type { Logger } from '../lib/logger.ts';
-import { SystemErrorCode } from '../lib/errors.ts';
-import type { SystemId } from '../lib/systems.ts';
-import { roundMs } from '../lib/transport.ts';
+import { connectionTestReportSchema, type ConnectionTestReport, type TestVerdict } from '../lib/backend/connection-test.ts';
+import type { Logger } from '../lib/runtime/logger.ts';
+import { SystemErrorCode } from '../lib/runtime/errors.ts';
+import type { SystemId } from '../lib/runtime/systems.ts';
+import { roundMs } from '../lib/runtime/transport.ts';
 import type { SubgraphRoutes } from './subgraph-routes.ts';
 
 /** A connection test as the graph reports it: the subgraph's, or the gateway's when the subgraph could not run one. */
@@ -12,7 +12,7 @@ export interface GatewayConnectionTest extends Omit<ConnectionTestReport, 'verdi
 
 /**
  * `testConnection`: asks a system's subgraph to test its backend (`POST /connection-test`, see
- * lib/connection-test.ts) and validates the report where it enters the gateway. Concurrent tests of
+ * lib/backend/connection-test.ts) and validates the report where it enters the gateway. Concurrent tests of
  * one system share one round trip (the subgraph's route runs one at a time); after each, the board
  * probes the system again.
  */

@@ -1,8 +1,8 @@
 import { LocalGraphQLDataSource } from '@apollo/gateway';
-import { badInput } from '../lib/graph-input.ts';
-import { buildSubgraphSchemaFromFile } from '../lib/subgraph.ts';
-import type { AgencyEntry } from '../lib/agencies.ts';
-import { SYSTEM_IDS, SYSTEMS, systemOwnerOn, systemOwners, type SystemId } from '../lib/systems.ts';
+import { badInput } from '../lib/domain/graph-input.ts';
+import { buildSubgraphSchemaFromFile } from '../lib/runtime/subgraph.ts';
+import type { AgencyEntry } from '../lib/domain/agencies.ts';
+import { SYSTEM_IDS, SYSTEMS, systemOwnerOn, systemOwners, type SystemId } from '../lib/runtime/systems.ts';
 import type { ConnectionBoard, ConnectionView } from './connection-board.ts';
 import type { ConnectionTester } from './connection-tester.ts';
 import type { Resolvers, System } from './generated/connections.ts';

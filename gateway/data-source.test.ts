@@ -1,8 +1,8 @@
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../lib/logger.ts';
-import { CircuitBreaker } from '../lib/resilience.ts';
+import { createLogger } from '../lib/runtime/logger.ts';
+import { CircuitBreaker } from '../lib/runtime/resilience.ts';
 import type { SubgraphCallOutcome } from './connection-board.ts';
 import { fieldPathsOf, SubgraphDataSource, type GatewayContext } from './data-source.ts';
 

@@ -2,13 +2,13 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@
 import type { Fetcher } from '@apollo/utils.fetcher';
 import { Kind, parse, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import { CALLER_ASSERTION_HEADER, type Caller } from '../lib/access/caller.ts';
-import { SystemError, SystemErrorCode } from '../lib/errors.ts';
-import type { Logger } from '../lib/logger.ts';
-import type { SubgraphCallMetrics } from '../lib/metrics.ts';
-import { CircuitRefusal, type CircuitBreaker } from '../lib/resilience.ts';
-import { DEADLINE_HEADER } from '../lib/subgraph.ts';
-import type { SystemId } from '../lib/systems.ts';
-import { classifyTransportError } from '../lib/transport.ts';
+import { SystemError, SystemErrorCode } from '../lib/runtime/errors.ts';
+import type { Logger } from '../lib/runtime/logger.ts';
+import type { SubgraphCallMetrics } from '../lib/runtime/metrics.ts';
+import { CircuitRefusal, type CircuitBreaker } from '../lib/runtime/resilience.ts';
+import { DEADLINE_HEADER } from '../lib/runtime/subgraph.ts';
+import type { SystemId } from '../lib/runtime/systems.ts';
+import { classifyTransportError } from '../lib/runtime/transport.ts';
 import type { SubgraphCallOutcome } from './connection-board.ts';
 import { firstOperation, fragmentDefinitions } from './documents.ts';
 

@@ -1,8 +1,8 @@
-import { parseSettings, QUERY_LIMIT_SETTINGS } from '../lib/settings.ts';
+import { parseSettings, QUERY_LIMIT_SETTINGS } from '../lib/runtime/settings.ts';
 import { readFileSync } from 'node:fs';
 import { getIntrospectionQuery, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { ABUSIVE_DOCUMENTS } from '../test/support/abusive-documents.ts';
+import { ABUSIVE_DOCUMENTS } from '../lib/devkit/abusive-documents.ts';
 import { findShapeProblem, measureShape } from './document-shape.ts';
 
 const limits = parseSettings(QUERY_LIMIT_SETTINGS, {});

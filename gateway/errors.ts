@@ -1,8 +1,8 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
-import { SystemErrorCode } from '../lib/errors.ts';
-import type { Logger } from '../lib/logger.ts';
-import { SYSTEM_IDS, systemLabel, type SystemId } from '../lib/systems.ts';
+import { SystemErrorCode } from '../lib/runtime/errors.ts';
+import type { Logger } from '../lib/runtime/logger.ts';
+import { SYSTEM_IDS, systemLabel, type SystemId } from '../lib/runtime/systems.ts';
 
 /**
  * The one place that decides what an error looks like to a client. Apollo's gateway passes on

@@ -1,8 +1,8 @@
 import type { Fetcher, FetcherHeaders, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
 import { Agent } from 'undici';
 import { CALLER_ASSERTION_HEADER } from '../lib/access/caller.ts';
-import { DEADLINE_HEADER } from '../lib/subgraph.ts';
-import { closeDispatcher, readLimited } from '../lib/transport.ts';
+import { DEADLINE_HEADER } from '../lib/runtime/subgraph.ts';
+import { closeDispatcher, readLimited } from '../lib/runtime/transport.ts';
 
 /**
  * Gateway → subgraph HTTP over undici's `request` API on a keep-alive Agent (one connection pool

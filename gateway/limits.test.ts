@@ -1,4 +1,4 @@
-import { parseSettings, QUERY_LIMIT_SETTINGS } from '../lib/settings.ts';
+import { parseSettings, QUERY_LIMIT_SETTINGS } from '../lib/runtime/settings.ts';
 import { buildSchema, Kind, parse, specifiedRules, validate, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { documentLimitRules, findListTooLong, findTooManyListItems, queryProtection } from './limits.ts';

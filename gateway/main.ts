@@ -1,8 +1,8 @@
-import { createLogger } from '../lib/logger.ts';
-import { processEnvironment, startOrExit, stopOnSignals } from '../lib/process.ts';
-import { startTracing } from '../lib/tracing.ts';
-import { GATEWAY_SETTINGS } from '../lib/process-settings.ts';
-import { parseSettings } from '../lib/settings.ts';
+import { createLogger } from '../lib/runtime/logger.ts';
+import { processEnvironment, startOrExit, stopOnSignals } from '../lib/runtime/process.ts';
+import { startTracing } from '../lib/runtime/tracing.ts';
+import { GATEWAY_SETTINGS } from '../lib/runtime/process-settings.ts';
+import { parseSettings } from '../lib/runtime/settings.ts';
 import { gatewayConfig, startGateway } from './server.ts';
 
 const logger = createLogger('gateway');

@@ -4,11 +4,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import type { RouteHandler } from '../lib/http-server.ts';
+import type { RouteHandler } from '../lib/runtime/http-server.ts';
 import { documentStart, escapeHtml, newNonce, readInlineAsset, sendHtmlPage } from './page-security.ts';
 
 /**
- * The query page: GraphiQL, served when a browser opens `/graphql` (lib/http-server.ts sends a GET
+ * The query page: GraphiQL, served when a browser opens `/graphql` (lib/runtime/http-server.ts sends a GET
  * that prefers HTML here), with its headers editor and its docs explorer. GraphiQL comes prebuilt
  * from the npm package `@graphql-yoga/render-graphiql` (GraphiQL 5, React and the Monaco editor in
  * one script, the editor's three web workers, one stylesheet), served from this gateway under
@@ -27,7 +27,7 @@ export interface QueryPageOptions {
 }
 
 export interface QueryPage {
-  /** The page itself, for lib/http-server.ts's `graphqlPage`. */
+  /** The page itself, for lib/runtime/http-server.ts's `graphqlPage`. */
   page: RouteHandler;
   /** GraphiQL's script, stylesheet and workers, and this page's stylesheet. */
   assets: Record<string, RouteHandler>;

@@ -3,12 +3,12 @@ import { resolve } from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
-import { GATEWAY_SETTINGS, type GatewaySettings } from '../lib/process-settings.ts';
-import { parseSettings, type Environment } from '../lib/settings.ts';
-import { createGraphQLHttpServer, listen, type RunningServer } from '../lib/http-server.ts';
-import { createLogger, type Logger } from '../lib/logger.ts';
-import { AccessLogMetrics, metricsEndpoint, ServiceMetrics, SubgraphCallMetrics } from '../lib/metrics.ts';
-import { SYSTEM_IDS, type SystemId } from '../lib/systems.ts';
+import { GATEWAY_SETTINGS, type GatewaySettings } from '../lib/runtime/process-settings.ts';
+import { parseSettings, type Environment } from '../lib/runtime/settings.ts';
+import { createGraphQLHttpServer, listen, type RunningServer } from '../lib/runtime/http-server.ts';
+import { createLogger, type Logger } from '../lib/runtime/logger.ts';
+import { AccessLogMetrics, metricsEndpoint, ServiceMetrics, SubgraphCallMetrics } from '../lib/runtime/metrics.ts';
+import { SYSTEM_IDS, type SystemId } from '../lib/runtime/systems.ts';
 import { SubgraphDataSource, type GatewayContext } from './data-source.ts';
 import { createErrorFormatter } from './errors.ts';
 import { createSubgraphFetcher } from './fetcher.ts';
@@ -27,8 +27,7 @@ import { loadAccessPolicy, localSchema, policyProblems, type AccessPolicy } from
 import { refusal } from '../lib/access/refusal.ts';
 import { accessControlPlugin } from './access-plugin.ts';
 import { ACCESS_LOG_SUBGRAPH, accessLogCsvRoute, accessLogDataSource } from './access-log.ts';
-import { DEV_PURPOSE } from '../lib/dev-credentials.ts';
-import { CASE_HEADER, PURPOSE_HEADER } from '../lib/access/caller.ts';
+import { CASE_HEADER, EXAMPLE_PURPOSE, PURPOSE_HEADER } from '../lib/access/caller.ts';
 
 export interface GatewayConfig {
   supergraphPath: string;
@@ -189,7 +188,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
     gateway,
     includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter(logger),
-    // The process stops on signals itself (lib/process.ts), closing the HTTP server first.
+    // The process stops on signals itself (lib/runtime/process.ts), closing the HTTP server first.
     stopOnTerminationSignals: false,
     // Introspection and suggestions (off in production), CSRF prevention, no batching, query limits.
     ...queryProtection<GatewayContext>(config.limits, config.production, [
@@ -228,7 +227,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
     graphqlPath,
     introspection: !config.production,
     ...(config.queryPageApiKey && !config.production
-      ? { developmentHeaders: { 'x-api-key': config.queryPageApiKey, [PURPOSE_HEADER]: DEV_PURPOSE.code, [CASE_HEADER]: DEV_PURPOSE.caseNumber } }
+      ? { developmentHeaders: { 'x-api-key': config.queryPageApiKey, [PURPOSE_HEADER]: EXAMPLE_PURPOSE.code, [CASE_HEADER]: EXAMPLE_PURPOSE.caseNumber } }
       : {}),
   });
   const server = createGraphQLHttpServer<GatewayContext>({

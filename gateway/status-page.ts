@@ -1,4 +1,4 @@
-import type { RouteHandler } from '../lib/http-server.ts';
+import type { RouteHandler } from '../lib/runtime/http-server.ts';
 import { documentStart, escapeHtml, newNonce, readInlineAsset, sendHtmlPage } from './page-security.ts';
 
 export interface StatusPageOptions {
@@ -23,7 +23,7 @@ export interface StatusPageOptions {
 export function statusPage(options: StatusPageOptions): RouteHandler {
   const css = readInlineAsset(new URL('status-page.css', import.meta.url));
   const js = readInlineAsset(new URL('status-page.browser.js', import.meta.url));
-  // The server routes GET and HEAD here, and answers other methods 405 (lib/http-server.ts).
+  // The server routes GET and HEAD here, and answers other methods 405 (lib/runtime/http-server.ts).
   return (_req, res) => {
     const nonce = newNonce();
     sendHtmlPage(res, statusPageHtml({ ...options, nonce, css, js }), { script: `'nonce-${nonce}'`, style: `'nonce-${nonce}'` });

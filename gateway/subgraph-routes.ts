@@ -1,9 +1,9 @@
 import { Agent } from 'undici';
 import type { ZodType } from 'zod';
-import { SystemErrorCode } from '../lib/errors.ts';
-import { DEADLINE_HEADER } from '../lib/subgraph.ts';
-import { SYSTEM_IDS, type SystemId } from '../lib/systems.ts';
-import { classifyTransportError, closeDispatcher, parseJsonOrUndefined, readLimited, roundMs } from '../lib/transport.ts';
+import { SystemErrorCode } from '../lib/runtime/errors.ts';
+import { DEADLINE_HEADER } from '../lib/runtime/subgraph.ts';
+import { SYSTEM_IDS, type SystemId } from '../lib/runtime/systems.ts';
+import { classifyTransportError, closeDispatcher, parseJsonOrUndefined, readLimited, roundMs } from '../lib/runtime/transport.ts';
 
 /** A route every subgraph serves beside its GraphQL path. */
 export type SubgraphRoute = 'ready' | 'connection-test';

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { readSetting, SCALED_SETTINGS, type Environment } from '../lib/settings.ts';
+import { readSetting, SCALED_SETTINGS, type Environment } from '../lib/runtime/settings.ts';
 
 export interface BalancerConfig {
   host: string;

@@ -2,10 +2,10 @@
  * `npm run start:scaled`'s layout: `npm start`'s four mock backends and four subgraphs, and
  * `GATEWAY_REPLICAS` gateways on ports of their own, which HAProxy balances on `GATEWAY_PORT`.
  */
-import { systemLayout, type ServiceSpec, type SystemLayout } from '../lib/services.ts';
-import { parseSettings, SCALED_SETTINGS, type Environment } from '../lib/settings.ts';
+import { systemLayout, type ServiceSpec, type SystemLayout } from '../lib/devkit/services.ts';
+import { parseSettings, SCALED_SETTINGS, type Environment } from '../lib/runtime/settings.ts';
 
-export { DEFAULT_GATEWAY_REPLICAS, DEFAULT_HAPROXY_STATS_PORT, DEFAULT_REPLICA_BASE_PORT } from '../lib/settings.ts';
+export { DEFAULT_GATEWAY_REPLICAS, DEFAULT_HAPROXY_STATS_PORT, DEFAULT_REPLICA_BASE_PORT } from '../lib/runtime/settings.ts';
 
 export interface ScaledLayout extends SystemLayout {
   /** Where HAProxy listens for clients (`GATEWAY_PORT`, 4000 by default). */

@@ -8,8 +8,8 @@ import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort } from '../lib/services.ts';
-import { readSetting, SCALED_SETTINGS } from '../lib/settings.ts';
+import { freePort } from '../lib/devkit/services.ts';
+import { readSetting, SCALED_SETTINGS } from '../lib/runtime/settings.ts';
 
 const START_TIMEOUT_MS = 30_000;
 

@@ -6,12 +6,12 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
 import { accessLogConfig, openAccessLog, type AccessLogConfig } from '../lib/access-log/index.ts';
-import { AUDIT_VERIFY_SETTINGS } from '../lib/process-settings.ts';
-import { parseSettings } from '../lib/settings.ts';
+import { AUDIT_VERIFY_SETTINGS } from '../lib/runtime/process-settings.ts';
+import { parseSettings } from '../lib/runtime/settings.ts';
 import type { AccessLogStore, ChainProblemKind, ChainVerification } from '../lib/access-log/types.ts';
 import { MAX_LISTED_PROBLEMS } from '../lib/access-log/chain.ts';
-import { processEnvironment } from '../lib/process.ts';
-import { exitWithUsage, parseOptions, urlWithoutPassword } from '../lib/cli.ts';
+import { processEnvironment } from '../lib/runtime/process.ts';
+import { exitWithUsage, parseOptions, urlWithoutPassword } from '../lib/runtime/cli.ts';
 
 const USAGE = `Usage: npm run audit:verify -- [--sqlite PATH | --database-url URL] [--expect-head SEQ:HASH] [--json]
 

@@ -1,6 +1,6 @@
 /**
  * The system under test of `npm run bench:access`, in a process of its own so that it does not share
- * an event loop with the load generator: the whole graph in this process (test/support/system.ts)
+ * an event loop with the load generator: the whole graph in this process (lib/devkit/in-process-system.ts)
  * with access control in the mode named by the first argument:
  *
  * - `off`: access control and the access log off, gateway and subgraph guard both;
@@ -18,7 +18,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { startPostgres, type ThrowawayPostgres as TestPostgres } from '../scale/postgres.ts';
-import { startSystem, type RunningSystem } from '../test/support/system.ts';
+import { startSystem, type RunningSystem } from '../lib/devkit/in-process-system.ts';
 
 type BenchAccessMode = 'off' | 'sqlite' | 'postgres';
 const BENCH_ACCESS_MODES: readonly BenchAccessMode[] = ['off', 'sqlite', 'postgres'];

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:access`: the cost of access control and the access log on the portal query.
  *
- * Three modes of the same in-process system (test/support/system.ts), each in a child process of its
+ * Three modes of the same in-process system (lib/devkit/in-process-system.ts), each in a child process of its
  * own (scripts/bench-access-system.ts) so that the load generator here does not share its event loop:
  * (a) access control off, gateway and subgraph guard both; (b) on, access log in SQLite; (c) on,
  * access log in a throwaway PostgreSQL 15 server (skipped, with a note, without its binaries).
@@ -20,7 +20,7 @@ import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { credentialHeaders, DEFAULT_CREDENTIAL } from '../test/support/access.ts';
+import { credentialHeaders, DEFAULT_CREDENTIAL } from '../lib/devkit/test-credentials.ts';
 import { benchSeconds, positiveIntegerArgument } from './bench-common.ts';
 import { PORTAL, PORTAL_VARIABLES } from './bench-workloads.ts';
 

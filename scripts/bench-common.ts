@@ -4,8 +4,8 @@
  * over a set of processes, ports from a base, the `--rounds=` argument and a plain text table.
  */
 import autocannon from 'autocannon';
-import { BENCH_SECONDS, readSetting } from '../lib/settings.ts';
-import { SYSTEM_IDS, SYSTEMS } from '../lib/systems.ts';
+import { BENCH_SECONDS, readSetting } from '../lib/runtime/settings.ts';
+import { SYSTEM_IDS, SYSTEMS } from '../lib/runtime/systems.ts';
 import { processCpuMs } from './process-stats.ts';
 
 /** `--json`: the results as JSON on stdout. */

@@ -10,16 +10,16 @@
  *
  * Each serves the composed supergraph (schema/supergraph.graphql) with its routing URLs replaced by
  * `<PREFIX>_SUBGRAPH_URL`, at `/graphql` on `GATEWAY_PORT`, and answers `GET /health` so that
- * lib/services.ts can wait for it. None has this project's access control: only public data passes
+ * lib/devkit/services.ts can wait for it. None has this project's access control: only public data passes
  * the subgraphs' guard. A development tool: nothing in the services imports it.
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { settingsOrExit } from '../lib/cli.ts';
-import { BENCH_COMPARE_GATEWAY_SETTINGS } from '../lib/process-settings.ts';
-import { answerWithApollo, listen } from '../lib/http-server.ts';
-import { SYSTEM_IDS, type SystemId } from '../lib/systems.ts';
+import { settingsOrExit } from '../lib/runtime/cli.ts';
+import { BENCH_COMPARE_GATEWAY_SETTINGS } from '../lib/runtime/process-settings.ts';
+import { answerWithApollo, listen } from '../lib/runtime/http-server.ts';
+import { SYSTEM_IDS, type SystemId } from '../lib/runtime/systems.ts';
 
 /** Where the in-process subgraphs of this project's gateway (connections, access log) would be: nobody listens there. */
 const UNSERVED_URL = 'http://127.0.0.1:9/unserved';

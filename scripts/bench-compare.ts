@@ -3,7 +3,7 @@
  * running subgraphs and mock backends.
  *
  * The four mock backends and four subgraphs start once, as `npm start` starts them
- * (lib/services.ts), on ports `BENCH_COMPARE_PORT` (default 5200) + 1…4 (subgraphs) and + 11…14
+ * (lib/devkit/services.ts), on ports `BENCH_COMPARE_PORT` (default 5200) + 1…4 (subgraphs) and + 11…14
  * (mocks). Then each round starts, measures and stops, one after the other, each gateway as a process
  * of its own (scripts/bench-compare-gateway.ts for the peers): this project's gateway
  * (gateway/main.ts); stock `@apollo/gateway` on Apollo Server with its default fetcher; the same with
@@ -28,11 +28,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { settingsOrExit } from '../lib/cli.ts';
-import { BENCH_COMPARE_SETTINGS } from '../lib/process-settings.ts';
-import { ensureDevCredentials } from '../lib/dev-credentials.ts';
-import { ServiceProcess, systemLayout, type ServiceSpec } from '../lib/services.ts';
-import { SYSTEM_IDS, SYSTEMS } from '../lib/systems.ts';
+import { settingsOrExit } from '../lib/runtime/cli.ts';
+import { BENCH_COMPARE_SETTINGS } from '../lib/runtime/process-settings.ts';
+import { ensureDevCredentials } from '../lib/devkit/dev-credentials.ts';
+import { ServiceProcess, systemLayout, type ServiceSpec } from '../lib/devkit/services.ts';
+import { SYSTEM_IDS, SYSTEMS } from '../lib/runtime/systems.ts';
 import { PORTAL, PORTAL_VARIABLES, PUBLIC_CROSS_SUBGRAPH } from './bench-workloads.ts';
 import {
   benchSeconds,

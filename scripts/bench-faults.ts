@@ -1,6 +1,6 @@
 /**
  * `npm run bench:faults`: the access log's store failing under a bounded loopback load, the system
- * running as real processes (lib/services.ts) on free ports, with the development credentials of
+ * running as real processes (lib/devkit/services.ts) on free ports, with the development credentials of
  * `npm start` (.dev/). Faults, one after the other:
  *   PostgreSQL (a throwaway PostgreSQL 15, test/support/postgres.ts): stopped abruptly (SIGQUIT, as
  *   `pg_ctl -m immediate stop`) then restarted; hung (every process SIGSTOPped ~15 s, then SIGCONT);
@@ -19,13 +19,13 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeSync, openSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { settingsOrExit } from '../lib/cli.ts';
-import { BENCH_FAULTS_SETTINGS } from '../lib/process-settings.ts';
-import { ACCESS_LOG_SETTINGS, readSetting } from '../lib/settings.ts';
-import { ensureDevCredentials } from '../lib/dev-credentials.ts';
+import { settingsOrExit } from '../lib/runtime/cli.ts';
+import { BENCH_FAULTS_SETTINGS } from '../lib/runtime/process-settings.ts';
+import { ACCESS_LOG_SETTINGS, readSetting } from '../lib/runtime/settings.ts';
+import { ensureDevCredentials } from '../lib/devkit/dev-credentials.ts';
 import { openAccessLog } from '../lib/access-log/index.ts';
-import { encodePersonalId } from '../lib/personal-id.ts';
-import { describeExit, REPO_ROOT, startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/services.ts';
+import { encodePersonalId } from '../lib/domain/personal-id.ts';
+import { describeExit, REPO_ROOT, startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/devkit/services.ts';
 import { startPostgres, type ThrowawayPostgres as TestPostgres } from '../scale/postgres.ts';
 
 const settings = settingsOrExit(BENCH_FAULTS_SETTINGS);

@@ -2,8 +2,8 @@
  * `npm run bench:refusals`: what documents built to make validation expensive cost the
  * gateway once the shape limits refuse them, and whether the gateway keeps answering under them.
  *
- * The whole system as real processes on free loopback ports (lib/services.ts). For each document of
- * test/support/abusive-documents.ts: the gateway process's CPU time (/proc/<pid>/stat) per refused
+ * The whole system as real processes on free loopback ports (lib/devkit/services.ts). For each document of
+ * lib/devkit/abusive-documents.ts: the gateway process's CPU time (/proc/<pid>/stat) per refused
  * request, sent one at a time, first with a new text each time (a comment numbered per request, so
  * nothing is cached) and then the same text again (answered from Apollo's document store). Then
  * 10 connections send all the documents, half of them with a new text per request, for 15 s,
@@ -14,9 +14,9 @@
  * Nothing here asserts a speed: the figures are printed for docs/BENCHMARKS.md.
  */
 import autocannon from 'autocannon';
-import { ensureDevCredentials } from '../lib/dev-credentials.ts';
-import { startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/services.ts';
-import { ABUSIVE_DOCUMENTS, type AbusiveDocument } from '../test/support/abusive-documents.ts';
+import { ensureDevCredentials } from '../lib/devkit/dev-credentials.ts';
+import { startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/devkit/services.ts';
+import { ABUSIVE_DOCUMENTS, type AbusiveDocument } from '../lib/devkit/abusive-documents.ts';
 import { processCpuMs } from './process-stats.ts';
 
 const ATTACK_SECONDS = 15;

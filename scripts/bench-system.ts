@@ -14,9 +14,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import { BENCH_PORT, readSetting, type Environment } from '../lib/settings.ts';
-import { serviceOfCommandLine, systemLayout, type SystemLayout } from '../lib/services.ts';
-import { SYSTEM_IDS, SYSTEMS } from '../lib/systems.ts';
+import { BENCH_PORT, readSetting, type Environment } from '../lib/runtime/settings.ts';
+import { serviceOfCommandLine, systemLayout, type SystemLayout } from '../lib/devkit/services.ts';
+import { SYSTEM_IDS, SYSTEMS } from '../lib/runtime/systems.ts';
 import { portsFrom, type NamedPid } from './bench-common.ts';
 import { childPids, commandLine } from './process-stats.ts';
 

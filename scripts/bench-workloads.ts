@@ -2,8 +2,8 @@
  * The GraphQL workloads the benchmarks drive (`npm run bench`, `npm run bench:access`), in one place
  * so that their figures stay comparable.
  */
-import { encodePersonalId } from '../lib/personal-id.ts';
-import { NAMED_IDS } from '../lib/synthetic/named.ts';
+import { encodePersonalId } from '../lib/domain/personal-id.ts';
+import { NAMED_IDS } from '../lib/domain/synthetic/named.ts';
 
 /** The portal query: population + civil status + land + a province name, for one citizen. */
 export const PORTAL = `query($id: ID!) { citizen(personalId: $id) { fullName dateOfBirth { text }

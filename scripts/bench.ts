@@ -26,8 +26,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { settingsOrExit } from '../lib/cli.ts';
-import { BENCH_SETTINGS } from '../lib/process-settings.ts';
+import { settingsOrExit } from '../lib/runtime/cli.ts';
+import { BENCH_SETTINGS } from '../lib/runtime/process-settings.ts';
 import {
   benchSeconds,
   cpuSnapshot,

@@ -10,7 +10,7 @@ import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseOptions } from '../lib/cli.ts';
+import { parseOptions } from '../lib/runtime/cli.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 /** Folders whose run-time files are copied, and which files those are. */

@@ -4,11 +4,11 @@
  * `<PREFIX>_BACKEND_PORT`; `<PREFIX>_BACKEND_TIMEOUT_MS`), e.g. `LAND_BACKEND_URL=https://their-host npm run check-connections -- --system land`.
  * One real round trip per contract check, reads only; exit 0 when every system passed, 1 otherwise.
  */
-import { exitWithUsage, parseOptions, settingsOrExit, urlWithoutPassword } from '../lib/cli.ts';
-import { testBackendConnection, type ConnectionTestReport } from '../lib/connection-test.ts';
-import { CHECK_CONNECTIONS_SETTINGS } from '../lib/process-settings.ts';
-import { shownDefault, SYSTEM_SETTINGS } from '../lib/settings.ts';
-import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/systems.ts';
+import { exitWithUsage, parseOptions, settingsOrExit, urlWithoutPassword } from '../lib/runtime/cli.ts';
+import { testBackendConnection, type ConnectionTestReport } from '../lib/backend/connection-test.ts';
+import { CHECK_CONNECTIONS_SETTINGS } from '../lib/runtime/process-settings.ts';
+import { shownDefault, SYSTEM_SETTINGS } from '../lib/runtime/settings.ts';
+import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/runtime/systems.ts';
 import { SUBGRAPHS } from '../subgraphs/index.ts';
 
 

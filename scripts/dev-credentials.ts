@@ -16,8 +16,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { devCredentialLines, ensureDevCredentialsIn } from '../lib/dev-credentials.ts';
-import { ACCESS_LOG_SETTINGS, CALLER_ASSERTION_SECRET, parseSettings } from '../lib/settings.ts';
+import { devCredentialLines, ensureDevCredentialsIn } from '../lib/devkit/dev-credentials.ts';
+import { ACCESS_LOG_SETTINGS, CALLER_ASSERTION_SECRET, parseSettings } from '../lib/runtime/settings.ts';
 
 const USAGE = `Usage: node dist/scripts/dev-credentials.js --out <folder> [--postgres <host:port>]
   --out       folder to write the development key set into (made if missing, mode 0700)

@@ -4,6 +4,6 @@
  * key set of `.dev/` (made by `npm start`) in the process's environment before the service reads it,
  * unless `NODE_ENV` is `production`. The services themselves never read `.dev/`.
  */
-import { withDevEnvironment } from '../lib/dev-credentials.ts';
+import { withDevEnvironment } from '../lib/devkit/dev-credentials.ts';
 
 Object.assign(process.env, withDevEnvironment(process.env));

@@ -6,9 +6,9 @@
  * names one instead.
  */
 import { readFileSync } from 'node:fs';
-import { settingsOrExit } from '../lib/cli.ts';
-import { HEALTH_CHECK_SETTINGS } from '../lib/process-settings.ts';
-import { serviceOfCommandLine, systemLayout } from '../lib/service-layout.ts';
+import { settingsOrExit } from '../lib/runtime/cli.ts';
+import { HEALTH_CHECK_SETTINGS } from '../lib/runtime/process-settings.ts';
+import { serviceOfCommandLine, systemLayout } from '../lib/runtime/service-layout.ts';
 
 const USAGE = 'Usage: node dist/scripts/health-check.js [service name: gateway, <system>-subgraph, mock-<system>]';
 const TIMEOUT_MS = 3000;

@@ -9,13 +9,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { settingsOrExit } from '../lib/cli.ts';
-import { LOAD_UNDER_FAILURE_SETTINGS } from '../lib/process-settings.ts';
-import { encodePersonalId } from '../lib/personal-id.ts';
-import { ensureDevCredentials } from '../lib/dev-credentials.ts';
-import { REPO_ROOT, startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/services.ts';
-import { NAMED_IDS } from '../lib/synthetic/named.ts';
-import { SYSTEM_IDS } from '../lib/systems.ts';
+import { settingsOrExit } from '../lib/runtime/cli.ts';
+import { LOAD_UNDER_FAILURE_SETTINGS } from '../lib/runtime/process-settings.ts';
+import { encodePersonalId } from '../lib/domain/personal-id.ts';
+import { ensureDevCredentials } from '../lib/devkit/dev-credentials.ts';
+import { REPO_ROOT, startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/devkit/services.ts';
+import { NAMED_IDS } from '../lib/domain/synthetic/named.ts';
+import { SYSTEM_IDS } from '../lib/runtime/systems.ts';
 import { processMemoryKiB } from './process-stats.ts';
 
 const { seconds, flappingSystem } = settingsOrExit(LOAD_UNDER_FAILURE_SETTINGS).load;
@@ -252,7 +252,7 @@ function report(alive: string[]): void {
   const percent = (n: number) => `${((100 * n) / Math.max(responses, 1)).toFixed(1)} %`;
   const unhandledLines = group.services.flatMap((s) => s.unhandledFailures().map((line) => `[${s.name}] ${line}`));
   const unhandled = unhandledLines.length;
-  // Every service handles SIGTERM itself (lib/process.ts) and exits 0; anything else is not clean.
+  // Every service handles SIGTERM itself (lib/runtime/process.ts) and exits 0; anything else is not clean.
   const stops = group.services.map((s) => ({ service: s.name, code: s.lastExit?.code ?? null, signal: s.lastExit?.signal ?? null }));
   const cleanStops = stops.filter((e) => e.code === 0).length;
   const mib = (kib: number) => Math.round((kib / 1024) * 10) / 10;

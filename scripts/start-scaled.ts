@@ -6,10 +6,10 @@
  * `npm start` (a crashed replica is restarted and HAProxy takes it back once its `/ready` answers).
  * Ctrl-C or SIGTERM stops everything, HAProxy and PostgreSQL included.
  */
-import { devCredentialsGuide, ensureDevCredentials } from '../lib/dev-credentials.ts';
-import { settingsOrExit } from '../lib/cli.ts';
-import { START_SCALED_SETTINGS } from '../lib/process-settings.ts';
-import { spawnServices, Supervisor, type SupervisorEvent } from '../lib/services.ts';
+import { devCredentialsGuide, ensureDevCredentials } from '../lib/devkit/dev-credentials.ts';
+import { settingsOrExit } from '../lib/runtime/cli.ts';
+import { START_SCALED_SETTINGS } from '../lib/runtime/process-settings.ts';
+import { spawnServices, Supervisor, type SupervisorEvent } from '../lib/devkit/services.ts';
 import { startBalancer, type RunningBalancer } from '../scale/haproxy.ts';
 import { replicaEnvironments, scaledLayout } from '../scale/layout.ts';
 import { startPostgres, type ThrowawayPostgres } from '../scale/postgres.ts';

@@ -5,10 +5,10 @@
  * restarted with backoff while the others keep serving (the gateway's answers are partial
  * meanwhile), and given up after too many crashes. Ctrl-C or SIGTERM stops everything.
  */
-import { devCredentialsGuide, ensureDevCredentials } from '../lib/dev-credentials.ts';
-import { settingsOrExit } from '../lib/cli.ts';
-import { START_SETTINGS } from '../lib/process-settings.ts';
-import { connectionTestCommand, spawnServices, Supervisor, systemLayout, type SupervisorEvent } from '../lib/services.ts';
+import { devCredentialsGuide, ensureDevCredentials } from '../lib/devkit/dev-credentials.ts';
+import { settingsOrExit } from '../lib/runtime/cli.ts';
+import { START_SETTINGS } from '../lib/runtime/process-settings.ts';
+import { connectionTestCommand, spawnServices, Supervisor, systemLayout, type SupervisorEvent } from '../lib/devkit/services.ts';
 
 // The ports, URLs and restart policy, as the services read them: an invalid one stops here, before anything starts.
 const { restart: policy } = settingsOrExit(START_SETTINGS);

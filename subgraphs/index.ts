@@ -1,5 +1,5 @@
-import type { Adapter, SubgraphDefinition } from '../lib/subgraph.ts';
-import type { SystemId } from '../lib/systems.ts';
+import type { Adapter, SubgraphDefinition } from '../lib/runtime/subgraph.ts';
+import type { SystemId } from '../lib/runtime/systems.ts';
 import { civilStatusSubgraph } from './civil-status/index.ts';
 import { landSubgraph } from './land/index.ts';
 import { populationSubgraph } from './population/index.ts';

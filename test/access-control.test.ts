@@ -2,9 +2,9 @@ import { generateKeyPair } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { callHash, signCallerAssertion } from '../lib/access/caller-assertion.ts';
 import { CALLER_ASSERTION_HEADER, type Caller } from '../lib/access/caller.ts';
-import { NAMED_IDS } from '../lib/synthetic/named.ts';
-import { credentialHeaders, TEST_CALLER_SECRET, type TestCredential } from './support/access.ts';
-import { startSystem, type GraphQLBody, type RunningSystem } from './support/system.ts';
+import { NAMED_IDS } from '../lib/domain/synthetic/named.ts';
+import { credentialHeaders, TEST_CALLER_SECRET, type TestCredential } from '../lib/devkit/test-credentials.ts';
+import { startSystem, type GraphQLBody, type RunningSystem } from '../lib/devkit/in-process-system.ts';
 
 /**
  * Who may see what, and who saw it, through the real gateway and subgraphs: the policy's access

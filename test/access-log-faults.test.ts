@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodePersonalId } from '../lib/personal-id.ts';
-import { credentialHeaders, DEFAULT_CREDENTIAL } from './support/access.ts';
+import { encodePersonalId } from '../lib/domain/personal-id.ts';
+import { credentialHeaders, DEFAULT_CREDENTIAL } from '../lib/devkit/test-credentials.ts';
 import { startPostgres, type TestPostgres } from './support/postgres.ts';
-import { startSystem, type RunningSystem } from './support/system.ts';
+import { startSystem, type RunningSystem } from '../lib/devkit/in-process-system.ts';
 
 /**
  * The PostgreSQL access log failing under the real gateway (a real PostgreSQL 15 server): stopped

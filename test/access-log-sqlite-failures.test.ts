@@ -12,10 +12,10 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodePersonalId } from '../lib/personal-id.ts';
-import { TEST_CHAIN_KEY } from './support/access.ts';
+import { encodePersonalId } from '../lib/domain/personal-id.ts';
+import { TEST_CHAIN_KEY } from '../lib/devkit/test-credentials.ts';
 import { holdSqliteLock } from './support/sqlite-lock.ts';
-import { startSystem, type GraphQLBody, type RunningSystem } from './support/system.ts';
+import { startSystem, type GraphQLBody, type RunningSystem } from '../lib/devkit/in-process-system.ts';
 
 const REQUEST_TIMEOUT_MS = 5000;
 /** How long personal answers are awaited before the test gives up: a bound, not a measurement. */

@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresAccessLog } from '../lib/access-log/postgres-store.ts';
 import { SqliteAccessLog } from '../lib/access-log/sqlite-store.ts';
 import type { AccessLogStore } from '../lib/access-log/types.ts';
-import { REPO_ROOT } from '../lib/services.ts';
+import { REPO_ROOT } from '../lib/devkit/services.ts';
 import { startPostgres, type TestPostgres } from './support/postgres.ts';
-import { accessRecord } from './support/access.ts';
+import { accessRecord } from '../lib/devkit/test-credentials.ts';
 
 const KEY = 'audit-verify-test-key-0123456789abcdef';
 

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { encodePersonalId } from '../lib/personal-id.ts';
-import { README_PATH, startSystem, type GraphQLBody, type RunningSystem } from './support/system.ts';
-import { credentialHeaders, DEFAULT_CREDENTIAL } from './support/access.ts';
+import { encodePersonalId } from '../lib/domain/personal-id.ts';
+import { README_PATH, startSystem, type GraphQLBody, type RunningSystem } from '../lib/devkit/in-process-system.ts';
+import { credentialHeaders, DEFAULT_CREDENTIAL } from '../lib/devkit/test-credentials.ts';
 
 let system: RunningSystem;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodePersonalId } from '../lib/personal-id.ts';
-import { startSystem, type RunningSystem } from './support/system.ts';
+import { encodePersonalId } from '../lib/domain/personal-id.ts';
+import { startSystem, type RunningSystem } from '../lib/devkit/in-process-system.ts';
 
 let system: RunningSystem;
 beforeAll(async () => {

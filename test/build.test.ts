@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDevCredentials, type DevCredentials } from '../lib/dev-credentials.ts';
-import { REPO_ROOT, serviceOfCommandLine, startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/services.ts';
+import { ensureDevCredentials, type DevCredentials } from '../lib/devkit/dev-credentials.ts';
+import { REPO_ROOT, serviceOfCommandLine, startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/devkit/services.ts';
 import { runNode } from './support/child-process.ts';
-import { credentialHeaders } from './support/access.ts';
+import { credentialHeaders } from '../lib/devkit/test-credentials.ts';
 import { readmeCallerOf, readReadmeExamples } from './support/readme-examples.ts';
 
 /**

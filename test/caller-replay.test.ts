@@ -8,18 +8,18 @@ import { CALLER_ASSERTION_HEADER, type Caller } from '../lib/access/caller.ts';
 import { DEFAULT_ACCESS_POLICY_FILE, loadAccessPolicy } from '../lib/access/policy.ts';
 import { PostgresReplayStore, type ReplayStoreConfig } from '../lib/access/replay-store.ts';
 import { REPLAY_STORE_UNAVAILABLE } from '../lib/access/subgraph-guard.ts';
-import { DEFAULT_THRESHOLDS } from '../lib/live-status.ts';
-import type { Logger } from '../lib/logger.ts';
-import { startMockBackend, type RunningMock } from '../lib/mock-server.ts';
-import { DEFAULT_RESILIENCE } from '../lib/resilience.ts';
-import { freePort } from '../lib/services.ts';
-import { startSubgraph, type Adapter, type RunningSubgraph } from '../lib/subgraph.ts';
-import { NAMED_IDS } from '../lib/synthetic/named.ts';
+import { DEFAULT_THRESHOLDS } from '../lib/runtime/live-status.ts';
+import type { Logger } from '../lib/runtime/logger.ts';
+import { startMockBackend, type RunningMock } from '../lib/devkit/mock-server.ts';
+import { DEFAULT_RESILIENCE } from '../lib/runtime/resilience.ts';
+import { freePort } from '../lib/devkit/services.ts';
+import { startSubgraph, type Adapter, type RunningSubgraph } from '../lib/runtime/subgraph.ts';
+import { NAMED_IDS } from '../lib/domain/synthetic/named.ts';
 import { landHandlers } from '../subgraphs/land/mock/handlers.ts';
 import { SUBGRAPHS } from '../subgraphs/index.ts';
-import { TEST_CALLER_SECRET } from './support/access.ts';
+import { TEST_CALLER_SECRET } from '../lib/devkit/test-credentials.ts';
 import { startPostgres, type TestPostgres } from './support/postgres.ts';
-import { startSystem, type GraphQLBody, type RunningSystem } from './support/system.ts';
+import { startSystem, type GraphQLBody, type RunningSystem } from '../lib/devkit/in-process-system.ts';
 
 /**
  * Replay: a caller assertion captured between the gateway and a subgraph is accepted at

@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { connectionTestReportSchema } from '../lib/connection-test.ts';
-import { startMockBackend, type RunningMock } from '../lib/mock-server.ts';
-import type { MockRoute } from '../lib/mock-routes.ts';
-import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/systems.ts';
+import { connectionTestReportSchema } from '../lib/backend/connection-test.ts';
+import { startMockBackend, type RunningMock } from '../lib/devkit/mock-server.ts';
+import type { MockRoute } from '../lib/devkit/mock-routes.ts';
+import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/runtime/systems.ts';
 import { runNode, type Finished } from './support/child-process.ts';
 import { civilStatusHandlers } from '../subgraphs/civil-status/mock/handlers.ts';
 import { landHandlers } from '../subgraphs/land/mock/handlers.ts';

@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectionTestReportSchema, type ConnectionTestReport } from '../lib/connection-test.ts';
-import { DEFAULT_THRESHOLDS } from '../lib/live-status.ts';
-import { startMockBackend, type RunningMock } from '../lib/mock-server.ts';
-import { DEFAULT_RESILIENCE } from '../lib/resilience.ts';
+import { connectionTestReportSchema, type ConnectionTestReport } from '../lib/backend/connection-test.ts';
+import { DEFAULT_THRESHOLDS } from '../lib/runtime/live-status.ts';
+import { startMockBackend, type RunningMock } from '../lib/devkit/mock-server.ts';
+import { DEFAULT_RESILIENCE } from '../lib/runtime/resilience.ts';
 import { DEFAULT_ACCESS_POLICY_FILE, loadAccessPolicy } from '../lib/access/policy.ts';
-import { startSubgraph, type RunningSubgraph } from '../lib/subgraph.ts';
+import { startSubgraph, type RunningSubgraph } from '../lib/runtime/subgraph.ts';
 import type { LandAdapter } from '../subgraphs/land/adapter/client.ts';
 import { landSubgraph } from '../subgraphs/land/index.ts';
 import { landHandlers } from '../subgraphs/land/mock/handlers.ts';

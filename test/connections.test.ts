@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { SYSTEM_IDS } from '../lib/systems.ts';
-import { startSystem } from './support/system.ts';
+import { SYSTEM_IDS } from '../lib/runtime/systems.ts';
+import { startSystem } from '../lib/devkit/in-process-system.ts';
 
 /**
  * The live connection board end to end: the gateway probes each subgraph's `/ready` (and through

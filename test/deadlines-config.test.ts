@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { gatewayConfigFromEnv } from '../gateway/server.ts';
-import { DEFAULT_RESILIENCE, DEFAULT_SUBGRAPH_BREAKER } from '../lib/resilience.ts';
-import { SettingsError } from '../lib/settings.ts';
-import { callContextOf, subgraphConfigFromEnv } from '../lib/subgraph.ts';
-import { testEnvironment } from './support/access.ts';
+import { DEFAULT_RESILIENCE, DEFAULT_SUBGRAPH_BREAKER } from '../lib/runtime/resilience.ts';
+import { SettingsError } from '../lib/runtime/settings.ts';
+import { callContextOf, subgraphConfigFromEnv } from '../lib/runtime/subgraph.ts';
+import { testEnvironment } from '../lib/devkit/test-credentials.ts';
 
 /** The access variables a gateway cannot start without; nothing is opened by reading a configuration. */
 const ACCESS_ENV = testEnvironment('/nonexistent/access-log.sqlite');

@@ -6,12 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { gatewayConfigFromEnv } from '../gateway/server.ts';
-import { ENVIRONMENT_VARIABLES } from '../lib/environment.ts';
-import { processEnvironment } from '../lib/process.ts';
-import { subgraphConfigFromEnv } from '../lib/subgraph.ts';
-import { deployedServiceSettings } from '../lib/process-settings.ts';
-import { settingsReadBy } from '../lib/settings.ts';
-import { GATEWAY_PORT, SYSTEM_IDS, SYSTEMS } from '../lib/systems.ts';
+import { ENVIRONMENT_VARIABLES } from '../lib/runtime/environment.ts';
+import { processEnvironment } from '../lib/runtime/process.ts';
+import { subgraphConfigFromEnv } from '../lib/runtime/subgraph.ts';
+import { deployedServiceSettings } from '../lib/runtime/process-settings.ts';
+import { settingsReadBy } from '../lib/runtime/settings.ts';
+import { GATEWAY_PORT, SYSTEM_IDS, SYSTEMS } from '../lib/runtime/systems.ts';
 
 interface ComposeService {
   image?: string;
@@ -74,7 +74,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('gives each process only settings its schema reads (lib/process-settings.ts), with the default ports', () => {
+  it('gives each process only settings its schema reads (lib/runtime/process-settings.ts), with the default ports', () => {
     for (const [name, service] of ownServices) {
       // The one-shot credentials service shares the common variables; it reads none of them.
       const known = name === 'credentials' ? documented : new Set(settingsReadBy(deployedServiceSettings(name)).map((setting) => setting.name));

@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDevCredentials } from '../lib/dev-credentials.ts';
-import type { FaultMode } from '../lib/mock-server.ts';
-import { startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/services.ts';
-import { NAMED_IDS } from '../lib/synthetic/named.ts';
-import { SYSTEM_IDS, SYSTEMS, systemLabel, type SystemId } from '../lib/systems.ts';
-import type { GraphQLBody } from './support/system.ts';
+import { ensureDevCredentials } from '../lib/devkit/dev-credentials.ts';
+import type { FaultMode } from '../lib/devkit/mock-server.ts';
+import { startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/devkit/services.ts';
+import { NAMED_IDS } from '../lib/domain/synthetic/named.ts';
+import { SYSTEM_IDS, SYSTEMS, systemLabel, type SystemId } from '../lib/runtime/systems.ts';
+import type { GraphQLBody } from '../lib/devkit/in-process-system.ts';
 
 /**
  * The whole system as nine real processes on loopback, as `npm start` runs it, with each backend

@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { ApolloGateway } from '@apollo/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayConfigFromEnv, startGateway } from '../gateway/server.ts';
-import { NAMED_IDS } from '../lib/synthetic/named.ts';
-import { startSystem, type RunningSystem } from './support/system.ts';
-import { credentialHeaders, DEFAULT_CREDENTIAL, temporaryAccessLogPath, testEnvironment } from './support/access.ts';
+import { NAMED_IDS } from '../lib/domain/synthetic/named.ts';
+import { startSystem, type RunningSystem } from '../lib/devkit/in-process-system.ts';
+import { credentialHeaders, DEFAULT_CREDENTIAL, temporaryAccessLogPath, testEnvironment } from '../lib/devkit/test-credentials.ts';
 
 let system: RunningSystem;
 const PORTAL_ORIGIN = 'https://dichvucong.gov.vn';

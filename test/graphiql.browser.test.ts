@@ -6,11 +6,11 @@ import type { Browser, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PORTAL_QUERY, PORTAL_VARIABLES } from '../gateway/query-page.ts';
 import { gatewayConfigFromEnv, queryPageApiKey } from '../gateway/server.ts';
-import { prefersHtml } from '../lib/http-server.ts';
-import { TEST_API_KEYS } from './support/access.ts';
+import { prefersHtml } from '../lib/runtime/http-server.ts';
+import { TEST_API_KEYS } from '../lib/devkit/test-credentials.ts';
 import { isLocalRequest, launchChromium } from './support/chromium.ts';
 import { readReadmeExamples } from './support/readme-examples.ts';
-import { startSystem, type RunningSystem } from './support/system.ts';
+import { startSystem, type RunningSystem } from '../lib/devkit/in-process-system.ts';
 
 /**
  * The query page (GraphiQL at `/graphql` in a browser) in headless Chromium (test/support/chromium.ts):
@@ -131,7 +131,7 @@ describe('QUERY_PAGE_API_KEY_FILE', () => {
   });
 });
 
-/** A whole system (test/support/system.ts) and a browser for the tests of one describe block. */
+/** A whole system (lib/devkit/in-process-system.ts) and a browser for the tests of one describe block. */
 function systemAndBrowser(options: Parameters<typeof startSystem>[0]): { system: RunningSystem; browser: Browser } {
   const running = {} as { system: RunningSystem; browser: Browser };
   beforeAll(async () => {

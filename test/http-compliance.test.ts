@@ -1,6 +1,6 @@
 import { serverAudits, type AuditResult } from 'graphql-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSystem, type RunningSystem } from './support/system.ts';
+import { startSystem, type RunningSystem } from '../lib/devkit/in-process-system.ts';
 
 /**
  * The GraphQL over HTTP audits of graphql-http (the specification's reference implementation),

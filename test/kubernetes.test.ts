@@ -16,9 +16,9 @@ import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { deployedServiceSettings } from '../lib/process-settings.ts';
-import { settingsReadBy } from '../lib/settings.ts';
-import { GATEWAY_PORT, SYSTEM_IDS, SYSTEMS } from '../lib/systems.ts';
+import { deployedServiceSettings } from '../lib/runtime/process-settings.ts';
+import { settingsReadBy } from '../lib/runtime/settings.ts';
+import { GATEWAY_PORT, SYSTEM_IDS, SYSTEMS } from '../lib/runtime/systems.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const manifestsDir = join(root, 'deploy/kubernetes');
@@ -153,7 +153,7 @@ describe('deploy/kubernetes', () => {
     for (const service of of('Service')) expect(service.spec.ports.map((p: { targetPort: string }) => p.targetPort)).not.toContain('metrics');
   });
 
-  it('configures each process only with settings its schema reads (lib/process-settings.ts), on the default ports', () => {
+  it('configures each process only with settings its schema reads (lib/runtime/process-settings.ts), on the default ports', () => {
     for (const d of deployments) {
       const known = new Set(settingsReadBy(deployedServiceSettings(d.metadata.name)).map((setting) => setting.name));
       for (const { name } of d.spec.template.spec.containers[0].env) expect(known.has(name), `${d.metadata.name}: ${name}`).toBe(true);

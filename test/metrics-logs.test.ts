@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../lib/logger.ts';
-import { freePort } from '../lib/services.ts';
-import { credentialHeaders, DEFAULT_CREDENTIAL } from './support/access.ts';
-import { startSystem, type RunningSystem } from './support/system.ts';
+import { createLogger } from '../lib/runtime/logger.ts';
+import { freePort } from '../lib/devkit/services.ts';
+import { credentialHeaders, DEFAULT_CREDENTIAL } from '../lib/devkit/test-credentials.ts';
+import { startSystem, type RunningSystem } from '../lib/devkit/in-process-system.ts';
 
 /** The gateway's side of "every log line a request causes carries its request id". */
 type LogLine = Record<string, unknown> & { msg: string };

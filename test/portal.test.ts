@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NAMED_IDS } from '../lib/synthetic/named.ts';
-import { startSystem, type RunningSystem } from './support/system.ts';
+import { NAMED_IDS } from '../lib/domain/synthetic/named.ts';
+import { startSystem, type RunningSystem } from '../lib/devkit/in-process-system.ts';
 
 let system: RunningSystem;
 beforeAll(async () => {

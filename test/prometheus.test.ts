@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../lib/services.ts';
-import { SYSTEM_IDS } from '../lib/systems.ts';
-import { startSystem, type RunningSystem } from './support/system.ts';
+import { freePort } from '../lib/devkit/services.ts';
+import { SYSTEM_IDS } from '../lib/runtime/systems.ts';
+import { startSystem, type RunningSystem } from '../lib/devkit/in-process-system.ts';
 
 /**
  * A real Prometheus (Debian package `prometheus`) scrapes the gateway and the subgraphs every second

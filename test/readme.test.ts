@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NAMED_IDS } from '../lib/synthetic/named.ts';
+import { NAMED_IDS } from '../lib/domain/synthetic/named.ts';
 import { fetchPortalPrefill, landTransferForm } from '../examples/portal-client/prefill.ts';
-import { TEST_API_KEYS, type TestCredential } from './support/access.ts';
+import { TEST_API_KEYS, type TestCredential } from '../lib/devkit/test-credentials.ts';
 import { readmeCallerOf, readReadmeExamples, type ReadmeExample } from './support/readme-examples.ts';
-import { startSystem, type RunningSystem } from './support/system.ts';
+import { startSystem, type RunningSystem } from '../lib/devkit/in-process-system.ts';
 
 /**
  * The README's examples are executable: each `<!-- example: NAME [system=fault] [as=caller] -->`

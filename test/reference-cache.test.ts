@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseSamples, sampleValue } from './support/metrics-text.ts';
-import { startSystem } from './support/system.ts';
+import { startSystem } from '../lib/devkit/in-process-system.ts';
 
 /**
  * Reference data from public-services' HTTP cache, end to end: the subgraph keeps the backend's

@@ -1,10 +1,10 @@
-import { parseSettings, QUERY_LIMIT_SETTINGS } from '../lib/settings.ts';
+import { parseSettings, QUERY_LIMIT_SETTINGS } from '../lib/runtime/settings.ts';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import type { ValidationRule } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { queryProtection, refusalOf } from '../gateway/limits.ts';
-import { ABUSIVE_DOCUMENTS, type AbusiveDocument } from './support/abusive-documents.ts';
-import { startSystem, type RunningSystem } from './support/system.ts';
+import { ABUSIVE_DOCUMENTS, type AbusiveDocument } from '../lib/devkit/abusive-documents.ts';
+import { startSystem, type RunningSystem } from '../lib/devkit/in-process-system.ts';
 
 const documents = Object.entries(ABUSIVE_DOCUMENTS) as [string, AbusiveDocument][];
 

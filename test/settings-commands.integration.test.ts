@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 
-describe('settings of the commands (lib/process-settings.ts)', () => {
+describe('settings of the commands (lib/runtime/process-settings.ts)', () => {
   it('stop every command that starts or reaches the services before it does anything, naming the invalid ones', () => {
     const env = { ...process.env, GATEWAY_PORT: '4000x', LAND_BACKEND_PORT: '70000', RESTART_DELAY_MS: '0' };
     const expected = (names: string[]) => {

@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { configurationTable, ENVIRONMENT_VARIABLES } from '../lib/environment.ts';
-import { PROCESSES } from '../lib/process-settings.ts';
-import { DECLARED_SETTINGS, kinds, parseSettings, setting, SettingsError, settingsReadBy } from '../lib/settings.ts';
+import { configurationTable, ENVIRONMENT_VARIABLES } from '../lib/runtime/environment.ts';
+import { PROCESSES } from '../lib/runtime/process-settings.ts';
+import { DECLARED_SETTINGS, kinds, parseSettings, setting, SettingsError, settingsReadBy } from '../lib/runtime/settings.ts';
 import { TABLE_BEGIN, TABLE_END, withConfigurationTable } from '../scripts/docs-settings.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 /** The only module that reads the environment's variables. */
-const SETTINGS_MODULE = 'lib/settings.ts';
+const SETTINGS_MODULE = 'lib/runtime/settings.ts';
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(join(root, dir)).flatMap((name) => {
@@ -55,8 +55,8 @@ function environmentReads(fileName: string, text: string): string[] {
   return reads;
 }
 
-describe('settings (lib/settings.ts)', () => {
-  it('are read from the environment in lib/settings.ts only: every process takes them from its parsed schema', () => {
+describe('settings (lib/runtime/settings.ts)', () => {
+  it('are read from the environment in lib/runtime/settings.ts only: every process takes them from its parsed schema', () => {
     const files = ['lib', 'gateway', 'subgraphs', 'scripts', 'schema', 'scale'].flatMap(sourceFiles).filter((file) => file !== SETTINGS_MODULE);
     expect(files.length).toBeGreaterThan(100);
     const reads = files.flatMap((file) => environmentReads(file, readFileSync(join(root, file), 'utf8')).map((read) => `${file}:${read}`));

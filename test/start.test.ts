@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, withFreePorts } from '../lib/services.ts';
-import { NAMED_IDS } from '../lib/synthetic/named.ts';
-import { SYSTEM_IDS, SYSTEMS } from '../lib/systems.ts';
+import { freePort, withFreePorts } from '../lib/devkit/services.ts';
+import { NAMED_IDS } from '../lib/domain/synthetic/named.ts';
+import { SYSTEM_IDS, SYSTEMS } from '../lib/runtime/systems.ts';
 import { startNodeGroup } from './support/child-process.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));

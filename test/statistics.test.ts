@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FACTS, localityCodesOf, sourceIdsOf } from '../lib/facts.ts';
-import { LEGACY_PROVINCES as PROVINCES } from '../lib/administrative-units.ts';
-import { startSystem, type RunningSystem } from './support/system.ts';
+import { FACTS, localityCodesOf, sourceIdsOf } from '../lib/backend/facts.ts';
+import { LEGACY_PROVINCES as PROVINCES } from '../lib/domain/administrative-units.ts';
+import { startSystem, type RunningSystem } from '../lib/devkit/in-process-system.ts';
 
 let system: RunningSystem;
 beforeAll(async () => {

@@ -3,9 +3,9 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FaultMode } from '../lib/mock-server.ts';
-import { SYSTEM_IDS, type SystemId } from '../lib/systems.ts';
-import { startSystem, type RunningSystem } from './support/system.ts';
+import type { FaultMode } from '../lib/devkit/mock-server.ts';
+import { SYSTEM_IDS, type SystemId } from '../lib/runtime/systems.ts';
+import { startSystem, type RunningSystem } from '../lib/devkit/in-process-system.ts';
 import { CHROMIUM_PATH, isLocalRequest, launchChromium, NO_CHROMIUM } from './support/chromium.ts';
 
 /**

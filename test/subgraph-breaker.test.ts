@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { listen, type RunningServer } from '../lib/http-server.ts';
-import { NAMED_IDS } from '../lib/synthetic/named.ts';
-import { startSystem, type RunningSystem } from './support/system.ts';
+import { listen, type RunningServer } from '../lib/runtime/http-server.ts';
+import { NAMED_IDS } from '../lib/domain/synthetic/named.ts';
+import { startSystem, type RunningSystem } from '../lib/devkit/in-process-system.ts';
 
 /**
  * The gateway's circuit breaker in front of a subgraph, end to end. The land subgraph is reached

@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { listen, type RunningServer } from '../lib/http-server.ts';
-import { MEANINGFUL_BUDGET_MS } from '../lib/resilience.ts';
-import { NAMED_IDS } from '../lib/synthetic/named.ts';
-import { startSystem, type GraphQLBody, type RunningSystem } from './support/system.ts';
+import { listen, type RunningServer } from '../lib/runtime/http-server.ts';
+import { MEANINGFUL_BUDGET_MS } from '../lib/runtime/resilience.ts';
+import { NAMED_IDS } from '../lib/domain/synthetic/named.ts';
+import { startSystem, type GraphQLBody, type RunningSystem } from '../lib/devkit/in-process-system.ts';
 
 /**
  * The gateway's side of a failure: a subgraph that is gone, hangs, or answers something that is not

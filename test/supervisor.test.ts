@@ -1,4 +1,4 @@
-import { parseSettings, RESTART_POLICY_SETTINGS } from '../lib/settings.ts';
+import { parseSettings, RESTART_POLICY_SETTINGS } from '../lib/runtime/settings.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import {
   type RestartPolicy,
   type ServiceGroup,
   type SupervisorEvent,
-} from '../lib/services.ts';
+} from '../lib/devkit/services.ts';
 
 /**
  * The supervisor on one small stand-in process (test/support/flaky-service.ts) whose next start

@@ -4,15 +4,15 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDevCredentials } from '../lib/dev-credentials.ts';
-import { createLogger } from '../lib/logger.ts';
-import { startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/services.ts';
-import { NAMED_IDS } from '../lib/synthetic/named.ts';
-import { SYSTEM_IDS } from '../lib/systems.ts';
-import { parseSettings, TRACING_SETTINGS } from '../lib/settings.ts';
-import { startTracing, tracingSettingsFromEnv } from '../lib/tracing.ts';
+import { ensureDevCredentials } from '../lib/devkit/dev-credentials.ts';
+import { createLogger } from '../lib/runtime/logger.ts';
+import { startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/devkit/services.ts';
+import { NAMED_IDS } from '../lib/domain/synthetic/named.ts';
+import { SYSTEM_IDS } from '../lib/runtime/systems.ts';
+import { parseSettings, TRACING_SETTINGS } from '../lib/runtime/settings.ts';
+import { startTracing, tracingSettingsFromEnv } from '../lib/runtime/tracing.ts';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver.ts';
-import type { GraphQLBody } from './support/system.ts';
+import type { GraphQLBody } from '../lib/devkit/in-process-system.ts';
 
 /** The README's portal example. */
 const PORTAL = `query PortalPrefill($personalId: ID!) {

@@ -3,7 +3,7 @@ import { GENESIS_HASH, chainHash, verifyChain, type ChainRow } from './chain.ts'
 import { toCsv } from './csv.ts';
 import { accessLogConfigFromEnv } from './index.ts';
 import type { AccessRecord, StoredAccessRecord } from './types.ts';
-import { accessRecord } from '../../test/support/access.ts';
+import { accessRecord } from '../devkit/test-credentials.ts';
 
 const KEY = 'chain-key-for-tests-0123456789abcdef';
 const OTHER_KEY = 'another-key-for-tests-0123456789abcdef';

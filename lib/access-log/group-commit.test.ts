@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AccessLogTimeoutError, AccessLogUnavailableError, failureReason, GroupCommit } from './group-commit.ts';
 import type { AccessRecord } from './types.ts';
-import { accessRecord as record } from '../../test/support/access.ts';
+import { accessRecord as record } from '../devkit/test-credentials.ts';
 
 /** A store whose next write does what the test says: hang until abandoned, fail, or succeed. */
 function scriptedStore() {

@@ -10,8 +10,8 @@
  * find it back. Every outcome is recorded for `health()` (the gateway's `/ready`).
  */
 import { BrokenCircuitError, circuitBreaker, CircuitState, handleAll, type CircuitBreakerPolicy, type IBreaker } from 'cockatiel';
-import type { BatchObserver } from '../metrics.ts';
-import { runOutsideRequestContext } from '../request-context.ts';
+import type { BatchObserver } from '../runtime/metrics.ts';
+import { runOutsideRequestContext } from '../runtime/request-context.ts';
 import { validAccessRecord } from './rows.ts';
 import type { AccessLogHealth, AccessRecord, AppendOptions } from './types.ts';
 
@@ -59,7 +59,7 @@ export interface GroupCommitOptions {
   halfOpenAfterMs?: number;
   /** After its signal aborts, how long an abandoned batch is still awaited before the writer moves on. Default 1000 ms. */
   abandonGraceMs?: number;
-  /** Told each batch's size, write time and outcome (lib/metrics.ts). */
+  /** Told each batch's size, write time and outcome (lib/runtime/metrics.ts). */
   observer?: BatchObserver;
 }
 

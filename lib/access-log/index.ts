@@ -2,12 +2,12 @@
  * The access log store the gateway writes to: PostgreSQL when `DATABASE_URL` is set (several
  * gateway instances share it), otherwise one SQLite file.
  */
-import { ACCESS_LOG_SETTINGS, parseSettings, type Environment, type Settings } from '../settings.ts';
+import { ACCESS_LOG_SETTINGS, parseSettings, type Environment, type Settings } from '../runtime/settings.ts';
 import { resolve } from 'node:path';
 import { PostgresAccessLog } from './postgres-store.ts';
 import { SqliteAccessLog } from './sqlite-store.ts';
 import type { AccessLogStore } from './types.ts';
-import type { BatchObserver } from '../metrics.ts';
+import type { BatchObserver } from '../runtime/metrics.ts';
 
 export type * from './types.ts';
 export { toCsv } from './csv.ts';
@@ -15,7 +15,7 @@ export { AccessLogTimeoutError, AccessLogUnavailableError } from './group-commit
 export { verifyChain, chainHash, GENESIS_HASH } from './chain.ts';
 export { PostgresAccessLog, SqliteAccessLog };
 
-export { DEFAULT_ACCESS_LOG_PATH, MIN_CHAIN_KEY_LENGTH } from '../settings.ts';
+export { DEFAULT_ACCESS_LOG_PATH, MIN_CHAIN_KEY_LENGTH } from '../runtime/settings.ts';
 
 export interface AccessLogConfig {
   /** PostgreSQL connection string; when set, the SQLite file is not used. */
@@ -40,7 +40,7 @@ export function accessLogConfigFromEnv(env: Environment): AccessLogConfig {
 export interface OpenAccessLogOptions {
   /** For audits: create nothing (a missing SQLite file or table is an error). */
   readOnly?: boolean;
-  /** Told each batch's size, write time and outcome (lib/metrics.ts). */
+  /** Told each batch's size, write time and outcome (lib/runtime/metrics.ts). */
   batchObserver?: BatchObserver;
 }
 

@@ -16,7 +16,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import { extendChain, verifyChain, type ChainRow } from './chain.ts';
 import { GroupCommit } from './group-commit.ts';
-import type { BatchObserver } from '../metrics.ts';
+import type { BatchObserver } from '../runtime/metrics.ts';
 import { COLUMNS, chainRowFrom, columnValues, normaliseFilter, storedRecordFrom, whereClause } from './rows.ts';
 import type { AccessLogFilter, AccessLogHealth, AccessLogStore, AccessRecord, AppendOptions, ChainVerification, StoredAccessRecord } from './types.ts';
 
@@ -59,7 +59,7 @@ export interface PostgresAccessLogOptions {
   maxConnections?: number;
   /** Bounds on the server's answers (defaults: POSTGRES_TIMEOUTS). */
   timeouts?: Partial<PostgresTimeouts>;
-  /** Told each batch's size, write time and outcome (lib/metrics.ts). */
+  /** Told each batch's size, write time and outcome (lib/runtime/metrics.ts). */
   batchObserver?: BatchObserver;
 }
 

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { verifyChain, type ChainRow } from './chain.ts';
 import { GroupCommit } from './group-commit.ts';
-import type { BatchObserver } from '../metrics.ts';
+import type { BatchObserver } from '../runtime/metrics.ts';
 import { chainRowFrom, normaliseFilter, storedRecordFrom, type NormalisedFilter } from './rows.ts';
 import { SqliteDatabase } from './sqlite-database.ts';
 import { SqliteWorkerClient } from './sqlite-worker-client.ts';
@@ -35,7 +35,7 @@ export interface SqliteAccessLogOptions {
   readOnly?: boolean;
   /** How long a batch keeps trying for a lock held elsewhere when a caller gave no deadline (default 10 s). */
   lockWaitMs?: number;
-  /** Told each batch's size, write time and outcome (lib/metrics.ts). */
+  /** Told each batch's size, write time and outcome (lib/runtime/metrics.ts). */
   batchObserver?: BatchObserver;
 }
 

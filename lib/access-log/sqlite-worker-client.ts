@@ -6,7 +6,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { z } from 'zod';
-import { startWorker } from '../worker-thread.ts';
+import { startWorker } from '../runtime/worker-thread.ts';
 import { AccessLogStoreError } from './sqlite-database.ts';
 import { workerReplySchema, type WorkerCall, type WorkerSettings } from './sqlite-worker-protocol.ts';
 

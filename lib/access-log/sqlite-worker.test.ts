@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { accessRecord } from '../../test/support/access.ts';
+import { accessRecord } from '../devkit/test-credentials.ts';
 import { SqliteAccessLog } from './sqlite-store.ts';
 import { RESTART_PAUSE_MS, WORKER_EXITED } from './sqlite-worker-client.ts';
 

@@ -14,7 +14,7 @@ import { chainHash } from './chain.ts';
 import { PostgresAccessLog } from './postgres-store.ts';
 import { SqliteAccessLog } from './sqlite-store.ts';
 import type { AccessLogStore, AccessRecord, ChainVerification, StoredAccessRecord } from './types.ts';
-import { accessRecord } from '../../test/support/access.ts';
+import { accessRecord } from '../devkit/test-credentials.ts';
 import { columnValues } from './rows.ts';
 
 const KEY = 'store-test-chain-key-0123456789abcdef';

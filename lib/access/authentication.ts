@@ -21,7 +21,7 @@ import {
   type LocalJWKSet,
 } from 'jose';
 import { z } from 'zod';
-import { AUTHENTICATION_SETTINGS, MAX_CLOCK_TOLERANCE_SEC, parseSettings, type Environment, type Settings } from '../settings.ts';
+import { AUTHENTICATION_SETTINGS, MAX_CLOCK_TOLERANCE_SEC, parseSettings, type Environment, type Settings } from '../runtime/settings.ts';
 import { CASE_HEADER, PURPOSE_HEADER, type Caller, type CitizenCaller, type OfficerCaller } from './caller.ts';
 
 export type IssuerSubjects = 'officer' | 'citizen';
@@ -50,7 +50,7 @@ export interface AuthenticationConfig {
   clockToleranceSec: number;
 }
 
-export { DEFAULT_AUDIENCE, DEFAULT_CLOCK_TOLERANCE_SEC, MAX_CLOCK_TOLERANCE_SEC } from '../settings.ts';
+export { DEFAULT_AUDIENCE, DEFAULT_CLOCK_TOLERANCE_SEC, MAX_CLOCK_TOLERANCE_SEC } from '../runtime/settings.ts';
 export const MAX_TOKEN_AGE = '12h';
 /** Asymmetric only: an HMAC algorithm would let anyone holding the issuer's public key mint tokens. */
 export const ALLOWED_ALGORITHMS = ['ES256', 'EdDSA', 'RS256', 'PS256'] as const satisfies readonly JWSAlgorithm[];

@@ -17,8 +17,8 @@ export const CALLER_ASSERTION_ISSUER = 'lien-thong-gateway';
 export const CALLER_ASSERTION_AUDIENCE = 'lien-thong-subgraph';
 /** Explicit type, so no other HS256 token under the same secret can pass as a caller assertion. */
 const CALLER_ASSERTION_TYPE = 'lien-thong-caller+jwt';
-export { MIN_CALLER_SECRET_LENGTH as MIN_SECRET_LENGTH } from '../settings.ts';
-import { CALLER_ASSERTION_SECRET, MIN_CALLER_SECRET_LENGTH as MIN_SECRET_LENGTH, readSetting, type Environment } from '../settings.ts';
+export { MIN_CALLER_SECRET_LENGTH as MIN_SECRET_LENGTH } from '../runtime/settings.ts';
+import { CALLER_ASSERTION_SECRET, MIN_CALLER_SECRET_LENGTH as MIN_SECRET_LENGTH, readSetting, type Environment } from '../runtime/settings.ts';
 /**
  * The gateway signs each assertion right before its call, and the subgraph checks it as soon as the
  * call's body is read: the lifetime only has to cover the trip there, within the call's own deadline

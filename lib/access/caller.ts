@@ -45,5 +45,10 @@ export function hasPurpose(caller: Caller | undefined): caller is PurposefulOffi
 /** HTTP headers that carry the purpose of an officer's request, as X-Road carries `X-Road-Issue`. */
 export const PURPOSE_HEADER = 'x-purpose-code';
 export const CASE_HEADER = 'x-case-number';
+/**
+ * The purpose and case of the examples (README, the development officer's requests, the query page
+ * in development): a land transfer, for which the access policy grants BNNMT every category.
+ */
+export const EXAMPLE_PURPOSE = { code: 'land-transfer', caseNumber: 'HS-2026-0001' } as const;
 /** Header carrying the gateway's signed statement of the verified caller to a subgraph. */
 export const CALLER_ASSERTION_HEADER = 'x-lien-thong-caller';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { todayInVietnam } from '../administrative-units.ts';
-import { agencyByCode } from '../agencies.ts';
+import { todayInVietnam } from '../domain/administrative-units.ts';
+import { agencyByCode } from '../domain/agencies.ts';
 import type { PurposefulOfficer } from './caller.ts';
 import { DEFAULT_ACCESS_POLICY_FILE, fieldDecider, legalBasisOn, loadAccessPolicy, parseAccessPolicy } from './policy.ts';
 

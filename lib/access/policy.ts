@@ -16,9 +16,9 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { z } from 'zod';
-import { todayInVietnam } from '../administrative-units.ts';
-import { addDays } from '../partial-date.ts';
-import { isoDateSchema } from '../wire.ts';
+import { todayInVietnam } from '../domain/administrative-units.ts';
+import { addDays } from '../domain/partial-date.ts';
+import { isoDateSchema } from '../backend/wire.ts';
 import type { PurposefulOfficer } from './caller.ts';
 
 /**
@@ -27,7 +27,7 @@ import type { PurposefulOfficer } from './caller.ts';
  * category is not controlled by itself (it is reached only through a controlled one, or it is a
  * lookup by ID). The gateway strips what is denied; every subgraph checks the same policy again.
  */
-export { DEFAULT_ACCESS_POLICY_FILE } from '../settings.ts';
+export { DEFAULT_ACCESS_POLICY_FILE } from '../runtime/settings.ts';
 
 const day = isoDateSchema;
 const legalBasisSchema = z.object({ from: day.nullable(), to: day.nullable(), basis: z.string().min(1), acts: z.array(z.string().min(1)).min(1) });

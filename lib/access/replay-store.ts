@@ -11,9 +11,9 @@
  *   refused — its memory cannot say whether it was used before the restart.
  */
 import pg from 'pg';
-import { urlWithoutPassword } from '../cli.ts';
-import { parseSettings, REPLAY_STORE_SETTINGS, type Environment, type Settings } from '../settings.ts';
-import type { Logger } from '../logger.ts';
+import { urlWithoutPassword } from '../runtime/cli.ts';
+import { parseSettings, REPLAY_STORE_SETTINGS, type Environment, type Settings } from '../runtime/settings.ts';
+import type { Logger } from '../runtime/logger.ts';
 import { AssertionReplayGuard, CLOCK_TOLERANCE_MS, type VerifiedCallerAssertion } from './caller-assertion.ts';
 
 export interface ReplayStoreConfig {

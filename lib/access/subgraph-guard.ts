@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../runtime/logger.ts';
 import { CallerAssertionError, callHash, verifyCallerAssertion, type VerifiedCallerAssertion } from './caller-assertion.ts';
 import { CALLER_ASSERTION_HEADER, hasPurpose, type Caller } from './caller.ts';
 import { assessOperation, localSchema, type AccessPolicy } from './policy.ts';

@@ -1,9 +1,9 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { SystemError } from '../../lib/errors.ts';
-import { FACT_SOURCES, factById, localityCodesOf } from '../../lib/facts.ts';
-import { LEGACY_PROVINCES as PROVINCES } from '../../lib/administrative-units.ts';
-import { encodePersonalId } from '../../lib/personal-id.ts';
-import { NAMED_IDS } from '../../lib/synthetic/named.ts';
+import { SystemError } from '../../lib/runtime/errors.ts';
+import { FACT_SOURCES, factById, localityCodesOf } from '../../lib/backend/facts.ts';
+import { LEGACY_PROVINCES as PROVINCES } from '../../lib/domain/administrative-units.ts';
+import { encodePersonalId } from '../../lib/domain/personal-id.ts';
+import { NAMED_IDS } from '../../lib/domain/synthetic/named.ts';
 import { startSubgraphUnderTest } from '../../test/support/subgraph-harness.ts';
 import { civilStatusSubgraph } from './index.ts';
 import { civilStatusHandlers } from './mock/handlers.ts';

@@ -1,4 +1,4 @@
-import type { SubgraphDefinition } from '../../lib/subgraph.ts';
+import type { SubgraphDefinition } from '../../lib/runtime/subgraph.ts';
 import { CivilStatusAdapter } from './adapter/client.ts';
 import { civilStatusContractChecks } from './adapter/contract-checks.ts';
 import { createCivilStatusLoaders, type CivilStatusLoaders } from './adapter/loaders.ts';

@@ -1,7 +1,7 @@
-import { partialDateForGraph } from '../../lib/partial-date.ts';
-import { assertPersonalId } from '../../lib/personal-id.ts';
-import { loadByLegacyCode, provinceRefById, resolveCitizenKey, type CitizenRef } from '../../lib/references.ts';
-import { sourceResolvers } from '../../lib/sources.ts';
+import { partialDateForGraph } from '../../lib/domain/partial-date.ts';
+import { assertPersonalId } from '../../lib/domain/personal-id.ts';
+import { loadByLegacyCode, provinceRefById, resolveCitizenKey, type CitizenRef } from '../../lib/domain/references.ts';
+import { sourceResolvers } from '../../lib/backend/sources.ts';
 import type { CivilStatusContext } from './adapter/loaders.ts';
 import type { Resolvers } from './generated/resolvers.ts';
 

@@ -1,4 +1,4 @@
-import type { SubgraphDefinition } from '../../lib/subgraph.ts';
+import type { SubgraphDefinition } from '../../lib/runtime/subgraph.ts';
 import { LandAdapter } from './adapter/client.ts';
 import { landContractChecks } from './adapter/contract-checks.ts';
 import { createLandLoaders, type LandLoaders } from './adapter/loaders.ts';

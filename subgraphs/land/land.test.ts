@@ -1,10 +1,10 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { SystemError } from '../../lib/errors.ts';
-import { FACT_SOURCES } from '../../lib/facts.ts';
-import { encodePersonalId } from '../../lib/personal-id.ts';
-import { LEGACY_PROVINCES as PROVINCES } from '../../lib/administrative-units.ts';
-import { NAMED_IDS } from '../../lib/synthetic/named.ts';
-import { SyntheticWorld } from '../../lib/synthetic/world.ts';
+import { SystemError } from '../../lib/runtime/errors.ts';
+import { FACT_SOURCES } from '../../lib/backend/facts.ts';
+import { encodePersonalId } from '../../lib/domain/personal-id.ts';
+import { LEGACY_PROVINCES as PROVINCES } from '../../lib/domain/administrative-units.ts';
+import { NAMED_IDS } from '../../lib/domain/synthetic/named.ts';
+import { SyntheticWorld } from '../../lib/domain/synthetic/world.ts';
 import { startSubgraphUnderTest } from '../../test/support/subgraph-harness.ts';
 import { landSubgraph } from './index.ts';
 import { landHandlers } from './mock/handlers.ts';

@@ -1,4 +1,4 @@
-import { runSubgraphProcess } from '../../lib/subgraph.ts';
+import { runSubgraphProcess } from '../../lib/runtime/subgraph.ts';
 import { landSubgraph } from './index.ts';
 
 await runSubgraphProcess(landSubgraph);

@@ -1,6 +1,6 @@
-import { assertText } from '../../lib/graph-input.ts';
-import { loadByLegacyCode, provinceRefById, resolveCitizenKey, successorProvinceRef } from '../../lib/references.ts';
-import { sourceResolvers } from '../../lib/sources.ts';
+import { assertText } from '../../lib/domain/graph-input.ts';
+import { loadByLegacyCode, provinceRefById, resolveCitizenKey, successorProvinceRef } from '../../lib/domain/references.ts';
+import { sourceResolvers } from '../../lib/backend/sources.ts';
 import type { Resolvers } from './generated/resolvers.ts';
 import { MAX_PARCEL_ID_LENGTH } from './adapter/wire.ts';
 

@@ -1,4 +1,4 @@
-import type { SubgraphDefinition } from '../../lib/subgraph.ts';
+import type { SubgraphDefinition } from '../../lib/runtime/subgraph.ts';
 import { PopulationAdapter } from './adapter/client.ts';
 import { populationContractChecks } from './adapter/contract-checks.ts';
 import { createPopulationLoaders, type PopulationLoaders } from './adapter/loaders.ts';

@@ -1,8 +1,8 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { BackendClient } from '../../lib/backend-client.ts';
-import { SystemError } from '../../lib/errors.ts';
-import { encodePersonalId } from '../../lib/personal-id.ts';
-import { NAMED_IDS } from '../../lib/synthetic/named.ts';
+import { BackendClient } from '../../lib/backend/backend-client.ts';
+import { SystemError } from '../../lib/runtime/errors.ts';
+import { encodePersonalId } from '../../lib/domain/personal-id.ts';
+import { NAMED_IDS } from '../../lib/domain/synthetic/named.ts';
 import { startSubgraphUnderTest } from '../../test/support/subgraph-harness.ts';
 import { populationSubgraph } from './index.ts';
 import { populationHandlers } from './mock/handlers.ts';

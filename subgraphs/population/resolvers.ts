@@ -1,8 +1,8 @@
-import { assertPartialDate, assertText } from '../../lib/graph-input.ts';
-import { partialDateForGraph } from '../../lib/partial-date.ts';
-import { provincialUnitByCode, todayInVietnam, type ProvincialUnit } from '../../lib/administrative-units.ts';
-import { formatAddress } from '../../lib/addresses.ts';
-import { assertPersonalId, assertPersonalIdList, currentProvinceOf, decodePersonalId, personalIdProblem } from '../../lib/personal-id.ts';
+import { assertPartialDate, assertText } from '../../lib/domain/graph-input.ts';
+import { partialDateForGraph } from '../../lib/domain/partial-date.ts';
+import { provincialUnitByCode, todayInVietnam, type ProvincialUnit } from '../../lib/domain/administrative-units.ts';
+import { formatAddress } from '../../lib/domain/addresses.ts';
+import { assertPersonalId, assertPersonalIdList, currentProvinceOf, decodePersonalId, personalIdProblem } from '../../lib/domain/personal-id.ts';
 import type { PopulationContext } from './adapter/loaders.ts';
 import type { ResidenceModel } from './adapter/mapping.ts';
 import type { Resolvers } from './generated/resolvers.ts';

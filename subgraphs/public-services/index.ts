@@ -1,4 +1,4 @@
-import type { SubgraphDefinition } from '../../lib/subgraph.ts';
+import type { SubgraphDefinition } from '../../lib/runtime/subgraph.ts';
 import { PublicServicesAdapter } from './adapter/client.ts';
 import { publicServicesContractChecks } from './adapter/contract-checks.ts';
 import { createPublicServicesLoaders, type PublicServicesLoaders } from './adapter/loaders.ts';

@@ -1,10 +1,10 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { SystemError } from '../../lib/errors.ts';
-import { FACT_SOURCES, FACTS, INTERCONNECTED_SERVICE_GROUPS, localityCodesOf, sourcesOf, type Fact } from '../../lib/facts.ts';
-import { healthHandler } from '../../lib/mock-server.ts';
-import { route } from '../../lib/mock-routes.ts';
-import { LEGACY_PROVINCES as PROVINCES, PROVINCIAL_UNITS, provincialUnitsOn, todayInVietnam } from '../../lib/administrative-units.ts';
-import { AGENCIES, agencyActById } from '../../lib/agencies.ts';
+import { SystemError } from '../../lib/runtime/errors.ts';
+import { FACT_SOURCES, FACTS, INTERCONNECTED_SERVICE_GROUPS, localityCodesOf, sourcesOf, type Fact } from '../../lib/backend/facts.ts';
+import { healthHandler } from '../../lib/devkit/mock-server.ts';
+import { route } from '../../lib/devkit/mock-routes.ts';
+import { LEGACY_PROVINCES as PROVINCES, PROVINCIAL_UNITS, provincialUnitsOn, todayInVietnam } from '../../lib/domain/administrative-units.ts';
+import { AGENCIES, agencyActById } from '../../lib/domain/agencies.ts';
 import { startSubgraphUnderTest } from '../../test/support/subgraph-harness.ts';
 import type { PublicServicesAdapter } from './adapter/client.ts';
 import { publicServicesSubgraph } from './index.ts';

@@ -1,7 +1,7 @@
-import { existedOn, holdersOn } from '../../lib/dated-history.ts';
-import { asOfDay, assertText, badInput } from '../../lib/graph-input.ts';
-import { parsePartialDate, partialDateForGraph } from '../../lib/partial-date.ts';
-import { sourceResolvers } from '../../lib/sources.ts';
+import { existedOn, holdersOn } from '../../lib/domain/dated-history.ts';
+import { asOfDay, assertText, badInput } from '../../lib/domain/graph-input.ts';
+import { parsePartialDate, partialDateForGraph } from '../../lib/domain/partial-date.ts';
+import { sourceResolvers } from '../../lib/backend/sources.ts';
 import type { PublicServicesContext } from './adapter/loaders.ts';
 import type { Resolvers } from './generated/resolvers.ts';
 

@@ -1,6 +1,6 @@
 /** Node processes a test runs: to completion, or in the background while it watches their output. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { REPO_ROOT } from '../../lib/services.ts';
+import { REPO_ROOT } from '../../lib/devkit/services.ts';
 
 export interface Finished {
   code: number | null;

@@ -1,7 +1,7 @@
 /**
  * A stand-in service for the supervisor's tests: on `FLAKY_PORT` it answers `GET /health`, or not,
  * as the file `FLAKY_MODE_FILE` says when it starts — so a test changes what the next restart does.
- *   ok: answers. fail: logs one fatal line (as lib/process.ts's startOrExit) and exits 1. hang: listens, never answers.
+ *   ok: answers. fail: logs one fatal line (as lib/runtime/process.ts's startOrExit) and exits 1. hang: listens, never answers.
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';

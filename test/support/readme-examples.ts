@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { FaultMode } from '../../lib/mock-server.ts';
-import type { SystemId } from '../../lib/systems.ts';
-import { README_PATH } from './system.ts';
+import type { FaultMode } from '../../lib/devkit/mock-server.ts';
+import type { SystemId } from '../../lib/runtime/systems.ts';
+import { README_PATH } from '../../lib/devkit/in-process-system.ts';
 
 /**
  * The README's executable examples: each `<!-- example: NAME [system=fault] [as=caller] -->` marker

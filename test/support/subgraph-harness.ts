@@ -1,10 +1,10 @@
 import type { FormattedExecutionResult } from 'graphql';
 import type { PurposefulOfficer } from '../../lib/access/caller.ts';
-import { BackendClient } from '../../lib/backend-client.ts';
-import { startMockBackend, type RunningMock } from '../../lib/mock-server.ts';
-import { route, type MockRoute } from '../../lib/mock-routes.ts';
-import { DEFAULT_RESILIENCE } from '../../lib/resilience.ts';
-import { createSubgraphApollo, type Adapter, type SubgraphDefinition } from '../../lib/subgraph.ts';
+import { BackendClient } from '../../lib/backend/backend-client.ts';
+import { startMockBackend, type RunningMock } from '../../lib/devkit/mock-server.ts';
+import { route, type MockRoute } from '../../lib/devkit/mock-routes.ts';
+import { DEFAULT_RESILIENCE } from '../../lib/runtime/resilience.ts';
+import { createSubgraphApollo, type Adapter, type SubgraphDefinition } from '../../lib/runtime/subgraph.ts';
 
 export interface BackendUnderTest<TAdapter> {
   mock: RunningMock;
@@ -49,7 +49,7 @@ export async function startSubgraphUnderTest<TAdapter extends Adapter, TLoaders>
   async function startBackend(backendHandlers: MockRoute[]): Promise<BackendUnderTest<TAdapter>> {
     const mock = await startMockBackend(definition.system, backendHandlers);
     // These tests map each failure one call at a time; a circuit opened by an earlier test would
-    // hide it. The circuit itself is tested in lib/resilience.test.ts and test/failures.test.ts.
+    // hide it. The circuit itself is tested in lib/runtime/resilience.test.ts and test/failures.test.ts.
     const resilience = { ...DEFAULT_RESILIENCE, breakerFailures: Number.MAX_SAFE_INTEGER };
     const client = new BackendClient({ system: definition.system, baseUrl: mock.url, timeoutMs: options.backendTimeoutMs, resilience });
     const backend = { mock, adapter: definition.createAdapter(client) };

@@ -1,7 +1,7 @@
-import type { SubgraphContext } from '../../../lib/subgraph.ts';
-import type { CallContext } from '../../../lib/backend-client.ts';
-import { createBatchLoader } from '../../../lib/loaders.ts';
-import { MAX_BATCH } from '../../../lib/wire.ts';
+import type { SubgraphContext } from '../../../lib/runtime/subgraph.ts';
+import type { CallContext } from '../../../lib/backend/backend-client.ts';
+import { createBatchLoader } from '../../../lib/runtime/loaders.ts';
+import { MAX_BATCH } from '../../../lib/backend/wire.ts';
 import type { CivilStatusAdapter } from './client.ts';
 
 export function createCivilStatusLoaders(adapter: CivilStatusAdapter, call: CallContext) {

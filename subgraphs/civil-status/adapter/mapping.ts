@@ -1,6 +1,6 @@
-import { DIGITIZATION_STATUSES, type DigitizationStatus } from '../../../lib/digitization.ts';
-import type { PartialDate } from '../../../lib/partial-date.ts';
-import { citedSources, type SourceIndex, type SourceRecord } from '../../../lib/sources.ts';
+import { DIGITIZATION_STATUSES, type DigitizationStatus } from '../../../lib/backend/digitization.ts';
+import type { PartialDate } from '../../../lib/domain/partial-date.ts';
+import { citedSources, type SourceIndex, type SourceRecord } from '../../../lib/backend/sources.ts';
 import type { CivilStatusRecord, EndReasonCode, MarriageRecord, ProvinceDigitizationRecord } from './wire.ts';
 import type { MaritalStatus, MarriageStatus } from '../generated/resolvers.ts';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { partialDateSchema } from '../../../lib/partial-date.ts';
-import { digitizationAnswer, digitizationRecordWith } from '../../../lib/digitization.ts';
-import { countSchema, MAX_BATCH, personalIdSchema } from '../../../lib/wire.ts';
+import { partialDateSchema } from '../../../lib/domain/partial-date.ts';
+import { digitizationAnswer, digitizationRecordWith } from '../../../lib/backend/digitization.ts';
+import { countSchema, MAX_BATCH, personalIdSchema } from '../../../lib/backend/wire.ts';
 
 /**
  * The civil-status backend's wire format (see CONTRACT.md). Every answer is parsed with these

@@ -1,12 +1,12 @@
-import { digitizationBatchRequest, type DigitizationStatusCode } from '../../../lib/digitization.ts';
-import { factById, localityCodesOf, sourceIdsOf, sourcesOf, type Fact } from '../../../lib/facts.ts';
-import { healthHandler } from '../../../lib/mock-server.ts';
-import { partition } from '../../../lib/mock-handlers.ts';
-import { route, type MockRoute } from '../../../lib/mock-routes.ts';
-import { unitOfLegacyCode } from '../../../lib/administrative-units.ts';
-import type { SourceRecord } from '../../../lib/sources.ts';
-import type { MarriageTruth, PersonTruth } from '../../../lib/synthetic/types.ts';
-import { SyntheticWorld } from '../../../lib/synthetic/world.ts';
+import { digitizationBatchRequest, type DigitizationStatusCode } from '../../../lib/backend/digitization.ts';
+import { factById, localityCodesOf, sourceIdsOf, sourcesOf, type Fact } from '../../../lib/backend/facts.ts';
+import { healthHandler } from '../../../lib/devkit/mock-server.ts';
+import { partition } from '../../../lib/devkit/mock-handlers.ts';
+import { route, type MockRoute } from '../../../lib/devkit/mock-routes.ts';
+import { unitOfLegacyCode } from '../../../lib/domain/administrative-units.ts';
+import type { SourceRecord } from '../../../lib/backend/sources.ts';
+import type { MarriageTruth, PersonTruth } from '../../../lib/domain/synthetic/types.ts';
+import { SyntheticWorld } from '../../../lib/domain/synthetic/world.ts';
 import {
   civilStatusBatchRequest,
   type CivilStatusRecord,

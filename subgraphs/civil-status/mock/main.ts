@@ -1,4 +1,4 @@
-import { runMockBackendProcess } from '../../../lib/mock-server.ts';
+import { runMockBackendProcess } from '../../../lib/devkit/mock-server.ts';
 import { civilStatusHandlers } from './handlers.ts';
 
 await runMockBackendProcess('civil-status', civilStatusHandlers());

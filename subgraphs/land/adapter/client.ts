@@ -1,6 +1,6 @@
-import type { CallContext } from '../../../lib/backend-client.ts';
-import { fetchProvinceDigitization } from '../../../lib/digitization.ts';
-import { BackendAdapter } from '../../../lib/subgraph.ts';
+import type { CallContext } from '../../../lib/backend/backend-client.ts';
+import { fetchProvinceDigitization } from '../../../lib/backend/digitization.ts';
+import { BackendAdapter } from '../../../lib/runtime/subgraph.ts';
 import { digitizationBatchResponse, holdingsResponse, parcelsBatchResponse } from './wire.ts';
 import {
   digitizationFromRecord,

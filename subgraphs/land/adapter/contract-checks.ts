@@ -1,4 +1,4 @@
-import { batchGetCheck, healthCheck, type ContractCheck } from '../../../lib/connection-test.ts';
+import { batchGetCheck, healthCheck, type ContractCheck } from '../../../lib/backend/connection-test.ts';
 import { digitizationBatchResponse, holdingsResponse, parcelsBatchResponse } from './wire.ts';
 
 /**

@@ -1,6 +1,6 @@
-import { DIGITIZATION_STATUSES, type DigitizationStatus } from '../../../lib/digitization.ts';
-import type { LandUseType } from '../../../lib/land-use.ts';
-import { citedSources, type SourceIndex, type SourceRecord } from '../../../lib/sources.ts';
+import { DIGITIZATION_STATUSES, type DigitizationStatus } from '../../../lib/backend/digitization.ts';
+import type { LandUseType } from '../../../lib/domain/land-use.ts';
+import { citedSources, type SourceIndex, type SourceRecord } from '../../../lib/backend/sources.ts';
 import type { DigitizationRecord, LandUseCode, ParcelRecord } from './wire.ts';
 
 /** The land domain as the subgraph sees it, independent of the backend's wire codes. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { digitizationAnswer, digitizationRecordWith } from '../../../lib/digitization.ts';
-import { countSchema, isoDateSchema, MAX_BATCH, personalIdSchema, provinceCodeSchema } from '../../../lib/wire.ts';
+import { digitizationAnswer, digitizationRecordWith } from '../../../lib/backend/digitization.ts';
+import { countSchema, isoDateSchema, MAX_BATCH, personalIdSchema, provinceCodeSchema } from '../../../lib/backend/wire.ts';
 
 /**
  * The land backend's wire format (see CONTRACT.md). Every answer is parsed with these schemas

@@ -1,11 +1,11 @@
-import { digitizationBatchRequest, type DigitizationStatusCode } from '../../../lib/digitization.ts';
-import { FACT_SOURCES, factById, sourcesOf, type Fact } from '../../../lib/facts.ts';
-import { healthHandler } from '../../../lib/mock-server.ts';
-import { partition } from '../../../lib/mock-handlers.ts';
-import { route, type MockRoute } from '../../../lib/mock-routes.ts';
-import { legacyProvinceByAsciiName, unitOfLegacyCode } from '../../../lib/administrative-units.ts';
-import type { LandUseType, ParcelTruth } from '../../../lib/synthetic/types.ts';
-import { SyntheticWorld } from '../../../lib/synthetic/world.ts';
+import { digitizationBatchRequest, type DigitizationStatusCode } from '../../../lib/backend/digitization.ts';
+import { FACT_SOURCES, factById, sourcesOf, type Fact } from '../../../lib/backend/facts.ts';
+import { healthHandler } from '../../../lib/devkit/mock-server.ts';
+import { partition } from '../../../lib/devkit/mock-handlers.ts';
+import { route, type MockRoute } from '../../../lib/devkit/mock-routes.ts';
+import { legacyProvinceByAsciiName, unitOfLegacyCode } from '../../../lib/domain/administrative-units.ts';
+import type { LandUseType, ParcelTruth } from '../../../lib/domain/synthetic/types.ts';
+import { SyntheticWorld } from '../../../lib/domain/synthetic/world.ts';
 import {
   holdingsRequest,
   parcelsBatchRequest,

@@ -1,5 +1,5 @@
-import type { CallContext } from '../../../lib/backend-client.ts';
-import { BackendAdapter } from '../../../lib/subgraph.ts';
+import type { CallContext } from '../../../lib/backend/backend-client.ts';
+import { BackendAdapter } from '../../../lib/runtime/subgraph.ts';
 import { citizensBatchResponse, householdsBatchResponse, verifyResponse } from './wire.ts';
 import { citizenFromRecord, householdFromRecord, type CitizenModel, type HouseholdModel } from './mapping.ts';
 

@@ -1,5 +1,5 @@
-import type { PartialDate } from '../../../lib/partial-date.ts';
-import type { Sex } from '../../../lib/personal-id.ts';
+import type { PartialDate } from '../../../lib/domain/partial-date.ts';
+import type { Sex } from '../../../lib/domain/personal-id.ts';
 import type { CitizenRecord, HouseholdRecord, RelationshipCode } from './wire.ts';
 import type { HouseholdRelationship, IdCardKind, LifeStatus, VneidLevel } from '../generated/resolvers.ts';
 

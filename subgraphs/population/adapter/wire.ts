@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { partialDateSchema } from '../../../lib/partial-date.ts';
-import { personalIdProblem } from '../../../lib/personal-id.ts';
-import { TWO_LEVEL_GOVERNMENT_FROM } from '../../../lib/administrative-units.ts';
-import { isoDateSchema, MAX_BATCH, personalIdSchema, provinceCodeSchema } from '../../../lib/wire.ts';
+import { partialDateSchema } from '../../../lib/domain/partial-date.ts';
+import { personalIdProblem } from '../../../lib/domain/personal-id.ts';
+import { TWO_LEVEL_GOVERNMENT_FROM } from '../../../lib/domain/administrative-units.ts';
+import { isoDateSchema, MAX_BATCH, personalIdSchema, provinceCodeSchema } from '../../../lib/backend/wire.ts';
 
 /**
  * The population backend's wire format (see CONTRACT.md). Every answer is parsed with these

@@ -1,10 +1,10 @@
-import { healthHandler } from '../../../lib/mock-server.ts';
-import { partition } from '../../../lib/mock-handlers.ts';
-import { route, type MockRoute } from '../../../lib/mock-routes.ts';
-import { formatPartialDate } from '../../../lib/partial-date.ts';
-import { legacyUnitOn, provincialUnitById, TWO_LEVEL_GOVERNMENT_FROM, unitOfLegacyCode } from '../../../lib/administrative-units.ts';
-import type { HouseholdTruth, PersonTruth, Relationship, ResidenceTruth } from '../../../lib/synthetic/types.ts';
-import { SyntheticWorld } from '../../../lib/synthetic/world.ts';
+import { healthHandler } from '../../../lib/devkit/mock-server.ts';
+import { partition } from '../../../lib/devkit/mock-handlers.ts';
+import { route, type MockRoute } from '../../../lib/devkit/mock-routes.ts';
+import { formatPartialDate } from '../../../lib/domain/partial-date.ts';
+import { legacyUnitOn, provincialUnitById, TWO_LEVEL_GOVERNMENT_FROM, unitOfLegacyCode } from '../../../lib/domain/administrative-units.ts';
+import type { HouseholdTruth, PersonTruth, Relationship, ResidenceTruth } from '../../../lib/domain/synthetic/types.ts';
+import { SyntheticWorld } from '../../../lib/domain/synthetic/world.ts';
 import {
   citizensBatchRequest,
   householdsBatchRequest,

@@ -1,6 +1,6 @@
-import type { CallContext } from '../../../lib/backend-client.ts';
-import { indexSources } from '../../../lib/sources.ts';
-import { BackendAdapter } from '../../../lib/subgraph.ts';
+import type { CallContext } from '../../../lib/backend/backend-client.ts';
+import { indexSources } from '../../../lib/backend/sources.ts';
+import { BackendAdapter } from '../../../lib/runtime/subgraph.ts';
 import {
   agencyFromRecord,
   indexActs,

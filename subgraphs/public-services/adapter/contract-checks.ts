@@ -1,6 +1,6 @@
-import { contractCheck, healthCheck, type ContractCheck } from '../../../lib/connection-test.ts';
-import { issuePath } from '../../../lib/contract-issues.ts';
-import { PROVINCIAL_UNITS, provincialUnitById } from '../../../lib/administrative-units.ts';
+import { contractCheck, healthCheck, type ContractCheck } from '../../../lib/backend/connection-test.ts';
+import { issuePath } from '../../../lib/backend/contract-issues.ts';
+import { PROVINCIAL_UNITS, provincialUnitById } from '../../../lib/domain/administrative-units.ts';
 import {
   agenciesResponse,
   type AgenciesResponse,

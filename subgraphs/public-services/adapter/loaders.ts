@@ -1,8 +1,8 @@
-import type { SubgraphContext } from '../../../lib/subgraph.ts';
-import type { CallContext } from '../../../lib/backend-client.ts';
-import { SystemError, SystemErrorCode } from '../../../lib/errors.ts';
-import { once } from '../../../lib/loaders.ts';
-import { existedOn } from '../../../lib/dated-history.ts';
+import type { SubgraphContext } from '../../../lib/runtime/subgraph.ts';
+import type { CallContext } from '../../../lib/backend/backend-client.ts';
+import { SystemError, SystemErrorCode } from '../../../lib/runtime/errors.ts';
+import { once } from '../../../lib/runtime/loaders.ts';
+import { existedOn } from '../../../lib/domain/dated-history.ts';
 import type { Catalogue, PublicServicesAdapter } from './client.ts';
 import { AGENCY_KINDS, CONNECTION_STATUSES, type AgencyModel, type IndicatorModel } from './mapping.ts';
 

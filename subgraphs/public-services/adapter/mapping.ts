@@ -1,5 +1,5 @@
-import type { Region } from '../../../lib/administrative-units.ts';
-import { citedSources, type SourceIndex, type SourceRecord } from '../../../lib/sources.ts';
+import type { Region } from '../../../lib/domain/administrative-units.ts';
+import { citedSources, type SourceIndex, type SourceRecord } from '../../../lib/backend/sources.ts';
 import type {
   AgencyKindCode,
   AgencyRecord,

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { historyProblems, type DatedEntry } from '../../../lib/dated-history.ts';
-import { everyCitedSourceListed, sourceRecordSchema, type SourceRecord } from '../../../lib/sources.ts';
-import { AGENCY_KIND_CODES } from '../../../lib/agencies.ts';
-import { carriesNothingUnreported, isoDateSchema, provinceCodeSchema, publishedDateSchema } from '../../../lib/wire.ts';
+import { historyProblems, type DatedEntry } from '../../../lib/domain/dated-history.ts';
+import { everyCitedSourceListed, sourceRecordSchema, type SourceRecord } from '../../../lib/backend/sources.ts';
+import { AGENCY_KIND_CODES } from '../../../lib/domain/agencies.ts';
+import { carriesNothingUnreported, isoDateSchema, provinceCodeSchema, publishedDateSchema } from '../../../lib/backend/wire.ts';
 
 /**
  * The public-services backend's wire format (see CONTRACT.md). Every answer is parsed with these
@@ -206,7 +206,7 @@ const intact =
 const sources = z.array(sourceRecordSchema);
 
 /**
- * A dated list holds together (lib/dated-history.ts): every act and record it names is in the
+ * A dated list holds together (lib/domain/dated-history.ts): every act and record it names is in the
  * answer, each act listed once, days run forwards, and no code is on two records the same day.
  */
 function historyIntact<T extends DatedEntry>(records: readonly T[], acts: readonly LegalActRecord[], ctx: z.RefinementCtx, links?: (record: T) => readonly string[]) {

@@ -9,14 +9,14 @@ import {
   sourceIdsOf,
   type Fact,
   type FactQualifier,
-} from '../../../lib/facts.ts';
-import { agencyActById, AGENCIES } from '../../../lib/agencies.ts';
-import { healthHandler } from '../../../lib/mock-server.ts';
-import { cacheableAnswer, route, type MockRoute } from '../../../lib/mock-routes.ts';
-import { lastDayOf } from '../../../lib/partial-date.ts';
-import { LEGAL_ACTS, legacyProvinceByAsciiName, PROVINCIAL_UNITS, provincialUnitsOn } from '../../../lib/administrative-units.ts';
-import type { SourceRecord } from '../../../lib/sources.ts';
-import { SYSTEMS } from '../../../lib/systems.ts';
+} from '../../../lib/backend/facts.ts';
+import { agencyActById, AGENCIES } from '../../../lib/domain/agencies.ts';
+import { healthHandler } from '../../../lib/devkit/mock-server.ts';
+import { cacheableAnswer, route, type MockRoute } from '../../../lib/devkit/mock-routes.ts';
+import { lastDayOf } from '../../../lib/domain/partial-date.ts';
+import { LEGAL_ACTS, legacyProvinceByAsciiName, PROVINCIAL_UNITS, provincialUnitsOn } from '../../../lib/domain/administrative-units.ts';
+import type { SourceRecord } from '../../../lib/backend/sources.ts';
+import { SYSTEMS } from '../../../lib/runtime/systems.ts';
 import {
   type AgenciesResponse,
   type AgencyRecord,
@@ -36,7 +36,7 @@ import {
 
 /**
  * The route table of the public-services backend (contract: ../adapter/CONTRACT.md). Every answer is
- * derived from the published programme facts (lib/facts.ts): a status is reported only where a
+ * derived from the published programme facts (lib/backend/facts.ts): a status is reported only where a
  * fact states it, and an aggregate count is never spread over the agencies or provinces it counts.
  */
 

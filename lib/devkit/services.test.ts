@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { LAYOUT_SETTINGS } from '../runtime/process-settings.ts';
+import { connectionTestCommand, systemLayout } from './services.ts';
+import { parseSettings, SYSTEM_SETTINGS } from '../runtime/settings.ts';
+import { subgraphConfigFromEnv } from '../runtime/subgraph.ts';
+
+describe('every process and CLI follows the same port settings', () => {
+  it('reaches a backend and a subgraph at the ports npm start gives them when no URL is set', () => {
+    const env = { LAND_BACKEND_PORT: '5103', LAND_SUBGRAPH_PORT: '5003' };
+    const land = { backendUrl: SYSTEM_SETTINGS.land.backendUrl, subgraphUrl: SYSTEM_SETTINGS.land.subgraphUrl };
+    expect(parseSettings(land, env)).toEqual({ backendUrl: 'http://127.0.0.1:5103', subgraphUrl: 'http://127.0.0.1:5003/graphql' });
+    expect(subgraphConfigFromEnv('land', env).backendUrl).toBe('http://127.0.0.1:5103');
+    expect(subgraphConfigFromEnv('land', { ...env, LAND_BACKEND_URL: 'https://land-db.example.gov.vn/api' }).backendUrl).toBe(
+      'https://land-db.example.gov.vn/api',
+    );
+    expect(parseSettings(land, {}).backendUrl).toBe('http://127.0.0.1:4103');
+    expect(() => parseSettings(land, { LAND_BACKEND_PORT: 'x' })).toThrow('LAND_BACKEND_PORT is "x", expected a port from 0 to 65535');
+    const layout = systemLayout(env);
+    expect(layout.services.find((service) => service.name === 'land-subgraph')?.port).toBe(5003);
+    expect(layout.env).toMatchObject({ LAND_BACKEND_URL: 'http://127.0.0.1:5103', LAND_SUBGRAPH_URL: 'http://127.0.0.1:5003/graphql', LOG_LEVEL: 'warn' });
+  });
+
+  it('suggests the connection test with the settings that differ from the defaults', () => {
+    const command = (env: Record<string, string>) => connectionTestCommand(parseSettings(LAYOUT_SETTINGS, env));
+    expect(command({})).toBe('npm run check-connections');
+    expect(command({ LAND_BACKEND_PORT: '4103' })).toBe('npm run check-connections');
+    expect(command({ LAND_BACKEND_URL: 'https://land-db.example.gov.vn/api', POPULATION_BACKEND_PORT: '5101', LAND_BACKEND_PORT: '5103' })).toBe(
+      'POPULATION_BACKEND_PORT=5101 LAND_BACKEND_URL=https://land-db.example.gov.vn/api npm run check-connections',
+    );
+  });
+});
