@@ -48,6 +48,7 @@ export default defineConfig({
           include: under('.test.ts'),
           exclude: [...configDefaults.exclude, ...BROWSER, ...INTEGRATION],
           setupFiles: ['test/support/unit-tier.ts'],
+          // One module graph per worker thread, not one per file: loading it is most of this tier's work.
           pool: 'threads',
           isolate: false,
         },
