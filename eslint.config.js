@@ -55,13 +55,14 @@ export default defineConfig(
   },
   {
     name: 'lien-thong/node-scripts',
-    files: ['**/*.js', '**/*.mjs'],
-    ignores: ['gateway/status-page.browser.js'],
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    ignores: ['**/*.browser.js'],
     languageOptions: { globals: globals.node },
   },
   {
     name: 'lien-thong/browser-script',
-    files: ['gateway/status-page.browser.js'],
-    languageOptions: { globals: globals.browser, sourceType: 'script' },
+    files: ['**/*.browser.js'],
+    // YogaGraphiQL: the global of @graphql-yoga/render-graphiql's script, loaded before the query page's.
+    languageOptions: { globals: { ...globals.browser, YogaGraphiQL: 'readonly' }, sourceType: 'script' },
   },
 );

@@ -128,7 +128,7 @@ export function queryPageApiKey(file: string | undefined, production: boolean): 
   try {
     key = readFileSync(file, 'utf8').trim();
   } catch (error) {
-    throw new Error(`QUERY_PAGE_API_KEY_FILE ${file} cannot be read: ${(error as Error).message}`);
+    throw new Error(`QUERY_PAGE_API_KEY_FILE ${file} cannot be read: ${(error as Error).message}`, { cause: error });
   }
   if (key === '') throw new Error(`QUERY_PAGE_API_KEY_FILE ${file} is empty`);
   return { queryPageApiKey: key };
