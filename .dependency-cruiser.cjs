@@ -9,12 +9,7 @@
  * imports the development kit (lib/devkit), the development scripts, the tests or a devDependency.
  */
 const TESTS = '\\.test\\.ts$';
-const PRODUCTION = [
-  '^gateway/',
-  '^subgraphs/',
-  '^lib/(domain|runtime|backend|access|access-log)/',
-  '^scripts/(check-connections|audit-verify|health-check)\\.ts$',
-];
+const PRODUCTION = ['^gateway/', '^subgraphs/', '^lib/(domain|runtime|backend|access|access-log)/', '^scripts/(check-connections|audit-verify|health-check)\\.ts$'];
 const NOT_PRODUCTION = [TESTS, '^subgraphs/[^/]+/mock/'];
 
 module.exports = {

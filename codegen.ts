@@ -47,54 +47,38 @@ const config: CodegenConfig & { sort: boolean } = {
   sort: false,
   silent: true,
   generates: {
-    'subgraphs/population/generated/resolvers.ts': subgraphResolvers(
-      'subgraphs/population/schema.graphql',
-      '../adapter/loaders.ts#PopulationContext',
-      {
-        Citizen: '../adapter/mapping.ts#CitizenModel',
-        Household: '../adapter/mapping.ts#HouseholdModel',
-        HouseholdMember: '../adapter/mapping.ts#HouseholdMemberModel',
-      },
-    ),
-    'subgraphs/civil-status/generated/resolvers.ts': subgraphResolvers(
-      'subgraphs/civil-status/schema.graphql',
-      '../adapter/loaders.ts#CivilStatusContext',
-      {
-        Citizen: '../../../lib/domain/references.ts#CitizenRef',
-        Province: '../../../lib/domain/references.ts#ProvinceRef',
-        BirthRegistration: '../adapter/mapping.ts#BirthRegistrationModel',
-        Marriage: '../adapter/mapping.ts#MarriageModel',
-        DeathRegistration: '../adapter/mapping.ts#DeathRegistrationModel',
-        CivilStatusDigitization: '../adapter/mapping.ts#DigitizationModel',
-        Source: '../../../lib/backend/sources.ts#SourceRecord',
-      },
-    ),
-    'subgraphs/land/generated/resolvers.ts': subgraphResolvers(
-      'subgraphs/land/schema.graphql',
-      '../adapter/loaders.ts#LandContext',
-      {
-        Citizen: '../../../lib/domain/references.ts#CitizenRef',
-        Province: '../../../lib/domain/references.ts#ProvinceRef',
-        LandParcel: '../adapter/mapping.ts#LandParcelModel',
-        LandDigitization: '../adapter/mapping.ts#LandDigitizationModel',
-        Source: '../../../lib/backend/sources.ts#SourceRecord',
-      },
-    ),
-    'subgraphs/public-services/generated/resolvers.ts': subgraphResolvers(
-      'subgraphs/public-services/schema.graphql',
-      '../adapter/loaders.ts#PublicServicesContext',
-      {
-        Province: '../adapter/mapping.ts#ProvinceModel',
-        Agency: '../adapter/mapping.ts#AgencyModel',
-        SectorDatabase: '../adapter/mapping.ts#SectorDatabaseModel',
-        Indicator: '../adapter/mapping.ts#IndicatorModel',
-        InterconnectedServiceGroup: '../adapter/mapping.ts#InterconnectedServiceGroupModel',
-        LegalAct: '../adapter/mapping.ts#LegalActModel',
-        // Its fields load what they need when selected: the overview itself carries nothing.
-        PopulationDbConnectionOverview: 'Record<string, never>',
-        Source: '../../../lib/backend/sources.ts#SourceRecord',
-      },
-    ),
+    'subgraphs/population/generated/resolvers.ts': subgraphResolvers('subgraphs/population/schema.graphql', '../adapter/loaders.ts#PopulationContext', {
+      Citizen: '../adapter/mapping.ts#CitizenModel',
+      Household: '../adapter/mapping.ts#HouseholdModel',
+      HouseholdMember: '../adapter/mapping.ts#HouseholdMemberModel',
+    }),
+    'subgraphs/civil-status/generated/resolvers.ts': subgraphResolvers('subgraphs/civil-status/schema.graphql', '../adapter/loaders.ts#CivilStatusContext', {
+      Citizen: '../../../lib/domain/references.ts#CitizenRef',
+      Province: '../../../lib/domain/references.ts#ProvinceRef',
+      BirthRegistration: '../adapter/mapping.ts#BirthRegistrationModel',
+      Marriage: '../adapter/mapping.ts#MarriageModel',
+      DeathRegistration: '../adapter/mapping.ts#DeathRegistrationModel',
+      CivilStatusDigitization: '../adapter/mapping.ts#DigitizationModel',
+      Source: '../../../lib/backend/sources.ts#SourceRecord',
+    }),
+    'subgraphs/land/generated/resolvers.ts': subgraphResolvers('subgraphs/land/schema.graphql', '../adapter/loaders.ts#LandContext', {
+      Citizen: '../../../lib/domain/references.ts#CitizenRef',
+      Province: '../../../lib/domain/references.ts#ProvinceRef',
+      LandParcel: '../adapter/mapping.ts#LandParcelModel',
+      LandDigitization: '../adapter/mapping.ts#LandDigitizationModel',
+      Source: '../../../lib/backend/sources.ts#SourceRecord',
+    }),
+    'subgraphs/public-services/generated/resolvers.ts': subgraphResolvers('subgraphs/public-services/schema.graphql', '../adapter/loaders.ts#PublicServicesContext', {
+      Province: '../adapter/mapping.ts#ProvinceModel',
+      Agency: '../adapter/mapping.ts#AgencyModel',
+      SectorDatabase: '../adapter/mapping.ts#SectorDatabaseModel',
+      Indicator: '../adapter/mapping.ts#IndicatorModel',
+      InterconnectedServiceGroup: '../adapter/mapping.ts#InterconnectedServiceGroupModel',
+      LegalAct: '../adapter/mapping.ts#LegalActModel',
+      // Its fields load what they need when selected: the overview itself carries nothing.
+      PopulationDbConnectionOverview: 'Record<string, never>',
+      Source: '../../../lib/backend/sources.ts#SourceRecord',
+    }),
     'gateway/generated/access-log.ts': subgraphResolvers('gateway/access-log.graphql', '../access-log.ts#AccessLogContext', {
       DataAccessEvent: '../../lib/access-log/types.ts#StoredAccessRecord',
       AccessLogEntry: '../../lib/access-log/types.ts#StoredAccessRecord',

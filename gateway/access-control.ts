@@ -94,13 +94,7 @@ const TYPENAME: FieldNode = { kind: Kind.FIELD, name: { kind: Kind.NAME, value: 
 // The rewrite depends only on the document and the caller's agency and purpose: made once for each.
 const prepared = new WeakMap<AccessPolicy, WeakMap<DocumentNode, Map<string, { document: DocumentNode; denied: string[] }>>>();
 
-export function prepareOperation(
-  schema: GraphQLSchema,
-  document: DocumentNode,
-  queryHash: string,
-  policy: AccessPolicy,
-  caller: PurposefulOfficer,
-): PreparedOperation {
+export function prepareOperation(schema: GraphQLSchema, document: DocumentNode, queryHash: string, policy: AccessPolicy, caller: PurposefulOfficer): PreparedOperation {
   let byDocument = prepared.get(policy);
   if (!byDocument) prepared.set(policy, (byDocument = new WeakMap()));
   let byCaller = byDocument.get(document);
@@ -108,7 +102,9 @@ export function prepareOperation(
   const key = `${caller.agency}\n${caller.purpose}`;
   let rewrite = byCaller.get(key);
   if (!rewrite) byCaller.set(key, (rewrite = rewriteOperation(schema, document, policy, caller)));
-  const fingerprint = createHash('sha256').update(`${queryHash}\n${policy.version}\n${rewrite.denied.join(',')}`).digest('hex');
+  const fingerprint = createHash('sha256')
+    .update(`${queryHash}\n${policy.version}\n${rewrite.denied.join(',')}`)
+    .digest('hex');
   return { document: rewrite.document, queryHash: fingerprint, denied: rewrite.denied };
 }
 
@@ -292,14 +288,7 @@ export function finishResponse(facts: ResponseFacts, data: JsonObject | null | u
     return out;
   };
 
-  const rebuildValue = (
-    value: Json,
-    type: GraphQLOutputType,
-    nodes: readonly FieldNode[],
-    path: (string | number)[],
-    subject: Subject | undefined,
-    prefix: string,
-  ): Json => {
+  const rebuildValue = (value: Json, type: GraphQLOutputType, nodes: readonly FieldNode[], path: (string | number)[], subject: Subject | undefined, prefix: string): Json => {
     if (value === null) return null;
     const inner = isNonNullType(type) ? type.ofType : type;
     if (isListType(inner)) {
@@ -331,8 +320,7 @@ export function finishResponse(facts: ResponseFacts, data: JsonObject | null | u
     const namedType = getNamedType(definition.type);
     const personal = facts.policy.personalTypes.has(namedType.name);
     // A root field that is not a citizen lookup (household, parcel, registration, verification) is shared by its people.
-    const sharedData: SharedData | undefined =
-      personal && namedType.name !== CITIZEN ? { fields: new Set(), denied: new Set(), people: new Set(), answered: false } : undefined;
+    const sharedData: SharedData | undefined = personal && namedType.name !== CITIZEN ? { fields: new Set(), denied: new Set(), people: new Set(), answered: false } : undefined;
     if (sharedData) {
       const personalId = getArgumentValues(definition, first, variables).personalId;
       if (typeof personalId === 'string') sharedData.people.add(personalId);

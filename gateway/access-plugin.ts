@@ -104,11 +104,7 @@ export function accessControlPlugin({ policy, log, logger, publicDataRequiresCre
           const result = response.body.singleResult;
           // Refused before execution (e.g. a variable of the wrong type): nothing was answered.
           if (result.data === undefined) return;
-          const finished = finishResponse(
-            facts,
-            result.data as Parameters<typeof finishResponse>[1],
-            (result.errors ?? []) as readonly GraphQLFormattedError[],
-          );
+          const finished = finishResponse(facts, result.data as Parameters<typeof finishResponse>[1], (result.errors ?? []) as readonly GraphQLFormattedError[]);
           try {
             if (finished.records.length > 0) await log.append(finished.records, { deadlineAt: requestContext.contextValue.deadlineAt });
           } catch (error) {

@@ -220,7 +220,16 @@ describe('the connection board', () => {
 
   it('keeps a bounded history, newest first, and an uptime figure over it', async () => {
     await board.probeRound();
-    serve(readiness({ ready: false, status: 'DOWN', reasons: ['backend not answering: HTTP 503'], backend: 'DOWN', latencyMs: null, error: { code: 'SYSTEM_UNAVAILABLE', reason: 'HTTP 503' } }));
+    serve(
+      readiness({
+        ready: false,
+        status: 'DOWN',
+        reasons: ['backend not answering: HTTP 503'],
+        backend: 'DOWN',
+        latencyMs: null,
+        error: { code: 'SYSTEM_UNAVAILABLE', reason: 'HTTP 503' },
+      }),
+    );
     await board.probeRound();
     serve(readiness());
     await board.probeRound();
@@ -282,7 +291,11 @@ describe("the gateway's circuit to a subgraph", () => {
     const gated = new ConnectionBoard(routes, { ...OPTIONS, subgraphBreakers: breakers }, logger);
     await gated.probeRound();
     expect(gated.view('land')).toMatchObject({ status: 'UP', subgraphCircuit: 'CLOSED' });
-    for (let i = 0; i < 2; i++) await gated.circuit('land').run(() => Promise.reject(failed())).catch(() => undefined);
+    for (let i = 0; i < 2; i++)
+      await gated
+        .circuit('land')
+        .run(() => Promise.reject(failed()))
+        .catch(() => undefined);
     return gated;
   }
 
@@ -332,7 +345,16 @@ describe("the gateway's circuit to a subgraph", () => {
 
     // The subgraph answers, even that its backend is down: the subgraph is back, and the circuit closes.
     vi.setSystemTime(Date.now() + 60_000);
-    serve(readiness({ ready: false, status: 'DOWN', reasons: ['backend not answering: connection reset'], backend: 'DOWN', latencyMs: null, error: { code: 'SYSTEM_UNAVAILABLE', reason: 'connection reset' } }));
+    serve(
+      readiness({
+        ready: false,
+        status: 'DOWN',
+        reasons: ['backend not answering: connection reset'],
+        backend: 'DOWN',
+        latencyMs: null,
+        error: { code: 'SYSTEM_UNAVAILABLE', reason: 'connection reset' },
+      }),
+    );
     await gated.probeNow('land');
     expect(gated.view('land')).toMatchObject({ status: 'DOWN', reasons: ['backend not answering: connection reset'], subgraphCircuit: 'CLOSED' });
     expect(gated.readiness().subgraphCircuits.land).toBe('CLOSED');

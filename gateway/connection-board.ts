@@ -1,12 +1,6 @@
 import type { ConnectionBoardSettings } from '../lib/runtime/process-settings.ts';
 import { SystemError, SystemErrorCode } from '../lib/runtime/errors.ts';
-import {
-  subgraphReadinessSchema,
-  worseStatus,
-  type LiveStatus,
-  type LiveStatusThresholds,
-  type SubgraphReadiness,
-} from '../lib/runtime/live-status.ts';
+import { subgraphReadinessSchema, worseStatus, type LiveStatus, type LiveStatusThresholds, type SubgraphReadiness } from '../lib/runtime/live-status.ts';
 import type { Logger } from '../lib/runtime/logger.ts';
 import { CIRCUIT_WORDS, CircuitBreaker, type BreakerOptions, type CircuitStateName } from '../lib/runtime/resilience.ts';
 import { SYSTEM_IDS, type SystemId } from '../lib/runtime/systems.ts';
@@ -72,13 +66,9 @@ export interface ConnectionView {
 }
 
 /** The outcome of a real gateway → subgraph call, reported by the data source. */
-export type SubgraphCallOutcome =
-  | { ok: true; backendFailed: boolean }
-  | { ok: false; code: string; reason: string };
+export type SubgraphCallOutcome = { ok: true; backendFailed: boolean } | { ok: false; code: string; reason: string };
 
-type ProbeResult =
-  | { answered: true; at: number; latencyMs: number; readiness: SubgraphReadiness }
-  | { answered: false; at: number; code: string; reason: string };
+type ProbeResult = { answered: true; at: number; latencyMs: number; readiness: SubgraphReadiness } | { answered: false; at: number; code: string; reason: string };
 
 /** Calls and failures per second over a sliding window. */
 class SlidingCounter {
@@ -380,7 +370,12 @@ export class ConnectionBoard {
         record.lastSuccessAt = result.at;
       } else {
         const failure = result.readiness.error;
-        record.lastError = { code: failure?.code ?? SystemErrorCode.UNAVAILABLE, message: `backend not answering: ${failure?.reason ?? 'probe failed'}`, hop: 'BACKEND', at: iso(result.at) };
+        record.lastError = {
+          code: failure?.code ?? SystemErrorCode.UNAVAILABLE,
+          message: `backend not answering: ${failure?.reason ?? 'probe failed'}`,
+          hop: 'BACKEND',
+          at: iso(result.at),
+        };
       }
       // Kept, so that it does not go back in time when the subgraph stops answering.
       const fromTraffic = result.readiness.calls.lastSuccessAt === null ? undefined : Date.parse(result.readiness.calls.lastSuccessAt);
@@ -392,7 +387,12 @@ export class ConnectionBoard {
     // Only probes on the interval count towards uptime: early probes come in bursts during failures.
     if (record.scheduledPending) {
       record.scheduledPending = false;
-      record.history.unshift({ at: iso(result.at), status: after.status, latencyMs: after.latencyMs, errorCode: result.answered ? (result.readiness.error?.code ?? null) : result.code });
+      record.history.unshift({
+        at: iso(result.at),
+        status: after.status,
+        latencyMs: after.latencyMs,
+        errorCode: result.answered ? (result.readiness.error?.code ?? null) : result.code,
+      });
       if (record.history.length > this.options.historySize) record.history.length = this.options.historySize;
     }
     const before = record.statusAtLastProbe;

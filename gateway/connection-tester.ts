@@ -42,10 +42,7 @@ export class ConnectionTester {
       schema: connectionTestReportSchema,
     });
     if (answer.ok) return answer.value;
-    const problem =
-      answer.code === SystemErrorCode.BAD_RESPONSE
-        ? `the subgraph could not run the test: ${answer.reason}`
-        : `subgraph not answering: ${answer.reason}`;
+    const problem = answer.code === SystemErrorCode.BAD_RESPONSE ? `the subgraph could not run the test: ${answer.reason}` : `subgraph not answering: ${answer.reason}`;
     this.logger.warn({ system, problem }, 'connection test could not run');
     return {
       system,

@@ -14,10 +14,7 @@ const call = (query: string, variables: Record<string, unknown> = {}) =>
 
 describe('the fields a failed subgraph call was to supply', () => {
   it('are its root fields, by response key', () => {
-    expect(fieldPathsOf(call('{ __typename citizen(personalId: "1") { fullName } head: household(id: "h") { id } }'))).toEqual([
-      ['citizen'],
-      ['head'],
-    ]);
+    expect(fieldPathsOf(call('{ __typename citizen(personalId: "1") { fullName } head: household(id: "h") { id } }'))).toEqual([['citizen'], ['head']]);
   });
 
   it("are each representation's fields of its own type, through inline fragments and fragment spreads", () => {
@@ -101,7 +98,15 @@ describe("the gateway's circuit in front of a subgraph", () => {
   function gatedSource(fetcher: Fetcher, failures: number) {
     const seen: SubgraphCallOutcome[] = [];
     const circuit = new CircuitBreaker('land', { hop: 'subgraph', explainRefusals: true, failures, halfOpenMs: 60_000, maxHalfOpenMs: 60_000 });
-    const source = new SubgraphDataSource('land', 'http://land.invalid/graphql', fetcher, 5000, createLogger('test'), { recordSubgraphCall: (_, outcome) => seen.push(outcome) }, circuit);
+    const source = new SubgraphDataSource(
+      'land',
+      'http://land.invalid/graphql',
+      fetcher,
+      5000,
+      createLogger('test'),
+      { recordSubgraphCall: (_, outcome) => seen.push(outcome) },
+      circuit,
+    );
     const call = (requestTimeLeftMs = 60_000) =>
       source.process({
         kind: 'health check',
@@ -145,7 +150,10 @@ describe("the gateway's circuit in front of a subgraph", () => {
     const subgraph = counting(() =>
       failing
         ? hangsPastItsDeadline()
-        : json({ data: { landParcel: null }, errors: [{ message: 'The land system is unavailable.', path: ['landParcel'], extensions: { code: 'SYSTEM_UNAVAILABLE', system: 'land' } }] }),
+        : json({
+            data: { landParcel: null },
+            errors: [{ message: 'The land system is unavailable.', path: ['landParcel'], extensions: { code: 'SYSTEM_UNAVAILABLE', system: 'land' } }],
+          }),
     );
     const { call, circuit } = gatedSource(subgraph.fetcher, 2);
     await call();

@@ -99,10 +99,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       if (!(failure instanceof CircuitRefusal)) {
         // A call that ran out of the client request's time, not the subgraph's own, says nothing about the subgraph.
         if (!failure.callerDeadline) this.observer?.recordSubgraphCall(this.system, { ok: false, code: failure.systemCode, reason: failure.reason });
-        this.logger.warn(
-          { system: this.system, code: failure.systemCode, detail: failure.detail, requestId: options.context.requestId },
-          'subgraph call failed',
-        );
+        this.logger.warn({ system: this.system, code: failure.systemCode, detail: failure.detail, requestId: options.context.requestId }, 'subgraph call failed');
       }
       const paths = fieldPathsOf(options);
       const extensions = { code: failure.systemCode, system: this.system };
@@ -129,9 +126,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     // An answer that is not a JSON object breaks the contract; anything else failed in transport.
     const contractBroken = error instanceof SyntaxError || (error instanceof Error && error.message.startsWith('Expected JSON response body'));
-    const failure = contractBroken
-      ? { code: SystemErrorCode.BAD_RESPONSE, reason: 'answer is not a GraphQL response', retryable: false }
-      : classifyTransportError(error);
+    const failure = contractBroken ? { code: SystemErrorCode.BAD_RESPONSE, reason: 'answer is not a GraphQL response', retryable: false } : classifyTransportError(error);
     return new SystemError(this.system, failure.code, `subgraph: ${detail}`, { reason: failure.reason, retryable: failure.retryable });
   }
 }

@@ -69,10 +69,12 @@ const schema = buildSchema(`
   type Person { name: String, parent: Person }
 `);
 const limitErrors = (query: string, limits: Partial<Parameters<typeof documentLimitRules>[0]> = {}) =>
-  validate(schema, parse(query), [...specifiedRules, ...documentLimitRules({ maxDepth: 12, maxAliases: 30, maxCost: 5000, maxDirectives: 50, ...limits })]).map((error) => error.message);
+  validate(schema, parse(query), [...specifiedRules, ...documentLimitRules({ maxDepth: 12, maxAliases: 30, maxCost: 5000, maxDirectives: 50, ...limits })]).map(
+    (error) => error.message,
+  );
 const nested = (depth: number) => `{ person(id: "1") { ${'parent { '.repeat(depth - 2)}name${' }'.repeat(depth - 2)} } }`;
 
-describe('document limits (graphql-armor rules, in the gateway\'s words)', () => {
+describe("document limits (graphql-armor rules, in the gateway's words)", () => {
   it('states the depth found and the limit, without "Syntax Error"', () => {
     expect(limitErrors(nested(12))).toEqual([]);
     expect(limitErrors(nested(13))).toEqual(['Query depth 13 exceeds the limit of 12.']);
@@ -177,7 +179,7 @@ describe('list items in all the arguments of one query', () => {
     });
   });
 
-  it("counts a variable the request leaves out with its default", () => {
+  it('counts a variable the request leaves out with its default', () => {
     expect(run(`query($ids: [ID!]! = ${JSON.stringify(ids(100))}) { ${six} }`, {}, 500)).toMatchObject({
       message: 'The arguments of this query carry 600 list items in all, exceeding the limit of 500 per request.',
     });

@@ -62,11 +62,7 @@ export interface QueryProtection<TContext extends BaseContext> {
  *   items in all the query's arguments together: BAD_USER_INPUT, HTTP 400.
  * Introspection (`__schema`) counts towards neither depth nor cost, so tools keep working.
  */
-export function queryProtection<TContext extends BaseContext>(
-  limits: QueryLimits,
-  production: boolean,
-  plugins: ApolloServerPlugin<TContext>[] = [],
-): QueryProtection<TContext> {
+export function queryProtection<TContext extends BaseContext>(limits: QueryLimits, production: boolean, plugins: ApolloServerPlugin<TContext>[] = []): QueryProtection<TContext> {
   return {
     introspection: !production,
     // Drops the "Did you mean …?" suggestions that would let a client map a hidden schema.
@@ -360,9 +356,7 @@ function listItemsLimit<TContext extends BaseContext>(maxItems: number, maxItems
       return {
         async didResolveOperation({ document, request, operation }) {
           if (!operation) return;
-          const tooLong =
-            findListTooLong(document, request.variables, maxItems, operation) ??
-            findTooManyListItems(document, operation, request.variables, maxItemsPerRequest);
+          const tooLong = findListTooLong(document, request.variables, maxItems, operation) ?? findTooManyListItems(document, operation, request.variables, maxItemsPerRequest);
           if (!tooLong) return;
           throw new GraphQLError(tooLong.message, {
             extensions: {

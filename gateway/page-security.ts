@@ -58,8 +58,7 @@ export function readInlineAsset(url: URL): string {
   return text;
 }
 
-export const escapeHtml = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+export const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 /** How both pages begin: language, charset, a phone's viewport, no referrer, no favicon request. */
 export function documentStart(title: string): string {

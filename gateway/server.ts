@@ -144,7 +144,6 @@ export interface RunningGateway extends RunningServer {
   metricsUrl: string;
 }
 
-
 export async function startGateway(config: GatewayConfig, logger: Logger = createLogger('gateway')): Promise<RunningGateway> {
   // The gateway's anonymous usage telemetry must never leave a closed government network.
   process.env.APOLLO_TELEMETRY_DISABLED = '1';

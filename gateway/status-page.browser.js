@@ -144,7 +144,11 @@ fragment Src on Source { id document outlet title published url language summary
   }
 
   const number = (n) => (Number.isInteger(n) ? n.toLocaleString('en-US') : String(n));
-  const words = (name) => name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().replace(/^./, (c) => c.toUpperCase());
+  const words = (name) =>
+    name
+      .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+      .toLowerCase()
+      .replace(/^./, (c) => c.toUpperCase());
 
   function sourceText(sources) {
     if (!sources || sources.length === 0) return null;
@@ -183,7 +187,11 @@ fragment Src on Source { id document outlet title published url language summary
       if (!body || typeof body !== 'object') return { failure: `the gateway answered HTTP ${response.status} without a GraphQL body` };
       return { data: body.data || null, errors: Array.isArray(body.errors) ? body.errors : [] };
     } catch (error) {
-      return { failure: controller.signal.aborted ? `no answer within ${REQUEST_TIMEOUT_MS / 1000} s` : `the gateway could not be reached (${error instanceof Error ? error.message : String(error)})` };
+      return {
+        failure: controller.signal.aborted
+          ? `no answer within ${REQUEST_TIMEOUT_MS / 1000} s`
+          : `the gateway could not be reached (${error instanceof Error ? error.message : String(error)})`,
+      };
     } finally {
       clearTimeout(timer);
     }
@@ -230,9 +238,7 @@ fragment Src on Source { id document outlet title published url language summary
         } else {
           state = lastShownAt ? 'stale' : 'unavailable';
           notice.dataset.kind = 'unavailable';
-          notice.textContent = lastShownAt
-            ? `${title} is unavailable now: ${why} Showing what was received at ${clock(lastShownAt)}.`
-            : `${title} is unavailable: ${why}`;
+          notice.textContent = lastShownAt ? `${title} is unavailable now: ${why} Showing what was received at ${clock(lastShownAt)}.` : `${title} is unavailable: ${why}`;
           notice.hidden = false;
         }
         $(id).dataset.state = state;
@@ -251,7 +257,12 @@ fragment Src on Source { id document outlet title published url language summary
     if (!Array.isArray(connections)) return false;
     const counts = { UP: 0, DEGRADED: 0, DOWN: 0 };
     for (const c of connections) counts[c.status] = (counts[c.status] || 0) + 1;
-    fill($('live-summary'), `${connections.length} systems: `, Object.entries(counts).map(([status, n], i) => [i ? ', ' : '', `${n} ${status}`]), '.');
+    fill(
+      $('live-summary'),
+      `${connections.length} systems: `,
+      Object.entries(counts).map(([status, n], i) => [i ? ', ' : '', `${n} ${status}`]),
+      '.',
+    );
     fill($('systems'), connections.map(systemCard));
     return true;
   }
@@ -270,15 +281,33 @@ fragment Src on Source { id document outlet title published url language summary
       { class: 'system', 'data-system': c.systemId, 'data-status': c.status, 'aria-label': `${c.systemId}: ${c.status}` },
       h('div', { class: 'system-head' }, h('h3', {}, c.name), badge(LIVE_WORDS, c.status)),
       h('p', { class: 'owner' }, h('code', {}, c.systemId), ' · ', c.owner ? `${c.owner.name} (${c.owner.code})` : 'owner not reported (chưa có báo cáo)'),
-      c.reasons && c.reasons.length ? h('ul', { class: 'reasons', 'aria-label': 'Reasons' }, c.reasons.map((r) => h('li', {}, r))) : null,
-      h('dl', {}, rows.map(([en, viText, value]) => [h('dt', {}, en, ' ', h('small', { lang: 'vi' }, `(${viText})`)), h('dd', {}, value)])),
+      c.reasons && c.reasons.length
+        ? h(
+            'ul',
+            { class: 'reasons', 'aria-label': 'Reasons' },
+            c.reasons.map((r) => h('li', {}, r)),
+          )
+        : null,
+      h(
+        'dl',
+        {},
+        rows.map(([en, viText, value]) => [h('dt', {}, en, ' ', h('small', { lang: 'vi' }, `(${viText})`)), h('dd', {}, value)]),
+      ),
     );
   }
 
   function lastError(e) {
     if (!e) return 'none since the gateway started';
     const leg = e.hop === 'SUBGRAPH' ? 'gateway → subgraph' : e.hop === 'BACKEND' ? 'subgraph → backend' : e.hop;
-    return h('span', { class: 'error-text', 'data-error-code': e.code }, h('code', {}, e.code), ': ', e.message, ' ', h('span', { class: 'muted' }, '(', leg, ', ', when(e.at), ')'));
+    return h(
+      'span',
+      { class: 'error-text', 'data-error-code': e.code },
+      h('code', {}, e.code),
+      ': ',
+      e.message,
+      ' ',
+      h('span', { class: 'muted' }, '(', leg, ', ', when(e.at), ')'),
+    );
   }
 
   function uptime(u) {
@@ -360,23 +389,17 @@ fragment Src on Source { id document outlet title published url language summary
             { class: 'figure', 'data-figure': f.id },
             h('p', { class: 'value' }, figureValue(f)),
             h('p', {}, f.statement),
-            f.quotation
-              ? h('blockquote', { class: 'quotation' }, `“${f.quotation}”`)
-              : h('p', { class: 'meta' }, 'Paraphrase: the published sentence was not found.'),
+            f.quotation ? h('blockquote', { class: 'quotation' }, `“${f.quotation}”`) : h('p', { class: 'meta' }, 'Paraphrase: the published sentence was not found.'),
             f.valueAsPublished ? h('p', { class: 'meta' }, `Published as “${f.valueAsPublished}”`) : null,
             f.figures && f.figures.length
-              ? h('p', {}, f.figures.map((x, i) => [i ? '; ' : '', `${words(x.name)}: ${qualified(x.qualifier, number(x.value))}`]))
+              ? h(
+                  'p',
+                  {},
+                  f.figures.map((x, i) => [i ? '; ' : '', `${words(x.name)}: ${qualified(x.qualifier, number(x.value))}`]),
+                )
               : null,
             f.note ? h('p', { class: 'meta' }, `Note: ${f.note}`) : null,
-            h(
-              'p',
-              { class: 'meta' },
-              'As of ',
-              h('strong', { class: 'as-of' }, f.asOf),
-              AS_OF_BASIS[f.asOfBasis] || '',
-              ' · Source ',
-              sourceText(f.sources) || '—',
-            ),
+            h('p', { class: 'meta' }, 'As of ', h('strong', { class: 'as-of' }, f.asOf), AS_OF_BASIS[f.asOfBasis] || '', ' · Source ', sourceText(f.sources) || '—'),
           ),
         ),
       ),
@@ -422,15 +445,17 @@ fragment Src on Source { id document outlet title published url language summary
       h(
         'div',
         { class: 'regions' },
-        [...byRegion].filter(([, list]) => list.length > 0).map(([region, list]) => {
-          const [en, viText] = REGIONS[region] || [region, ''];
-          return h(
-            'div',
-            { class: 'region', 'data-region': region },
-            h('h4', {}, en, viText ? [' (', vi(viText), ')'] : null, ` — ${list.length}`),
-            h('ul', { class: 'tiles' }, list.map(provinceTile)),
-          );
-        }),
+        [...byRegion]
+          .filter(([, list]) => list.length > 0)
+          .map(([region, list]) => {
+            const [en, viText] = REGIONS[region] || [region, ''];
+            return h(
+              'div',
+              { class: 'region', 'data-region': region },
+              h('h4', {}, en, viText ? [' (', vi(viText), ')'] : null, ` — ${list.length}`),
+              h('ul', { class: 'tiles' }, list.map(provinceTile)),
+            );
+          }),
       ),
     );
   }
@@ -446,7 +471,9 @@ fragment Src on Source { id document outlet title published url language summary
       r.since ? `connected since ${r.since}` : null,
       r.statement ? `“${r.statement}”` : null,
       r.sources.length ? `source ${sourceText(r.sources)}` : null,
-    ].filter(Boolean).join(' · ');
+    ]
+      .filter(Boolean)
+      .join(' · ');
     return h(
       'li',
       { class: `tile s-${r.status}`, 'data-province': p.code, 'data-status': r.status, title },
@@ -491,9 +518,7 @@ fragment Src on Source { id document outlet title published url language summary
             h('p', { class: 'muted' }, vi(a.name), ' · ', KINDS[a.kind] ? bilingual(KINDS[a.kind][0], KINDS[a.kind][1]) : a.kind),
             r.statement ? h('p', {}, r.statement) : null,
             reportMeta(r),
-            a.sectorDatabases.length
-              ? h('ul', { class: 'sector-databases', 'aria-label': 'Sector databases' }, a.sectorDatabases.map(sectorDatabase))
-              : null,
+            a.sectorDatabases.length ? h('ul', { class: 'sector-databases', 'aria-label': 'Sector databases' }, a.sectorDatabases.map(sectorDatabase)) : null,
           );
         }),
       ),
@@ -529,7 +554,15 @@ fragment Src on Source { id document outlet title published url language summary
         h(
           'table',
           {},
-          h('thead', {}, h('tr', {}, ['ID', 'Publication', 'Published', 'Language', 'Document', 'Summary'].map((t) => h('th', { scope: 'col' }, t)))),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ['ID', 'Publication', 'Published', 'Language', 'Document', 'Summary'].map((t) => h('th', { scope: 'col' }, t)),
+            ),
+          ),
           h(
             'tbody',
             {},
@@ -538,7 +571,13 @@ fragment Src on Source { id document outlet title published url language summary
                 'tr',
                 { 'data-source': s.id },
                 h('td', {}, s.id),
-                h('td', {}, s.outlet || s.title ? [s.outlet || '', s.outlet && s.title ? ': ' : '', s.title ? (s.url ? h('a', { href: s.url, rel: 'noreferrer' }, s.title) : s.title) : ''] : 'not identified'),
+                h(
+                  'td',
+                  {},
+                  s.outlet || s.title
+                    ? [s.outlet || '', s.outlet && s.title ? ': ' : '', s.title ? (s.url ? h('a', { href: s.url, rel: 'noreferrer' }, s.title) : s.title) : '']
+                    : 'not identified',
+                ),
                 h('td', {}, s.published || 'unknown'),
                 h('td', {}, s.language || '—'),
                 h('td', {}, s.document ? h('code', {}, s.document) : '—'),

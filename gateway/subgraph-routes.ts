@@ -16,9 +16,7 @@ export function subgraphRouteUrl(subgraphUrl: string, route: SubgraphRoute): URL
   return url;
 }
 
-export type RouteAnswer<T> =
-  | { ok: true; value: T; latencyMs: number }
-  | { ok: false; code: SystemErrorCode; reason: string };
+export type RouteAnswer<T> = { ok: true; value: T; latencyMs: number } | { ok: false; code: SystemErrorCode; reason: string };
 
 export interface RouteCall<T> {
   method: 'GET' | 'POST';
@@ -41,9 +39,7 @@ export class SubgraphRoutes {
   private readonly urls: Map<string, URL>;
 
   constructor(subgraphUrls: Record<SystemId, string>) {
-    this.urls = new Map(
-      SYSTEM_IDS.flatMap((id) => (['ready', 'connection-test'] as const).map((route) => [`${id} ${route}`, subgraphRouteUrl(subgraphUrls[id], route)])),
-    );
+    this.urls = new Map(SYSTEM_IDS.flatMap((id) => (['ready', 'connection-test'] as const).map((route) => [`${id} ${route}`, subgraphRouteUrl(subgraphUrls[id], route)])));
   }
 
   async call<T extends { system: string }>(system: SystemId, route: SubgraphRoute, call: RouteCall<T>): Promise<RouteAnswer<T>> {

@@ -172,9 +172,7 @@ export async function startBalancer(
     for (const stream of [started.stdout!, started.stderr!]) {
       createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => options.onLine?.(line));
     }
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      started.once('exit', (code, signal) => resolve({ code, signal })),
-    );
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => started.once('exit', (code, signal) => resolve({ code, signal })));
     const deadline = performance.now() + (options.timeoutMs ?? 10_000);
     for (;;) {
       if (started.exitCode !== null || started.signalCode !== null) throw new Error(`HAProxy exited during start-up (${started.exitCode ?? started.signalCode})`);

@@ -43,11 +43,7 @@ function configurationError(message: string): never {
 }
 
 function parseCommandLine(argv: string[]): Options {
-  const values = parseOptions(
-    argv,
-    { sqlite: { type: 'string' }, 'database-url': { type: 'string' }, 'expect-head': { type: 'string' }, json: { type: 'boolean' } },
-    USAGE,
-  );
+  const values = parseOptions(argv, { sqlite: { type: 'string' }, 'database-url': { type: 'string' }, 'expect-head': { type: 'string' }, json: { type: 'boolean' } }, USAGE);
   if (values.sqlite !== undefined && values['database-url'] !== undefined) {
     exitWithUsage('Give either --sqlite or --database-url, not both.', USAGE);
   }

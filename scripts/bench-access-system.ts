@@ -50,9 +50,7 @@ process.once('SIGINT', () => void close(0));
 
 try {
   if (mode === 'postgres') postgres = await startPostgres();
-  system = await startSystem(
-    mode === 'off' ? { access: { enabled: false } } : mode === 'postgres' ? { access: { databaseUrl: postgres!.url } } : {},
-  );
+  system = await startSystem(mode === 'off' ? { access: { enabled: false } } : mode === 'postgres' ? { access: { databaseUrl: postgres!.url } } : {});
 } catch (error) {
   const message = error instanceof Error ? error.message : String(error);
   say({ bench: 'error', message });

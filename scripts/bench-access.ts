@@ -73,7 +73,10 @@ class SystemProcess {
   private exitedWith: number | null | undefined;
   private readonly exited: Promise<void>;
 
-  private constructor(readonly mode: Mode, private readonly child: ChildProcess) {
+  private constructor(
+    readonly mode: Mode,
+    private readonly child: ChildProcess,
+  ) {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       let message: Message | undefined;
       try {
@@ -128,7 +131,14 @@ class SystemProcess {
     if (message.bench !== 'count' || typeof message.records !== 'number' || message.records < 0) {
       throw new Error(`counting the ${this.mode} access log failed: ${JSON.stringify(message)}`);
     }
-    return { records: message.records, intact: message.intact === true, cpuMs: Number(message.cpuMs), cpuAfterMs: Number(message.cpuAfterMs), loopDelayP99Ms: Number(message.loopDelayP99Ms), loopDelayMaxMs: Number(message.loopDelayMaxMs) };
+    return {
+      records: message.records,
+      intact: message.intact === true,
+      cpuMs: Number(message.cpuMs),
+      cpuAfterMs: Number(message.cpuAfterMs),
+      loopDelayP99Ms: Number(message.loopDelayP99Ms),
+      loopDelayMaxMs: Number(message.loopDelayMaxMs),
+    };
   }
 
   /**

@@ -117,7 +117,11 @@ const processOptions = (env: NodeJS.ProcessEnv) => ({
 const systemServices = layout.services.filter((spec) => spec.name !== 'gateway').map((spec) => new ServiceProcess(spec, processOptions(layout.env)));
 
 function gatewayProcess(gateway: GatewayId): ServiceProcess {
-  if (gateway === 'lien-thong') return new ServiceProcess(layout.services.find((spec) => spec.name === 'gateway')!, processOptions(layout.env));
+  if (gateway === 'lien-thong')
+    return new ServiceProcess(
+      layout.services.find((spec) => spec.name === 'gateway')!,
+      processOptions(layout.env),
+    );
   const port = portBase + 20 + PEER_GATEWAYS.indexOf(gateway);
   const spec: ServiceSpec = { name: gateway, entry: 'scripts/bench-compare-gateway.ts', port };
   return new ServiceProcess(spec, processOptions({ ...layout.env, GATEWAY_PORT: String(port), BENCH_COMPARE_GATEWAY: gateway }));
@@ -144,7 +148,6 @@ process.once('exit', () => {
 });
 
 // --- measuring -----------------------------------------------------------------------------------
-
 
 /** `cpuMs` names the gateway under test `gateway`. */
 interface Run extends MeasuredLoad {
@@ -186,7 +189,9 @@ async function measure(round: number, contender: Contender): Promise<void> {
     if (problem) problems.push(`${label(contender)} round ${round}: ${problem}`);
     const run: Run = { round, gateway: contender.gateway, workload: contender.workload, loadAverage, ...figures, cpuMs: cpuSpent(before, after) };
     runs.push(run);
-    say(`  round ${round} ${label(contender).padEnd(26)} ${run.reqPerSecond.toFixed(1).padStart(7)} req/s  p50 ${run.p50Ms} ms  p99 ${run.p99Ms} ms  gateway CPU ${(run.cpuMs.gateway! / Math.max(1, run.requests)).toFixed(2)} ms/req`);
+    say(
+      `  round ${round} ${label(contender).padEnd(26)} ${run.reqPerSecond.toFixed(1).padStart(7)} req/s  p50 ${run.p50Ms} ms  p99 ${run.p99Ms} ms  gateway CPU ${(run.cpuMs.gateway! / Math.max(1, run.requests)).toFixed(2)} ms/req`,
+    );
   } finally {
     await gateway.stop();
     current = undefined;
@@ -245,9 +250,14 @@ function printTables(all: Summary[]): void {
       ]),
     ),
   );
-  console.log('Ratios are against this project\'s gateway on the public query (peer / lien-thong).');
+  console.log("Ratios are against this project's gateway on the public query (peer / lien-thong).");
   console.log('\nCPU ms per request, by process (utime + stime over the measured runs, divided by their requests):');
-  console.log(table(['process', ...all.map((s) => s.contender)], [...PROCESS_NAMES, 'sum'].map((name) => [name, ...all.map((s) => s.cpuMsPerAnswer[name]!.toFixed(3))])));
+  console.log(
+    table(
+      ['process', ...all.map((s) => s.contender)],
+      [...PROCESS_NAMES, 'sum'].map((name) => [name, ...all.map((s) => s.cpuMsPerAnswer[name]!.toFixed(3))]),
+    ),
+  );
   console.log('\nRuns:');
   console.log(
     table(
@@ -279,7 +289,11 @@ try {
   say(`bench:compare: starting ${systemServices.length} processes (4 mock backends, 4 subgraphs) on ports ${portBase + 1}–${portBase + 14}…`);
   for (const service of systemServices) service.start();
   await Promise.all(systemServices.map((service) => service.waitUntilAnswering(START_TIMEOUT_MS)));
-  say(`node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg().map((load) => load.toFixed(2)).join(' ')}`);
+  say(
+    `node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg()
+      .map((load) => load.toFixed(2))
+      .join(' ')}`,
+  );
   say(`public query: ${PUBLIC_CROSS_SUBGRAPH}`);
   say(`${CONNECTIONS} connections, ${WARM_UP_SECONDS} s warm-up then ${seconds} s measured per run, ${rounds} rounds, each gateway a fresh process per run`);
   for (let round = 1; round <= rounds; round++) {
@@ -291,7 +305,14 @@ try {
   }
   for (const service of systemServices) if (!service.running) problems.push(`${service.name} exited during the runs (${JSON.stringify(service.lastExit)})`);
   const all = summaries();
-  if (jsonOutput) console.log(JSON.stringify({ query: PUBLIC_CROSS_SUBGRAPH, connections: CONNECTIONS, seconds, warmUpSeconds: WARM_UP_SECONDS, rounds, gateways: GATEWAY_TITLES, summaries: all, runs, problems }, null, 2));
+  if (jsonOutput)
+    console.log(
+      JSON.stringify(
+        { query: PUBLIC_CROSS_SUBGRAPH, connections: CONNECTIONS, seconds, warmUpSeconds: WARM_UP_SECONDS, rounds, gateways: GATEWAY_TITLES, summaries: all, runs, problems },
+        null,
+        2,
+      ),
+    );
   else printTables(all);
 } catch (error) {
   problems.push(`stopped by an error: ${error instanceof Error ? error.message : String(error)}`);

@@ -67,7 +67,11 @@ function startLoad(graphqlUrl: string) {
       const response = await fetch(graphqlUrl, {
         method: 'POST',
         headers: personal ? personalHeaders : { 'content-type': 'application/json' },
-        body: JSON.stringify(personal ? { query: 'query($id: ID!) { citizen(personalId: $id) { fullName } }', variables: { id: ids[n++ % ids.length] } } : { query: '{ provinces(at: "2024-09-30") { code name } }' }),
+        body: JSON.stringify(
+          personal
+            ? { query: 'query($id: ID!) { citizen(personalId: $id) { fullName } }', variables: { id: ids[n++ % ids.length] } }
+            : { query: '{ provinces(at: "2024-09-30") { code name } }' },
+        ),
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS * 5),
       });
       const body = (await response.json()) as { data?: { citizen?: { fullName?: unknown } | null; provinces?: unknown[] } | null };
@@ -173,7 +177,10 @@ async function runStore(title: string, env: NodeJS.ProcessEnv, config: { databas
       const faultStart = performance.now();
       const end = await fault.begin();
       await sleep(FAULT_MS);
-      const ready = await fetch(`${gatewayUrl}/ready`).then(async (r) => ({ status: r.status, body: (await r.json()) as { accessLog?: unknown } }), () => undefined);
+      const ready = await fetch(`${gatewayUrl}/ready`).then(
+        async (r) => ({ status: r.status, body: (await r.json()) as { accessLog?: unknown } }),
+        () => undefined,
+      );
       await end();
       const faultEnd = performance.now();
       // Recovered: the first personal 200 that started after the fault ended.

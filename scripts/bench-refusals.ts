@@ -56,7 +56,11 @@ interface Answer {
   body: { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
 }
 async function ask(query: string, operationName?: string): Promise<Answer> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, ...(operationName ? { operationName } : {}) }) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, ...(operationName ? { operationName } : {}) }),
+  });
   return { status: response.status, body: (await response.json()) as Answer['body'] };
 }
 
@@ -88,7 +92,9 @@ for (const [name, document] of documents) {
   const first = await cpuPerRequest(name, document, FIRST_REQUESTS, true);
   await ask(textOf(document, false), document.operationName); // the text the cached run repeats, refused once
   const cached = await cpuPerRequest(name, document, CACHED_REQUESTS, false);
-  console.log(`${name.padEnd(22)} ${String(Buffer.byteLength(document.query)).padStart(6)} ${first.ms.toFixed(1).padStart(9)} ${cached.ms.toFixed(1).padStart(9)}  ${first.message}`);
+  console.log(
+    `${name.padEnd(22)} ${String(Buffer.byteLength(document.query)).padStart(6)} ${first.ms.toFixed(1).padStart(9)} ${cached.ms.toFixed(1).padStart(9)}  ${first.message}`,
+  );
 }
 
 // --- the attack -----------------------------------------------------------------------------------
@@ -148,7 +154,10 @@ const requests = documents.flatMap(([, document]) =>
     method: 'POST' as const,
     path: '/graphql',
     headers: { 'content-type': 'application/json' },
-    setupRequest: (request: autocannon.Request) => ({ ...request, body: JSON.stringify({ query: textOf(document, unique), ...(document.operationName ? { operationName: document.operationName } : {}) }) }),
+    setupRequest: (request: autocannon.Request) => ({
+      ...request,
+      body: JSON.stringify({ query: textOf(document, unique), ...(document.operationName ? { operationName: document.operationName } : {}) }),
+    }),
   })),
 );
 const watching = watch();
@@ -163,8 +172,12 @@ await new Promise((resolve) => setTimeout(resolve, 6000)); // one probe interval
 const after = await boardStatuses();
 
 const attackRequests = [...statuses.values()].reduce((a, b) => a + b, 0);
-console.log(`  refused documents sent: ${attackRequests} (${(attackRequests / ATTACK_SECONDS).toFixed(0)}/s), statuses ${JSON.stringify(Object.fromEntries(statuses))}, errors ${result.errors}, timeouts ${result.timeouts}`);
-console.log(`  gateway CPU during the attack: ${(cpuDuring / 1000).toFixed(1)} s of ${ATTACK_SECONDS} s, ${(cpuDuring / Math.max(1, attackRequests)).toFixed(2)} ms per refused request`);
+console.log(
+  `  refused documents sent: ${attackRequests} (${(attackRequests / ATTACK_SECONDS).toFixed(0)}/s), statuses ${JSON.stringify(Object.fromEntries(statuses))}, errors ${result.errors}, timeouts ${result.timeouts}`,
+);
+console.log(
+  `  gateway CPU during the attack: ${(cpuDuring / 1000).toFixed(1)} s of ${ATTACK_SECONDS} s, ${(cpuDuring / Math.max(1, attackRequests)).toFixed(2)} ms per refused request`,
+);
 console.log(`  ${PUBLIC_QUERY} under attack: ${summary(during.latencies)}, ${during.failures} not answered whole`);
 console.log(`  connection board during the attack (times seen):`);
 for (const [board, times] of during.boards) console.log(`    ${times} × ${board}`);

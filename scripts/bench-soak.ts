@@ -26,7 +26,8 @@ import { processMemoryKiB } from './process-stats.ts';
 import { summariseSoak, type SoakSample } from './soak-summary.ts';
 
 const { rate, seconds, sampleSeconds, warmUpSeconds } = settingsOrExit(BENCH_SOAK_SETTINGS).soak;
-if (rate < 1 || seconds < 1 || sampleSeconds < 1 || warmUpSeconds < 0) throw new Error('SOAK_RATE, SOAK_SECONDS and SOAK_SAMPLE_SECONDS must be positive, SOAK_WARM_UP_SECONDS not negative');
+if (rate < 1 || seconds < 1 || sampleSeconds < 1 || warmUpSeconds < 0)
+  throw new Error('SOAK_RATE, SOAK_SECONDS and SOAK_SAMPLE_SECONDS must be positive, SOAK_WARM_UP_SECONDS not negative');
 /** Enough for the rate at a p99 of 500 ms; below the rate, the figures say so. */
 const CONNECTIONS = 20;
 /** After the load: autocannon stops without waiting for the requests in flight. */
@@ -65,11 +66,17 @@ function sample(running: RunningSystem, began: number): void {
 }
 
 try {
-  say(`bench:soak: node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg().map((load) => load.toFixed(2)).join(' ')}; gateway ${url}`);
+  say(
+    `bench:soak: node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg()
+      .map((load) => load.toFixed(2))
+      .join(' ')}; gateway ${url}`,
+  );
   const apiKey = await devApiKey(root);
   system = await startSystem(root, env, (line) => console.error(`  ${line}`));
   const running = system;
-  say(`npm start up in ${running.startSeconds.toFixed(1)} s; the portal query at ${rate} req/s (${CONNECTIONS} connections) for ${seconds} s, a sample every ${sampleSeconds} s, warm-up ${warmUpSeconds} s`);
+  say(
+    `npm start up in ${running.startSeconds.toFixed(1)} s; the portal query at ${rate} req/s (${CONNECTIONS} connections) for ${seconds} s, a sample every ${sampleSeconds} s, warm-up ${warmUpSeconds} s`,
+  );
   const workload = { query: PORTAL, variables: PORTAL_VARIABLES, headers: { 'x-api-key': apiKey, 'x-purpose-code': 'land-transfer', 'x-case-number': 'BENCH-SOAK' } };
   const first = await postOnce(url, workload);
   const answer = wholeAnswer(first.status, first.text);
@@ -92,7 +99,13 @@ try {
   const names = running.processes.map(({ name }) => name);
   const summary = summariseSoak(samples, warmUpSeconds);
   if (jsonOutput) {
-    console.log(JSON.stringify({ rate, seconds, sampleSeconds, warmUpSeconds, connections: CONNECTIONS, startSeconds: round(running.startSeconds), load: figures, summary, samples, problems }, null, 2));
+    console.log(
+      JSON.stringify(
+        { rate, seconds, sampleSeconds, warmUpSeconds, connections: CONNECTIONS, startSeconds: round(running.startSeconds), load: figures, summary, samples, problems },
+        null,
+        2,
+      ),
+    );
   } else {
     console.log(
       `\nLoad: ${figures.requests} answers in ${seconds} s (${figures.reqPerSecond.toFixed(1)} req/s, asked ${rate}), p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, ` +
@@ -107,7 +120,12 @@ try {
         samples.map((s, index) => {
           const previous = samples[index - 1];
           const cpu = previous ? (sum(Object.values(s.cpuMs)) - sum(Object.values(previous.cpuMs))) / ((s.second - previous.second) * 10) : undefined;
-          return [s.second, ...names.map((name) => s.rssMiB[name]!.toFixed(1)), sum(Object.values(s.rssMiB)).toFixed(0), cpu === undefined || !Number.isFinite(cpu) ? '-' : cpu.toFixed(0)];
+          return [
+            s.second,
+            ...names.map((name) => s.rssMiB[name]!.toFixed(1)),
+            sum(Object.values(s.rssMiB)).toFixed(0),
+            cpu === undefined || !Number.isFinite(cpu) ? '-' : cpu.toFixed(0),
+          ];
         }),
       ),
     );

@@ -206,7 +206,12 @@ function printSingle(summaries: Summary[]): void {
     ),
   );
   console.log('\nCPU ms per answer, by process (utime + stime over the measured load, divided by its answers):');
-  console.log(table(['process', ...summaries.map((s) => s.workload)], [...PROCESS_NAMES, 'sum'].map((name) => [name, ...summaries.map((s) => s.cpuMsPerAnswer[name]!.toFixed(3))])));
+  console.log(
+    table(
+      ['process', ...summaries.map((s) => s.workload)],
+      [...PROCESS_NAMES, 'sum'].map((name) => [name, ...summaries.map((s) => s.cpuMsPerAnswer[name]!.toFixed(3))]),
+    ),
+  );
 }
 
 function printComparison(summaries: Summary[]): void {
@@ -235,7 +240,11 @@ function printComparison(summaries: Summary[]): void {
 // --- the rounds ----------------------------------------------------------------------------------
 
 try {
-  say(`bench: node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg().map((load) => load.toFixed(2)).join(' ')}; gateway ${url}`);
+  say(
+    `bench: node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg()
+      .map((load) => load.toFixed(2))
+      .join(' ')}; gateway ${url}`,
+  );
   for (const tree of trees) say(`  ${tree.id.padEnd(6)} ${tree.root}: ${tree.revision}`);
   say(`${CONNECTIONS} connections, ${WARM_UP_SECONDS} s warm-up then ${seconds} s measured per workload, ${rounds} round(s), a fresh npm start per checkout and round`);
   for (let roundNumber = 1; roundNumber <= rounds && !interrupted; roundNumber++) {
@@ -252,7 +261,13 @@ try {
   const summaries = trees.flatMap((tree) => WORKLOAD_IDS.map((workload) => summarise(tree.id, workload))).filter((s): s is Summary => s !== undefined);
   const startLine = (tree: Tree) => `npm start ready in (${tree.id}): ${startSeconds[tree.id].map((s) => s.toFixed(1)).join(' s, ')} s (9 processes)`;
   if (jsonOutput) {
-    console.log(JSON.stringify({ trees, connections: CONNECTIONS, seconds, warmUpSeconds: WARM_UP_SECONDS, rounds, workloads: WORKLOAD_TITLES, startSeconds, summaries, runs, notes, problems }, null, 2));
+    console.log(
+      JSON.stringify(
+        { trees, connections: CONNECTIONS, seconds, warmUpSeconds: WARM_UP_SECONDS, rounds, workloads: WORKLOAD_TITLES, startSeconds, summaries, runs, notes, problems },
+        null,
+        2,
+      ),
+    );
   } else {
     console.log('');
     for (const tree of trees) console.log(startLine(tree));

@@ -11,7 +11,6 @@ import { shownDefault, SYSTEM_SETTINGS } from '../lib/runtime/settings.ts';
 import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/runtime/systems.ts';
 import { SUBGRAPHS } from '../subgraphs/index.ts';
 
-
 const USAGE = `Usage: npm run check-connections -- [--system <id>]... [--json]
 
 Tests each system's backend connection from this machine, as its subgraph is configured
@@ -43,7 +42,12 @@ const msText = (value: number | null) => (value === null ? '—' : `${value.toFi
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   return rows
-    .map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ').trimEnd())
+    .map((row) =>
+      row
+        .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!)))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 }
 
@@ -52,9 +56,7 @@ const settings = settingsOrExit(CHECK_CONNECTIONS_SETTINGS);
 const configs = systems.map((system) => ({ system, backendUrl: settings.systems[system].backendUrl, timeoutMs: settings.systems[system].backendTimeoutMs }));
 
 const reports: ConnectionTestReport[] = await Promise.all(
-  configs.map(({ system, backendUrl, timeoutMs }) =>
-    testBackendConnection({ system, baseUrl: backendUrl, checks: SUBGRAPHS[system].contractChecks, timeoutMs }),
-  ),
+  configs.map(({ system, backendUrl, timeoutMs }) => testBackendConnection({ system, baseUrl: backendUrl, checks: SUBGRAPHS[system].contractChecks, timeoutMs })),
 );
 const failed = reports.filter((report) => report.verdict !== 'PASSED');
 
@@ -87,7 +89,9 @@ if (json) {
   lines.push(
     '',
     failed.length === 0
-      ? reports.length === 1 ? `${reports[0]!.system}: passed.` : `All ${reports.length} systems passed.`
+      ? reports.length === 1
+        ? `${reports[0]!.system}: passed.`
+        : `All ${reports.length} systems passed.`
       : `${failed.length} of ${reports.length} system${reports.length === 1 ? '' : 's'} failed: ${failed
           .map((report) => `${report.system} (${report.verdict}: ${report.problem})`)
           .join(', ')}`,

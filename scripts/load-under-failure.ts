@@ -208,7 +208,9 @@ try {
     setFault(down ? 'down' : 'ok').catch((error: unknown) => flipFailures.push(String(error)));
   }, FLAP_MS);
 
-  console.log(`Load: ${seconds} s, ${CONNECTIONS} connections, portal / citizens x20 / statistics in turn; ${flapping ? `${flapping} backend down/ok every ${FLAP_MS / 1000} s` : 'no fault (baseline)'}.`);
+  console.log(
+    `Load: ${seconds} s, ${CONNECTIONS} connections, portal / citizens x20 / statistics in turn; ${flapping ? `${flapping} backend down/ok every ${FLAP_MS / 1000} s` : 'no fault (baseline)'}.`,
+  );
   loadStarted = performance.now();
   result = await autocannon({
     url: `http://${layout.host}:${layout.gatewayPort}`,
@@ -302,21 +304,51 @@ function report(alive: string[]): void {
   writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
 
   const line = (label: string, text: string) => console.log(`${label.padEnd(26)}${text}`);
-  const fault = flapping ? `${flapping} backend down/ok every ${FLAP_MS / 1000} s (${flips} flips${flipFailures.length ? `, ${flipFailures.length} failed` : ''})` : 'no fault (baseline)';
+  const fault = flapping
+    ? `${flapping} backend down/ok every ${FLAP_MS / 1000} s (${flips} flips${flipFailures.length ? `, ${flipFailures.length} failed` : ''})`
+    : 'no fault (baseline)';
   console.log(`\nLoad under failure — ${fault}`);
   line('duration', `${result.duration} s, ${CONNECTIONS} connections`);
   line('requests served', `${result.requests.total} (${json.requestsPerSecond} req/s)`);
   line('latency', `p50 ${result.latency.p50} ms, p97.5 ${result.latency.p97_5} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms`);
-  line('HTTP status', `${Object.entries(statuses).map(([s, n]) => `${s}: ${n}`).join(', ')}; non-2xx ${result.non2xx}; connection errors ${result.errors} (timeouts ${result.timeouts}); unparsable ${unparsable}`);
-  line('responses by query', Object.entries(byQuery).map(([q, t]) => `${q} ${t.responses} (${t.withErrors} with errors, ${t.withoutData} without data)`).join('; '));
-  line('error rate by system', Object.entries(responsesWithSystem).map(([s, n]) => `${s} ${percent(n)} (${n})`).join(', '));
-  line('error rate by code', Object.entries(responsesWithCode).map(([c, n]) => `${c} ${percent(n)} (${n} responses, ${errorsByCode[c]} errors)`).join(', ') || 'none');
+  line(
+    'HTTP status',
+    `${Object.entries(statuses)
+      .map(([s, n]) => `${s}: ${n}`)
+      .join(', ')}; non-2xx ${result.non2xx}; connection errors ${result.errors} (timeouts ${result.timeouts}); unparsable ${unparsable}`,
+  );
+  line(
+    'responses by query',
+    Object.entries(byQuery)
+      .map(([q, t]) => `${q} ${t.responses} (${t.withErrors} with errors, ${t.withoutData} without data)`)
+      .join('; '),
+  );
+  line(
+    'error rate by system',
+    Object.entries(responsesWithSystem)
+      .map(([s, n]) => `${s} ${percent(n)} (${n})`)
+      .join(', '),
+  );
+  line(
+    'error rate by code',
+    Object.entries(responsesWithCode)
+      .map(([c, n]) => `${c} ${percent(n)} (${n} responses, ${errorsByCode[c]} errors)`)
+      .join(', ') || 'none',
+  );
   if (flapping) {
     line('whole answers again', recoveredAfterSeconds === null ? `not within ${RECOVERY_LIMIT_MS / 1000} s` : `${recoveredAfterSeconds} s after ${flapping} came back`);
   }
   console.table(processes);
-  line('warnings logged', Object.entries(warnings).map(([k, n]) => `${k} ×${n}`).join('; ') || 'none');
-  line('processes alive at end', `${alive.length}/${group.services.length} (${group.services.length - alive.length} crashed)${unexpectedExits.length ? `: ${unexpectedExits.map((e) => `${e.service} at ${e.atSecond} s (${e.signal ?? `code ${e.code}`})`).join(', ')}` : ''}`);
+  line(
+    'warnings logged',
+    Object.entries(warnings)
+      .map(([k, n]) => `${k} ×${n}`)
+      .join('; ') || 'none',
+  );
+  line(
+    'processes alive at end',
+    `${alive.length}/${group.services.length} (${group.services.length - alive.length} crashed)${unexpectedExits.length ? `: ${unexpectedExits.map((e) => `${e.service} at ${e.atSecond} s (${e.signal ?? `code ${e.code}`})`).join(', ')}` : ''}`,
+  );
   line('unhandled failures logged', `${unhandled}`);
   const byExit = (e: { code: number | null; signal: string | null }) => e.signal ?? `exit ${e.code}`;
   const exitCounts: Record<string, number> = {};

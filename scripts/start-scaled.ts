@@ -79,10 +79,7 @@ try {
   );
   await supervisor.start();
   if (!stopping) {
-    balancer = await startBalancer(
-      { host, port: balancerPort, statsPort, servers: replicas, requestTimeoutMs },
-      { env, onLine: (line) => console.log(`[haproxy] ${line}`) },
-    );
+    balancer = await startBalancer({ host, port: balancerPort, statsPort, servers: replicas, requestTimeoutMs }, { env, onLine: (line) => console.log(`[haproxy] ${line}`) });
     // Judged a second later: Ctrl-C in a terminal reaches HAProxy too, maybe before this process hears it.
     void balancer.exited.then((exit) =>
       setTimeout(() => {

@@ -44,10 +44,7 @@ function report(event: SupervisorEvent): void {
   }
 }
 
-const supervisor = new Supervisor(
-  spawnServices(layout, { onLine: (line, service) => console.log(`[${service.name}] ${line}`) }),
-  { policy, onEvent: report },
-);
+const supervisor = new Supervisor(spawnServices(layout, { onLine: (line, service) => console.log(`[${service.name}] ${line}`) }), { policy, onEvent: report });
 process.once('SIGINT', () => stopAll(0));
 process.once('SIGTERM', () => stopAll(0));
 

@@ -48,7 +48,9 @@ describe('the access matrix of the policy', () => {
     const response = await post({ query: CROSS_SECTOR, variables: { id: HEAD } }, { ...credentialHeaders(LAND_OFFICER), 'x-request-id': 'matrix-allowed' });
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
-      data: { citizen: { fullName: 'Nguyễn Văn An', maritalStatus: 'MARRIED', birthRegistration: { registrationNumber: '67/1985' }, landParcels: [{ parcelId: 'TD-001-CG-0012-0345' }] } },
+      data: {
+        citizen: { fullName: 'Nguyễn Văn An', maritalStatus: 'MARRIED', birthRegistration: { registrationNumber: '67/1985' }, landParcels: [{ parcelId: 'TD-001-CG-0012-0345' }] },
+      },
     });
     expect(await recordsOf('matrix-allowed')).toEqual([
       expect.objectContaining({
@@ -113,7 +115,8 @@ describe('the access matrix of the policy', () => {
     expect(response.body.data).toEqual({ citizen: { personalId: HEAD, fullName: null } });
     expect(response.body.errors).toEqual([
       expect.objectContaining({
-        message: 'Access to Citizen.fullName (identity) is denied for agency BXD with purpose land-transfer: no rule of access policy 2026-12-03 grants agency BXD with purpose land-transfer any personal data.',
+        message:
+          'Access to Citizen.fullName (identity) is denied for agency BXD with purpose land-transfer: no rule of access policy 2026-12-03 grants agency BXD with purpose land-transfer any personal data.',
         extensions: { code: 'FORBIDDEN', field: 'Citizen.fullName', category: 'identity', rules: [] },
       }),
     ]);
@@ -194,7 +197,8 @@ describe('who is calling', () => {
     expect(response.body).toEqual({
       errors: [
         {
-          message: 'This operation reads personal data: send an agency credential (Authorization: Bearer <token> or x-api-key) with the purpose headers x-purpose-code and x-case-number.',
+          message:
+            'This operation reads personal data: send an agency credential (Authorization: Bearer <token> or x-api-key) with the purpose headers x-purpose-code and x-case-number.',
           extensions: { code: 'UNAUTHENTICATED' },
         },
       ],
@@ -263,7 +267,11 @@ describe('a subgraph reached without the gateway', () => {
   const LAND_PARCELS = { query: `{ _entities(representations: [{ __typename: "Citizen", personalId: "${HEAD}" }]) { ... on Citizen { landParcels { parcelId } } } }` };
 
   async function callSubgraph(body: unknown, headers: Record<string, string> = {}) {
-    const response = await fetch(`${system.subgraphs.land.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    const response = await fetch(`${system.subgraphs.land.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
     return { status: response.status, body: (await response.json()) as GraphQLBody };
   }
   const justiceOfficer: Caller = { kind: 'officer', agency: 'BTP', officer: 'x', roles: [], purpose: 'birth-registration', caseNumber: 'KS-1', issuer: 'api-key' };
@@ -373,7 +381,14 @@ describe('the views on the access log', () => {
     expect(response.status).toBe(200);
     const entries = response.body.data?.accessLog as Record<string, unknown>[];
     expect(entries.length).toBeGreaterThan(0);
-    expect(entries[0]).toMatchObject({ agencyCode: 'BTP', officer: 'justice-officer-01', purpose: { code: 'birth-registration' }, caseNumber: 'KS-2026-0042', personalId: NAMED_IDS.daughter, fields: ['fullName'] });
+    expect(entries[0]).toMatchObject({
+      agencyCode: 'BTP',
+      officer: 'justice-officer-01',
+      purpose: { code: 'birth-registration' },
+      caseNumber: 'KS-2026-0042',
+      personalId: NAMED_IDS.daughter,
+      fields: ['fullName'],
+    });
     expect(entries.every((entry) => entry.agencyCode === 'BTP' && entry.personalId === NAMED_IDS.daughter)).toBe(true);
     const future = await system.query(`{ accessLog(filter: { from: "2100-01-01" }) { seq } }`, {}, { as: AUDITOR });
     expect(future.body.data).toEqual({ accessLog: [] });

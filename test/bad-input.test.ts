@@ -23,10 +23,9 @@ describe('bad personal IDs are refused before any backend is called', () => {
     ['spaces', '001 85012345', 'Invalid argument personalId: personal ID must contain only the ASCII digits 0-9.'],
     ['future birth year', '001299012345', 'Invalid argument personalId: personal ID encodes birth year 2099, which is in the future.'],
   ])('%s', async (_case, personalId, message) => {
-    const { status, body } = await system.query(
-      'query($id: ID!) { citizen(personalId: $id) { fullName birthRegistration { registrationNumber } landParcels { parcelId } } }',
-      { id: personalId },
-    );
+    const { status, body } = await system.query('query($id: ID!) { citizen(personalId: $id) { fullName birthRegistration { registrationNumber } landParcels { parcelId } } }', {
+      id: personalId,
+    });
     expect(status).toBe(200);
     expect(body.data).toEqual({ citizen: null });
     expect(body.errors).toEqual([{ message, path: ['citizen'], extensions: { code: 'BAD_USER_INPUT', argument: 'personalId' } }]);
@@ -75,10 +74,7 @@ async function send(init: RequestInit & { search?: string }): Promise<{ status: 
 const postJson = (payload: unknown) => send({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
 
 /** Refused with exactly this one error, without any backend call; the gateway then still answers. */
-async function expectRefused(
-  response: { status: number; body: GraphQLBody },
-  expected: { status: number; message: string; extensions: Record<string, unknown> },
-): Promise<void> {
+async function expectRefused(response: { status: number; body: GraphQLBody }, expected: { status: number; message: string; extensions: Record<string, unknown> }): Promise<void> {
   expect(response.status).toBe(expected.status);
   expect(response.body.data).toBeUndefined();
   expect(response.body.errors).toHaveLength(1);
@@ -192,7 +188,10 @@ describe('malformed requests are refused at the door', () => {
   });
 
   it('the same GET with apollo-require-preflight is answered', async () => {
-    const response = await send({ search: `?query=${encodeURIComponent(`{ citizen(personalId: "${AN}") { fullName } }`)}`, headers: { 'apollo-require-preflight': 'true', ...credentialHeaders(DEFAULT_CREDENTIAL) } });
+    const response = await send({
+      search: `?query=${encodeURIComponent(`{ citizen(personalId: "${AN}") { fullName } }`)}`,
+      headers: { 'apollo-require-preflight': 'true', ...credentialHeaders(DEFAULT_CREDENTIAL) },
+    });
     expect(response).toMatchObject({ status: 200, body: { data: { citizen: { fullName: 'Nguyễn Văn An' } } } });
   });
 });
@@ -211,7 +210,11 @@ describe('query limits refuse abusive documents before planning', () => {
   });
 
   it('31 aliases of citizen', async () => {
-    await expectRefused(await system.query(aliases(31)), { status: 400, message: 'Query has 31 aliases, exceeding the limit of 30.', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    await expectRefused(await system.query(aliases(31)), {
+      status: 400,
+      message: 'Query has 31 aliases, exceeding the limit of 30.',
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
   });
 
   it('a query too costly though within the depth limit', async () => {
@@ -225,7 +228,11 @@ describe('query limits refuse abusive documents before planning', () => {
 
   it('too many directives', async () => {
     const query = `{ ${Array.from({ length: 60 }, (_, i) => `t${i}: __typename @include(if: true)`).join(' ')} }`;
-    await expectRefused(await system.query(query), { status: 400, message: 'Query has 60 directives, exceeding the limit of 50.', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    await expectRefused(await system.query(query), {
+      status: 400,
+      message: 'Query has 60 directives, exceeding the limit of 50.',
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
   });
 
   it('10,000 IDs in a variable', async () => {
@@ -276,13 +283,11 @@ describe('query limits let legitimate work through', () => {
   });
 
   it('citizen → household → members → citizen → landParcels → rightHolders → citizen → fullName', async () => {
-    const { status, body } = await system.query(
-      `{ citizen(personalId: "${AN}") { household { members { citizen { landParcels { rightHolders { citizen { fullName } } } } } } } }`,
-    );
+    const { status, body } = await system.query(`{ citizen(personalId: "${AN}") { household { members { citizen { landParcels { rightHolders { citizen { fullName } } } } } } } }`);
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
-    const members = (body.data as { citizen: { household: { members: { citizen: { landParcels: { rightHolders: { citizen: { fullName: string } }[] }[] } }[] } } })
-      .citizen.household.members;
+    const members = (body.data as { citizen: { household: { members: { citizen: { landParcels: { rightHolders: { citizen: { fullName: string } }[] }[] } }[] } } }).citizen
+      .household.members;
     expect(members[0]!.citizen.landParcels[0]!.rightHolders.map((holder) => holder.citizen.fullName)).toEqual(['Nguyễn Văn An', 'Trần Thị Bình']);
   });
 

@@ -36,7 +36,12 @@ function importedPackages(code: string): string[] {
   ].map((match) => match[1]!);
   return specifiers
     .filter((specifier) => !specifier.startsWith('.') && !specifier.startsWith('/') && !specifier.startsWith('node:'))
-    .map((specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'));
+    .map((specifier) =>
+      specifier
+        .split('/')
+        .slice(0, specifier.startsWith('@') ? 2 : 1)
+        .join('/'),
+    );
 }
 
 /** The Dockerfile's instructions, continuation lines joined, comments dropped. */
@@ -145,10 +150,11 @@ describe('Dockerfile', () => {
   });
 
   it('copies into the build stage every file that exists and that the build needs', () => {
-    const ignored = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n').map((line) => line.trim()).filter(Boolean);
-    const copied = instructions
-      .filter((i) => i.stage !== 'runtime' && i.instruction === 'COPY' && !i.args.startsWith('--from'))
-      .flatMap((i) => i.args.split(/\s+/).slice(0, -1));
+    const ignored = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean);
+    const copied = instructions.filter((i) => i.stage !== 'runtime' && i.instruction === 'COPY' && !i.args.startsWith('--from')).flatMap((i) => i.args.split(/\s+/).slice(0, -1));
     for (const source of copied) {
       expect(existsSync(join(REPO_ROOT, source)), `COPY ${source}`).toBe(true);
       expect(ignored, `COPY ${source} is excluded by .dockerignore`).not.toContain(source);
@@ -196,7 +202,11 @@ describe('the compiled services', () => {
     // Any process a service started would be here too.
     for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
       try {
-        const parent = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]);
+        const parent = Number(
+          readFileSync(`/proc/${entry}/stat`, 'utf8')
+            .replace(/^.*\) /, '')
+            .split(' ')[1],
+        );
         if (pids.has(parent)) pids.add(Number(entry));
       } catch {
         // Ended meanwhile.

@@ -275,8 +275,7 @@ describe('when the replay store is unreachable', () => {
     expect(JSON.parse(text)).toEqual({
       errors: [
         {
-          message:
-            'This subgraph cannot check that the caller assertion was not used before (its replay store is unavailable), so no personal data is returned. Try again later.',
+          message: 'This subgraph cannot check that the caller assertion was not used before (its replay store is unavailable), so no personal data is returned. Try again later.',
           extensions: { code: REPLAY_STORE_UNAVAILABLE },
         },
       ],

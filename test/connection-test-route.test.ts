@@ -48,7 +48,7 @@ describe('POST /connection-test on a subgraph', () => {
     expect(report.checks.map((c) => c.name)).toEqual(landSubgraph.contractChecks.map((c) => c.name));
   });
 
-  it('answers 200 when the backend is down, with the verdict, and leaves the adapter\'s circuit and counters alone', async () => {
+  it("answers 200 when the backend is down, with the verdict, and leaves the adapter's circuit and counters alone", async () => {
     const before = subgraph.adapter.health();
     mock.setFault({ mode: 'down' });
     for (let i = 0; i < DEFAULT_RESILIENCE.breakerFailures + 1; i++) {

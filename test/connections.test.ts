@@ -63,8 +63,7 @@ const WITHIN = { timeout: 10_000, interval: 100 };
 const AGED_OUT = { timeout: FAILURE_WINDOW_MS + 20_000, interval: 100 };
 
 /** Every string in an answer: where an address could leak (numbers such as a latency of 1234 ms are not addresses). */
-const textsOf = (value: unknown): string[] =>
-  typeof value === 'string' ? [value] : value !== null && typeof value === 'object' ? Object.values(value).flatMap(textsOf) : [];
+const textsOf = (value: unknown): string[] => (typeof value === 'string' ? [value] : value !== null && typeof value === 'object' ? Object.values(value).flatMap(textsOf) : []);
 const ADDRESS = /127\.0\.0\.1|localhost|:\d{4,5}\b/;
 
 const gatewayReady = async () => {
@@ -166,12 +165,14 @@ describe('connections', () => {
     expect(portal.body.errors?.[0]?.extensions).toMatchObject({ code: 'SYSTEM_UNAVAILABLE', system: 'land' });
     system.mocks.land.setFault({ mode: 'ok' });
     // The failure comes back from the subgraph's counters: HTTP 500 with its reason, not just a code.
-    await expect.poll(async () => (await connections()).land, WITHIN).toMatchObject({
-      status: 'DEGRADED',
-      reasons: [expect.stringMatching(/^\d+ failed backend calls? in the last 8 s \(latest: HTTP 500\)$/)],
-      // The latest failure is the client's call, or the early probe that call triggered if it ran before the fault was lifted.
-      lastError: { code: 'SYSTEM_UNAVAILABLE', hop: 'BACKEND', message: expect.stringMatching(/^backend (call failed|not answering): HTTP 500$/) },
-    });
+    await expect
+      .poll(async () => (await connections()).land, WITHIN)
+      .toMatchObject({
+        status: 'DEGRADED',
+        reasons: [expect.stringMatching(/^\d+ failed backend calls? in the last 8 s \(latest: HTTP 500\)$/)],
+        // The latest failure is the client's call, or the early probe that call triggered if it ran before the fault was lifted.
+        lastError: { code: 'SYSTEM_UNAVAILABLE', hop: 'BACKEND', message: expect.stringMatching(/^backend (call failed|not answering): HTTP 500$/) },
+      });
     await expect.poll(statuses, AGED_OUT).toEqual(ALL_UP);
   });
 

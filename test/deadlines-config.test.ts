@@ -56,7 +56,7 @@ describe('deadlines and resilience from the environment', () => {
     expect(() => subgraphConfigFromEnv('land', { LAND_BACKEND_RETRIES: '-1' })).toThrow('LAND_BACKEND_RETRIES is "-1", expected an integer from 0 to 2147483647');
   });
 
-  it('names every invalid variable in one error, with the value received (never a secret\'s) and what is expected', () => {
+  it("names every invalid variable in one error, with the value received (never a secret's) and what is expected", () => {
     const env = { REQUEST_TIMEOUT_MS: '10s', MAX_QUERY_DEPTH: '0', LAND_SUBGRAPH_URL: 'land:4003', CALLER_ASSERTION_SECRET: 'short' };
     let error: unknown;
     try {
@@ -77,7 +77,9 @@ describe('deadlines and resilience from the environment', () => {
 
   it('refuses 0 where it would make every call fail or the circuit meaningless, and accepts 0 retries', () => {
     expect(() => gatewayConfigFromEnv({ ...ACCESS_ENV, REQUEST_TIMEOUT_MS: '0' })).toThrow('REQUEST_TIMEOUT_MS is "0", expected an integer from 1 to 2147483647');
-    expect(() => subgraphConfigFromEnv('land', { LAND_BACKEND_TIMEOUT_MS: '3000000000' })).toThrow('LAND_BACKEND_TIMEOUT_MS is "3000000000", expected an integer from 1 to 2147483647');
+    expect(() => subgraphConfigFromEnv('land', { LAND_BACKEND_TIMEOUT_MS: '3000000000' })).toThrow(
+      'LAND_BACKEND_TIMEOUT_MS is "3000000000", expected an integer from 1 to 2147483647',
+    );
     expect(() => gatewayConfigFromEnv({ LAND_SUBGRAPH_TIMEOUT_MS: '0' })).toThrow('LAND_SUBGRAPH_TIMEOUT_MS');
     expect(() => gatewayConfigFromEnv({ MAX_QUERY_DEPTH: '0' })).toThrow('MAX_QUERY_DEPTH');
     for (const name of ['LAND_BACKEND_TIMEOUT_MS', 'LAND_BREAKER_FAILURES', 'LAND_BREAKER_HALF_OPEN_MS']) {

@@ -128,14 +128,21 @@ describe('docker-compose.yml', () => {
     expect(compose.services.gateway!.depends_on?.credentials).toBeDefined();
     expect(compose.services.gateway!.depends_on?.postgres).toEqual({ condition: 'service_healthy' });
     // Docker gives a new named volume the owner of the image folder it is first mounted on.
-    const mountPoint = read('Dockerfile').split('\n').find((line) => line.includes(CREDENTIALS_DIR) && /\b(chown|install)\b/.test(line));
+    const mountPoint = read('Dockerfile')
+      .split('\n')
+      .find((line) => line.includes(CREDENTIALS_DIR) && /\b(chown|install)\b/.test(line));
     expect(mountPoint, `the Dockerfile makes ${CREDENTIALS_DIR} for node`).toMatch(/\bnode\b/);
   });
 
-  it('checks each service\'s health on /health (pg_isready for PostgreSQL)', () => {
+  it("checks each service's health on /health (pg_isready for PostgreSQL)", () => {
     for (const [name, service] of ownServices) {
       if (name === 'credentials') continue;
-      const port = name === 'gateway' ? GATEWAY_PORT : name.startsWith('mock-') ? SYSTEMS[name.slice(5) as keyof typeof SYSTEMS].backendPort : SYSTEMS[name as keyof typeof SYSTEMS].subgraphPort;
+      const port =
+        name === 'gateway'
+          ? GATEWAY_PORT
+          : name.startsWith('mock-')
+            ? SYSTEMS[name.slice(5) as keyof typeof SYSTEMS].backendPort
+            : SYSTEMS[name as keyof typeof SYSTEMS].subgraphPort;
       expect(service.healthcheck?.test?.join(' '), name).toContain(`http://127.0.0.1:${port}/health`);
     }
     expect(compose.services.postgres!.healthcheck?.test).toContain('pg_isready');
@@ -191,9 +198,7 @@ describe('the credentials service and the services that read its files', () => {
   afterAll(() => rmSync(join(folder, '..'), { recursive: true, force: true }));
 
   it('writes every file the compose file names, secrets owner-only', () => {
-    const named = Object.values(compose.services).flatMap((service) =>
-      Object.values(service.environment ?? {}).filter((value) => value.startsWith(`${CREDENTIALS_DIR}/`)),
-    );
+    const named = Object.values(compose.services).flatMap((service) => Object.values(service.environment ?? {}).filter((value) => value.startsWith(`${CREDENTIALS_DIR}/`)));
     expect(named.length).toBeGreaterThan(5);
     for (const path of new Set(named)) {
       const file = path.replace(CREDENTIALS_DIR, folder);
@@ -219,7 +224,7 @@ describe('the credentials service and the services that read its files', () => {
     }
   });
 
-  it('keeps the keys on the next run, and PostgreSQL\'s password with them', () => {
+  it("keeps the keys on the next run, and PostgreSQL's password with them", () => {
     const before = ['caller-assertion-secret', 'access-log-key', 'postgres-password', 'issuers.json'].map((file) => readFileSync(join(folder, file), 'utf8'));
     execFileSync(process.execPath, ['--import', 'tsx', 'scripts/dev-credentials.ts', '--out', folder, '--postgres', 'postgres:5432'], { cwd: root });
     const after = ['caller-assertion-secret', 'access-log-key', 'postgres-password', 'issuers.json'].map((file) => readFileSync(join(folder, file), 'utf8'));

@@ -45,11 +45,17 @@ const WITHOUT: Record<SystemId, { data: unknown; paths: (string | number)[][] }>
       citizen: { ...COMPLETE.citizen, birthRegistration: null },
       province: { ...COMPLETE.province, civilStatusDigitization: null },
     },
-    paths: [['citizen', 'birthRegistration'], ['province', 'civilStatusDigitization']],
+    paths: [
+      ['citizen', 'birthRegistration'],
+      ['province', 'civilStatusDigitization'],
+    ],
   },
   land: {
     data: { citizen: { ...COMPLETE.citizen, landParcels: null }, province: { ...COMPLETE.province, landDigitization: null } },
-    paths: [['citizen', 'landParcels'], ['province', 'landDigitization']],
+    paths: [
+      ['citizen', 'landParcels'],
+      ['province', 'landDigitization'],
+    ],
   },
   'public-services': {
     data: { citizen: { ...COMPLETE.citizen, permanentResidence: { province: null } }, province: null },
@@ -128,28 +134,32 @@ async function readiness(system: SystemId): Promise<{ status: number; body: { ca
 }
 
 describe.each(SYSTEM_IDS)('when the %s backend fails', (system) => {
-  it.each(FAULTS)('$mode: the others still answer, its fields carry $code, and the answer is whole once it recovers', async ({ mode, code }) => {
-    expect(await query()).toEqual({ data: COMPLETE });
-    await setFault(system, mode);
-    let failed: GraphQLBody;
-    try {
-      failed = await query();
-    } finally {
-      await setFault(system, 'ok');
-    }
-    expect(failed.data).toEqual(WITHOUT[system].data);
-    expect(failed.errors?.map((e) => e.path)).toEqual(expect.arrayContaining(WITHOUT[system].paths));
-    expect(failed.errors).toHaveLength(WITHOUT[system].paths.length);
-    for (const error of failed.errors ?? []) {
-      expect(error.extensions).toEqual({ code, system });
-      expect(error.message).toBe(`${systemLabel(system)} ${MESSAGES[code]}`);
-    }
-    const text = JSON.stringify(failed);
-    for (const leak of ['127.0.0.1', 'http://', 'db-01', 'Internal Server Error', 'stack', '"records"']) expect(text).not.toContain(leak);
+  it.each(FAULTS)(
+    '$mode: the others still answer, its fields carry $code, and the answer is whole once it recovers',
+    async ({ mode, code }) => {
+      expect(await query()).toEqual({ data: COMPLETE });
+      await setFault(system, mode);
+      let failed: GraphQLBody;
+      try {
+        failed = await query();
+      } finally {
+        await setFault(system, 'ok');
+      }
+      expect(failed.data).toEqual(WITHOUT[system].data);
+      expect(failed.errors?.map((e) => e.path)).toEqual(expect.arrayContaining(WITHOUT[system].paths));
+      expect(failed.errors).toHaveLength(WITHOUT[system].paths.length);
+      for (const error of failed.errors ?? []) {
+        expect(error.extensions).toEqual({ code, system });
+        expect(error.message).toBe(`${systemLabel(system)} ${MESSAGES[code]}`);
+      }
+      const text = JSON.stringify(failed);
+      for (const leak of ['127.0.0.1', 'http://', 'db-01', 'Internal Server Error', 'stack', '"records"']) expect(text).not.toContain(leak);
 
-    expect(await untilWhole()).toEqual({ data: COMPLETE });
-    expect((await readiness(system)).body.calls.circuit).toBe('CLOSED');
-  }, 30_000);
+      expect(await untilWhole()).toEqual({ data: COMPLETE });
+      expect((await readiness(system)).body.calls.circuit).toBe('CLOSED');
+    },
+    30_000,
+  );
 });
 
 describe('the circuit, seen from outside', () => {

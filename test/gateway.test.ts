@@ -45,9 +45,7 @@ describe('gateway', () => {
     expect(allowed.status).toBe(204);
     expect(allowed.headers.get('access-control-allow-origin')).toBe(PORTAL_ORIGIN);
     // A portal states who calls and why in headers of its own, which the browser must be let send.
-    expect(allowed.headers.get('access-control-allow-headers')?.split(',')).toEqual(
-      expect.arrayContaining(['authorization', 'x-api-key', 'x-purpose-code', 'x-case-number']),
-    );
+    expect(allowed.headers.get('access-control-allow-headers')?.split(',')).toEqual(expect.arrayContaining(['authorization', 'x-api-key', 'x-purpose-code', 'x-case-number']));
     const other = await preflight('https://attacker.example');
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });

@@ -272,7 +272,10 @@ describe('query page in development (GraphiQL at /graphql)', () => {
       const box = async (selector: string) => (await page.locator(selector).boundingBox())!;
       const editor = await box('.graphiql-query-editor');
       const result = await box('.graphiql-response');
-      for (const [name, b] of [['editor', editor], ['result', result]] as const) {
+      for (const [name, b] of [
+        ['editor', editor],
+        ['result', result],
+      ] as const) {
         expect(b.x, name).toBeGreaterThanOrEqual(0);
         expect(b.x + b.width, name).toBeLessThanOrEqual(390);
         expect(b.y + b.height, name).toBeLessThanOrEqual(844);

@@ -105,7 +105,7 @@ describe('deploy/kubernetes', () => {
     const hpa = of('HorizontalPodAutoscaler');
     expect(hpa.map((h) => h.spec.scaleTargetRef)).toEqual([{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'gateway' }]);
     expect(hpa[0]!.spec.minReplicas).toBeGreaterThanOrEqual(2);
-    expect(deployment('gateway').spec.replicas, 'the autoscaler owns the gateway\'s replica count').toBeUndefined();
+    expect(deployment('gateway').spec.replicas, "the autoscaler owns the gateway's replica count").toBeUndefined();
     const pdb = of('PodDisruptionBudget');
     expect(pdb.map((p) => p.spec.selector.matchLabels)).toContainEqual(deployment('gateway').spec.selector.matchLabels);
     for (const id of SYSTEM_IDS) {
@@ -168,7 +168,7 @@ describe('deploy/kubernetes', () => {
     }
   });
 
-  it('takes the secrets and PostgreSQL\'s address from Secrets whose template holds no real value', () => {
+  it("takes the secrets and PostgreSQL's address from Secrets whose template holds no real value", () => {
     const secrets = of('Secret');
     expect(secrets.every((s) => s.file === 'base/secrets.template.yaml')).toBe(true);
     for (const secret of secrets) {

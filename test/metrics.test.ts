@@ -125,10 +125,11 @@ describe('the access log metrics', () => {
       { observer: accessLog, breakerFailures: 1, halfOpenAfterMs: 60_000 },
     );
     accessLog.watch({ health: () => commits.health('sqlite') });
-    const append = (n: number) => commits.append([accessRecord(n)]).then(
-      () => 'ok',
-      (error: { code?: string }) => error.code ?? 'error',
-    );
+    const append = (n: number) =>
+      commits.append([accessRecord(n)]).then(
+        () => 'ok',
+        (error: { code?: string }) => error.code ?? 'error',
+      );
     // Three appends in one turn of the event loop: one transaction of three records.
     expect(await Promise.all([append(1), append(2), append(3)])).toEqual(['ok', 'ok', 'ok']);
     fail = true;

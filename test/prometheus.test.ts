@@ -53,15 +53,9 @@ beforeAll(async () => {
   writeFileSync(join(workDir, 'prometheus.yml'), config);
   const port = await freePort();
   prometheusUrl = `http://127.0.0.1:${port}`;
-  prometheus = spawn(
-    PROMETHEUS,
-    [
-      `--config.file=${join(workDir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(workDir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  prometheus = spawn(PROMETHEUS, [`--config.file=${join(workDir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(workDir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   prometheus.stdout?.on('data', (chunk: Buffer) => (prometheusOutput += chunk.toString()));
   prometheus.stderr?.on('data', (chunk: Buffer) => (prometheusOutput += chunk.toString()));
   await waitFor(async () => (await fetch(`${prometheusUrl}/-/ready`).catch(() => undefined))?.status === 200, 30_000, 'Prometheus to be ready');
@@ -139,10 +133,14 @@ describe('Prometheus', () => {
       ]),
     );
     // Evaluated against the live series without error, and nothing is firing on a healthy system.
-    await waitFor(async () => {
-      const rules = ((await (await fetch(`${prometheusUrl}/api/v1/rules?type=alert`)).json()) as typeof body).data.groups[0]!.rules;
-      return rules.every((rule) => rule.health === 'ok');
-    }, 15_000, 'every rule evaluated');
+    await waitFor(
+      async () => {
+        const rules = ((await (await fetch(`${prometheusUrl}/api/v1/rules?type=alert`)).json()) as typeof body).data.groups[0]!.rules;
+        return rules.every((rule) => rule.health === 'ok');
+      },
+      15_000,
+      'every rule evaluated',
+    );
     const rules = ((await (await fetch(`${prometheusUrl}/api/v1/rules?type=alert`)).json()) as typeof body).data.groups[0]!.rules;
     expect(rules.filter((rule) => rule.state === 'firing').map((rule) => rule.name)).toEqual([]);
   });

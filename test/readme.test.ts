@@ -21,7 +21,16 @@ afterAll(() => system.close());
 describe('README examples', () => {
   it('has one for each kind of user', () => {
     expect(examples.map((e) => e.name)).toEqual([
-      'portal', 'outage', 'auditor', 'agencies-by-date', 'units-as-of-a-date', 'auditor-connections', 'auditor-figures', 'partial-denial', 'citizen-view', 'auditor-access-log',
+      'portal',
+      'outage',
+      'auditor',
+      'agencies-by-date',
+      'units-as-of-a-date',
+      'auditor-connections',
+      'auditor-figures',
+      'partial-denial',
+      'citizen-view',
+      'auditor-access-log',
     ]);
   });
 

@@ -51,7 +51,10 @@ describe("the shape limits stop a document before graphql-js's validation", () =
     parses = 0;
   });
 
-  async function post(query: string, operationName?: string): Promise<{ status: number; body: { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] } }> {
+  async function post(
+    query: string,
+    operationName?: string,
+  ): Promise<{ status: number; body: { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] } }> {
     const response = await server.executeHTTPGraphQLRequest({
       httpGraphQLRequest: {
         method: 'POST',

@@ -34,7 +34,9 @@ const PASSED_THROUGH = new Set(['PATH']);
 function isWritten(node: ts.Node): boolean {
   const parent = node.parent;
   if (ts.isDeleteExpression(parent)) return true;
-  return ts.isBinaryExpression(parent) && parent.left === node && parent.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && parent.operatorToken.kind <= ts.SyntaxKind.LastAssignment;
+  return (
+    ts.isBinaryExpression(parent) && parent.left === node && parent.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && parent.operatorToken.kind <= ts.SyntaxKind.LastAssignment
+  );
 }
 
 /** Every read of one variable of an environment (`env.X`, `env[x]`, `const { X } = env`) in a source text, as `line: text`. */
@@ -65,22 +67,17 @@ describe('settings (lib/runtime/settings.ts)', () => {
 
   it('the check above finds reads, and lets an environment be built for a child process', () => {
     const text = [
-      "const level = process.env.LOG_LEVEL;",
-      "const port = childEnv[`${prefix}_PORT`];",
-      "const { HOST } = process.env;",
-      "const key = dev.env.ACCESS_LOG_KEY;",
+      'const level = process.env.LOG_LEVEL;',
+      'const port = childEnv[`${prefix}_PORT`];',
+      'const { HOST } = process.env;',
+      'const key = dev.env.ACCESS_LOG_KEY;',
       "childEnv.GATEWAY_PORT = '4000';",
-      "childEnv[`${prefix}_URL`] ??= url;",
-      "delete portEnv.LAND_BACKEND_URL;",
+      'childEnv[`${prefix}_URL`] ??= url;',
+      'delete portEnv.LAND_BACKEND_URL;',
       "spawn('node', [], { env: { ...process.env, LOG_LEVEL: 'warn' } });",
       "spawn('initdb', [], { env: { PATH: process.env.PATH } });",
     ].join('\n');
-    expect(environmentReads('fixture.ts', text)).toEqual([
-      '1: process.env.LOG_LEVEL',
-      '2: childEnv[`${prefix}_PORT`]',
-      '3: { HOST } = process.env',
-      '4: dev.env.ACCESS_LOG_KEY',
-    ]);
+    expect(environmentReads('fixture.ts', text)).toEqual(['1: process.env.LOG_LEVEL', '2: childEnv[`${prefix}_PORT`]', '3: { HOST } = process.env', '4: dev.env.ACCESS_LOG_KEY']);
   });
 
   it('are each read by some process, under a name no other setting has', () => {
@@ -91,7 +88,7 @@ describe('settings (lib/runtime/settings.ts)', () => {
     expect(ENVIRONMENT_VARIABLES.map((v) => v.name)).toEqual(names);
   });
 
-  it('are the README\'s configuration table, as npm run docs:settings prints it', () => {
+  it("are the README's configuration table, as npm run docs:settings prints it", () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     expect(readme).toContain(`${TABLE_BEGIN}\n${configurationTable()}\n${TABLE_END}`);
     expect(withConfigurationTable(readme)).toBe(readme);

@@ -27,7 +27,9 @@ const repeated = [...declared].filter(([, copies]) => copies.length > 1);
 
 describe('types declared by several subgraphs', () => {
   it('include the publications and partial dates the figures share', () => {
-    expect(Object.fromEntries(repeated.filter(([name]) => ['Source', 'PartialDate', 'DatePrecision'].includes(name)).map(([name, copies]) => [name, copies.map((c) => c.subgraph)]))).toEqual({
+    expect(
+      Object.fromEntries(repeated.filter(([name]) => ['Source', 'PartialDate', 'DatePrecision'].includes(name)).map(([name, copies]) => [name, copies.map((c) => c.subgraph)])),
+    ).toEqual({
       Source: ['civil-status', 'land', 'public-services'],
       PartialDate: ['population', 'civil-status', 'land', 'public-services'],
       DatePrecision: ['population', 'civil-status', 'land', 'public-services'],

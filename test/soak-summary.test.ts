@@ -3,10 +3,28 @@ import { leastSquaresSlope, summariseSoak, type SoakSample } from '../scripts/so
 
 describe('the soak summary (npm run bench:soak)', () => {
   it('fits a least-squares slope, 0 without two distinct points', () => {
-    expect(leastSquaresSlope([{ x: 0, y: 1 }, { x: 1, y: 3 }, { x: 2, y: 5 }])).toBeCloseTo(2);
-    expect(leastSquaresSlope([{ x: 0, y: 1 }, { x: 1, y: 2 }, { x: 2, y: 1 }, { x: 3, y: 2 }])).toBeCloseTo(0.2);
+    expect(
+      leastSquaresSlope([
+        { x: 0, y: 1 },
+        { x: 1, y: 3 },
+        { x: 2, y: 5 },
+      ]),
+    ).toBeCloseTo(2);
+    expect(
+      leastSquaresSlope([
+        { x: 0, y: 1 },
+        { x: 1, y: 2 },
+        { x: 2, y: 1 },
+        { x: 3, y: 2 },
+      ]),
+    ).toBeCloseTo(0.2);
     expect(leastSquaresSlope([{ x: 1, y: 5 }])).toBe(0);
-    expect(leastSquaresSlope([{ x: 1, y: 5 }, { x: 1, y: 7 }])).toBe(0);
+    expect(
+      leastSquaresSlope([
+        { x: 1, y: 5 },
+        { x: 1, y: 7 },
+      ]),
+    ).toBe(0);
   });
 
   it('reads RSS after the warm-up, at the end, its maximum, its slope per minute and the CPU share after the warm-up', () => {

@@ -115,149 +115,174 @@ async function untilWhole(gatewayPort: string, apiKey: string): Promise<Answer> 
 }
 
 describe('npm start', () => {
-  it('starts nine processes on the mocks, prints their pids, answers through the gateway, and stops them all on SIGTERM', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, ...SLOW_MACHINE };
-    const ports: number[] = [];
-    for (const id of SYSTEM_IDS) {
-      const { envPrefix } = SYSTEMS[id];
-      for (const suffix of ['BACKEND_PORT', 'SUBGRAPH_PORT']) {
-        const port = await freePort();
-        ports.push(port);
-        env[`${envPrefix}_${suffix}`] = String(port);
+  it(
+    'starts nine processes on the mocks, prints their pids, answers through the gateway, and stops them all on SIGTERM',
+    async () => {
+      const env: NodeJS.ProcessEnv = { ...process.env, ...SLOW_MACHINE };
+      const ports: number[] = [];
+      for (const id of SYSTEM_IDS) {
+        const { envPrefix } = SYSTEMS[id];
+        for (const suffix of ['BACKEND_PORT', 'SUBGRAPH_PORT']) {
+          const port = await freePort();
+          ports.push(port);
+          env[`${envPrefix}_${suffix}`] = String(port);
+        }
       }
-    }
-    const gatewayPort = await freePort();
-    ports.push(gatewayPort);
-    env.GATEWAY_PORT = String(gatewayPort);
+      const gatewayPort = await freePort();
+      ports.push(gatewayPort);
+      env.GATEWAY_PORT = String(gatewayPort);
 
-    const start = npmStart(env);
-    await start.waitFor(/Liên thông is up/);
-    const output = start.output();
-    expect(output).toContain('9 processes');
-    expect(output).toContain(`http://127.0.0.1:${gatewayPort}/graphql`);
-    const pids = [...printedPids(output).values()].flat();
-    expect(pids).toHaveLength(9);
-    // The connection test it suggests tests these mocks, not the default ports.
-    const backendPorts = SYSTEM_IDS.map((id) => `${SYSTEMS[id].envPrefix}_BACKEND_PORT=${env[`${SYSTEMS[id].envPrefix}_BACKEND_PORT`]}`);
-    expect(output).toContain(`Connection test: ${backendPorts.join(' ')} npm run check-connections`);
-
-    // The development API key it printed, with a purpose.
-    const apiKey = /x-api-key: (\S+)/.exec(output)?.[1];
-    expect(apiKey).toMatch(/^lt_dev_/);
-    expect(await ask(gatewayPort, apiKey!)).toEqual(WHOLE);
-
-    start.child.kill('SIGTERM');
-    expect(await start.exited).toBe(0);
-    expect(start.output()).toContain('All services stopped.');
-    for (const port of ports) {
-      await expect(fetch(`http://127.0.0.1:${port}/health`), `port ${port} still answers`).rejects.toThrow();
-    }
-    for (const pid of pids) expect(alive(pid), `pid ${pid} still runs`).toBe(false);
-  }, 2 * WAIT_MS);
-
-  it('stops everything and exits non-zero, naming the service, when one cannot start: no restarts', async () => {
-    const blocker: Server = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-    const takenPort = (blocker.address() as { port: number }).port;
-    const env: NodeJS.ProcessEnv = { ...process.env, ...SLOW_MACHINE, GATEWAY_PORT: String(takenPort) };
-    for (const id of SYSTEM_IDS) {
-      env[`${SYSTEMS[id].envPrefix}_BACKEND_PORT`] = String(await freePort());
-      env[`${SYSTEMS[id].envPrefix}_SUBGRAPH_PORT`] = String(await freePort());
-    }
-    try {
       const start = npmStart(env);
-      expect(await start.exited).toBe(1);
+      await start.waitFor(/Liên thông is up/);
       const output = start.output();
-      expect(output).toMatch(/gateway exited \(exit code 1\) before answering: could not start: EADDRINUSE .*; stopping the others\./);
-      expect(output).not.toContain('Liên thông is up');
-      expect(output).not.toContain('[supervisor]');
-    } finally {
-      blocker.close();
-    }
-  }, 2 * WAIT_MS);
+      expect(output).toContain('9 processes');
+      expect(output).toContain(`http://127.0.0.1:${gatewayPort}/graphql`);
+      const pids = [...printedPids(output).values()].flat();
+      expect(pids).toHaveLength(9);
+      // The connection test it suggests tests these mocks, not the default ports.
+      const backendPorts = SYSTEM_IDS.map((id) => `${SYSTEMS[id].envPrefix}_BACKEND_PORT=${env[`${SYSTEMS[id].envPrefix}_BACKEND_PORT`]}`);
+      expect(output).toContain(`Connection test: ${backendPorts.join(' ')} npm run check-connections`);
+
+      // The development API key it printed, with a purpose.
+      const apiKey = /x-api-key: (\S+)/.exec(output)?.[1];
+      expect(apiKey).toMatch(/^lt_dev_/);
+      expect(await ask(gatewayPort, apiKey!)).toEqual(WHOLE);
+
+      start.child.kill('SIGTERM');
+      expect(await start.exited).toBe(0);
+      expect(start.output()).toContain('All services stopped.');
+      for (const port of ports) {
+        await expect(fetch(`http://127.0.0.1:${port}/health`), `port ${port} still answers`).rejects.toThrow();
+      }
+      for (const pid of pids) expect(alive(pid), `pid ${pid} still runs`).toBe(false);
+    },
+    2 * WAIT_MS,
+  );
+
+  it(
+    'stops everything and exits non-zero, naming the service, when one cannot start: no restarts',
+    async () => {
+      const blocker: Server = createServer();
+      await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+      const takenPort = (blocker.address() as { port: number }).port;
+      const env: NodeJS.ProcessEnv = { ...process.env, ...SLOW_MACHINE, GATEWAY_PORT: String(takenPort) };
+      for (const id of SYSTEM_IDS) {
+        env[`${SYSTEMS[id].envPrefix}_BACKEND_PORT`] = String(await freePort());
+        env[`${SYSTEMS[id].envPrefix}_SUBGRAPH_PORT`] = String(await freePort());
+      }
+      try {
+        const start = npmStart(env);
+        expect(await start.exited).toBe(1);
+        const output = start.output();
+        expect(output).toMatch(/gateway exited \(exit code 1\) before answering: could not start: EADDRINUSE .*; stopping the others\./);
+        expect(output).not.toContain('Liên thông is up');
+        expect(output).not.toContain('[supervisor]');
+      } finally {
+        blocker.close();
+      }
+    },
+    2 * WAIT_MS,
+  );
 });
 
 describe('npm start supervises', () => {
   const policyDir = mkdtempSync(join(tmpdir(), 'lien-thong-start-'));
   afterAll(() => rmSync(policyDir, { recursive: true, force: true }));
 
-  it('restarts a killed subgraph and mock backend while the others answer, gives up on one that keeps crashing, and stops all on Ctrl-C', async () => {
-    // The access policy in a copy of its own: breaking it later makes every restart of a subgraph fail.
-    const policyFile = join(policyDir, 'access-policy.json');
-    copyFileSync(join(root, 'policy/access-policy.json'), policyFile);
-    const env = await withFreePorts({
-      ...process.env,
-      ...SLOW_MACHINE,
-      ACCESS_POLICY_FILE: policyFile,
-      // Long enough for a query to see the process gone, however slow the machine.
-      RESTART_DELAY_MS: '10000',
-      RESTART_MAX_DELAY_MS: '10000',
-      RESTART_LIMIT_CRASHES: '3',
-      RESTART_LIMIT_WINDOW_MS: '600000',
-    });
-    const gatewayPort = env.GATEWAY_PORT!;
-    const start = npmStart(env);
-    await start.waitFor(/Liên thông is up/);
-    const apiKey = /x-api-key: (\S+)/.exec(start.output())![1]!;
-    const pid = (name: string) => printedPids(start.output()).get(name)!.at(-1)!;
-    const others = (except: string[]) =>
-      Object.entries(env)
-        .filter(([name]) => /_(BACKEND|SUBGRAPH)_PORT$|^GATEWAY_PORT$/.test(name))
-        .map(([name, port]) => ({ name, url: `http://127.0.0.1:${port}/health` }))
-        .filter(({ name }) => !except.includes(name));
-    // Whole once every circuit has settled (on a loaded machine a first backend call may fail).
-    expect(await untilWhole(gatewayPort, apiKey)).toEqual(WHOLE);
+  it(
+    'restarts a killed subgraph and mock backend while the others answer, gives up on one that keeps crashing, and stops all on Ctrl-C',
+    async () => {
+      // The access policy in a copy of its own: breaking it later makes every restart of a subgraph fail.
+      const policyFile = join(policyDir, 'access-policy.json');
+      copyFileSync(join(root, 'policy/access-policy.json'), policyFile);
+      const env = await withFreePorts({
+        ...process.env,
+        ...SLOW_MACHINE,
+        ACCESS_POLICY_FILE: policyFile,
+        // Long enough for a query to see the process gone, however slow the machine.
+        RESTART_DELAY_MS: '10000',
+        RESTART_MAX_DELAY_MS: '10000',
+        RESTART_LIMIT_CRASHES: '3',
+        RESTART_LIMIT_WINDOW_MS: '600000',
+      });
+      const gatewayPort = env.GATEWAY_PORT!;
+      const start = npmStart(env);
+      await start.waitFor(/Liên thông is up/);
+      const apiKey = /x-api-key: (\S+)/.exec(start.output())![1]!;
+      const pid = (name: string) => printedPids(start.output()).get(name)!.at(-1)!;
+      const others = (except: string[]) =>
+        Object.entries(env)
+          .filter(([name]) => /_(BACKEND|SUBGRAPH)_PORT$|^GATEWAY_PORT$/.test(name))
+          .map(([name, port]) => ({ name, url: `http://127.0.0.1:${port}/health` }))
+          .filter(({ name }) => !except.includes(name));
+      // Whole once every circuit has settled (on a loaded machine a first backend call may fail).
+      expect(await untilWhole(gatewayPort, apiKey)).toEqual(WHOLE);
 
-    // A subgraph, then a mock backend, killed: the land fields fail meanwhile, the rest answers, and it comes back.
-    for (const [service, portVariable] of [
-      ['land-subgraph', 'LAND_SUBGRAPH_PORT'],
-      ['mock-land', 'LAND_BACKEND_PORT'],
-    ] as const) {
+      // A subgraph, then a mock backend, killed: the land fields fail meanwhile, the rest answers, and it comes back.
+      for (const [service, portVariable] of [
+        ['land-subgraph', 'LAND_SUBGRAPH_PORT'],
+        ['mock-land', 'LAND_BACKEND_PORT'],
+      ] as const) {
+        const from = start.output().length;
+        const killed = pid(service);
+        process.kill(killed, 'SIGKILL');
+        const crash = await start.waitFor(
+          new RegExp(
+            `\\[supervisor\\] ${service} \\(pid ${killed}\\) crashed \\(killed by SIGKILL\\)\\. Restarting it in 10 s \\(attempt 1; 1 of 3 crashes allowed in 600 s\\)\\.`,
+          ),
+          from,
+        );
+        const partial = await ask(gatewayPort, apiKey);
+        expect(partial.data, service).toEqual({ citizen: { ...WHOLE.data.citizen, landParcels: null } });
+        expect(
+          partial.errors?.map((e) => [e.path, e.extensions]),
+          service,
+        ).toEqual([[['citizen', 'landParcels'], { code: 'SYSTEM_UNAVAILABLE', system: 'land' }]]);
+        for (const other of others([portVariable])) expect(await answers(other.url), `${other.name} answers while ${service} is down`).toBe(true);
+
+        const back = await start.waitFor(
+          new RegExp(`\\[supervisor\\] ${service} is back \\(pid (\\d+)\\), answering [\\d.]+ s after the crash \\(attempt 1\\)\\.`),
+          from + crash.index,
+        );
+        expect(Number(back[1])).not.toBe(killed);
+        expect(alive(Number(back[1]))).toBe(true);
+        expect(await untilWhole(gatewayPort, apiKey), `whole again after ${service} is back`).toEqual(WHOLE);
+      }
+
+      // A subgraph that cannot start any more (its policy file broken): killed, restarted twice in vain, given up.
+      writeFileSync(policyFile, '{ broken');
       const from = start.output().length;
-      const killed = pid(service);
+      const killed = pid('civil-status-subgraph');
       process.kill(killed, 'SIGKILL');
-      const crash = await start.waitFor(new RegExp(`\\[supervisor\\] ${service} \\(pid ${killed}\\) crashed \\(killed by SIGKILL\\)\\. Restarting it in 10 s \\(attempt 1; 1 of 3 crashes allowed in 600 s\\)\\.`), from);
-      const partial = await ask(gatewayPort, apiKey);
-      expect(partial.data, service).toEqual({ citizen: { ...WHOLE.data.citizen, landParcels: null } });
-      expect(partial.errors?.map((e) => [e.path, e.extensions]), service).toEqual([[['citizen', 'landParcels'], { code: 'SYSTEM_UNAVAILABLE', system: 'land' }]]);
-      for (const other of others([portVariable])) expect(await answers(other.url), `${other.name} answers while ${service} is down`).toBe(true);
+      const gaveUp = await start.waitFor(/\[supervisor\] gave up restarting civil-status-subgraph after 3 crashes in [\d.]+ s: (.*)$/m, from);
+      expect(gaveUp[1]).toContain(`could not start: access policy ${policyFile} cannot be read`);
+      const log = start.output().slice(from);
+      expect(log).toMatch(
+        /civil-status-subgraph \(pid \d+\) crashed \(exit code 1\): could not start: access policy .* cannot be read.*\. Restarting it in 10 s \(attempt 2; 2 of 3 crashes allowed in 600 s\)\./,
+      );
+      expect(log).toMatch(/civil-status-subgraph \(pid \d+\) crashed \(exit code 1\): .*\. Not restarting it \(3 of 3 crashes allowed in 600 s\)\./);
+      expect(log).toContain('[supervisor] The other 8 processes keep running; the gateway answers without civil-status-subgraph until npm start is run again.');
+      expect(log).not.toContain('civil-status-subgraph is back');
 
-      const back = await start.waitFor(new RegExp(`\\[supervisor\\] ${service} is back \\(pid (\\d+)\\), answering [\\d.]+ s after the crash \\(attempt 1\\)\\.`), from + crash.index);
-      expect(Number(back[1])).not.toBe(killed);
-      expect(alive(Number(back[1]))).toBe(true);
-      expect(await untilWhole(gatewayPort, apiKey), `whole again after ${service} is back`).toEqual(WHOLE);
-    }
+      // npm start keeps serving without it: the rest of the answer, civil-status fields failed.
+      expect(start.child.exitCode).toBeNull();
+      for (const other of others(['CIVIL_STATUS_SUBGRAPH_PORT'])) expect(await answers(other.url), `${other.name} answers`).toBe(true);
+      const withoutCivilStatus = await ask(gatewayPort, apiKey);
+      expect(withoutCivilStatus.data?.citizen).toMatchObject({ fullName: 'Nguyễn Văn An', landParcels: WHOLE.data.citizen.landParcels });
+      expect(withoutCivilStatus.errors?.length).toBeGreaterThan(0);
+      for (const error of withoutCivilStatus.errors ?? []) expect(error.extensions).toMatchObject({ system: 'civil-status' });
 
-    // A subgraph that cannot start any more (its policy file broken): killed, restarted twice in vain, given up.
-    writeFileSync(policyFile, '{ broken');
-    const from = start.output().length;
-    const killed = pid('civil-status-subgraph');
-    process.kill(killed, 'SIGKILL');
-    const gaveUp = await start.waitFor(/\[supervisor\] gave up restarting civil-status-subgraph after 3 crashes in [\d.]+ s: (.*)$/m, from);
-    expect(gaveUp[1]).toContain(`could not start: access policy ${policyFile} cannot be read`);
-    const log = start.output().slice(from);
-    expect(log).toMatch(/civil-status-subgraph \(pid \d+\) crashed \(exit code 1\): could not start: access policy .* cannot be read.*\. Restarting it in 10 s \(attempt 2; 2 of 3 crashes allowed in 600 s\)\./);
-    expect(log).toMatch(/civil-status-subgraph \(pid \d+\) crashed \(exit code 1\): .*\. Not restarting it \(3 of 3 crashes allowed in 600 s\)\./);
-    expect(log).toContain('[supervisor] The other 8 processes keep running; the gateway answers without civil-status-subgraph until npm start is run again.');
-    expect(log).not.toContain('civil-status-subgraph is back');
-
-    // npm start keeps serving without it: the rest of the answer, civil-status fields failed.
-    expect(start.child.exitCode).toBeNull();
-    for (const other of others(['CIVIL_STATUS_SUBGRAPH_PORT'])) expect(await answers(other.url), `${other.name} answers`).toBe(true);
-    const withoutCivilStatus = await ask(gatewayPort, apiKey);
-    expect(withoutCivilStatus.data?.citizen).toMatchObject({ fullName: 'Nguyễn Văn An', landParcels: WHOLE.data.citizen.landParcels });
-    expect(withoutCivilStatus.errors?.length).toBeGreaterThan(0);
-    for (const error of withoutCivilStatus.errors ?? []) expect(error.extensions).toMatchObject({ system: 'civil-status' });
-
-    // Ctrl-C in a terminal: SIGINT to the whole process group. A stop, not a crash: nothing restarted.
-    const stopFrom = start.output().length;
-    process.kill(-start.child.pid!, 'SIGINT');
-    expect(await start.exited).toBe(0);
-    const stopLog = start.output().slice(stopFrom);
-    expect(stopLog).toContain('All services stopped.');
-    expect(stopLog).not.toContain('[supervisor]');
-    const pids = [...printedPids(start.output()).values()].flat();
-    expect(pids).toHaveLength(11);
-    for (const each of pids) expect(alive(each), `pid ${each} still runs`).toBe(false);
-  }, 6 * WAIT_MS);
+      // Ctrl-C in a terminal: SIGINT to the whole process group. A stop, not a crash: nothing restarted.
+      const stopFrom = start.output().length;
+      process.kill(-start.child.pid!, 'SIGINT');
+      expect(await start.exited).toBe(0);
+      const stopLog = start.output().slice(stopFrom);
+      expect(stopLog).toContain('All services stopped.');
+      expect(stopLog).not.toContain('[supervisor]');
+      const pids = [...printedPids(start.output()).values()].flat();
+      expect(pids).toHaveLength(11);
+      for (const each of pids) expect(alive(each), `pid ${each} still runs`).toBe(false);
+    },
+    6 * WAIT_MS,
+  );
 });

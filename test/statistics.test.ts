@@ -55,9 +55,7 @@ describe('published Project 06 figures, exactly as published', () => {
       expect(indicator.of).toBe(fact.of ?? null);
       expect(indicator.rate).toBe(fact.rate ?? null);
       expect(indicator.localities.map((l) => l.code)).toEqual(localityCodesOf(fact));
-      const numericExtras = Object.entries(fact).filter(
-        ([key, value]) => typeof value === 'number' && !['value', 'of', 'rate'].includes(key),
-      );
+      const numericExtras = Object.entries(fact).filter(([key, value]) => typeof value === 'number' && !['value', 'of', 'rate'].includes(key));
       expect(indicator.figures).toEqual(numericExtras.map(([name, value]) => ({ name, value })));
     }
     expect(indicators.find((i) => i.id === 'lookups.monthly.2024-04')?.value).toBe(1534864111);

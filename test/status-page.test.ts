@@ -36,8 +36,7 @@ async function setFault(id: SystemId, mode: FaultMode): Promise<void> {
   expect(response.status).toBe(200);
 }
 
-const liveStatuses = () =>
-  page.$$eval('[data-system]', (cards) => Object.fromEntries(cards.map((card) => [card.getAttribute('data-system'), card.getAttribute('data-status')])));
+const liveStatuses = () => page.$$eval('[data-system]', (cards) => Object.fromEntries(cards.map((card) => [card.getAttribute('data-system'), card.getAttribute('data-status')])));
 const allUp = Object.fromEntries(SYSTEM_IDS.map((id) => [id, 'UP']));
 
 it('finds the headless Chromium it drives', () => {
@@ -161,7 +160,9 @@ describe('status page (/status)', () => {
     const sources = await page.$$eval('[data-source]', (els) => els.map((el) => el.getAttribute('data-source')));
     expect(sources).toEqual(expect.arrayContaining(['S0', 'S1', 'S3']));
     expect(await page.innerText('[data-source="S3"]')).toMatch(/not identified\s+2024-07-29\s+—\s+003_03dd5c3de9e00cb7\.txt\s+Not located/);
-    expect(await page.innerText('[data-source="S0"]')).toMatch(/VietNamNet: Digitization of data about civil status, land proceeding slowly\s+2024-11\s+en\s+000_3b89b82ebd203563\.txt/);
+    expect(await page.innerText('[data-source="S0"]')).toMatch(
+      /VietNamNet: Digitization of data about civil status, land proceeding slowly\s+2024-11\s+en\s+000_3b89b82ebd203563\.txt/,
+    );
     expect(await page.innerText('.explain')).toMatch(/Live status[\s\S]*Reported status[\s\S]*not that it is not connected/);
 
     expect(consoleErrors).toEqual([]);

@@ -32,7 +32,11 @@ class LandStandIn {
   private server: RunningServer | undefined;
 
   async start(): Promise<string> {
-    this.server = await listen(createServer((req, res) => void this.handle(req, res)), 0, '127.0.0.1');
+    this.server = await listen(
+      createServer((req, res) => void this.handle(req, res)),
+      0,
+      '127.0.0.1',
+    );
     return `${this.server.url}/graphql`;
   }
 
@@ -130,12 +134,7 @@ describe('a subgraph that hangs', () => {
     for (let i = 0; i < 3; i++) {
       expect(await cross(system)).toEqual({
         data: withoutLand,
-        errors: [
-          landError(
-            'SYSTEM_UNAVAILABLE',
-            'The land system (Bộ Nông nghiệp và Môi trường) is unavailable (circuit open: calls are refused until a trial call succeeds).',
-          ),
-        ],
+        errors: [landError('SYSTEM_UNAVAILABLE', 'The land system (Bộ Nông nghiệp và Môi trường) is unavailable (circuit open: calls are refused until a trial call succeeds).')],
       });
     }
     expect(standIn.graphqlCalls).toBe(2);

@@ -13,11 +13,12 @@ const CROSS_SECTOR = `query($id: ID!) {
   citizen(personalId: $id) { fullName birthRegistration { registrationNumber } landParcels { parcelId } }
 }`;
 const landOutage = (code: string) => ({
-  message: code === 'SYSTEM_TIMEOUT'
-    ? 'The land system (Bộ Nông nghiệp và Môi trường) did not answer in time.'
-    : code === 'SYSTEM_BAD_RESPONSE'
-      ? 'The land system (Bộ Nông nghiệp và Môi trường) returned an answer that breaks its contract.'
-      : 'The land system (Bộ Nông nghiệp và Môi trường) is unavailable.',
+  message:
+    code === 'SYSTEM_TIMEOUT'
+      ? 'The land system (Bộ Nông nghiệp và Môi trường) did not answer in time.'
+      : code === 'SYSTEM_BAD_RESPONSE'
+        ? 'The land system (Bộ Nông nghiệp và Môi trường) returned an answer that breaks its contract.'
+        : 'The land system (Bộ Nông nghiệp và Môi trường) is unavailable.',
   path: ['citizen', 'landParcels'],
   extensions: { code, system: 'land' },
 });
@@ -149,9 +150,11 @@ describe('the request deadline', () => {
   it("reaches the subgraph's backend calls: a slow backend costs its fields as SYSTEM_TIMEOUT, not the whole request", async () => {
     // Public data, so that no access record has to be committed before the deadline; asked before
     // the fault until it answers whole, so that the query's plan and the connections are ready when the deadline counts.
-    await expect.poll(async () => (await system.query(PROVINCE)).body, { timeout: 20_000 }).toEqual({
-      data: { province: { code: '001', landDigitization: { status: expect.any(String) } } },
-    });
+    await expect
+      .poll(async () => (await system.query(PROVINCE)).body, { timeout: 20_000 })
+      .toEqual({
+        data: { province: { code: '001', landDigitization: { status: expect.any(String) } } },
+      });
     system.mocks.land.setFault({ mode: 'slow', latencyMs: SLOW_MS });
     try {
       const { status, body } = await system.query(PROVINCE);

@@ -85,7 +85,16 @@ describe('restart policy', () => {
   });
 
   it('is read from the environment, and refuses a limit of 0', () => {
-    expect(parseSettings(RESTART_POLICY_SETTINGS, { RESTART_DELAY_MS: '100', RESTART_MAX_DELAY_MS: '400', RESTART_RESET_AFTER_MS: '5000', RESTART_LIMIT_CRASHES: '2', RESTART_LIMIT_WINDOW_MS: '9000', STARTUP_TIMEOUT_MS: '7000' })).toEqual({
+    expect(
+      parseSettings(RESTART_POLICY_SETTINGS, {
+        RESTART_DELAY_MS: '100',
+        RESTART_MAX_DELAY_MS: '400',
+        RESTART_RESET_AFTER_MS: '5000',
+        RESTART_LIMIT_CRASHES: '2',
+        RESTART_LIMIT_WINDOW_MS: '9000',
+        STARTUP_TIMEOUT_MS: '7000',
+      }),
+    ).toEqual({
       initialDelayMs: 100,
       maxDelayMs: 400,
       resetAfterMs: 5000,
@@ -93,7 +102,9 @@ describe('restart policy', () => {
       windowMs: 9000,
       answerTimeoutMs: 7000,
     });
-    expect(() => parseSettings(RESTART_POLICY_SETTINGS, { RESTART_LIMIT_CRASHES: '0' })).toThrow('Invalid settings: RESTART_LIMIT_CRASHES is "0", expected an integer from 1 to 2147483647');
+    expect(() => parseSettings(RESTART_POLICY_SETTINGS, { RESTART_LIMIT_CRASHES: '0' })).toThrow(
+      'Invalid settings: RESTART_LIMIT_CRASHES is "0", expected an integer from 1 to 2147483647',
+    );
   });
 });
 
@@ -155,7 +166,9 @@ describe('Supervisor', () => {
     process.kill(service.pid!, 'SIGKILL');
     await firstCrash;
     const hung = await next('crashed');
-    expect(hung.message).toMatch(/^flaky \(pid \d+\) did not answer within 10 s of restart attempt 1; killed it\. Restarting it in 0\.1 s \(attempt 2; 2 of 3 crashes allowed in 600 s\)\.$/);
+    expect(hung.message).toMatch(
+      /^flaky \(pid \d+\) did not answer within 10 s of restart attempt 1; killed it\. Restarting it in 0\.1 s \(attempt 2; 2 of 3 crashes allowed in 600 s\)\.$/,
+    );
     setMode('ok');
     expect((await next('restarted')).attempt).toBe(2);
   }, 120_000);

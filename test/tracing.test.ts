@@ -178,7 +178,10 @@ describe('tracing on (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
       // The subgraph's own GraphQL work, under its server span: the operation, parsed, validated, executed.
       for (const server of subgraphServers) {
         const operations = trace.filter((span) => span.parentSpanId === server.spanId && span.scope === 'lien-thong-graphql');
-        expect(operations.map((span) => span.name), id).toEqual([expect.stringMatching(/^query\b/)]);
+        expect(
+          operations.map((span) => span.name),
+          id,
+        ).toEqual([expect.stringMatching(/^query\b/)]);
         expect(operations[0]!.attributes['graphql.operation.type'], id).toBe('query');
         const steps = trace.filter((span) => span.parentSpanId === operations[0]!.spanId).map((span) => span.name);
         expect(steps.sort(), id).toEqual(['graphql.execute', 'graphql.parse', 'graphql.validate']);
@@ -240,31 +243,35 @@ describe('tracing on (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
 });
 
 describe('tracing off (no OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
-  it('the services answer, load no SDK, send nothing and log no trace ids, even given a traceparent', async () => {
-    // The traced system stops first (sending its last spans), so that any export from now on would be the untraced one's.
-    await group?.stopAll();
-    group = undefined;
-    const exportsBefore = receiver.exports.length;
-    // The same development key set as the traced system: not the repository's .dev/, which exists only once `npm start` has run.
-    const env: NodeJS.ProcessEnv = { ...process.env, ...devEnv, LOG_LEVEL: 'info' };
-    for (const name of Object.keys(env)) if (name.startsWith('OTEL_')) delete env[name];
-    const layout = systemLayout(await withFreePorts(env));
-    // The programme statistics need no credential and reach one subgraph and its backend.
-    const services = layout.services.filter((spec) => ['gateway', 'public-services-subgraph', 'mock-public-services'].includes(spec.name));
-    offGroup = await startServices({ ...layout, services }, { timeoutMs: START_MS });
-    const response = await fetch(`${offGroup.gateway.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01` },
-      body: JSON.stringify({ query: '{ programmeIndicator(id: "connections.ministries.2024-07") { value asOf } }' }),
-    });
-    expect(response.status).toBe(200);
-    expect(((await response.json()) as GraphQLBody).errors).toBeUndefined();
-    await offGroup.stopAll();
-    const lines = offGroup.services.flatMap((service) => service.output());
-    expect(lines.some((line) => line.includes('"requestId"'))).toBe(true);
-    expect(lines.filter((line) => line.includes('tracing on') || line.includes('"traceId"'))).toEqual([]);
-    expect(receiver.exports.length).toBe(exportsBefore);
-  }, START_MS + 10_000);
+  it(
+    'the services answer, load no SDK, send nothing and log no trace ids, even given a traceparent',
+    async () => {
+      // The traced system stops first (sending its last spans), so that any export from now on would be the untraced one's.
+      await group?.stopAll();
+      group = undefined;
+      const exportsBefore = receiver.exports.length;
+      // The same development key set as the traced system: not the repository's .dev/, which exists only once `npm start` has run.
+      const env: NodeJS.ProcessEnv = { ...process.env, ...devEnv, LOG_LEVEL: 'info' };
+      for (const name of Object.keys(env)) if (name.startsWith('OTEL_')) delete env[name];
+      const layout = systemLayout(await withFreePorts(env));
+      // The programme statistics need no credential and reach one subgraph and its backend.
+      const services = layout.services.filter((spec) => ['gateway', 'public-services-subgraph', 'mock-public-services'].includes(spec.name));
+      offGroup = await startServices({ ...layout, services }, { timeoutMs: START_MS });
+      const response = await fetch(`${offGroup.gateway.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01` },
+        body: JSON.stringify({ query: '{ programmeIndicator(id: "connections.ministries.2024-07") { value asOf } }' }),
+      });
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as GraphQLBody).errors).toBeUndefined();
+      await offGroup.stopAll();
+      const lines = offGroup.services.flatMap((service) => service.output());
+      expect(lines.some((line) => line.includes('"requestId"'))).toBe(true);
+      expect(lines.filter((line) => line.includes('tracing on') || line.includes('"traceId"'))).toEqual([]);
+      expect(receiver.exports.length).toBe(exportsBefore);
+    },
+    START_MS + 10_000,
+  );
 
   it('startTracing without an endpoint loads nothing of the SDK', () => {
     const logger = createLogger('tracing-test', { level: 'silent' });

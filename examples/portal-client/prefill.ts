@@ -23,11 +23,7 @@ export interface PortalAnswer<TData> {
   errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string; system?: string } }[];
 }
 
-export async function fetchPortalPrefill(
-  graphqlUrl: string,
-  caller: PortalCaller,
-  variables: PortalPrefillQueryVariables,
-): Promise<PortalAnswer<PortalPrefillQuery>> {
+export async function fetchPortalPrefill(graphqlUrl: string, caller: PortalCaller, variables: PortalPrefillQueryVariables): Promise<PortalAnswer<PortalPrefillQuery>> {
   const response = await fetch(graphqlUrl, {
     method: 'POST',
     headers: {
@@ -66,9 +62,7 @@ export function landTransferForm(citizen: NonNullable<PortalPrefillQuery['citize
     parcels: (citizen.landParcels ?? []).map((parcel) => ({
       parcelId: parcel.parcelId,
       areaSquareMetres: parcel.area,
-      coOwners: parcel.rightHolders.flatMap((holder) =>
-        holder.citizen && holder.citizen.personalId !== citizen.personalId ? [holder.citizen.personalId] : [],
-      ),
+      coOwners: parcel.rightHolders.flatMap((holder) => (holder.citizen && holder.citizen.personalId !== citizen.personalId ? [holder.citizen.personalId] : [])),
     })),
   };
 }

@@ -22,8 +22,7 @@ function chain(length: number, key = KEY): StoredAccessRecord[] {
   return rows;
 }
 
-const problemsOf = async (rows: Iterable<ChainRow> | AsyncIterable<ChainRow>) =>
-  (await verifyChain(rows, KEY)).problems.map(({ seq, kind }) => ({ seq, kind }));
+const problemsOf = async (rows: Iterable<ChainRow> | AsyncIterable<ChainRow>) => (await verifyChain(rows, KEY)).problems.map(({ seq, kind }) => ({ seq, kind }));
 
 describe('chainHash', () => {
   it('is an HMAC-SHA256 in hex that depends on the key, seq, prevHash and every field', () => {
@@ -158,9 +157,7 @@ describe('verifyChain', () => {
 describe('toCsv', () => {
   it('writes RFC 4180 with a header, CRLF, doubled quotes, ;-joined fields and a guard against formulas', () => {
     const [first] = chain(1);
-    const csv = toCsv([
-      { ...first!, officer: 'Nguyễn "Văn" A, phòng 2', caseNumber: '=HYPERLINK("x")', purpose: '-1', agency: '@BTP', deniedFields: ['Citizen.a', 'Citizen.b'] },
-    ]);
+    const csv = toCsv([{ ...first!, officer: 'Nguyễn "Văn" A, phòng 2', caseNumber: '=HYPERLINK("x")', purpose: '-1', agency: '@BTP', deniedFields: ['Citizen.a', 'Citizen.b'] }]);
     const lines = csv.split('\r\n');
     expect(lines[0]).toBe('seq,at,agency,officer,purpose,case_number,personal_id,outcome,fields,denied_fields,request_id,hash');
     expect(lines[1]).toBe(

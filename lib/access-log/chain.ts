@@ -34,7 +34,9 @@ export function canonicalRecord(seq: number, prevHash: string, record: AccessRec
 }
 
 export function chainHash(key: string, seq: number, prevHash: string, record: AccessRecord): string {
-  return createHmac('sha256', key).update(canonicalRecord(seq, prevHash, record)).digest('hex');
+  return createHmac('sha256', key)
+    .update(canonicalRecord(seq, prevHash, record))
+    .digest('hex');
 }
 
 /** The records as the next links of a chain whose last record is `head` (none: a new chain). */
@@ -85,10 +87,7 @@ class ChainVerifier {
       this.report({
         seq,
         kind: 'MISSING',
-        detail:
-          count === 1
-            ? `record ${expectedSeq} is missing (deleted)`
-            : `records ${expectedSeq} to ${seq - 1} are missing (${count} deleted)`,
+        detail: count === 1 ? `record ${expectedSeq} is missing (deleted)` : `records ${expectedSeq} to ${seq - 1} are missing (${count} deleted)`,
       });
       // The record this one links to is gone: there is nothing to compare its prevHash with.
       linkCheckable = false;
@@ -96,10 +95,7 @@ class ChainVerifier {
       this.report({
         seq,
         kind: 'BROKEN_LINK',
-        detail:
-          this.last === null
-            ? `record ${seq} is numbered before the first record, 1`
-            : `record ${seq} comes after record ${this.last.seq} (duplicated or out of order)`,
+        detail: this.last === null ? `record ${seq} is numbered before the first record, 1` : `record ${seq} comes after record ${this.last.seq} (duplicated or out of order)`,
       });
       linkCheckable = false;
     }

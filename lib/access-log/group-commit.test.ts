@@ -54,15 +54,17 @@ describe('GroupCommit when the store fails', () => {
     const store = scriptedStore();
     store.modes.push('hang');
     const commits = new GroupCommit(store.write, { halfOpenAfterMs: 200 });
-    const hung = await Promise.allSettled([
-      commits.append([record(1)], { deadlineAt: Date.now() + 100 }),
-      commits.append([record(2)], { deadlineAt: Date.now() + 150 }),
-    ]);
+    const hung = await Promise.allSettled([commits.append([record(1)], { deadlineAt: Date.now() + 100 }), commits.append([record(2)], { deadlineAt: Date.now() + 150 })]);
     expect(hung.map((result) => result.status === 'rejected' && result.reason instanceof AccessLogTimeoutError)).toEqual([true, true]);
     // The writer gave the batch up (its signal aborted): it is not stuck on it.
     await expect.poll(() => store.aborted()).toBe(1);
     await expect.poll(() => commits.health('postgres').circuit).toBe('OPEN');
-    expect(commits.health('postgres')).toMatchObject({ status: 'DOWN', abandonedBatches: 1, lastSuccessAt: null, lastFailure: { reason: 'timeout: the store did not answer in time' } });
+    expect(commits.health('postgres')).toMatchObject({
+      status: 'DOWN',
+      abandonedBatches: 1,
+      lastSuccessAt: null,
+      lastFailure: { reason: 'timeout: the store did not answer in time' },
+    });
 
     // Open: refused at once, without reaching the store.
     const callsBefore = store.calls();

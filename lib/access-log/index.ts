@@ -49,7 +49,5 @@ export interface OpenAccessLogOptions {
  * creates its table on first use, so an unreachable database fails the first append, not the start.
  */
 export function openAccessLog(config: AccessLogConfig, options: OpenAccessLogOptions = {}): AccessLogStore {
-  return config.databaseUrl !== undefined
-    ? new PostgresAccessLog(config.databaseUrl, config.chainKey, options)
-    : new SqliteAccessLog(config.sqlitePath, config.chainKey, options);
+  return config.databaseUrl !== undefined ? new PostgresAccessLog(config.databaseUrl, config.chainKey, options) : new SqliteAccessLog(config.sqlitePath, config.chainKey, options);
 }

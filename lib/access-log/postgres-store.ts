@@ -132,7 +132,7 @@ export class PostgresAccessLog implements AccessLogStore {
         released = true;
         const broken = error !== undefined || failure !== undefined;
         // pg-pool puts its own idle listener back on release; ours goes after it is there.
-        client.release(broken ? (error ?? failure ?? true) as Error | boolean : undefined);
+        client.release(broken ? ((error ?? failure ?? true) as Error | boolean) : undefined);
         client.off('error', onError);
       },
     };
@@ -220,10 +220,7 @@ export class PostgresAccessLog implements AccessLogStore {
     const normalised = normaliseFilter(filter);
     await this.ready();
     const where = whereClause(normalised, (n) => `$${n}`);
-    const result = await this.pool.query(
-      `SELECT ${COLUMNS} FROM access_log ${where.sql} ORDER BY seq DESC LIMIT $${where.params.length + 1}`,
-      [...where.params, normalised.limit],
-    );
+    const result = await this.pool.query(`SELECT ${COLUMNS} FROM access_log ${where.sql} ORDER BY seq DESC LIMIT $${where.params.length + 1}`, [...where.params, normalised.limit]);
     return result.rows.map(storedRecordFrom);
   }
 
@@ -233,9 +230,7 @@ export class PostgresAccessLog implements AccessLogStore {
     let after: number | null = null;
     for (;;) {
       const result: pg.QueryResult = await this.pool.query(
-        after === null
-          ? `SELECT ${COLUMNS} FROM access_log ORDER BY seq LIMIT $1`
-          : `SELECT ${COLUMNS} FROM access_log WHERE seq > $2 ORDER BY seq LIMIT $1`,
+        after === null ? `SELECT ${COLUMNS} FROM access_log ORDER BY seq LIMIT $1` : `SELECT ${COLUMNS} FROM access_log WHERE seq > $2 ORDER BY seq LIMIT $1`,
         after === null ? [VERIFY_PAGE_ROWS] : [VERIFY_PAGE_ROWS, after],
       );
       const rows = result.rows.map(chainRowFrom);

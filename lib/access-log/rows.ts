@@ -71,8 +71,7 @@ const rowSchema = z.object({
 });
 
 /** The columns, in table order, as selected by both stores. */
-export const COLUMNS =
-  'seq, at, request_id, agency, officer, purpose, case_number, personal_id, fields, denied_fields, outcome, prev_hash, hash';
+export const COLUMNS = 'seq, at, request_id, agency, officer, purpose, case_number, personal_id, fields, denied_fields, outcome, prev_hash, hash';
 
 /** A record's values in `COLUMNS` order, its lists as JSON text, as both stores insert them. */
 export function columnValues(row: StoredAccessRecord): (string | number)[] {

@@ -16,7 +16,18 @@ describe('SQLite access log file', () => {
     const path = join(folder, 'nested', 'access-log.sqlite');
     const log = new SqliteAccessLog(path, 'a-chain-key-of-at-least-thirty-two-chars');
     await log.append([
-      { at: new Date().toISOString(), requestId: 'r-1', agency: 'BTP', officer: 'o', purpose: 'birth-registration', caseNumber: 'c', personalId: '001085012345', fields: ['fullName'], deniedFields: [], outcome: 'RETURNED' },
+      {
+        at: new Date().toISOString(),
+        requestId: 'r-1',
+        agency: 'BTP',
+        officer: 'o',
+        purpose: 'birth-registration',
+        caseNumber: 'c',
+        personalId: '001085012345',
+        fields: ['fullName'],
+        deniedFields: [],
+        outcome: 'RETURNED',
+      },
     ]);
     for (const file of [path, `${path}-wal`, `${path}-shm`]) expect((statSync(file).mode & 0o777).toString(8), file).toBe('600');
     await log.close();

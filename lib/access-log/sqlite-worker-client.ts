@@ -59,10 +59,13 @@ export class SqliteWorkerClient {
     }
     const id = this.nextId++;
     return new Promise<unknown[]>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        if (this.settle(id)) reject(new AccessLogStoreError(WORKER_STUCK, `the access log worker did not answer (${call.op}) in time`));
-        if (this.worker === worker) this.abandon(worker);
-      }, Math.max(0, answerBy - Date.now()));
+      const timer = setTimeout(
+        () => {
+          if (this.settle(id)) reject(new AccessLogStoreError(WORKER_STUCK, `the access log worker did not answer (${call.op}) in time`));
+          if (this.worker === worker) this.abandon(worker);
+        },
+        Math.max(0, answerBy - Date.now()),
+      );
       if (this.pending.size === 0) worker.ref();
       this.pending.set(id, { resolve, reject, timer });
       worker.postMessage({ ...call, id });

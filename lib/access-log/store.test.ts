@@ -199,10 +199,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name access log', (backend
   it('appends records and returns them as written, newest first', async () => {
     log = await newLog();
     const store = open();
-    const written = [
-      record(1, { deniedFields: ['Citizen.landParcels'], outcome: 'PARTIALLY_DENIED', officer: 'Nguyễn Văn A' }),
-      record(2, { fields: [], outcome: 'DENIED' }),
-    ];
+    const written = [record(1, { deniedFields: ['Citizen.landParcels'], outcome: 'PARTIALLY_DENIED', officer: 'Nguyễn Văn A' }), record(2, { fields: [], outcome: 'DENIED' })];
     await store.append(written);
     const read = await store.query({});
     expect(read.map(({ seq, prevHash, hash, ...content }) => content)).toEqual([written[1], written[0]]);
@@ -355,11 +352,7 @@ describe.each([sqliteBackend(), postgresBackend()])('$name access log', (backend
     const store = open();
     await appendEach(store, 3);
     await log.failInsertsFor('refused');
-    const results = await Promise.allSettled([
-      store.append([record(4)]),
-      store.append([record(5), record(6, { personalId: 'refused' })]),
-      store.append([record(7)]),
-    ]);
+    const results = await Promise.allSettled([store.append([record(4)]), store.append([record(5), record(6, { personalId: 'refused' })]), store.append([record(7)])]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
     expect(seqs(await store.query({}))).toEqual([3, 2, 1]);
     await log.allowInserts();

@@ -4,13 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  AuthenticationError,
-  Authenticator,
-  authenticationConfigFromEnv,
-  sha256Hex,
-  type AuthenticationConfig,
-} from './authentication.ts';
+import { AuthenticationError, Authenticator, authenticationConfigFromEnv, sha256Hex, type AuthenticationConfig } from './authentication.ts';
 
 const OFFICER_ISSUER = 'https://idp.btp.example/agency';
 const CITIZEN_ISSUER = 'https://vneid.example/citizen';
@@ -60,9 +54,7 @@ async function token(claims: JWTPayload, options: TokenOptions = {}): Promise<st
     ...claims,
   };
   const kid = options.kid === undefined ? 'officer-1' : options.kid;
-  return new SignJWT(payload)
-    .setProtectedHeader({ alg: 'ES256', ...(kid === null ? {} : { kid }) })
-    .sign(options.key ?? officerIdp.privateKey);
+  return new SignJWT(payload).setProtectedHeader({ alg: 'ES256', ...(kid === null ? {} : { kid }) }).sign(options.key ?? officerIdp.privateKey);
 }
 
 function citizenToken(claims: JWTPayload, options: TokenOptions = {}): Promise<string> {
@@ -101,9 +93,7 @@ beforeAll(async () => {
 describe('Authenticator: accepted credentials', () => {
   it('turns a valid officer token into an officer with the purpose and case from the headers', async () => {
     const jwt = await token({ agency: 'BTP', roles: ['auditor'] });
-    const caller = await authenticator.authenticate(
-      bearer(jwt, { 'x-purpose-code': '1.001234.000.00.00.H10', 'x-case-number': '  Hồ sơ 000.12/2025-HT  ' }),
-    );
+    const caller = await authenticator.authenticate(bearer(jwt, { 'x-purpose-code': '1.001234.000.00.00.H10', 'x-case-number': '  Hồ sơ 000.12/2025-HT  ' }));
     expect(caller).toEqual({
       kind: 'officer',
       agency: 'BTP',
@@ -156,7 +146,12 @@ describe('Authenticator: accepted credentials', () => {
         {
           issuer: OFFICER_ISSUER,
           subjects: 'officer',
-          jwks: { keys: [{ ...stranger.publicJwk, kid: undefined }, { ...officerIdp.publicJwk, kid: undefined }] },
+          jwks: {
+            keys: [
+              { ...stranger.publicJwk, kid: undefined },
+              { ...officerIdp.publicJwk, kid: undefined },
+            ],
+          },
           algorithms: ['ES256'],
         },
       ],
@@ -429,9 +424,7 @@ describe('Authenticator: configuration', () => {
 
     it('refuses a plain API key in production, naming the file', () => {
       const keysFile = write('plain-keys.json', [{ key: API_KEY, agency: 'BTP', officer: 'x' }]);
-      expect(() => authenticationConfigFromEnv({ API_KEYS_FILE: keysFile, NODE_ENV: 'production' })).toThrow(
-        /plain-keys\.json.*keyHash/,
-      );
+      expect(() => authenticationConfigFromEnv({ API_KEYS_FILE: keysFile, NODE_ENV: 'production' })).toThrow(/plain-keys\.json.*keyHash/);
     });
 
     it('names the file and the problem for an invalid issuers file', () => {

@@ -120,9 +120,7 @@ const apiKeyEntrySchema = z
 const apiKeysFileSchema = z.array(apiKeyEntrySchema);
 
 function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(top level)'}: ${issue.message}`)
-    .join('; ');
+  return error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(top level)'}: ${issue.message}`).join('; ');
 }
 
 function readJsonFile(variable: string, path: string): unknown {
@@ -176,9 +174,7 @@ export function loadApiKeys(path: string, production: boolean): ApiKeyEntry[] {
     let keyHash: string;
     if (entry.key !== undefined) {
       if (production) {
-        throw new Error(
-          `${variable} file ${path} is invalid: entry ${index} holds a plain "key"; in production store only "keyHash" (SHA-256 hex of the key)`,
-        );
+        throw new Error(`${variable} file ${path} is invalid: entry ${index} holds a plain "key"; in production store only "keyHash" (SHA-256 hex of the key)`);
       }
       keyHash = sha256Hex(entry.key);
     } else {
@@ -369,9 +365,7 @@ export class Authenticator {
 
 function translateJoseError(error: unknown): unknown {
   if (error instanceof errors.JWTExpired) {
-    return new AuthenticationError(
-      error.claim === 'iat' ? `token is too old: issued more than ${MAX_TOKEN_AGE} ago` : 'token expired',
-    );
+    return new AuthenticationError(error.claim === 'iat' ? `token is too old: issued more than ${MAX_TOKEN_AGE} ago` : 'token expired');
   }
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.reason === 'missing') return new AuthenticationError(`token lacks the ${error.claim} claim`);

@@ -67,7 +67,11 @@ export interface VerifyCallerAssertionOptions {
 
 /** What an assertion is bound to: the call's query and variables, as sent. */
 export function callHash(query: string, variables: unknown): string {
-  return createHash('sha256').update(query).update('\n').update(JSON.stringify(variables ?? {})).digest('base64url');
+  return createHash('sha256')
+    .update(query)
+    .update('\n')
+    .update(JSON.stringify(variables ?? {}))
+    .digest('base64url');
 }
 
 const audienceOf = (subgraph: string) => `${CALLER_ASSERTION_AUDIENCE}:${subgraph}`;
@@ -150,11 +154,7 @@ const issuedAtMsSchema = z.number().int().nonnegative();
  * check). Throws on a bad signature, wrong issuer, type or subgraph, another call's hash, expiry or a
  * malformed claim.
  */
-export async function verifyCallerAssertion(
-  token: string,
-  secret: Uint8Array,
-  options: VerifyCallerAssertionOptions,
-): Promise<VerifiedCallerAssertion> {
+export async function verifyCallerAssertion(token: string, secret: Uint8Array, options: VerifyCallerAssertionOptions): Promise<VerifiedCallerAssertion> {
   checkSecret(secret);
   const verify: Verify = once(verifiers, secret, options.subgraph, () =>
     createVerifier({

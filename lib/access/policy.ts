@@ -165,7 +165,6 @@ export function loadAccessPolicy(file: string): AccessPolicy {
   return parseAccessPolicy(json, file);
 }
 
-
 /**
  * What is wrong with the policy for this schema: a coordinate or type that does not exist (a
  * typo would leave a field uncontrolled), or a controlled field that is non-null (its denial
@@ -211,9 +210,7 @@ export type FieldDecision = { allowed: true } | { allowed: false; field: string;
 /** The rules that apply to this agency and purpose. */
 export function applicableRules(policy: AccessPolicy, caller: PurposefulOfficer): PolicyRule[] {
   return policy.rules.filter(
-    (rule) =>
-      (rule.agencies.includes('*') || rule.agencies.includes(caller.agency)) &&
-      (rule.purposes.includes('*') || rule.purposes.includes(caller.purpose)),
+    (rule) => (rule.agencies.includes('*') || rule.agencies.includes(caller.agency)) && (rule.purposes.includes('*') || rule.purposes.includes(caller.purpose)),
   );
 }
 

@@ -187,7 +187,5 @@ function passwordOf(connectionString: string): string {
 
 /** The store `config` asks for; `startedAtMs` is when this process began. */
 export function createReplayStore(config: ReplayStoreConfig, startedAtMs: number, logger?: Logger): ReplayStore {
-  return config.databaseUrl
-    ? new PostgresReplayStore(config.databaseUrl, logger ? { logger } : {})
-    : new MemoryReplayStore(startedAtMs, config.clockSkewMs);
+  return config.databaseUrl ? new PostgresReplayStore(config.databaseUrl, logger ? { logger } : {}) : new MemoryReplayStore(startedAtMs, config.clockSkewMs);
 }

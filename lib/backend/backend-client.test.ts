@@ -128,7 +128,9 @@ describe('BackendClient resilience over HTTP', () => {
       message: 'expected population, got land',
       path: ['system'],
     });
-    const error = await client().get('/v1/health', quoting).catch((e: unknown) => e);
+    const error = await client()
+      .get('/v1/health', quoting)
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ systemCode: 'SYSTEM_BAD_RESPONSE', reason: 'answer breaks the contract at system: expected population, got …' });
   });
 
@@ -192,7 +194,8 @@ describe('BackendClient HTTP cache of reference data (RFC 9111)', () => {
     registry = new Registry();
     return new BackendClient({ system: 'public-services', baseUrl: reference.url, timeoutMs: 2000, cacheEntries, metrics: new BackendCallMetrics(registry) });
   };
-  const cachedAnswers = async () => (await registry.getSingleMetric('lien_thong_backend_cache_answers_total')!.get()).values.find((v) => v.labels.system === 'public-services')?.value;
+  const cachedAnswers = async () =>
+    (await registry.getSingleMetric('lien_thong_backend_cache_answers_total')!.get()).values.find((v) => v.labels.system === 'public-services')?.value;
   /** How many requests two identical reads make reach the backend. */
   const backendRequestsForTwoReads = async (client: BackendClient) => {
     asked = [];

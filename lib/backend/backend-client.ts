@@ -119,13 +119,7 @@ export class BackendClient {
     return closeDispatcher(this.pool);
   }
 
-  private async call<T>(
-    method: 'GET' | 'POST',
-    path: string,
-    body: string | undefined,
-    schema: ZodType<T>,
-    options: CallOptions,
-  ): Promise<T> {
+  private async call<T>(method: 'GET' | 'POST', path: string, body: string | undefined, schema: ZodType<T>, options: CallOptions): Promise<T> {
     const attempt = (budget: AttemptBudget) => this.attempt(method, path, body, schema, options, budget);
     if (options.probe) {
       const timeoutMs = Math.min(this.timeoutMs, (options.deadlineAt ?? Infinity) - Date.now());

@@ -43,10 +43,12 @@ async function mockWith(system: SystemId, overrides: MockRoute[]): Promise<Runni
 }
 
 /** The mock's own answer to the request, changed by `change`. */
-const altered = (system: SystemId, change: (answer: Record<string, unknown[]>) => unknown) => async (request: MockRequest): Promise<MockReply> => {
-  const own = await respond(PARTS[system].handlers(), request);
-  return { status: 200, json: change(JSON.parse(payloadOf(own!).toString('utf8')) as Record<string, unknown[]>) };
-};
+const altered =
+  (system: SystemId, change: (answer: Record<string, unknown[]>) => unknown) =>
+  async (request: MockRequest): Promise<MockReply> => {
+    const own = await respond(PARTS[system].handlers(), request);
+    return { status: 200, json: change(JSON.parse(payloadOf(own!).toString('utf8')) as Record<string, unknown[]>) };
+  };
 
 async function run(system: SystemId, url: string, timeoutMs = 2000): Promise<ConnectionTestReport> {
   const report = await testBackendConnection({ system, baseUrl: url, checks: PARTS[system].checks, timeoutMs });
@@ -61,7 +63,7 @@ async function run(system: SystemId, url: string, timeoutMs = 2000): Promise<Con
 
 const failing = (report: ConnectionTestReport) => report.checks.at(-1)!;
 
-describe('the connection test on each system\'s own mock', () => {
+describe("the connection test on each system's own mock", () => {
   it.each(SYSTEM_IDS)('%s passes every check of its contract, timed', async (system) => {
     const report = await testBackendConnection({
       system,
@@ -72,9 +74,7 @@ describe('the connection test on each system\'s own mock', () => {
     });
     expect(connectionTestReportSchema.parse(report)).toEqual(report);
     expect(report).toMatchObject({ system, verdict: 'PASSED', problem: null, testedAt: '2025-03-01T08:00:00.000Z' });
-    expect(report.checks.map((c) => [c.name, c.verdict, c.httpStatus, c.problem])).toEqual(
-      PARTS[system].checks.map((c) => [c.name, 'PASSED', 200, null]),
-    );
+    expect(report.checks.map((c) => [c.name, c.verdict, c.httpStatus, c.problem])).toEqual(PARTS[system].checks.map((c) => [c.name, 'PASSED', 200, null]));
     expect(report.checks[0]!.name).toBe('GET /v1/health');
     expect(typeof report.connectMs).toBe('number');
     expect(report.firstByteMs).toBe(report.checks[0]!.firstByteMs);
@@ -83,7 +83,7 @@ describe('the connection test on each system\'s own mock', () => {
     expect(mocks[system].stats().byRoute).toEqual(Object.fromEntries(PARTS[system].checks.map((c) => [c.name, 1])));
   });
 
-  it('never calls a write or audited endpoint: population\'s identity check is not among its checks', () => {
+  it("never calls a write or audited endpoint: population's identity check is not among its checks", () => {
     const called = SYSTEM_IDS.flatMap((id) => PARTS[id].checks.map((c) => c.name));
     expect(called).not.toContain('POST /v1/citizens/verify');
     for (const check of SYSTEM_IDS.flatMap((id) => PARTS[id].checks)) {
@@ -155,7 +155,10 @@ describe('a backend that fails the test', () => {
 describe('an answer that breaks the contract, named by where and what, and the test stops there', () => {
   it('a rule the schema cannot express: fewer provinces than the contract says', async () => {
     const mock = await mockWith('public-services', [
-      route.get('/v1/provinces', altered('public-services', (answer) => ({ ...answer, provinces: answer.provinces!.slice(1) }))),
+      route.get(
+        '/v1/provinces',
+        altered('public-services', (answer) => ({ ...answer, provinces: answer.provinces!.slice(1) })),
+      ),
     ]);
     const report = await run('public-services', mock.url);
     expect(report).toMatchObject({ verdict: 'CONTRACT_BROKEN', problem: 'answer has 87 provincial units; the contract says 88' });
@@ -181,9 +184,7 @@ describe('an answer that breaks the contract, named by where and what, and the t
     });
     const land = await mockWith('land', [route.post('/v1/digitization/provinces/batch-get', nothing)]);
     expect(await run('land', land.url)).toMatchObject({ verdict: 'PASSED' });
-    const stranger = await mockWith('land', [
-      route.post('/v1/parcels/batch-get', () => ({ status: 200, json: { parcels: [], notFound: ['TD-001-CG-0012-0345', 'TD-OTHER'] } })),
-    ]);
+    const stranger = await mockWith('land', [route.post('/v1/parcels/batch-get', () => ({ status: 200, json: { parcels: [], notFound: ['TD-001-CG-0012-0345', 'TD-OTHER'] } }))]);
     expect(await run('land', stranger.url)).toMatchObject({ verdict: 'CONTRACT_BROKEN', problem: 'answer names a key that was not asked for' });
   });
 
@@ -251,7 +252,7 @@ describe('connectionTestReportSchema', () => {
   const check = { name: 'GET /v1/health', expectation: 'HTTP 200', verdict: 'PASSED' as const, httpStatus: 200, firstByteMs: 1, totalMs: 1, problem: null };
   const report = { system: 'land', verdict: 'PASSED', problem: null, testedAt: '2025-03-01T08:00:00.000Z', connectMs: 1, firstByteMs: 1, totalMs: 2, checks: [check] };
 
-  it('accepts a consistent report and refuses one whose verdict is not its first failing check\'s', () => {
+  it("accepts a consistent report and refuses one whose verdict is not its first failing check's", () => {
     expect(connectionTestReportSchema.safeParse(report).success).toBe(true);
     const failed = { ...check, verdict: 'HTTP_ERROR', httpStatus: 503, problem: 'HTTP 503' };
     expect(connectionTestReportSchema.safeParse({ ...report, checks: [failed] }).success).toBe(false);

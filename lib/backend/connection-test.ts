@@ -122,7 +122,7 @@ export const connectionTestReportSchema = z
     totalMs: ms,
     checks: z.array(checkResultSchema).min(1),
   })
-  .refine((r) => r.verdict === (r.checks.find((c) => c.verdict !== 'PASSED')?.verdict ?? 'PASSED'), 'verdict is the first failing check\'s, or PASSED')
+  .refine((r) => r.verdict === (r.checks.find((c) => c.verdict !== 'PASSED')?.verdict ?? 'PASSED'), "verdict is the first failing check's, or PASSED")
   .refine((r) => (r.verdict === 'PASSED') === (r.problem === null), 'a problem is given exactly when the test failed');
 export type ConnectionTestReport = z.infer<typeof connectionTestReportSchema>;
 
@@ -138,8 +138,6 @@ export interface ConnectionTestOptions {
   deadlineAt?: number;
   now?: () => Date;
 }
-
-
 
 export async function testBackendConnection(options: ConnectionTestOptions): Promise<ConnectionTestReport> {
   const testedAt = (options.now?.() ?? new Date()).toISOString();
@@ -175,7 +173,7 @@ export async function testBackendConnection(options: ConnectionTestOptions): Pro
     for (const check of [first, ...rest]) {
       const left = (options.deadlineAt ?? Infinity) - Date.now();
       if (left <= 0) {
-        const problem = 'the test ran out of its caller\'s time before this check';
+        const problem = "the test ran out of its caller's time before this check";
         results.push({ ...described(check), verdict: 'TIMED_OUT', httpStatus: null, firstByteMs: null, totalMs: 0, problem });
         break;
       }
@@ -302,12 +300,7 @@ function transportFailure(error: unknown, stage: 'connect' | 'request' | 'answer
   return { verdict: 'UNREACHABLE', problem: lost ? `${failure.reason}${when}` : failure.reason };
 }
 
-function judgeAnswer(
-  check: ContractCheck,
-  contentType: string | undefined,
-  text: string,
-  earlier: EarlierAnswers,
-): { outcome: Outcome; answer?: unknown } {
+function judgeAnswer(check: ContractCheck, contentType: string | undefined, text: string, earlier: EarlierAnswers): { outcome: Outcome; answer?: unknown } {
   const broken = (problem: string) => ({ outcome: { verdict: 'CONTRACT_BROKEN' as const, problem } });
   const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
   if (mediaType !== 'application/json' && !mediaType?.endsWith('+json')) {
@@ -326,4 +319,3 @@ function judgeAnswer(
   if (problem !== undefined) return broken(problem);
   return { outcome: { verdict: 'PASSED', problem: null }, answer: parsed.data };
 }
-

@@ -9,9 +9,7 @@ const MAX_ISSUES = 3;
 
 /** `a.b[0].c`: where in the answer a zod issue is. */
 export function issuePath(path: readonly PropertyKey[]): string {
-  return path
-    .map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`))
-    .join('');
+  return path.map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`)).join('');
 }
 
 /**

@@ -20,9 +20,10 @@ describe('province digitisation wire', () => {
     expect(record.safeParse(NOT_REPORTED).success).toBe(true);
     for (const broken of [{ recordsCounted: 1 }, { statement: 'x' }, { asOf: '2024-11-11' }, { sourceIds: ['S2'] }]) {
       const result = record.safeParse({ ...NOT_REPORTED, ...broken });
-      expect(result.error?.issues.map((i) => i.message), JSON.stringify(broken)).toEqual([
-        'status CHUA_BAO_CAO carries no figure, statement, asOf or source',
-      ]);
+      expect(
+        result.error?.issues.map((i) => i.message),
+        JSON.stringify(broken),
+      ).toEqual(['status CHUA_BAO_CAO carries no figure, statement, asOf or source']);
     }
     expect(record.safeParse({ ...NOT_REPORTED, status: 'DANG_THUC_HIEN', recordsCounted: 1 }).success).toBe(true);
   });

@@ -57,10 +57,7 @@ interface DigitizationAnswer<R> {
 }
 
 /** The answer: the provinces found and the sources they cite, with whatever else (`more`) the system's contract adds. */
-export function digitizationAnswer<R extends { sourceIds: string[] }>(
-  record: z.ZodType<R>,
-  more: z.ZodRawShape = {},
-): z.ZodType<DigitizationAnswer<R>> {
+export function digitizationAnswer<R extends { sourceIds: string[] }>(record: z.ZodType<R>, more: z.ZodRawShape = {}): z.ZodType<DigitizationAnswer<R>> {
   return z
     .object({ provinces: z.array(record), sources: z.array(sourceRecordSchema), ...more })
     .superRefine(everyCitedSourceListed((a) => a.provinces.flatMap((p) => p.sourceIds)));
@@ -77,12 +74,7 @@ export async function fetchProvinceDigitization<R extends { provinceCode: string
   fromRecord: (record: R, sources: SourceIndex) => M,
   call?: CallContext,
 ): Promise<Map<string, M>> {
-  const { provinces, sources } = await client.post(
-    '/v1/digitization/provinces/batch-get',
-    { provinceCodes },
-    answer,
-    { ...call, idempotent: true },
-  );
+  const { provinces, sources } = await client.post('/v1/digitization/provinces/batch-get', { provinceCodes }, answer, { ...call, idempotent: true });
   const index = indexSources(sources);
   return new Map(provinces.map((p) => [p.provinceCode, fromRecord(p, index)]));
 }

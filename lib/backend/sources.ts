@@ -17,7 +17,10 @@ export const sourceRecordSchema = z.object({
   title: z.string().min(1).nullable(),
   published: publishedDateSchema.nullable(),
   url: z.url({ protocol: /^https?$/ }).nullable(),
-  language: z.string().regex(/^[a-z]{2}$/, 'an ISO 639-1 code').nullable(),
+  language: z
+    .string()
+    .regex(/^[a-z]{2}$/, 'an ISO 639-1 code')
+    .nullable(),
   summary: z.string().min(1),
 });
 export type SourceRecord = z.infer<typeof sourceRecordSchema>;

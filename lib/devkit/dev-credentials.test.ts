@@ -52,11 +52,18 @@ describe('ensureDevCredentials', () => {
     });
   });
 
-  it('moves a .dev folder made when the officer was at BTNMT to today\'s agency, keeping its key', async () => {
+  it("moves a .dev folder made when the officer was at BTNMT to today's agency, keeping its key", async () => {
     const first = await ensureDevCredentials(root);
     const apiKeysFile = first.env.API_KEYS_FILE;
     const old = JSON.parse(readFileSync(apiKeysFile, 'utf8')) as { agency: string }[];
-    writeFileSync(apiKeysFile, `${JSON.stringify(old.map((k) => ({ ...k, agency: 'BTNMT' })), null, 2)}\n`);
+    writeFileSync(
+      apiKeysFile,
+      `${JSON.stringify(
+        old.map((k) => ({ ...k, agency: 'BTNMT' })),
+        null,
+        2,
+      )}\n`,
+    );
     const second = await ensureDevCredentials(root);
     expect(second.credentials.apiKey).toBe(first.credentials.apiKey);
     expect(JSON.parse(readFileSync(apiKeysFile, 'utf8'))).toEqual([{ keyHash: expect.any(String), agency: 'BNNMT', officer: 'dev-officer' }]);

@@ -164,16 +164,12 @@ async function signToken(key: PrivateJwk, issuer: string, subject: string, claim
  * Creates `<root>/.dev/` on the first run and reuses it afterwards; signs fresh example tokens and
  * writes them as shell variables to `credentialsFile`.
  */
-export async function ensureDevCredentials(
-  root: string = REPO_ROOT,
-): Promise<{ env: DevEnvironment; credentials: DevCredentials; credentialsFile: string }> {
+export async function ensureDevCredentials(root: string = REPO_ROOT): Promise<{ env: DevEnvironment; credentials: DevCredentials; credentialsFile: string }> {
   return ensureDevCredentialsIn(join(root, DEV_FOLDER));
 }
 
 /** The same key set in any folder (the containers' credentials volume: scripts/dev-credentials.ts). */
-export async function ensureDevCredentialsIn(
-  folder: string,
-): Promise<{ env: DevEnvironment; credentials: DevCredentials; credentialsFile: string }> {
+export async function ensureDevCredentialsIn(folder: string): Promise<{ env: DevEnvironment; credentials: DevCredentials; credentialsFile: string }> {
   mkdirSync(folder, { recursive: true, mode: 0o700 });
 
   const officerKey = await ensureSecretFile(join(folder, FILES.officerKey), newPrivateKey, privateJwkSchema, true);

@@ -18,15 +18,7 @@ import { publicServicesHandlers } from '../../subgraphs/public-services/mock/han
 import type { GatewayAccessConfig } from '../../gateway/server.ts';
 import type { ReplayStoreConfig } from '../access/replay-store.ts';
 import type { Logger } from '../runtime/logger.ts';
-import {
-  createTestIssuers,
-  credentialHeaders,
-  DEFAULT_CREDENTIAL,
-  temporaryAccessLogPath,
-  testAccessConfig,
-  type TestCredential,
-  type TestIssuers,
-} from './test-credentials.ts';
+import { createTestIssuers, credentialHeaders, DEFAULT_CREDENTIAL, temporaryAccessLogPath, testAccessConfig, type TestCredential, type TestIssuers } from './test-credentials.ts';
 
 const PARTS: Record<SystemId, { subgraph: AnySubgraph; handlers: () => MockRoute[] }> = {
   population: { subgraph: SUBGRAPHS.population, handlers: () => populationHandlers() },
@@ -122,34 +114,34 @@ export async function startSystem(
     subgraphs[id] = await startPart(id, 0);
   }
   const boardOptions = connectionBoardOptions(parseSettings(CONNECTION_BOARD_SETTINGS, {}));
-  const gateway = await startGateway({
-    supergraphPath: fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url)),
-    subgraphUrls: Object.fromEntries(
-      SYSTEM_IDS.map((id) => [id, options.subgraphUrlOverrides?.[id] ?? `${subgraphs[id].url}/graphql`]),
-    ) as Record<SystemId, string>,
-    subgraphTimeoutsMs: Object.fromEntries(
-      SYSTEM_IDS.map((id) => [id, options.subgraphTimeoutsMs?.[id] ?? options.subgraphTimeoutMs ?? 5000]),
-    ) as Record<SystemId, number>,
-    requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
-    limits: { ...parseSettings(QUERY_LIMIT_SETTINGS, {}), ...options.limits },
-    port: 0,
-    host: '127.0.0.1',
-    production: options.production ?? false,
-    maxBodyBytes: 1024 * 1024,
-    corsOrigins: options.corsOrigins ?? [],
-    connections: {
-      ...boardOptions,
-      ...(options.probeIntervalMs === undefined ? {} : { probeIntervalMs: options.probeIntervalMs }),
-      thresholds: liveStatus,
-      subgraphBreakers: Object.fromEntries(
-        SYSTEM_IDS.map((id) => [id, { ...boardOptions.subgraphBreakers[id], ...options.subgraphBreaker }]),
-      ) as Record<SystemId, BreakerOptions>,
+  const gateway = await startGateway(
+    {
+      supergraphPath: fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url)),
+      subgraphUrls: Object.fromEntries(SYSTEM_IDS.map((id) => [id, options.subgraphUrlOverrides?.[id] ?? `${subgraphs[id].url}/graphql`])) as Record<SystemId, string>,
+      subgraphTimeoutsMs: Object.fromEntries(SYSTEM_IDS.map((id) => [id, options.subgraphTimeoutsMs?.[id] ?? options.subgraphTimeoutMs ?? 5000])) as Record<SystemId, number>,
+      requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+      limits: { ...parseSettings(QUERY_LIMIT_SETTINGS, {}), ...options.limits },
+      port: 0,
+      host: '127.0.0.1',
+      production: options.production ?? false,
+      maxBodyBytes: 1024 * 1024,
+      corsOrigins: options.corsOrigins ?? [],
+      connections: {
+        ...boardOptions,
+        ...(options.probeIntervalMs === undefined ? {} : { probeIntervalMs: options.probeIntervalMs }),
+        thresholds: liveStatus,
+        subgraphBreakers: Object.fromEntries(SYSTEM_IDS.map((id) => [id, { ...boardOptions.subgraphBreakers[id], ...options.subgraphBreaker }])) as Record<
+          SystemId,
+          BreakerOptions
+        >,
+      },
+      statusRefreshMs: options.statusRefreshMs ?? 5000,
+      statusProgrammeRefreshMs: options.statusProgrammeRefreshMs ?? 60_000,
+      access,
+      ...(options.queryPageApiKey === undefined ? {} : { queryPageApiKey: options.queryPageApiKey }),
     },
-    statusRefreshMs: options.statusRefreshMs ?? 5000,
-    statusProgrammeRefreshMs: options.statusProgrammeRefreshMs ?? 60_000,
-    access,
-    ...(options.queryPageApiKey === undefined ? {} : { queryPageApiKey: options.queryPageApiKey }),
-  }, options.gatewayLogger);
+    options.gatewayLogger,
+  );
 
   return {
     gateway,

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  cacheableAnswer,
-  matchRoute,
-  noneMatchNames,
-  payloadOf,
-  respond,
-  route,
-  type IncomingMockRequest,
-  type MockHandler,
-} from './mock-routes.ts';
+import { cacheableAnswer, matchRoute, noneMatchNames, payloadOf, respond, route, type IncomingMockRequest, type MockHandler } from './mock-routes.ts';
 
 const request = (method: string, path: string, headers: IncomingMockRequest['headers'] = {}, body = ''): IncomingMockRequest => ({
   method,

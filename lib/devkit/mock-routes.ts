@@ -62,12 +62,14 @@ function parsePattern(pattern: string): readonly Segment[] | undefined {
     });
 }
 
-const declare = (method: string) => (pattern: string, handler: MockHandler): MockRoute => ({
-  method,
-  pattern,
-  segments: parsePattern(pattern),
-  handler,
-});
+const declare =
+  (method: string) =>
+  (pattern: string, handler: MockHandler): MockRoute => ({
+    method,
+    pattern,
+    segments: parsePattern(pattern),
+    handler,
+  });
 
 export const route = {
   get: declare('GET'),

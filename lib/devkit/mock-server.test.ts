@@ -21,8 +21,7 @@ beforeEach(() => {
   mock.resetStats();
 });
 
-const admin = (method: string, path: string, body?: string) =>
-  fetch(`${mock.url}${path}`, { method, body, headers: body ? { 'content-type': 'application/json' } : {} });
+const admin = (method: string, path: string, body?: string) => fetch(`${mock.url}${path}`, { method, body, headers: body ? { 'content-type': 'application/json' } : {} });
 
 interface RawExchange {
   head: string;
@@ -156,7 +155,10 @@ describe('mock backend server', () => {
 
   it('in truncated and reset mode a 304, which has no body, still sends its headers before the connection ends', async () => {
     const etag = (await fetch(`${mock.url}/v1/list`)).headers.get('etag');
-    for (const [mode, ending] of [['truncated', 'FIN'], ['reset', 'ECONNRESET']] as const) {
+    for (const [mode, ending] of [
+      ['truncated', 'FIN'],
+      ['reset', 'ECONNRESET'],
+    ] as const) {
       mock.setFault({ mode });
       const raw = await rawGet('/v1/list', `if-none-match: ${etag}\r\n`);
       expect(raw.head).toMatch(/^HTTP\/1\.1 304 Not Modified\r\n/);

@@ -137,14 +137,10 @@ export function createMockServer(system: SystemId, routes: readonly MockRoute[],
     }
     const method = req.method ?? 'GET';
     const hasBody = method !== 'GET' && method !== 'HEAD' && body.length > 0;
-    const reply =
-      (await respond(routes, { method, path: url.pathname, query: url.searchParams, headers: req.headers, body: hasBody ? body : NO_BODY })) ??
-      notFound(routeKey);
+    const reply = (await respond(routes, { method, path: url.pathname, query: url.searchParams, headers: req.headers, body: hasBody ? body : NO_BODY })) ?? notFound(routeKey);
     const payload = payloadOf(reply);
     const bodiless = reply.status === 204 || reply.status === 304;
-    const outHeaders: Record<string, string> = bodiless
-      ? { ...reply.headers }
-      : { 'content-type': 'application/json', ...reply.headers, 'content-length': String(payload.length) };
+    const outHeaders: Record<string, string> = bodiless ? { ...reply.headers } : { 'content-type': 'application/json', ...reply.headers, 'content-length': String(payload.length) };
     res.writeHead(reply.status, outHeaders);
     if (mode === 'truncated' || mode === 'reset') {
       // The full Content-Length is already promised; only the first half follows, then the connection
@@ -190,11 +186,7 @@ export function createMockServer(system: SystemId, routes: readonly MockRoute[],
   return { server, snapshot, reset, setFault: setFaultMode };
 }
 
-export async function startMockBackend(
-  system: SystemId,
-  routes: readonly MockRoute[],
-  options: { port?: number; host?: string; logger?: Logger } = {},
-): Promise<RunningMock> {
+export async function startMockBackend(system: SystemId, routes: readonly MockRoute[], options: { port?: number; host?: string; logger?: Logger } = {}): Promise<RunningMock> {
   const logger = options.logger ?? createLogger(`${system}-mock-backend`);
   const mock = createMockServer(system, routes, logger);
   const running = await listen(mock.server, options.port ?? 0, options.host ?? '127.0.0.1');

@@ -10,9 +10,7 @@ describe('every process and CLI follows the same port settings', () => {
     const land = { backendUrl: SYSTEM_SETTINGS.land.backendUrl, subgraphUrl: SYSTEM_SETTINGS.land.subgraphUrl };
     expect(parseSettings(land, env)).toEqual({ backendUrl: 'http://127.0.0.1:5103', subgraphUrl: 'http://127.0.0.1:5003/graphql' });
     expect(subgraphConfigFromEnv('land', env).backendUrl).toBe('http://127.0.0.1:5103');
-    expect(subgraphConfigFromEnv('land', { ...env, LAND_BACKEND_URL: 'https://land-db.example.gov.vn/api' }).backendUrl).toBe(
-      'https://land-db.example.gov.vn/api',
-    );
+    expect(subgraphConfigFromEnv('land', { ...env, LAND_BACKEND_URL: 'https://land-db.example.gov.vn/api' }).backendUrl).toBe('https://land-db.example.gov.vn/api');
     expect(parseSettings(land, {}).backendUrl).toBe('http://127.0.0.1:4103');
     expect(() => parseSettings(land, { LAND_BACKEND_PORT: 'x' })).toThrow('LAND_BACKEND_PORT is "x", expected a port from 0 to 65535');
     const layout = systemLayout(env);

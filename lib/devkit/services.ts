@@ -20,7 +20,6 @@ import { SYSTEM_IDS, SYSTEMS } from '../runtime/systems.ts';
 export { REPO_ROOT } from './repository.ts';
 export { serviceOfCommandLine, systemLayout, type ServiceSpec, type SystemLayout } from '../runtime/service-layout.ts';
 
-
 /** `node --import tsx <entry>`, or `node <compiledRoot>/<entry as .js>`: no tsx in a compiled service. */
 export function serviceArguments(entry: string, compiledRoot: string | undefined): string[] {
   return compiledRoot === undefined ? ['--import', 'tsx', entry] : [join(compiledRoot, entry.replace(/\.ts$/, '.js'))];
@@ -465,7 +464,6 @@ export interface RestartPolicy {
   /** How long a (re)started service has to answer `GET /health`; one that does not is killed, which counts as a crash. */
   answerTimeoutMs: number;
 }
-
 
 /** The delays before successive restarts: `initialDelayMs`, doubling, capped at `maxDelayMs` (cockatiel's backoff, no jitter). */
 export function restartBackoff(policy: Pick<RestartPolicy, 'initialDelayMs' | 'maxDelayMs'>): IBackoff<unknown> {

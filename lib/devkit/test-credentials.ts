@@ -29,17 +29,14 @@ export const CITIZEN_ISSUER = 'https://test.lien-thong.invalid/citizen-idp';
 
 /** Who a test request is from; `null` sends no credential. */
 export type TestCredential =
-  | null
-  | { apiKey: TestApiKey; purpose?: string | null; caseNumber?: string | null }
-  | { bearer: string; purpose?: string | null; caseNumber?: string | null };
+  null | { apiKey: TestApiKey; purpose?: string | null; caseNumber?: string | null } | { bearer: string; purpose?: string | null; caseNumber?: string | null };
 
 /** By default: the land officer, for a land transfer, on one case. */
 export const DEFAULT_CREDENTIAL: TestCredential = { apiKey: 'landOfficer', purpose: 'land-transfer', caseNumber: 'HS-2026-0001' };
 
 export function credentialHeaders(credential: TestCredential): Record<string, string> {
   if (credential === null) return {};
-  const headers: Record<string, string> =
-    'apiKey' in credential ? { 'x-api-key': TEST_API_KEYS[credential.apiKey].key } : { authorization: `Bearer ${credential.bearer}` };
+  const headers: Record<string, string> = 'apiKey' in credential ? { 'x-api-key': TEST_API_KEYS[credential.apiKey].key } : { authorization: `Bearer ${credential.bearer}` };
   const purpose = credential.purpose === undefined ? 'land-transfer' : credential.purpose;
   const caseNumber = credential.caseNumber === undefined ? 'HS-2026-0001' : credential.caseNumber;
   if (purpose !== null) headers[PURPOSE_HEADER] = purpose;
@@ -92,8 +89,7 @@ export async function createTestIssuers(): Promise<TestIssuers> {
     },
     officerToken: (claims = {}, options = {}) =>
       sign(officer.privateKey, 'officer-1', OFFICER_ISSUER, typeof claims.sub === 'string' ? claims.sub : 'token-officer-01', { agency: 'BNNMT', ...claims }, options),
-    citizenToken: (personalId, options = {}) =>
-      sign(citizen.privateKey, 'citizen-1', CITIZEN_ISSUER, `citizen-${personalId}`, { personal_id: personalId }, options),
+    citizenToken: (personalId, options = {}) => sign(citizen.privateKey, 'citizen-1', CITIZEN_ISSUER, `citizen-${personalId}`, { personal_id: personalId }, options),
   };
 }
 

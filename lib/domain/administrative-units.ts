@@ -8,13 +8,7 @@ import { existedOn, holdersOn, withSuccessors, type DatedEntry } from './dated-h
  * it names it among its predecessors. Dates are calendar dates in Viet Nam (`YYYY-MM-DD`), and
  * `validFrom`/`validTo` are both inclusive.
  */
-export type Region =
-  | 'NORTHERN_MIDLANDS_AND_MOUNTAINS'
-  | 'RED_RIVER_DELTA'
-  | 'NORTH_CENTRAL_AND_CENTRAL_COAST'
-  | 'CENTRAL_HIGHLANDS'
-  | 'SOUTHEAST'
-  | 'MEKONG_DELTA';
+export type Region = 'NORTHERN_MIDLANDS_AND_MOUNTAINS' | 'RED_RIVER_DELTA' | 'NORTH_CENTRAL_AND_CENTRAL_COAST' | 'CENTRAL_HIGHLANDS' | 'SOUTHEAST' | 'MEKONG_DELTA';
 
 export type ProvincialUnitKind = 'PROVINCE' | 'MUNICIPALITY';
 

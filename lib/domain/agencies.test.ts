@@ -3,13 +3,32 @@ import { provincialUnitsOn } from './administrative-units.ts';
 import { existedOn } from './dated-history.ts';
 import { AGENCIES, agenciesOn, agencyActById, agencyByCode, agencyById } from './agencies.ts';
 
-const codesOfKind = (date: string, kind: string) => agenciesOn(date).filter((a) => a.kind === kind).map((a) => a.code);
+const codesOfKind = (date: string, kind: string) =>
+  agenciesOn(date)
+    .filter((a) => a.kind === kind)
+    .map((a) => a.code);
 
 describe('agencies by date', () => {
   it('has the Government of the 2024 reports: 18 ministries, 4 ministerial-level agencies, Bảo hiểm xã hội Việt Nam, 63 committees', () => {
     expect(codesOfKind('2025-02-28', 'BO')).toEqual([
-      'BQP', 'BCA', 'BNG', 'BNV', 'BTP', 'BKHDT', 'BTC', 'BCT', 'BNNPTNT',
-      'BGTVT', 'BXD', 'BTNMT', 'BTTTT', 'BLDTBXH', 'BVHTTDL', 'BKHCN', 'BGDDT', 'BYT',
+      'BQP',
+      'BCA',
+      'BNG',
+      'BNV',
+      'BTP',
+      'BKHDT',
+      'BTC',
+      'BCT',
+      'BNNPTNT',
+      'BGTVT',
+      'BXD',
+      'BTNMT',
+      'BTTTT',
+      'BLDTBXH',
+      'BVHTTDL',
+      'BKHCN',
+      'BGDDT',
+      'BYT',
     ]);
     expect(codesOfKind('2025-02-28', 'CO_QUAN_NGANG_BO')).toEqual(['UBDT', 'NHNN', 'TTCP', 'VPCP']);
     expect(codesOfKind('2025-02-28', 'CO_QUAN_THUOC_CHINH_PHU')).toEqual(['BHXH']);
@@ -17,9 +36,7 @@ describe('agencies by date', () => {
   });
 
   it('has the 14 ministries and 3 ministerial-level agencies of Nghị quyết 176/2025/QH15 from 2025-03-01', () => {
-    expect(codesOfKind('2025-03-01', 'BO')).toEqual([
-      'BQP', 'BCA', 'BNG', 'BNV', 'BTP', 'BTC', 'BCT', 'BNNMT', 'BXD', 'BVHTTDL', 'BKHCN', 'BGDDT', 'BYT', 'BDTTG',
-    ]);
+    expect(codesOfKind('2025-03-01', 'BO')).toEqual(['BQP', 'BCA', 'BNG', 'BNV', 'BTP', 'BTC', 'BCT', 'BNNMT', 'BXD', 'BVHTTDL', 'BKHCN', 'BGDDT', 'BYT', 'BDTTG']);
     expect(codesOfKind('2025-03-01', 'CO_QUAN_NGANG_BO')).toEqual(['NHNN', 'TTCP', 'VPCP']);
     expect(codesOfKind('2025-03-01', 'CO_QUAN_THUOC_CHINH_PHU')).toEqual([]);
     expect(codesOfKind('2025-03-01', 'DON_VI_THUOC_BO')).toEqual(['BHXH']);
@@ -65,7 +82,11 @@ describe('agencies by date', () => {
   it('has one People’s Committee per provincial-level unit, with the unit’s dates and acts', () => {
     for (const date of ['2024-07-29', '2025-01-01', '2025-07-01', '2026-04-30']) {
       const committees = agenciesOn(date).filter((a) => a.kind === 'UBND_TINH');
-      expect(committees.map((c) => c.provinceId).sort(), date).toEqual(provincialUnitsOn(date).map((u) => u.id).sort());
+      expect(committees.map((c) => c.provinceId).sort(), date).toEqual(
+        provincialUnitsOn(date)
+          .map((u) => u.id)
+          .sort(),
+      );
     }
     expect(agencyByCode('UBND-075', '2026-04-30')).toMatchObject({
       id: 'UBND-075-2026-04-30',
@@ -84,7 +105,11 @@ describe('agencies by date', () => {
       }
       for (const id of [agency.establishedBy, agency.endedBy]) {
         if (id === null) continue;
-        expect(agencyActById(id), id).toMatchObject({ number: expect.any(String), effectiveFrom: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), sourceUrl: expect.stringMatching(/^https:\/\//) });
+        expect(agencyActById(id), id).toMatchObject({
+          number: expect.any(String),
+          effectiveFrom: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+          sourceUrl: expect.stringMatching(/^https:\/\//),
+        });
       }
     }
   });

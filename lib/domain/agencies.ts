@@ -56,8 +56,7 @@ const actsById = new Map<string, LegalAct>([
 ]);
 
 /** "Thành phố Hà Nội" → "Ủy ban nhân dân thành phố Hà Nội". */
-export const committeeName = (officialName: string) =>
-  `Ủy ban nhân dân ${officialName.charAt(0).toLocaleLowerCase('vi')}${officialName.slice(1)}`;
+export const committeeName = (officialName: string) => `Ủy ban nhân dân ${officialName.charAt(0).toLocaleLowerCase('vi')}${officialName.slice(1)}`;
 
 const committeeId = (unitId: string) => `UBND-${unitId}`;
 

@@ -18,7 +18,7 @@ describe('curated commune-level units (data/communes.json)', () => {
     }
   });
 
-  it('names today\'s communes as xã, phường or đặc khu, and their former communes with a district in a predecessor province', () => {
+  it("names today's communes as xã, phường or đặc khu, and their former communes with a district in a predecessor province", () => {
     for (const commune of CURRENT_COMMUNES) {
       expect(commune.name).toMatch(/^(xã|phường|đặc khu) \S/);
       for (const former of commune.formedFrom) {
@@ -26,7 +26,11 @@ describe('curated commune-level units (data/communes.json)', () => {
         expect([commune.province.id, ...commune.province.predecessors]).toContain(former.province);
       }
     }
-    expect(communesOf('001').find((c) => c.name === 'phường Cầu Giấy')?.formedFrom.map((f) => f.commune)).toContain('phường Dịch Vọng Hậu');
+    expect(
+      communesOf('001')
+        .find((c) => c.name === 'phường Cầu Giấy')
+        ?.formedFrom.map((f) => f.commune),
+    ).toContain('phường Dịch Vọng Hậu');
   });
 
   it('formats an address with a district only when it has one', () => {
@@ -35,8 +39,8 @@ describe('curated commune-level units (data/communes.json)', () => {
       addressLine: 'Số 18, ngõ 42 phố Trần Quốc Hoàn, phường Cầu Giấy',
       fullAddress: 'Số 18, ngõ 42 phố Trần Quốc Hoàn, phường Cầu Giấy, Thành phố Hà Nội',
     });
-    expect(
-      formatAddress({ street: 'Số 18', commune: 'phường Dịch Vọng Hậu', district: 'quận Cầu Giấy', province: undefined }).fullAddress,
-    ).toBe('Số 18, phường Dịch Vọng Hậu, quận Cầu Giấy');
+    expect(formatAddress({ street: 'Số 18', commune: 'phường Dịch Vọng Hậu', district: 'quận Cầu Giấy', province: undefined }).fullAddress).toBe(
+      'Số 18, phường Dịch Vọng Hậu, quận Cầu Giấy',
+    );
   });
 });

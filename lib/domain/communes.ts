@@ -55,8 +55,8 @@ export const CURRENT_COMMUNES: readonly CurrentCommune[] = Object.entries(file.p
 });
 
 /** The current provincial units the list covers, in code order. */
-export const PROVINCES_WITH_COMMUNES: readonly ProvincialUnit[] = [...new Map(CURRENT_COMMUNES.map((c) => [c.province.id, c.province])).values()].sort(
-  (a, b) => a.code.localeCompare(b.code),
+export const PROVINCES_WITH_COMMUNES: readonly ProvincialUnit[] = [...new Map(CURRENT_COMMUNES.map((c) => [c.province.id, c.province])).values()].sort((a, b) =>
+  a.code.localeCompare(b.code),
 );
 
 export function communesOf(provinceId: string): CurrentCommune[] {

@@ -30,7 +30,11 @@ export function existedOn(entry: Pick<Dated, 'validFrom' | 'validTo'>, date: str
  * list lacks (`links`: the ids each entry names, predecessors and any successors), days that run
  * backwards, one code on two entries the same day. Empty when it holds together.
  */
-export function historyProblems<T extends DatedEntry>(entries: readonly T[], actIds: ReadonlySet<string>, links: (entry: T) => readonly string[] = (e) => e.predecessors): string[] {
+export function historyProblems<T extends DatedEntry>(
+  entries: readonly T[],
+  actIds: ReadonlySet<string>,
+  links: (entry: T) => readonly string[] = (e) => e.predecessors,
+): string[] {
   const ids = new Set(entries.map((e) => e.id));
   const problems: string[] = [];
   if (ids.size !== entries.length) problems.push('an id is listed twice');

@@ -11,9 +11,7 @@ describe('issuing authorities of their time', () => {
   });
 
   it('keeps the district in a registry office only before 2025-07-01', () => {
-    expect(civilRegistryOffice('phường Dịch Vọng Hậu', '001', '2025-06-30', 'quận Cầu Giấy').name).toBe(
-      'UBND phường Dịch Vọng Hậu, quận Cầu Giấy, thành phố Hà Nội',
-    );
+    expect(civilRegistryOffice('phường Dịch Vọng Hậu', '001', '2025-06-30', 'quận Cầu Giấy').name).toBe('UBND phường Dịch Vọng Hậu, quận Cầu Giấy, thành phố Hà Nội');
     expect(civilRegistryOffice('phường Cầu Giấy', '001', '2025-07-01', 'quận Cầu Giấy').name).toBe('UBND phường Cầu Giấy, thành phố Hà Nội');
     expect(civilRegistryOffice('xã Nam Thanh', '036', '2025-07-01').name).toBe('UBND xã Nam Thanh, tỉnh Ninh Bình');
   });

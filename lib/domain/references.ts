@@ -23,13 +23,11 @@ export const successorProvinceRef = (legacyCode: string, date: string = todayInV
  * 63-unit table (its id); null, without asking, for a unit formed later: the records predate it, and
  * its predecessors carry them.
  */
-export const loadByLegacyCode = <T>(ref: ProvinceRef, load: (code: string) => Promise<T>): Promise<T> | null =>
-  unitOfLegacyCode(ref.id)?.id === ref.id ? load(ref.id) : null;
+export const loadByLegacyCode = <T>(ref: ProvinceRef, load: (code: string) => Promise<T>): Promise<T> | null => (unitOfLegacyCode(ref.id)?.id === ref.id ? load(ref.id) : null);
 
 /**
  * `Citizen.__resolveReference` in a subgraph that only adds fields to the citizen: the key alone,
  * with no backend call, so a query that needs only the key costs nothing and the fields load
  * batched. References come from other subgraphs; one that is not a valid ID is simply unknown.
  */
-export const resolveCitizenKey = (ref: CitizenRef): CitizenRef | null =>
-  personalIdProblem(ref.personalId) ? null : { personalId: ref.personalId };
+export const resolveCitizenKey = (ref: CitizenRef): CitizenRef | null => (personalIdProblem(ref.personalId) ? null : { personalId: ref.personalId });

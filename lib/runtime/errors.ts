@@ -55,4 +55,3 @@ export class SystemError extends GraphQLError {
     this.callerDeadline = facts.callerDeadline ?? false;
   }
 }
-

@@ -107,9 +107,7 @@ export async function answerWithApollo<TContext extends BaseContext>(
  * integration contract (`executeHTTPGraphQLRequest`) is used; the JSON body parser is
  * body-parser, bounded by `maxBodyBytes`.
  */
-export function createGraphQLHttpServer<TContext extends BaseContext>(
-  options: GraphQLHttpServerOptions<TContext>,
-): Server {
+export function createGraphQLHttpServer<TContext extends BaseContext>(options: GraphQLHttpServerOptions<TContext>): Server {
   const graphqlPath = options.graphqlPath ?? '/graphql';
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   const parseJson = bodyParser.json({ limit: maxBodyBytes, strict: false });
@@ -148,10 +146,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
     const requestId = requestIdOf(req);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     res.on('finish', () => {
-      options.logger.info(
-        { requestId, method: req.method, path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
-        'request',
-      );
+      options.logger.info({ requestId, method: req.method, path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
     });
     const fail = (error: unknown) => {
       options.logger.error({ requestId, err: error }, 'request failed');
@@ -296,7 +291,14 @@ function plainJsonReader(limit: number) {
 
 /** body-parser's errors, in words a client can act on. */
 function describeBodyError(error: unknown): { status: number; message: string } {
-  const { status = 400, type, limit, length, charset, encoding } = error as {
+  const {
+    status = 400,
+    type,
+    limit,
+    length,
+    charset,
+    encoding,
+  } = error as {
     status?: number;
     type?: string;
     limit?: number;

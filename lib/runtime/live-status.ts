@@ -12,8 +12,7 @@ import { SYSTEM_IDS } from './systems.ts';
 export const LIVE_STATUSES = ['UP', 'DEGRADED', 'DOWN'] as const;
 export type LiveStatus = (typeof LIVE_STATUSES)[number];
 
-export const worseStatus = (a: LiveStatus, b: LiveStatus): LiveStatus =>
-  LIVE_STATUSES.indexOf(a) >= LIVE_STATUSES.indexOf(b) ? a : b;
+export const worseStatus = (a: LiveStatus, b: LiveStatus): LiveStatus => (LIVE_STATUSES.indexOf(a) >= LIVE_STATUSES.indexOf(b) ? a : b);
 
 export interface LiveStatusThresholds {
   /** A probe slower than this makes the connection DEGRADED. */
@@ -59,9 +58,7 @@ export const subgraphReadinessSchema = z.object({
 });
 export type SubgraphReadiness = z.infer<typeof subgraphReadinessSchema>;
 
-export type ProbeOutcome =
-  | { ok: true; latencyMs: number }
-  | { ok: false; code: SystemErrorCode; reason: string };
+export type ProbeOutcome = { ok: true; latencyMs: number } | { ok: false; code: SystemErrorCode; reason: string };
 
 /** Failed calls whose time falls in the window, newest first (recentFailures is kept newest first). */
 export function failuresWithin(failures: readonly { at: string }[], windowMs: number, now: number): number {
@@ -98,4 +95,3 @@ export function backendStatus(
   }
   return { status: reasons.length === 0 ? 'UP' : 'DEGRADED', reasons };
 }
-

@@ -5,10 +5,7 @@ import DataLoader from 'dataloader';
  * event loop becomes one backend call (split at `maxBatchSize`, the endpoint's documented limit).
  * `fetchMany` returns what it found; a key it did not return resolves to null (not found).
  */
-export function createBatchLoader<K extends string, V>(
-  fetchMany: (keys: readonly K[]) => Promise<Map<K, V>>,
-  maxBatchSize = 100,
-): DataLoader<K, V | null> {
+export function createBatchLoader<K extends string, V>(fetchMany: (keys: readonly K[]) => Promise<Map<K, V>>, maxBatchSize = 100): DataLoader<K, V | null> {
   return new DataLoader<K, V | null>(
     async (keys) => {
       const found = await fetchMany(keys);

@@ -171,7 +171,10 @@ export class SubgraphCallMetrics {
       labelNames: ['system'],
       registers: [registry],
       collect() {
-        countedElsewhere(this, systems.map((system) => [{ system }, board.circuit(system).refusedByOpenCircuit]));
+        countedElsewhere(
+          this,
+          systems.map((system) => [{ system }, board.circuit(system).refusedByOpenCircuit]),
+        );
       },
     });
     new Gauge({
@@ -235,7 +238,10 @@ export class BackendCallMetrics {
       labelNames: ['system'],
       registers: [registry],
       collect() {
-        countedElsewhere(this, sources.map((source) => [{ system: source.system }, source.health().retries]));
+        countedElsewhere(
+          this,
+          sources.map((source) => [{ system: source.system }, source.health().retries]),
+        );
       },
     });
     new Counter({
@@ -244,7 +250,10 @@ export class BackendCallMetrics {
       labelNames: ['system'],
       registers: [registry],
       collect() {
-        countedElsewhere(this, sources.map((source) => [{ system: source.system }, source.health().refusedByOpenCircuit]));
+        countedElsewhere(
+          this,
+          sources.map((source) => [{ system: source.system }, source.health().refusedByOpenCircuit]),
+        );
       },
     });
     new Gauge({
@@ -396,4 +405,3 @@ export async function metricsEndpoint(metrics: ServiceMetrics, port: number | un
   const running = await listen(server, port, host);
   return { routes: {}, server: running, close: () => running.close() };
 }
-

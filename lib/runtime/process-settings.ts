@@ -139,7 +139,7 @@ export const PROCESSES: readonly { name: string; settings: S.SettingsSchema }[] 
   { name: 'npm run start:scaled', settings: START_SCALED_SETTINGS },
   { name: 'npm run check-connections', settings: CHECK_CONNECTIONS_SETTINGS },
   { name: 'npm run audit:verify', settings: AUDIT_VERIFY_SETTINGS },
-  { name: 'the image\'s health check', settings: HEALTH_CHECK_SETTINGS },
+  { name: "the image's health check", settings: HEALTH_CHECK_SETTINGS },
   { name: 'npm run bench', settings: BENCH_SETTINGS },
   { name: 'npm run bench:soak', settings: BENCH_SOAK_SETTINGS },
   { name: 'npm run bench:access', settings: BENCH_ACCESS_SETTINGS },

@@ -3,13 +3,7 @@ import { DEFAULT_ACCESS_POLICY_FILE, loadAccessPolicy } from '../access/policy.t
 import { DEFAULT_THRESHOLDS } from './live-status.ts';
 import { createLogger } from './logger.ts';
 import { startMockBackend, type RunningMock } from '../devkit/mock-server.ts';
-import {
-  addRequestContextFields,
-  currentRequestContext,
-  registerLogFields,
-  runOutsideRequestContext,
-  runWithRequestContext,
-} from './request-context.ts';
+import { addRequestContextFields, currentRequestContext, registerLogFields, runOutsideRequestContext, runWithRequestContext } from './request-context.ts';
 import { DEFAULT_RESILIENCE } from './resilience.ts';
 import { startSubgraph, type Adapter, type RunningSubgraph } from './subgraph.ts';
 import { publicServicesSubgraph } from '../../subgraphs/public-services/index.ts';

@@ -181,7 +181,7 @@ describe('circuit breaker', () => {
     expect(backend.health().refusedByOpenCircuit).toBe(1);
   });
 
-  it('keeps the circuit open when the trial call runs out of its caller\'s time, and closes it when a short trial succeeds', async () => {
+  it("keeps the circuit open when the trial call runs out of its caller's time, and closes it when a short trial succeeds", async () => {
     const backend = new BackendResilience('land', options({ retries: 0, breakerFailures: 1, breakerHalfOpenMs: 1000 }));
     await backend.execute(async () => Promise.reject(serverError()), { idempotent: true, timeoutMs: 2000 }).catch(() => undefined);
     later(1000);
@@ -212,7 +212,7 @@ describe('circuit breaker', () => {
     expect(backend.circuit).toBe('OPEN');
   });
 
-  it("does not hold against the backend a short call that started before the trial and ends during it", async () => {
+  it('does not hold against the backend a short call that started before the trial and ends during it', async () => {
     const backend = new BackendResilience('land', options({ retries: 0, breakerFailures: 2, breakerHalfOpenMs: 1000 }));
     const { attempt } = scripted(serverError, serverError);
     await backend.execute(attempt, { idempotent: true, timeoutMs: 2000 }).catch(() => undefined);
@@ -243,9 +243,7 @@ describe('circuit breaker', () => {
   it('counts a timeout against the backend when the caller gave it a meaningful budget', async () => {
     const backend = new BackendResilience('land', options({ retries: 0, breakerFailures: 2 }));
     const timedOut = (budget: AttemptBudget) =>
-      Promise.reject(
-        new SystemError('land', SystemErrorCode.TIMEOUT, 'aborted', { reason: `no answer within ${budget.timeoutMs} ms`, callerDeadline: budget.short }),
-      );
+      Promise.reject(new SystemError('land', SystemErrorCode.TIMEOUT, 'aborted', { reason: `no answer within ${budget.timeoutMs} ms`, callerDeadline: budget.short }));
     // The caller's deadline is shorter than the backend's 3 s, but long enough to judge it by.
     for (let i = 0; i < 2; i++) {
       await backend.execute(timedOut, { idempotent: true, timeoutMs: 3000, callerDeadlineAt: Date.now() + 1200 }).catch(() => undefined);
@@ -304,8 +302,7 @@ describe('circuit breaker', () => {
 
   it('is not opened by answers that break the contract, nor by the caller running out of time', async () => {
     const backend = new BackendResilience('land', options({ retries: 0, breakerFailures: 2 }));
-    const callerTimeout = () =>
-      new SystemError('land', SystemErrorCode.TIMEOUT, 'aborted', { reason: 'no answer within 40 ms', callerDeadline: true });
+    const callerTimeout = () => new SystemError('land', SystemErrorCode.TIMEOUT, 'aborted', { reason: 'no answer within 40 ms', callerDeadline: true });
     const { attempt } = scripted(garbage, garbage, garbage, callerTimeout, callerTimeout);
     for (let i = 0; i < 5; i++) await backend.execute(attempt, { idempotent: true, timeoutMs: 2000 }).catch(() => undefined);
     expect(backend.circuit).toBe('CLOSED');
@@ -344,7 +341,7 @@ describe('what the circuit tells the operator', () => {
 });
 
 describe('one circuit breaker for both hops', () => {
-  it("in front of a subgraph, logs its opening (with the last failure) and closing once each, and tells a refused client that the circuit is open", async () => {
+  it('in front of a subgraph, logs its opening (with the last failure) and closing once each, and tells a refused client that the circuit is open', async () => {
     const lines: { msg: string; hop?: string; circuit?: string; lastFailure?: string }[] = [];
     const logger = pino({ level: 'warn' }, new Writable({ write: (chunk, _encoding, done) => (lines.push(JSON.parse(String(chunk))), done()) }));
     const circuit = new CircuitBreaker('land', { hop: 'subgraph', explainRefusals: true, failures: 2, halfOpenMs: 1000, maxHalfOpenMs: 1000 }, logger);
@@ -358,7 +355,12 @@ describe('one circuit breaker for both hops', () => {
     later(1000);
     await expect(circuit.run(async () => 'back')).resolves.toBe('back');
     expect(lines.map(({ msg, hop, circuit: state, lastFailure }) => ({ msg, hop, circuit: state, lastFailure }))).toEqual([
-      { msg: 'circuit to the land subgraph opened: calls fail at once until a trial call succeeds', hop: 'subgraph', circuit: 'OPEN', lastFailure: 'no answer before the deadline' },
+      {
+        msg: 'circuit to the land subgraph opened: calls fail at once until a trial call succeeds',
+        hop: 'subgraph',
+        circuit: 'OPEN',
+        lastFailure: 'no answer before the deadline',
+      },
       { msg: 'circuit to the land subgraph closed: calls go through again', hop: 'subgraph', circuit: 'CLOSED', lastFailure: undefined },
     ]);
   });

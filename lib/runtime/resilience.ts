@@ -334,11 +334,7 @@ export class BackendResilience {
       if (!options.idempotent || this.options.retries === 0) return await guarded();
       const policy = retry(
         handleWhen(
-          (error) =>
-            error instanceof SystemError &&
-            error.retryable &&
-            deadlineAt - Date.now() > this.options.retryMaxDelayMs + MIN_ATTEMPT_MS &&
-            this.budget.allowsRetry(),
+          (error) => error instanceof SystemError && error.retryable && deadlineAt - Date.now() > this.options.retryMaxDelayMs + MIN_ATTEMPT_MS && this.budget.allowsRetry(),
         ),
         {
           maxAttempts: this.options.retries,
@@ -401,10 +397,7 @@ export class BackendResilience {
         this.budget.recordFailure();
         // A call its caller's deadline cut short says nothing about the backend (see MEANINGFUL_BUDGET_MS).
         if (error.callerDeadline) throw error;
-        this.recentFailures = [{ at: new Date().toISOString(), code: error.systemCode, reason: error.reason }, ...this.recentFailures].slice(
-          0,
-          RECENT_FAILURES,
-        );
+        this.recentFailures = [{ at: new Date().toISOString(), code: error.systemCode, reason: error.reason }, ...this.recentFailures].slice(0, RECENT_FAILURES);
       }
       throw error;
     }

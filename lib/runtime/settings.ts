@@ -159,7 +159,8 @@ export const LOG_LEVEL = setting('LOG_LEVEL', {
 });
 export const NODE_ENV = setting('NODE_ENV', {
   ...optional(kinds.text(), '(unset)'),
-  description: '`production` turns introspection and "did you mean" suggestions off, refuses plain API keys and the development credentials of `.dev/`, and the query page then offers no credential.',
+  description:
+    '`production` turns introspection and "did you mean" suggestions off, refuses plain API keys and the development credentials of `.dev/`, and the query page then offers no credential.',
 });
 
 // ————— The gateway —————
@@ -218,11 +219,7 @@ export const QUERY_LIMIT_SETTINGS = {
   maxListItems: limit('MAX_LIST_ITEMS', 100, 'Largest list accepted in any argument or variable.'),
   maxListItemsPerRequest: limit('MAX_LIST_ITEMS_PER_REQUEST', 500, 'Most list items all the arguments of one query may carry together, counted at every aliased field.'),
   maxFields: limit('MAX_QUERY_FIELDS', 500, 'Most fields accepted in one document, each fragment spread counted as the fields it brings; checked before validation.'),
-  maxSelections: limit(
-    'MAX_QUERY_SELECTIONS',
-    100,
-    'Most selections (fields, fragment spreads, inline fragments) written in one selection set; checked before validation.',
-  ),
+  maxSelections: limit('MAX_QUERY_SELECTIONS', 100, 'Most selections (fields, fragment spreads, inline fragments) written in one selection set; checked before validation.'),
   maxFieldRepeats: limit(
     'MAX_QUERY_FIELD_REPEATS',
     100,
@@ -280,8 +277,7 @@ export const QUERY_PAGE_API_KEY_FILE = setting('QUERY_PAGE_API_KEY_FILE', {
 export const STATUS_PAGE_PROGRAMME_REFRESH_MS = setting('STATUS_PAGE_PROGRAMME_REFRESH_MS', {
   kind: kinds.milliseconds(),
   default: fixed(60_000),
-  description:
-    'How often the status page asks again for the programme view (at once again while it is not shown whole); it changes only when a report is published.',
+  description: 'How often the status page asks again for the programme view (at once again while it is not shown whole); it changes only when a report is published.',
 });
 
 // ————— Access control —————
@@ -311,8 +307,7 @@ export const AUTHENTICATION_SETTINGS = {
 export const CALLER_ASSERTION_SECRET = setting('CALLER_ASSERTION_SECRET', {
   ...optional(kinds.secret(MIN_CALLER_SECRET_LENGTH), '(required; `npm start` makes one)'),
   secret: true,
-  description:
-    'Shared secret (32+ characters) with which the gateway signs the verified caller for the subgraphs; a subgraph without it refuses all personal data.',
+  description: 'Shared secret (32+ characters) with which the gateway signs the verified caller for the subgraphs; a subgraph without it refuses all personal data.',
 });
 export const REPLAY_STORE_SETTINGS = {
   databaseUrl: setting('CALLER_REPLAY_DATABASE_URL', {
@@ -349,10 +344,7 @@ export const ACCESS_LOG_SETTINGS = {
 const secretFile = (name: string, description: string) => setting(`${name}_FILE`, { ...optional(kinds.path(), '(unset)'), description });
 /** `<NAME>_FILE`: a file holding `<NAME>` (lib/runtime/process.ts `secretsFromFiles`). */
 export const SECRET_FILE_SETTINGS = {
-  CALLER_ASSERTION_SECRET: secretFile(
-    'CALLER_ASSERTION_SECRET',
-    'File holding `CALLER_ASSERTION_SECRET` (Docker/Compose secrets, Kubernetes Secret volumes); set one of the two.',
-  ),
+  CALLER_ASSERTION_SECRET: secretFile('CALLER_ASSERTION_SECRET', 'File holding `CALLER_ASSERTION_SECRET` (Docker/Compose secrets, Kubernetes Secret volumes); set one of the two.'),
   ACCESS_LOG_KEY: secretFile('ACCESS_LOG_KEY', 'File holding `ACCESS_LOG_KEY`; set one of the two.'),
   DATABASE_URL: secretFile('DATABASE_URL', 'File holding `DATABASE_URL` (it carries the database password); set one of the two.'),
   CALLER_REPLAY_DATABASE_URL: secretFile('CALLER_REPLAY_DATABASE_URL', 'File holding `CALLER_REPLAY_DATABASE_URL`; set one of the two.'),
@@ -371,14 +363,12 @@ const OTLP_PROTOCOL = setting('OTEL_EXPORTER_OTLP_PROTOCOL', {
   default: fixed<(typeof OTLP_PROTOCOLS)[number]>('http/protobuf'),
   description: '`http/protobuf` or `http/json` (gRPC is refused at start); `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL` wins over it.',
 });
-const sdkOnly = (name: string, shown: string, description: string) =>
-  setting(name, { ...optional(kinds.text(), shown), description, readThrough: 'OpenTelemetry SDK' });
+const sdkOnly = (name: string, shown: string, description: string) => setting(name, { ...optional(kinds.text(), shown), description, readThrough: 'OpenTelemetry SDK' });
 export const TRACING_SETTINGS = {
   disabled: setting('OTEL_SDK_DISABLED', { kind: kinds.flag(), default: fixed(false), description: '`true` keeps tracing off even with an endpoint set.' }),
   endpoint: setting('OTEL_EXPORTER_OTLP_ENDPOINT', {
     ...optional(kinds.url(['http', 'https'], 'http://127.0.0.1:4318'), '(unset: tracing off, no SDK loaded)'),
-    description:
-      'Base URL of an OTLP/HTTP receiver (an OpenTelemetry Collector, Jaeger, Tempo), e.g. `http://127.0.0.1:4318`: turns tracing on; spans go to `<URL>/v1/traces`.',
+    description: 'Base URL of an OTLP/HTTP receiver (an OpenTelemetry Collector, Jaeger, Tempo), e.g. `http://127.0.0.1:4318`: turns tracing on; spans go to `<URL>/v1/traces`.',
   }),
   tracesEndpoint: setting('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', {
     ...optional(kinds.url(['http', 'https'], 'http://127.0.0.1:4318/v1/traces'), '(unset)'),
@@ -397,11 +387,7 @@ export const TRACING_SETTINGS = {
   headers: sdkOnly('OTEL_EXPORTER_OTLP_HEADERS', '(none)', 'Headers sent with every export, `key=value,key2=value2` (an API key of a hosted backend).'),
   resourceAttributes: sdkOnly('OTEL_RESOURCE_ATTRIBUTES', '(none)', 'Extra resource attributes of the spans, e.g. `deployment.environment=staging`.'),
   sampler: sdkOnly('OTEL_TRACES_SAMPLER', 'parentbased_always_on', 'Which requests are traced, e.g. `parentbased_traceidratio` with `OTEL_TRACES_SAMPLER_ARG`.'),
-  samplerArg: sdkOnly(
-    'OTEL_TRACES_SAMPLER_ARG',
-    '(none)',
-    "The sampler's argument: for `parentbased_traceidratio`, the share of new traces kept (0.1 = 10 %).",
-  ),
+  samplerArg: sdkOnly('OTEL_TRACES_SAMPLER_ARG', '(none)', "The sampler's argument: for `parentbased_traceidratio`, the share of new traces kept (0.1 = 10 %)."),
   batchDelay: sdkOnly('OTEL_BSP_SCHEDULE_DELAY', '5000', 'How often, in ms, batched spans are sent.'),
 };
 

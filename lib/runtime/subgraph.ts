@@ -147,12 +147,7 @@ export function subgraphConfigFromEnv(system: SystemId, env: Environment): Subgr
  * `/ready`: one probe of the backend (bypassing the circuit), judged with the backend calls' health.
  * Ready (200) while the backend answers, even DEGRADED; 503 when it does not.
  */
-export async function subgraphReadiness(
-  system: SystemId,
-  adapter: Adapter,
-  thresholds: LiveStatusThresholds,
-  call?: CallContext,
-): Promise<SubgraphReadiness> {
+export async function subgraphReadiness(system: SystemId, adapter: Adapter, thresholds: LiveStatusThresholds, call?: CallContext): Promise<SubgraphReadiness> {
   const started = performance.now();
   let probe: ProbeOutcome;
   try {
@@ -161,10 +156,7 @@ export async function subgraphReadiness(
     await adapter.ping(call);
     probe = { ok: true, latencyMs: roundMs(performance.now() - started) };
   } catch (error) {
-    probe =
-      error instanceof SystemError
-        ? { ok: false, code: error.systemCode, reason: error.reason }
-        : { ok: false, code: SystemErrorCode.UNAVAILABLE, reason: 'probe failed' };
+    probe = error instanceof SystemError ? { ok: false, code: error.systemCode, reason: error.reason } : { ok: false, code: SystemErrorCode.UNAVAILABLE, reason: 'probe failed' };
   }
   const calls = adapter.health();
   const { status, reasons } = backendStatus(probe, calls, thresholds);
@@ -328,9 +320,7 @@ function connectionTestRoute(
 }
 
 /** Entry point of a subgraph process: configuration from the environment, clean stop on signals. */
-export async function runSubgraphProcess<TAdapter extends Adapter, TLoaders>(
-  definition: SubgraphDefinition<TAdapter, TLoaders>,
-): Promise<void> {
+export async function runSubgraphProcess<TAdapter extends Adapter, TLoaders>(definition: SubgraphDefinition<TAdapter, TLoaders>): Promise<void> {
   const logger = createLogger(`${definition.system}-subgraph`);
   await startOrExit(logger, async () => {
     const settings = parseSettings(subgraphSettings(definition.system), processEnvironment());

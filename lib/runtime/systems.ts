@@ -92,4 +92,3 @@ export function systemLabel(id: SystemId): string {
 
 export const SYSTEM_IDS = Object.keys(SYSTEMS) as SystemId[];
 export const GATEWAY_PORT = 4000;
-

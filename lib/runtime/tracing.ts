@@ -61,12 +61,7 @@ export interface TracingOptions {
   incomingRequiresParent?: boolean;
 }
 
-export function startTracing(
-  serviceName: string,
-  logger: Logger,
-  variables: TracingVariables,
-  options: TracingOptions = {},
-): TracingSettings | undefined {
+export function startTracing(serviceName: string, logger: Logger, variables: TracingVariables, options: TracingOptions = {}): TracingSettings | undefined {
   const settings = tracingSettings(serviceName, variables);
   if (!settings || shutdown) return settings;
   const require = createRequire(import.meta.url);

@@ -22,11 +22,7 @@ const S2 = {
 };
 const COMPLETED_2024_09 = localityCodesOf(factById('civil-status.completed.2024-09'));
 
-const { mock, adapter, wireAdapter, wireAnswers, execute, close } = await startSubgraphUnderTest(
-  civilStatusSubgraph,
-  civilStatusHandlers(),
-  { backendTimeoutMs: 2000 },
-);
+const { mock, adapter, wireAdapter, wireAnswers, execute, close } = await startSubgraphUnderTest(civilStatusSubgraph, civilStatusHandlers(), { backendTimeoutMs: 2000 });
 afterAll(close);
 beforeEach(() => wireAnswers.clear());
 
@@ -45,9 +41,7 @@ describe('CivilStatusAdapter', () => {
     const records = await adapter.getCivilStatus([NAMED_IDS.son, NAMED_IDS.head, NAMED_IDS.grandmother, NAMED_IDS.lateGrandfather]);
     expect(mock.stats().requests).toBe(1);
     expect(mock.stats().byRoute).toEqual({ 'POST /v1/civil-status/batch-get': 1 });
-    expect([...records.keys()].sort()).toEqual(
-      [NAMED_IDS.son, NAMED_IDS.head, NAMED_IDS.grandmother, NAMED_IDS.lateGrandfather].sort(),
-    );
+    expect([...records.keys()].sort()).toEqual([NAMED_IDS.son, NAMED_IDS.head, NAMED_IDS.grandmother, NAMED_IDS.lateGrandfather].sort());
   });
 
   it("returns the son's birth registration naming both parents", async () => {
@@ -215,8 +209,7 @@ describe('CivilStatusAdapter, on wire answers written from the contract', () => 
       ],
       notFound: [],
     });
-  const serveProvinces = (...provinces: object[]) =>
-    wireAnswers.set('/v1/digitization/provinces/batch-get', { provinces, sources: [S2], notFound: [] });
+  const serveProvinces = (...provinces: object[]) => wireAnswers.set('/v1/digitization/provinces/batch-get', { provinces, sources: [S2], notFound: [] });
   const grandfather = async () => (await wireAdapter.getCivilStatus([GRANDFATHER])).get(GRANDFATHER);
 
   it('maps each marriage end reason', async () => {
@@ -240,12 +233,7 @@ describe('CivilStatusAdapter, on wire answers written from the contract', () => 
       NOT_REPORTED,
     );
     const provinces = await wireAdapter.getProvinceDigitization(['079', '074', '075', '002']);
-    expect(['079', '074', '075', '002'].map((code) => provinces.get(code)?.status)).toEqual([
-      'COMPLETED',
-      'BASICALLY_COMPLETED',
-      'IN_PROGRESS',
-      'NOT_REPORTED',
-    ]);
+    expect(['079', '074', '075', '002'].map((code) => provinces.get(code)?.status)).toEqual(['COMPLETED', 'BASICALLY_COMPLETED', 'IN_PROGRESS', 'NOT_REPORTED']);
     // Everything but the status and the sources passes through as the backend wrote it.
     const { provinceCode: _, sourceIds: __, ...asWritten } = CONTRACT_PROVINCE;
     expect(provinces.get('079')).toEqual({ ...asWritten, status: 'COMPLETED', sources: [S2] });
@@ -375,15 +363,12 @@ describe('civil-status subgraph', () => {
 
   it('answers a reference that needs only the key without calling the backend, and rejects invalid IDs', async () => {
     mock.resetStats();
-    const result = await execute(
-      `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on Citizen { personalId } } }`,
-      {
-        representations: [
-          { __typename: 'Citizen', personalId: NAMED_IDS.son },
-          { __typename: 'Citizen', personalId: '12345' },
-        ],
-      },
-    );
+    const result = await execute(`query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on Citizen { personalId } } }`, {
+      representations: [
+        { __typename: 'Citizen', personalId: NAMED_IDS.son },
+        { __typename: 'Citizen', personalId: '12345' },
+      ],
+    });
     expect(result.errors).toBeUndefined();
     expect(result.data).toEqual({ _entities: [{ personalId: NAMED_IDS.son }, null] });
     expect(mock.stats().requests).toBe(0);
@@ -412,8 +397,8 @@ describe('civil-status subgraph', () => {
       { representations: [{ __typename: 'Citizen', personalId: centenarian }] },
     );
     expect(result.errors).toBeUndefined();
-    const death = (result.data as { _entities: [{ deathRegistration: { registeredOn: { text: string }; dateOfDeath: { text: string }; registryOffice: string } }] })
-      ._entities[0].deathRegistration;
+    const death = (result.data as { _entities: [{ deathRegistration: { registeredOn: { text: string }; dateOfDeath: { text: string }; registryOffice: string } }] })._entities[0]
+      .deathRegistration;
     expect(death.dateOfDeath.text >= '1977' && death.registeredOn.text >= death.dateOfDeath.text).toBe(true);
     expect(death.registryOffice).toMatch(/^UBND .*thành phố Hà Nội$/);
   });
@@ -514,21 +499,16 @@ describe('civil-status subgraph', () => {
       },
     );
     expect(result.errors).toBeUndefined();
-    expect(result.data?._entities).toEqual([
-      { id: '092-2025-07-01', civilStatusDigitization: null },
-      { id: '046-2025-01-01', civilStatusDigitization: null },
-      null,
-    ]);
+    expect(result.data?._entities).toEqual([{ id: '092-2025-07-01', civilStatusDigitization: null }, { id: '046-2025-01-01', civilStatusDigitization: null }, null]);
     expect(mock.stats().requests).toBe(0);
   });
 
   it('reports a backend failure with the system named', async () => {
     mock.setFault({ mode: 'error' });
     try {
-      const result = await execute(
-        `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on Citizen { maritalStatus } } }`,
-        { representations: [{ __typename: 'Citizen', personalId: NAMED_IDS.head }] },
-      );
+      const result = await execute(`query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on Citizen { maritalStatus } } }`, {
+        representations: [{ __typename: 'Citizen', personalId: NAMED_IDS.head }],
+      });
       expect(result.data).toEqual({ _entities: [{ maritalStatus: null }] });
       expect(result.errors?.map((e) => e.extensions)).toEqual([{ code: 'SYSTEM_UNAVAILABLE', system: 'civil-status' }]);
       expect(JSON.stringify(result.errors)).not.toContain('db-01.internal');

@@ -12,8 +12,7 @@ const civilStatusOf = (c: CitizenRef, ctx: CivilStatusContext) => ctx.loaders.ci
 export const resolvers: Resolvers = {
   Source: sourceResolvers,
   Query: {
-    birthRegistration: async (_, args, ctx) =>
-      (await ctx.loaders.civilStatus.load(assertPersonalId(args.personalId)))?.birthRegistration ?? null,
+    birthRegistration: async (_, args, ctx) => (await ctx.loaders.civilStatus.load(assertPersonalId(args.personalId)))?.birthRegistration ?? null,
   },
   Citizen: {
     __resolveReference: resolveCitizenKey,

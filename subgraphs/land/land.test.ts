@@ -26,11 +26,7 @@ const S3 = {
 };
 
 const world = new SyntheticWorld();
-const { mock, adapter, wireAdapter, wireAnswers, execute, reset, close } = await startSubgraphUnderTest(
-  landSubgraph,
-  landHandlers(world),
-  { backendTimeoutMs: 1000 },
-);
+const { mock, adapter, wireAdapter, wireAnswers, execute, reset, close } = await startSubgraphUnderTest(landSubgraph, landHandlers(world), { backendTimeoutMs: 1000 });
 afterAll(close);
 beforeEach(reset);
 
@@ -177,8 +173,7 @@ describe('LandAdapter, on wire answers written from the contract', () => {
     sourceIds: [],
   };
   const serveParcels = (...parcels: object[]) => wireAnswers.set('/v1/parcels/batch-get', { parcels, notFound: [] });
-  const serveProvinces = (...provinces: object[]) =>
-    wireAnswers.set('/v1/digitization/provinces/batch-get', { provinces, sources: [S3] });
+  const serveProvinces = (...provinces: object[]) => wireAnswers.set('/v1/digitization/provinces/batch-get', { provinces, sources: [S3] });
   const refused = (call: Promise<unknown>, what: unknown) =>
     expect(call, JSON.stringify(what)).rejects.toMatchObject({ extensions: { code: 'SYSTEM_BAD_RESPONSE', system: 'land' } });
 
@@ -220,20 +215,11 @@ describe('LandAdapter, on wire answers written from the contract', () => {
   });
 
   it('refuses a number beyond a GraphQL Int, or a date that does not exist', async () => {
-    for (const broken of [
-      { recordsCleaned: 2 ** 31 },
-      { recordsTotal: 2 ** 31 },
-      { districtsAppraised: 2 ** 31 },
-      { asOf: '2024-02-30' },
-    ]) {
+    for (const broken of [{ recordsCleaned: 2 ** 31 }, { recordsTotal: 2 ** 31 }, { districtsAppraised: 2 ** 31 }, { asOf: '2024-02-30' }]) {
       serveProvinces({ ...CONTRACT_PROVINCE, ...broken });
       await refused(wireAdapter.getDigitization(['074']), broken);
     }
-    for (const broken of [
-      { mapSheetNumber: 2 ** 31 },
-      { parcelNumber: 2 ** 31 },
-      { certificate: { ...CONTRACT_PARCEL.certificate, issuedOn: '2024-13-45' } },
-    ]) {
+    for (const broken of [{ mapSheetNumber: 2 ** 31 }, { parcelNumber: 2 ** 31 }, { certificate: { ...CONTRACT_PARCEL.certificate, issuedOn: '2024-13-45' } }]) {
       serveParcels({ ...CONTRACT_PARCEL, ...broken });
       await refused(wireAdapter.getParcels([FAMILY_HOME]), broken);
     }
@@ -364,7 +350,7 @@ describe('land subgraph', () => {
       recordsTotal: null,
       cleanedShare: null,
       districtsAppraised: 8,
-      statement: "Quang Nam district-level units whose land-database plan has been appraised",
+      statement: 'Quang Nam district-level units whose land-database plan has been appraised',
       asOf: '2024',
       sources: [
         {

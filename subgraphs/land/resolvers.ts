@@ -7,8 +7,7 @@ import { MAX_PARCEL_ID_LENGTH } from './adapter/wire.ts';
 export const resolvers: Resolvers = {
   Source: sourceResolvers,
   Query: {
-    landParcel: (_, args, ctx) =>
-      ctx.loaders.parcel.load(assertText(args.parcelId, 'parcelId', MAX_PARCEL_ID_LENGTH)),
+    landParcel: (_, args, ctx) => ctx.loaders.parcel.load(assertText(args.parcelId, 'parcelId', MAX_PARCEL_ID_LENGTH)),
   },
   Citizen: {
     // The land database holds no citizen record of its own: `landParcels` asks the backend, batched.
@@ -16,11 +15,9 @@ export const resolvers: Resolvers = {
     landParcels: (c, _, ctx) => ctx.loaders.parcelsByHolder.load(c.personalId),
   },
   LandParcel: {
-    __resolveReference: (ref, ctx) =>
-      ref.parcelId.length === 0 || ref.parcelId.length > MAX_PARCEL_ID_LENGTH ? null : ctx.loaders.parcel.load(ref.parcelId),
+    __resolveReference: (ref, ctx) => (ref.parcelId.length === 0 || ref.parcelId.length > MAX_PARCEL_ID_LENGTH ? null : ctx.loaders.parcel.load(ref.parcelId)),
     province: (p) => successorProvinceRef(p.provinceCode),
-    rightHolders: (p) =>
-      p.rightHolders.map((h) => ({ share: h.share, citizen: { personalId: h.personalId } })),
+    rightHolders: (p) => p.rightHolders.map((h) => ({ share: h.share, citizen: { personalId: h.personalId } })),
   },
   Province: {
     __resolveReference: (ref) => provinceRefById(ref.id),

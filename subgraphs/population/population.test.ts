@@ -7,11 +7,7 @@ import { startSubgraphUnderTest } from '../../test/support/subgraph-harness.ts';
 import { populationSubgraph } from './index.ts';
 import { populationHandlers } from './mock/handlers.ts';
 
-const { mock, adapter, wireAdapter, wireAnswers, execute, reset, close } = await startSubgraphUnderTest(
-  populationSubgraph,
-  populationHandlers(),
-  { backendTimeoutMs: 1000 },
-);
+const { mock, adapter, wireAdapter, wireAnswers, execute, reset, close } = await startSubgraphUnderTest(populationSubgraph, populationHandlers(), { backendTimeoutMs: 1000 });
 afterAll(close);
 beforeEach(reset);
 
@@ -249,10 +245,9 @@ describe('population subgraph', () => {
 
   it('resolves 20 Citizen references with one backend call', async () => {
     const ids = Array.from({ length: 20 }, (_, i) => `0790${String(80 + (i % 10)).padStart(2, '0')}${String(123400 + i).padStart(6, '0')}`);
-    const result = await execute(
-      'query($r: [_Any!]!) { _entities(representations: $r) { ... on Citizen { personalId fullName } } }',
-      { r: ids.map((personalId) => ({ __typename: 'Citizen', personalId })) },
-    );
+    const result = await execute('query($r: [_Any!]!) { _entities(representations: $r) { ... on Citizen { personalId fullName } } }', {
+      r: ids.map((personalId) => ({ __typename: 'Citizen', personalId })),
+    });
     expect(result.errors).toBeUndefined();
     const entities = (result.data as { _entities: { personalId: string; fullName: string }[] })._entities;
     expect(entities.map((e) => e.personalId)).toEqual(ids);

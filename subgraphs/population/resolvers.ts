@@ -35,11 +35,9 @@ const citizenOrNull = (ctx: PopulationContext, personalId: string | null) => (pe
 
 export const resolvers: Resolvers = {
   Query: {
-    citizen: (_, args, ctx) =>
-      ctx.loaders.citizen.load(assertPersonalId(args.personalId)),
+    citizen: (_, args, ctx) => ctx.loaders.citizen.load(assertPersonalId(args.personalId)),
     // A citizen whose load failed is an error at its own index; the others are still answered.
-    citizens: async (_, args, ctx) =>
-      (await ctx.loaders.citizen.loadMany(assertPersonalIdList(args.personalIds))).map((c) => (c instanceof Error ? Promise.reject(c) : c)),
+    citizens: async (_, args, ctx) => (await ctx.loaders.citizen.loadMany(assertPersonalIdList(args.personalIds))).map((c) => (c instanceof Error ? Promise.reject(c) : c)),
     verifyCitizen: async (_, args, ctx) => {
       const personalId = assertPersonalId(args.personalId);
       const fullName = assertText(args.fullName, 'fullName', 200);
@@ -51,8 +49,7 @@ export const resolvers: Resolvers = {
   },
   Citizen: {
     // References come from other subgraphs' backends; one that is not a valid ID is simply unknown.
-    __resolveReference: (ref, ctx) =>
-      personalIdProblem(ref.personalId) ? null : ctx.loaders.citizen.load(ref.personalId),
+    __resolveReference: (ref, ctx) => (personalIdProblem(ref.personalId) ? null : ctx.loaders.citizen.load(ref.personalId)),
     dateOfBirth: (c) => partialDateForGraph(c.dateOfBirth),
     personalIdInfo: (c) => {
       const decoded = decodePersonalId(c.personalId);

@@ -10,10 +10,7 @@ import type { PublicServicesAdapter } from './adapter/client.ts';
 import { publicServicesSubgraph } from './index.ts';
 import { publicServicesHandlers, REFERENCE_DATA_MAX_AGE_SECONDS } from './mock/handlers.ts';
 
-const MINISTRIES = [
-  'BQP', 'BCA', 'BNG', 'BNV', 'BTP', 'BKHDT', 'BTC', 'BCT', 'BNNPTNT',
-  'BGTVT', 'BXD', 'BTNMT', 'BTTTT', 'BLDTBXH', 'BVHTTDL', 'BKHCN', 'BGDDT', 'BYT',
-];
+const MINISTRIES = ['BQP', 'BCA', 'BNG', 'BNV', 'BTP', 'BKHDT', 'BTC', 'BCT', 'BNNPTNT', 'BGTVT', 'BXD', 'BTNMT', 'BTTTT', 'BLDTBXH', 'BVHTTDL', 'BKHCN', 'BGDDT', 'BYT'];
 /** The publications as the facts file describes them (their fields are checked one by one below). */
 const sourceNamed = (id: string) => FACT_SOURCES.find((s) => s.id === id)!;
 const [S0, S1, S2, S3, S4] = ['S0', 'S1', 'S2', 'S3', 'S4'].map(sourceNamed);
@@ -43,16 +40,13 @@ const SOURCE = 'sources { id document outlet title published url language summar
 const CONNECTION = `{ status since statement asOf ${SOURCE} }`;
 const VNEID_SERVICE = `{ status since statement note asOf ${SOURCE} }`;
 
-const { mock, adapter, wireAdapter, wireAnswers, execute, startBackend, reset, close } = await startSubgraphUnderTest(
-  publicServicesSubgraph,
-  publicServicesHandlers(),
-  { backendTimeoutMs: 5000 },
-);
+const { mock, adapter, wireAdapter, wireAnswers, execute, startBackend, reset, close } = await startSubgraphUnderTest(publicServicesSubgraph, publicServicesHandlers(), {
+  backendTimeoutMs: 5000,
+});
 afterAll(close);
 beforeEach(reset);
 
-const run = (query: string, variables?: Record<string, unknown>, over?: PublicServicesAdapter) =>
-  execute<Record<string, any>>(query, variables, over);
+const run = (query: string, variables?: Record<string, unknown>, over?: PublicServicesAdapter) => execute<Record<string, any>>(query, variables, over);
 /** The overview's count of the agency registry, over `over` (by default the mock). */
 const registryTally = async (over?: PublicServicesAdapter, at?: string) => {
   const { data, errors } = await run('query ($at: String) { populationDbConnections { registry(at: $at) { kind status agencies } } }', { at }, over);
@@ -312,8 +306,7 @@ describe('public-services adapter, on wire answers written from the contract', (
         populationDbConnection: {
           status: 'CHUA_KET_NOI',
           since: null,
-          statement:
-            'Ministry of Construction had not completed connecting the housing and real-estate market information system with the national population database',
+          statement: 'Ministry of Construction had not completed connecting the housing and real-estate market information system with the national population database',
           asOf: '2024-06',
           sourceIds: ['S3'],
         },
@@ -492,7 +485,10 @@ describe('public-services adapter, on wire answers written from the contract', (
   });
 
   it('refuses a date with space around it, since it would be served as written', async () => {
-    for (const connection of [{ ...CONNECTED, asOf: ' 2024-07-29 ' }, { ...CONNECTED, since: '2024-07 ' }]) {
+    for (const connection of [
+      { ...CONNECTED, asOf: ' 2024-07-29 ' },
+      { ...CONNECTED, since: '2024-07 ' },
+    ]) {
       serveProvinces({ ...CONTRACT_PROVINCE, populationDbConnection: connection });
       await refused(wireAdapter.getProvinces({ requestId: 't' }), connection);
     }
@@ -502,12 +498,7 @@ describe('public-services adapter, on wire answers written from the contract', (
 
   it('refuses a status not taken from a report that carries a statement, a date, a note or a source', async () => {
     for (const unsourced of ['CHUA_BAO_CAO', 'DON_VI_VAN_HANH']) {
-      for (const broken of [
-        { statement: 'Localities that completed the same connection' },
-        { asOf: '2024-07-29' },
-        { since: '2024-07' },
-        { sourceIds: ['S3'] },
-      ]) {
+      for (const broken of [{ statement: 'Localities that completed the same connection' }, { asOf: '2024-07-29' }, { since: '2024-07' }, { sourceIds: ['S3'] }]) {
         const connection = { ...NOT_REPORTED_ON_WIRE, status: unsourced, ...broken };
         serveAgencies({ ...CONTRACT_AGENCY, populationDbConnection: connection });
         await refused(wireAdapter.getAgencies({ requestId: 't' }), connection);
@@ -549,7 +540,18 @@ describe('public-services subgraph', () => {
       provinces { id code name officialName municipality validFrom validTo establishedBy { number } predecessors { id name validTo } populationDbConnection { status } }
     }`);
     expect(result.errors).toBeUndefined();
-    type Unit = { id: string; code: string; name: string; officialName: string; municipality: boolean; validFrom: string | null; validTo: string | null; establishedBy: { number: string } | null; predecessors: { id: string; name: string; validTo: string }[]; populationDbConnection: { status: string } };
+    type Unit = {
+      id: string;
+      code: string;
+      name: string;
+      officialName: string;
+      municipality: boolean;
+      validFrom: string | null;
+      validTo: string | null;
+      establishedBy: { number: string } | null;
+      predecessors: { id: string; name: string; validTo: string }[];
+      populationDbConnection: { status: string };
+    };
     const units = result.data?.provinces as Unit[];
     expect(todayInVietnam() >= '2026-04-30').toBe(true);
     expect(units).toHaveLength(34);
@@ -569,7 +571,13 @@ describe('public-services subgraph', () => {
       { id: '008', name: 'Tuyên Quang', validTo: '2025-06-30' },
     ]);
     expect(units.filter((u) => u.municipality).map((u) => u.officialName)).toEqual([
-      'Thành phố Hà Nội', 'Thành phố Hải Phòng', 'Thành phố Huế', 'Thành phố Đà Nẵng', 'Thành phố Đồng Nai', 'Thành phố Hồ Chí Minh', 'Thành phố Cần Thơ',
+      'Thành phố Hà Nội',
+      'Thành phố Hải Phòng',
+      'Thành phố Huế',
+      'Thành phố Đà Nẵng',
+      'Thành phố Đồng Nai',
+      'Thành phố Hồ Chí Minh',
+      'Thành phố Cần Thơ',
     ]);
     expect(units.find((u) => u.code === '001')).toMatchObject({ id: '001', validFrom: null, establishedBy: null, populationDbConnection: { status: 'CONNECTED' } });
     expect(mock.stats().byRoute).toEqual({ 'GET /v1/provinces': 1 });
@@ -603,7 +611,13 @@ describe('public-services subgraph', () => {
         ],
       },
       after: { id: '046-2025-01-01', officialName: 'Thành phố Huế', municipality: true, predecessors: [{ id: '046' }] },
-      socTrang: { name: 'Sóc Trăng', validTo: '2025-06-30', endedBy: { number: '202/2025/QH15' }, successorsOn: [{ officialName: 'Thành phố Cần Thơ' }], inMay2025: [{ name: 'Sóc Trăng' }] },
+      socTrang: {
+        name: 'Sóc Trăng',
+        validTo: '2025-06-30',
+        endedBy: { number: '202/2025/QH15' },
+        successorsOn: [{ officialName: 'Thành phố Cần Thơ' }],
+        inMay2025: [{ name: 'Sóc Trăng' }],
+      },
       goneToday: null,
       binhPhuoc: { successorsOn: [{ officialName: 'Tỉnh Đồng Nai' }], today: [{ officialName: 'Thành phố Đồng Nai' }] },
       administrativeActs: [
@@ -686,17 +700,14 @@ describe('public-services subgraph', () => {
   });
 
   it('resolves Province and Agency entity references with one request per list', async () => {
-    const result = await run(
-      'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Province { id name } ... on Agency { code name } } }',
-      {
-        r: [
-          { __typename: 'Province', id: '001' },
-          { __typename: 'Province', id: '079' },
-          { __typename: 'Province', id: '079-2025-07-01' },
-          { __typename: 'Province', id: '999' },
-        ],
-      },
-    );
+    const result = await run('query ($r: [_Any!]!) { _entities(representations: $r) { ... on Province { id name } ... on Agency { code name } } }', {
+      r: [
+        { __typename: 'Province', id: '001' },
+        { __typename: 'Province', id: '079' },
+        { __typename: 'Province', id: '079-2025-07-01' },
+        { __typename: 'Province', id: '999' },
+      ],
+    });
     expect(result.errors).toBeUndefined();
     expect(result.data?._entities).toEqual([{ id: '001', name: 'Hà Nội' }, { id: '079', name: 'Hồ Chí Minh' }, { id: '079-2025-07-01', name: 'Hồ Chí Minh' }, null]);
     expect(mock.stats().byRoute).toEqual({ 'GET /v1/provinces': 1 });
@@ -834,7 +845,14 @@ describe('public-services subgraph', () => {
       socialSecurity: agency(code: "BHXH") { id kind validFrom establishedBy { id } predecessors { id kind validTo endedBy { id } } note }
     }`);
     expect(errors).toBeUndefined();
-    expect(data?.financeBefore).toMatchObject({ id: 'BTC', validFrom: null, validTo: '2025-02-28', establishedBy: null, endedBy: { id: NQ176.id }, successors: [{ id: 'BTC-2025-03-01' }] });
+    expect(data?.financeBefore).toMatchObject({
+      id: 'BTC',
+      validFrom: null,
+      validTo: '2025-02-28',
+      establishedBy: null,
+      endedBy: { id: NQ176.id },
+      successors: [{ id: 'BTC-2025-03-01' }],
+    });
     expect(data?.financeAfter).toMatchObject({
       id: 'BTC-2025-03-01',
       name: 'Bộ Tài chính',
@@ -894,10 +912,15 @@ describe('public-services subgraph', () => {
       id: 'BXD-2025-03-01',
       populationDbConnection: { status: 'NOT_REPORTED' },
       sectorDatabases: [],
-      predecessors: [{ id: 'BGTVT', sectorDatabases: [{ name: 'Cơ sở dữ liệu giấy phép lái xe' }] }, { id: 'BXD', sectorDatabases: [{ name: 'Hệ thống thông tin về nhà ở và thị trường bất động sản' }] }],
+      predecessors: [
+        { id: 'BGTVT', sectorDatabases: [{ name: 'Cơ sở dữ liệu giấy phép lái xe' }] },
+        { id: 'BXD', sectorDatabases: [{ name: 'Hệ thống thông tin về nhà ở và thị trường bất động sản' }] },
+      ],
     });
     // The 10 committees of 2024 that continue unchanged today (Hà Nội … Cao Bằng; Huế is a new unit).
-    const unchanged = provincialUnitsOn(todayInVietnam()).filter((u) => u.validFrom === null).map((u) => `UBND-${u.code}`);
+    const unchanged = provincialUnitsOn(todayInVietnam())
+      .filter((u) => u.validFrom === null)
+      .map((u) => `UBND-${u.code}`);
     expect(data?.connectedToday.map((a: { code: string }) => a.code)).toEqual(unchanged);
   });
 
@@ -949,8 +972,7 @@ describe('public-services subgraph', () => {
             populationDbConnection: {
               status: 'NOT_CONNECTED',
               since: null,
-              statement:
-                'Ministry of Construction had not completed connecting the housing and real-estate market information system with the national population database',
+              statement: 'Ministry of Construction had not completed connecting the housing and real-estate market information system with the national population database',
               asOf: '2024-06',
               sources: [S3],
             },
@@ -1014,8 +1036,7 @@ describe('public-services subgraph', () => {
       {
         ...figure,
         id: 'connections.security-inspection-pending.2024-10',
-        statement:
-          'Localities that had not completed the inspection of security and safety of the connection system serving the issuance of criminal-record certificates',
+        statement: 'Localities that had not completed the inspection of security and safety of the connection system serving the issuance of criminal-record certificates',
         value: 38,
         unit: 'localities',
         asOf: '2024-11',
@@ -1024,8 +1045,7 @@ describe('public-services subgraph', () => {
       {
         ...figure,
         id: 'connections.ministries.2024-07',
-        statement:
-          'Ministries and sectors that completed connection and data sharing between the national population database and the administrative-procedure information system',
+        statement: 'Ministries and sectors that completed connection and data sharing between the national population database and the administrative-procedure information system',
         value: 18,
         unit: 'ministries',
         asOf: '2024-07-29',
@@ -1133,7 +1153,7 @@ describe('public-services subgraph', () => {
       since: string | null;
       statement: string | null;
       asOf: string | null;
-      sources: typeof S3[];
+      sources: (typeof S3)[];
     }
     const agencies = data?.agencies as {
       code: string;
@@ -1152,11 +1172,7 @@ describe('public-services subgraph', () => {
       }
       reported += 1;
       const fact = FACTS.find(
-        (f) =>
-          f.id.startsWith('connections.') &&
-          f.statement === report.statement &&
-          f.asOf === report.asOf &&
-          JSON.stringify(sourcesOf(f)) === JSON.stringify(report.sources),
+        (f) => f.id.startsWith('connections.') && f.statement === report.statement && f.asOf === report.asOf && JSON.stringify(sourcesOf(f)) === JSON.stringify(report.sources),
       );
       expect(fact, `${what}: no connection fact says "${report.statement}" as of ${report.asOf}`).toBeDefined();
       expect(covers(fact!), `${what}: fact ${fact!.id} does not cover it`).toBe(true);
@@ -1165,19 +1181,16 @@ describe('public-services subgraph', () => {
     };
     for (const a of agencies) {
       // An agency's own status needs a fact that names its province, or one that counts every agency of its kind ("63 of 63").
-      expectCoveringFact(a.code, a.populationDbConnection, (fact) =>
-        (a.province !== null && localityCodesOf(fact).includes(a.province.code)) ||
-        (fact.value === ofKind(a.kind) && fact.of === ofKind(a.kind)),
+      expectCoveringFact(
+        a.code,
+        a.populationDbConnection,
+        (fact) => (a.province !== null && localityCodesOf(fact).includes(a.province.code)) || (fact.value === ofKind(a.kind) && fact.of === ofKind(a.kind)),
       );
       for (const db of a.sectorDatabases) {
         // A sector database's status needs a yes/no fact that names both the database and its agency.
         expectCoveringFact(`${a.code} ${db.englishName}`, db.populationDbConnection, (fact) => {
           const statement = fact.statement.toLowerCase();
-          return (
-            typeof fact.value === 'boolean' &&
-            statement.includes(db.englishName.toLowerCase()) &&
-            statement.includes(db.agency.englishName.toLowerCase())
-          );
+          return typeof fact.value === 'boolean' && statement.includes(db.englishName.toLowerCase()) && statement.includes(db.agency.englishName.toLowerCase());
         });
       }
     }
@@ -1282,9 +1295,7 @@ describe('public-services: figures exactly as published', () => {
     expect(matched.value).toBe(1091482);
     expect(matched.quotation).toContain('matched 1,091,482 records of cadres, civil servants and public employees');
     expect(byId.get('land.parcels.2024-11')?.quotation).toContain('more than 46 million land plots in 461 out of 705 districts');
-    expect(byId.get('land.quang-nam.appraised-districts')?.quotation).toBe(
-      'The whole province has only 8 districts whose plans for building a database have been appraised.',
-    );
+    expect(byId.get('land.quang-nam.appraised-districts')?.quotation).toBe('The whole province has only 8 districts whose plans for building a database have been appraised.');
     const inspection = byId.get('connections.security-inspection-pending.2024-10')!;
     expect(inspection.quotation).toContain('38 localities that have not completed the inspection of security and safety');
     expect(inspection.statement).not.toMatch(/remediation/);
@@ -1328,7 +1339,11 @@ describe('public-services: figures exactly as published', () => {
   it('refuses an indicator whose qualifier has no number to qualify', async () => {
     const base = (await (await fetch(`${mock.url}/v1/indicators`)).json()) as { indicators: Record<string, unknown>[]; sources: unknown[] };
     const housing = base.indicators.find((i) => i.id === 'connections.construction-housing.2024-06')!;
-    for (const broken of [{ ...housing, qualifier: 'HON' }, { ...housing, rateQualifier: 'KHOANG' }, { ...housing, qualifier: 'HƠN' }]) {
+    for (const broken of [
+      { ...housing, qualifier: 'HON' },
+      { ...housing, rateQualifier: 'KHOANG' },
+      { ...housing, qualifier: 'HƠN' },
+    ]) {
       wireAnswers.set('/v1/indicators', { indicators: [broken], sources: base.sources });
       await expect(wireAdapter.getIndicators({ requestId: 't' })).rejects.toMatchObject({ extensions: { code: 'SYSTEM_BAD_RESPONSE' } });
     }

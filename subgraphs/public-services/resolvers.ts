@@ -26,15 +26,11 @@ export const resolvers: Resolvers = {
     },
     agencies: async (_, args, ctx) => {
       const date = asOfDay(args.at);
-      return (await ctx.loaders.agencies()).list.filter(
-        (a) => existedOn(a, date) && admits(args.kind, a.kind) && admits(args.connectionStatus, a.populationDbConnection.status),
-      );
+      return (await ctx.loaders.agencies()).list.filter((a) => existedOn(a, date) && admits(args.kind, a.kind) && admits(args.connectionStatus, a.populationDbConnection.status));
     },
-    agency: (_, args, ctx) =>
-      agencyWithCode(ctx, assertText(args.code, 'code', 32), asOfDay(args.at)),
+    agency: (_, args, ctx) => agencyWithCode(ctx, assertText(args.code, 'code', 32), asOfDay(args.at)),
     programmeIndicators: async (_, __, ctx) => (await ctx.loaders.indicators()).list,
-    programmeIndicator: async (_, args, ctx) =>
-      (await ctx.loaders.indicators()).byKey.get(assertText(args.id, 'id', 100)) ?? null,
+    programmeIndicator: async (_, args, ctx) => (await ctx.loaders.indicators()).byKey.get(assertText(args.id, 'id', 100)) ?? null,
     interconnectedServiceGroups: (_, __, ctx) => ctx.loaders.interconnectedServiceGroups(),
     // Each part of the overview fetches what it needs when it is selected.
     populationDbConnections: () => ({}),
@@ -42,8 +38,7 @@ export const resolvers: Resolvers = {
   PopulationDbConnectionOverview: {
     reportedFigures: (_, __, ctx) => ctx.loaders.populationDbConnectionFigures(),
     registry: (_, args, ctx) => ctx.loaders.agencyStatusTally(asOfDay(args.at)),
-    sectorDatabases: async (_, args, ctx) =>
-      (await ctx.loaders.sectorDatabases()).filter((db) => admits(args.connectionStatus, db.populationDbConnection.status)),
+    sectorDatabases: async (_, args, ctx) => (await ctx.loaders.sectorDatabases()).filter((db) => admits(args.connectionStatus, db.populationDbConnection.status)),
   },
   SectorDatabase: {
     agency: (db, _, ctx) => ctx.loaders.agencyNamed(db.agencyId),
@@ -62,11 +57,9 @@ export const resolvers: Resolvers = {
   },
   Agency: {
     // By id (one agency, whatever the date) or by code (the agency that has it today).
-    __resolveReference: async (ref, ctx) =>
-      'id' in ref ? ((await ctx.loaders.agencies()).byKey.get(ref.id) ?? null) : agencyWithCode(ctx, ref.code, asOfDay(null)),
+    __resolveReference: async (ref, ctx) => ('id' in ref ? ((await ctx.loaders.agencies()).byKey.get(ref.id) ?? null) : agencyWithCode(ctx, ref.code, asOfDay(null))),
     // The provincial-level unit of the committee's own dates, by its registry id.
-    province: async (a, _, ctx) =>
-      a.provinceId === null ? null : ((await ctx.loaders.provinces()).byKey.get(a.provinceId) ?? null),
+    province: async (a, _, ctx) => (a.provinceId === null ? null : ((await ctx.loaders.provinces()).byKey.get(a.provinceId) ?? null)),
     predecessors: (a, _, ctx) => ctx.loaders.agenciesNamed(a.predecessorIds),
     successors: (a, _, ctx) => ctx.loaders.agenciesNamed(a.successorIds),
   },

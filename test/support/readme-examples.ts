@@ -25,7 +25,12 @@ export function readReadmeExamples(readme = readFileSync(README_PATH, 'utf8')): 
     const query = blocks.find((b) => b.lang === 'graphql');
     const json = blocks.filter((b) => b.lang === 'json');
     if (!query || json.length === 0) throw new Error(`README example ${match[1]} lacks a graphql or json block`);
-    const attributes = match[2]!.trim() ? match[2]!.trim().split(' ').map((f) => f.split('=') as [string, string]) : [];
+    const attributes = match[2]!.trim()
+      ? match[2]!
+          .trim()
+          .split(' ')
+          .map((f) => f.split('=') as [string, string])
+      : [];
     examples.push({
       name: match[1]!,
       faults: attributes.filter(([key]) => key !== 'as') as [SystemId, FaultMode][],
@@ -37,7 +42,6 @@ export function readReadmeExamples(readme = readFileSync(README_PATH, 'utf8')): 
   }
   return examples;
 }
-
 
 /** Who sends a README example, with the purpose and case the README shows them sending (null: none). */
 export interface ReadmeCaller {

@@ -18,11 +18,7 @@ export interface SubgraphUnderTest<TAdapter> extends BackendUnderTest<TAdapter> 
   /** Another mock backend with `handlers`, and an adapter over it; `close` stops them too. */
   startBackend(handlers: MockRoute[]): Promise<BackendUnderTest<TAdapter>>;
   /** Runs an operation on the subgraph, with fresh loaders over `over` (by default `adapter`). */
-  execute<TData = Record<string, unknown>>(
-    query: string,
-    variables?: Record<string, unknown>,
-    over?: TAdapter,
-  ): Promise<FormattedExecutionResult<TData>>;
+  execute<TData = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, over?: TAdapter): Promise<FormattedExecutionResult<TData>>;
   /** Back to a mock without fault or counted requests, and no wire answers. */
   reset(): void;
   close(): Promise<void>;
@@ -59,9 +55,7 @@ export async function startSubgraphUnderTest<TAdapter extends Adapter, TLoaders>
 
   const { mock, adapter } = await startBackend(handlers);
   const wireAnswers = new Map<string, unknown>();
-  const { adapter: wireAdapter } = await startBackend([
-    route.any('*', ({ path }) => ({ status: 200, json: wireAnswers.get(path) })),
-  ]);
+  const { adapter: wireAdapter } = await startBackend([route.any('*', ({ path }) => ({ status: 200, json: wireAnswers.get(path) }))]);
   const apollo = createSubgraphApollo(definition);
   await apollo.start();
 

@@ -8,9 +8,7 @@ import { currentAddressOf, SyntheticWorld } from './world.ts';
 
 const now = new Date('2026-11-23T00:00:00Z');
 const world = new SyntheticWorld({ now });
-const sample = Array.from({ length: 300 }, (_, i) =>
-  encodePersonalId(['001', '079', '048', '036', '040'][i % 5]!, i % 2 ? 'FEMALE' : 'MALE', 1935 + (i % 88), 2000 + i * 7919),
-);
+const sample = Array.from({ length: 300 }, (_, i) => encodePersonalId(['001', '079', '048', '036', '040'][i % 5]!, i % 2 ? 'FEMALE' : 'MALE', 1935 + (i % 88), 2000 + i * 7919));
 
 describe('synthetic residences', () => {
   it('lie today in a commune the curated list gives for their province, and before 2025-07-01 in one it was formed from', () => {

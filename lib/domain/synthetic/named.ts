@@ -1,12 +1,4 @@
-import type {
-  BirthRegistrationTruth,
-  DeathRegistrationTruth,
-  HouseholdTruth,
-  MarriageTruth,
-  ParcelTruth,
-  PersonTruth,
-  ResidenceTruth,
-} from './types.ts';
+import type { BirthRegistrationTruth, DeathRegistrationTruth, HouseholdTruth, MarriageTruth, ParcelTruth, PersonTruth, ResidenceTruth } from './types.ts';
 
 /**
  * Hand-written records that make the README examples meaningful: the Nguyễn household of Cầu

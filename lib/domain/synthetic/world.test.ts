@@ -9,9 +9,7 @@ import { SyntheticWorld } from './world.ts';
 const now = new Date('2026-11-23T00:00:00Z');
 const today = todayInVietnam(now);
 const world = new SyntheticWorld({ now });
-const sampleIds = Array.from({ length: 400 }, (_, i) =>
-  encodePersonalId(['001', '079', '048', '096'][i % 4]!, i % 2 ? 'FEMALE' : 'MALE', 1935 + (i % 88), 1000 + i * 7919),
-);
+const sampleIds = Array.from({ length: 400 }, (_, i) => encodePersonalId(['001', '079', '048', '096'][i % 4]!, i % 2 ? 'FEMALE' : 'MALE', 1935 + (i % 88), 1000 + i * 7919));
 const sample = sampleIds.filter((id) => world.person(id));
 
 /** The generated world around the sample: everyone reachable through parents, spouses and households. */
@@ -33,8 +31,7 @@ const people = reachable();
 
 /** Dates compared by hand, independently of the generator's helpers. */
 const iso = (d: PartialDate) => formatPartialDate(d);
-const turns = (birth: PartialDate, age: number) =>
-  `${birth.year + age}-${String(birth.month).padStart(2, '0')}-${String(birth.day).padStart(2, '0')}`;
+const turns = (birth: PartialDate, age: number) => `${birth.year + age}-${String(birth.month).padStart(2, '0')}-${String(birth.day).padStart(2, '0')}`;
 const exactAge = (birth: PartialDate, on: string) => {
   const years = Number(on.slice(0, 4)) - birth.year;
   return turns(birth, years) <= on ? years : years - 1;
@@ -209,7 +206,11 @@ describe('synthetic population', () => {
       expect(certificate.issuedOn <= today).toBe(true);
       const provinces = provincialUnitsOn(certificate.issuedOn).map((u) => u.officialName.toLowerCase());
       const provincial = certificate.issuer.startsWith('Sở ');
-      if (provincial) expect(provinces.some((name) => certificate.issuer.toLowerCase().endsWith(name)), certificate.issuer).toBe(true);
+      if (provincial)
+        expect(
+          provinces.some((name) => certificate.issuer.toLowerCase().endsWith(name)),
+          certificate.issuer,
+        ).toBe(true);
       if (certificate.issuedOn < '2025-03-01') {
         byPeriod.before++;
         expect(certificate.issuer).toMatch(/^(Sở Tài nguyên và Môi trường|UBND (huyện|quận|thị xã)) /);
@@ -235,11 +236,7 @@ describe('synthetic population', () => {
   });
 
   it('names the registry office of the registration date: no district from 2025-07-01, the province of that day', () => {
-    const registrations = people.flatMap((p) => [
-      world.birthRegistrationOf(p.personalId),
-      world.deathRegistrationOf(p.personalId),
-      ...world.marriagesOf(p.personalId),
-    ]);
+    const registrations = people.flatMap((p) => [world.birthRegistrationOf(p.personalId), world.deathRegistrationOf(p.personalId), ...world.marriagesOf(p.personalId)]);
     let twoLevel = 0;
     for (const registration of registrations) {
       if (!registration) continue;
@@ -250,7 +247,10 @@ describe('synthetic population', () => {
       twoLevel++;
       expect(registration.registryOffice).not.toMatch(/, (huyện|quận|thị xã) /);
       const provinces = provincialUnitsOn(day).map((u) => u.officialName.toLowerCase());
-      expect(provinces.some((name) => registration.registryOffice.toLowerCase().endsWith(name)), registration.registryOffice).toBe(true);
+      expect(
+        provinces.some((name) => registration.registryOffice.toLowerCase().endsWith(name)),
+        registration.registryOffice,
+      ).toBe(true);
     }
     expect(twoLevel).toBeGreaterThan(0);
   });

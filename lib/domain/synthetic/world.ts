@@ -5,26 +5,10 @@ import { formatAddress } from '../addresses.ts';
 import { communesOf, PROVINCES_WITH_COMMUNES } from '../communes.ts';
 import { civilRegistryOffice, landCertificateIssuer } from '../issuing-authorities.ts';
 import { CHIP_CARDS_FROM, FIRST_CARD_AGE, idCardExpiry, idCardKindOn } from '../id-card.ts';
-import {
-  NAMED_BIRTHS,
-  NAMED_DEATHS,
-  NAMED_HOUSEHOLDS,
-  NAMED_MARRIAGES,
-  NAMED_PARCELS,
-  NAMED_PEOPLE,
-} from './named.ts';
+import { NAMED_BIRTHS, NAMED_DEATHS, NAMED_HOUSEHOLDS, NAMED_MARRIAGES, NAMED_PARCELS, NAMED_PEOPLE } from './named.ts';
 import { landUseTypesIn, localUnitKindOf } from '../land-use.ts';
 import { dayBetween, earlierOf, laterOf, SeededRandom } from './random.ts';
-import type {
-  BirthRegistrationTruth,
-  DeathRegistrationTruth,
-  HouseholdTruth,
-  MarriageTruth,
-  ParcelTruth,
-  PersonTruth,
-  ResidenceTruth,
-  VneidLevel,
-} from './types.ts';
+import type { BirthRegistrationTruth, DeathRegistrationTruth, HouseholdTruth, MarriageTruth, ParcelTruth, PersonTruth, ResidenceTruth, VneidLevel } from './types.ts';
 
 /** A day of the generator's own making as a partial date (it always parses). */
 const parseDay = (day: string): PartialDate => parsePartialDate(day)!;
@@ -59,7 +43,16 @@ const GIVEN = {
   MALE: ['An', 'Bảo', 'Cường', 'Dũng', 'Hải', 'Hùng', 'Khang', 'Long', 'Nam', 'Phúc', 'Quân', 'Sơn', 'Tuấn', 'Việt', 'Đạt', 'Huy'],
   FEMALE: ['Anh', 'Bích', 'Chi', 'Dung', 'Giang', 'Hà', 'Hương', 'Lan', 'Linh', 'Mai', 'Ngọc', 'Phương', 'Thảo', 'Trang', 'Yến', 'Vy'],
 };
-const STREETS = ['đường Lê Lợi', 'đường Trần Hưng Đạo', 'đường Nguyễn Trãi', 'đường Hùng Vương', 'đường Quang Trung', 'đường Lý Thường Kiệt', 'đường Hai Bà Trưng', 'đường Phan Chu Trinh'];
+const STREETS = [
+  'đường Lê Lợi',
+  'đường Trần Hưng Đạo',
+  'đường Nguyễn Trãi',
+  'đường Hùng Vương',
+  'đường Quang Trung',
+  'đường Lý Thường Kiệt',
+  'đường Hai Bà Trưng',
+  'đường Phan Chu Trinh',
+];
 /** Old-style commune names for registry offices of past registrations only; addresses come from data/communes.json. */
 const COMMUNES = ['phường 1', 'phường 3', 'phường Tân Phú', 'phường Hòa Bình', 'xã Phước Long', 'xã An Thạnh', 'phường Trung Tâm', 'xã Tân Lập'];
 
@@ -251,7 +244,7 @@ export class SyntheticWorld {
     const random = new SeededRandom(`parcel:${parcelId}`);
     const landUseType = random.pick(landUseTypesIn(localUnitKindOf(currentAddressOf(owner.residence).addressLine)));
     const residential = landUseType.startsWith('RESIDENTIAL');
-        // Issued once the owner could hold land, not before a joint holder's marriage, not after a holder's death.
+    // Issued once the owner could hold land, not before a joint holder's marriage, not after a holder's death.
     let from = laterOf('1994-01-01', firstDayOf({ year: owner.birthDate.year + 20 }));
     if (marriage) from = laterOf(from, marriage.registeredOn.day !== undefined ? firstDayOf(marriage.registeredOn) : firstDayAfter(marriage.registeredOn));
     const to = holders.map((id) => this.deathDateOf(id)).reduce<string>((last, died) => (died ? earlierOf(last, died) : last), this.today);

@@ -2,12 +2,7 @@ import type { CallContext } from '../../../lib/backend/backend-client.ts';
 import { fetchProvinceDigitization } from '../../../lib/backend/digitization.ts';
 import { BackendAdapter } from '../../../lib/runtime/subgraph.ts';
 import { civilStatusBatchResponse, digitizationBatchResponse } from './wire.ts';
-import {
-  civilStatusFromRecord,
-  digitizationFromRecord,
-  type CivilStatusModel,
-  type DigitizationModel,
-} from './mapping.ts';
+import { civilStatusFromRecord, digitizationFromRecord, type CivilStatusModel, type DigitizationModel } from './mapping.ts';
 
 /** Typed access to the civil-status backend; the only code that knows its wire format. */
 export class CivilStatusAdapter extends BackendAdapter {

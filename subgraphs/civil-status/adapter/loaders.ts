@@ -8,10 +8,7 @@ export function createCivilStatusLoaders(adapter: CivilStatusAdapter, call: Call
   return {
     // One backend call answers every civil-status field of a citizen, so all of them share this loader.
     civilStatus: createBatchLoader((ids: readonly string[]) => adapter.getCivilStatus(ids, call), MAX_BATCH),
-    provinceDigitization: createBatchLoader(
-      (codes: readonly string[]) => adapter.getProvinceDigitization(codes, call),
-      MAX_BATCH,
-    ),
+    provinceDigitization: createBatchLoader((codes: readonly string[]) => adapter.getProvinceDigitization(codes, call), MAX_BATCH),
   };
 }
 export type CivilStatusLoaders = ReturnType<typeof createCivilStatusLoaders>;

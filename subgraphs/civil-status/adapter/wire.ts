@@ -49,10 +49,7 @@ export const civilStatusRecord = z
     marriages: z.array(marriageRecord),
     deathRegistration: deathRegistrationRecord.nullable(),
   })
-  .refine(
-    (r) => r.marriages.every((m) => m.husbandId === r.personalId || m.wifeId === r.personalId),
-    'every marriage must name the citizen as husband or wife',
-  );
+  .refine((r) => r.marriages.every((m) => m.husbandId === r.personalId || m.wifeId === r.personalId), 'every marriage must name the citizen as husband or wife');
 export type CivilStatusRecord = z.infer<typeof civilStatusRecord>;
 
 export const civilStatusBatchResponse = z.object({

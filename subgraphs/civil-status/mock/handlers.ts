@@ -7,13 +7,7 @@ import { unitOfLegacyCode } from '../../../lib/domain/administrative-units.ts';
 import type { SourceRecord } from '../../../lib/backend/sources.ts';
 import type { MarriageTruth, PersonTruth } from '../../../lib/domain/synthetic/types.ts';
 import { SyntheticWorld } from '../../../lib/domain/synthetic/world.ts';
-import {
-  civilStatusBatchRequest,
-  type CivilStatusRecord,
-  type EndReasonCode,
-  type MarriageRecord,
-  type ProvinceDigitizationRecord,
-} from '../adapter/wire.ts';
+import { civilStatusBatchRequest, type CivilStatusRecord, type EndReasonCode, type MarriageRecord, type ProvinceDigitizationRecord } from '../adapter/wire.ts';
 
 const END_REASON_CODES: Record<NonNullable<MarriageTruth['endReason']>, EndReasonCode> = { DIVORCE: 'LY_HON', DEATH: 'CHET' };
 

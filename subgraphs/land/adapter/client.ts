@@ -2,12 +2,7 @@ import type { CallContext } from '../../../lib/backend/backend-client.ts';
 import { fetchProvinceDigitization } from '../../../lib/backend/digitization.ts';
 import { BackendAdapter } from '../../../lib/runtime/subgraph.ts';
 import { digitizationBatchResponse, holdingsResponse, parcelsBatchResponse } from './wire.ts';
-import {
-  digitizationFromRecord,
-  parcelFromRecord,
-  type LandDigitizationModel,
-  type LandParcelModel,
-} from './mapping.ts';
+import { digitizationFromRecord, parcelFromRecord, type LandDigitizationModel, type LandParcelModel } from './mapping.ts';
 
 /** Typed access to the land backend; the only code that knows its wire format. */
 export class LandAdapter extends BackendAdapter {

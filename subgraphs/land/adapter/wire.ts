@@ -45,12 +45,15 @@ export const parcelsBatchResponse = z.object({
   notFound: z.array(z.string()),
 });
 
-export const digitizationRecord = digitizationRecordWith({
-  recordsCleaned: countSchema.nullable(),
-  recordsTotal: countSchema.nullable(),
-  cleanedShare: z.number().min(0).max(1).nullable(),
-  districtsAppraised: countSchema.nullable(),
-}, { figuresWithoutStatus: true });
+export const digitizationRecord = digitizationRecordWith(
+  {
+    recordsCleaned: countSchema.nullable(),
+    recordsTotal: countSchema.nullable(),
+    cleanedShare: z.number().min(0).max(1).nullable(),
+    districtsAppraised: countSchema.nullable(),
+  },
+  { figuresWithoutStatus: true },
+);
 export type DigitizationRecord = z.infer<typeof digitizationRecord>;
 
 export const digitizationBatchResponse = digitizationAnswer(digitizationRecord);

@@ -6,13 +6,7 @@ import { route, type MockRoute } from '../../../lib/devkit/mock-routes.ts';
 import { legacyProvinceByAsciiName, unitOfLegacyCode } from '../../../lib/domain/administrative-units.ts';
 import type { LandUseType, ParcelTruth } from '../../../lib/domain/synthetic/types.ts';
 import { SyntheticWorld } from '../../../lib/domain/synthetic/world.ts';
-import {
-  holdingsRequest,
-  parcelsBatchRequest,
-  type DigitizationRecord,
-  type LandUseCode,
-  type ParcelRecord,
-} from '../adapter/wire.ts';
+import { holdingsRequest, parcelsBatchRequest, type DigitizationRecord, type LandUseCode, type ParcelRecord } from '../adapter/wire.ts';
 
 const LAND_USE_CODES: Record<LandUseType, LandUseCode> = {
   RESIDENTIAL_URBAN: 'ODT',
@@ -134,9 +128,7 @@ export function landHandlers(world: SyntheticWorld = new SyntheticWorld()): Mock
       const read = request.json(digitizationBatchRequest);
       if (!read.ok) return read.reply;
       // Codes outside the 63 provinces are left out of the answer (see CONTRACT.md).
-      const { found } = partition(read.body.provinceCodes, (code) =>
-        unitOfLegacyCode(code) ? (published.get(code) ?? notReported(code)) : undefined,
-      );
+      const { found } = partition(read.body.provinceCodes, (code) => (unitOfLegacyCode(code) ? (published.get(code) ?? notReported(code)) : undefined));
       const cited = new Set(found.flatMap((p) => p.sourceIds));
       return { status: 200, json: { provinces: found, sources: FACT_SOURCES.filter((s) => cited.has(s.id)) } };
     }),

@@ -101,10 +101,7 @@ export function populationHandlers(world: SyntheticWorld = new SyntheticWorld())
       const read = request.json(verifyRequest);
       if (!read.ok) return read.reply;
       const person = world.person(read.body.personalId);
-      const match =
-        person !== undefined &&
-        normalizeName(person.fullName) === normalizeName(read.body.fullName) &&
-        formatPartialDate(person.birthDate) === read.body.dateOfBirth;
+      const match = person !== undefined && normalizeName(person.fullName) === normalizeName(read.body.fullName) && formatPartialDate(person.birthDate) === read.body.dateOfBirth;
       return { status: 200, json: { match } };
     }),
   ];

@@ -13,13 +13,7 @@ import {
   type InterconnectedServiceGroupModel,
   type ProvinceModel,
 } from './mapping.ts';
-import {
-  agenciesResponse,
-  indicatorsResponse,
-  populationDbConnectionsResponse,
-  provincesResponse,
-  serviceGroupsResponse,
-} from './wire.ts';
+import { agenciesResponse, indicatorsResponse, populationDbConnectionsResponse, provincesResponse, serviceGroupsResponse } from './wire.ts';
 
 /** A reference list in the backend's order, indexed by its key (province id, agency id, indicator id). */
 export interface Catalogue<T> {

@@ -1,14 +1,7 @@
 import { contractCheck, healthCheck, type ContractCheck } from '../../../lib/backend/connection-test.ts';
 import { issuePath } from '../../../lib/backend/contract-issues.ts';
 import { PROVINCIAL_UNITS, provincialUnitById } from '../../../lib/domain/administrative-units.ts';
-import {
-  agenciesResponse,
-  type AgenciesResponse,
-  indicatorsResponse,
-  populationDbConnectionsResponse,
-  provincesResponse,
-  serviceGroupsResponse,
-} from './wire.ts';
+import { agenciesResponse, type AgenciesResponse, indicatorsResponse, populationDbConnectionsResponse, provincesResponse, serviceGroupsResponse } from './wire.ts';
 
 /**
  * The connection test of the public-services backend (CONTRACT.md, "Connection test"): health, then
@@ -81,7 +74,7 @@ export const publicServicesContractChecks: readonly ContractCheck[] = [
     method: 'GET',
     path: '/v1/agencies',
     expectation:
-      'HTTP 200 application/json {agencies, acts, sources}: each agency once with its dates, every act it cites in acts and every predecessor and successor in agencies, no code on two agencies the same day, a provincial-level unit exactly for UBND_TINH with the unit\'s dates, every sector database figure an indicator of GET /v1/indicators, every cited source in sources',
+      "HTTP 200 application/json {agencies, acts, sources}: each agency once with its dates, every act it cites in acts and every predecessor and successor in agencies, no code on two agencies the same day, a provincial-level unit exactly for UBND_TINH with the unit's dates, every sector database figure an indicator of GET /v1/indicators, every cited source in sources",
     schema: agenciesResponse,
     verify: (answer, earlier) => {
       const stranger = answer.agencies.findIndex((agency) => {
@@ -90,7 +83,10 @@ export const publicServicesContractChecks: readonly ContractCheck[] = [
         return !unit || unit.validFrom !== agency.validFrom || unit.validTo !== agency.validTo;
       });
       if (stranger >= 0) return `an agency names a provincial-level unit the registry does not have, or one of other dates (at agencies[${stranger}].provinceId)`;
-      return sectorFiguresUnserved(answer, earlier.answerOf(indicators)?.indicators.map((indicator) => indicator.id));
+      return sectorFiguresUnserved(
+        answer,
+        earlier.answerOf(indicators)?.indicators.map((indicator) => indicator.id),
+      );
     },
   }),
   contractCheck({

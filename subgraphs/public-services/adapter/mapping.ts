@@ -197,7 +197,11 @@ export function provincesFromRecords(records: readonly ProvinceRecord[], acts: A
     code: record.code,
     name: record.name,
     officialName: record.officialName,
-    ...historyOf(record, acts, records.filter((other) => other.predecessors.includes(record.id)).map((other) => other.id)),
+    ...historyOf(
+      record,
+      acts,
+      records.filter((other) => other.predecessors.includes(record.id)).map((other) => other.id),
+    ),
     region: record.region,
     municipality: record.municipality,
     populationDbConnection: connectionFromRecord(record.populationDbConnection, sources),

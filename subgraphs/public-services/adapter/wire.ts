@@ -118,14 +118,7 @@ export const provinceRecord = z.object({
   name: text,
   officialName: text,
   ...datedFields,
-  region: z.enum([
-    'NORTHERN_MIDLANDS_AND_MOUNTAINS',
-    'RED_RIVER_DELTA',
-    'NORTH_CENTRAL_AND_CENTRAL_COAST',
-    'CENTRAL_HIGHLANDS',
-    'SOUTHEAST',
-    'MEKONG_DELTA',
-  ]).nullable(),
+  region: z.enum(['NORTHERN_MIDLANDS_AND_MOUNTAINS', 'RED_RIVER_DELTA', 'NORTH_CENTRAL_AND_CENTRAL_COAST', 'CENTRAL_HIGHLANDS', 'SOUTHEAST', 'MEKONG_DELTA']).nullable(),
   municipality: z.boolean(),
   populationDbConnection: connectionRecord,
   criminalRecordOnVneid: vneidServiceRecord,
@@ -160,25 +153,26 @@ export const agencyRecord = z
   .refine((a) => (a.kind === 'UBND_TINH') === (a.provinceId !== null), 'provinceId is set exactly for kind UBND_TINH');
 export type AgencyRecord = z.infer<typeof agencyRecord>;
 
-export const indicatorRecord = z.object({
-  id: text,
-  statement: text,
-  quotation: text.nullable(),
-  asOf: publishedDateSchema,
-  asOfBasis: asOfBasisCode,
-  sourceIds: z.array(text).min(1),
-  value: z.union([z.number(), z.boolean()]).nullable(),
-  qualifier: qualifierCode.nullable(),
-  valueAsPublished: text.nullable(),
-  unit: text.nullable(),
-  of: z.number().nullable(),
-  rate: z.number().nullable(),
-  rateQualifier: qualifierCode.nullable(),
-  note: text.nullable(),
-  localityCodes: z.array(provinceCodeSchema),
-  localityNames: z.array(text),
-  figures: z.array(z.object({ name: text, value: z.number(), qualifier: qualifierCode.nullable() })),
-})
+export const indicatorRecord = z
+  .object({
+    id: text,
+    statement: text,
+    quotation: text.nullable(),
+    asOf: publishedDateSchema,
+    asOfBasis: asOfBasisCode,
+    sourceIds: z.array(text).min(1),
+    value: z.union([z.number(), z.boolean()]).nullable(),
+    qualifier: qualifierCode.nullable(),
+    valueAsPublished: text.nullable(),
+    unit: text.nullable(),
+    of: z.number().nullable(),
+    rate: z.number().nullable(),
+    rateQualifier: qualifierCode.nullable(),
+    note: text.nullable(),
+    localityCodes: z.array(provinceCodeSchema),
+    localityNames: z.array(text),
+    figures: z.array(z.object({ name: text, value: z.number(), qualifier: qualifierCode.nullable() })),
+  })
   .refine((i) => typeof i.value === 'number' || (i.qualifier === null && i.valueAsPublished === null), 'a qualifier or published wording needs a numeric value')
   .refine((i) => i.rate !== null || i.rateQualifier === null, 'a rate qualifier needs a rate');
 export type IndicatorRecord = z.infer<typeof indicatorRecord>;
@@ -224,12 +218,7 @@ export type ProvincesResponse = z.infer<typeof provincesResponse>;
 export const agenciesResponse = z
   .object({ agencies: z.array(agencyRecord), acts: z.array(legalActRecord), sources })
   .superRefine(
-    intact((a) =>
-      a.agencies.flatMap((agency) => [
-        ...agency.populationDbConnection.sourceIds,
-        ...agency.sectorDatabases.flatMap((db) => db.populationDbConnection.sourceIds),
-      ]),
-    ),
+    intact((a) => a.agencies.flatMap((agency) => [...agency.populationDbConnection.sourceIds, ...agency.sectorDatabases.flatMap((db) => db.populationDbConnection.sourceIds)])),
   )
   .superRefine((a, ctx) => historyIntact(a.agencies, a.acts, ctx, (agency) => [...agency.predecessors, ...agency.successors]));
 export type AgenciesResponse = z.infer<typeof agenciesResponse>;
@@ -242,9 +231,7 @@ export const indicatorsResponse = z.object({ indicators: z.array(indicatorRecord
 );
 export type IndicatorsResponse = z.infer<typeof indicatorsResponse>;
 
-export const serviceGroupsResponse = z.object({ groups: z.array(serviceGroupRecord), sources }).superRefine(
-  intact((a) => a.groups.flatMap((g) => g.sourceIds)),
-);
+export const serviceGroupsResponse = z.object({ groups: z.array(serviceGroupRecord), sources }).superRefine(intact((a) => a.groups.flatMap((g) => g.sourceIds)));
 export type ServiceGroupsResponse = z.infer<typeof serviceGroupsResponse>;
 
 /**
@@ -252,7 +239,5 @@ export type ServiceGroupsResponse = z.infer<typeof serviceGroupsResponse>;
  * national population database. The figures themselves (and their sources) are the indicators of
  * `GET /v1/indicators`; an id that list does not serve breaks the contract.
  */
-export const populationDbConnectionsResponse = z
-  .object({ figureIds: z.array(text) })
-  .superRefine(eachListedOnce((a) => a.figureIds));
+export const populationDbConnectionsResponse = z.object({ figureIds: z.array(text) }).superRefine(eachListedOnce((a) => a.figureIds));
 export type PopulationDbConnectionsResponse = z.infer<typeof populationDbConnectionsResponse>;

@@ -1,15 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import {
-  FACT_SOURCES,
-  FACTS,
-  factById,
-  INTERCONNECTED_SERVICE_GROUPS,
-  localityCodesOf,
-  sourceIdsOf,
-  type Fact,
-  type FactQualifier,
-} from '../../../lib/backend/facts.ts';
+import { FACT_SOURCES, FACTS, factById, INTERCONNECTED_SERVICE_GROUPS, localityCodesOf, sourceIdsOf, type Fact, type FactQualifier } from '../../../lib/backend/facts.ts';
 import { agencyActById, AGENCIES } from '../../../lib/domain/agencies.ts';
 import { healthHandler } from '../../../lib/devkit/mock-server.ts';
 import { cacheableAnswer, route, type MockRoute } from '../../../lib/devkit/mock-routes.ts';
@@ -52,8 +43,7 @@ const sectorDatabaseRegistry = z.object({
   ),
 });
 
-const readRegistry = <T>(file: string, schema: z.ZodType<T>): T =>
-  schema.parse(JSON.parse(readFileSync(new URL(file, import.meta.url), 'utf8')));
+const readRegistry = <T>(file: string, schema: z.ZodType<T>): T => schema.parse(JSON.parse(readFileSync(new URL(file, import.meta.url), 'utf8')));
 
 /** Facts about one province that do not list it among their localities: a segment of the fact id names it. */
 const PROVINCE_OF_ID_SEGMENT: Record<string, string> = {
@@ -89,21 +79,7 @@ const NOT_REPORTED_VNEID_SERVICE: VneidServiceRecord = { ...NOT_REPORTED_CONNECT
 const OPERATOR_CONNECTION: ConnectionRecord = { ...NOT_REPORTED_CONNECTION, status: 'DON_VI_VAN_HANH' };
 
 /** Fields of a fact that have their own place in an indicator record; every other number is a named figure. */
-const INDICATOR_FIELDS = new Set([
-  'id',
-  'asOf',
-  'asOfBasis',
-  'source',
-  'statement',
-  'quotation',
-  'value',
-  'valueAsPublished',
-  'qualifiers',
-  'unit',
-  'of',
-  'rate',
-  'note',
-]);
+const INDICATOR_FIELDS = new Set(['id', 'asOf', 'asOfBasis', 'source', 'statement', 'quotation', 'value', 'valueAsPublished', 'qualifiers', 'unit', 'of', 'rate', 'note']);
 
 const QUALIFIER_CODE: Record<FactQualifier, QualifierCode> = { MORE_THAN: 'HON', ABOUT: 'KHOANG', NEARLY: 'GAN', AT_LEAST: 'IT_NHAT' };
 
@@ -265,8 +241,7 @@ function sourcesCited(sourceIds: Iterable<string>): SourceRecord[] {
 }
 
 /** A reference list: the same for every caller, serialised once, and cacheable by its ETag. */
-const referenceList = (path: string, answer: unknown): MockRoute =>
-  route.get(path, cacheableAnswer(answer, REFERENCE_DATA_MAX_AGE_SECONDS));
+const referenceList = (path: string, answer: unknown): MockRoute => route.get(path, cacheableAnswer(answer, REFERENCE_DATA_MAX_AGE_SECONDS));
 
 export function publicServicesHandlers(): MockRoute[] {
   const connectedProvinces = provincesConnection();
@@ -292,21 +267,14 @@ export function publicServicesHandlers(): MockRoute[] {
   const provincesAnswer: ProvincesResponse = {
     provinces,
     acts: LEGAL_ACTS.map((act) => ({ ...act })),
-    sources: sourcesCited(
-      provinces.flatMap((p) => [...p.populationDbConnection.sourceIds, ...p.criminalRecordOnVneid.sourceIds]),
-    ),
+    sources: sourcesCited(provinces.flatMap((p) => [...p.populationDbConnection.sourceIds, ...p.criminalRecordOnVneid.sourceIds])),
   };
 
   const agencies = agencyRecords(connectedProvinces);
   const agenciesAnswer: AgenciesResponse = {
     agencies,
     acts: actsCited(agencies),
-    sources: sourcesCited(
-      agencies.flatMap((a) => [
-        ...a.populationDbConnection.sourceIds,
-        ...a.sectorDatabases.flatMap((db) => db.populationDbConnection.sourceIds),
-      ]),
-    ),
+    sources: sourcesCited(agencies.flatMap((a) => [...a.populationDbConnection.sourceIds, ...a.sectorDatabases.flatMap((db) => db.populationDbConnection.sourceIds)])),
   };
 
   const indicators = FACTS.map(indicatorRecord);
