@@ -225,8 +225,13 @@ describe('npm run start:scaled', () => {
       expect(records).toBeLessThanOrEqual(answers + failures.length);
       expect([Number(rows[0]!.first), Number(rows[0]!.last)]).toEqual([1, records]);
 
-      // The chain, written by three replicas (one of them twice over), is intact: npm run audit:verify.
-      const verify = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/audit-verify.ts', '--database-url', databaseUrl], { cwd: root, env: process.env, encoding: 'utf8' });
+      // The chain, written by three replicas (one of them twice over), is intact: npm run audit:verify,
+      // with the development key set the replicas were given (scripts/dev-environment.ts).
+      const verify = spawnSync(process.execPath, ['--import', 'tsx', '--import', './scripts/dev-environment.ts', 'scripts/audit-verify.ts', '--database-url', databaseUrl], {
+        cwd: root,
+        env: process.env,
+        encoding: 'utf8',
+      });
       expect(verify.stdout).toContain(`${records.toLocaleString('en-US')} records, chain intact`);
       expect(verify.status).toBe(0);
 
