@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectionTestReportSchema, type ConnectionTestReport } from '../lib/backend/connection-test.ts';
 import { DEFAULT_THRESHOLDS } from '../lib/runtime/live-status.ts';
@@ -22,8 +23,13 @@ const startLand = (backendTimeoutMs: number) =>
     host: '127.0.0.1',
     access: { enabled: true, policy: loadAccessPolicy(DEFAULT_ACCESS_POLICY_FILE), callerSecret: undefined },
   });
+/** Every backend answer waits for this; open, except while a test holds the backend. */
+let backendGate: Promise<void> = Promise.resolve();
 beforeAll(async () => {
-  mock = await startMockBackend('land', landHandlers());
+  mock = await startMockBackend(
+    'land',
+    landHandlers().map((declared) => ({ ...declared, handler: async (request) => (await backendGate, declared.handler(request)) })),
+  );
   subgraph = await startLand(2000);
 });
 afterEach(() => {
@@ -61,8 +67,19 @@ describe('POST /connection-test on a subgraph', () => {
   });
 
   it('shares one test between concurrent requests', async () => {
-    mock.setFault({ mode: 'slow', latencyMs: 300 });
-    const [a, b, c] = await Promise.all([connectionTest(), connectionTest(), connectionTest()]);
+    // The backend holds its answers until the subgraph has received all three requests, so the three
+    // overlap however slow the machine (the route joins a test under way when the request arrives).
+    let release = () => {};
+    backendGate = new Promise<void>((resolve) => (release = resolve));
+    let arrived = 0;
+    const onRequest = (req: IncomingMessage) => {
+      if (req.url === '/connection-test' && ++arrived === 3) release();
+    };
+    subgraph.server.on('request', onRequest);
+    const [a, b, c] = await Promise.all([connectionTest(), connectionTest(), connectionTest()]).finally(() => {
+      subgraph.server.off('request', onRequest);
+      backendGate = Promise.resolve();
+    });
     expect(b.report).toEqual(a.report);
     expect(c.report).toEqual(a.report);
     expect(mock.stats().requests).toBe(landSubgraph.contractChecks.length);
