@@ -75,6 +75,8 @@ export async function startSystem(
     liveStatus?: Partial<LiveStatusThresholds>;
     /** How often the gateway's connection board probes each system (default 5 s). */
     probeIntervalMs?: number;
+    /** Deadline of one connection probe (3 s by default). */
+    probeTimeoutMs?: number;
     /** The gateway's circuit breaker in front of every subgraph, over the defaults (SUBGRAPH_BREAKER_*). */
     subgraphBreaker?: Partial<BreakerOptions>;
     /** How often the status page refreshes its live systems (default 5 s), and its programme view (default 60 s). */
@@ -129,6 +131,7 @@ export async function startSystem(
       connections: {
         ...boardOptions,
         ...(options.probeIntervalMs === undefined ? {} : { probeIntervalMs: options.probeIntervalMs }),
+        ...(options.probeTimeoutMs === undefined ? {} : { probeTimeoutMs: options.probeTimeoutMs }),
         thresholds: liveStatus,
         subgraphBreakers: Object.fromEntries(SYSTEM_IDS.map((id) => [id, { ...boardOptions.subgraphBreakers[id], ...options.subgraphBreaker }])) as Record<
           SystemId,
