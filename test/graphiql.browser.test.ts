@@ -56,12 +56,32 @@ async function openPage(browser: Browser, url: string, viewport: { width: number
   return watched;
 }
 
-/** What the page sends when its run button is pressed, and what comes back. */
+/**
+ * What the page sends when its run button is pressed, and what comes back. The button is pressed once
+ * the query editor shows the operation, and again until the request goes: a tab just clicked renders
+ * its query a moment later, and a press while the page is still switching tabs can be lost.
+ */
 async function runActiveTab(page: Page, operationName: string) {
-  const [response] = await Promise.all([
-    page.waitForResponse((r) => r.request().method() === 'POST' && (r.request().postData() ?? '').includes(operationName), { timeout: WAIT_MS }),
-    page.click('.graphiql-execute-button'),
-  ]);
+  const isTheRun = (request: Request) => request.method() === 'POST' && (request.postData() ?? '').includes(operationName);
+  await expect.poll(() => page.innerText('.graphiql-query-editor'), { timeout: WAIT_MS }).toContain(operationName);
+  let sent = false;
+  const onRequest = (request: Request) => (sent ||= isTheRun(request));
+  page.on('request', onRequest);
+  const answered = page.waitForResponse((r) => isTheRun(r.request()), { timeout: WAIT_MS });
+  try {
+    await expect
+      .poll(
+        async () => {
+          if (!sent) await page.click('.graphiql-execute-button');
+          return sent;
+        },
+        { timeout: WAIT_MS, interval: 1000 },
+      )
+      .toBe(true);
+  } finally {
+    page.off('request', onRequest);
+  }
+  const response = await answered;
   return { headers: response.request().headers(), status: response.status(), body: (await response.json()) as { data?: unknown; errors?: unknown[] } };
 }
 
