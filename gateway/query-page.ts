@@ -151,14 +151,15 @@ function graphiqlOptions(options: QueryPageOptions): Record<string, unknown> {
   const headers = options.developmentHeaders;
   if (!headers) return { ...common, defaultTabs: [{ query: PUBLIC_QUERY }] };
   const headersText = JSON.stringify(headers, null, 2);
+  const variablesText = JSON.stringify(PORTAL_VARIABLES, null, 2);
   return {
     ...common,
     // New tabs start with the same headers.
     headers: headersText,
     // GraphiQL takes the first tab's variables from here, not from the tab.
-    variables: JSON.stringify(PORTAL_VARIABLES, null, 2),
+    variables: variablesText,
     defaultTabs: [
-      { query: PORTAL_QUERY, variables: JSON.stringify(PORTAL_VARIABLES, null, 2), headers: headersText },
+      { query: PORTAL_QUERY, variables: variablesText, headers: headersText },
       { query: PUBLIC_QUERY, headers: headersText },
     ],
   };
