@@ -11,7 +11,8 @@ import { credentialHeaders, DEFAULT_CREDENTIAL, temporaryAccessLogPath, testEnvi
 let system: RunningSystem;
 const PORTAL_ORIGIN = 'https://dichvucong.gov.vn';
 beforeAll(async () => {
-  system = await startSystem({ corsOrigins: [PORTAL_ORIGIN] });
+  // The backends' deadline is well above the 2 s for which the in-flight tests below hold a backend's answers.
+  system = await startSystem({ corsOrigins: [PORTAL_ORIGIN], backendTimeoutMs: 10_000 });
 });
 afterAll(() => system.close());
 
@@ -133,8 +134,8 @@ describe('gateway', () => {
 describe('identical subgraph calls in flight at once', () => {
   it('sends a public one once and gives every caller the same answer', async () => {
     const publicServices = system.mocks['public-services'];
-    // Slow, so that the first call is still in flight when the others arrive.
-    publicServices.setFault({ mode: 'slow', latencyMs: 400 });
+    // Slow, so that the first call is still in flight when the others arrive: 2 s, some fifty times what the gateway takes to receive all eight.
+    publicServices.setFault({ mode: 'slow', latencyMs: 2000 });
     publicServices.resetStats();
     try {
       const answers = await Promise.all(Array.from({ length: 8 }, () => system.query('{ provinces { code name } }', {}, { as: null })));
@@ -149,7 +150,7 @@ describe('identical subgraph calls in flight at once', () => {
 
   it('never shares a call made for a caller (personal data): each is sent', async () => {
     const population = system.mocks.population;
-    population.setFault({ mode: 'slow', latencyMs: 400 });
+    population.setFault({ mode: 'slow', latencyMs: 2000 });
     population.resetStats();
     try {
       const query = `{ citizen(personalId: "${NAMED_IDS.head}") { fullName } }`;

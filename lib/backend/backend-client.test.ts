@@ -110,6 +110,23 @@ describe('BackendClient resilience over HTTP', () => {
     }
   });
 
+  it("takes the budget below which a timeout is the caller's from its resilience options", async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const land = new BackendClient({ system: 'land', baseUrl: backend.url, timeoutMs: 3000, resilience: { ...DEFAULT_RESILIENCE, breakerFailures: 1, meaningfulBudgetMs: 200 } });
+      script = ['hang', 'hang'];
+      const under = await land.get('/v1/health', health, { deadlineAt: Date.now() + 199 }).catch((e: unknown) => e);
+      expect(under).toMatchObject({ extensions: { code: 'SYSTEM_TIMEOUT' }, callerDeadline: true });
+      expect(land.health().circuit).toBe('CLOSED');
+      const at = await land.get('/v1/health', health, { deadlineAt: Date.now() + 200 }).catch((e: unknown) => e);
+      expect(at).toMatchObject({ extensions: { code: 'SYSTEM_TIMEOUT' }, callerDeadline: false });
+      expect(land.health().circuit).toBe('OPEN');
+      await land.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('probes around the circuit: a health probe reaches a backend whose circuit is open', async () => {
     const land = new BackendClient({ system: 'land', baseUrl: backend.url, timeoutMs: 2000, resilience: { ...DEFAULT_RESILIENCE, retries: 0, breakerFailures: 1 } });
     script = [503];

@@ -33,6 +33,11 @@ export interface ResilienceOptions {
    */
   breakerHalfOpenMs: number;
   breakerMaxHalfOpenMs: number;
+  /**
+   * A timeout of a call its caller gave less than this (or less than the backend's own deadline,
+   * when that is shorter) is the caller's, not the backend's. `MEANINGFUL_BUDGET_MS` unless set.
+   */
+  meaningfulBudgetMs?: number;
 }
 
 /**
@@ -325,7 +330,7 @@ export class BackendResilience {
     const ownDeadlineAt = Date.now() + options.timeoutMs;
     const callerBound = options.callerDeadlineAt !== undefined && options.callerDeadlineAt < ownDeadlineAt;
     const deadlineAt = callerBound ? options.callerDeadlineAt! : ownDeadlineAt;
-    const shortBudget = Math.min(options.timeoutMs, MEANINGFUL_BUDGET_MS);
+    const shortBudget = Math.min(options.timeoutMs, this.options.meaningfulBudgetMs ?? MEANINGFUL_BUDGET_MS);
     const guarded = () => {
       const remaining = deadlineAt - Date.now();
       return this.attemptThroughBreaker(attempt, { timeoutMs: remaining, short: callerBound && remaining < shortBudget });
