@@ -16,8 +16,9 @@
  * (public-services, civil-status, land). This project's gateway is also measured on the portal query
  * (scripts/bench-workloads.ts) with the development officer's API key, as `npm run bench` does.
  *
- * Each run: one request whose answer is compared with the first gateway's, `WARM_UP_SECONDS` of
- * load, then `BENCH_SECONDS` (default 10) with autocannon, 20 connections, on loopback. The CPU time
+ * Each run: one request whose answer is compared with the first gateway's, `BENCH_WARM_UP_SECONDS`
+ * (default 10) of load, then `BENCH_SECONDS` (default 10) with autocannon, `BENCH_CONNECTIONS`
+ * (default 20) connections, on loopback. The CPU time
  * (utime + stime in /proc/<pid>/stat) of every process, the gateway, each subgraph and each mock, is
  * read just before and just after the measured load. Prints req/s, p50, p99 and CPU ms per request
  * per process and summed, and each peer's ratios to this project's gateway; `--json` prints the same
@@ -57,9 +58,7 @@ import {
 
 const rounds = positiveIntegerArgument('rounds', 2);
 const seconds = benchSeconds();
-const { basePort: portBase } = settingsOrExit(BENCH_COMPARE_SETTINGS);
-const CONNECTIONS = 20;
-const WARM_UP_SECONDS = 3;
+const { basePort: portBase, connections: CONNECTIONS, warmUpSeconds: WARM_UP_SECONDS } = settingsOrExit(BENCH_COMPARE_SETTINGS);
 const START_TIMEOUT_MS = 180_000;
 const SETTLE_MS = 2000;
 

@@ -12,8 +12,8 @@
  * and after side by side with the ratios after / before.
  *
  * Each start: `npm start` (LOG_LEVEL=warn, a throwaway SQLite access log), one request per workload
- * that must be a 200 with data and without errors, then per workload `WARM_UP_SECONDS` of load and
- * `BENCH_SECONDS` (default 10) measured, 10 connections. `BENCH_STARTUPS` (default 3) starts of each
+ * that must be a 200 with data and without errors, then per workload `BENCH_WARM_UP_SECONDS` (default
+ * 10) of load and `BENCH_SECONDS` (default 10) measured, `BENCH_CONNECTIONS` (default 20) connections. `BENCH_STARTUPS` (default 3) starts of each
  * checkout at least are timed (the measured ones count). Ports: `BENCH_PORT=<base>` puts the gateway
  * on the base, the subgraphs on base + 1…4 and the mocks on base + 11…14; otherwise GATEWAY_PORT and
  * the `<PREFIX>_SUBGRAPH_PORT` / `<PREFIX>_BACKEND_PORT` variables, or `npm start`'s defaults.
@@ -22,7 +22,7 @@
  * without errors. Nothing here asserts a speed; figures go in docs/BENCHMARKS.md.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,9 +54,7 @@ import { BATCH, BATCH_VARIABLES, PORTAL, PORTAL_VARIABLES, PUBLIC_CROSS_SUBGRAPH
 const baselineArgument = stringArgument('baseline');
 const rounds = positiveIntegerArgument('rounds', baselineArgument ? 2 : 1);
 const seconds = benchSeconds();
-const { startups } = settingsOrExit(BENCH_SETTINGS);
-const CONNECTIONS = 10;
-const WARM_UP_SECONDS = 3;
+const { startups, connections: CONNECTIONS, warmUpSeconds: WARM_UP_SECONDS } = settingsOrExit(BENCH_SETTINGS);
 /** After a load: autocannon stops without waiting for the requests in flight. */
 const SETTLE_MS = 1000;
 
@@ -95,12 +93,17 @@ const WORKLOAD_TITLES: Record<WorkloadId, string> = {
   batch: 'citizens x50 with birth registration and parcels, officer',
   public: 'public query (63 provinces with civil-status and land digitisation)',
 };
-/** The workload with a checkout's development officer (API key, for a land transfer) where it is personal. */
-function workloadFor(id: WorkloadId, apiKey: string): Workload {
+/**
+ * The workload with a checkout's development officer (API key, for a land transfer) where it is
+ * personal. A checkout from before the provinces were dated (its `provinces` takes no `at`) knows
+ * only the 63 provinces the dated query asks for, and is asked the same without the argument.
+ */
+function workloadFor(id: WorkloadId, apiKey: string, root: string): Workload {
   const officer = { 'x-api-key': apiKey, 'x-purpose-code': 'land-transfer', 'x-case-number': 'BENCH-1' };
   if (id === 'portal') return { query: PORTAL, variables: PORTAL_VARIABLES, headers: officer };
   if (id === 'batch') return { query: BATCH, variables: BATCH_VARIABLES, headers: officer };
-  return { query: PUBLIC_CROSS_SUBGRAPH, headers: {} };
+  const dated = readFileSync(join(root, 'subgraphs/public-services/schema.graphql'), 'utf8').includes('provinces(at:');
+  return { query: dated ? PUBLIC_CROSS_SUBGRAPH : PUBLIC_CROSS_SUBGRAPH.replace(/^\{ provinces\(at: "[\d-]+"\)/, '{ provinces'), headers: {} };
 }
 
 const layout = benchLayout();
@@ -154,7 +157,7 @@ async function measureTree(roundNumber: number, tree: Tree): Promise<void> {
   try {
     for (const id of WORKLOAD_IDS) {
       if (interrupted) return;
-      const workload = workloadFor(id, apiKey);
+      const workload = workloadFor(id, apiKey, tree.root);
       const first = await postOnce(url, workload);
       const answer = wholeAnswer(first.status, first.text);
       if ('problem' in answer) problems.push(`${tree.id}, ${id}, round ${roundNumber}: the first answer: ${answer.problem}`);

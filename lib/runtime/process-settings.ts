@@ -117,10 +117,17 @@ export const START_SETTINGS = { layout: LAYOUT_SETTINGS, restart: S.RESTART_POLI
 export const START_SCALED_SETTINGS = { ...START_SETTINGS, requestTimeoutMs: S.REQUEST_TIMEOUT_MS, scaled: S.SCALED_SETTINGS };
 export const HEALTH_CHECK_SETTINGS = { host: S.HOST, layout: LAYOUT_SETTINGS };
 export const AUDIT_VERIFY_SETTINGS = { ...SECRET_FILES_SETTINGS, log: S.ACCESS_LOG_SETTINGS };
-export const BENCH_SETTINGS = { layout: LAYOUT_SETTINGS, basePort: S.BENCH_PORT, seconds: S.BENCH_SECONDS, startups: S.BENCH_STARTUPS };
+export const BENCH_SETTINGS = {
+  layout: LAYOUT_SETTINGS,
+  basePort: S.BENCH_PORT,
+  seconds: S.BENCH_SECONDS,
+  connections: S.BENCH_CONNECTIONS,
+  warmUpSeconds: S.BENCH_WARM_UP_SECONDS,
+  startups: S.BENCH_STARTUPS,
+};
 export const BENCH_SOAK_SETTINGS = { layout: LAYOUT_SETTINGS, basePort: S.BENCH_PORT, soak: S.SOAK_SETTINGS };
 export const BENCH_ACCESS_SETTINGS = { seconds: S.BENCH_SECONDS };
-export const BENCH_COMPARE_SETTINGS = { seconds: S.BENCH_SECONDS, basePort: S.BENCH_COMPARE_PORT };
+export const BENCH_COMPARE_SETTINGS = { seconds: S.BENCH_SECONDS, connections: S.BENCH_CONNECTIONS, warmUpSeconds: S.BENCH_WARM_UP_SECONDS, basePort: S.BENCH_COMPARE_PORT };
 export const BENCH_COMPARE_GATEWAY_SETTINGS = {
   host: S.HOST,
   port: S.GATEWAY_PORT_SETTING,

@@ -548,6 +548,17 @@ export const BENCH_SECONDS = setting('BENCH_SECONDS', {
   default: fixed(10),
   description: 'Duration of each load run of the benchmarks (1–120).',
 });
+export const BENCH_CONNECTIONS = setting('BENCH_CONNECTIONS', {
+  kind: kinds.integer(1, 1000),
+  default: fixed(20),
+  description: 'Concurrent connections of the load runs of `npm run bench` and `npm run bench:compare`.',
+});
+export const BENCH_WARM_UP_SECONDS = setting('BENCH_WARM_UP_SECONDS', {
+  kind: kinds.integer(0, 120),
+  default: fixed(10),
+  description:
+    'Load before each measured run of `npm run bench` and `npm run bench:compare`, not measured: long enough for V8 to optimise the hot code (a 3 s warm-up left the CPU per answer up to 40 % higher).',
+});
 export const BENCH_PORT = setting('BENCH_PORT', {
   ...optional(kinds.port(1), '(the port variables)'),
   description:
