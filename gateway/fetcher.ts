@@ -2,7 +2,7 @@ import type { Fetcher, FetcherHeaders, FetcherRequestInit, FetcherResponse } fro
 import { Agent } from 'undici';
 import { CALLER_ASSERTION_HEADER } from '../lib/access/caller.ts';
 import { DEADLINE_HEADER } from '../lib/runtime/subgraph.ts';
-import { closeDispatcher, readLimited } from '../lib/runtime/transport.ts';
+import { CallDeadline, closeDispatcher, readLimited } from '../lib/runtime/transport.ts';
 
 /**
  * Gateway → subgraph HTTP over undici's `request` API on a keep-alive Agent (one connection pool
@@ -85,21 +85,26 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): Subgraph
 
   const send = async (url: string, init: FetcherRequestInit, timeoutMs: number): Promise<Answer> => {
     const { origin, pathname } = new URL(url);
-    const response = await agent.request({
-      origin,
-      path: pathname,
-      method: (init.method ?? 'GET') as 'GET' | 'POST',
-      headers: init.headers,
-      body: init.body,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const body = await readLimited(response.body, maxResponseBytes);
-    const headers: [string, string][] = [];
-    for (const [name, value] of Object.entries(response.headers)) {
-      if (typeof value === 'string') headers.push([name, value]);
-      else if (Array.isArray(value)) for (const v of value) headers.push([name, v]);
+    const deadline = new CallDeadline(timeoutMs);
+    try {
+      const response = await agent.request({
+        origin,
+        path: pathname,
+        method: (init.method ?? 'GET') as 'GET' | 'POST',
+        headers: init.headers,
+        body: init.body,
+        signal: deadline.signal,
+      });
+      const body = await readLimited(response.body, maxResponseBytes);
+      const headers: [string, string][] = [];
+      for (const [name, value] of Object.entries(response.headers)) {
+        if (typeof value === 'string') headers.push([name, value]);
+        else if (Array.isArray(value)) for (const v of value) headers.push([name, v]);
+      }
+      return { status: response.statusCode, headers, body };
+    } finally {
+      deadline.end();
     }
-    return { status: response.statusCode, headers, body };
   };
 
   const deduplicate = options.deduplicatePublicCalls ?? true;

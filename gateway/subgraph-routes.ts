@@ -3,7 +3,7 @@ import type { ZodType } from 'zod';
 import { SystemErrorCode } from '../lib/runtime/errors.ts';
 import { DEADLINE_HEADER } from '../lib/runtime/subgraph.ts';
 import { SYSTEM_IDS, type SystemId } from '../lib/runtime/systems.ts';
-import { classifyTransportError, closeDispatcher, parseJsonOrUndefined, readLimited, roundMs } from '../lib/runtime/transport.ts';
+import { CallDeadline, classifyTransportError, closeDispatcher, parseJsonOrUndefined, readLimited, roundMs } from '../lib/runtime/transport.ts';
 
 /** A route every subgraph serves beside its GraphQL path. */
 export type SubgraphRoute = 'ready' | 'connection-test';
@@ -45,13 +45,14 @@ export class SubgraphRoutes {
   async call<T extends { system: string }>(system: SystemId, route: SubgraphRoute, call: RouteCall<T>): Promise<RouteAnswer<T>> {
     const url = this.urls.get(`${system} ${route}`)!;
     const started = performance.now();
+    const deadline = new CallDeadline(call.timeoutMs);
     try {
       const response = await this.agent.request({
         origin: url.origin,
         path: url.pathname,
         method: call.method,
         headers: { accept: 'application/json', [DEADLINE_HEADER]: String(call.timeoutMs) },
-        signal: AbortSignal.timeout(call.timeoutMs),
+        signal: deadline.signal,
       });
       const text = await readLimited(response.body, 1024 * 1024);
       const latencyMs = roundMs(performance.now() - started);
@@ -63,6 +64,8 @@ export class SubgraphRoutes {
     } catch (error) {
       const { code, reason } = classifyTransportError(error);
       return { ok: false, code, reason };
+    } finally {
+      deadline.end();
     }
   }
 

@@ -6,7 +6,7 @@ import type { Logger } from '../runtime/logger.ts';
 import type { BackendCallMetrics } from '../runtime/metrics.ts';
 import { BackendResilience, CircuitRefusal, DEFAULT_RESILIENCE, type AttemptBudget, type BackendHealth, type ResilienceOptions } from '../runtime/resilience.ts';
 import type { SystemId } from '../runtime/systems.ts';
-import { classifyTransportError, closeDispatcher, drainLimited, MAX_BACKEND_ANSWER_BYTES, readLimited } from '../runtime/transport.ts';
+import { CallDeadline, classifyTransportError, closeDispatcher, drainLimited, MAX_BACKEND_ANSWER_BYTES, readLimited } from '../runtime/transport.ts';
 
 export interface BackendClientOptions {
   system: SystemId;
@@ -166,8 +166,9 @@ export class BackendClient {
     let text: string;
     let statusCode: number;
     let etag: string | undefined;
+    const deadline = new CallDeadline(timeoutMs);
     try {
-      const response = await this.dispatcher.request({ origin: this.origin, method, path: fullPath, headers, body, signal: AbortSignal.timeout(timeoutMs) });
+      const response = await this.dispatcher.request({ origin: this.origin, method, path: fullPath, headers, body, signal: deadline.signal });
       statusCode = response.statusCode;
       etag = typeof response.headers.etag === 'string' && response.headers.etag.startsWith('"') ? response.headers.etag : undefined;
       const known = statusCode === 200 && etag !== undefined ? this.validatedByPath.get(fullPath) : undefined;
@@ -188,6 +189,8 @@ export class BackendClient {
         retryable: failure.retryable,
         callerDeadline: budget.short && failure.code === SystemErrorCode.TIMEOUT,
       });
+    } finally {
+      deadline.end();
     }
     if (statusCode < 200 || statusCode >= 300) {
       const serverSide = statusCode >= 500 || statusCode === 429;

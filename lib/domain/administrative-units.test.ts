@@ -81,6 +81,16 @@ describe('dates', () => {
     expect(todayInVietnam(new Date('2026-12-02T17:00:00Z'))).toBe('2026-12-03');
   });
 
+  it('gives the day of each instant when asked again within a minute and across midnight, as the time zone database does', () => {
+    const zone = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh', year: 'numeric', month: '2-digit', day: '2-digit' });
+    const instants = ['2026-12-02T16:59:00.000Z', '2026-12-02T16:59:59.999Z', '2026-12-02T17:00:00.000Z', '2026-12-02T16:59:30.000Z', '2026-12-02T17:00:59.999Z'];
+    for (const instant of instants) expect(todayInVietnam(new Date(instant)), instant).toBe(zone.format(new Date(instant)));
+    // Before 1976 the offset was not always UTC+7 (UTC+8 in the south until 1975): no minute is reused there.
+    expect(todayInVietnam(new Date('1970-01-01T16:30:00Z'))).toBe(zone.format(new Date('1970-01-01T16:30:00Z')));
+    expect(todayInVietnam(new Date('1970-01-01T16:30:00Z'))).toBe('1970-01-02');
+    expect(() => todayInVietnam(new Date('not a date'))).toThrow(RangeError);
+  });
+
   it('reads a month or a year as its last day', () => {
     expect(lastDayOf('2024-09')).toBe('2024-09-30');
     expect(lastDayOf('2024-02')).toBe('2024-02-29');

