@@ -17,7 +17,8 @@
  * checkout at least are timed (the measured ones count). Ports: `BENCH_PORT=<base>` puts the gateway
  * on the base, the subgraphs on base + 1…4 and the mocks on base + 11…14; otherwise GATEWAY_PORT and
  * the `<PREFIX>_SUBGRAPH_PORT` / `<PREFIX>_BACKEND_PORT` variables, or `npm start`'s defaults.
- * `--rounds=N` (default 1, 2 with a baseline), `--json` for JSON on stdout. Everything started is
+ * `--rounds=N` (default 1, 2 with a baseline), `--workloads=portal,batch,public` (default all three),
+ * `--json` for JSON on stdout. Everything started is
  * stopped at the end, on an error, and on Ctrl-C or SIGTERM. Exits 1 when a request was not a 200
  * without errors. Nothing here asserts a speed; figures go in docs/BENCHMARKS.md.
  */
@@ -87,7 +88,19 @@ const trees: Tree[] = baselineArgument
   : [{ id: 'this', root: thisRoot, revision: revisionOf(thisRoot) }];
 
 type WorkloadId = 'portal' | 'batch' | 'public';
-const WORKLOAD_IDS: WorkloadId[] = ['portal', 'batch', 'public'];
+const ALL_WORKLOAD_IDS: WorkloadId[] = ['portal', 'batch', 'public'];
+/** `--workloads=portal,public`: only those, e.g. to give one workload more rounds in the same time. */
+const WORKLOAD_IDS: WorkloadId[] = (() => {
+  const asked = stringArgument('workloads');
+  if (asked === undefined) return ALL_WORKLOAD_IDS;
+  const ids = asked.split(',').map((id) => id.trim());
+  const unknown = ids.filter((id) => !(ALL_WORKLOAD_IDS as string[]).includes(id));
+  if (unknown.length > 0 || ids.length === 0) {
+    console.error(`--workloads: unknown workload ${unknown.join(', ') || '(none)'}; choose from ${ALL_WORKLOAD_IDS.join(', ')}`);
+    process.exit(2);
+  }
+  return ALL_WORKLOAD_IDS.filter((id) => ids.includes(id));
+})();
 const WORKLOAD_TITLES: Record<WorkloadId, string> = {
   portal: 'portal query (3 systems, named household head), officer',
   batch: 'citizens x50 with birth registration and parcels, officer',

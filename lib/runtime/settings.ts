@@ -557,7 +557,7 @@ export const BENCH_WARM_UP_SECONDS = setting('BENCH_WARM_UP_SECONDS', {
   kind: kinds.integer(0, 120),
   default: fixed(10),
   description:
-    'Load before each measured run of `npm run bench` and `npm run bench:compare`, not measured: long enough for V8 to optimise the hot code (a 3 s warm-up left the CPU per answer up to 40 % higher).',
+    'Load before each measured run of `npm run bench` and `npm run bench:compare`, not measured: long enough for V8 to optimise the hot code (after 1 s of warm-up the same code measured about twice the CPU per answer).',
 });
 export const BENCH_PORT = setting('BENCH_PORT', {
   ...optional(kinds.port(1), '(the port variables)'),
