@@ -136,11 +136,9 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): Subgraph
   return { fetcher: fetcher as Fetcher, close: () => closeDispatcher(agent) };
 }
 
-/** `shared`, or a timeout named as AbortSignal.timeout names one, whichever comes first. */
+/** `shared`, or the call's own deadline (the same `TimeoutError` as a call made alone), whichever comes first. */
 function withinDeadline<T>(shared: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), timeoutMs);
-  });
-  return Promise.race([shared, timeout]).finally(() => clearTimeout(timer));
+  const deadline = new CallDeadline(timeoutMs);
+  const timeout = new Promise<never>((_, reject) => deadline.signal.addEventListener('abort', () => reject(deadline.signal.reason as Error), { once: true }));
+  return Promise.race([shared, timeout]).finally(() => deadline.end());
 }

@@ -4,7 +4,7 @@ import { z, type ZodType } from 'zod';
 import { describeIssues } from './contract-issues.ts';
 import { SystemErrorCode } from '../runtime/errors.ts';
 import { SYSTEM_IDS, type SystemId } from '../runtime/systems.ts';
-import { classifyTransportError, closeDispatcher, MAX_BACKEND_ANSWER_BYTES, readLimited, roundMs } from '../runtime/transport.ts';
+import { CallDeadline, classifyTransportError, closeDispatcher, MAX_BACKEND_ANSWER_BYTES, readLimited, roundMs } from '../runtime/transport.ts';
 import { healthResponse } from './wire.ts';
 
 /**
@@ -247,13 +247,14 @@ async function runCheck(
     totalMs: roundMs(performance.now() - began),
     problem,
   });
+  const deadline = new CallDeadline(timeoutMs);
   try {
     const response = await connection.client.request({
       method: check.method,
       path: `${prefix}${check.path}`,
       headers,
       body,
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: deadline.signal,
     });
     firstByteMs = performance.now() - began;
     httpStatus = response.statusCode;
@@ -265,6 +266,8 @@ async function runCheck(
     if (httpStatus !== null && httpStatus !== 200) return { result: result(httpError(httpStatus)) };
     const stage = httpStatus !== null ? 'answer' : connection.connecting ? 'connect' : 'request';
     return { result: result(transportFailure(error, stage, timeoutMs)) };
+  } finally {
+    deadline.end();
   }
   if (httpStatus !== 200) return { result: result(httpError(httpStatus)) };
   const outcome = judgeAnswer(check, contentType, text, earlier);

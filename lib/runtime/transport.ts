@@ -84,7 +84,7 @@ export interface TransportFailure {
 export function classifyTransportError(error: unknown): TransportFailure {
   if (error instanceof ResponseTooLarge) return { code: SystemErrorCode.BAD_RESPONSE, reason: 'answer too large', retryable: false };
   if (
-    // AbortSignal.timeout() rejects with a DOMException named TimeoutError.
+    // A CallDeadline (or AbortSignal.timeout) aborts with a DOMException named TimeoutError.
     (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) ||
     error instanceof undiciErrors.HeadersTimeoutError ||
     error instanceof undiciErrors.BodyTimeoutError ||
