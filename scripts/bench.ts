@@ -67,6 +67,13 @@ interface Tree {
   root: string;
   /** `git describe`-like: the commit, `+ changes` when the working tree differs from it. */
   revision: string;
+  /** Its `provinces` takes a date (`at`); 9ca08f6's does not. */
+  datedProvinces: boolean;
+}
+
+function treeAt(id: TreeId, root: string): Tree {
+  const schema = readFileSync(join(root, 'subgraphs/public-services/schema.graphql'), 'utf8');
+  return { id, root, revision: revisionOf(root), datedProvinces: schema.includes('provinces(at:') };
 }
 
 function revisionOf(root: string): string {
@@ -80,12 +87,7 @@ function revisionOf(root: string): string {
 }
 
 const thisRoot = resolve(fileURLToPath(new URL('../', import.meta.url)));
-const trees: Tree[] = baselineArgument
-  ? [
-      { id: 'before', root: resolve(baselineArgument), revision: revisionOf(resolve(baselineArgument)) },
-      { id: 'after', root: thisRoot, revision: revisionOf(thisRoot) },
-    ]
-  : [{ id: 'this', root: thisRoot, revision: revisionOf(thisRoot) }];
+const trees: Tree[] = baselineArgument ? [treeAt('before', resolve(baselineArgument)), treeAt('after', thisRoot)] : [treeAt('this', thisRoot)];
 
 type WorkloadId = 'portal' | 'batch' | 'public';
 const ALL_WORKLOAD_IDS: WorkloadId[] = ['portal', 'batch', 'public'];
@@ -111,12 +113,11 @@ const WORKLOAD_TITLES: Record<WorkloadId, string> = {
  * personal. A checkout from before the provinces were dated (its `provinces` takes no `at`) knows
  * only the 63 provinces the dated query asks for, and is asked the same without the argument.
  */
-function workloadFor(id: WorkloadId, apiKey: string, root: string): Workload {
+function workloadFor(id: WorkloadId, apiKey: string, tree: Tree): Workload {
   const officer = { 'x-api-key': apiKey, 'x-purpose-code': 'land-transfer', 'x-case-number': 'BENCH-1' };
   if (id === 'portal') return { query: PORTAL, variables: PORTAL_VARIABLES, headers: officer };
   if (id === 'batch') return { query: BATCH, variables: BATCH_VARIABLES, headers: officer };
-  const dated = readFileSync(join(root, 'subgraphs/public-services/schema.graphql'), 'utf8').includes('provinces(at:');
-  return { query: dated ? PUBLIC_CROSS_SUBGRAPH : PUBLIC_CROSS_SUBGRAPH.replace(/^\{ provinces\(at: "[\d-]+"\)/, '{ provinces'), headers: {} };
+  return { query: tree.datedProvinces ? PUBLIC_CROSS_SUBGRAPH : PUBLIC_CROSS_SUBGRAPH.replace(/^\{ provinces\(at: "[\d-]+"\)/, '{ provinces'), headers: {} };
 }
 
 const layout = benchLayout();
@@ -170,7 +171,7 @@ async function measureTree(roundNumber: number, tree: Tree): Promise<void> {
   try {
     for (const id of WORKLOAD_IDS) {
       if (interrupted) return;
-      const workload = workloadFor(id, apiKey, tree.root);
+      const workload = workloadFor(id, apiKey, tree);
       const first = await postOnce(url, workload);
       const answer = wholeAnswer(first.status, first.text);
       if ('problem' in answer) problems.push(`${tree.id}, ${id}, round ${roundNumber}: the first answer: ${answer.problem}`);
