@@ -37,6 +37,18 @@ const OPTIONS: ConnectionBoardOptions = {
 };
 const logger = createLogger('board-test');
 
+/** A subgraph that answers, saying its backend does not: `reason` as `/ready` words it. */
+function backendDown(reason: string): SubgraphReadiness {
+  return readiness({
+    ready: false,
+    status: 'DOWN',
+    reasons: [`backend not answering: ${reason}`],
+    backend: 'DOWN',
+    latencyMs: null,
+    error: { code: 'SYSTEM_UNAVAILABLE', reason },
+  });
+}
+
 function readiness(overrides: Partial<SubgraphReadiness> = {}, calls: Partial<SubgraphReadiness['calls']> = {}): SubgraphReadiness {
   return {
     ready: true,
@@ -114,16 +126,7 @@ describe('the connection board', () => {
   });
 
   it('is DOWN when the subgraph answers that its backend is not answering', async () => {
-    serve(
-      readiness({
-        ready: false,
-        status: 'DOWN',
-        reasons: ['backend not answering: connection reset'],
-        backend: 'DOWN',
-        latencyMs: null,
-        error: { code: 'SYSTEM_UNAVAILABLE', reason: 'connection reset' },
-      }),
-    );
+    serve(backendDown('connection reset'));
     await board.probeRound();
     expect(board.view('land')).toMatchObject({
       status: 'DOWN',
@@ -220,16 +223,7 @@ describe('the connection board', () => {
 
   it('keeps a bounded history, newest first, and an uptime figure over it', async () => {
     await board.probeRound();
-    serve(
-      readiness({
-        ready: false,
-        status: 'DOWN',
-        reasons: ['backend not answering: HTTP 503'],
-        backend: 'DOWN',
-        latencyMs: null,
-        error: { code: 'SYSTEM_UNAVAILABLE', reason: 'HTTP 503' },
-      }),
-    );
+    serve(backendDown('HTTP 503'));
     await board.probeRound();
     serve(readiness());
     await board.probeRound();
@@ -345,16 +339,7 @@ describe("the gateway's circuit to a subgraph", () => {
 
     // The subgraph answers, even that its backend is down: the subgraph is back, and the circuit closes.
     vi.setSystemTime(Date.now() + 60_000);
-    serve(
-      readiness({
-        ready: false,
-        status: 'DOWN',
-        reasons: ['backend not answering: connection reset'],
-        backend: 'DOWN',
-        latencyMs: null,
-        error: { code: 'SYSTEM_UNAVAILABLE', reason: 'connection reset' },
-      }),
-    );
+    serve(backendDown('connection reset'));
     await gated.probeNow('land');
     expect(gated.view('land')).toMatchObject({ status: 'DOWN', reasons: ['backend not answering: connection reset'], subgraphCircuit: 'CLOSED' });
     expect(gated.readiness().subgraphCircuits.land).toBe('CLOSED');
