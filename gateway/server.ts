@@ -157,7 +157,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
   const authenticator = new Authenticator(access.authentication);
   const metrics = new ServiceMetrics('gateway');
   const accessLogMetrics = new AccessLogMetrics(metrics.registry);
-  const accessLog = access.enabled ? openAccessLog(access.log, { batchObserver: accessLogMetrics }) : undefined;
+  const accessLog = access.enabled ? openAccessLog(access.log, { batchObserver: accessLogMetrics, logger }) : undefined;
   if (accessLog) accessLogMetrics.watch(accessLog);
   const closeAccessLog = async () => accessLog?.close();
   const routes = new SubgraphRoutes(config.subgraphUrls);

@@ -12,9 +12,16 @@
  * machine weighs on every gateway alike.
  *
  * The peers cannot pass this project's access control (a subgraph answers personal data only to a
- * signed caller assertion), so the comparison query is public and touches three subgraphs
+ * signed caller assertion), so the first comparison query is public and touches three subgraphs
  * (public-services, civil-status, land). This project's gateway is also measured on the portal query
  * (scripts/bench-workloads.ts) with the development officer's API key, as `npm run bench` does.
+ *
+ * Then the portal query once more, every gateway over a second set of the four subgraphs started
+ * without access control (scripts/bench-open-subgraph.ts, ports + 31…34, the same mocks): workload
+ * `portal-open`. The peers answer it, and what a stock gateway spends on it bounds from below what
+ * any gateway built on the same engine spends on the portal query, before any access control. This
+ * project's gateway still checks the API key, signs caller assertions and writes the access log
+ * there; only the subgraphs skip their checks. Its answer must equal the guarded portal answer.
  *
  * Each run: one request whose answer is compared with the first gateway's, `BENCH_WARM_UP_SECONDS`
  * (default 10) of load, then `BENCH_SECONDS` (default 10) with autocannon, `BENCH_CONNECTIONS`
@@ -22,7 +29,8 @@
  * (utime + stime in /proc/<pid>/stat) of every process, the gateway, each subgraph and each mock, is
  * read just before and just after the measured load. Prints req/s, p50, p99 and CPU ms per request
  * per process and summed, and each peer's ratios to this project's gateway; `--json` prints the same
- * as JSON instead, `--rounds=N` (default 2) sets the rounds. Everything started is stopped at the
+ * as JSON instead, `--rounds=N` (default 2) sets the rounds, `--gateways=lien-thong,hive,…` and
+ * `--workloads=public,portal,portal-open` (default all) what is measured. Everything started is stopped at the
  * end, on an error, and on Ctrl-C or SIGTERM. Exits 1 when a request was not a 200 without errors or
  * an answer differed. Nothing here asserts a speed: on a shared machine the figures are indicative.
  */
@@ -74,7 +82,13 @@ const GATEWAY_TITLES: Record<GatewayId, string> = {
 };
 const GATEWAYS: GatewayId[] = ['lien-thong', ...PEER_GATEWAYS];
 
-type WorkloadId = 'public' | 'portal';
+type WorkloadId = 'public' | 'portal' | 'portal-open';
+const WORKLOAD_IDS: readonly WorkloadId[] = ['public', 'portal', 'portal-open'];
+const WORKLOAD_TITLES: Record<WorkloadId, string> = {
+  public: 'public query',
+  portal: 'portal query',
+  'portal-open': 'portal query, subgraphs without access control',
+};
 
 /** One gateway on one workload: a run of each per round. */
 interface Contender {
@@ -84,19 +98,31 @@ interface Contender {
 const gatewaysArgument = process.argv.find((argument) => argument.startsWith('--gateways='));
 const chosen = gatewaysArgument ? gatewaysArgument.slice('--gateways='.length).split(',') : GATEWAYS;
 for (const name of chosen) if (!(GATEWAYS as string[]).includes(name)) throw new Error(`--gateways: no gateway "${name}" (${GATEWAYS.join(', ')})`);
-const CONTENDERS: Contender[] = [
-  ...GATEWAYS.filter((gateway) => chosen.includes(gateway)).map((gateway): Contender => ({ gateway, workload: 'public' })),
-  ...(chosen.includes('lien-thong') ? [{ gateway: 'lien-thong', workload: 'portal' } as const] : []),
-];
+const workloadsArgument = process.argv.find((argument) => argument.startsWith('--workloads='));
+const chosenWorkloads = workloadsArgument ? workloadsArgument.slice('--workloads='.length).split(',') : WORKLOAD_IDS;
+for (const name of chosenWorkloads) if (!(WORKLOAD_IDS as readonly string[]).includes(name)) throw new Error(`--workloads: no workload "${name}" (${WORKLOAD_IDS.join(', ')})`);
+const chosenGateways = GATEWAYS.filter((gateway) => chosen.includes(gateway));
+const CONTENDERS: Contender[] = WORKLOAD_IDS.filter((workload) => chosenWorkloads.includes(workload)).flatMap((workload) =>
+  // Only this project's gateway can pass the subgraphs' access control on the portal query.
+  (workload === 'portal' ? chosenGateways.filter((gateway) => gateway === 'lien-thong') : chosenGateways).map((gateway): Contender => ({ gateway, workload })),
+);
 const label = ({ gateway, workload }: Contender) => (workload === 'public' ? gateway : `${gateway} (${workload})`);
+/** The workload whose first answer a run's answer must equal: the portal query's is the same with or without access control. */
+const referenceOf = (workload: WorkloadId): WorkloadId => (workload === 'portal-open' ? 'portal' : workload);
 
 // --- the system ----------------------------------------------------------------------------------
 
 const dev = await ensureDevCredentials();
+const portalWorkload: Workload = {
+  query: PORTAL,
+  variables: PORTAL_VARIABLES,
+  headers: { 'x-api-key': dev.credentials.apiKey, 'x-purpose-code': 'land-transfer', 'x-case-number': 'BENCH-1' },
+};
 const workloads: Record<WorkloadId, Workload> = {
   public: { query: PUBLIC_CROSS_SUBGRAPH, headers: {} },
-  // The development officer of `npm start` (.dev/), for a land transfer, as `npm run bench` asks.
-  portal: { query: PORTAL, variables: PORTAL_VARIABLES, headers: { 'x-api-key': dev.credentials.apiKey, 'x-purpose-code': 'land-transfer', 'x-case-number': 'BENCH-1' } },
+  // The development officer of `npm start` (.dev/), for a land transfer, as `npm run bench` asks; the peers send the headers on to no one.
+  portal: portalWorkload,
+  'portal-open': portalWorkload,
 };
 
 const scratch = mkdtempSync(join(tmpdir(), 'bench-compare-'));
@@ -114,23 +140,48 @@ const processOptions = (env: NodeJS.ProcessEnv) => ({
   onLine: (line: string, service: ServiceProcess) => console.error(`  [${service.name}] ${line}`),
 });
 const systemServices = layout.services.filter((spec) => spec.name !== 'gateway').map((spec) => new ServiceProcess(spec, processOptions(layout.env)));
+/** The four subgraphs again, without access control, over the same mocks (`portal-open`); started only for that workload. */
+const openPort = (index: number) => portBase + 31 + index;
+const openSubgraphs = CONTENDERS.some((contender) => contender.workload === 'portal-open')
+  ? SYSTEM_IDS.map((id, index) => {
+      const spec: ServiceSpec = { name: `open-${id}-subgraph`, entry: 'scripts/bench-open-subgraph.ts', port: openPort(index) };
+      return new ServiceProcess(spec, processOptions({ ...layout.env, BENCH_OPEN_SUBGRAPH: id, [`${SYSTEMS[id].envPrefix}_SUBGRAPH_PORT`]: String(openPort(index)) }));
+    })
+  : [];
+const allServices = [...systemServices, ...openSubgraphs];
+/** A gateway's environment for a workload: for `portal-open`, every subgraph URL is the open subgraph's. */
+function gatewayEnv(workload: WorkloadId): NodeJS.ProcessEnv {
+  if (workload !== 'portal-open') return layout.env;
+  const env = { ...layout.env };
+  for (const [index, id] of SYSTEM_IDS.entries()) env[`${SYSTEMS[id].envPrefix}_SUBGRAPH_URL`] = `http://${layout.host}:${openPort(index)}/graphql`;
+  return env;
+}
+/** The processes whose CPU a run of the workload counts (the gateway apart), named as the guarded ones so that the tables line up. */
+function servedBy(workload: WorkloadId): { name: string; service: ServiceProcess }[] {
+  if (workload !== 'portal-open') return systemServices.map((service) => ({ name: service.name, service }));
+  return systemServices.map((service) => ({
+    name: service.name,
+    service: openSubgraphs.find((open) => open.name === `open-${service.name}`) ?? service,
+  }));
+}
 
-function gatewayProcess(gateway: GatewayId): ServiceProcess {
+function gatewayProcess({ gateway, workload }: Contender): ServiceProcess {
+  const env = gatewayEnv(workload);
   if (gateway === 'lien-thong')
     return new ServiceProcess(
       layout.services.find((spec) => spec.name === 'gateway')!,
-      processOptions(layout.env),
+      processOptions(env),
     );
   const port = portBase + 20 + PEER_GATEWAYS.indexOf(gateway);
   const spec: ServiceSpec = { name: gateway, entry: 'scripts/bench-compare-gateway.ts', port };
-  return new ServiceProcess(spec, processOptions({ ...layout.env, GATEWAY_PORT: String(port), BENCH_COMPARE_GATEWAY: gateway }));
+  return new ServiceProcess(spec, processOptions({ ...env, GATEWAY_PORT: String(port), BENCH_COMPARE_GATEWAY: gateway }));
 }
 
 let current: ServiceProcess | undefined;
 let stopping: Promise<void> | undefined;
 /** Stops the gateway under test and every service; once. */
 function stopEverything(): Promise<void> {
-  stopping ??= Promise.all([current, ...systemServices].filter((service) => service !== undefined).map((service) => service.stop()))
+  stopping ??= Promise.all([current, ...allServices].filter((service) => service !== undefined).map((service) => service.stop()))
     .then(() => rmSync(scratch, { recursive: true, force: true }))
     .then(() => undefined);
   return stopping;
@@ -143,7 +194,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 // Whatever happens, no child outlives this process.
 process.once('exit', () => {
-  for (const service of [current, ...systemServices]) if (service?.running && service.pid) process.kill(service.pid, 'SIGKILL');
+  for (const service of [current, ...allServices]) if (service?.running && service.pid) process.kill(service.pid, 'SIGKILL');
 });
 
 // --- measuring -----------------------------------------------------------------------------------
@@ -160,7 +211,7 @@ const runs: Run[] = [];
 const reference = new Map<WorkloadId, { gateway: GatewayId; data: string }>();
 
 async function measure(round: number, contender: Contender): Promise<void> {
-  const gateway = gatewayProcess(contender.gateway);
+  const gateway = gatewayProcess(contender);
   current = gateway;
   gateway.start();
   try {
@@ -171,13 +222,13 @@ async function measure(round: number, contender: Contender): Promise<void> {
     const answer = wholeAnswer(first.status, first.text);
     if ('problem' in answer) problems.push(`${label(contender)}: the first answer: ${answer.problem}`);
     const data = 'data' in answer ? answer.data : undefined;
-    const seen = reference.get(contender.workload);
-    if (data !== undefined && !seen) reference.set(contender.workload, { gateway: contender.gateway, data });
+    const seen = reference.get(referenceOf(contender.workload));
+    if (data !== undefined && !seen) reference.set(referenceOf(contender.workload), { gateway: contender.gateway, data });
     else if (data !== undefined && seen && seen.data !== data) problems.push(`${label(contender)}: its answer differs from ${seen.gateway}'s`);
 
     await loadWorkload(url, workload, { connections: CONNECTIONS, duration: WARM_UP_SECONDS });
     const loadAverage = loadavg()[0]!;
-    const measured = [{ name: 'gateway', pid: gateway.pid! }, ...systemServices.map((service) => ({ name: service.name, pid: service.pid! }))];
+    const measured = [{ name: 'gateway', pid: gateway.pid! }, ...servedBy(contender.workload).map(({ name, service }) => ({ name, pid: service.pid! }))];
     const before = cpuSnapshot(measured);
     const figures = await loadWorkload(url, workload, { connections: CONNECTIONS, duration: seconds });
     const after = cpuSnapshot(measured);
@@ -217,9 +268,9 @@ function summarise(contender: Contender): Summary | undefined {
 
 function summaries(): Summary[] {
   const all = CONTENDERS.map(summarise).filter((summary): summary is Summary => summary !== undefined);
-  const ours = all.find((summary) => summary.gateway === 'lien-thong' && summary.workload === 'public');
   for (const summary of all) {
-    if (!ours || summary.workload !== 'public') continue;
+    const ours = all.find((candidate) => candidate.gateway === 'lien-thong' && candidate.workload === summary.workload);
+    if (!ours || summary.workload === 'portal') continue;
     summary.ratios = {
       reqPerSecond: round1(summary.reqPerSecond / ours.reqPerSecond, 2),
       gatewayCpuPerRequest: round1(summary.cpuMsPerAnswer.gateway! / ours.cpuMsPerAnswer.gateway!, 2),
@@ -249,7 +300,7 @@ function printTables(all: Summary[]): void {
       ]),
     ),
   );
-  console.log("Ratios are against this project's gateway on the public query (peer / lien-thong).");
+  console.log("Ratios are against this project's gateway on the same workload (peer / lien-thong).");
   console.log('\nCPU ms per request, by process (utime + stime over the measured runs, divided by their requests):');
   console.log(
     table(
@@ -280,14 +331,18 @@ function printTables(all: Summary[]): void {
   );
   console.log('\nGateways:');
   for (const gateway of GATEWAYS) console.log(`  ${gateway.padEnd(14)} ${GATEWAY_TITLES[gateway]}`);
+  console.log('Workloads:');
+  for (const workload of WORKLOAD_IDS) console.log(`  ${workload.padEnd(14)} ${WORKLOAD_TITLES[workload]}`);
 }
 
 // --- the rounds ----------------------------------------------------------------------------------
 
 try {
-  say(`bench:compare: starting ${systemServices.length} processes (4 mock backends, 4 subgraphs) on ports ${portBase + 1}–${portBase + 14}…`);
-  for (const service of systemServices) service.start();
-  await Promise.all(systemServices.map((service) => service.waitUntilAnswering(START_TIMEOUT_MS)));
+  say(
+    `bench:compare: starting ${allServices.length} processes (4 mock backends, 4 subgraphs${openSubgraphs.length ? ', 4 subgraphs without access control' : ''}) on ports ${portBase + 1}–${portBase + (openSubgraphs.length ? 34 : 14)}…`,
+  );
+  for (const service of allServices) service.start();
+  await Promise.all(allServices.map((service) => service.waitUntilAnswering(START_TIMEOUT_MS)));
   say(
     `node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg()
       .map((load) => load.toFixed(2))
@@ -302,12 +357,23 @@ try {
       await measure(round, contender);
     }
   }
-  for (const service of systemServices) if (!service.running) problems.push(`${service.name} exited during the runs (${JSON.stringify(service.lastExit)})`);
+  for (const service of allServices) if (!service.running) problems.push(`${service.name} exited during the runs (${JSON.stringify(service.lastExit)})`);
   const all = summaries();
   if (jsonOutput)
     console.log(
       JSON.stringify(
-        { query: PUBLIC_CROSS_SUBGRAPH, connections: CONNECTIONS, seconds, warmUpSeconds: WARM_UP_SECONDS, rounds, gateways: GATEWAY_TITLES, summaries: all, runs, problems },
+        {
+          query: PUBLIC_CROSS_SUBGRAPH,
+          workloads: WORKLOAD_TITLES,
+          connections: CONNECTIONS,
+          seconds,
+          warmUpSeconds: WARM_UP_SECONDS,
+          rounds,
+          gateways: GATEWAY_TITLES,
+          summaries: all,
+          runs,
+          problems,
+        },
         null,
         2,
       ),

@@ -8,6 +8,7 @@ import { PostgresAccessLog } from './postgres-store.ts';
 import { SqliteAccessLog } from './sqlite-store.ts';
 import type { AccessLogStore } from './types.ts';
 import type { BatchObserver } from '../runtime/metrics.ts';
+import type { Logger } from '../runtime/logger.ts';
 
 export type * from './types.ts';
 export { toCsv } from './csv.ts';
@@ -42,6 +43,8 @@ export interface OpenAccessLogOptions {
   readOnly?: boolean;
   /** Told each batch's size, write time and outcome (lib/runtime/metrics.ts). */
   batchObserver?: BatchObserver;
+  /** Where the SQLite store reports a worker thread that stopped unasked, with its cause. */
+  logger?: Pick<Logger, 'error'>;
 }
 
 /**

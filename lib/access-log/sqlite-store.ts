@@ -15,7 +15,8 @@ import { GroupCommit } from './group-commit.ts';
 import type { BatchObserver } from '../runtime/metrics.ts';
 import { chainRowFrom, normaliseFilter, storedRecordFrom, type NormalisedFilter } from './rows.ts';
 import { SqliteDatabase } from './sqlite-database.ts';
-import { SqliteWorkerClient } from './sqlite-worker-client.ts';
+import { SqliteWorkerClient, WORKER_EXITED } from './sqlite-worker-client.ts';
+import type { Logger } from '../runtime/logger.ts';
 import type { AccessLogFilter, AccessLogHealth, AccessLogStore, AccessRecord, AppendOptions, ChainVerification, StoredAccessRecord } from './types.ts';
 
 /** A read-only (audit) connection waits this long for a writer's lock. */
@@ -37,6 +38,8 @@ export interface SqliteAccessLogOptions {
   lockWaitMs?: number;
   /** Told each batch's size, write time and outcome (lib/runtime/metrics.ts). */
   batchObserver?: BatchObserver;
+  /** Where a worker thread that stopped unasked is reported, with its cause. */
+  logger?: Pick<Logger, 'error'>;
 }
 
 /** The database work, in a worker thread or (read-only) in place. */
@@ -94,7 +97,10 @@ export class SqliteAccessLog implements AccessLogStore {
       // -shm files the same permissions). Created here, once: the worker only opens an existing file,
       // so a log deleted while the gateway runs is never silently replaced by a new, empty chain.
       if (!existsSync(path)) writeFileSync(path, '', { mode: 0o600, flag: 'wx' });
-      this.worker = new SqliteWorkerClient({ path, chainKey, busyAttemptMs: BUSY_ATTEMPT_MS });
+      const { logger } = options;
+      this.worker = new SqliteWorkerClient({ path, chainKey, busyAttemptMs: BUSY_ATTEMPT_MS }, (reason) =>
+        logger?.error({ code: WORKER_EXITED, reason }, 'access log worker stopped: writes fail until the next one starts'),
+      );
       this.connection = inWorker(this.worker);
     }
     this.commits = new GroupCommit((records, signal) => this.connection.write(records, this.giveUpAt(), signal), { observer: options.batchObserver });

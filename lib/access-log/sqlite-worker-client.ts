@@ -39,8 +39,15 @@ export class SqliteWorkerClient {
     return this.worker;
   }
 
-  /** Starts the worker at once, so that the first append does not wait for it to load. */
-  constructor(private readonly settings: WorkerSettings) {
+  /**
+   * Starts the worker at once, so that the first append does not wait for it to load. `onStopped` is
+   * told why a worker stopped unasked (its error, its exit code, or that it stopped answering): the
+   * writes it took fail with only a code, and an operator needs the cause once.
+   */
+  constructor(
+    private readonly settings: WorkerSettings,
+    private readonly onStopped?: (reason: string) => void,
+  ) {
     this.running();
   }
 
@@ -135,7 +142,10 @@ export class SqliteWorkerClient {
   private died(worker: Worker, why: string): void {
     if (this.worker !== worker) return;
     this.worker = undefined;
-    if (!this.closed) this.diedAt = Date.now();
+    if (!this.closed) {
+      this.diedAt = Date.now();
+      this.onStopped?.(why);
+    }
     const error = new AccessLogStoreError(WORKER_EXITED, `the access log worker stopped (${why})`);
     for (const [id, pending] of [...this.pending]) {
       this.settle(id);

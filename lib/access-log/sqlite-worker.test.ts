@@ -21,10 +21,11 @@ afterEach(async () => {
 function newLog() {
   const folder = mkdtempSync(join(tmpdir(), 'lien-thong-sqlite-worker-'));
   const path = join(folder, 'access-log.sqlite');
-  const log = new SqliteAccessLog(path, KEY);
+  const logger = { error: vi.fn() };
+  const log = new SqliteAccessLog(path, KEY, { logger });
   cleanups.push(() => rmSync(folder, { recursive: true, force: true }));
   cleanups.push(() => log.close());
-  return { log, path };
+  return { log, path, logger };
 }
 
 /** Another connection in this thread holding the write lock (`BEGIN EXCLUSIVE`) until released. */
@@ -80,8 +81,8 @@ describe('SQLite store worker', () => {
     expect(verification.records).toBeGreaterThanOrEqual(3);
   });
 
-  it('fails appends at once after its worker died, then starts a new one', async () => {
-    const { log } = newLog();
+  it('fails appends at once after its worker died, reports why once, then starts a new one', async () => {
+    const { log, logger } = newLog();
     await log.append([accessRecord(1)]);
     // The client's clock stands still from here: its restart pause ends when the test moves it, not when the machine gets round to it.
     vi.useFakeTimers({ toFake: ['Date'] });
@@ -91,6 +92,9 @@ describe('SQLite store worker', () => {
     await thread.terminate();
     await exited;
     await expect(log.append([accessRecord(2)], { deadlineAt: Date.now() + 10_000 })).rejects.toMatchObject({ code: WORKER_EXITED });
+    // The write failed with a code only; the log says why the worker stopped.
+    expect(logger.error).toHaveBeenCalledOnce();
+    expect(logger.error.mock.calls[0]![0]).toEqual({ code: WORKER_EXITED, reason: 'exit code 1' });
     expect(log.worker!.starts).toBe(1);
     vi.setSystemTime(Date.now() + RESTART_PAUSE_MS);
     await log.append([accessRecord(3)]);
@@ -98,8 +102,8 @@ describe('SQLite store worker', () => {
     expect(await log.verify()).toMatchObject({ intact: true, records: 2, problems: [] });
   });
 
-  it('close writes what was accepted, then ends the worker', async () => {
-    const { log } = newLog();
+  it('close writes what was accepted, then ends the worker (a stop asked for, not reported)', async () => {
+    const { log, logger } = newLog();
     const accepted = Promise.all([log.append([accessRecord(1)]), log.append([accessRecord(2)])]);
     const thread = log.worker!.thread!;
     const exited = new Promise<number>((resolve) => thread.once('exit', resolve));
@@ -107,6 +111,7 @@ describe('SQLite store worker', () => {
     await accepted;
     await exited;
     expect(log.worker!.thread).toBeUndefined();
+    expect(logger.error).not.toHaveBeenCalled();
     await expect(log.append([accessRecord(3)])).rejects.toThrow(/closed/);
     const reader = new SqliteAccessLog(log.path, KEY, { readOnly: true });
     cleanups.push(() => reader.close());

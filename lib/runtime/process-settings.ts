@@ -134,6 +134,8 @@ export const BENCH_COMPARE_GATEWAY_SETTINGS = {
   gateway: S.BENCH_COMPARE_GATEWAY,
   subgraphUrls: perSystem((id) => ({ url: S.SYSTEM_SETTINGS[id].subgraphUrl })),
 };
+/** A subgraph without access control (scripts/bench-open-subgraph.ts): its system, then that system's subgraph settings. */
+export const BENCH_OPEN_SUBGRAPH_SETTINGS = { system: S.BENCH_OPEN_SUBGRAPH };
 export const LOAD_UNDER_FAILURE_SETTINGS = { load: S.LOAD_UNDER_FAILURE_SETTINGS };
 export const BENCH_FAULTS_SETTINGS = { faultSeconds: S.FAULT_SECONDS, startupTimeoutMs: S.RESTART_POLICY_SETTINGS.answerTimeoutMs };
 
@@ -152,6 +154,7 @@ export const PROCESSES: readonly { name: string; settings: S.SettingsSchema }[] 
   { name: 'npm run bench:access', settings: BENCH_ACCESS_SETTINGS },
   { name: 'npm run bench:compare', settings: BENCH_COMPARE_SETTINGS },
   { name: 'scripts/bench-compare-gateway.ts', settings: BENCH_COMPARE_GATEWAY_SETTINGS },
+  { name: 'scripts/bench-open-subgraph.ts', settings: BENCH_OPEN_SUBGRAPH_SETTINGS },
   { name: 'npm run bench:failure', settings: LOAD_UNDER_FAILURE_SETTINGS },
   { name: 'npm run bench:faults', settings: BENCH_FAULTS_SETTINGS },
 ];

@@ -596,7 +596,12 @@ export const BENCH_COMPARE_PORT = setting('BENCH_COMPARE_PORT', {
   kind: kinds.port(1),
   default: fixed(5200),
   description:
-    "First of the loopback ports `npm run bench:compare` uses: this project's gateway on it, the subgraphs on the next four, the mock backends from +11 to +14, the peer gateways from +20 to +23.",
+    "First of the loopback ports `npm run bench:compare` uses: this project's gateway on it, the subgraphs on the next four, the mock backends from +11 to +14, the peer gateways from +20 to +23, the subgraphs without access control from +31 to +34.",
+});
+export const BENCH_OPEN_SUBGRAPH = setting('BENCH_OPEN_SUBGRAPH', {
+  kind: kinds.oneOf(SYSTEM_IDS as unknown as [SystemId, ...SystemId[]]),
+  default: { shown: '(set by npm run bench:compare)', required: true },
+  description: 'Which subgraph the process serves without access control, for the portal query of the peer gateways.',
 });
 export const PEER_GATEWAYS = ['apollo', 'apollo-undici', 'hive', 'hive-no-dedup'] as const;
 export const BENCH_COMPARE_GATEWAY = setting('BENCH_COMPARE_GATEWAY', {

@@ -21,14 +21,23 @@ export function startWorker(callerUrl: string, name: string, workerData: Record<
 
 /** Options that only make sense for the process's own entry (`node --input-type=module -e …`). */
 const ENTRY_ONLY = new Set(['-e', '--eval', '-p', '--print']);
+/**
+ * Modules preloaded into the process (`--import tsx/esm --import ./scripts/dev-environment.ts`,
+ * `--require`, `--loader`). A worker would load them again before its bootstrap registers tsx, and a
+ * TypeScript one fails there ("Unknown file extension .ts"): the worker's own modules need none of
+ * them, and it inherits the process's environment as it is when the worker starts.
+ */
+const PRELOADS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader']);
 
-/** The process's Node options as a worker inherits them, without those a worker refuses. */
+/** The process's Node options as a worker inherits them, without those a worker refuses or must not repeat. */
 export function workerExecArgv(execArgv: readonly string[]): string[] {
   const kept: string[] = [];
   for (let i = 0; i < execArgv.length; i++) {
     const option = execArgv[i]!;
-    if (ENTRY_ONLY.has(option)) i += 1;
-    else if (!option.startsWith('--input-type') && !/^--(eval|print)=/.test(option)) kept.push(option);
+    const name = option.split('=', 1)[0]!;
+    if (ENTRY_ONLY.has(option) || PRELOADS.has(option)) i += 1;
+    else if (PRELOADS.has(name) || name === '--input-type' || name === '--eval' || name === '--print') continue;
+    else kept.push(option);
   }
   return kept;
 }

@@ -1,0 +1,28 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../lib/devkit/services.ts';
+import { runNode } from './support/child-process.ts';
+
+const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+const folder = mkdtempSync(join(tmpdir(), 'lien-thong-service-scripts-'));
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+/** The Node options of an npm script `node <options> <entry>`: what the service's process, and its worker threads, start with. */
+function nodeOptionsOf(script: string): string[] {
+  const words = script.split(/\s+/);
+  expect(words[0], script).toBe('node');
+  return words.slice(1, -1);
+}
+
+describe("npm run start:gateway's Node options", () => {
+  it('let the access log write through its worker thread (the preloads are not repeated in the worker)', async () => {
+    const options = nodeOptionsOf(scripts['start:gateway']!);
+    expect(options).toContain('./scripts/dev-environment.ts');
+    const run = await runNode([...options, 'test/support/append-access-record.ts', join(folder, 'access-log.sqlite')], { timeoutMs: 30_000 });
+    expect(run.stderr).not.toContain('ACCESS_LOG_WORKER_EXITED');
+    expect(run.stdout.trim()).toBe('appended');
+    expect(run.code).toBe(0);
+  });
+});
