@@ -23,6 +23,11 @@
  * project's gateway still checks the API key, signs caller assertions and writes the access log
  * there; only the subgraphs skip their checks. Its answer must equal the guarded portal answer.
  *
+ * `--replay` puts replaying subgraphs (scripts/replaying-subgraphs.ts, ports + 41…44 and + 51…54)
+ * between every gateway and the subgraphs: the first request of each body reaches the subgraph, every
+ * later one is answered from its record. The subgraphs and mocks then stay almost idle, and each
+ * gateway's CPU per answer is measured with the machine's cores nearly to itself.
+ *
  * Each run: one request whose answer is compared with the first gateway's, `BENCH_WARM_UP_SECONDS`
  * (default 10) of load, then `BENCH_SECONDS` (default 10) with autocannon, `BENCH_CONNECTIONS`
  * (default 20) connections, on loopback. The CPU time
@@ -41,8 +46,9 @@ import { settingsOrExit } from '../lib/runtime/cli.ts';
 import { BENCH_COMPARE_SETTINGS } from '../lib/runtime/process-settings.ts';
 import { ensureDevCredentials } from '../lib/devkit/dev-credentials.ts';
 import { ServiceProcess, systemLayout, type ServiceSpec } from '../lib/devkit/services.ts';
-import { SYSTEM_IDS, SYSTEMS } from '../lib/runtime/systems.ts';
+import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/runtime/systems.ts';
 import { PORTAL, PORTAL_VARIABLES, PUBLIC_CROSS_SUBGRAPH } from './bench-workloads.ts';
+import { startReplayingSubgraphs, type ReplayingSubgraphs } from './replaying-subgraphs.ts';
 import {
   benchSeconds,
   cpuSnapshot,
@@ -65,6 +71,7 @@ import {
 } from './bench-common.ts';
 
 const rounds = positiveIntegerArgument('rounds', 2);
+const replaying = process.argv.includes('--replay');
 const seconds = benchSeconds();
 const { basePort: portBase, connections: CONNECTIONS, warmUpSeconds: WARM_UP_SECONDS } = settingsOrExit(BENCH_COMPARE_SETTINGS);
 const START_TIMEOUT_MS = 180_000;
@@ -149,11 +156,21 @@ const openSubgraphs = CONTENDERS.some((contender) => contender.workload === 'por
     })
   : [];
 const allServices = [...systemServices, ...openSubgraphs];
-/** A gateway's environment for a workload: for `portal-open`, every subgraph URL is the open subgraph's. */
+/** Where each subgraph of the workload is: for `portal-open`, the open subgraph. */
+function subgraphUrlsOf(workload: WorkloadId): Record<SystemId, string> {
+  const urls = {} as Record<SystemId, string>;
+  for (const [index, id] of SYSTEM_IDS.entries())
+    urls[id] = workload === 'portal-open' ? `http://${layout.host}:${openPort(index)}/graphql` : layout.settings.systems[id].subgraphUrl;
+  return urls;
+}
+/** With `--replay`: the replaying subgraphs in front of the guarded subgraphs and of the open ones. */
+const replays: { guarded?: ReplayingSubgraphs; open?: ReplayingSubgraphs } = {};
+/** A gateway's environment for a workload: every subgraph URL is the one it calls (open, replaying). */
 function gatewayEnv(workload: WorkloadId): NodeJS.ProcessEnv {
-  if (workload !== 'portal-open') return layout.env;
+  const replay = workload === 'portal-open' ? replays.open : replays.guarded;
+  const urls = replay ? (replay.urls as Record<SystemId, string>) : subgraphUrlsOf(workload);
   const env = { ...layout.env };
-  for (const [index, id] of SYSTEM_IDS.entries()) env[`${SYSTEMS[id].envPrefix}_SUBGRAPH_URL`] = `http://${layout.host}:${openPort(index)}/graphql`;
+  for (const id of SYSTEM_IDS) env[`${SYSTEMS[id].envPrefix}_SUBGRAPH_URL`] = urls[id];
   return env;
 }
 /** The processes whose CPU a run of the workload counts (the gateway apart), named as the guarded ones so that the tables line up. */
@@ -182,6 +199,7 @@ let stopping: Promise<void> | undefined;
 /** Stops the gateway under test and every service; once. */
 function stopEverything(): Promise<void> {
   stopping ??= Promise.all([current, ...allServices].filter((service) => service !== undefined).map((service) => service.stop()))
+    .then(() => Promise.all([replays.guarded?.close(), replays.open?.close()]))
     .then(() => rmSync(scratch, { recursive: true, force: true }))
     .then(() => undefined);
   return stopping;
@@ -343,6 +361,12 @@ try {
   );
   for (const service of allServices) service.start();
   await Promise.all(allServices.map((service) => service.waitUntilAnswering(START_TIMEOUT_MS)));
+  if (replaying) {
+    const ports = (first: number) => Object.fromEntries(SYSTEM_IDS.map((id, index) => [id, first + index]));
+    replays.guarded = await startReplayingSubgraphs(subgraphUrlsOf('public'), ports(portBase + 41));
+    if (openSubgraphs.length) replays.open = await startReplayingSubgraphs(subgraphUrlsOf('portal-open'), ports(portBase + 51));
+    say(`replaying subgraphs on ports ${portBase + 41}–${portBase + (openSubgraphs.length ? 54 : 44)}: each request body reaches its subgraph once`);
+  }
   say(
     `node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg()
       .map((load) => load.toFixed(2))
@@ -359,12 +383,17 @@ try {
   }
   for (const service of allServices) if (!service.running) problems.push(`${service.name} exited during the runs (${JSON.stringify(service.lastExit)})`);
   const all = summaries();
+  const replayCounts = replaying
+    ? { forwarded: (replays.guarded?.forwarded() ?? 0) + (replays.open?.forwarded() ?? 0), replayed: (replays.guarded?.replayed() ?? 0) + (replays.open?.replayed() ?? 0) }
+    : undefined;
+  if (replayCounts) say(`replaying subgraphs: ${replayCounts.forwarded} requests forwarded to a subgraph, ${replayCounts.replayed} answered from a record`);
   if (jsonOutput)
     console.log(
       JSON.stringify(
         {
           query: PUBLIC_CROSS_SUBGRAPH,
           workloads: WORKLOAD_TITLES,
+          replay: replayCounts ?? null,
           connections: CONNECTIONS,
           seconds,
           warmUpSeconds: WARM_UP_SECONDS,
