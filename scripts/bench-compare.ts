@@ -18,8 +18,8 @@
  *
  * Then the portal query once more, every gateway over a second set of the four subgraphs started
  * without access control (scripts/bench-open-subgraph.ts, ports + 31…34, the same mocks): workload
- * `portal-open`. The peers answer it, and what a stock gateway spends on it bounds from below what
- * any gateway built on the same engine spends on the portal query, before any access control. This
+ * `portal-open`. The peers answer it, and what a stock gateway spends on it is about the least a
+ * gateway built on the same engine can spend on the portal query, before any access control. This
  * project's gateway still checks the API key, signs caller assertions and writes the access log
  * there; only the subgraphs skip their checks. Its answer must equal the guarded portal answer.
  *
