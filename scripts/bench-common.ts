@@ -3,6 +3,7 @@
  * one GraphQL request and its check, autocannon load that counts answers carrying `errors`, CPU time
  * over a set of processes, ports from a base, the `--rounds=` argument and a plain text table.
  */
+import type { IncomingMessage } from 'node:http';
 import autocannon from 'autocannon';
 import { BENCH_SECONDS, readSetting } from '../lib/runtime/settings.ts';
 import { SYSTEM_IDS, SYSTEMS } from '../lib/runtime/systems.ts';
@@ -190,6 +191,29 @@ export function positiveIntegerArgument(name: string, fallback: number): number 
 /** `--<name>=<value>` on the command line, or undefined. */
 export function stringArgument(name: string): string | undefined {
   return process.argv.find((candidate) => candidate.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+
+/**
+ * `--<name>=a,b` on the command line: those of `choices`, in the order of `choices`; all of them when
+ * it is absent. Exits 2, naming the choices, on one that is not among them.
+ */
+export function choicesArgument<T extends string>(name: string, choices: readonly T[]): T[] {
+  const asked = stringArgument(name);
+  if (asked === undefined) return [...choices];
+  const names = asked.split(',').map((choice) => choice.trim());
+  const unknown = names.filter((choice) => !(choices as readonly string[]).includes(choice));
+  if (unknown.length > 0) {
+    console.error(`--${name}: no ${unknown.map((choice) => `"${choice}"`).join(', ')}; choose from ${choices.join(', ')}`);
+    process.exit(2);
+  }
+  return choices.filter((choice) => names.includes(choice));
+}
+
+/** The whole body of a request, as text. */
+export async function requestText(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** A plain text table: the first column left-aligned, the others right-aligned. */

@@ -20,6 +20,7 @@ import { settingsOrExit } from '../lib/runtime/cli.ts';
 import { BENCH_COMPARE_GATEWAY_SETTINGS } from '../lib/runtime/process-settings.ts';
 import { answerWithApollo, listen } from '../lib/runtime/http-server.ts';
 import { SYSTEM_IDS, type SystemId } from '../lib/runtime/systems.ts';
+import { requestText } from './bench-common.ts';
 
 /** Where the in-process subgraphs of this project's gateway (connections, access log) would be: nobody listens there. */
 const UNSERVED_URL = 'http://127.0.0.1:9/unserved';
@@ -36,12 +37,6 @@ interface Peer {
   close(): Promise<void>;
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** Stock `@apollo/gateway` on Apollo Server, over Apollo Server's own HTTP integration API. */
 async function apolloPeer(sdl: string, undiciFetcher: boolean): Promise<Peer> {
   // The gateway's usage telemetry would try to reach the internet.
@@ -56,7 +51,7 @@ async function apolloPeer(sdl: string, undiciFetcher: boolean): Promise<Peer> {
   const server = new ApolloServer({ gateway });
   await server.start();
   const handler: RequestListener = (req, res) => {
-    readBody(req)
+    requestText(req)
       .then((body) => answerWithApollo(server, req, res, body ? (JSON.parse(body) as unknown) : undefined, async () => ({})))
       .catch((error: unknown) => {
         if (!res.headersSent) res.statusCode = 500;

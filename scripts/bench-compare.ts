@@ -51,6 +51,7 @@ import { PORTAL, PORTAL_VARIABLES, PUBLIC_CROSS_SUBGRAPH } from './bench-workloa
 import { startReplayingSubgraphs, type ReplayingSubgraphs } from './replaying-subgraphs.ts';
 import {
   benchSeconds,
+  choicesArgument,
   cpuSnapshot,
   cpuSpent,
   jsonOutput,
@@ -102,14 +103,8 @@ interface Contender {
   gateway: GatewayId;
   workload: WorkloadId;
 }
-const gatewaysArgument = process.argv.find((argument) => argument.startsWith('--gateways='));
-const chosen = gatewaysArgument ? gatewaysArgument.slice('--gateways='.length).split(',') : GATEWAYS;
-for (const name of chosen) if (!(GATEWAYS as string[]).includes(name)) throw new Error(`--gateways: no gateway "${name}" (${GATEWAYS.join(', ')})`);
-const workloadsArgument = process.argv.find((argument) => argument.startsWith('--workloads='));
-const chosenWorkloads = workloadsArgument ? workloadsArgument.slice('--workloads='.length).split(',') : WORKLOAD_IDS;
-for (const name of chosenWorkloads) if (!(WORKLOAD_IDS as readonly string[]).includes(name)) throw new Error(`--workloads: no workload "${name}" (${WORKLOAD_IDS.join(', ')})`);
-const chosenGateways = GATEWAYS.filter((gateway) => chosen.includes(gateway));
-const CONTENDERS: Contender[] = WORKLOAD_IDS.filter((workload) => chosenWorkloads.includes(workload)).flatMap((workload) =>
+const chosenGateways = choicesArgument('gateways', GATEWAYS);
+const CONTENDERS: Contender[] = choicesArgument('workloads', WORKLOAD_IDS).flatMap((workload) =>
   // Only this project's gateway can pass the subgraphs' access control on the portal query.
   (workload === 'portal' ? chosenGateways.filter((gateway) => gateway === 'lien-thong') : chosenGateways).map((gateway): Contender => ({ gateway, workload })),
 );

@@ -31,6 +31,7 @@ import { settingsOrExit } from '../lib/runtime/cli.ts';
 import { BENCH_SETTINGS } from '../lib/runtime/process-settings.ts';
 import {
   benchSeconds,
+  choicesArgument,
   cpuSnapshot,
   cpuSpent,
   jsonOutput,
@@ -90,19 +91,8 @@ const thisRoot = resolve(fileURLToPath(new URL('../', import.meta.url)));
 const trees: Tree[] = baselineArgument ? [treeAt('before', resolve(baselineArgument)), treeAt('after', thisRoot)] : [treeAt('this', thisRoot)];
 
 type WorkloadId = 'portal' | 'batch' | 'public';
-const ALL_WORKLOAD_IDS: WorkloadId[] = ['portal', 'batch', 'public'];
 /** `--workloads=portal,public`: only those, e.g. to give one workload more rounds in the same time. */
-const WORKLOAD_IDS: WorkloadId[] = (() => {
-  const asked = stringArgument('workloads');
-  if (asked === undefined) return ALL_WORKLOAD_IDS;
-  const ids = asked.split(',').map((id) => id.trim());
-  const unknown = ids.filter((id) => !(ALL_WORKLOAD_IDS as string[]).includes(id));
-  if (unknown.length > 0 || ids.length === 0) {
-    console.error(`--workloads: unknown workload ${unknown.join(', ') || '(none)'}; choose from ${ALL_WORKLOAD_IDS.join(', ')}`);
-    process.exit(2);
-  }
-  return ALL_WORKLOAD_IDS.filter((id) => ids.includes(id));
-})();
+const WORKLOAD_IDS = choicesArgument<WorkloadId>('workloads', ['portal', 'batch', 'public']);
 const WORKLOAD_TITLES: Record<WorkloadId, string> = {
   portal: 'portal query (3 systems, named household head), officer',
   batch: 'citizens x50 with birth registration and parcels, officer',

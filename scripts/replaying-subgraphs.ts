@@ -10,9 +10,10 @@
  * one. GETs (`/health`, `/ready`) are forwarded every time. A development tool: nothing in the
  * services imports it.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
+import { requestText } from './bench-common.ts';
 
 export interface ReplayingSubgraphs {
   /** The replaying URL (`http://127.0.0.1:<port>/graphql`) in place of each subgraph's. */
@@ -25,12 +26,6 @@ export interface ReplayingSubgraphs {
 }
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'host']);
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 /** `subgraphUrls`: each subgraph's real GraphQL URL, by name; `ports`: where each replaying server listens (0: any free port). */
 export async function startReplayingSubgraphs(subgraphUrls: Record<string, string>, ports: Record<string, number> = {}): Promise<ReplayingSubgraphs> {
@@ -47,7 +42,7 @@ export async function startReplayingSubgraphs(subgraphUrls: Record<string, strin
     };
     const server = createServer((req, res) => {
       void (async () => {
-        const body = await readBody(req);
+        const body = await requestText(req);
         const post = req.method === 'POST';
         const known = post ? recorded.get(body) : undefined;
         if (known !== undefined) {
