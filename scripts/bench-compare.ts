@@ -47,7 +47,7 @@ import { BENCH_COMPARE_SETTINGS } from '../lib/runtime/process-settings.ts';
 import { ensureDevCredentials } from '../lib/devkit/dev-credentials.ts';
 import { ServiceProcess, systemLayout, type ServiceSpec } from '../lib/devkit/services.ts';
 import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/runtime/systems.ts';
-import { PORTAL, PORTAL_VARIABLES, PUBLIC_CROSS_SUBGRAPH } from './bench-workloads.ts';
+import { landOfficerHeaders, PORTAL, PORTAL_VARIABLES, PUBLIC_CROSS_SUBGRAPH } from './bench-workloads.ts';
 import { startReplayingSubgraphs, type ReplayingSubgraphs } from './replaying-subgraphs.ts';
 import {
   benchSeconds,
@@ -118,7 +118,7 @@ const dev = await ensureDevCredentials();
 const portalWorkload: Workload = {
   query: PORTAL,
   variables: PORTAL_VARIABLES,
-  headers: { 'x-api-key': dev.credentials.apiKey, 'x-purpose-code': 'land-transfer', 'x-case-number': 'BENCH-1' },
+  headers: landOfficerHeaders(dev.credentials.apiKey),
 };
 const workloads: Record<WorkloadId, Workload> = {
   public: { query: PUBLIC_CROSS_SUBGRAPH, headers: {} },

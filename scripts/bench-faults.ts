@@ -27,6 +27,7 @@ import { openAccessLog } from '../lib/access-log/index.ts';
 import { encodePersonalId } from '../lib/domain/personal-id.ts';
 import { describeExit, REPO_ROOT, startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/devkit/services.ts';
 import { startPostgres, type ThrowawayPostgres as TestPostgres } from '../scale/postgres.ts';
+import { landOfficerHeaders } from './bench-workloads.ts';
 
 const settings = settingsOrExit(BENCH_FAULTS_SETTINGS);
 const FAULT_MS = settings.faultSeconds * 1000;
@@ -44,7 +45,7 @@ const PAUSE_MS = 20;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const dev = await ensureDevCredentials();
-const personalHeaders = { 'content-type': 'application/json', 'x-api-key': dev.credentials.apiKey, 'x-purpose-code': 'land-transfer', 'x-case-number': 'FAULTS-1' };
+const personalHeaders = { 'content-type': 'application/json', ...landOfficerHeaders(dev.credentials.apiKey, 'FAULTS-1') };
 const ids = Array.from({ length: 200 }, (_, i) => encodePersonalId('079', i % 2 ? 'FEMALE' : 'MALE', 1950 + (i % 60), 300_000 + i));
 
 interface Sample {

@@ -21,7 +21,7 @@ import { settingsOrExit } from '../lib/runtime/cli.ts';
 import { BENCH_SOAK_SETTINGS } from '../lib/runtime/process-settings.ts';
 import { cpuSnapshot, jsonOutput, loadProblem, loadWorkload, postOnce, round, say, sum, table, wholeAnswer, type LoadFigures } from './bench-common.ts';
 import { benchEnv, benchLayout, devApiKey, startSystem, stopOnExit, type RunningSystem } from './bench-system.ts';
-import { PORTAL, PORTAL_VARIABLES } from './bench-workloads.ts';
+import { landOfficerHeaders, PORTAL, PORTAL_VARIABLES } from './bench-workloads.ts';
 import { processMemoryKiB } from './process-stats.ts';
 import { summariseSoak, type SoakSample } from './soak-summary.ts';
 
@@ -77,7 +77,7 @@ try {
   say(
     `npm start up in ${running.startSeconds.toFixed(1)} s; the portal query at ${rate} req/s (${CONNECTIONS} connections) for ${seconds} s, a sample every ${sampleSeconds} s, warm-up ${warmUpSeconds} s`,
   );
-  const workload = { query: PORTAL, variables: PORTAL_VARIABLES, headers: { 'x-api-key': apiKey, 'x-purpose-code': 'land-transfer', 'x-case-number': 'BENCH-SOAK' } };
+  const workload = { query: PORTAL, variables: PORTAL_VARIABLES, headers: landOfficerHeaders(apiKey, 'BENCH-SOAK') };
   const first = await postOnce(url, workload);
   const answer = wholeAnswer(first.status, first.text);
   if ('problem' in answer) problems.push(`the first answer: ${answer.problem}`);

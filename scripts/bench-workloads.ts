@@ -5,6 +5,14 @@
 import { encodePersonalId } from '../lib/domain/personal-id.ts';
 import { NAMED_IDS } from '../lib/domain/synthetic/named.ts';
 
+/**
+ * The development officer of `npm start` (.dev/) asking for a land transfer: the headers of every
+ * personal request the benchmarks send. `caseNumber` tells the benchmarks' records apart in the access log.
+ */
+export function landOfficerHeaders(apiKey: string, caseNumber = 'BENCH-1'): Record<string, string> {
+  return { 'x-api-key': apiKey, 'x-purpose-code': 'land-transfer', 'x-case-number': caseNumber };
+}
+
 /** The portal query: population + civil status + land + a province name, for one citizen. */
 export const PORTAL = `query($id: ID!) { citizen(personalId: $id) { fullName dateOfBirth { text }
   permanentResidence { fullAddress province { name } } household { members { relationship citizen { fullName } } }

@@ -51,7 +51,7 @@ import {
   type Workload,
 } from './bench-common.ts';
 import { benchEnv, benchLayout, devApiKey, startSystem, stopOnExit, type RunningSystem } from './bench-system.ts';
-import { BATCH, BATCH_VARIABLES, PORTAL, PORTAL_VARIABLES, PUBLIC_CROSS_SUBGRAPH } from './bench-workloads.ts';
+import { BATCH, BATCH_VARIABLES, landOfficerHeaders, PORTAL, PORTAL_VARIABLES, PUBLIC_CROSS_SUBGRAPH } from './bench-workloads.ts';
 
 const baselineArgument = stringArgument('baseline');
 const rounds = positiveIntegerArgument('rounds', baselineArgument ? 2 : 1);
@@ -104,7 +104,7 @@ const WORKLOAD_TITLES: Record<WorkloadId, string> = {
  * only the 63 provinces the dated query asks for, and is asked the same without the argument.
  */
 function workloadFor(id: WorkloadId, apiKey: string, tree: Tree): Workload {
-  const officer = { 'x-api-key': apiKey, 'x-purpose-code': 'land-transfer', 'x-case-number': 'BENCH-1' };
+  const officer = landOfficerHeaders(apiKey);
   if (id === 'portal') return { query: PORTAL, variables: PORTAL_VARIABLES, headers: officer };
   if (id === 'batch') return { query: BATCH, variables: BATCH_VARIABLES, headers: officer };
   return { query: tree.datedProvinces ? PUBLIC_CROSS_SUBGRAPH : PUBLIC_CROSS_SUBGRAPH.replace(/^\{ provinces\(at: "[\d-]+"\)/, '{ provinces'), headers: {} };

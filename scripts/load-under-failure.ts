@@ -17,6 +17,7 @@ import { REPO_ROOT, startServices, systemLayout, withFreePorts, type ServiceGrou
 import { NAMED_IDS } from '../lib/domain/synthetic/named.ts';
 import { SYSTEM_IDS } from '../lib/runtime/systems.ts';
 import { processMemoryKiB } from './process-stats.ts';
+import { landOfficerHeaders } from './bench-workloads.ts';
 
 const { seconds, flappingSystem } = settingsOrExit(LOAD_UNDER_FAILURE_SETTINGS).load;
 /** The system whose backend flaps; none for a baseline run. */
@@ -56,7 +57,7 @@ interface GraphQLAnswer {
 
 // The development key set of `npm start` (.dev/): its officer asks, for a land transfer.
 const dev = await ensureDevCredentials();
-const officerHeaders = { 'x-api-key': dev.credentials.apiKey, 'x-purpose-code': 'land-transfer', 'x-case-number': 'LOAD-1' };
+const officerHeaders = landOfficerHeaders(dev.credentials.apiKey, 'LOAD-1');
 const layout = systemLayout({ ...(await withFreePorts({ ...dev.env, ...process.env })), LOG_LEVEL: 'warn' });
 const logLines = new Map<string, Record<string, number>>();
 /** `service: msg` of every warning or worse, with how often it was logged. */
