@@ -19,25 +19,23 @@ export function startWorker(callerUrl: string, name: string, workerData: Record<
   return new Worker(new URL('./worker-thread-bootstrap.mjs', import.meta.url), { ...settings, workerData: { ...workerData, entry: entry.href } });
 }
 
-/** Options that only make sense for the process's own entry (`node --input-type=module -e …`). */
-const ENTRY_ONLY = new Set(['-e', '--eval', '-p', '--print']);
 /**
- * Modules preloaded into the process (`--import tsx/esm --import ./scripts/dev-environment.ts`,
- * `--require`, `--loader`). A worker would load them again before its bootstrap registers tsx, and a
- * TypeScript one fails there ("Unknown file extension .ts"): the worker's own modules need none of
- * them, and it inherits the process's environment as it is when the worker starts.
+ * Options a worker does not take from the process, with their value (`--import x` or `--import=x`).
+ * Those that only make sense for the process's own entry (`node --input-type=module -e …`), which a
+ * worker refuses. And the modules preloaded into the process (`--import tsx/esm --import
+ * ./scripts/dev-environment.ts`, `--require`, `--loader`): a worker would load them again before its
+ * bootstrap registers tsx, and a TypeScript one fails there ("Unknown file extension .ts"). The
+ * worker's own modules need none of them, and it inherits the process's environment as it is.
  */
-const PRELOADS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader']);
+const NOT_FOR_WORKERS = new Set(['-e', '--eval', '-p', '--print', '--input-type', '--import', '--require', '-r', '--loader', '--experimental-loader']);
 
 /** The process's Node options as a worker inherits them, without those a worker refuses or must not repeat. */
 export function workerExecArgv(execArgv: readonly string[]): string[] {
   const kept: string[] = [];
   for (let i = 0; i < execArgv.length; i++) {
     const option = execArgv[i]!;
-    const name = option.split('=', 1)[0]!;
-    if (ENTRY_ONLY.has(option) || PRELOADS.has(option)) i += 1;
-    else if (PRELOADS.has(name) || name === '--input-type' || name === '--eval' || name === '--print') continue;
-    else kept.push(option);
+    if (NOT_FOR_WORKERS.has(option)) i += 1;
+    else if (!NOT_FOR_WORKERS.has(option.split('=', 1)[0]!)) kept.push(option);
   }
   return kept;
 }
