@@ -82,6 +82,8 @@ const config: CodegenConfig & { sort: boolean } = {
     'gateway/generated/access-log.ts': subgraphResolvers('gateway/access-log.graphql', '../access-log.ts#AccessLogContext', {
       DataAccessEvent: '../../lib/access-log/types.ts#StoredAccessRecord',
       AccessLogEntry: '../../lib/access-log/types.ts#StoredAccessRecord',
+      ReuseStatistics: '../access-log.ts#ReuseReport',
+      ReuseGroup: '../access-log.ts#ReuseReportGroup',
     }),
     'gateway/generated/connections.ts': subgraphResolvers('gateway/connections.graphql', 'unknown', {
       SystemConnection: '../connections.ts#SystemConnectionModel',

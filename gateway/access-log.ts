@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LocalGraphQLDataSource } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
 import { toCsv } from '../lib/access-log/csv.ts';
-import { todayInVietnam } from '../lib/domain/administrative-units.ts';
+import { provincialUnitById, todayInVietnam } from '../lib/domain/administrative-units.ts';
+import { MONTH, REUSE_DIMENSIONS, type ReuseDimension, type ReuseGroup } from '../lib/access-log/reuse.ts';
 import { agencyByCode } from '../lib/domain/agencies.ts';
 import type { AccessLogFilter, AccessLogStore, StoredAccessRecord } from '../lib/access-log/types.ts';
 import { AGENCY_PATTERN, AuthenticationError, type Authenticator } from '../lib/access/authentication.ts';
@@ -82,6 +83,48 @@ export function auditFilter(input: AccessLogFilterInput | null | undefined, pref
   return filter;
 }
 
+/** A group of the reuse report, with the day its agency code is read on. */
+export interface ReuseReportGroup extends ReuseGroup {
+  agencyOn: string;
+}
+export interface ReuseReport {
+  from: string | null;
+  to: string | null;
+  groupBy: ReuseDimension[];
+  groups: ReuseReportGroup[];
+}
+
+/** Dimensions that name who asked (an agency, its procedures, its province): the auditor's. */
+const AUDITOR_DIMENSIONS: readonly ReuseDimension[] = ['AGENCY', 'PURPOSE', 'PROVINCE'];
+const EMPTY_GROUP = { month: null, agency: null, purpose: null, sector: null, province: null, level: null, items: 0, reusedItems: 0, cases: 0, casesWithReuse: 0 };
+
+function checkedMonth(value: string | null | undefined, argument: string): string | null {
+  if (value === null || value === undefined) return null;
+  if (!MONTH.test(value)) throw badInput(argument, 'expected a month, YYYY-MM (e.g. 2026-11)');
+  return value;
+}
+
+/** The reuse report as asked: months checked, dimensions allowed to the caller, one total when not grouped. */
+export async function reuseReport(
+  log: AccessLogStore,
+  args: { from?: string | null; to?: string | null; groupBy?: readonly ReuseDimension[] | null },
+  caller: Caller | undefined,
+): Promise<ReuseReport> {
+  const from = checkedMonth(args.from, 'from');
+  const to = checkedMonth(args.to, 'to');
+  if (from !== null && to !== null && from > to) throw badInput('to', `expected a month not before from (${from})`);
+  const groupBy = REUSE_DIMENSIONS.filter((d) => args.groupBy?.includes(d));
+  const restricted = groupBy.filter((d) => AUDITOR_DIMENSIONS.includes(d));
+  if (restricted.length > 0 && !isAuditor(caller))
+    throw forbidden(`reuseStatistics grouped by ${restricted.join(', ')} needs the auditor role; by MONTH, SECTOR and LEVEL it is open.`);
+  const groups = await log.reuseStatistics({ from: from ?? '0000-01', to: to ?? '9999-12', groupBy });
+  const today = todayInVietnam();
+  const withDay = (group: ReuseGroup): ReuseReportGroup => ({ ...group, agencyOn: group.month ? `${group.month}-01` : today });
+  return { from, to, groupBy, groups: groupBy.length === 0 ? [withDay(groups[0] ?? EMPTY_GROUP)] : groups.map(withDay) };
+}
+
+const share = (part: number, whole: number) => (whole === 0 ? null : part / whole);
+
 /** With access control off (benchmarks only) there is no log: nothing was recorded, nothing can be shown. */
 export function accessLogResolvers(log: AccessLogStore | undefined, policy: AccessPolicy): Resolvers {
   const opened = () => {
@@ -105,6 +148,21 @@ export function accessLogResolvers(log: AccessLogStore | undefined, policy: Acce
         if (!isAuditor(context.caller)) throw forbidden('accessLog needs the auditor role.');
         return opened().query({ ...auditFilter(args.filter), limit: checkedLimit(args.limit, MAX_AUDITOR_PAGE), beforeSeq: checkedBefore(args.before) });
       },
+      reuseStatistics: (_, args, context) => reuseReport(opened(), args, context.caller),
+    },
+    ReuseGroup: {
+      agencyCode: (group) => group.agency,
+      agency: (group) => {
+        const agency = group.agency === null ? undefined : agencyByCode(group.agency, group.agencyOn);
+        return agency ? { __typename: 'Agency' as const, id: agency.id } : null;
+      },
+      purpose: (group) => (group.purpose === null ? null : purposeOf(group.purpose)),
+      provinceId: (group) => (group.province === null || group.province === '' ? null : group.province),
+      provinceName: (group) => (group.province ? (provincialUnitById(group.province)?.officialName ?? null) : null),
+      dataItems: (group) => group.items,
+      reusedDataItems: (group) => group.reusedItems,
+      reusedShare: (group) => share(group.reusedItems, group.items),
+      caseReuseShare: (group) => share(group.casesWithReuse, group.cases),
     },
     DataAccessEvent: {
       agencyCode: (record) => record.agency,

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import { GraphQLError, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import { AccessLogUnavailableError, failureReason } from '../lib/access-log/group-commit.ts';
-import type { AccessLogStore } from '../lib/access-log/types.ts';
+import type { AccessLogStore, AccessRecord } from '../lib/access-log/types.ts';
 import { CASE_HEADER, hasPurpose, isAuditor, PURPOSE_HEADER, type Caller } from '../lib/access/caller.ts';
 import { refusal } from '../lib/access/refusal.ts';
 import { assessOperation, localSchema, type AccessPolicy } from '../lib/access/policy.ts';
@@ -35,6 +35,8 @@ export interface AccessControlOptions {
   logger: Logger;
   /** Anonymous callers are refused everything, not only personal data. */
   publicDataRequiresCredentials: boolean;
+  /** Told the records of each answer once they are committed (the reuse metrics). */
+  onRecorded?: (records: readonly AccessRecord[]) => void;
 }
 
 /**
@@ -43,7 +45,7 @@ export interface AccessControlOptions {
  * citizen whose data is answered — before the answer leaves. If the records cannot be written,
  * no personal data is returned (503).
  */
-export function accessControlPlugin({ policy, log, logger, publicDataRequiresCredentials }: AccessControlOptions): ApolloServerPlugin<GatewayContext> {
+export function accessControlPlugin({ policy, log, logger, publicDataRequiresCredentials, onRecorded }: AccessControlOptions): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart(): Promise<GraphQLRequestListener<GatewayContext>> {
       let facts: ResponseFacts | undefined;
@@ -106,7 +108,10 @@ export function accessControlPlugin({ policy, log, logger, publicDataRequiresCre
           if (result.data === undefined) return;
           const finished = finishResponse(facts, result.data as Parameters<typeof finishResponse>[1], (result.errors ?? []) as readonly GraphQLFormattedError[]);
           try {
-            if (finished.records.length > 0) await log.append(finished.records, { deadlineAt: requestContext.contextValue.deadlineAt });
+            if (finished.records.length > 0) {
+              await log.append(finished.records, { deadlineAt: requestContext.contextValue.deadlineAt });
+              onRecorded?.(finished.records);
+            }
           } catch (error) {
             // A short cause only: a driver's message or stack may name the database host or user.
             const code = (error as { code?: unknown }).code;

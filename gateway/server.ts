@@ -7,7 +7,7 @@ import { GATEWAY_SETTINGS, type GatewaySettings } from '../lib/runtime/process-s
 import { parseSettings, type Environment } from '../lib/runtime/settings.ts';
 import { createGraphQLHttpServer, listen, type RunningServer } from '../lib/runtime/http-server.ts';
 import { createLogger, type Logger } from '../lib/runtime/logger.ts';
-import { AccessLogMetrics, metricsEndpoint, ServiceMetrics, SubgraphCallMetrics } from '../lib/runtime/metrics.ts';
+import { AccessLogMetrics, metricsEndpoint, ReuseMetrics, ServiceMetrics, SubgraphCallMetrics } from '../lib/runtime/metrics.ts';
 import { SYSTEM_IDS, type SystemId } from '../lib/runtime/systems.ts';
 import { SubgraphDataSource, type GatewayContext } from './data-source.ts';
 import { createErrorFormatter } from './errors.ts';
@@ -19,8 +19,9 @@ import { ConnectionTester } from './connection-tester.ts';
 import { SubgraphRoutes } from './subgraph-routes.ts';
 import { CONNECTIONS_SUBGRAPH, connectionsDataSource } from './connections.ts';
 import { statusPage } from './status-page.ts';
-import { accessLogConfig, openAccessLog, type AccessLogConfig } from '../lib/access-log/index.ts';
-import type { AccessLogStore } from '../lib/access-log/types.ts';
+import { accessLogConfig, citizenFieldSectors, openAccessLog, type AccessLogConfig } from '../lib/access-log/index.ts';
+import type { AccessLogStore, AccessRecord } from '../lib/access-log/types.ts';
+import { ReuseClassifier } from '../lib/access-log/reuse.ts';
 import { AuthenticationError, authenticationConfig, Authenticator, type AuthenticationConfig } from '../lib/access/authentication.ts';
 import { callerAssertionSecret, callerAssertionSigner, callHash } from '../lib/access/caller-assertion.ts';
 import { loadAccessPolicy, localSchema, policyProblems, type AccessPolicy } from '../lib/access/policy.ts';
@@ -157,7 +158,16 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
   const authenticator = new Authenticator(access.authentication);
   const metrics = new ServiceMetrics('gateway');
   const accessLogMetrics = new AccessLogMetrics(metrics.registry);
-  const accessLog = access.enabled ? openAccessLog(access.log, { batchObserver: accessLogMetrics, logger }) : undefined;
+  const fieldSectors = citizenFieldSectors(supergraphSdl);
+  const accessLog = access.enabled ? openAccessLog(access.log, { batchObserver: accessLogMetrics, logger, fieldSectors }) : undefined;
+  const reuseMetrics = new ReuseMetrics(metrics.registry);
+  const reuseClassifier = new ReuseClassifier(fieldSectors);
+  const countReuse = (records: readonly AccessRecord[]) => {
+    for (const record of records) {
+      const { level, bySector } = reuseClassifier.classify(record);
+      reuseMetrics.observe([...bySector].map(([sector, { items, reused }]) => ({ sector, level, items, reused })));
+    }
+  };
   if (accessLog) accessLogMetrics.watch(accessLog);
   const closeAccessLog = async () => accessLog?.close();
   const routes = new SubgraphRoutes(config.subgraphUrls);
@@ -191,7 +201,17 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
     stopOnTerminationSignals: false,
     // Introspection and suggestions (off in production), CSRF prevention, no batching, query limits.
     ...queryProtection<GatewayContext>(config.limits, config.production, [
-      ...(accessLog ? [accessControlPlugin({ policy: access.policy, log: accessLog, logger, publicDataRequiresCredentials: access.publicDataRequiresCredentials })] : []),
+      ...(accessLog
+        ? [
+            accessControlPlugin({
+              policy: access.policy,
+              log: accessLog,
+              logger,
+              publicDataRequiresCredentials: access.publicDataRequiresCredentials,
+              onRecorded: countReuse,
+            }),
+          ]
+        : []),
       // Browsers get the query page from the HTTP server (graphqlPage below); Apollo's own landing pages load from a CDN.
       ApolloServerPluginLandingPageDisabled(),
       metrics.apolloPlugin<GatewayContext>(),

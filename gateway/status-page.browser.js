@@ -8,6 +8,7 @@
 /** @typedef {import('./generated/connections.ts').LiveStatus} LiveStatus */
 /** @typedef {import('./generated/connections.ts').CircuitState} CircuitState */
 /** @typedef {import('./generated/connections.ts').ConnectionHop} ConnectionHop */
+/** @typedef {import('./generated/access-log.ts').AgencyLevel} AgencyLevel */
 /** @typedef {import('../subgraphs/public-services/generated/resolvers.ts').ConnectionStatus} ConnectionStatus */
 /** @typedef {import('../subgraphs/public-services/generated/resolvers.ts').Region} Region */
 /** @typedef {import('../subgraphs/public-services/generated/resolvers.ts').AgencyKind} AgencyKind */
@@ -53,6 +54,19 @@
 }
 fragment Report on ConnectionReport { status since asOf statement sources { ...Src } }
 fragment Src on Source { id document outlet title published url language summary }`;
+
+  // Reuse of data through this graph (its access log's counters): open by level and sector, no agency named.
+  const REUSE_QUERY = `query StatusPageReuse {
+  byLevel: reuseStatistics(groupBy: [LEVEL]) { groups { level dataItems reusedDataItems reusedShare cases casesWithReuse caseReuseShare } }
+  bySector: reuseStatistics(groupBy: [SECTOR]) { groups { sector dataItems reusedDataItems reusedShare } }
+}`;
+
+  /** @type {Record<AgencyLevel, [string, string]>} */
+  const LEVEL_WORDS = {
+    LOCAL: ["Local (provincial People's Committees)", 'địa phương'],
+    CENTRAL: ['Central (ministries and central agencies)', 'bộ, ngành'],
+    UNKNOWN: ['Agency not in the registry', 'không rõ'],
+  };
 
   /** @type {Record<LiveStatus, StatusWords>} */
   const LIVE_WORDS = {
@@ -249,6 +263,79 @@ fragment Src on Source { id document outlet title published url language summary
 
   const live = section('live', 'live-notice', 'Live status');
   const programme = section('programme', 'programme-notice', 'Programme status');
+  const reuse = section('reuse', 'reuse-notice', 'Reuse');
+
+  // ---- reuse -------------------------------------------------------------------------------------
+
+  const percent = (share) => (share === null || share === undefined ? '—' : `${Math.round(share * 1000) / 10}%`);
+  const count = (n) => Number(n).toLocaleString('en-US');
+
+  function reuseTable(label, columns, rows) {
+    return h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { 'aria-label': label },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            columns.map((t) => h('th', { scope: 'col' }, t)),
+          ),
+        ),
+        h('tbody', {}, rows),
+      ),
+    );
+  }
+
+  function renderReuse(data) {
+    const byLevel = data.byLevel && data.byLevel.groups;
+    const bySector = data.bySector && data.bySector.groups;
+    if (!Array.isArray(byLevel) || !Array.isArray(bySector)) return false;
+    const items = byLevel.reduce((sum, g) => sum + g.dataItems, 0);
+    fill(
+      $('reuse-body'),
+      items === 0
+        ? h('p', { class: 'summary' }, 'No personal data has been answered through this gateway yet.')
+        : [
+            reuseTable(
+              'Reuse by level',
+              ['Level', 'Data items', 'Reused', 'Share', 'Cases', 'Cases with reuse', 'Share of cases'],
+              byLevel.map((g) =>
+                h(
+                  'tr',
+                  { 'data-reuse-level': g.level },
+                  h('th', { scope: 'row' }, bilingual(...(LEVEL_WORDS[g.level] || [g.level, '']))),
+                  h('td', {}, count(g.dataItems)),
+                  h('td', {}, count(g.reusedDataItems)),
+                  h('td', {}, percent(g.reusedShare)),
+                  h('td', {}, count(g.cases)),
+                  h('td', {}, count(g.casesWithReuse)),
+                  h('td', {}, percent(g.caseReuseShare)),
+                ),
+              ),
+            ),
+            reuseTable(
+              'Reuse by sector',
+              ['Sector system', 'Data items', 'Reused', 'Share'],
+              bySector.map((g) =>
+                h(
+                  'tr',
+                  { 'data-reuse-sector': g.sector },
+                  h('th', { scope: 'row' }, h('code', {}, g.sector)),
+                  h('td', {}, count(g.dataItems)),
+                  h('td', {}, count(g.reusedDataItems)),
+                  h('td', {}, percent(g.reusedShare)),
+                ),
+              ),
+            ),
+          ],
+    );
+    return true;
+  }
 
   // ---- live systems --------------------------------------------------------------------------------
 
@@ -608,15 +695,16 @@ fragment Src on Source { id document outlet title published url language summary
   async function refresh() {
     const askProgramme = programmeState !== 'ok' || Date.now() - programmeAskedAt >= PROGRAMME_REFRESH_MS;
     if (askProgramme) programmeAskedAt = Date.now();
-    const [liveResult, programmeResult] = await Promise.all([ask(LIVE_QUERY), askProgramme ? ask(PROGRAMME_QUERY) : null]);
+    const [liveResult, programmeResult, reuseResult] = await Promise.all([ask(LIVE_QUERY), askProgramme ? ask(PROGRAMME_QUERY) : null, ask(REUSE_QUERY)]);
     const at = new Date();
     if (programmeResult) programmeState = programme.update(programmeResult, renderProgramme, at);
+    const reuseState = reuse.update(reuseResult, renderReuse, at);
     const status = publicServicesStatusIn(liveResult);
     if (status !== null) {
       if (publicServicesStatus !== null && status !== publicServicesStatus) programmeAskedAt = 0;
       publicServicesStatus = status;
     }
-    const states = [live.update(liveResult, renderLive, at), programmeState];
+    const states = [live.update(liveResult, renderLive, at), programmeState, reuseState];
     const line = $('refresh');
     if (liveResult.failure && (!programmeResult || programmeResult.failure)) {
       line.dataset.state = 'failed';

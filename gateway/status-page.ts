@@ -61,8 +61,14 @@ ${o.css}
     <p id="programme-notice" class="notice" hidden></p>
     <div id="programme-body"></div>
   </section>
+  <section id="reuse" aria-labelledby="reuse-title" data-state="loading">
+    <h2 id="reuse-title">Reuse through this graph <span lang="vi">(Tái sử dụng dữ liệu qua hệ thống)</span></h2>
+    <p class="explain-small">Data items (one field of one citizen) that personal answers returned, and how many an agency took from another sector's system instead of asking the citizen; cases (<span lang="vi">hồ sơ</span>) that received any. Counted from this gateway's access log, since its first record; definitions in the README, the breakdown by agency and purpose for auditors.</p>
+    <p id="reuse-notice" class="notice" hidden></p>
+    <div id="reuse-body"></div>
+  </section>
 </main>
-<footer class="page-footer">Data from <code>POST ${escapeHtml(o.graphqlPath)}</code> on this gateway: <code>connections</code> (live) and <code>populationDbConnections</code>, <code>agencies</code>, <code>provinces</code> (reported).</footer>
+<footer class="page-footer">Data from <code>POST ${escapeHtml(o.graphqlPath)}</code> on this gateway: <code>connections</code> (live), <code>populationDbConnections</code>, <code>agencies</code>, <code>provinces</code> (reported) and <code>reuseStatistics</code> (this gateway's access log).</footer>
 <script nonce="${nonce}">
 ${o.js}
 </script>

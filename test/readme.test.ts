@@ -31,6 +31,7 @@ describe('README examples', () => {
       'partial-denial',
       'citizen-view',
       'auditor-access-log',
+      'reuse-statistics',
     ]);
   });
 

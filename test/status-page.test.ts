@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
+import { NAMED_IDS } from '../lib/domain/synthetic/named.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultMode } from '../lib/devkit/mock-server.ts';
 import { SYSTEM_IDS, type SystemId } from '../lib/runtime/systems.ts';
@@ -172,6 +173,25 @@ describe('status page (/status)', () => {
     expect(pageErrors).toEqual([]);
     expect(requests.length).toBeGreaterThan(2);
     for (const url of requests) expect(isLocalRequest(url), url).toBe(true);
+  });
+
+  it("shows the reuse of data through the graph, by level and sector, from the gateway's access log", async () => {
+    await page.goto(`${system.gateway.url}/status`);
+    await page.waitForSelector('#reuse[data-state="ok"]', { timeout: WAIT_MS });
+    const before = await page.innerText('#reuse-body');
+    // The development officer (Bộ Nông nghiệp và Môi trường, owner of the land system): a name and the parcels' IDs.
+    const { status } = await system.query('query($id: ID!) { citizen(personalId: $id) { fullName landParcels { parcelId } } }', { id: NAMED_IDS.head });
+    expect(status).toBe(200);
+    const { body } = await system.query('{ reuseStatistics(groupBy: [SECTOR]) { groups { sector dataItems reusedDataItems } } }');
+    const groups = (body.data as { reuseStatistics: { groups: { sector: string; dataItems: number; reusedDataItems: number }[] } }).reuseStatistics.groups;
+    const land = groups.find((g) => g.sector === 'land')!;
+    expect(land.reusedDataItems).toBe(0);
+    await expect.poll(() => page.innerText('[data-reuse-sector="land"]'), { timeout: WAIT_MS }).toBe(`land\t${land.dataItems}\t0\t0%`);
+    const population = groups.find((g) => g.sector === 'population')!;
+    expect(await page.innerText('[data-reuse-sector="population"]')).toBe(`population\t${population.dataItems}\t${population.reusedDataItems}\t100%`);
+    expect(await page.innerText('[data-reuse-level="CENTRAL"]')).toMatch(/^Central \(ministries and central agencies\) \(bộ, ngành\)\t\d+\t\d+\t[\d.]+%\t\d+\t\d+\t100%$/);
+    expect(before).not.toBe(await page.innerText('#reuse-body'));
+    expect(pageErrors).toEqual([]);
   });
 
   it('turns a system DOWN with its error when its backend stops answering, keeps the others UP, and shows it UP again once it answers', async () => {

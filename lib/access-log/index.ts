@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { PostgresAccessLog } from './postgres-store.ts';
 import { SqliteAccessLog } from './sqlite-store.ts';
 import type { AccessLogStore } from './types.ts';
+import type { FieldSectors } from './reuse.ts';
 import type { BatchObserver } from '../runtime/metrics.ts';
 import type { Logger } from '../runtime/logger.ts';
 
@@ -14,6 +15,7 @@ export type * from './types.ts';
 export { toCsv } from './csv.ts';
 export { AccessLogTimeoutError, AccessLogUnavailableError } from './group-commit.ts';
 export { verifyChain, chainHash, GENESIS_HASH } from './chain.ts';
+export { citizenFieldSectors } from './reuse.ts';
 export { PostgresAccessLog, SqliteAccessLog };
 
 export { DEFAULT_ACCESS_LOG_PATH, MIN_CHAIN_KEY_LENGTH } from '../runtime/settings.ts';
@@ -45,6 +47,8 @@ export interface OpenAccessLogOptions {
   batchObserver?: BatchObserver;
   /** Where the SQLite store reports a worker thread that stopped unasked, with its cause. */
   logger?: Pick<Logger, 'error'>;
+  /** The sector of each top-level field of `Citizen` for the reuse counters (default: this repository's supergraph). */
+  fieldSectors?: FieldSectors;
 }
 
 /**

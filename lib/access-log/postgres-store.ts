@@ -17,6 +17,22 @@ import { z } from 'zod';
 import { extendChain, verifyChain, type ChainRow } from './chain.ts';
 import { GroupCommit } from './group-commit.ts';
 import type { BatchObserver } from '../runtime/metrics.ts';
+import {
+  defaultFieldSectors,
+  reuseCaseFrom,
+  reuseCaseKey,
+  reuseCaseParts,
+  reuseChanges,
+  reuseGroupFrom,
+  reuseReportSql,
+  ReuseClassifier,
+  reuseSourceFrom,
+  type FieldSectors,
+  type ReuseCase,
+  type ReuseGroup,
+  type ReuseQuery,
+  type ReuseSource,
+} from './reuse.ts';
 import { COLUMNS, chainRowFrom, columnValues, normaliseFilter, storedRecordFrom, whereClause } from './rows.ts';
 import type { AccessLogFilter, AccessLogHealth, AccessLogStore, AccessRecord, AppendOptions, ChainVerification, StoredAccessRecord } from './types.ts';
 
@@ -48,7 +64,40 @@ CREATE TABLE IF NOT EXISTS access_log (
 CREATE INDEX IF NOT EXISTS access_log_personal_id ON access_log (personal_id, seq);
 CREATE INDEX IF NOT EXISTS access_log_agency ON access_log (agency, seq);
 CREATE INDEX IF NOT EXISTS access_log_at ON access_log (at);
+CREATE TABLE IF NOT EXISTS reuse_monthly (
+  month text NOT NULL,
+  agency text NOT NULL,
+  purpose text NOT NULL,
+  province text NOT NULL,
+  level text NOT NULL,
+  sector text NOT NULL,
+  items bigint NOT NULL,
+  reused_items bigint NOT NULL,
+  cases bigint NOT NULL,
+  cases_with_reuse bigint NOT NULL,
+  PRIMARY KEY (month, agency, purpose, province, level, sector)
+);
+CREATE TABLE IF NOT EXISTS reuse_cases (
+  agency text NOT NULL,
+  purpose text NOT NULL,
+  case_number text NOT NULL,
+  month text NOT NULL,
+  province text NOT NULL,
+  level text NOT NULL,
+  sectors jsonb NOT NULL,
+  reused_sectors jsonb NOT NULL,
+  PRIMARY KEY (agency, purpose, case_number)
+);
+CREATE TABLE IF NOT EXISTS reuse_progress (
+  id int PRIMARY KEY CHECK (id = 1),
+  through_seq bigint NOT NULL
+);
+INSERT INTO reuse_progress (id, through_seq) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
 `;
+
+/** Records read per transaction when the reuse counters catch up with an older log. */
+const REUSE_CATCH_UP_ROWS = 10_000;
+const bigintColumn = z.union([z.string().regex(/^\d+$/), z.number().int()]).transform(Number);
 
 const headRow = z.object({ seq: z.union([z.string().regex(/^-?\d+$/), z.number()]).transform(Number), hash: z.string() }).optional();
 
@@ -61,6 +110,8 @@ export interface PostgresAccessLogOptions {
   timeouts?: Partial<PostgresTimeouts>;
   /** Told each batch's size, write time and outcome (lib/runtime/metrics.ts). */
   batchObserver?: BatchObserver;
+  /** The sector of each top-level field of `Citizen` for the reuse counters (default: this repository's supergraph). */
+  fieldSectors?: FieldSectors;
 }
 
 export interface PostgresTimeouts {
@@ -86,6 +137,7 @@ export class PostgresAccessLog implements AccessLogStore {
   private readonly commits: GroupCommit;
   private readonly readOnly: boolean;
   private setupDone: Promise<void> | null = null;
+  private readonly classifier: ReuseClassifier;
 
   constructor(
     connectionString: string,
@@ -93,6 +145,7 @@ export class PostgresAccessLog implements AccessLogStore {
     options: PostgresAccessLogOptions = {},
   ) {
     this.readOnly = options.readOnly ?? false;
+    this.classifier = new ReuseClassifier(options.fieldSectors ?? defaultFieldSectors());
     const timeouts = { ...POSTGRES_TIMEOUTS, ...options.timeouts };
     this.pool = new pg.Pool({
       connectionString,
@@ -157,6 +210,7 @@ export class PostgresAccessLog implements AccessLogStore {
       await client.query('SELECT pg_advisory_lock($1)', [SETUP_LOCK_KEY]);
       await client.query(SCHEMA);
       await client.query('SELECT pg_advisory_unlock($1)', [SETUP_LOCK_KEY]);
+      await this.catchUpReuse(client);
     } catch (error) {
       failure = error;
       throw error;
@@ -179,7 +233,8 @@ export class PostgresAccessLog implements AccessLogStore {
         `BEGIN; SET LOCAL synchronous_commit = on; SELECT pg_advisory_xact_lock(${APPEND_LOCK_KEY}); SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1`,
       )) as unknown as pg.QueryResult[];
       const head = headRow.parse(opened.at(-1)?.rows[0]);
-      const rows = extendChain(this.chainKey, head, records).map(columnValues);
+      const stored = extendChain(this.chainKey, head, records);
+      const rows = stored.map(columnValues);
       for (let start = 0; start < rows.length; start += INSERT_CHUNK_ROWS) {
         const chunk = rows.slice(start, start + INSERT_CHUNK_ROWS);
         const values = chunk.map((_, index) => {
@@ -188,6 +243,7 @@ export class PostgresAccessLog implements AccessLogStore {
         });
         await client.query(`INSERT INTO access_log (${COLUMNS}) VALUES ${values.join(', ')}`, chunk.flat());
       }
+      await this.countReuse(client, stored.at(-1)!.seq, records);
       await client.query('COMMIT');
     } catch (error) {
       // A server error (it answered) leaves the connection usable once rolled back; anything else
@@ -206,6 +262,75 @@ export class PostgresAccessLog implements AccessLogStore {
       signal.removeEventListener('abort', abandon);
       release(broken ?? (signal.aborted ? signal.reason : undefined));
     }
+  }
+
+  /**
+   * Adds records to the reuse counters in the transaction under way (the append lock held), with
+   * every record the counters have not seen before them (a log written before they existed).
+   */
+  private async countReuse(client: pg.PoolClient, throughSeq: number, records: readonly ReuseSource[]): Promise<void> {
+    const progress = await client.query('SELECT through_seq FROM reuse_progress WHERE id = 1');
+    const counted = bigintColumn.parse(progress.rows[0]?.through_seq);
+    const firstNew = throughSeq - records.length + 1;
+    const sources: ReuseSource[] = [];
+    if (counted < firstNew - 1) {
+      const unseen = await client.query('SELECT at, agency, purpose, case_number, fields FROM access_log WHERE seq > $1 AND seq <= $2 ORDER BY seq', [counted, firstNew - 1]);
+      sources.push(...unseen.rows.map(reuseSourceFrom));
+    }
+    sources.push(...records.slice(Math.max(0, counted - firstNew + 1)));
+    const keys = [...new Set(sources.map((r) => reuseCaseKey(r.agency, r.purpose, r.caseNumber)))].map(reuseCaseParts);
+    const known = new Map<string, ReuseCase>();
+    if (keys.length > 0) {
+      const found = await client.query(
+        `SELECT c.agency, c.purpose, c.case_number, c.month, c.province, c.level, c.sectors, c.reused_sectors
+         FROM reuse_cases c JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(agency, purpose, case_number) USING (agency, purpose, case_number)`,
+        [keys.map((k) => k[0]), keys.map((k) => k[1]), keys.map((k) => k[2])],
+      );
+      for (const row of found.rows as Record<string, unknown>[]) known.set(reuseCaseKey(String(row.agency), String(row.purpose), String(row.case_number)), reuseCaseFrom(row));
+    }
+    const changes = reuseChanges(sources, this.classifier, (key) => known.get(key));
+    const cases = [...changes.cases.values()].map((c) => ({ ...c, sectors: JSON.stringify(c.sectors), reusedSectors: JSON.stringify(c.reusedSectors) }));
+    if (cases.length > 0)
+      await client.query(
+        `INSERT INTO reuse_cases (agency, purpose, case_number, month, province, level, sectors, reused_sectors)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::jsonb[])
+         ON CONFLICT (agency, purpose, case_number) DO UPDATE SET sectors = excluded.sectors, reused_sectors = excluded.reused_sectors`,
+        unnestColumns(cases, ['agency', 'purpose', 'caseNumber', 'month', 'province', 'level', 'sectors', 'reusedSectors']),
+      );
+    if (changes.counters.length > 0)
+      await client.query(
+        `INSERT INTO reuse_monthly AS m (month, agency, purpose, province, level, sector, items, reused_items, cases, cases_with_reuse)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[])
+         ON CONFLICT (month, agency, purpose, province, level, sector) DO UPDATE SET items = m.items + excluded.items,
+           reused_items = m.reused_items + excluded.reused_items, cases = m.cases + excluded.cases, cases_with_reuse = m.cases_with_reuse + excluded.cases_with_reuse`,
+        unnestColumns(changes.counters, ['month', 'agency', 'purpose', 'province', 'level', 'sector', 'items', 'reusedItems', 'cases', 'casesWithReuse']),
+      );
+    await client.query('UPDATE reuse_progress SET through_seq = $1 WHERE id = 1', [Math.max(counted, throughSeq)]);
+  }
+
+  /** Brings the reuse counters up to the log's last record at setup, a bounded number of records per transaction. */
+  private async catchUpReuse(client: pg.PoolClient): Promise<void> {
+    for (;;) {
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${APPEND_LOCK_KEY})`);
+      try {
+        const state = await client.query('SELECT (SELECT through_seq FROM reuse_progress WHERE id = 1) AS counted, (SELECT COALESCE(MAX(seq), 0) FROM access_log) AS last');
+        const counted = bigintColumn.parse(state.rows[0]?.counted);
+        const through = Math.min(bigintColumn.parse(state.rows[0]?.last), counted + REUSE_CATCH_UP_ROWS);
+        if (through > counted) await this.countReuse(client, through, []);
+        await client.query('COMMIT');
+        if (through <= counted) return;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      }
+    }
+  }
+
+  async reuseStatistics(query: ReuseQuery): Promise<ReuseGroup[]> {
+    await this.ready();
+    const { sql, params } = reuseReportSql(query, (n) => `$${n}`);
+    const result = await this.pool.query(sql, params);
+    return (result.rows as Record<string, unknown>[]).map(reuseGroupFrom);
   }
 
   health(): AccessLogHealth {
@@ -249,6 +374,11 @@ export class PostgresAccessLog implements AccessLogStore {
     await this.commits.close();
     if (!this.pool.ended) await this.pool.end();
   }
+}
+
+/** Rows as one array per column, in `keys` order: the parameters of an `unnest` insert of many rows in one statement. */
+function unnestColumns<T>(rows: readonly T[], keys: readonly (keyof T)[]): unknown[][] {
+  return keys.map((key) => rows.map((row) => row[key]));
 }
 
 /** The promise, or a rejection with the signal's reason once it aborts; a result that comes after goes to `late`, once. */

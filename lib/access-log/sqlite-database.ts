@@ -7,6 +7,7 @@ import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { extendChain } from './chain.ts';
+import { reuseCaseFrom, reuseCaseParts, reuseChanges, reuseReportSql, ReuseClassifier, reuseSourceFrom, type FieldSectors, type ReuseQuery, type ReuseSource } from './reuse.ts';
 import { COLUMNS, columnValues, whereClause, type NormalisedFilter } from './rows.ts';
 import type { AccessRecord } from './types.ts';
 
@@ -29,7 +30,40 @@ CREATE TABLE IF NOT EXISTS access_log (
 CREATE INDEX IF NOT EXISTS access_log_personal_id ON access_log (personal_id, seq);
 CREATE INDEX IF NOT EXISTS access_log_agency ON access_log (agency, seq);
 CREATE INDEX IF NOT EXISTS access_log_at ON access_log (at);
+CREATE TABLE IF NOT EXISTS reuse_monthly (
+  month TEXT NOT NULL,
+  agency TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  province TEXT NOT NULL,
+  level TEXT NOT NULL,
+  sector TEXT NOT NULL,
+  items INTEGER NOT NULL,
+  reused_items INTEGER NOT NULL,
+  cases INTEGER NOT NULL,
+  cases_with_reuse INTEGER NOT NULL,
+  PRIMARY KEY (month, agency, purpose, province, level, sector)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS reuse_cases (
+  agency TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  case_number TEXT NOT NULL,
+  month TEXT NOT NULL,
+  province TEXT NOT NULL,
+  level TEXT NOT NULL,
+  sectors TEXT NOT NULL,
+  reused_sectors TEXT NOT NULL,
+  PRIMARY KEY (agency, purpose, case_number)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS reuse_progress (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  through_seq INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO reuse_progress (id, through_seq) VALUES (1, 0);
 `;
+
+/** Records read per transaction when the reuse counters catch up with an older log. */
+const REUSE_CATCH_UP_ROWS = 10_000;
+const progressRow = z.object({ through_seq: z.number().int() });
 
 const headRow = z.object({ seq: z.number().int(), hash: z.string() }).optional();
 
@@ -59,6 +93,8 @@ export interface SqliteOpenOptions {
   readOnly: boolean;
   /** How long one statement waits for another connection's lock before SQLITE_BUSY. */
   busyTimeoutMs: number;
+  /** The sector of each top-level field of `Citizen`, for the reuse counters (a writer only). */
+  fieldSectors?: FieldSectors;
 }
 
 /** One better-sqlite3 connection to the access log file, with its statements prepared once. */
@@ -70,6 +106,8 @@ export class SqliteDatabase {
   /** The file this connection opened, to notice it being deleted or replaced under it. */
   private readonly file: { dev: number; ino: number };
   private busyTimeoutMs = -1;
+  private readonly countReuse?: (throughSeq: number, records: readonly ReuseSource[]) => void;
+  private readonly reuseBehind?: Database.Statement;
 
   constructor(
     readonly path: string,
@@ -86,9 +124,15 @@ export class SqliteDatabase {
         this.db.exec(SCHEMA);
         const readHead = this.db.prepare('SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1');
         const insert = this.db.prepare(`INSERT INTO access_log (${COLUMNS}) VALUES (${Array(COLUMNS.split(',').length).fill('?').join(', ')})`);
+        this.countReuse = this.reuseCounter(new ReuseClassifier(options.fieldSectors ?? {}));
+        const countReuse = this.countReuse;
         this.writeTransaction = this.db.transaction((records: AccessRecord[]) => {
-          for (const row of extendChain(this.chainKey, headRow.parse(readHead.get()), records)) insert.run(...columnValues(row));
+          const rows = extendChain(this.chainKey, headRow.parse(readHead.get()), records);
+          for (const row of rows) insert.run(...columnValues(row));
+          countReuse(rows.at(-1)!.seq, records);
         });
+        this.reuseBehind = this.db.prepare('SELECT COUNT(*) AS behind FROM access_log WHERE seq > (SELECT through_seq FROM reuse_progress WHERE id = 1)');
+        this.catchUpReuse();
       }
       this.firstPage = this.db.prepare(`SELECT ${COLUMNS} FROM access_log ORDER BY seq LIMIT ?`);
       this.nextPage = this.db.prepare(`SELECT ${COLUMNS} FROM access_log WHERE seq > ? ORDER BY seq LIMIT ?`);
@@ -98,6 +142,69 @@ export class SqliteDatabase {
       this.db.close();
       throw error;
     }
+  }
+
+  /**
+   * Adds records to the reuse counters in the transaction under way, with every record the counters
+   * have not seen before them (a log written before the counters existed, or by an older gateway).
+   */
+  private reuseCounter(classifier: ReuseClassifier): (throughSeq: number, records: readonly ReuseSource[]) => void {
+    const readProgress = this.db.prepare('SELECT through_seq FROM reuse_progress WHERE id = 1');
+    const setProgress = this.db.prepare('UPDATE reuse_progress SET through_seq = ? WHERE id = 1');
+    const unseen = this.db.prepare('SELECT at, agency, purpose, case_number, fields FROM access_log WHERE seq > ? AND seq <= ? ORDER BY seq');
+    const readCase = this.db.prepare('SELECT month, province, level, sectors, reused_sectors FROM reuse_cases WHERE agency = ? AND purpose = ? AND case_number = ?');
+    const writeCase = this.db.prepare(
+      'INSERT OR REPLACE INTO reuse_cases (agency, purpose, case_number, month, province, level, sectors, reused_sectors) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const addCounters = this.db.prepare(
+      `INSERT INTO reuse_monthly (month, agency, purpose, province, level, sector, items, reused_items, cases, cases_with_reuse) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (month, agency, purpose, province, level, sector) DO UPDATE SET items = items + excluded.items, reused_items = reused_items + excluded.reused_items,
+       cases = cases + excluded.cases, cases_with_reuse = cases_with_reuse + excluded.cases_with_reuse`,
+    );
+    return (throughSeq, records) => {
+      const counted = progressRow.parse(readProgress.get()).through_seq;
+      const firstNew = throughSeq - records.length + 1;
+      const sources: ReuseSource[] = [];
+      if (counted < firstNew - 1) sources.push(...unseen.all(counted, firstNew - 1).map((row) => reuseSourceFrom(row as Record<string, unknown>)));
+      sources.push(...records.slice(Math.max(0, counted - firstNew + 1)));
+      const changes = reuseChanges(sources, classifier, (key) => {
+        const row = readCase.get(...reuseCaseParts(key)) as Record<string, unknown> | undefined;
+        return row ? reuseCaseFrom(row) : undefined;
+      });
+      for (const c of changes.cases.values())
+        writeCase.run(c.agency, c.purpose, c.caseNumber, c.month, c.province, c.level, JSON.stringify(c.sectors), JSON.stringify(c.reusedSectors));
+      for (const c of changes.counters) addCounters.run(c.month, c.agency, c.purpose, c.province, c.level, c.sector, c.items, c.reusedItems, c.cases, c.casesWithReuse);
+      setProgress.run(Math.max(counted, throughSeq));
+    };
+  }
+
+  /** Brings the reuse counters up to the log's last record, a bounded number of records per transaction. */
+  private catchUpReuse(): void {
+    const lastSeq = this.db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM access_log').pluck();
+    const counted = this.db.prepare('SELECT through_seq FROM reuse_progress WHERE id = 1').pluck();
+    const step = this.db.transaction((through: number) => this.countReuse!(through, []));
+    for (;;) {
+      const from = z.number().int().parse(counted.get());
+      const to = Math.min(z.number().int().parse(lastSeq.get()), from + REUSE_CATCH_UP_ROWS);
+      if (to <= from) return;
+      step.immediate(to);
+    }
+  }
+
+  /** Records of the log the reuse counters do not include yet (0 once caught up). */
+  reuseLag(): number {
+    return this.reuseBehind
+      ? z
+          .number()
+          .int()
+          .parse((this.reuseBehind.get() as { behind: unknown }).behind)
+      : 0;
+  }
+
+  /** The reuse report: the monthly counters summed over the months asked, grouped. */
+  reuse(query: ReuseQuery): unknown[] {
+    const { sql, params } = reuseReportSql(query, () => '?');
+    return this.db.prepare(sql).all(...params);
   }
 
   setBusyTimeout(ms: number): void {

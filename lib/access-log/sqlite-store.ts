@@ -14,6 +14,7 @@ import { verifyChain, type ChainRow } from './chain.ts';
 import { GroupCommit } from './group-commit.ts';
 import type { BatchObserver } from '../runtime/metrics.ts';
 import { chainRowFrom, normaliseFilter, storedRecordFrom, type NormalisedFilter } from './rows.ts';
+import { defaultFieldSectors, reuseGroupFrom, type FieldSectors, type ReuseGroup, type ReuseQuery } from './reuse.ts';
 import { SqliteDatabase } from './sqlite-database.ts';
 import { SqliteWorkerClient, WORKER_EXITED } from './sqlite-worker-client.ts';
 import type { Logger } from '../runtime/logger.ts';
@@ -40,6 +41,8 @@ export interface SqliteAccessLogOptions {
   batchObserver?: BatchObserver;
   /** Where a worker thread that stopped unasked is reported, with its cause. */
   logger?: Pick<Logger, 'error'>;
+  /** The sector of each top-level field of `Citizen` for the reuse counters (default: this repository's supergraph). */
+  fieldSectors?: FieldSectors;
 }
 
 /** The database work, in a worker thread or (read-only) in place. */
@@ -48,6 +51,7 @@ interface Connection {
   write(records: AccessRecord[], giveUpAt: number, signal: AbortSignal): Promise<void>;
   query(filter: NormalisedFilter): Promise<unknown[]>;
   page(afterSeq: number | null, limit: number): Promise<unknown[]>;
+  reuse(query: ReuseQuery): Promise<unknown[]>;
   close(): Promise<void>;
 }
 
@@ -58,6 +62,7 @@ function inWorker(client: SqliteWorkerClient): Connection {
     },
     query: (filter) => client.request({ op: 'query', filter }, Date.now() + READ_ANSWER_MS),
     page: (afterSeq, limit) => client.request({ op: 'page', afterSeq, limit }, Date.now() + READ_ANSWER_MS),
+    reuse: (query) => client.request({ op: 'reuse', query: { ...query, groupBy: [...query.groupBy] } }, Date.now() + READ_ANSWER_MS),
     close: () => client.close(),
   };
 }
@@ -69,6 +74,7 @@ function inPlace(db: SqliteDatabase): Connection {
     },
     query: async (filter) => db.query(filter),
     page: async (afterSeq, limit) => db.page(afterSeq, limit),
+    reuse: async (query) => db.reuse(query),
     close: async () => db.close(),
   };
 }
@@ -98,7 +104,8 @@ export class SqliteAccessLog implements AccessLogStore {
       // so a log deleted while the gateway runs is never silently replaced by a new, empty chain.
       if (!existsSync(path)) writeFileSync(path, '', { mode: 0o600, flag: 'wx' });
       const { logger } = options;
-      this.worker = new SqliteWorkerClient({ path, chainKey, busyAttemptMs: BUSY_ATTEMPT_MS }, (reason) =>
+      const fieldSectors = { ...(options.fieldSectors ?? defaultFieldSectors()) };
+      this.worker = new SqliteWorkerClient({ path, chainKey, busyAttemptMs: BUSY_ATTEMPT_MS, fieldSectors }, (reason) =>
         logger?.error({ code: WORKER_EXITED, reason }, 'access log worker stopped: writes fail until the next one starts'),
       );
       this.connection = inWorker(this.worker);
@@ -134,6 +141,10 @@ export class SqliteAccessLog implements AccessLogStore {
 
   health(): AccessLogHealth {
     return this.commits.health(this.kind);
+  }
+
+  async reuseStatistics(query: ReuseQuery): Promise<ReuseGroup[]> {
+    return (await this.connection.reuse(query)).map((row) => reuseGroupFrom(row as Record<string, unknown>));
   }
 
   /** Pages by seq: between pages, the worker writes the batches that came meanwhile. */

@@ -3,13 +3,18 @@
  * what it receives. Rows travel raw: the main thread reads them through rows.ts like any other.
  */
 import { z } from 'zod';
+import { MONTH, REUSE_DIMENSIONS } from './reuse.ts';
 import { accessRecordSchema, MAX_QUERY_LIMIT } from './rows.ts';
+
+export const reuseQuerySchema = z.object({ from: z.string().regex(MONTH), to: z.string().regex(MONTH), groupBy: z.array(z.enum(REUSE_DIMENSIONS)) });
 
 export const workerSettingsSchema = z.object({
   path: z.string().min(1),
   chainKey: z.string().min(1),
   /** How long one write attempt waits for another connection's lock before trying again. */
   busyAttemptMs: z.number().int().positive(),
+  /** The sector of each top-level field of `Citizen` (lib/access-log/reuse.ts). */
+  fieldSectors: z.record(z.string(), z.string()),
 });
 export type WorkerSettings = z.infer<typeof workerSettingsSchema>;
 
@@ -31,6 +36,10 @@ export const workerRequestSchema = z.discriminatedUnion('op', [
   z.object({ id, op: z.literal('write'), records: z.array(accessRecordSchema).min(1), giveUpAt: z.number() }),
   z.object({ id, op: z.literal('query'), filter: normalisedFilterSchema }),
   z.object({ id, op: z.literal('page'), afterSeq: z.number().int().nullable(), limit: z.number().int().positive() }),
+  /** The reuse report (lib/access-log/reuse.ts). */
+  z.object({ id, op: z.literal('reuse'), query: reuseQuerySchema }),
+  /** Records the reuse counters do not include yet: one row `{ behind }`. */
+  z.object({ id, op: z.literal('reuse-lag') }),
   /** Finishes the write under way, closes the connection. */
   z.object({ id, op: z.literal('close') }),
   /** Every caller of write `target` gave up: stop trying for the lock (no reply of its own). */

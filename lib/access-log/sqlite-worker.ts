@@ -32,7 +32,7 @@ function connection(): SqliteDatabase {
     database.close();
     database = undefined;
   }
-  database ??= new SqliteDatabase(settings.path, settings.chainKey, { readOnly: false, busyTimeoutMs: settings.busyAttemptMs });
+  database ??= new SqliteDatabase(settings.path, settings.chainKey, { readOnly: false, busyTimeoutMs: settings.busyAttemptMs, fieldSectors: settings.fieldSectors });
   return database;
 }
 
@@ -74,6 +74,10 @@ async function handle(request: WorkerRequest): Promise<unknown[]> {
       return connection().query(request.filter);
     case 'page':
       return connection().page(request.afterSeq, request.limit);
+    case 'reuse':
+      return connection().reuse(request.query);
+    case 'reuse-lag':
+      return [{ behind: connection().reuseLag() }];
     case 'close':
       await writes;
       database?.close();

@@ -3,6 +3,8 @@
  * that an edited, inserted or deleted record is detected (`npm run audit:verify`).
  */
 
+import type { ReuseGroup, ReuseQuery } from './reuse.ts';
+
 export const ACCESS_OUTCOMES = ['RETURNED', 'PARTIALLY_DENIED', 'DENIED'] as const;
 /**
  * RETURNED: every field asked for was allowed. PARTIALLY_DENIED: some fields were refused by the
@@ -100,6 +102,8 @@ export interface AccessLogStore {
   query(filter: AccessLogFilter): Promise<StoredAccessRecord[]>;
   /** Recomputes the whole chain. */
   verify(): Promise<ChainVerification>;
+  /** The reuse counters over whole months, grouped (lib/access-log/reuse.ts): kept with every append, read without scanning the log. */
+  reuseStatistics(query: ReuseQuery): Promise<ReuseGroup[]>;
   /** How the last writes went, from memory (never touches the store): for `/ready`. */
   health(): AccessLogHealth;
   close(): Promise<void>;

@@ -373,6 +373,40 @@ export class AccessLogMetrics implements BatchObserver {
   }
 }
 
+/** Data items of one sector in one access record, as the reuse counters classify them (lib/access-log/reuse.ts). */
+export interface SectorItems {
+  sector: string;
+  level: string;
+  items: number;
+  reused: number;
+}
+
+/**
+ * Once-only reuse as a rate: the data items personal answers returned, by the sector they came from,
+ * the level of the agency that took them, and whether they were reused (taken from a system the
+ * agency does not own). Counted once the records are committed. Agencies, purposes and provinces
+ * are in `reuseStatistics`, not in labels: sector (the systems) and level are small fixed sets.
+ */
+export class ReuseMetrics {
+  private readonly items: Counter<'sector' | 'level' | 'reused'>;
+
+  constructor(registry: Registry) {
+    this.items = new Counter({
+      name: `${METRIC_PREFIX}data_items_total`,
+      help: 'Data items (leaf fields of one citizen) in personal answers, by the sector system they came from, the level of the agency that took them (LOCAL, CENTRAL, UNKNOWN), and reused (true: from a system the agency does not own).',
+      labelNames: ['sector', 'level', 'reused'],
+      registers: [registry],
+    });
+  }
+
+  observe(counts: Iterable<SectorItems>): void {
+    for (const { sector, level, items, reused } of counts) {
+      if (reused > 0) this.items.inc({ sector, level, reused: 'true' }, reused);
+      if (items > reused) this.items.inc({ sector, level, reused: 'false' }, items - reused);
+    }
+  }
+}
+
 /**
  * Where `/metrics` is served: with a port, on a listener of its own (only `/metrics` there, and not on
  * the service's port); without one, as a route of the service's own server.
