@@ -79,6 +79,7 @@ const config: CodegenConfig & { sort: boolean } = {
       PopulationDbConnectionOverview: 'Record<string, never>',
       Source: '../../../lib/backend/sources.ts#SourceRecord',
     }),
+    // `npm run new-system` adds a new system's resolver types above this line.
     'gateway/generated/access-log.ts': subgraphResolvers('gateway/access-log.graphql', '../access-log.ts#AccessLogContext', {
       DataAccessEvent: '../../lib/access-log/types.ts#StoredAccessRecord',
       AccessLogEntry: '../../lib/access-log/types.ts#StoredAccessRecord',

@@ -5,7 +5,7 @@ import type { AgencyEntry } from '../lib/domain/agencies.ts';
 import { SYSTEM_IDS, SYSTEMS, systemOwnerOn, systemOwners, type SystemId } from '../lib/runtime/systems.ts';
 import type { ConnectionBoard, ConnectionView } from './connection-board.ts';
 import type { ConnectionTester } from './connection-tester.ts';
-import type { Resolvers, System } from './generated/connections.ts';
+import { System, type Resolvers } from './generated/connections.ts';
 
 /**
  * The connection board as a subgraph served inside the gateway (a LocalGraphQLDataSource): it is
@@ -15,9 +15,10 @@ import type { Resolvers, System } from './generated/connections.ts';
 export const CONNECTIONS_SUBGRAPH = 'connections';
 export const CONNECTIONS_SCHEMA_FILE = new URL('./connections.graphql', import.meta.url);
 
-/** Each system's value of the SDL's `System` enum. */
-const SYSTEM_ENUM: Record<SystemId, System> = { population: 'POPULATION', 'civil-status': 'CIVIL_STATUS', land: 'LAND', 'public-services': 'PUBLIC_SERVICES' };
-const toEnum = (id: SystemId) => SYSTEM_ENUM[id];
+/** Each system's value of the SDL's `System` enum is its environment prefix (`CIVIL_STATUS`): a system added to lib/runtime/systems.ts needs no entry here. */
+const toEnum = (id: SystemId) => SYSTEMS[id].envPrefix as System;
+const SDL_SYSTEMS = new Set<string>(Object.values(System));
+for (const id of SYSTEM_IDS) if (!SDL_SYSTEMS.has(toEnum(id))) throw new Error(`system ${id}: the System enum of connections.graphql has no value ${toEnum(id)}`);
 const BY_ENUM = new Map<System, SystemId>(SYSTEM_IDS.map((id) => [toEnum(id), id]));
 const fromEnum = (value: System): SystemId => {
   const id = BY_ENUM.get(value);

@@ -8,10 +8,11 @@ import { publicServicesSubgraph } from './public-services/index.ts';
 /** Any subgraph, for code that starts, stops or tests them without using their own adapter and loader types. */
 export type AnySubgraph = SubgraphDefinition<Adapter, unknown>;
 
-/** The four subgraphs by system. */
+/** The subgraphs over the backends, by system. */
 export const SUBGRAPHS: Record<SystemId, AnySubgraph> = {
   population: populationSubgraph as unknown as AnySubgraph,
   'civil-status': civilStatusSubgraph as unknown as AnySubgraph,
   land: landSubgraph as unknown as AnySubgraph,
   'public-services': publicServicesSubgraph as unknown as AnySubgraph,
+  // `npm run new-system` adds a new system's entry above this line.
 };

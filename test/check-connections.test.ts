@@ -3,26 +3,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { connectionTestReportSchema } from '../lib/backend/connection-test.ts';
 import { startMockBackend, type RunningMock } from '../lib/devkit/mock-server.ts';
-import type { MockRoute } from '../lib/devkit/mock-routes.ts';
+import { MOCK_HANDLERS } from '../lib/devkit/mock-backends.ts';
 import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/runtime/systems.ts';
 import { runNode, type Finished } from './support/child-process.ts';
-import { civilStatusHandlers } from '../subgraphs/civil-status/mock/handlers.ts';
-import { landHandlers } from '../subgraphs/land/mock/handlers.ts';
-import { populationHandlers } from '../subgraphs/population/mock/handlers.ts';
-import { publicServicesHandlers } from '../subgraphs/public-services/mock/handlers.ts';
 
 /** `npm run check-connections`, run as an integrator runs it: a process configured by the environment. */
 const root = fileURLToPath(new URL('../', import.meta.url));
-const HANDLERS: Record<SystemId, () => MockRoute[]> = {
-  population: () => populationHandlers(),
-  'civil-status': () => civilStatusHandlers(),
-  land: () => landHandlers(),
-  'public-services': () => publicServicesHandlers(),
-};
 
 const mocks = {} as Record<SystemId, RunningMock>;
 beforeAll(async () => {
-  for (const id of SYSTEM_IDS) mocks[id] = await startMockBackend(id, HANDLERS[id]());
+  for (const id of SYSTEM_IDS) mocks[id] = await startMockBackend(id, MOCK_HANDLERS[id]());
 });
 afterEach(() => {
   for (const id of SYSTEM_IDS) mocks[id].setFault({ mode: 'ok' });

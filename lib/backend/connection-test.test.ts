@@ -1,24 +1,16 @@
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { civilStatusContractChecks } from '../../subgraphs/civil-status/adapter/contract-checks.ts';
-import { civilStatusHandlers } from '../../subgraphs/civil-status/mock/handlers.ts';
-import { landContractChecks } from '../../subgraphs/land/adapter/contract-checks.ts';
-import { landHandlers } from '../../subgraphs/land/mock/handlers.ts';
-import { populationContractChecks } from '../../subgraphs/population/adapter/contract-checks.ts';
-import { populationHandlers } from '../../subgraphs/population/mock/handlers.ts';
-import { publicServicesContractChecks } from '../../subgraphs/public-services/adapter/contract-checks.ts';
-import { publicServicesHandlers } from '../../subgraphs/public-services/mock/handlers.ts';
+import { SUBGRAPHS } from '../../subgraphs/index.ts';
+import { MOCK_HANDLERS } from '../devkit/mock-backends.ts';
 import { connectionTestReportSchema, testBackendConnection, type ConnectionTestReport, type ContractCheck } from './connection-test.ts';
 import { startMockBackend, type RunningMock } from '../devkit/mock-server.ts';
 import { payloadOf, respond, route, type MockReply, type MockRequest, type MockRoute } from '../devkit/mock-routes.ts';
 import { SYSTEM_IDS, type SystemId } from '../runtime/systems.ts';
 
-const PARTS: Record<SystemId, { handlers: () => MockRoute[]; checks: readonly ContractCheck[] }> = {
-  population: { handlers: () => populationHandlers(), checks: populationContractChecks },
-  'civil-status': { handlers: () => civilStatusHandlers(), checks: civilStatusContractChecks },
-  land: { handlers: () => landHandlers(), checks: landContractChecks },
-  'public-services': { handlers: () => publicServicesHandlers(), checks: publicServicesContractChecks },
-};
+const PARTS = Object.fromEntries(SYSTEM_IDS.map((id) => [id, { handlers: MOCK_HANDLERS[id], checks: SUBGRAPHS[id].contractChecks }])) as Record<
+  SystemId,
+  { handlers: () => MockRoute[]; checks: readonly ContractCheck[] }
+>;
 
 const mocks = {} as Record<SystemId, RunningMock>;
 const extraMocks: RunningMock[] = [];

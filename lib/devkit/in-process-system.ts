@@ -7,25 +7,14 @@ import { startGateway, type RunningGateway } from '../../gateway/server.ts';
 import { DEFAULT_THRESHOLDS, type LiveStatusThresholds } from '../runtime/live-status.ts';
 import { DEFAULT_RESILIENCE, type BreakerOptions, type ResilienceOptions } from '../runtime/resilience.ts';
 import { startMockBackend, type RunningMock } from './mock-server.ts';
-import type { MockRoute } from './mock-routes.ts';
 import { startSubgraph, type Adapter, type RunningSubgraph } from '../runtime/subgraph.ts';
 import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../runtime/systems.ts';
-import { civilStatusHandlers } from '../../subgraphs/civil-status/mock/handlers.ts';
-import { SUBGRAPHS, type AnySubgraph } from '../../subgraphs/index.ts';
-import { landHandlers } from '../../subgraphs/land/mock/handlers.ts';
-import { populationHandlers } from '../../subgraphs/population/mock/handlers.ts';
-import { publicServicesHandlers } from '../../subgraphs/public-services/mock/handlers.ts';
+import { SUBGRAPHS } from '../../subgraphs/index.ts';
+import { MOCK_HANDLERS } from './mock-backends.ts';
 import type { GatewayAccessConfig } from '../../gateway/server.ts';
 import type { ReplayStoreConfig } from '../access/replay-store.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { createTestIssuers, credentialHeaders, DEFAULT_CREDENTIAL, temporaryAccessLogPath, testAccessConfig, type TestCredential, type TestIssuers } from './test-credentials.ts';
-
-const PARTS: Record<SystemId, { subgraph: AnySubgraph; handlers: () => MockRoute[] }> = {
-  population: { subgraph: SUBGRAPHS.population, handlers: () => populationHandlers() },
-  'civil-status': { subgraph: SUBGRAPHS['civil-status'], handlers: () => civilStatusHandlers() },
-  land: { subgraph: SUBGRAPHS.land, handlers: () => landHandlers() },
-  'public-services': { subgraph: SUBGRAPHS['public-services'], handlers: () => publicServicesHandlers() },
-};
 
 export interface RunningSystem {
   gateway: RunningGateway;
@@ -100,7 +89,7 @@ export async function startSystem(
   const mocks = {} as Record<SystemId, RunningMock>;
   const subgraphs = {} as Record<SystemId, RunningSubgraph<Adapter>>;
   const startPart = (id: SystemId, port: number) =>
-    startSubgraph(PARTS[id].subgraph, {
+    startSubgraph(SUBGRAPHS[id], {
       backendUrl: mocks[id].url,
       backendTimeoutMs: options.backendTimeoutMs ?? 2000,
       backendCacheEntries: options.backendCacheEntries?.[id] ?? SYSTEMS[id].backendCacheEntries,
@@ -112,7 +101,7 @@ export async function startSystem(
       access: { enabled: access.enabled, policy: access.policy, callerSecret: access.callerSecret, ...(options.callerReplay ? { replay: options.callerReplay } : {}) },
     });
   for (const id of SYSTEM_IDS) {
-    mocks[id] = await startMockBackend(id, PARTS[id].handlers());
+    mocks[id] = await startMockBackend(id, MOCK_HANDLERS[id]());
     subgraphs[id] = await startPart(id, 0);
   }
   const boardOptions = connectionBoardOptions(parseSettings(CONNECTION_BOARD_SETTINGS, {}));

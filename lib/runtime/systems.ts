@@ -68,6 +68,7 @@ export const SYSTEMS: Record<SystemId, SystemDescriptor> = {
     envPrefix: 'PUBLIC_SERVICES',
     backendCacheEntries: 256,
   },
+  // `npm run new-system` adds a new system's entry above this line.
 };
 
 for (const system of Object.values(SYSTEMS)) {
