@@ -21,7 +21,6 @@ import {
   defaultFieldSectors,
   reuseCaseFrom,
   reuseCaseKey,
-  reuseCaseParts,
   reuseChanges,
   reuseGroupFrom,
   reuseReportSql,
@@ -33,7 +32,7 @@ import {
   type ReuseQuery,
   type ReuseSource,
 } from './reuse.ts';
-import { COLUMNS, chainRowFrom, columnValues, normaliseFilter, storedRecordFrom, whereClause } from './rows.ts';
+import { COLUMNS, seqColumn, chainRowFrom, columnValues, normaliseFilter, storedRecordFrom, whereClause } from './rows.ts';
 import type { AccessLogFilter, AccessLogHealth, AccessLogStore, AccessRecord, AppendOptions, ChainVerification, StoredAccessRecord } from './types.ts';
 
 /** Advisory lock keys (arbitrary, fixed: every instance must use the same ones). */
@@ -97,7 +96,6 @@ INSERT INTO reuse_progress (id, through_seq) VALUES (1, 0) ON CONFLICT (id) DO N
 
 /** Records read per transaction when the reuse counters catch up with an older log. */
 const REUSE_CATCH_UP_ROWS = 10_000;
-const bigintColumn = z.union([z.string().regex(/^\d+$/), z.number().int()]).transform(Number);
 
 const headRow = z.object({ seq: z.union([z.string().regex(/^-?\d+$/), z.number()]).transform(Number), hash: z.string() }).optional();
 
@@ -270,7 +268,7 @@ export class PostgresAccessLog implements AccessLogStore {
    */
   private async countReuse(client: pg.PoolClient, throughSeq: number, records: readonly ReuseSource[]): Promise<void> {
     const progress = await client.query('SELECT through_seq FROM reuse_progress WHERE id = 1');
-    const counted = bigintColumn.parse(progress.rows[0]?.through_seq);
+    const counted = seqColumn.parse(progress.rows[0]?.through_seq);
     const firstNew = throughSeq - records.length + 1;
     const sources: ReuseSource[] = [];
     if (counted < firstNew - 1) {
@@ -278,7 +276,7 @@ export class PostgresAccessLog implements AccessLogStore {
       sources.push(...unseen.rows.map(reuseSourceFrom));
     }
     sources.push(...records.slice(Math.max(0, counted - firstNew + 1)));
-    const keys = [...new Set(sources.map((r) => reuseCaseKey(r.agency, r.purpose, r.caseNumber)))].map(reuseCaseParts);
+    const keys = [...new Map(sources.map((r) => [reuseCaseKey(r.agency, r.purpose, r.caseNumber), [r.agency, r.purpose, r.caseNumber]] as const)).values()];
     const known = new Map<string, ReuseCase>();
     if (keys.length > 0) {
       const found = await client.query(
@@ -288,7 +286,7 @@ export class PostgresAccessLog implements AccessLogStore {
       );
       for (const row of found.rows as Record<string, unknown>[]) known.set(reuseCaseKey(String(row.agency), String(row.purpose), String(row.case_number)), reuseCaseFrom(row));
     }
-    const changes = reuseChanges(sources, this.classifier, (key) => known.get(key));
+    const changes = reuseChanges(sources, this.classifier, (agency, purpose, caseNumber) => known.get(reuseCaseKey(agency, purpose, caseNumber)));
     const cases = [...changes.cases.values()].map((c) => ({ ...c, sectors: JSON.stringify(c.sectors), reusedSectors: JSON.stringify(c.reusedSectors) }));
     if (cases.length > 0)
       await client.query(
@@ -314,8 +312,8 @@ export class PostgresAccessLog implements AccessLogStore {
       await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${APPEND_LOCK_KEY})`);
       try {
         const state = await client.query('SELECT (SELECT through_seq FROM reuse_progress WHERE id = 1) AS counted, (SELECT COALESCE(MAX(seq), 0) FROM access_log) AS last');
-        const counted = bigintColumn.parse(state.rows[0]?.counted);
-        const through = Math.min(bigintColumn.parse(state.rows[0]?.last), counted + REUSE_CATCH_UP_ROWS);
+        const counted = seqColumn.parse(state.rows[0]?.counted);
+        const through = Math.min(seqColumn.parse(state.rows[0]?.last), counted + REUSE_CATCH_UP_ROWS);
         if (through > counted) await this.countReuse(client, through, []);
         await client.query('COMMIT');
         if (through <= counted) return;

@@ -86,7 +86,9 @@ describe('what an append adds to the reuse counters', () => {
   it('counts a known case again only for what is new to it, in the month and place it was first counted', () => {
     const known: ReuseCase = { month: '2025-02', province: '', level: 'CENTRAL', sectors: ['civil-status'], reusedSectors: [] };
     const later = accessRecord(1, { agency: 'BTP', caseNumber: 'HS-1', fields: ['birthRegistration.registrationNumber', 'fullName'] });
-    const { counters, cases } = reuseChanges([later], classifier(), (key) => (key === JSON.stringify(['BTP', '1.001234', 'HS-1']) ? known : undefined));
+    const { counters, cases } = reuseChanges([later], classifier(), (agency, purpose, caseNumber) =>
+      agency === 'BTP' && purpose === '1.001234' && caseNumber === 'HS-1' ? known : undefined,
+    );
     expect(counts(counters, ALL_SECTORS, '2025-02')).toEqual([{ month: '2025-02', items: 0, reusedItems: 0, cases: 0, casesWithReuse: 1 }]);
     expect(counts(counters, 'population', '2025-02')).toEqual([{ month: '2025-02', items: 0, reusedItems: 0, cases: 1, casesWithReuse: 1 }]);
     expect(counts(counters, ALL_SECTORS, '2025-03')).toEqual([{ month: '2025-03', items: 2, reusedItems: 1, cases: 0, casesWithReuse: 0 }]);

@@ -13,11 +13,13 @@
  * first access that took a reused item.
  */
 import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 import { parse, Kind, type ConstDirectiveNode, type DefinitionNode } from 'graphql';
 import { todayInVietnam } from '../domain/administrative-units.ts';
 import { agencyByCode } from '../domain/agencies.ts';
 import { DEFAULT_SUPERGRAPH_PATH } from '../runtime/settings.ts';
 import { systemOwnerOn, SYSTEMS, type SystemId } from '../runtime/systems.ts';
+import { seqColumn, stringArray } from './rows.ts';
 import type { AccessRecord } from './types.ts';
 
 /** The counters of all sectors together: cases are distinct across sectors, so they are kept apart. */
@@ -217,7 +219,11 @@ export class ReuseClassifier {
  * What appending `records` adds to the counters, given the cases already counted (`knownCase`, by
  * `caseKey`). Records are taken in order, so a case seen twice in one batch is counted once.
  */
-export function reuseChanges(records: readonly ReuseSource[], classifier: ReuseClassifier, knownCase: (key: string) => ReuseCase | undefined): ReuseChanges {
+export function reuseChanges(
+  records: readonly ReuseSource[],
+  classifier: ReuseClassifier,
+  knownCase: (agency: string, purpose: string, caseNumber: string) => ReuseCase | undefined,
+): ReuseChanges {
   const counters = new Map<string, ReuseCounters>();
   const cases: ReuseChanges['cases'] = new Map();
   const add = (
@@ -246,7 +252,7 @@ export function reuseChanges(records: readonly ReuseSource[], classifier: ReuseC
     add({ ...at, sector: ALL_SECTORS }, { items, reusedItems: reused });
 
     const key = caseKeyOf(facts.agency, facts.purpose, facts.caseNumber);
-    const known = cases.get(key) ?? knownCase(key);
+    const known = cases.get(key) ?? knownCase(facts.agency, facts.purpose, facts.caseNumber);
     const counted = known
       ? { ...known, agency: facts.agency, purpose: facts.purpose, caseNumber: facts.caseNumber, sectors: [...known.sectors], reusedSectors: [...known.reusedSectors] }
       : {
@@ -283,33 +289,18 @@ export function reuseChanges(records: readonly ReuseSource[], classifier: ReuseC
 
 export { caseKeyOf as reuseCaseKey };
 
-/** A case key back to its parts. */
-export function reuseCaseParts(key: string): [agency: string, purpose: string, caseNumber: string] {
-  return JSON.parse(key) as [string, string, string];
-}
-
-/** A list column (JSON text in SQLite, jsonb in PostgreSQL) as strings; throws on anything else. */
-export function stringList(value: unknown, column: string): string[] {
-  const list: unknown = typeof value === 'string' ? JSON.parse(value) : value;
-  if (!Array.isArray(list) || !list.every((item) => typeof item === 'string')) throw new Error(`${column} is not a list of strings`);
-  return list;
-}
-
+const sourceRow = z.object({ at: z.string(), agency: z.string(), purpose: z.string(), case_number: z.string(), fields: stringArray });
 /** The columns the counters read of a stored access record (either store). */
-export function reuseSourceFrom(row: Record<string, unknown>): ReuseSource {
-  return { at: String(row.at), agency: String(row.agency), purpose: String(row.purpose), caseNumber: String(row.case_number), fields: stringList(row.fields, 'access_log.fields') };
+export function reuseSourceFrom(row: unknown): ReuseSource {
+  const { case_number: caseNumber, ...source } = sourceRow.parse(row);
+  return { ...source, caseNumber };
 }
 
+const caseRow = z.object({ month: z.string(), province: z.string(), level: z.enum(AGENCY_LEVELS).catch('UNKNOWN'), sectors: stringArray, reused_sectors: stringArray });
 /** A stored case row (either store) as the counters remember it. */
-export function reuseCaseFrom(row: Record<string, unknown>): ReuseCase {
-  const level = String(row.level);
-  return {
-    month: String(row.month),
-    province: String(row.province),
-    level: AGENCY_LEVELS.includes(level as AgencyLevel) ? (level as AgencyLevel) : 'UNKNOWN',
-    sectors: stringList(row.sectors, 'reuse_cases.sectors'),
-    reusedSectors: stringList(row.reused_sectors, 'reuse_cases.reused_sectors'),
-  };
+export function reuseCaseFrom(row: unknown): ReuseCase {
+  const { reused_sectors: reusedSectors, ...rest } = caseRow.parse(row);
+  return { ...rest, reusedSectors };
 }
 
 /** `YYYY-MM` of a real month. */
@@ -325,11 +316,8 @@ export function reuseGrouping(groupBy: readonly ReuseDimension[]): { columns: st
 /** A report row as the stores read it (SQLite and pg give numbers or numeric strings) to a group. */
 export function reuseGroupFrom(row: Record<string, unknown>): ReuseGroup {
   const text = (key: string) => (typeof row[key] === 'string' ? (row[key] as string) : null);
-  const count = (key: string) => {
-    const value = Number(row[key] ?? 0);
-    if (!Number.isSafeInteger(value) || value < 0) throw new Error(`reuse counter ${key} is not a count`);
-    return value;
-  };
+  // SUM over no rows is NULL: a count of nothing.
+  const count = (key: string) => seqColumn.parse(row[key] ?? 0);
   const level = text('level');
   return {
     month: text('month'),

@@ -33,7 +33,7 @@ export function validAccessRecord(record: AccessRecord): AccessRecord {
 }
 
 /** SQLite keeps the arrays as JSON text, PostgreSQL as jsonb (already parsed by `pg`). */
-const stringArray = z
+export const stringArray = z
   .union([
     z.string().transform((text, context): unknown => {
       try {
@@ -48,7 +48,7 @@ const stringArray = z
   .pipe(z.array(z.string()));
 
 /** `pg` returns bigint as a string. */
-const seqColumn = z
+export const seqColumn = z
   .union([z.number(), z.string().regex(/^\d+$/).transform(Number), z.bigint().transform(Number)])
   .pipe(z.number().int().refine(Number.isSafeInteger, 'beyond the safe integer range'));
 

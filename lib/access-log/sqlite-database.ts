@@ -7,8 +7,8 @@ import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { extendChain } from './chain.ts';
-import { reuseCaseFrom, reuseCaseParts, reuseChanges, reuseReportSql, ReuseClassifier, reuseSourceFrom, type FieldSectors, type ReuseQuery, type ReuseSource } from './reuse.ts';
-import { COLUMNS, columnValues, whereClause, type NormalisedFilter } from './rows.ts';
+import { reuseCaseFrom, reuseChanges, reuseReportSql, ReuseClassifier, reuseSourceFrom, type FieldSectors, type ReuseQuery, type ReuseSource } from './reuse.ts';
+import { COLUMNS, columnValues, seqColumn, whereClause, type NormalisedFilter } from './rows.ts';
 import type { AccessRecord } from './types.ts';
 
 const SCHEMA = `
@@ -63,7 +63,7 @@ INSERT OR IGNORE INTO reuse_progress (id, through_seq) VALUES (1, 0);
 
 /** Records read per transaction when the reuse counters catch up with an older log. */
 const REUSE_CATCH_UP_ROWS = 10_000;
-const progressRow = z.object({ through_seq: z.number().int() });
+const progressRow = z.object({ through_seq: seqColumn });
 
 const headRow = z.object({ seq: z.number().int(), hash: z.string() }).optional();
 
@@ -165,11 +165,11 @@ export class SqliteDatabase {
       const counted = progressRow.parse(readProgress.get()).through_seq;
       const firstNew = throughSeq - records.length + 1;
       const sources: ReuseSource[] = [];
-      if (counted < firstNew - 1) sources.push(...unseen.all(counted, firstNew - 1).map((row) => reuseSourceFrom(row as Record<string, unknown>)));
+      if (counted < firstNew - 1) sources.push(...unseen.all(counted, firstNew - 1).map(reuseSourceFrom));
       sources.push(...records.slice(Math.max(0, counted - firstNew + 1)));
-      const changes = reuseChanges(sources, classifier, (key) => {
-        const row = readCase.get(...reuseCaseParts(key)) as Record<string, unknown> | undefined;
-        return row ? reuseCaseFrom(row) : undefined;
+      const changes = reuseChanges(sources, classifier, (agency, purpose, caseNumber) => {
+        const row = readCase.get(agency, purpose, caseNumber);
+        return row === undefined ? undefined : reuseCaseFrom(row);
       });
       for (const c of changes.cases.values())
         writeCase.run(c.agency, c.purpose, c.caseNumber, c.month, c.province, c.level, JSON.stringify(c.sectors), JSON.stringify(c.reusedSectors));
