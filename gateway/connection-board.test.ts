@@ -4,8 +4,8 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { SystemError, SystemErrorCode } from '../lib/runtime/errors.ts';
 import type { SubgraphReadiness } from '../lib/runtime/live-status.ts';
 import { createLogger } from '../lib/runtime/logger.ts';
-import { CircuitRefusal, DEFAULT_SUBGRAPH_BREAKER, type BreakerOptions } from '../lib/runtime/resilience.ts';
-import { SYSTEM_IDS, type SystemId } from '../lib/runtime/systems.ts';
+import { CircuitRefusal, DEFAULT_SUBGRAPH_BREAKER } from '../lib/runtime/resilience.ts';
+import { perSystem, SYSTEM_IDS } from '../lib/runtime/systems.ts';
 import { ConnectionBoard, type ConnectionBoardOptions } from './connection-board.ts';
 import { SubgraphRoutes, subgraphRouteUrl } from './subgraph-routes.ts';
 
@@ -25,7 +25,7 @@ await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
 const closedUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/graphql`;
 await new Promise<void>((resolve) => closed.close(() => resolve()));
 
-const urls = Object.fromEntries(SYSTEM_IDS.map((id) => [id, id === 'land' ? landUrl : closedUrl])) as Record<SystemId, string>;
+const urls = perSystem((id) => (id === 'land' ? landUrl : closedUrl));
 const routes = new SubgraphRoutes(urls);
 const OPTIONS: ConnectionBoardOptions = {
   probeIntervalMs: 60_000,
@@ -33,7 +33,7 @@ const OPTIONS: ConnectionBoardOptions = {
   historySize: 3,
   testTimeoutMs: 5000,
   thresholds: { slowMs: 1000, failureWindowMs: 10_000 },
-  subgraphBreakers: Object.fromEntries(SYSTEM_IDS.map((id) => [id, DEFAULT_SUBGRAPH_BREAKER])) as Record<SystemId, BreakerOptions>,
+  subgraphBreakers: perSystem(() => DEFAULT_SUBGRAPH_BREAKER),
 };
 const logger = createLogger('board-test');
 
@@ -253,13 +253,13 @@ describe('the connection board', () => {
     expect(board.readiness()).toEqual({
       ready: true,
       status: 'DEGRADED',
-      degraded: ['population', 'civil-status', 'public-services'].map((system) => ({
+      degraded: SYSTEM_IDS.filter((system) => system !== 'land').map((system) => ({
         system,
         status: 'DOWN',
         reasons: ['subgraph not answering: connection refused'],
       })),
-      systems: { population: 'DOWN', 'civil-status': 'DOWN', land: 'UP', 'public-services': 'DOWN' },
-      subgraphCircuits: { population: 'CLOSED', 'civil-status': 'CLOSED', land: 'CLOSED', 'public-services': 'CLOSED' },
+      systems: perSystem((system) => (system === 'land' ? 'UP' : 'DOWN')),
+      subgraphCircuits: perSystem(() => 'CLOSED'),
     });
     answer = { status: 500, body: '' };
     await board.probeRound();

@@ -8,7 +8,7 @@ import { parseSettings, type Environment } from '../lib/runtime/settings.ts';
 import { createGraphQLHttpServer, listen, type RunningServer } from '../lib/runtime/http-server.ts';
 import { createLogger, type Logger } from '../lib/runtime/logger.ts';
 import { AccessLogMetrics, metricsEndpoint, ReuseMetrics, ServiceMetrics, SubgraphCallMetrics } from '../lib/runtime/metrics.ts';
-import { SYSTEM_IDS, type SystemId } from '../lib/runtime/systems.ts';
+import { perSystem, type SystemId } from '../lib/runtime/systems.ts';
 import { SubgraphDataSource, type GatewayContext } from './data-source.ts';
 import { createErrorFormatter } from './errors.ts';
 import { createSubgraphFetcher } from './fetcher.ts';
@@ -89,8 +89,8 @@ export function gatewayConfig(settings: GatewaySettings): GatewayConfig {
   const access = settings.access;
   return {
     supergraphPath: resolve(settings.supergraphPath),
-    subgraphUrls: Object.fromEntries(SYSTEM_IDS.map((id) => [id, settings.subgraphs[id].url])) as Record<SystemId, string>,
-    subgraphTimeoutsMs: Object.fromEntries(SYSTEM_IDS.map((id) => [id, settings.subgraphs[id].timeoutMs])) as Record<SystemId, number>,
+    subgraphUrls: perSystem((id) => settings.subgraphs[id].url),
+    subgraphTimeoutsMs: perSystem((id) => settings.subgraphs[id].timeoutMs),
     requestTimeoutMs: settings.requestTimeoutMs,
     limits: settings.limits,
     port: settings.port,

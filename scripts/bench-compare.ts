@@ -46,7 +46,7 @@ import { settingsOrExit } from '../lib/runtime/cli.ts';
 import { BENCH_COMPARE_SETTINGS } from '../lib/runtime/process-settings.ts';
 import { ensureDevCredentials } from '../lib/devkit/dev-credentials.ts';
 import { ServiceProcess, systemLayout, type ServiceSpec } from '../lib/devkit/services.ts';
-import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/runtime/systems.ts';
+import { perSystem, SYSTEM_IDS, SYSTEMS, type SystemId } from '../lib/runtime/systems.ts';
 import { landOfficerHeaders, PORTAL, PORTAL_VARIABLES, PUBLIC_CROSS_SUBGRAPH } from './bench-workloads.ts';
 import { startReplayingSubgraphs, type ReplayingSubgraphs } from './replaying-subgraphs.ts';
 import {
@@ -357,7 +357,7 @@ try {
   for (const service of allServices) service.start();
   await Promise.all(allServices.map((service) => service.waitUntilAnswering(START_TIMEOUT_MS)));
   if (replaying) {
-    const ports = (first: number) => Object.fromEntries(SYSTEM_IDS.map((id, index) => [id, first + index]));
+    const ports = (first: number) => perSystem((id) => first + SYSTEM_IDS.indexOf(id));
     replays.guarded = await startReplayingSubgraphs(subgraphUrlsOf('public'), ports(portBase + 41));
     if (openSubgraphs.length) replays.open = await startReplayingSubgraphs(subgraphUrlsOf('portal-open'), ports(portBase + 51));
     say(`replaying subgraphs on ports ${portBase + 41}–${portBase + (openSubgraphs.length ? 54 : 44)}: each request body reaches its subgraph once`);

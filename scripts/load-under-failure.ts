@@ -15,7 +15,7 @@ import { encodePersonalId } from '../lib/domain/personal-id.ts';
 import { ensureDevCredentials } from '../lib/devkit/dev-credentials.ts';
 import { REPO_ROOT, startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/devkit/services.ts';
 import { NAMED_IDS } from '../lib/domain/synthetic/named.ts';
-import { SYSTEM_IDS } from '../lib/runtime/systems.ts';
+import { perSystem } from '../lib/runtime/systems.ts';
 import { processMemoryKiB } from './process-stats.ts';
 import { landOfficerHeaders } from './bench-workloads.ts';
 
@@ -151,7 +151,7 @@ function sampleMemory(): void {
 // --- tallies ------------------------------------------------------------------------------------
 
 const statuses: Record<string, number> = {};
-const responsesWithSystem: Record<string, number> = Object.fromEntries(SYSTEM_IDS.map((id) => [id, 0]));
+const responsesWithSystem: Record<string, number> = perSystem(() => 0);
 const responsesWithCode: Record<string, number> = {};
 const errorsByCode: Record<string, number> = {};
 const byQuery: Record<string, { responses: number; withErrors: number; withoutData: number }> = {};

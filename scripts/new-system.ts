@@ -12,6 +12,9 @@ import { fileURLToPath } from 'node:url';
 import * as prettier from 'prettier';
 import { parseAllDocuments } from 'yaml';
 import { SYSTEM_IDS, SYSTEMS, type SystemDescriptor } from '../lib/runtime/systems.ts';
+import { DEFAULT_HAPROXY_STATS_PORT } from '../lib/runtime/settings.ts';
+import { EXAMPLE_PURPOSE } from '../lib/access/caller.ts';
+import { DEV_OFFICER_AGENCY } from '../lib/devkit/dev-credentials.ts';
 import { cloneSystemEntries, type SystemTokens } from './new-system/yaml-clone.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -105,9 +108,12 @@ export function newSystem(kebab: string): NewSystem {
   const systems = Object.values(SYSTEMS);
   const subgraphPort = Math.max(...systems.map((s) => s.subgraphPort)) + 1;
   const backendPort = Math.max(...systems.map((s) => s.backendPort)) + 1;
-  // Subgraphs are numbered 4001…, their backends 4101…: past 4099 the two ranges would meet.
-  if (subgraphPort >= Math.min(...systems.map((s) => s.backendPort)))
-    throw new NewSystemError('STEP_FAILED', `no default port left below the backends' (${subgraphPort}): choose the ports in lib/runtime/systems.ts by hand`);
+  // Subgraphs are numbered 4001…, below HAProxy's statistics page on 4009 (npm run start:scaled); their backends 4101….
+  if (subgraphPort >= DEFAULT_HAPROXY_STATS_PORT)
+    throw new NewSystemError(
+      'STEP_FAILED',
+      `no default port left below HAProxy's statistics page (${DEFAULT_HAPROXY_STATS_PORT}): choose the ports in lib/runtime/systems.ts by hand`,
+    );
   return { ...systemNames(kebab), subgraphPort, backendPort };
 }
 
@@ -188,9 +194,9 @@ const quotedKey = (id: string) => (/^[a-z][a-z0-9]*$/.test(id) ? id : `'${id}'`)
 const existing = (): SystemDescriptor[] => Object.values(SYSTEMS);
 const mentionsAnySystem = (line: string, spell: (id: string) => string) => existing().some(({ id }) => line.includes(spell(id)));
 
-/** The policy with the new system's category: its field, its record type as personal, granted where every category is. */
+/** The policy with the new system's category: its field, its record type as personal, granted to the development officer. */
 function withPolicyCategory(path: string, text: string, system: NewSystem): { text: string; grantedBy: string[] } {
-  const policy = JSON.parse(text) as { categories: Record<string, unknown>; rules: { id: string; categories: string[] }[] };
+  const policy = JSON.parse(text) as { categories: Record<string, unknown>; rules: { id: string; agencies: string[]; purposes: string[]; categories: string[] }[] };
   const categories = Object.keys(policy.categories);
   if (categories.includes(system.kebab)) throw new NewSystemError('NAME_REFUSED', `${path} has a category ${system.kebab} already`);
   let next = text.replace(/("personalTypes": \[[^\]]*?)(\s*\])/, (_, items: string, end: string) => `${items}, "${system.pascal}Record"${end}`);
@@ -199,8 +205,9 @@ function withPolicyCategory(path: string, text: string, system: NewSystem): { te
   if (next === text || categoriesEnd === -1) throw notAsExpected(path, 'no "personalTypes" array or top-level "categories" object');
   const category = `,\n    "${system.kebab}": {\n      "description": "The citizen's record in the ${system.kebab} system (scaffolded by npm run new-system: say what it holds).",\n      "fields": ["Citizen.${system.camel}Record"]\n    }`;
   next = next.slice(0, categoriesEnd) + category + next.slice(categoriesEnd);
-  // The development officer's rule grants every category (lib/devkit/test-credentials.ts), and so the new one.
-  const grantedBy = policy.rules.filter((rule) => categories.every((c) => rule.categories.includes(c))).map((rule) => rule.id);
+  // Granted, until someone decides who needs it, by the rule of the development officer and the subgraph
+  // tests' caller (land-registration: lib/devkit/dev-credentials.ts, test/support/subgraph-harness.ts).
+  const grantedBy = policy.rules.filter((rule) => rule.agencies.includes(DEV_OFFICER_AGENCY) && rule.purposes.includes(EXAMPLE_PURPOSE.code)).map((rule) => rule.id);
   for (const id of grantedBy) {
     const ruleAt = next.indexOf(`"id": "${id}"`);
     const listAt = next.indexOf('"categories": [', ruleAt);
@@ -377,9 +384,9 @@ function nextSteps(system: NewSystem, grantedBy: string[]): string[] {
     `Replace the scaffold's record (subgraphs/${system.kebab}/schema.graphql, adapter/wire.ts, adapter/CONTRACT.md, mock/handlers.ts) with the backend's real contract, then \`npm run compose && npm run codegen\`.`,
     `Name the database and its owning agency: lib/runtime/systems.ts (name, ownerIds), gateway/connections.graphql (the ${system.prefix} value of System) and the README's table of processes.`,
     grantedBy.length > 0
-      ? `policy/access-policy.json: category "${system.kebab}" is granted by ${grantedBy.join(', ')} (the rules that grant every category, as the development officer's does). Decide which agencies and purposes need it, on what legal basis.`
+      ? `policy/access-policy.json: category "${system.kebab}" is granted by ${grantedBy.join(', ')}, the development officer's rule, so that the scaffold's tests and npm start can read it. Decide which agencies and purposes need it, on what legal basis, and grant it there instead.`
       : `policy/access-policy.json: no rule grants category "${system.kebab}" yet: add the agencies, purposes and legal basis that need it.`,
-    `Run its tests: npx vitest run subgraphs/${system.kebab}/. Then npm test: the tests that list the systems one by one (schema/supergraph.test.ts, test/connections.test.ts, gateway/connection-board.test.ts, test/deadlines-config.test.ts) need the new one added, and the status page (gateway/status-page.browser.js) and the README's prose name the four.`,
+    `Run its tests: npx vitest run subgraphs/${system.kebab}/, then npm test (the tests that span every system read them from lib/runtime/systems.ts). Describe it in the README's prose where the systems are named.`,
     `Start it alone: npm run start:mock-${system.kebab} & npm run start:${system.kebab}; or everything with npm start.`,
   ];
 }

@@ -3,6 +3,7 @@ import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { encodePersonalId } from '../lib/domain/personal-id.ts';
 import { README_PATH, startSystem, type GraphQLBody, type RunningSystem } from '../lib/devkit/in-process-system.ts';
+import { perSystem } from '../lib/runtime/systems.ts';
 import { credentialHeaders, DEFAULT_CREDENTIAL } from '../lib/devkit/test-credentials.ts';
 
 let system: RunningSystem;
@@ -12,7 +13,7 @@ beforeAll(async () => {
 afterAll(() => system.close());
 beforeEach(() => system.resetCounters());
 
-const noBackendCalls = { population: 0, 'civil-status': 0, land: 0, 'public-services': 0 };
+const noBackendCalls = perSystem(() => 0);
 
 describe('bad personal IDs are refused before any backend is called', () => {
   it.each([

@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDevCredentials, type DevCredentials } from '../lib/devkit/dev-credentials.ts';
 import { REPO_ROOT, serviceOfCommandLine, startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/devkit/services.ts';
+import { SYSTEM_IDS } from '../lib/runtime/systems.ts';
 import { runNode } from './support/child-process.ts';
 import { credentialHeaders } from '../lib/devkit/test-credentials.ts';
 import { readmeCallerOf, readReadmeExamples } from './support/readme-examples.ts';
@@ -212,7 +213,7 @@ describe('the compiled services', () => {
         // Ended meanwhile.
       }
     }
-    expect(pids.size).toBe(9);
+    expect(pids.size).toBe(1 + 2 * SYSTEM_IDS.length);
     for (const service of group!.services) {
       const commandLine = readFileSync(`/proc/${service.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
       expect(commandLine, service.name).toEqual([process.execPath, join(OUT_DIR, service.spec.entry.replace(/\.ts$/, '.js'))]);

@@ -42,7 +42,7 @@ describe('npm run check-connections', () => {
       expect(rowOf(stdout, id)).toContain(mocks[id].url);
       expect(rowOf(stdout, id)).toContain('PASSED');
     }
-    expect(lastLine(stdout)).toBe('All 4 systems passed.');
+    expect(lastLine(stdout)).toBe(`All ${SYSTEM_IDS.length} systems passed.`);
     expect(code).toBe(0);
   });
 
@@ -60,7 +60,7 @@ describe('npm run check-connections', () => {
     expect(rowOf(stdout, 'land')).toMatch(/land +\S+ +UNREACHABLE .*connection closed by the system before an answer$/);
     expect(rowOf(stdout, 'population')).toContain('PASSED');
     expect(stdout).toContain('land: GET /v1/health UNREACHABLE\n  expected: HTTP 200 application/json {"status": "ok"} while the system is up');
-    expect(lastLine(stdout)).toBe('1 of 4 systems failed: land (UNREACHABLE: connection closed by the system before an answer)');
+    expect(lastLine(stdout)).toBe(`1 of ${SYSTEM_IDS.length} systems failed: land (UNREACHABLE: connection closed by the system before an answer)`);
     expect(code).toBe(1);
   });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { gatewayConfigFromEnv } from '../gateway/server.ts';
 import { DEFAULT_RESILIENCE, DEFAULT_SUBGRAPH_BREAKER } from '../lib/runtime/resilience.ts';
 import { SettingsError } from '../lib/runtime/settings.ts';
+import { perSystem } from '../lib/runtime/systems.ts';
 import { callContextOf, subgraphConfigFromEnv } from '../lib/runtime/subgraph.ts';
 import { testEnvironment } from '../lib/devkit/test-credentials.ts';
 
@@ -11,10 +12,10 @@ const ACCESS_ENV = testEnvironment('/nonexistent/access-log.sqlite');
 describe('deadlines and resilience from the environment', () => {
   it('gives every subgraph the shared deadline unless it has its own, and reads the request deadline', () => {
     const config = gatewayConfigFromEnv({ ...ACCESS_ENV, SUBGRAPH_TIMEOUT_MS: '3000', LAND_SUBGRAPH_TIMEOUT_MS: '800', REQUEST_TIMEOUT_MS: '6000' });
-    expect(config.subgraphTimeoutsMs).toEqual({ population: 3000, 'civil-status': 3000, land: 800, 'public-services': 3000 });
+    expect(config.subgraphTimeoutsMs).toEqual(perSystem((id) => (id === 'land' ? 800 : 3000)));
     expect(config.requestTimeoutMs).toBe(6000);
     expect(gatewayConfigFromEnv(ACCESS_ENV)).toMatchObject({
-      subgraphTimeoutsMs: { population: 5000, 'civil-status': 5000, land: 5000, 'public-services': 5000 },
+      subgraphTimeoutsMs: perSystem(() => 5000),
       requestTimeoutMs: 10_000,
     });
   });
@@ -37,12 +38,9 @@ describe('deadlines and resilience from the environment', () => {
       LAND_SUBGRAPH_BREAKER_FAILURES: '10',
       LAND_SUBGRAPH_BREAKER_HALF_OPEN_MS: '500',
     });
-    expect(config.connections.subgraphBreakers).toEqual({
-      population: { failures: 3, halfOpenMs: 2000, maxHalfOpenMs: 8000 },
-      'civil-status': { failures: 3, halfOpenMs: 2000, maxHalfOpenMs: 8000 },
-      land: { failures: 10, halfOpenMs: 500, maxHalfOpenMs: 8000 },
-      'public-services': { failures: 3, halfOpenMs: 2000, maxHalfOpenMs: 8000 },
-    });
+    expect(config.connections.subgraphBreakers).toEqual(
+      perSystem((id) => (id === 'land' ? { failures: 10, halfOpenMs: 500, maxHalfOpenMs: 8000 } : { failures: 3, halfOpenMs: 2000, maxHalfOpenMs: 8000 })),
+    );
     expect(gatewayConfigFromEnv(ACCESS_ENV).connections.subgraphBreakers.land).toEqual(DEFAULT_SUBGRAPH_BREAKER);
     for (const name of ['SUBGRAPH_BREAKER_FAILURES', 'PUBLIC_SERVICES_SUBGRAPH_BREAKER_HALF_OPEN_MS']) {
       expect(() => gatewayConfigFromEnv({ ...ACCESS_ENV, [name]: '0' })).toThrow(name);

@@ -11,6 +11,7 @@ import { TEST_API_KEYS } from '../lib/devkit/test-credentials.ts';
 import { isLocalRequest, launchChromium } from './support/chromium.ts';
 import { readReadmeExamples } from './support/readme-examples.ts';
 import { startSystem, type RunningSystem } from '../lib/devkit/in-process-system.ts';
+import { SYSTEM_IDS } from '../lib/runtime/systems.ts';
 
 /**
  * The query page (GraphiQL at `/graphql` in a browser) in headless Chromium (test/support/chromium.ts):
@@ -265,7 +266,7 @@ describe('query page in development (GraphiQL at /graphql)', () => {
       await page.click('.graphiql-tab >> text=LiveConnections');
       const connections = await runActiveTab(page, 'LiveConnections');
       expect(connections.status).toBe(200);
-      expect((connections.body.data as { connections: unknown[] }).connections).toHaveLength(4);
+      expect((connections.body.data as { connections: unknown[] }).connections).toHaveLength(SYSTEM_IDS.length);
 
       // The docs explorer, from the schema the page introspected.
       await page.click('[aria-label="Show Documentation Explorer"]');
@@ -328,7 +329,7 @@ describe('query page in production', () => {
       expect(run.headers['x-api-key']).toBeUndefined();
       expect(run.status).toBe(200);
       expect(run.body.errors).toBeUndefined();
-      expect((run.body.data as { connections: unknown[] }).connections).toHaveLength(4);
+      expect((run.body.data as { connections: unknown[] }).connections).toHaveLength(SYSTEM_IDS.length);
       // Introspection is off in production: the page does not ask for the schema.
       const posts = watched.requests.filter((r) => r.method() === 'POST').map((r) => r.postData() ?? '');
       expect(posts.filter((body) => body.includes('__schema'))).toEqual([]);

@@ -6,6 +6,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { REPO_ROOT } from '../lib/devkit/services.ts';
+import { SYSTEM_IDS, SYSTEMS } from '../lib/runtime/systems.ts';
 import { DEPLOYMENT_FILES } from '../scripts/new-system.ts';
 import { runNode, type Finished } from './support/child-process.ts';
 
@@ -18,6 +19,9 @@ const NAME = 'driving-licences';
 const CAMEL = 'drivingLicences';
 const PREFIX = 'DRIVING_LICENCES';
 const SKIPPED = new Set(['node_modules', '.git', 'var', 'dist']);
+/** The next free ports, after the systems of this checkout. */
+const SUBGRAPH_PORT = Math.max(...Object.values(SYSTEMS).map((system) => system.subgraphPort)) + 1;
+const BACKEND_PORT = Math.max(...Object.values(SYSTEMS).map((system) => system.backendPort)) + 1;
 /** The files the generator changes besides the new subgraph's own (schema/supergraph.graphql and the generated types are checked by their own tests). */
 const CHANGED = [
   'lib/runtime/systems.ts',
@@ -82,7 +86,8 @@ describe('npm run new-system', () => {
     expect(lint.code, lint.stdout + lint.stderr).toBe(0);
     expect(format.code, format.stdout + format.stderr).toBe(0);
     expect(compose.code, compose.stderr).toBe(0);
-    expect(compose.stdout).toMatch(/Wrote .*supergraph\.graphql \(\d+ bytes, 7 subgraphs\)/);
+    // Every system's subgraph, the new one's, and the gateway's own two (connections, access log).
+    expect(compose.stdout).toMatch(new RegExp(`Wrote .*supergraph\\.graphql \\(\\d+ bytes, ${SYSTEM_IDS.length + 3} subgraphs\\)`));
     expect(tests.code, tests.stdout + tests.stderr).toBe(0);
     expect(Number(/Tests\s+(?:\S+\s+)?(\d+) passed/.exec(stripVTControlCharacters(tests.stdout))?.[1])).toBeGreaterThanOrEqual(10);
   }, 150_000);
@@ -98,7 +103,7 @@ describe('npm run new-system', () => {
     expect(read('gateway/connections.graphql')).toMatch(new RegExp(`enum System \\{[^}]*\\b${PREFIX}\\n\\}`));
 
     const subgraphs = (JSON.parse(read('schema/subgraphs.json')) as { subgraphs: { name: string; routingUrl: string }[] }).subgraphs;
-    expect(subgraphs.find((s) => s.name === NAME)).toEqual({ name: NAME, schema: `subgraphs/${NAME}/schema.graphql`, routingUrl: 'http://127.0.0.1:4005/graphql' });
+    expect(subgraphs.find((s) => s.name === NAME)).toEqual({ name: NAME, schema: `subgraphs/${NAME}/schema.graphql`, routingUrl: `http://127.0.0.1:${SUBGRAPH_PORT}/graphql` });
     expect(read('schema/supergraph.graphql')).toContain(`${CAMEL}Record: DrivingLicencesRecord`);
 
     const policy = JSON.parse(read('policy/access-policy.json')) as {
@@ -116,9 +121,9 @@ describe('npm run new-system', () => {
     expect((JSON.parse(read('tsconfig.build.json')) as { files: string[] }).files).toEqual(expect.arrayContaining([`subgraphs/${NAME}/main.ts`, `subgraphs/${NAME}/mock/main.ts`]));
 
     const compose = parseYaml(read('docker-compose.yml')) as { services: Record<string, { environment?: Record<string, string>; depends_on?: Record<string, unknown> }> };
-    expect(compose.services[NAME]?.environment?.[`${PREFIX}_BACKEND_URL`]).toBe(`http://mock-${NAME}:4105`);
-    expect(compose.services[`mock-${NAME}`]?.environment?.[`${PREFIX}_BACKEND_PORT`]).toBe('4105');
-    expect(compose.services.gateway?.environment?.[`${PREFIX}_SUBGRAPH_URL`]).toBe(`http://${NAME}:4005/graphql`);
+    expect(compose.services[NAME]?.environment?.[`${PREFIX}_BACKEND_URL`]).toBe(`http://mock-${NAME}:${BACKEND_PORT}`);
+    expect(compose.services[`mock-${NAME}`]?.environment?.[`${PREFIX}_BACKEND_PORT`]).toBe(String(BACKEND_PORT));
+    expect(compose.services.gateway?.environment?.[`${PREFIX}_SUBGRAPH_URL`]).toBe(`http://${NAME}:${SUBGRAPH_PORT}/graphql`);
     expect(compose.services.gateway?.depends_on).toHaveProperty(NAME);
     expect((parseYaml(read('deploy/compose/secrets.yml')) as { services: Record<string, unknown> }).services).toHaveProperty(NAME);
     const kubernetesObjects = (path: string) => parseAllDocuments(read(path)).map((doc) => doc.toJS() as { kind: string; metadata: { name: string } });
@@ -134,11 +139,20 @@ describe('npm run new-system', () => {
     ).toEqual(['Deployment', 'Service']);
     expect(read('deploy/kubernetes/base/gateway.yaml')).toContain(`- name: ${PREFIX}_SUBGRAPH_URL`);
     expect(read('deploy/kubernetes/base/backends.yaml')).toContain(`${PREFIX}_BACKEND_URL:`);
-    expect(read('deploy/kubernetes/development/backends.yaml')).toContain(`${PREFIX}_BACKEND_URL: "http://mock-${NAME}:4105"`);
-    expect(read('monitoring/prometheus/prometheus.yml')).toContain('"127.0.0.1:4005"');
-    expect(read('README.md')).toContain(`| ${NAME} subgraph | 4005 | \`start:${NAME}\` |`);
+    expect(read('deploy/kubernetes/development/backends.yaml')).toContain(`${PREFIX}_BACKEND_URL: "http://mock-${NAME}:${BACKEND_PORT}"`);
+    expect(read('monitoring/prometheus/prometheus.yml')).toContain(`"127.0.0.1:${SUBGRAPH_PORT}"`);
+    expect(read('README.md')).toContain(`| ${NAME} subgraph | ${SUBGRAPH_PORT} | \`start:${NAME}\` |`);
     expect(read('README.md')).toContain(`| \`${PREFIX}_BACKEND_URL\` |`);
   });
+
+  it('leaves the whole unit tier passing, the new system in every test that spans the systems', async () => {
+    expect(generated?.code).toBe(0);
+    const unit = await run(['node_modules/vitest/vitest.mjs', 'run', '--project', 'unit', '--maxWorkers=2'], 600_000);
+    const summary = stripVTControlCharacters(unit.stdout);
+    expect(unit.code, summary.slice(-4000) + unit.stderr).toBe(0);
+    expect(summary).toMatch(/Test Files\s+\d+ passed/);
+    expect(summary).not.toMatch(/\d+ failed/);
+  }, 660_000);
 
   it('refuses to scaffold the same system twice', async () => {
     expect(generated?.code).toBe(0);

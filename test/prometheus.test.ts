@@ -95,9 +95,10 @@ async function query(promql: string): Promise<VectorResult[]> {
 
 describe('Prometheus', () => {
   it('scrapes the gateway and every subgraph', async () => {
-    await waitFor(async () => (await query('up{job=~"lien-thong-.*"} == 1')).length === 5, 30_000, 'all five targets up');
+    const targets = 1 + SYSTEM_IDS.length;
+    await waitFor(async () => (await query('up{job=~"lien-thong-.*"} == 1')).length === targets, 30_000, `all ${targets} targets up`);
     const up = await query('up{job=~"lien-thong-.*"}');
-    expect(up.map((series) => series.metric.job).sort()).toEqual(['lien-thong-gateway', ...Array(4).fill('lien-thong-subgraph')]);
+    expect(up.map((series) => series.metric.job).sort()).toEqual(['lien-thong-gateway', ...Array<string>(SYSTEM_IDS.length).fill('lien-thong-subgraph')]);
   });
 
   it("reads back the gateway's request counter for a query the test sent", async () => {

@@ -268,7 +268,7 @@ describe('scaled layout and HAProxy configuration', () => {
       { name: 'gateway-2', entry: 'gateway/main.ts', port: 5012 },
     ]);
     expect(layout.services.map((s) => s.name)).not.toContain('gateway');
-    expect(layout.services).toHaveLength(10);
+    expect(layout.services).toHaveLength(2 + 2 * SYSTEM_IDS.length);
     expect([layout.balancerPort, layout.statsPort]).toEqual([5000, 5009]);
     expect(scaledLayout({}).replicas.map((r) => r.port)).toEqual([4011, 4012, 4013]);
     expect(() => scaledLayout({ GATEWAY_REPLICAS: '3', GATEWAY_REPLICA_PORTS: '5011,5012' })).toThrow(/must list 3 ports/);

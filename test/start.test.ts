@@ -11,6 +11,8 @@ import { SYSTEM_IDS, SYSTEMS } from '../lib/runtime/systems.ts';
 import { startNodeGroup } from './support/child-process.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
+/** The gateway, and a subgraph and a mock backend for each system. */
+const PROCESSES = 1 + 2 * SYSTEM_IDS.length;
 /** Generous: on two cores shared with other work, a start of nine processes has taken over 90 s. */
 const WAIT_MS = 300_000;
 /** npm start's own patience, at start and after a restart (STARTUP_TIMEOUT_MS), as generous. */
@@ -116,7 +118,7 @@ async function untilWhole(gatewayPort: string, apiKey: string): Promise<Answer> 
 
 describe('npm start', () => {
   it(
-    'starts nine processes on the mocks, prints their pids, answers through the gateway, and stops them all on SIGTERM',
+    'starts every process on the mocks (the gateway, each subgraph and mock backend), prints their pids, answers through the gateway, and stops them all on SIGTERM',
     async () => {
       const env: NodeJS.ProcessEnv = { ...process.env, ...SLOW_MACHINE };
       const ports: number[] = [];
@@ -135,10 +137,10 @@ describe('npm start', () => {
       const start = npmStart(env);
       await start.waitFor(/Liên thông is up/);
       const output = start.output();
-      expect(output).toContain('9 processes');
+      expect(output).toContain(`${PROCESSES} processes`);
       expect(output).toContain(`http://127.0.0.1:${gatewayPort}/graphql`);
       const pids = [...printedPids(output).values()].flat();
-      expect(pids).toHaveLength(9);
+      expect(pids).toHaveLength(PROCESSES);
       // The connection test it suggests tests these mocks, not the default ports.
       const backendPorts = SYSTEM_IDS.map((id) => `${SYSTEMS[id].envPrefix}_BACKEND_PORT=${env[`${SYSTEMS[id].envPrefix}_BACKEND_PORT`]}`);
       expect(output).toContain(`Connection test: ${backendPorts.join(' ')} npm run check-connections`);
@@ -261,7 +263,7 @@ describe('npm start supervises', () => {
         /civil-status-subgraph \(pid \d+\) crashed \(exit code 1\): could not start: access policy .* cannot be read.*\. Restarting it in 10 s \(attempt 2; 2 of 3 crashes allowed in 600 s\)\./,
       );
       expect(log).toMatch(/civil-status-subgraph \(pid \d+\) crashed \(exit code 1\): .*\. Not restarting it \(3 of 3 crashes allowed in 600 s\)\./);
-      expect(log).toContain('[supervisor] The other 8 processes keep running; the gateway answers without civil-status-subgraph until npm start is run again.');
+      expect(log).toContain(`[supervisor] The other ${PROCESSES - 1} processes keep running; the gateway answers without civil-status-subgraph until npm start is run again.`);
       expect(log).not.toContain('civil-status-subgraph is back');
 
       // npm start keeps serving without it: the rest of the answer, civil-status fields failed.
@@ -280,7 +282,8 @@ describe('npm start supervises', () => {
       expect(stopLog).toContain('All services stopped.');
       expect(stopLog).not.toContain('[supervisor]');
       const pids = [...printedPids(start.output()).values()].flat();
-      expect(pids).toHaveLength(11);
+      // Every process, and the new pids of the restarted subgraph and mock backend.
+      expect(pids).toHaveLength(PROCESSES + 2);
       for (const each of pids) expect(alive(each), `pid ${each} still runs`).toBe(false);
     },
     6 * WAIT_MS,

@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { NAMED_IDS } from '../lib/domain/synthetic/named.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultMode } from '../lib/devkit/mock-server.ts';
-import { SYSTEM_IDS, type SystemId } from '../lib/runtime/systems.ts';
+import { perSystem, SYSTEM_IDS, type SystemId } from '../lib/runtime/systems.ts';
 import { startSystem, type RunningSystem } from '../lib/devkit/in-process-system.ts';
 import { CHROMIUM_PATH, isLocalRequest, launchChromium, NO_CHROMIUM } from './support/chromium.ts';
 
@@ -38,7 +38,7 @@ async function setFault(id: SystemId, mode: FaultMode): Promise<void> {
 }
 
 const liveStatuses = () => page.$$eval('[data-system]', (cards) => Object.fromEntries(cards.map((card) => [card.getAttribute('data-system'), card.getAttribute('data-status')])));
-const allUp = Object.fromEntries(SYSTEM_IDS.map((id) => [id, 'UP']));
+const allUp = perSystem(() => 'UP');
 
 it('finds the headless Chromium it drives', () => {
   expect(existsSync(CHROMIUM_PATH), NO_CHROMIUM).toBe(true);
@@ -228,7 +228,7 @@ describe('status page (/status)', () => {
       await page.waitForSelector('[data-system="public-services"][data-status="DOWN"]', { timeout: WAIT_MS });
       expect(await page.getAttribute('#live', 'data-state')).toBe('ok');
       await expect.poll(() => page.textContent('#refresh')).toMatch(/^Updated \d\d:\d\d:\d\d$/);
-      expect(await page.$$eval('[data-system]', (els) => els.length)).toBe(4);
+      expect(await page.$$eval('[data-system]', (els) => els.length)).toBe(SYSTEM_IDS.length);
     } finally {
       await setFault('public-services', 'ok');
     }
@@ -277,7 +277,7 @@ describe('status page (/status)', () => {
     try {
       await page.waitForSelector('#refresh[data-state="failed"]', { timeout: WAIT_MS });
       expect(await page.textContent('#refresh')).toMatch(/^Refresh failed at \d\d:\d\d:\d\d: the gateway could not be reached .*Showing data from \d\d:\d\d:\d\d\.$/);
-      expect(await page.$$eval('[data-system]', (els) => els.length)).toBe(4);
+      expect(await page.$$eval('[data-system]', (els) => els.length)).toBe(SYSTEM_IDS.length);
       expect(await page.$$eval('[data-province]', (els) => els.length)).toBe(63);
     } finally {
       await page.unroute('**/graphql');

@@ -8,7 +8,7 @@ import { DEFAULT_THRESHOLDS, type LiveStatusThresholds } from '../runtime/live-s
 import { DEFAULT_RESILIENCE, type BreakerOptions, type ResilienceOptions } from '../runtime/resilience.ts';
 import { startMockBackend, type RunningMock } from './mock-server.ts';
 import { startSubgraph, type Adapter, type RunningSubgraph } from '../runtime/subgraph.ts';
-import { SYSTEM_IDS, SYSTEMS, type SystemId } from '../runtime/systems.ts';
+import { perSystem, SYSTEM_IDS, SYSTEMS, type SystemId } from '../runtime/systems.ts';
 import { SUBGRAPHS } from '../../subgraphs/index.ts';
 import { MOCK_HANDLERS } from './mock-backends.ts';
 import type { GatewayAccessConfig } from '../../gateway/server.ts';
@@ -108,8 +108,8 @@ export async function startSystem(
   const gateway = await startGateway(
     {
       supergraphPath: fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url)),
-      subgraphUrls: Object.fromEntries(SYSTEM_IDS.map((id) => [id, options.subgraphUrlOverrides?.[id] ?? `${subgraphs[id].url}/graphql`])) as Record<SystemId, string>,
-      subgraphTimeoutsMs: Object.fromEntries(SYSTEM_IDS.map((id) => [id, options.subgraphTimeoutsMs?.[id] ?? options.subgraphTimeoutMs ?? 5000])) as Record<SystemId, number>,
+      subgraphUrls: perSystem((id) => options.subgraphUrlOverrides?.[id] ?? `${subgraphs[id].url}/graphql`),
+      subgraphTimeoutsMs: perSystem((id) => options.subgraphTimeoutsMs?.[id] ?? options.subgraphTimeoutMs ?? 5000),
       requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
       limits: { ...parseSettings(QUERY_LIMIT_SETTINGS, {}), ...options.limits },
       port: 0,
@@ -122,10 +122,7 @@ export async function startSystem(
         ...(options.probeIntervalMs === undefined ? {} : { probeIntervalMs: options.probeIntervalMs }),
         ...(options.probeTimeoutMs === undefined ? {} : { probeTimeoutMs: options.probeTimeoutMs }),
         thresholds: liveStatus,
-        subgraphBreakers: Object.fromEntries(SYSTEM_IDS.map((id) => [id, { ...boardOptions.subgraphBreakers[id], ...options.subgraphBreaker }])) as Record<
-          SystemId,
-          BreakerOptions
-        >,
+        subgraphBreakers: perSystem((id) => ({ ...boardOptions.subgraphBreakers[id], ...options.subgraphBreaker })),
       },
       statusRefreshMs: options.statusRefreshMs ?? 5000,
       statusProgrammeRefreshMs: options.statusProgrammeRefreshMs ?? 60_000,
@@ -159,7 +156,7 @@ export async function startSystem(
       for (const id of SYSTEM_IDS) mocks[id].resetStats();
     },
     backendRequests() {
-      return Object.fromEntries(SYSTEM_IDS.map((id) => [id, mocks[id].stats().requests])) as Record<SystemId, number>;
+      return perSystem((id) => mocks[id].stats().requests);
     },
     async close() {
       await gateway.close();

@@ -3,10 +3,7 @@
  * once at its start. The README's "read by" column is computed from these schemas.
  */
 import * as S from './settings.ts';
-import { SYSTEM_IDS, type SystemId } from './systems.ts';
-
-const perSystem = <T extends S.SettingsSchema>(group: (id: SystemId) => T): Record<SystemId, T> =>
-  Object.fromEntries(SYSTEM_IDS.map((id) => [id, group(id)])) as Record<SystemId, T>;
+import { perSystem, SYSTEM_IDS, type SystemId } from './systems.ts';
 
 /** What every service reads: where to listen, how much to log, whether to trace. */
 const SERVICE = { host: S.HOST, logLevel: S.LOG_LEVEL, tracing: S.TRACING_SETTINGS };

@@ -8,7 +8,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { GATEWAY_PORT, SYSTEM_IDS, SYSTEMS, type SystemId } from './systems.ts';
+import { GATEWAY_PORT, perSystem, SYSTEM_IDS, SYSTEMS, type SystemId } from './systems.ts';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -138,7 +138,7 @@ export const MAX_CLOCK_TOLERANCE_SEC = 300;
 /** The largest `CALLER_REPLAY_CLOCK_SKEW_MS`: more would be a clock problem to fix, not to allow for. */
 export const MAX_CALLER_REPLAY_CLOCK_SKEW_MS = 60_000;
 export const DEFAULT_GATEWAY_REPLICAS = 3;
-/** Replica i (1-based) listens on 4010 + i by default: outside `npm start`'s 4000–4004 and 4101–4104. */
+/** Replica i (1-based) listens on 4010 + i by default: above `npm start`'s gateway (4000), subgraphs (4001 on, below 4009) and HAProxy's statistics (4009), below the backends (4101 on). */
 export const DEFAULT_REPLICA_BASE_PORT = 4010;
 export const DEFAULT_HAPROXY_STATS_PORT = 4009;
 /** The gateway's circuit breaker in front of each subgraph. */
@@ -479,7 +479,7 @@ function declareSystemSettings(id: SystemId): SystemSettings {
   };
 }
 
-export const SYSTEM_SETTINGS = Object.fromEntries(SYSTEM_IDS.map((id) => [id, declareSystemSettings(id)])) as Record<SystemId, SystemSettings>;
+export const SYSTEM_SETTINGS = perSystem(declareSystemSettings);
 
 // ————— npm start, npm run start:scaled —————
 

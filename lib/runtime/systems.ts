@@ -92,4 +92,9 @@ export function systemLabel(id: SystemId): string {
 }
 
 export const SYSTEM_IDS = Object.keys(SYSTEMS) as SystemId[];
+
+/** One value for each system, in the registry's order. */
+export function perSystem<T>(value: (id: SystemId) => T): Record<SystemId, T> {
+  return Object.fromEntries(SYSTEM_IDS.map((id) => [id, value(id)])) as Record<SystemId, T>;
+}
 export const GATEWAY_PORT = 4000;

@@ -24,7 +24,7 @@ export interface SubgraphUnderTest<TAdapter> extends BackendUnderTest<TAdapter> 
   close(): Promise<void>;
 }
 
-/** The subgraph's own tests run as an officer whom the policy grants every category (land-registration). */
+/** By default a subgraph's own tests run as the development officer's agency and purpose (the land-registration rule). */
 const HARNESS_CALLER: PurposefulOfficer = {
   kind: 'officer',
   agency: 'BNNMT',
@@ -39,7 +39,7 @@ const HARNESS_CALLER: PurposefulOfficer = {
 export async function startSubgraphUnderTest<TAdapter extends Adapter, TLoaders>(
   definition: SubgraphDefinition<TAdapter, TLoaders>,
   handlers: MockRoute[],
-  options: { backendTimeoutMs: number },
+  options: { backendTimeoutMs: number; /** Who the operations are run for: an officer the policy grants the subgraph's categories. */ caller?: PurposefulOfficer },
 ): Promise<SubgraphUnderTest<TAdapter>> {
   const backends: BackendUnderTest<TAdapter>[] = [];
   async function startBackend(backendHandlers: MockRoute[]): Promise<BackendUnderTest<TAdapter>> {
@@ -62,7 +62,7 @@ export async function startSubgraphUnderTest<TAdapter extends Adapter, TLoaders>
   async function execute<TData>(query: string, variables: Record<string, unknown> = {}, over: TAdapter = adapter) {
     const response = await apollo.executeOperation<TData>(
       { query, variables },
-      { contextValue: { requestId: 't', loaders: definition.createLoaders(over, { requestId: 't' }), caller: HARNESS_CALLER } },
+      { contextValue: { requestId: 't', loaders: definition.createLoaders(over, { requestId: 't' }), caller: options.caller ?? HARNESS_CALLER } },
     );
     if (response.body.kind !== 'single') throw new Error('expected a single result');
     return response.body.singleResult;
