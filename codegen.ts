@@ -79,6 +79,11 @@ const config: CodegenConfig & { sort: boolean } = {
       PopulationDbConnectionOverview: 'Record<string, never>',
       Source: '../../../lib/backend/sources.ts#SourceRecord',
     }),
+    'subgraphs/social-insurance/generated/resolvers.ts': subgraphResolvers('subgraphs/social-insurance/schema.graphql', '../adapter/loaders.ts#SocialInsuranceContext', {
+      Citizen: '../../../lib/domain/references.ts#CitizenRef',
+      SocialInsurance: '../adapter/mapping.ts#SocialInsuranceModel',
+      HealthInsuranceCard: '../adapter/mapping.ts#HealthInsuranceCardModel',
+    }),
     // `npm run new-system` adds a new system's resolver types above this line.
     'gateway/generated/access-log.ts': subgraphResolvers('gateway/access-log.graphql', '../access-log.ts#AccessLogContext', {
       DataAccessEvent: '../../lib/access-log/types.ts#StoredAccessRecord',

@@ -22,6 +22,7 @@ describe('README examples', () => {
   it('has one for each kind of user', () => {
     expect(examples.map((e) => e.name)).toEqual([
       'portal',
+      'portal-social-insurance',
       'outage',
       'auditor',
       'agencies-by-date',
@@ -39,7 +40,8 @@ describe('README examples', () => {
   async function credentialOf(example: ReadmeExample): Promise<TestCredential> {
     const { identity, purpose, caseNumber } = readmeCallerOf(example);
     if (identity === 'citizen') return { bearer: await system.issuers.citizenToken(NAMED_IDS.head), purpose, caseNumber };
-    return { apiKey: identity === 'officer' ? 'landOfficer' : 'auditor', purpose, caseNumber };
+    const apiKeys = { officer: 'landOfficer', insuranceOfficer: 'insuranceOfficer', auditor: 'auditor' } as const;
+    return { apiKey: apiKeys[identity], purpose, caseNumber };
   }
 
   it.each(examples.map((e) => [e.name, e] as const))('%s gives the documented answer', async (_name, example) => {

@@ -53,7 +53,9 @@ export const System = {
   /** National land database (Cơ sở dữ liệu quốc gia về đất đai), Ministry of Agriculture and Environment (Ministry of Natural Resources and Environment until 2025-02-28). */
   Land: 'LAND',
   /** Project 06 statistics and public-service reporting system (no published report read names its owner). */
-  PublicServices: 'PUBLIC_SERVICES'
+  PublicServices: 'PUBLIC_SERVICES',
+  /** National insurance database (Cơ sở dữ liệu quốc gia về bảo hiểm), Bảo hiểm xã hội Việt Nam. */
+  SocialInsurance: 'SOCIAL_INSURANCE'
 } as const;
 
 export type System = typeof System[keyof typeof System];

@@ -50,6 +50,8 @@ export type DevEnvironment = {
 export interface DevCredentials {
   /** Bearer token of officer `can-bo-01` at BNNMT (the Ministry of Agriculture and Environment), whose land registration rule grants every category for `land-transfer`. */
   officer: string;
+  /** Bearer token of officer `can-bo-bhxh-01` at BHXH (Bảo hiểm xã hội Việt Nam), whose social-insurance rule grants its own procedures the insurance record. */
+  insuranceOfficer: string;
   /** Bearer token of officer `kiem-tra-01` at BCA with the `auditor` role. */
   auditor: string;
   /** Bearer token of the citizen with personal ID 001085012345. */
@@ -193,6 +195,7 @@ export async function ensureDevCredentialsIn(folder: string): Promise<{ env: Dev
 
   const credentials: DevCredentials = {
     officer: await signToken(officerKey, DEV_OFFICER_ISSUER, 'can-bo-01', { agency: DEV_OFFICER_AGENCY }),
+    insuranceOfficer: await signToken(officerKey, DEV_OFFICER_ISSUER, 'can-bo-bhxh-01', { agency: 'BHXH' }),
     auditor: await signToken(officerKey, DEV_OFFICER_ISSUER, 'kiem-tra-01', { agency: 'BCA', roles: ['auditor'] }),
     citizen: await signToken(citizenKey, DEV_CITIZEN_ISSUER, 'cong-dan-01', { personal_id: '001085012345' }),
     apiKey,
@@ -202,6 +205,7 @@ export async function ensureDevCredentialsIn(folder: string): Promise<{ env: Dev
     [
       `# Development credentials of \`npm start\`, valid ${TOKEN_LIFETIME}: \`source ${DEV_FOLDER}/${FILES.credentialsEnv}\`.`,
       `export LT_OFFICER='${credentials.officer}'`,
+      `export LT_INSURANCE_OFFICER='${credentials.insuranceOfficer}'`,
       `export LT_AUDITOR='${credentials.auditor}'`,
       `export LT_CITIZEN='${credentials.citizen}'`,
       `export LT_API_KEY='${credentials.apiKey}'`,
@@ -241,6 +245,7 @@ export function withDevEnvironment(env: NodeJS.ProcessEnv, root: string = REPO_R
 export function devCredentialLines(credentials: DevCredentials): string {
   return [
     `  officer can-bo-01 at ${DEV_OFFICER_AGENCY}     Authorization: Bearer ${credentials.officer}`,
+    `  officer can-bo-bhxh-01 at BHXH Authorization: Bearer ${credentials.insuranceOfficer}`,
     `  auditor kiem-tra-01 at BCA     Authorization: Bearer ${credentials.auditor}`,
     `  citizen 001085012345           Authorization: Bearer ${credentials.citizen}`,
     `  officer dev-officer at ${DEV_OFFICER_AGENCY}   x-api-key: ${credentials.apiKey}`,

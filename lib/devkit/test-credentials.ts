@@ -17,6 +17,8 @@ export const TEST_API_KEYS = {
   landOfficer: { key: 'test-key-land-officer-0000000000000000', agency: 'BNNMT', officer: 'can-bo-01', roles: [] as string[] },
   /** BTP officer: civil-status registration purposes, no land. */
   justiceOfficer: { key: 'test-key-justice-officer-000000000000', agency: 'BTP', officer: 'justice-officer-01', roles: [] as string[] },
+  /** BHXH officer: the `social-insurance` rule, for its own procedures. */
+  insuranceOfficer: { key: 'test-key-insurance-officer-0000000000', agency: 'BHXH', officer: 'can-bo-bhxh-01', roles: [] as string[] },
   /** BCA officer with the auditor role. */
   auditor: { key: 'test-key-auditor-00000000000000000000', agency: 'BCA', officer: 'kiem-tra-01', roles: ['auditor'] },
   /** An agency no rule names. */

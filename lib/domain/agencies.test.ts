@@ -73,10 +73,10 @@ describe('agencies by date', () => {
     }
   });
 
-  it('records Bảo hiểm xã hội Việt Nam under Bộ Tài chính from 2025-03-01 without inventing the act', () => {
-    expect(agencyById('BHXH')).toMatchObject({ kind: 'CO_QUAN_THUOC_CHINH_PHU', validTo: '2025-02-28', endedBy: null, successors: ['BHXH-2025-03-01'] });
-    expect(agencyById('BHXH-2025-03-01')).toMatchObject({ kind: 'DON_VI_THUOC_BO', validFrom: '2025-03-01', establishedBy: null });
-    expect(agencyById('BHXH-2025-03-01')?.note).toContain('not found');
+  it('records Bảo hiểm xã hội Việt Nam under Bộ Tài chính from 2025-03-01, by Nghị định 29/2025/NĐ-CP', () => {
+    expect(agencyById('BHXH')).toMatchObject({ kind: 'CO_QUAN_THUOC_CHINH_PHU', validTo: '2025-02-28', endedBy: 'ND-29-2025-ND-CP', successors: ['BHXH-2025-03-01'] });
+    expect(agencyById('BHXH-2025-03-01')).toMatchObject({ kind: 'DON_VI_THUOC_BO', validFrom: '2025-03-01', establishedBy: 'ND-29-2025-ND-CP' });
+    expect(agencyById('BHXH-2025-03-01')?.note).toContain('391/QĐ-BTC');
   });
 
   it('has one People’s Committee per provincial-level unit, with the unit’s dates and acts', () => {

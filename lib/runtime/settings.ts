@@ -382,7 +382,7 @@ export const TRACING_SETTINGS = {
   }),
   serviceName: setting('OTEL_SERVICE_NAME', {
     ...optional(kinds.text(), 'the process: `gateway`, `<system>-subgraph`, `<system>-mock-backend`'),
-    description: 'Service name of the spans; leave it unset under `npm start`, where it would name all nine processes alike.',
+    description: 'Service name of the spans; leave it unset under `npm start`, where it would name every process alike.',
   }),
   headers: sdkOnly('OTEL_EXPORTER_OTLP_HEADERS', '(none)', 'Headers sent with every export, `key=value,key2=value2` (an API key of a hosted backend).'),
   resourceAttributes: sdkOnly('OTEL_RESOURCE_ATTRIBUTES', '(none)', 'Extra resource attributes of the spans, e.g. `deployment.environment=staging`.'),

@@ -6,7 +6,7 @@ import { agencyById, type AgencyEntry } from '../domain/agencies.ts';
  * The wrapped backend systems. `id` is the stable name clients see in `extensions.system`
  * and the prefix of every environment variable that configures the system.
  */
-export type SystemId = 'population' | 'civil-status' | 'land' | 'public-services';
+export type SystemId = 'population' | 'civil-status' | 'land' | 'public-services' | 'social-insurance';
 
 export interface SystemDescriptor {
   id: SystemId;
@@ -67,6 +67,18 @@ export const SYSTEMS: Record<SystemId, SystemDescriptor> = {
     backendPort: 4104,
     envPrefix: 'PUBLIC_SERVICES',
     backendCacheEntries: 256,
+  },
+  'social-insurance': {
+    id: 'social-insurance',
+    name: 'National insurance database (Cơ sở dữ liệu quốc gia về bảo hiểm)',
+    // Luật Bảo hiểm xã hội 41/2024/QH15 Điều 3 khoản 11 names it, Điều 18 khoản 18 gives it to the social
+    // insurance agency: Bảo hiểm xã hội Việt Nam, an agency of the Government until 2025-02-28 and a unit of
+    // the Ministry of Finance from 2025-03-01 (data/agencies.json).
+    ownerIds: ['BHXH', 'BHXH-2025-03-01'],
+    subgraphPort: 4005,
+    backendPort: 4105,
+    envPrefix: 'SOCIAL_INSURANCE',
+    backendCacheEntries: 0,
   },
   // `npm run new-system` adds a new system's entry above this line.
 };

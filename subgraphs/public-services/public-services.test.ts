@@ -878,14 +878,14 @@ describe('public-services subgraph', () => {
       { id: 'UBDT', name: 'Ủy ban Dân tộc' },
       { id: 'BNV', name: 'Bộ Nội vụ' },
     ]);
-    // Placed under Bộ Tài chính from 2025-03-01 by an act that was not found: no act is cited.
+    // Placed under Bộ Tài chính from 2025-03-01 by Nghị định 29/2025/NĐ-CP, the ministry's own decree.
     expect(data?.socialSecurity).toMatchObject({
       id: 'BHXH-2025-03-01',
       kind: 'UNDER_MINISTRY',
       validFrom: '2025-03-01',
-      establishedBy: null,
-      predecessors: [{ id: 'BHXH', kind: 'GOVERNMENT_AGENCY', validTo: '2025-02-28', endedBy: null }],
-      note: expect.stringContaining('not found'),
+      establishedBy: { id: 'ND-29-2025-ND-CP' },
+      predecessors: [{ id: 'BHXH', kind: 'GOVERNMENT_AGENCY', validTo: '2025-02-28', endedBy: { id: 'ND-29-2025-ND-CP' } }],
+      note: expect.stringContaining('391/QĐ-BTC'),
     });
   });
 

@@ -45,7 +45,7 @@ export function readReadmeExamples(readme = readFileSync(README_PATH, 'utf8')): 
 
 /** Who sends a README example, with the purpose and case the README shows them sending (null: none). */
 export interface ReadmeCaller {
-  identity: 'officer' | 'citizen' | 'auditor';
+  identity: 'officer' | 'insuranceOfficer' | 'citizen' | 'auditor';
   purpose: string | null;
   caseNumber: string | null;
 }
@@ -54,6 +54,7 @@ const README_CALLERS: Record<string, ReadmeCaller> = {
   // No `as=`: the development officer (can-bo-01 at BNNMT) for a land transfer.
   default: { identity: 'officer', purpose: 'land-transfer', caseNumber: 'HS-2026-0001' },
   'officer-identity': { identity: 'officer', purpose: 'identity-verification', caseNumber: 'XT-2026-0007' },
+  'insurance-officer': { identity: 'insuranceOfficer', purpose: 'health-insurance-card', caseNumber: 'BH-2026-0042' },
   citizen: { identity: 'citizen', purpose: null, caseNumber: null },
   auditor: { identity: 'auditor', purpose: null, caseNumber: null },
 };

@@ -1,4 +1,4 @@
-import type { BirthRegistrationTruth, DeathRegistrationTruth, HouseholdTruth, MarriageTruth, ParcelTruth, PersonTruth, ResidenceTruth } from './types.ts';
+import type { BirthRegistrationTruth, DeathRegistrationTruth, HouseholdTruth, MarriageTruth, ParcelTruth, PersonTruth, ResidenceTruth, SocialInsuranceTruth } from './types.ts';
 
 /**
  * Hand-written records that make the README examples meaningful: the Nguyễn household of Cầu
@@ -220,3 +220,32 @@ export const NAMED_PARCELS: ParcelTruth[] = [
     rightHolders: [{ personalId: NAMED_IDS.grandmother, share: 1 }],
   },
 ];
+
+/**
+ * The household in the national insurance database: the head has contributed through two employers
+ * since 2007, the wife moved to voluntary insurance, the children and the grandmother are insured
+ * for health only, and so was the late grandfather until his death. Cards are not
+ * written here: they follow from these records and the law (subgraphs/social-insurance/mock).
+ */
+export const NAMED_SOCIAL_INSURANCE: Record<string, SocialInsuranceTruth> = {
+  [NAMED_IDS.head]: {
+    socialInsuranceNumber: '0107012345',
+    participation: [
+      { scheme: 'COMPULSORY', fromMonth: '2007-08', toMonth: '2013-12' },
+      { scheme: 'COMPULSORY', fromMonth: '2014-03' },
+    ],
+    healthInsuredOtherwise: false,
+  },
+  [NAMED_IDS.wife]: {
+    socialInsuranceNumber: '0109054321',
+    participation: [
+      { scheme: 'COMPULSORY', fromMonth: '2009-10', toMonth: '2019-06' },
+      { scheme: 'VOLUNTARY', fromMonth: '2021-01' },
+    ],
+    healthInsuredOtherwise: false,
+  },
+  [NAMED_IDS.son]: { socialInsuranceNumber: '0112003456', participation: [], healthInsuredOtherwise: true },
+  [NAMED_IDS.daughter]: { socialInsuranceNumber: '0116007890', participation: [], healthInsuredOtherwise: true },
+  [NAMED_IDS.grandmother]: { socialInsuranceNumber: '3638000123', participation: [], healthInsuredOtherwise: true },
+  [NAMED_IDS.lateGrandfather]: { socialInsuranceNumber: '0135000456', participation: [], healthInsuredOtherwise: true },
+};

@@ -93,3 +93,18 @@ export interface ParcelTruth {
   certificate?: { serialNumber: string; issuedOn: string; issuer: string } | undefined;
   rightHolders: { personalId: string; share: number }[];
 }
+
+/** A period of social-insurance contributions, by month (`YYYY-MM`); `toMonth` undefined while it continues. */
+export interface ParticipationTruth {
+  scheme: 'COMPULSORY' | 'VOLUNTARY';
+  fromMonth: string;
+  toMonth?: string | undefined;
+}
+
+/** What the national insurance database holds of a person besides their card, which follows from it and the law. */
+export interface SocialInsuranceTruth {
+  socialInsuranceNumber: string;
+  participation: ParticipationTruth[];
+  /** Insured for health other than by their own contributions: by the state, a household, a pension. */
+  healthInsuredOtherwise: boolean;
+}
