@@ -142,7 +142,8 @@ describe('identical subgraph calls in flight at once', () => {
       expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
       expect(answers[0]!.body.errors).toBeUndefined();
       for (const answer of answers) expect(answer.body).toEqual(answers[0]!.body);
-      expect(publicServices.stats().byRoute).toEqual({ 'GET /v1/provinces': 1 });
+      // The connection board's health probe may reach the mock meanwhile: only the provinces are counted.
+      expect(publicServices.stats().byRoute['GET /v1/provinces']).toBe(1);
     } finally {
       publicServices.setFault({ mode: 'ok' });
     }
