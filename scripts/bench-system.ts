@@ -159,7 +159,9 @@ export async function startSystem(root: string, env: NodeJS.ProcessEnv, onLine?:
   children = childPids(pid);
   const { services } = systemLayout(env);
   const named = children.map((childPid) => ({ pid: childPid, spec: serviceOfCommandLine(commandLine(childPid), services) }));
-  const processes = services.map((spec) => ({ name: spec.name, pid: named.find((candidate) => candidate.spec === spec)?.pid }));
+  // A checkout from before a system was added starts without it: only the services it has are looked for.
+  const present = services.filter((spec) => existsSync(join(root, spec.entry)));
+  const processes = present.map((spec) => ({ name: spec.name, pid: named.find((candidate) => candidate.spec === spec)?.pid }));
   const missing = processes.filter((entry) => entry.pid === undefined).map((entry) => entry.name);
   if (missing.length > 0) {
     await stop();
