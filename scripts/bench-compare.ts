@@ -357,7 +357,7 @@ try {
   for (const service of allServices) service.start();
   await Promise.all(allServices.map((service) => service.waitUntilAnswering(START_TIMEOUT_MS)));
   if (replaying) {
-    const ports = (first: number) => perSystem((id) => first + SYSTEM_IDS.indexOf(id));
+    const ports = (first: number) => perSystem((_, index) => first + index);
     replays.guarded = await startReplayingSubgraphs(subgraphUrlsOf('public'), ports(portBase + 41));
     if (openSubgraphs.length) replays.open = await startReplayingSubgraphs(subgraphUrlsOf('portal-open'), ports(portBase + 51));
     say(`replaying subgraphs on ports ${portBase + 41}–${portBase + (openSubgraphs.length ? 54 : 44)}: each request body reaches its subgraph once`);

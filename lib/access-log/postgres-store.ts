@@ -276,13 +276,13 @@ export class PostgresAccessLog implements AccessLogStore {
       sources.push(...unseen.rows.map(reuseSourceFrom));
     }
     sources.push(...records.slice(Math.max(0, counted - firstNew + 1)));
-    const keys = [...new Map(sources.map((r) => [reuseCaseKey(r.agency, r.purpose, r.caseNumber), [r.agency, r.purpose, r.caseNumber]] as const)).values()];
+    const distinctCases = [...new Map(sources.map((r) => [reuseCaseKey(r.agency, r.purpose, r.caseNumber), r])).values()];
     const known = new Map<string, ReuseCase>();
-    if (keys.length > 0) {
+    if (distinctCases.length > 0) {
       const found = await client.query(
         `SELECT c.agency, c.purpose, c.case_number, c.month, c.province, c.level, c.sectors, c.reused_sectors
          FROM reuse_cases c JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(agency, purpose, case_number) USING (agency, purpose, case_number)`,
-        [keys.map((k) => k[0]), keys.map((k) => k[1]), keys.map((k) => k[2])],
+        unnestColumns(distinctCases, ['agency', 'purpose', 'caseNumber']),
       );
       for (const row of found.rows as Record<string, unknown>[]) known.set(reuseCaseKey(String(row.agency), String(row.purpose), String(row.case_number)), reuseCaseFrom(row));
     }

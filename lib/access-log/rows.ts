@@ -50,7 +50,7 @@ export const stringArray = z
 /** `pg` returns bigint as a string. */
 export const seqColumn = z
   .union([z.number(), z.string().regex(/^\d+$/).transform(Number), z.bigint().transform(Number)])
-  .pipe(z.number().int().refine(Number.isSafeInteger, 'beyond the safe integer range'));
+  .pipe(z.number().int().nonnegative().refine(Number.isSafeInteger, 'beyond the safe integer range'));
 
 const hashColumn = z.string();
 

@@ -105,8 +105,8 @@ export function systemLabel(id: SystemId): string {
 
 export const SYSTEM_IDS = Object.keys(SYSTEMS) as SystemId[];
 
-/** One value for each system, in the registry's order. */
-export function perSystem<T>(value: (id: SystemId) => T): Record<SystemId, T> {
-  return Object.fromEntries(SYSTEM_IDS.map((id) => [id, value(id)])) as Record<SystemId, T>;
+/** One value for each system, in the registry's order (`index` its place in it). */
+export function perSystem<T>(value: (id: SystemId, index: number) => T): Record<SystemId, T> {
+  return Object.fromEntries(SYSTEM_IDS.map((id, index) => [id, value(id, index)])) as Record<SystemId, T>;
 }
 export const GATEWAY_PORT = 4000;

@@ -99,10 +99,7 @@ describe('SocialInsuranceAdapter', () => {
 
 describe('the synthetic insurance records obey the law they are served under', () => {
   const records = SAMPLE.map((person) => ({ person, record: syntheticSocialInsuranceRecord(world, person, TODAY) }));
-  const deathDay = (personalId: string) => {
-    const death = world.deathRegistrationOf(personalId);
-    return death ? formatPartialDate(death.dateOfDeath) : undefined;
-  };
+  const deathDay = (personalId: string) => world.deathDateOf(personalId);
 
   it('holds most of the sample, children and adults, deceased and alive', () => {
     const held = records.filter((r) => r.record);

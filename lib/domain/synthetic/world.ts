@@ -340,10 +340,10 @@ export class SyntheticWorld {
   }
 
   /**
-   * The day this person died, or undefined while alive. Nobody dies before 57; from then the chance
-   * of being dead by today grows with age, to certainty at 105.
+   * The day this person died (YYYY-MM-DD), or undefined while alive. Nobody dies before 57; from
+   * then the chance of being dead by today grows with age, to certainty at 105.
    */
-  private deathDateOf(personalId: string): string | undefined {
+  deathDateOf(personalId: string): string | undefined {
     if (NAMED_PEOPLE[personalId]) {
       const death = NAMED_DEATHS.find((d) => d.personalId === personalId);
       return death && firstDayOf(death.dateOfDeath);

@@ -15,10 +15,12 @@ export interface HealthInsuranceCardModel {
   validTo: string;
 }
 
-const SCHEMES: Record<SchemeCode, SocialInsuranceScheme> = {
-  BAT_BUOC: 'COMPULSORY',
-  TU_NGUYEN: 'VOLUNTARY',
+/** Each scheme's code on the wire (the mock writes them, the adapter reads them back). */
+export const SCHEME_CODES: Record<SocialInsuranceScheme, SchemeCode> = {
+  COMPULSORY: 'BAT_BUOC',
+  VOLUNTARY: 'TU_NGUYEN',
 };
+const SCHEMES = Object.fromEntries(Object.entries(SCHEME_CODES).map(([scheme, code]) => [code, scheme])) as Record<SchemeCode, SocialInsuranceScheme>;
 
 export function socialInsuranceFromWire(record: SocialInsuranceWireRecord): SocialInsuranceModel {
   return {

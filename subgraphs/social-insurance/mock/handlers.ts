@@ -2,12 +2,13 @@ import { healthHandler } from '../../../lib/devkit/mock-server.ts';
 import { partition } from '../../../lib/devkit/mock-handlers.ts';
 import { route, type MockRoute } from '../../../lib/devkit/mock-routes.ts';
 import { todayInVietnam } from '../../../lib/domain/administrative-units.ts';
-import { CHILD_CARD_AGE, childCardValidTo } from '../../../lib/domain/health-insurance.ts';
-import { addDays, birthday, firstDayOf, formatPartialDate, lastDayOf } from '../../../lib/domain/partial-date.ts';
+import { childCardValidTo } from '../../../lib/domain/health-insurance.ts';
+import { addDays, birthday, firstDayOf, lastDayOf } from '../../../lib/domain/partial-date.ts';
 import { NAMED_SOCIAL_INSURANCE } from '../../../lib/domain/synthetic/named.ts';
 import { dayBetween, earlierOf, laterOf, SeededRandom } from '../../../lib/domain/synthetic/random.ts';
 import type { ParticipationTruth, PersonTruth, SocialInsuranceTruth } from '../../../lib/domain/synthetic/types.ts';
 import { SyntheticWorld } from '../../../lib/domain/synthetic/world.ts';
+import { SCHEME_CODES } from '../adapter/mapping.ts';
 import { socialInsuranceBatchRequest, type SocialInsuranceWireRecord } from '../adapter/wire.ts';
 
 /**
@@ -45,7 +46,7 @@ function periodsBetween(random: SeededRandom, scheme: ParticipationTruth['scheme
  * health, most adults contribute (through an employer or voluntarily), some are insured for health
  * only, and some are not in the database. Undefined for a person it holds nothing of.
  */
-export function socialInsuranceTruthOf(person: PersonTruth, lastDay: string): SocialInsuranceTruth | undefined {
+function socialInsuranceTruthOf(person: PersonTruth, lastDay: string): SocialInsuranceTruth | undefined {
   const named = NAMED_SOCIAL_INSURANCE[person.personalId];
   if (named) return named;
   const random = new SeededRandom(`social-insurance:${person.personalId}`);
@@ -71,10 +72,11 @@ export function socialInsuranceTruthOf(person: PersonTruth, lastDay: string): So
  * by calendar year. A card ends no later than its holder's death. `lastDay` is today, or the day of
  * death.
  */
-export function healthInsuranceCardOf(person: PersonTruth, truth: SocialInsuranceTruth, lastDay: string, died: boolean): SocialInsuranceWireRecord['healthInsuranceCard'] {
+function healthInsuranceCardOf(person: PersonTruth, truth: SocialInsuranceTruth, lastDay: string, died: boolean): SocialInsuranceWireRecord['healthInsuranceCard'] {
   const born = firstDayOf(person.birthDate);
   const childCardEnd = childCardValidTo(person.birthDate);
-  if (birthday(person.birthDate, CHILD_CARD_AGE) > lastDay || childCardEnd >= lastDay) {
+  // Under 6, or 6 with the child's card still running (it never ends before the sixth birthday).
+  if (childCardEnd >= lastDay) {
     return { validFrom: born, validTo: died ? earlierOf(childCardEnd, lastDay) : childCardEnd };
   }
   const latest = truth.participation.at(-1);
@@ -93,19 +95,19 @@ export function healthInsuranceCardOf(person: PersonTruth, truth: SocialInsuranc
 
 /** The backend's record of a person as of `today`; undefined when it holds none. */
 export function syntheticSocialInsuranceRecord(world: SyntheticWorld, person: PersonTruth, today: string): SocialInsuranceWireRecord | undefined {
-  const death = person.status === 'DECEASED' ? world.deathRegistrationOf(person.personalId)?.dateOfDeath : undefined;
-  const lastDay = death ? formatPartialDate(death) : today;
+  const died = world.deathDateOf(person.personalId);
+  const lastDay = died ?? today;
   const truth = socialInsuranceTruthOf(person, lastDay);
   if (!truth) return undefined;
   return {
     personalId: person.personalId,
     socialInsuranceNumber: truth.socialInsuranceNumber,
     participation: truth.participation.map((period) => ({
-      scheme: period.scheme === 'COMPULSORY' ? 'BAT_BUOC' : 'TU_NGUYEN',
+      scheme: SCHEME_CODES[period.scheme],
       fromMonth: period.fromMonth,
       toMonth: period.toMonth ?? null,
     })),
-    healthInsuranceCard: healthInsuranceCardOf(person, truth, lastDay, death !== undefined),
+    healthInsuranceCard: healthInsuranceCardOf(person, truth, lastDay, died !== undefined),
   };
 }
 
