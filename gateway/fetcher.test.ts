@@ -1,5 +1,7 @@
 import { createServer, type ServerResponse } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Fetcher } from '@apollo/utils.fetcher';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CALLER_ASSERTION_HEADER } from '../lib/access/caller.ts';
 import { listen, type RunningServer } from '../lib/runtime/http-server.ts';
 import { DEADLINE_HEADER } from '../lib/runtime/subgraph.ts';
 import { createSubgraphFetcher } from './fetcher.ts';
@@ -37,6 +39,106 @@ describe('a public call that joins an identical one in flight', () => {
     expect(answer.status).toBe(200);
     expect(await answer.json()).toEqual({ data: { provinces: [] } });
     held = [];
+    await close();
+  });
+});
+
+// A subgraph that answers at once with the cache headers and status its variables ask for.
+describe('public answers kept for as long as their Cache-Control allows', () => {
+  let asked = 0;
+  let answering: RunningServer;
+  beforeAll(async () => {
+    answering = await listen(
+      createServer((req, res) => {
+        asked += 1;
+        let text = '';
+        req.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        req.on('end', () => {
+          const { variables } = JSON.parse(text) as { variables: { cacheControl?: string; age?: string; status?: number } };
+          const headers: Record<string, string> = { 'content-type': 'application/json' };
+          if (variables.cacheControl !== undefined) headers['cache-control'] = variables.cacheControl;
+          if (variables.age !== undefined) headers.age = variables.age;
+          res.writeHead(variables.status ?? 200, headers).end(JSON.stringify({ data: { asked } }));
+        });
+      }),
+      0,
+      '127.0.0.1',
+    );
+  });
+  afterAll(() => answering.close());
+
+  let clock = 0;
+  const outcomes: string[] = [];
+  const cached = (entries = 10) =>
+    createSubgraphFetcher({ timeoutMs: 5000, publicAnswerEntries: entries, now: () => clock, onPublicAnswer: (_, outcome) => outcomes.push(outcome) });
+  const ask = async (fetcher: Fetcher, variables: Record<string, unknown>, headers: Record<string, string> = {}) => {
+    const answer = await fetcher(`${answering.url}/graphql`, {
+      method: 'POST',
+      body: JSON.stringify({ query: 'query($cacheControl: String) { asked }', variables }),
+      headers: { 'content-type': 'application/json', ...headers },
+    });
+    return { status: answer.status, asked: ((await answer.json()) as { data: { asked: number } }).data.asked };
+  };
+  beforeEach(() => {
+    clock = 0;
+    outcomes.length = 0;
+  });
+
+  it('serves a public answer again without asking, whoever asks, until its max-age less its Age has passed', async () => {
+    const { fetcher, close } = cached();
+    const variables = { cacheControl: 'public, max-age=60', age: '20' };
+    const first = await ask(fetcher, variables, { [CALLER_ASSERTION_HEADER]: 'one caller' });
+    clock = 39_999;
+    expect(await ask(fetcher, variables, { [CALLER_ASSERTION_HEADER]: 'another caller' })).toEqual(first);
+    expect(await ask(fetcher, variables)).toEqual(first);
+    clock = 40_000;
+    const later = await ask(fetcher, variables);
+    expect(later.asked).toBeGreaterThan(first.asked);
+    expect(outcomes).toEqual(['stored', 'hit', 'hit', 'stored']);
+    await close();
+  });
+
+  it.each([
+    ['no cache policy', {}],
+    ['private', { cacheControl: 'private, max-age=60' }],
+    ['no-store', { cacheControl: 'public, max-age=60, no-store' }],
+    ['max-age without public', { cacheControl: 'max-age=60' }],
+    ['already stale', { cacheControl: 'public, max-age=60', age: '60' }],
+    ['an error status', { cacheControl: 'public, max-age=60', status: 500 }],
+  ])('keeps no answer with %s: every call is sent', async (_, variables) => {
+    const { fetcher, close } = cached();
+    const first = await ask(fetcher, variables);
+    const second = await ask(fetcher, variables);
+    expect(second.asked).toBe(first.asked + 1);
+    expect(outcomes).toEqual([]);
+    await close();
+  });
+
+  it('tells calls apart by their body: another query or variables is another answer', async () => {
+    const { fetcher, close } = cached();
+    const one = await ask(fetcher, { cacheControl: 'public, max-age=60', n: 1 });
+    const two = await ask(fetcher, { cacheControl: 'public, max-age=60', n: 2 });
+    expect(two.asked).toBe(one.asked + 1);
+    expect(await ask(fetcher, { cacheControl: 'public, max-age=60', n: 1 })).toEqual(one);
+    await close();
+  });
+
+  it('keeps at most its number of answers, the least recently used going first', async () => {
+    const { fetcher, close } = cached(2);
+    const answers = [];
+    for (const n of [1, 2]) answers.push(await ask(fetcher, { cacheControl: 'public, max-age=60', n }));
+    expect(await ask(fetcher, { cacheControl: 'public, max-age=60', n: 1 })).toEqual(answers[0]);
+    await ask(fetcher, { cacheControl: 'public, max-age=60', n: 3 });
+    // 2 was the least recently used when 3 came: 1 is still kept, 2 is asked again.
+    expect(await ask(fetcher, { cacheControl: 'public, max-age=60', n: 1 })).toEqual(answers[0]);
+    expect((await ask(fetcher, { cacheControl: 'public, max-age=60', n: 2 })).asked).toBeGreaterThan(answers[1]!.asked);
+    await close();
+  });
+
+  it('keeps nothing without a number of answers to keep', async () => {
+    const { fetcher, close } = createSubgraphFetcher({ timeoutMs: 5000 });
+    const first = await ask(fetcher, { cacheControl: 'public, max-age=60' });
+    expect((await ask(fetcher, { cacheControl: 'public, max-age=60' })).asked).toBe(first.asked + 1);
     await close();
   });
 });

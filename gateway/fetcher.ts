@@ -1,6 +1,7 @@
 import type { Fetcher, FetcherHeaders, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
 import { Agent } from 'undici';
 import { CALLER_ASSERTION_HEADER } from '../lib/access/caller.ts';
+import { sharedFreshnessSeconds } from '../lib/runtime/http-caching.ts';
 import { DEADLINE_HEADER } from '../lib/runtime/subgraph.ts';
 import { CallDeadline, closeDispatcher, readLimited } from '../lib/runtime/transport.ts';
 
@@ -25,6 +26,12 @@ export interface SubgraphFetcherOptions {
   maxResponseBytes?: number;
   /** Send identical public calls in flight once (default true); off, every call is sent. */
   deduplicatePublicCalls?: boolean;
+  /** How many public answers to keep (see {@link PublicAnswerCache}); 0 or unset: none. */
+  publicAnswerEntries?: number;
+  /** Told of each answer served from the cache of public answers, and of each stored there. */
+  onPublicAnswer?: (url: string, outcome: 'hit' | 'stored') => void;
+  /** The clock of the public answers' freshness (tests). */
+  now?: () => number;
 }
 
 export interface SubgraphFetcher {
@@ -69,6 +76,51 @@ class BufferedResponse implements FetcherResponse {
   }
 }
 
+interface Answer {
+  status: number;
+  headers: [string, string][];
+  body: string;
+}
+
+/**
+ * Subgraph answers that say a shared cache may keep them (`Cache-Control: public` or `s-maxage`,
+ * with a freshness lifetime; RFC 9111 §3.5), kept for that long and served for the same subgraph,
+ * query and variables whoever asks, the way Apollo Router's subgraph response cache honours
+ * subgraph `Cache-Control`. A subgraph marks only answers to operations that read no personal data
+ * (lib/runtime/subgraph.ts, publicAnswerCaching), so this holds reference data — province names,
+ * agencies — never a citizen's. The least recently used answer goes first once `entries` are kept.
+ */
+class PublicAnswerCache {
+  private readonly answers = new Map<string, { answer: Answer; freshUntil: number }>();
+
+  constructor(
+    private readonly entries: number,
+    private readonly now: () => number,
+  ) {}
+
+  get(key: string): Answer | undefined {
+    const kept = this.answers.get(key);
+    if (!kept) return undefined;
+    this.answers.delete(key);
+    if (kept.freshUntil <= this.now()) return undefined;
+    this.answers.set(key, kept);
+    return kept.answer;
+  }
+
+  /** Keeps the answer if it may be kept; says whether it was. */
+  offer(key: string, answer: Answer): boolean {
+    if (answer.status !== 200) return false;
+    const header = (name: string) => answer.headers.filter(([field]) => field === name).map(([, value]) => value);
+    const age = header('age');
+    const freshSeconds = sharedFreshnessSeconds(header('cache-control'), age.length === 1 ? age[0] : age.length > 1 ? age : undefined);
+    if (freshSeconds === undefined) return false;
+    this.answers.delete(key);
+    this.answers.set(key, { answer, freshUntil: this.now() + freshSeconds * 1000 });
+    if (this.answers.size > this.entries) this.answers.delete(this.answers.keys().next().value!);
+    return true;
+  }
+}
+
 export function createSubgraphFetcher(options: SubgraphFetcherOptions): SubgraphFetcher {
   const maxResponseBytes = options.maxResponseBytes ?? 16 * 1024 * 1024;
   const agent = new Agent({
@@ -76,12 +128,6 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): Subgraph
     keepAliveTimeout: 30_000,
     connectTimeout: options.timeoutMs,
   });
-
-  interface Answer {
-    status: number;
-    headers: [string, string][];
-    body: string;
-  }
 
   const send = async (url: string, init: FetcherRequestInit, timeoutMs: number): Promise<Answer> => {
     const { origin, pathname } = new URL(url);
@@ -111,8 +157,16 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): Subgraph
   /** Public calls in flight, by subgraph URL and body. */
   const inFlight = new Map<string, Promise<Answer>>();
 
+  const publicAnswers = options.publicAnswerEntries ? new PublicAnswerCache(options.publicAnswerEntries, options.now ?? Date.now) : undefined;
+
   const fetcher = async (url: string, init: FetcherRequestInit = {}): Promise<FetcherResponse> => {
     const headers = (init.headers ?? {}) as Record<string, string>;
+    const cacheKey = publicAnswers && init.method === 'POST' && typeof init.body === 'string' ? `${url}\n${init.body}` : undefined;
+    const kept = cacheKey === undefined ? undefined : publicAnswers!.get(cacheKey);
+    if (kept) {
+      options.onPublicAnswer?.(url, 'hit');
+      return new BufferedResponse(url, kept.status, new Headers(kept.headers), kept.body);
+    }
     const deadline = Number(headers[DEADLINE_HEADER]);
     const timeoutMs = Number.isInteger(deadline) && deadline > 0 ? deadline : options.timeoutMs;
     let answer: Answer;
@@ -130,6 +184,7 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): Subgraph
     } else {
       answer = await send(url, init, timeoutMs);
     }
+    if (cacheKey !== undefined && publicAnswers!.offer(cacheKey, answer)) options.onPublicAnswer?.(url, 'stored');
     return new BufferedResponse(url, answer.status, new Headers(answer.headers), answer.body);
   };
 

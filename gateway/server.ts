@@ -38,6 +38,8 @@ export interface GatewayConfig {
   subgraphTimeoutsMs: Record<SystemId, number>;
   /** Deadline of a whole client request: no subgraph call is started or kept open past it. */
   requestTimeoutMs: number;
+  /** Public subgraph answers kept for as long as their `Cache-Control` allows (gateway/fetcher.ts); unset or 0: none. */
+  publicAnswerEntries?: number;
   limits: QueryLimits;
   port: number;
   /** A port of its own for `/metrics` (the monitoring network's); unset: `/metrics` on `port`. */
@@ -92,6 +94,7 @@ export function gatewayConfig(settings: GatewaySettings): GatewayConfig {
     subgraphUrls: perSystem((id) => settings.subgraphs[id].url),
     subgraphTimeoutsMs: perSystem((id) => settings.subgraphs[id].timeoutMs),
     requestTimeoutMs: settings.requestTimeoutMs,
+    publicAnswerEntries: settings.publicAnswerEntries,
     limits: settings.limits,
     port: settings.port,
     metricsPort: settings.metricsPort,
@@ -149,7 +152,15 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
   // The gateway's anonymous usage telemetry must never leave a closed government network.
   process.env.APOLLO_TELEMETRY_DISABLED = '1';
   const supergraphSdl = readFileSync(config.supergraphPath, 'utf8');
-  const subgraphFetcher = createSubgraphFetcher({ timeoutMs: Math.max(...Object.values(config.subgraphTimeoutsMs)) });
+  const systemsByUrl = new Map(Object.entries(config.subgraphUrls).map(([system, url]) => [url, system as SystemId]));
+  const subgraphFetcher = createSubgraphFetcher({
+    timeoutMs: Math.max(...Object.values(config.subgraphTimeoutsMs)),
+    publicAnswerEntries: config.publicAnswerEntries,
+    onPublicAnswer: (url, outcome) => {
+      const system = systemsByUrl.get(url);
+      if (system) subgraphCallMetrics.observePublicAnswer(system, outcome);
+    },
+  });
 
   const access = config.access;
   if (access.enabled && !access.callerSecret) {

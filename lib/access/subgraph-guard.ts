@@ -50,6 +50,8 @@ export interface CallerFacts {
   callerAssertion?: PendingCallerAssertion;
   /** Why a caller assertion that was sent was not accepted. */
   callerRejected?: string;
+  /** Set by the guard once the operation is known: whether it reads personal data; unset without a guard. */
+  readsPersonalData?: boolean;
 }
 
 /** Verifies the caller assertions sent to one subgraph, each bound to its call and accepted once. */
@@ -107,6 +109,7 @@ export function subgraphAccessPlugin<TContext extends CallerFacts>(policy: Acces
           const candidate = contextValue.caller ?? pending?.caller;
           const caller = hasPurpose(candidate) ? candidate : undefined;
           const assessment = assessOperation(localSchema(schema), document, operationName, policy, caller, request.variables ?? {});
+          contextValue.readsPersonalData = assessment.personal;
           // Public data needs no caller: its assertion is not recorded (no replay store round trip).
           if (!assessment.personal) return;
           if (!caller) {

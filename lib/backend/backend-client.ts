@@ -5,6 +5,7 @@ import { SystemError, SystemErrorCode, type SystemErrorFacts } from '../runtime/
 import type { Logger } from '../runtime/logger.ts';
 import type { BackendCallMetrics } from '../runtime/metrics.ts';
 import { BackendResilience, CircuitRefusal, DEFAULT_RESILIENCE, type AttemptBudget, type BackendHealth, type ResilienceOptions } from '../runtime/resilience.ts';
+import { sharedFreshnessSeconds, type AnswerFreshness } from '../runtime/http-caching.ts';
 import type { SystemId } from '../runtime/systems.ts';
 import { CallDeadline, classifyTransportError, closeDispatcher, drainLimited, MAX_BACKEND_ANSWER_BYTES, readLimited } from '../runtime/transport.ts';
 
@@ -35,6 +36,8 @@ export interface CallContext {
   requestId?: string;
   /** The caller's own deadline (ms since epoch), e.g. what is left of the gateway's budget. */
   deadlineAt?: number;
+  /** Told the freshness of every answer the call gets, for the freshness of the answer built from them. */
+  freshness?: AnswerFreshness;
 }
 
 export interface CallOptions extends CallContext {
@@ -151,7 +154,7 @@ export class BackendClient {
     path: string,
     body: string | undefined,
     schema: ZodType<T>,
-    { requestId, probe }: CallOptions,
+    { requestId, probe, freshness }: CallOptions,
     budget: AttemptBudget,
   ): Promise<T> {
     const { timeoutMs } = budget;
@@ -166,17 +169,20 @@ export class BackendClient {
     let text: string;
     let statusCode: number;
     let etag: string | undefined;
+    let freshSeconds: number | undefined;
     const deadline = new CallDeadline(timeoutMs);
     try {
       const response = await this.dispatcher.request({ origin: this.origin, method, path: fullPath, headers, body, signal: deadline.signal });
       statusCode = response.statusCode;
       etag = typeof response.headers.etag === 'string' && response.headers.etag.startsWith('"') ? response.headers.etag : undefined;
+      freshSeconds = sharedFreshnessSeconds(response.headers['cache-control'], response.headers.age);
       const known = statusCode === 200 && etag !== undefined ? this.validatedByPath.get(fullPath) : undefined;
       if (known && known.etag === etag && known.schema === schema) {
         // The same representation as one already validated: read to the end (a cut answer still
         // fails), but neither decoded nor parsed again.
         await drainLimited(response.body, this.maxResponseBytes);
         this.countIfFromCache(mark);
+        freshness?.observe(freshSeconds);
         return known.value as T;
       }
       text = await readLimited(response.body, this.maxResponseBytes);
@@ -213,6 +219,7 @@ export class BackendClient {
       throw this.fail(SystemErrorCode.BAD_RESPONSE, `${method} ${fullPath}: ${reason}`, { reason });
     }
     if (this.cached && etag !== undefined && method === 'GET') this.rememberValidated(fullPath, { etag, schema, value: parsed.data });
+    freshness?.observe(freshSeconds);
     return parsed.data;
   }
 

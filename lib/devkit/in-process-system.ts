@@ -54,6 +54,8 @@ export async function startSystem(
     /** Cached backend answers per subgraph (default: each system's own, lib/runtime/systems.ts); 0 for a test whose subject is a reference-data outage. */
     backendCacheEntries?: Partial<Record<SystemId, number>>;
     requestTimeoutMs?: number;
+    /** Public subgraph answers the gateway keeps (PUBLIC_ANSWER_CACHE_ENTRIES); none by default, so that each test sees every call. */
+    publicAnswerEntries?: number;
     corsOrigins?: string[];
     resilience?: Partial<ResilienceOptions>;
     limits?: Partial<QueryLimits>;
@@ -111,6 +113,7 @@ export async function startSystem(
       subgraphUrls: perSystem((id) => options.subgraphUrlOverrides?.[id] ?? `${subgraphs[id].url}/graphql`),
       subgraphTimeoutsMs: perSystem((id) => options.subgraphTimeoutsMs?.[id] ?? options.subgraphTimeoutMs ?? 5000),
       requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+      ...(options.publicAnswerEntries === undefined ? {} : { publicAnswerEntries: options.publicAnswerEntries }),
       limits: { ...parseSettings(QUERY_LIMIT_SETTINGS, {}), ...options.limits },
       port: 0,
       host: '127.0.0.1',

@@ -141,11 +141,18 @@ export interface SubgraphCircuitSource {
 export class SubgraphCallMetrics {
   private readonly calls: Counter<'system' | 'outcome'>;
   private readonly duration: Histogram<'system'>;
+  private readonly publicAnswers: Counter<'system' | 'outcome'>;
 
   constructor(registry: Registry, board: SubgraphCircuitSource, systems: readonly SystemId[] = SYSTEM_IDS) {
     this.calls = new Counter({
       name: `${METRIC_PREFIX}subgraph_calls_total`,
       help: 'Gateway calls to each subgraph, by outcome (ok, failed, refused: not made because the circuit was open).',
+      labelNames: ['system', 'outcome'],
+      registers: [registry],
+    });
+    this.publicAnswers = new Counter({
+      name: `${METRIC_PREFIX}subgraph_public_answers_total`,
+      help: "The gateway's cache of public subgraph answers (reference data), by subgraph: hit (served without calling the subgraph), stored (kept for as long as its Cache-Control allows).",
       labelNames: ['system', 'outcome'],
       registers: [registry],
     });
@@ -195,6 +202,11 @@ export class SubgraphCallMetrics {
   observe(system: SystemId, outcome: CallOutcome, seconds?: number): void {
     this.calls.inc({ system, outcome });
     if (seconds !== undefined) this.duration.observe({ system }, seconds);
+  }
+
+  /** A public answer of the subgraph served from the gateway's cache, or stored there. */
+  observePublicAnswer(system: SystemId, outcome: 'hit' | 'stored'): void {
+    this.publicAnswers.inc({ system, outcome });
   }
 }
 

@@ -39,6 +39,7 @@ export const GATEWAY_SETTINGS = {
   metricsPort: S.GATEWAY_METRICS_PORT,
   supergraphPath: S.SUPERGRAPH_PATH,
   requestTimeoutMs: S.REQUEST_TIMEOUT_MS,
+  publicAnswerEntries: S.PUBLIC_ANSWER_CACHE_ENTRIES,
   limits: S.QUERY_LIMIT_SETTINGS,
   maxBodyBytes: S.MAX_REQUEST_BYTES,
   corsOrigins: S.CORS_ORIGINS,

@@ -180,6 +180,12 @@ export const REQUEST_TIMEOUT_MS = setting('REQUEST_TIMEOUT_MS', {
   default: fixed(10_000),
   description: 'Deadline of a whole client request: no subgraph call starts or stays open past it.',
 });
+export const PUBLIC_ANSWER_CACHE_ENTRIES = setting('PUBLIC_ANSWER_CACHE_ENTRIES', {
+  kind: kinds.integer(0),
+  default: fixed(1000),
+  description:
+    'Subgraph answers the gateway keeps as a shared cache, each for as long as its `Cache-Control: public, max-age` allows (RFC 9111): a subgraph marks only answers to operations without personal data built from cacheable backend answers (reference data: province names, agencies). The least recently used goes first; 0: none.',
+});
 export const SUBGRAPH_TIMEOUT_MS = setting('SUBGRAPH_TIMEOUT_MS', {
   kind: kinds.milliseconds(),
   default: fixed(5000),

@@ -15,6 +15,7 @@ import { processEnvironment, startOrExit, stopOnSignals } from './process.ts';
 import { DEFAULT_RESILIENCE, type BackendHealth, type ResilienceOptions } from './resilience.ts';
 import type { SystemId } from './systems.ts';
 import { roundMs } from './transport.ts';
+import { AnswerFreshness } from './http-caching.ts';
 import { healthResponse } from '../backend/wire.ts';
 import { SystemError, SystemErrorCode } from './errors.ts';
 import { backendStatus, type LiveStatusThresholds, type ProbeOutcome, type SubgraphReadiness } from './live-status.ts';
@@ -32,6 +33,8 @@ import { CallerVerifier, subgraphAccessPlugin, type CallerFacts, type SubgraphAc
 export interface SubgraphContext<TLoaders> extends CallerFacts {
   requestId: string;
   loaders: TLoaders;
+  /** Told the freshness of every backend answer the loaders get (see {@link publicAnswerCaching}). */
+  answerFreshness?: AnswerFreshness;
 }
 
 /**
@@ -188,6 +191,28 @@ export function buildSubgraphSchemaFromFile(schemaFile: URL, resolvers: object):
   return buildSubgraphSchema({ typeDefs: parse(readSchema(schemaFile)), resolvers: resolvers as ApolloResolverMap });
 }
 
+/**
+ * Tells how long the answer to a public operation stays fresh, `Cache-Control: public, max-age=N`:
+ * N is what is left of the freshness of the least fresh backend answer it was built from, so
+ * nothing is served staler than the backend allows, however many caches it passes. Only when the
+ * guard found no personal data in the operation, the answer has no error and every backend answer
+ * used said a shared cache may keep it; any other answer states no cache policy. The gateway keeps
+ * the public ones (gateway/fetcher.ts).
+ */
+export function publicAnswerCaching<TContext extends CallerFacts & { answerFreshness?: AnswerFreshness }>(): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response, contextValue }) {
+          if (contextValue.readsPersonalData !== false || response.body.kind !== 'single' || response.body.singleResult.errors?.length) return;
+          const maxAge = contextValue.answerFreshness?.maxAgeSeconds;
+          if (maxAge !== undefined) response.http.headers.set('cache-control', `public, max-age=${String(maxAge)}`);
+        },
+      };
+    },
+  };
+}
+
 /** `policy`: the access policy the subgraph's guard checks every operation against; null for no guard (benchmarks only). */
 export function createSubgraphApollo<TAdapter extends Adapter, TLoaders>(
   definition: SubgraphDefinition<TAdapter, TLoaders>,
@@ -202,7 +227,7 @@ export function createSubgraphApollo<TAdapter extends Adapter, TLoaders>(
       ApolloServerPluginInlineTraceDisabled(),
       // No @cacheControl hints here: without this, Apollo wraps every field resolver to compute a cache policy.
       ApolloServerPluginCacheControlDisabled(),
-      ...(policy ? [subgraphAccessPlugin<SubgraphContext<TLoaders>>(policy)] : []),
+      ...(policy ? [subgraphAccessPlugin<SubgraphContext<TLoaders>>(policy), publicAnswerCaching<SubgraphContext<TLoaders>>()] : []),
       ...extraPlugins,
     ],
     // The process stops on signals itself (lib/runtime/process.ts), closing the HTTP server first.
@@ -259,11 +284,15 @@ export async function startSubgraph<TAdapter extends Adapter, TLoaders>(
     logger,
     metrics,
     routes: metricsAt.routes,
-    context: async (req, requestId) => ({
-      requestId,
-      loaders: definition.createLoaders(adapter, callContextOf(req.headers, requestId)),
-      ...(await callers.callerOf(req.headers, (req as { body?: unknown }).body)),
-    }),
+    context: async (req, requestId) => {
+      const answerFreshness = new AnswerFreshness();
+      return {
+        requestId,
+        loaders: definition.createLoaders(adapter, { ...callContextOf(req.headers, requestId), freshness: answerFreshness }),
+        answerFreshness,
+        ...(await callers.callerOf(req.headers, (req as { body?: unknown }).body)),
+      };
+    },
     readiness: (req) => subgraphReadiness(definition.system, adapter, config.liveStatus, callContextOf(req.headers, requestIdOf(req))),
     postRoutes: { '/connection-test': connectionTestRoute(definition, config, logger) },
   });
