@@ -98,6 +98,19 @@ describe('what an append adds to the reuse counters', () => {
     expect(again.cases.size).toBe(0);
   });
 
+  it('looks a known case up once per batch, however many of its records the batch holds', () => {
+    const known: ReuseCase = { month: '2025-02', province: '', level: 'CENTRAL', sectors: ['civil-status', 'population'], reusedSectors: ['population'] };
+    const records = [1, 2, 3].map((seq) => accessRecord(seq, { agency: 'BTP', caseNumber: 'HS-1', fields: ['birthRegistration.registrationNumber', 'fullName'] }));
+    let lookups = 0;
+    const { counters, cases } = reuseChanges(records, classifier(), () => {
+      lookups += 1;
+      return known;
+    });
+    expect(lookups).toBe(1);
+    expect(cases.size).toBe(0);
+    expect(counts(counters, ALL_SECTORS, '2025-03')).toEqual([{ month: '2025-03', items: 6, reusedItems: 3, cases: 0, casesWithReuse: 0 }]);
+  });
+
   it('counts a record without returned fields (all denied) in nothing', () => {
     const { counters, cases } = reuseChanges([accessRecord(1, { fields: [], deniedFields: ['Citizen.fullName'], outcome: 'DENIED' })], classifier(), () => undefined);
     expect(counters).toEqual([]);

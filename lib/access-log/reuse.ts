@@ -226,6 +226,8 @@ export function reuseChanges(
 ): ReuseChanges {
   const counters = new Map<string, ReuseCounters>();
   const cases: ReuseChanges['cases'] = new Map();
+  /** Every case of the batch as counted so far, changed or not: each is looked up once per batch. */
+  const current = new Map<string, ReuseCase>();
   const add = (
     key: Omit<ReuseCounters, 'items' | 'reusedItems' | 'cases' | 'casesWithReuse'>,
     counts: Partial<Pick<ReuseCounters, 'items' | 'reusedItems' | 'cases' | 'casesWithReuse'>>,
@@ -252,7 +254,7 @@ export function reuseChanges(
     add({ ...at, sector: ALL_SECTORS }, { items, reusedItems: reused });
 
     const key = caseKeyOf(facts.agency, facts.purpose, facts.caseNumber);
-    const known = cases.get(key) ?? knownCase(facts.agency, facts.purpose, facts.caseNumber);
+    const known = current.get(key) ?? knownCase(facts.agency, facts.purpose, facts.caseNumber);
     const counted = known
       ? { ...known, agency: facts.agency, purpose: facts.purpose, caseNumber: facts.caseNumber, sectors: [...known.sectors], reusedSectors: [...known.reusedSectors] }
       : {
@@ -282,6 +284,7 @@ export function reuseChanges(
       }
     }
     if (!reusedBefore && counted.reusedSectors.length > 0) add({ ...where, sector: ALL_SECTORS }, { casesWithReuse: 1 });
+    current.set(key, counted);
     if (changed) cases.set(key, counted);
   }
   return { counters: [...counters.values()], cases };
