@@ -80,6 +80,8 @@ interface Answer {
   status: number;
   headers: [string, string][];
   body: string;
+  /** How long a shared cache may keep it (sharedFreshnessSeconds); undefined: not at all, or no cache to keep it. */
+  freshSeconds?: number;
 }
 
 /**
@@ -108,14 +110,10 @@ class PublicAnswerCache {
   }
 
   /** Keeps the answer if it may be kept; says whether it was. */
-  offer(key: string, answer: Answer): boolean {
-    if (answer.status !== 200) return false;
-    const header = (name: string) => answer.headers.filter(([field]) => field === name).map(([, value]) => value);
-    const age = header('age');
-    const freshSeconds = sharedFreshnessSeconds(header('cache-control'), age.length === 1 ? age[0] : age.length > 1 ? age : undefined);
-    if (freshSeconds === undefined) return false;
+  keep(key: string, answer: Answer): boolean {
+    if (answer.freshSeconds === undefined) return false;
     this.answers.delete(key);
-    this.answers.set(key, { answer, freshUntil: this.now() + freshSeconds * 1000 });
+    this.answers.set(key, { answer, freshUntil: this.now() + answer.freshSeconds * 1000 });
     if (this.answers.size > this.entries) this.answers.delete(this.answers.keys().next().value!);
     return true;
   }
@@ -128,6 +126,8 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): Subgraph
     keepAliveTimeout: 30_000,
     connectTimeout: options.timeoutMs,
   });
+
+  const publicAnswers = options.publicAnswerEntries ? new PublicAnswerCache(options.publicAnswerEntries, options.now ?? Date.now) : undefined;
 
   const send = async (url: string, init: FetcherRequestInit, timeoutMs: number): Promise<Answer> => {
     const { origin, pathname } = new URL(url);
@@ -147,7 +147,8 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): Subgraph
         if (typeof value === 'string') headers.push([name, value]);
         else if (Array.isArray(value)) for (const v of value) headers.push([name, v]);
       }
-      return { status: response.statusCode, headers, body };
+      const freshSeconds = publicAnswers && response.statusCode === 200 ? sharedFreshnessSeconds(response.headers['cache-control'], response.headers.age) : undefined;
+      return { status: response.statusCode, headers, body, freshSeconds };
     } finally {
       deadline.end();
     }
@@ -157,34 +158,37 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): Subgraph
   /** Public calls in flight, by subgraph URL and body. */
   const inFlight = new Map<string, Promise<Answer>>();
 
-  const publicAnswers = options.publicAnswerEntries ? new PublicAnswerCache(options.publicAnswerEntries, options.now ?? Date.now) : undefined;
-
   const fetcher = async (url: string, init: FetcherRequestInit = {}): Promise<FetcherResponse> => {
     const headers = (init.headers ?? {}) as Record<string, string>;
-    const cacheKey = publicAnswers && init.method === 'POST' && typeof init.body === 'string' ? `${url}\n${init.body}` : undefined;
-    const kept = cacheKey === undefined ? undefined : publicAnswers!.get(cacheKey);
+    /** The call's subgraph and body: what a kept answer and a call in flight are found by. */
+    const callKey = init.method === 'POST' && typeof init.body === 'string' ? `${url}\n${init.body}` : undefined;
+    const kept = callKey === undefined ? undefined : publicAnswers?.get(callKey);
     if (kept) {
       options.onPublicAnswer?.(url, 'hit');
       return new BufferedResponse(url, kept.status, new Headers(kept.headers), kept.body);
     }
     const deadline = Number(headers[DEADLINE_HEADER]);
     const timeoutMs = Number.isInteger(deadline) && deadline > 0 ? deadline : options.timeoutMs;
+    // Kept once per answer received, however many calls in flight share it.
+    const sendAndKeep = async () => {
+      const received = await send(url, init, timeoutMs);
+      if (callKey !== undefined && publicAnswers?.keep(callKey, received)) options.onPublicAnswer?.(url, 'stored');
+      return received;
+    };
     let answer: Answer;
-    if (deduplicate && init.method === 'POST' && typeof init.body === 'string' && headers[CALLER_ASSERTION_HEADER] === undefined) {
-      const key = `${url}\n${init.body}`;
-      let shared = inFlight.get(key);
+    if (deduplicate && callKey !== undefined && headers[CALLER_ASSERTION_HEADER] === undefined) {
+      let shared = inFlight.get(callKey);
       if (shared) {
         // The call that joins keeps its own deadline, which may be shorter than the first's.
         answer = await withinDeadline(shared, timeoutMs);
       } else {
-        shared = send(url, init, timeoutMs).finally(() => inFlight.delete(key));
-        inFlight.set(key, shared);
+        shared = sendAndKeep().finally(() => inFlight.delete(callKey));
+        inFlight.set(callKey, shared);
         answer = await shared;
       }
     } else {
-      answer = await send(url, init, timeoutMs);
+      answer = await sendAndKeep();
     }
-    if (cacheKey !== undefined && publicAnswers!.offer(cacheKey, answer)) options.onPublicAnswer?.(url, 'stored');
     return new BufferedResponse(url, answer.status, new Headers(answer.headers), answer.body);
   };
 

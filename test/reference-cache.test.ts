@@ -23,7 +23,7 @@ const subgraphRequests = async (id: 'population' | 'public-services') =>
   parseSamples(await (await fetch(system.subgraphs[id].metricsUrl)).text())
     .filter((sample) => sample.name === 'lien_thong_graphql_request_duration_seconds_count')
     .reduce((sum, sample) => sum + sample.value, 0);
-const gatewayKept = (system_: string, outcome: 'hit' | 'stored') => metricOf(system.gateway.metricsUrl, 'lien_thong_subgraph_public_answers_total', { system: system_, outcome });
+const gatewayKept = (subgraph: string, outcome: 'hit' | 'stored') => metricOf(system.gateway.metricsUrl, 'lien_thong_subgraph_public_answers_total', { system: subgraph, outcome });
 /** Asks the public-services subgraph itself, past the gateway's cache. */
 const askSubgraph = async (query: string) => {
   const response = await fetch(`${publicServices.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });

@@ -175,7 +175,7 @@ export class BackendClient {
       const response = await this.dispatcher.request({ origin: this.origin, method, path: fullPath, headers, body, signal: deadline.signal });
       statusCode = response.statusCode;
       etag = typeof response.headers.etag === 'string' && response.headers.etag.startsWith('"') ? response.headers.etag : undefined;
-      freshSeconds = sharedFreshnessSeconds(response.headers['cache-control'], response.headers.age);
+      if (freshness) freshSeconds = sharedFreshnessSeconds(response.headers['cache-control'], response.headers.age);
       const known = statusCode === 200 && etag !== undefined ? this.validatedByPath.get(fullPath) : undefined;
       if (known && known.etag === etag && known.schema === schema) {
         // The same representation as one already validated: read to the end (a cut answer still

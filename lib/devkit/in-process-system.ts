@@ -113,7 +113,7 @@ export async function startSystem(
       subgraphUrls: perSystem((id) => options.subgraphUrlOverrides?.[id] ?? `${subgraphs[id].url}/graphql`),
       subgraphTimeoutsMs: perSystem((id) => options.subgraphTimeoutsMs?.[id] ?? options.subgraphTimeoutMs ?? 5000),
       requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
-      ...(options.publicAnswerEntries === undefined ? {} : { publicAnswerEntries: options.publicAnswerEntries }),
+      publicAnswerEntries: options.publicAnswerEntries,
       limits: { ...parseSettings(QUERY_LIMIT_SETTINGS, {}), ...options.limits },
       port: 0,
       host: '127.0.0.1',

@@ -16,19 +16,12 @@ type HeaderValue = string | readonly string[] | undefined;
 function directivesOf(cacheControl: string): Map<string, string | true> | undefined {
   const directives = new Map<string, string | true>();
   for (const part of cacheControl.split(',')) {
-    const [rawName, ...rest] = part.split('=');
-    const name = rawName!.trim().toLowerCase();
+    const equals = part.indexOf('=');
+    const name = (equals < 0 ? part : part.slice(0, equals)).trim().toLowerCase();
     if (name === '') continue;
     if (directives.has(name)) return undefined;
-    directives.set(
-      name,
-      rest.length === 0
-        ? true
-        : rest
-            .join('=')
-            .trim()
-            .replace(/^"(.*)"$/, '$1'),
-    );
+    const value = equals < 0 ? true : part.slice(equals + 1).trim();
+    directives.set(name, value === true ? value : value.replace(/^"(.*)"$/, '$1'));
   }
   return directives;
 }
