@@ -21,7 +21,7 @@ import { CONNECTIONS_SUBGRAPH, connectionsDataSource } from './connections.ts';
 import { statusPage } from './status-page.ts';
 import { accessLogConfig, citizenFieldSectors, openAccessLog, type AccessLogConfig } from '../lib/access-log/index.ts';
 import type { AccessLogStore, AccessRecord } from '../lib/access-log/types.ts';
-import { ReuseClassifier } from '../lib/access-log/reuse.ts';
+import { ReuseClassifier, sectorItems } from '../lib/access-log/reuse.ts';
 import { AuthenticationError, authenticationConfig, Authenticator, type AuthenticationConfig } from '../lib/access/authentication.ts';
 import { callerAssertionSecret, callerAssertionSigner, callHash } from '../lib/access/caller-assertion.ts';
 import { loadAccessPolicy, localSchema, policyProblems, type AccessPolicy } from '../lib/access/policy.ts';
@@ -173,12 +173,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
   const accessLog = access.enabled ? openAccessLog(access.log, { batchObserver: accessLogMetrics, logger, fieldSectors }) : undefined;
   const reuseMetrics = new ReuseMetrics(metrics.registry);
   const reuseClassifier = new ReuseClassifier(fieldSectors);
-  const countReuse = (records: readonly AccessRecord[]) => {
-    for (const record of records) {
-      const { level, bySector } = reuseClassifier.classify(record);
-      reuseMetrics.observe([...bySector].map(([sector, { items, reused }]) => ({ sector, level, items, reused })));
-    }
-  };
+  const countReuse = (records: readonly AccessRecord[]) => reuseMetrics.observe(sectorItems(records, reuseClassifier));
   if (accessLog) accessLogMetrics.watch(accessLog);
   const closeAccessLog = async () => accessLog?.close();
   const routes = new SubgraphRoutes(config.subgraphUrls);

@@ -2,7 +2,18 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { accessRecord } from '../devkit/test-credentials.ts';
 import { DEFAULT_SUPERGRAPH_PATH } from '../runtime/settings.ts';
-import { ALL_SECTORS, CITIZEN_KEY, citizenFieldSectors, leafPaths, reuseChanges, reuseReportSql, ReuseClassifier, type ReuseCase, type ReuseCounters } from './reuse.ts';
+import {
+  ALL_SECTORS,
+  CITIZEN_KEY,
+  citizenFieldSectors,
+  leafPaths,
+  reuseChanges,
+  reuseReportSql,
+  ReuseClassifier,
+  sectorItems,
+  type ReuseCase,
+  type ReuseCounters,
+} from './reuse.ts';
 
 const SECTORS = citizenFieldSectors(readFileSync(DEFAULT_SUPERGRAPH_PATH, 'utf8'));
 const classifier = () => new ReuseClassifier(SECTORS);
@@ -109,6 +120,48 @@ describe('what an append adds to the reuse counters', () => {
     expect(lookups).toBe(1);
     expect(cases.size).toBe(0);
     expect(counts(counters, ALL_SECTORS, '2025-03')).toEqual([{ month: '2025-03', items: 6, reusedItems: 3, cases: 0, casesWithReuse: 0 }]);
+  });
+
+  it('adds up many records of one kind per purpose, and tells a kind apart by its day, however many it has classified', () => {
+    const shared = classifier();
+    const fields = ['birthRegistration.registrationNumber', 'fullName', 'landParcels.area'];
+    const records = [
+      ...[1, 2, 3].map((seq) => accessRecord(seq, { agency: 'BTP', purpose: '1.001234', caseNumber: `HS-${seq}`, fields })),
+      ...[4, 5].map((seq) => accessRecord(seq, { agency: 'BTP', purpose: '2.000001', caseNumber: 'HS-9', fields })),
+    ];
+    const { counters } = reuseChanges(records, shared, () => undefined);
+    const all = counters.filter((c) => c.sector === ALL_SECTORS);
+    expect(all.map(({ purpose, items, reusedItems, cases, casesWithReuse }) => ({ purpose, items, reusedItems, cases, casesWithReuse }))).toEqual([
+      { purpose: '1.001234', items: 9, reusedItems: 6, cases: 3, casesWithReuse: 3 },
+      { purpose: '2.000001', items: 6, reusedItems: 4, cases: 1, casesWithReuse: 1 },
+    ]);
+    expect(counters.filter((c) => c.sector === 'land').map(({ purpose, items, reusedItems }) => ({ purpose, items, reusedItems }))).toEqual([
+      { purpose: '1.001234', items: 3, reusedItems: 3 },
+      { purpose: '2.000001', items: 2, reusedItems: 2 },
+    ]);
+    // The same agency and fields on the day the land system changed hands: classified afresh.
+    const before = shared.itemsOf(accessRecord(6, { agency: 'BTNMT', at: '2025-02-27T03:00:00.000Z', fields: ['landParcels.area'] }));
+    const after = shared.itemsOf(accessRecord(7, { agency: 'BTNMT', at: '2025-03-05T03:00:00.000Z', fields: ['landParcels.area'] }));
+    expect(before).toMatchObject({ level: 'CENTRAL', bySector: new Map([['land', { items: 1, reused: 0 }]]) });
+    expect(after).toMatchObject({ level: 'UNKNOWN', bySector: new Map([['land', { items: 1, reused: 1 }]]) });
+    expect(shared.itemsOf(accessRecord(8, { agency: 'BTNMT', at: '2025-02-27T09:00:00.000Z', fields: ['landParcels.area'] }))).toBe(before);
+    // Past what it remembers, it starts afresh with the same answers.
+    for (let n = 0; n < 5000; n += 1) shared.itemsOf(accessRecord(9, { agency: 'BTP', fields: [`field${n}`] }));
+    expect(shared.itemsOf(accessRecord(10, { agency: 'BTNMT', at: '2025-02-27T03:00:00.000Z', fields: ['landParcels.area'] }))).toEqual(before);
+  });
+
+  it("sums the items of an answer's records by sector and agency level, for the data-items metric", () => {
+    const records = [
+      accessRecord(1, { agency: 'BTP', fields: ['birthRegistration.registrationNumber', 'fullName'] }),
+      accessRecord(2, { agency: 'BTP', personalId: '001085000099', fields: ['fullName', 'household.members.relationship'] }),
+      accessRecord(3, { agency: 'UBND-001', fields: ['fullName'] }),
+      accessRecord(4, { agency: 'BTP', fields: [], outcome: 'DENIED', deniedFields: ['Citizen.fullName'] }),
+    ];
+    expect(sectorItems(records, classifier())).toEqual([
+      { sector: 'civil-status', level: 'CENTRAL', items: 1, reused: 0 },
+      { sector: 'population', level: 'CENTRAL', items: 3, reused: 3 },
+      { sector: 'population', level: 'LOCAL', items: 1, reused: 1 },
+    ]);
   });
 
   it('counts a record without returned fields (all denied) in nothing', () => {

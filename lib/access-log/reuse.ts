@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { parse, Kind, type ConstDirectiveNode, type DefinitionNode } from 'graphql';
 import { todayInVietnam } from '../domain/administrative-units.ts';
 import { agencyByCode } from '../domain/agencies.ts';
+import type { SectorItems } from '../runtime/metrics.ts';
 import { DEFAULT_SUPERGRAPH_PATH } from '../runtime/settings.ts';
 import { systemOwnerOn, SYSTEMS, type SystemId } from '../runtime/systems.ts';
 import { seqColumn, stringArray } from './rows.ts';
@@ -62,11 +63,14 @@ export interface ReuseCase {
   reusedSectors: string[];
 }
 
+/** A case as the counters keep it: whose it is, and what was counted of it. */
+export type CountedCase = { agency: string; purpose: string; caseNumber: string } & ReuseCase;
+
 export interface ReuseChanges {
   /** Counters to add to the monthly table, one per key. */
   counters: ReuseCounters[];
   /** Cases to insert or replace, by `caseKey`. */
-  cases: Map<string, { agency: string; purpose: string; caseNumber: string } & ReuseCase>;
+  cases: Map<string, CountedCase>;
 }
 
 export interface ReuseQuery {
@@ -157,33 +161,50 @@ export function leafPaths(paths: readonly string[]): string[] {
   return sorted.filter((path, index) => !sorted[index + 1]?.startsWith(`${path}.`));
 }
 
-/** The facts of one record the counters need: its month, its agency's place, its items by sector. */
-export interface RecordReuse {
-  month: string;
-  agency: string;
-  purpose: string;
-  caseNumber: string;
-  province: string;
-  level: AgencyLevel;
+/** The items of one record as the counters see them: its month, its agency's place, its items by sector. */
+export interface RecordItems {
+  readonly month: string;
+  readonly province: string;
+  readonly level: AgencyLevel;
   /** Per sector: items returned and items reused. */
-  bySector: Map<string, { items: number; reused: number }>;
+  readonly bySector: ReadonlyMap<string, { readonly items: number; readonly reused: number }>;
 }
 
 /**
+ * Records classified before are answered from memory up to this many kinds (agency, day and fields
+ * returned): a batch of one answer's records, or of one portal's, repeats a few kinds, and a kind's
+ * items are the same however many records have it.
+ */
+const REMEMBERED_KINDS = 4096;
+
+/**
  * Classifies records: sectors from the supergraph's fields, owners and places from the registries on
- * the day of the access (in Viet Nam). Keeps what it looked up per agency code and day.
+ * the day of the access (in Viet Nam). Keeps what it looked up per agency code and day, and the items
+ * of each kind of record it met.
  */
 export class ReuseClassifier {
   private readonly agencies = new Map<string, { id: string | null; province: string; level: AgencyLevel }>();
   private readonly owners = new Map<string, string | null>();
+  private readonly kinds = new Map<string, RecordItems>();
 
   constructor(private readonly fieldSectors: FieldSectors) {}
 
-  classify(record: ReuseSource): RecordReuse {
+  /** The record's items; records of one agency, day and fields share one answer, which must not be changed. */
+  itemsOf(record: ReuseSource): RecordItems {
     const day = todayInVietnam(new Date(record.at));
-    const agency = this.agencyOn(record.agency, day);
+    const kind = JSON.stringify([record.agency, day, record.fields]);
+    let items = this.kinds.get(kind);
+    if (!items) {
+      if (this.kinds.size >= REMEMBERED_KINDS) this.kinds.clear();
+      this.kinds.set(kind, (items = this.classifyKind(record.agency, day, record.fields)));
+    }
+    return items;
+  }
+
+  private classifyKind(code: string, day: string, fields: readonly string[]): RecordItems {
+    const agency = this.agencyOn(code, day);
     const bySector = new Map<string, { items: number; reused: number }>();
-    for (const field of leafPaths(record.fields)) {
+    for (const field of leafPaths(fields)) {
       const top = field.split('.', 1)[0]!;
       const sector = this.fieldSectors[top] ?? UNKNOWN_SECTOR;
       if (sector === CITIZEN_KEY) continue;
@@ -193,7 +214,7 @@ export class ReuseClassifier {
       if (reused) counts.reused += 1;
       bySector.set(sector, counts);
     }
-    return { month: day.slice(0, 7), agency: record.agency, purpose: record.purpose, caseNumber: record.caseNumber, province: agency.province, level: agency.level, bySector };
+    return { month: day.slice(0, 7), province: agency.province, level: agency.level, bySector };
   }
 
   private agencyOn(code: string, day: string) {
@@ -215,6 +236,23 @@ export class ReuseClassifier {
   }
 }
 
+/** The items of `records` summed by sector and agency level, one entry per pair: what `lien_thong_data_items_total` counts. */
+export function sectorItems(records: readonly ReuseSource[], classifier: ReuseClassifier): SectorItems[] {
+  const sums = new Map<string, SectorItems>();
+  for (const record of records) {
+    const { level, bySector } = classifier.itemsOf(record);
+    for (const [sector, { items, reused }] of bySector) {
+      const key = `${level}\n${sector}`;
+      const sum = sums.get(key);
+      if (sum) {
+        sum.items += items;
+        sum.reused += reused;
+      } else sums.set(key, { sector, level, items, reused });
+    }
+  }
+  return [...sums.values()];
+}
+
 /**
  * What appending `records` adds to the counters, given the cases already counted (`knownCase`, by
  * `caseKey`). Records are taken in order, so a case seen twice in one batch is counted once.
@@ -226,8 +264,10 @@ export function reuseChanges(
 ): ReuseChanges {
   const counters = new Map<string, ReuseCounters>();
   const cases: ReuseChanges['cases'] = new Map();
-  /** Every case of the batch as counted so far, changed or not: each is looked up once per batch. */
-  const current = new Map<string, ReuseCase>();
+  /** Every case of the batch as counted so far, changed or not: each is looked up once per batch, and copied once. */
+  const current = new Map<string, CountedCase>();
+  /** How many records of each kind (shared items) under each purpose: their items are added once per kind. */
+  const itemsByKind = new Map<RecordItems, Map<string, { agency: string; records: number }>>();
   const add = (
     key: Omit<ReuseCounters, 'items' | 'reusedItems' | 'cases' | 'casesWithReuse'>,
     counts: Partial<Pick<ReuseCounters, 'items' | 'reusedItems' | 'cases' | 'casesWithReuse'>>,
@@ -241,54 +281,61 @@ export function reuseChanges(
     row.casesWithReuse += counts.casesWithReuse ?? 0;
   };
   for (const record of records) {
-    const facts = classifier.classify(record);
-    if (facts.bySector.size === 0) continue;
-    const at = { month: facts.month, agency: facts.agency, purpose: facts.purpose, province: facts.province, level: facts.level };
-    let items = 0;
-    let reused = 0;
-    for (const [sector, counts] of facts.bySector) {
-      add({ ...at, sector }, { items: counts.items, reusedItems: counts.reused });
-      items += counts.items;
-      reused += counts.reused;
-    }
-    add({ ...at, sector: ALL_SECTORS }, { items, reusedItems: reused });
+    const items = classifier.itemsOf(record);
+    if (items.bySector.size === 0) continue;
+    let byPurpose = itemsByKind.get(items);
+    if (!byPurpose) itemsByKind.set(items, (byPurpose = new Map()));
+    const tally = byPurpose.get(record.purpose);
+    if (tally) tally.records += 1;
+    else byPurpose.set(record.purpose, { agency: record.agency, records: 1 });
 
-    const key = caseKeyOf(facts.agency, facts.purpose, facts.caseNumber);
-    const known = current.get(key) ?? knownCase(facts.agency, facts.purpose, facts.caseNumber);
-    const counted = known
-      ? { ...known, agency: facts.agency, purpose: facts.purpose, caseNumber: facts.caseNumber, sectors: [...known.sectors], reusedSectors: [...known.reusedSectors] }
-      : {
-          month: facts.month,
-          province: facts.province,
-          level: facts.level,
-          agency: facts.agency,
-          purpose: facts.purpose,
-          caseNumber: facts.caseNumber,
-          sectors: [],
-          reusedSectors: [],
-        };
-    const where = { month: counted.month, agency: counted.agency, purpose: counted.purpose, province: counted.province, level: counted.level };
-    let changed = !known;
-    if (!known) add({ ...where, sector: ALL_SECTORS }, { cases: 1 });
+    const key = caseKeyOf(record.agency, record.purpose, record.caseNumber);
+    let counted = current.get(key);
+    if (!counted) {
+      const known = knownCase(record.agency, record.purpose, record.caseNumber);
+      counted = known
+        ? { ...identityOf(record), month: known.month, province: known.province, level: known.level, sectors: [...known.sectors], reusedSectors: [...known.reusedSectors] }
+        : { ...identityOf(record), month: items.month, province: items.province, level: items.level, sectors: [], reusedSectors: [] };
+      current.set(key, counted);
+      if (!known) {
+        add({ ...caseWhere(counted), sector: ALL_SECTORS }, { cases: 1 });
+        cases.set(key, counted);
+      }
+    }
     const reusedBefore = counted.reusedSectors.length > 0;
-    for (const [sector, counts] of facts.bySector) {
+    for (const [sector, counts] of items.bySector) {
       if (!counted.sectors.includes(sector)) {
         counted.sectors.push(sector);
-        add({ ...where, sector }, { cases: 1 });
-        changed = true;
+        add({ ...caseWhere(counted), sector }, { cases: 1 });
+        cases.set(key, counted);
       }
       if (counts.reused > 0 && !counted.reusedSectors.includes(sector)) {
         counted.reusedSectors.push(sector);
-        add({ ...where, sector }, { casesWithReuse: 1 });
-        changed = true;
+        add({ ...caseWhere(counted), sector }, { casesWithReuse: 1 });
+        cases.set(key, counted);
       }
     }
-    if (!reusedBefore && counted.reusedSectors.length > 0) add({ ...where, sector: ALL_SECTORS }, { casesWithReuse: 1 });
-    current.set(key, counted);
-    if (changed) cases.set(key, counted);
+    if (!reusedBefore && counted.reusedSectors.length > 0) add({ ...caseWhere(counted), sector: ALL_SECTORS }, { casesWithReuse: 1 });
+  }
+  for (const [items, byPurpose] of itemsByKind) {
+    for (const [purpose, { agency, records: times }] of byPurpose) {
+      const at = { month: items.month, agency, purpose, province: items.province, level: items.level };
+      let all = 0;
+      let reused = 0;
+      for (const [sector, counts] of items.bySector) {
+        add({ ...at, sector }, { items: counts.items * times, reusedItems: counts.reused * times });
+        all += counts.items;
+        reused += counts.reused;
+      }
+      add({ ...at, sector: ALL_SECTORS }, { items: all * times, reusedItems: reused * times });
+    }
   }
   return { counters: [...counters.values()], cases };
 }
+
+const identityOf = (record: ReuseSource) => ({ agency: record.agency, purpose: record.purpose, caseNumber: record.caseNumber });
+/** Where a case's own counters go: the month and place it was first counted in. */
+const caseWhere = ({ month, agency, purpose, province, level }: CountedCase) => ({ month, agency, purpose, province, level });
 
 export { caseKeyOf as reuseCaseKey };
 

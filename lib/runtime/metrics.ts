@@ -385,7 +385,7 @@ export class AccessLogMetrics implements BatchObserver {
   }
 }
 
-/** Data items of one sector in one access record, as the reuse counters classify them (lib/access-log/reuse.ts). */
+/** Data items of one sector at one agency level, as the reuse counters classify them (lib/access-log/reuse.ts), summed over records. */
 export interface SectorItems {
   sector: string;
   level: string;
