@@ -67,10 +67,12 @@ describe('public answers kept for as long as their Cache-Control allows', () => 
   });
   afterAll(() => answering.close());
 
-  let clock = 0;
+  // Any moment but 0 will do: the cache's clock starts where the process's did.
+  const START = 1_000_000;
+  let clock = START;
   const outcomes: string[] = [];
-  const cached = (entries = 10) =>
-    createSubgraphFetcher({ timeoutMs: 5000, publicAnswerEntries: entries, now: () => clock, onPublicAnswer: (_, outcome) => outcomes.push(outcome) });
+  const cached = (entries = 10, bytes = 1024 * 1024) =>
+    createSubgraphFetcher({ timeoutMs: 5000, publicAnswers: { entries, bytes }, now: () => clock, onPublicAnswer: (_, outcome) => outcomes.push(outcome) });
   const ask = async (fetcher: Fetcher, variables: Record<string, unknown>, headers: Record<string, string> = {}) => {
     const answer = await fetcher(`${answering.url}/graphql`, {
       method: 'POST',
@@ -80,7 +82,7 @@ describe('public answers kept for as long as their Cache-Control allows', () => 
     return { status: answer.status, asked: ((await answer.json()) as { data: { asked: number } }).data.asked };
   };
   beforeEach(() => {
-    clock = 0;
+    clock = START;
     outcomes.length = 0;
   });
 
@@ -88,10 +90,10 @@ describe('public answers kept for as long as their Cache-Control allows', () => 
     const { fetcher, close } = cached();
     const variables = { cacheControl: 'public, max-age=60', age: '20' };
     const first = await ask(fetcher, variables, { [CALLER_ASSERTION_HEADER]: 'one caller' });
-    clock = 39_999;
+    clock = START + 39_999;
     expect(await ask(fetcher, variables, { [CALLER_ASSERTION_HEADER]: 'another caller' })).toEqual(first);
     expect(await ask(fetcher, variables)).toEqual(first);
-    clock = 40_000;
+    clock = START + 40_000;
     const later = await ask(fetcher, variables);
     expect(later.asked).toBeGreaterThan(first.asked);
     expect(outcomes).toEqual(['stored', 'hit', 'hit', 'stored']);
@@ -132,6 +134,23 @@ describe('public answers kept for as long as their Cache-Control allows', () => 
     // 2 was the least recently used when 3 came: 1 is still kept, 2 is asked again.
     expect(await ask(fetcher, { cacheControl: 'public, max-age=60', n: 1 })).toEqual(answers[0]);
     expect((await ask(fetcher, { cacheControl: 'public, max-age=60', n: 2 })).asked).toBeGreaterThan(answers[1]!.asked);
+    await close();
+  });
+
+  it('keeps at most its bytes of answers, the least recently used going first, and no answer larger than them all', async () => {
+    // Each call key holds about 4 kB of variables: two fit in 10 kB, three do not.
+    const padded = (n: number, size = 4000) => ({ cacheControl: 'public, max-age=60', n, pad: 'x'.repeat(size) });
+    const { fetcher, close } = cached(100, 10_000);
+    const one = await ask(fetcher, padded(1));
+    const two = await ask(fetcher, padded(2));
+    expect(await ask(fetcher, padded(1))).toEqual(one);
+    await ask(fetcher, padded(3));
+    expect(await ask(fetcher, padded(1))).toEqual(one);
+    expect((await ask(fetcher, padded(2))).asked).toBeGreaterThan(two.asked);
+    outcomes.length = 0;
+    const large = await ask(fetcher, padded(4, 12_000));
+    expect((await ask(fetcher, padded(4, 12_000))).asked).toBe(large.asked + 1);
+    expect(outcomes).toEqual([]);
     await close();
   });
 

@@ -1,4 +1,5 @@
 import type { Fetcher, FetcherHeaders, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
+import { LRUCache } from 'lru-cache';
 import { Agent } from 'undici';
 import { CALLER_ASSERTION_HEADER } from '../lib/access/caller.ts';
 import { sharedFreshnessSeconds } from '../lib/runtime/http-caching.ts';
@@ -26,8 +27,8 @@ export interface SubgraphFetcherOptions {
   maxResponseBytes?: number;
   /** Send identical public calls in flight once (default true); off, every call is sent. */
   deduplicatePublicCalls?: boolean;
-  /** How many public answers to keep (see {@link PublicAnswerCache}); 0 or unset: none. */
-  publicAnswerEntries?: number;
+  /** How many public answers to keep, and how many bytes of them at most (see {@link PublicAnswerCache}); unset or 0 entries: none. */
+  publicAnswers?: { entries: number; bytes: number };
   /** Told of each answer served from the cache of public answers, and of each stored there. */
   onPublicAnswer?: (url: string, outcome: 'hit' | 'stored') => void;
   /** The clock of the public answers' freshness (tests). */
@@ -90,32 +91,35 @@ interface Answer {
  * query and variables whoever asks, the way Apollo Router's subgraph response cache honours
  * subgraph `Cache-Control`. A subgraph marks only answers to operations that read no personal data
  * (lib/runtime/subgraph.ts, publicAnswerCaching), so this holds reference data — province names,
- * agencies — never a citizen's. The least recently used answer goes first once `entries` are kept.
+ * agencies — never a citizen's. Bounded twice, as Apollo Server's own cache is: by `entries` answers
+ * and by `bytes` (call key, answer body and headers, as UTF-8); the least recently used goes first,
+ * and an answer larger than the whole budget is not kept.
  */
 class PublicAnswerCache {
-  private readonly answers = new Map<string, { answer: Answer; freshUntil: number }>();
+  private readonly answers: LRUCache<string, Answer>;
 
-  constructor(
-    private readonly entries: number,
-    private readonly now: () => number,
-  ) {}
+  constructor(entries: number, bytes: number, now: () => number) {
+    this.answers = new LRUCache<string, Answer>({
+      max: entries,
+      maxSize: bytes,
+      sizeCalculation: (answer, key) =>
+        Buffer.byteLength(key) + Buffer.byteLength(answer.body) + answer.headers.reduce((sum, [name, value]) => sum + name.length + Buffer.byteLength(value), 0),
+      perf: { now },
+      // Read the clock on every look-up: the default reuses one reading for a millisecond.
+      ttlResolution: 0,
+    });
+  }
 
   get(key: string): Answer | undefined {
-    const kept = this.answers.get(key);
-    if (!kept) return undefined;
-    this.answers.delete(key);
-    if (kept.freshUntil <= this.now()) return undefined;
-    this.answers.set(key, kept);
-    return kept.answer;
+    return this.answers.get(key);
   }
 
   /** Keeps the answer if it may be kept; says whether it was. */
   keep(key: string, answer: Answer): boolean {
     if (answer.freshSeconds === undefined) return false;
-    this.answers.delete(key);
-    this.answers.set(key, { answer, freshUntil: this.now() + answer.freshSeconds * 1000 });
-    if (this.answers.size > this.entries) this.answers.delete(this.answers.keys().next().value!);
-    return true;
+    // lru-cache counts an entry stale once its age exceeds the ttl; RFC 9111 from the lifetime on (§4.2).
+    this.answers.set(key, answer, { ttl: answer.freshSeconds * 1000 - 1 });
+    return this.answers.has(key);
   }
 }
 
@@ -127,7 +131,8 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): Subgraph
     connectTimeout: options.timeoutMs,
   });
 
-  const publicAnswers = options.publicAnswerEntries ? new PublicAnswerCache(options.publicAnswerEntries, options.now ?? Date.now) : undefined;
+  const kept = options.publicAnswers;
+  const publicAnswers = kept && kept.entries > 0 ? new PublicAnswerCache(kept.entries, kept.bytes, options.now ?? Date.now) : undefined;
 
   const send = async (url: string, init: FetcherRequestInit, timeoutMs: number): Promise<Answer> => {
     const { origin, pathname } = new URL(url);

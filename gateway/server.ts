@@ -38,8 +38,8 @@ export interface GatewayConfig {
   subgraphTimeoutsMs: Record<SystemId, number>;
   /** Deadline of a whole client request: no subgraph call is started or kept open past it. */
   requestTimeoutMs: number;
-  /** Public subgraph answers kept for as long as their `Cache-Control` allows (gateway/fetcher.ts); unset or 0: none. */
-  publicAnswerEntries?: number;
+  /** Public subgraph answers kept for as long as their `Cache-Control` allows, and their bytes at most (gateway/fetcher.ts); unset or 0 entries: none. */
+  publicAnswers?: { entries: number; bytes: number };
   limits: QueryLimits;
   port: number;
   /** A port of its own for `/metrics` (the monitoring network's); unset: `/metrics` on `port`. */
@@ -94,7 +94,7 @@ export function gatewayConfig(settings: GatewaySettings): GatewayConfig {
     subgraphUrls: perSystem((id) => settings.subgraphs[id].url),
     subgraphTimeoutsMs: perSystem((id) => settings.subgraphs[id].timeoutMs),
     requestTimeoutMs: settings.requestTimeoutMs,
-    publicAnswerEntries: settings.publicAnswerEntries,
+    publicAnswers: settings.publicAnswers,
     limits: settings.limits,
     port: settings.port,
     metricsPort: settings.metricsPort,
@@ -155,7 +155,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
   const systemsByUrl = new Map(Object.entries(config.subgraphUrls).map(([system, url]) => [url, system as SystemId]));
   const subgraphFetcher = createSubgraphFetcher({
     timeoutMs: Math.max(...Object.values(config.subgraphTimeoutsMs)),
-    publicAnswerEntries: config.publicAnswerEntries,
+    publicAnswers: config.publicAnswers,
     onPublicAnswer: (url, outcome) => {
       const system = systemsByUrl.get(url);
       if (system) subgraphCallMetrics.observePublicAnswer(system, outcome);

@@ -1,4 +1,4 @@
-import { parseSettings, QUERY_LIMIT_SETTINGS } from '../runtime/settings.ts';
+import { parseSettings, PUBLIC_ANSWER_CACHE_BYTES, QUERY_LIMIT_SETTINGS } from '../runtime/settings.ts';
 import { fileURLToPath } from 'node:url';
 import { type QueryLimits } from '../../gateway/limits.ts';
 import { connectionBoardOptions } from '../../gateway/connection-board.ts';
@@ -113,7 +113,7 @@ export async function startSystem(
       subgraphUrls: perSystem((id) => options.subgraphUrlOverrides?.[id] ?? `${subgraphs[id].url}/graphql`),
       subgraphTimeoutsMs: perSystem((id) => options.subgraphTimeoutsMs?.[id] ?? options.subgraphTimeoutMs ?? 5000),
       requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
-      publicAnswerEntries: options.publicAnswerEntries,
+      publicAnswers: { entries: options.publicAnswerEntries ?? 0, bytes: parseSettings({ bytes: PUBLIC_ANSWER_CACHE_BYTES }, {}).bytes },
       limits: { ...parseSettings(QUERY_LIMIT_SETTINGS, {}), ...options.limits },
       port: 0,
       host: '127.0.0.1',

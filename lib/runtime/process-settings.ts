@@ -39,7 +39,7 @@ export const GATEWAY_SETTINGS = {
   metricsPort: S.GATEWAY_METRICS_PORT,
   supergraphPath: S.SUPERGRAPH_PATH,
   requestTimeoutMs: S.REQUEST_TIMEOUT_MS,
-  publicAnswerEntries: S.PUBLIC_ANSWER_CACHE_ENTRIES,
+  publicAnswers: { entries: S.PUBLIC_ANSWER_CACHE_ENTRIES, bytes: S.PUBLIC_ANSWER_CACHE_BYTES },
   limits: S.QUERY_LIMIT_SETTINGS,
   maxBodyBytes: S.MAX_REQUEST_BYTES,
   corsOrigins: S.CORS_ORIGINS,

@@ -186,6 +186,13 @@ export const PUBLIC_ANSWER_CACHE_ENTRIES = setting('PUBLIC_ANSWER_CACHE_ENTRIES'
   description:
     'Subgraph answers the gateway keeps as a shared cache, each for as long as its `Cache-Control: public, max-age` allows (RFC 9111): a subgraph marks only answers to operations without personal data built from cacheable backend answers (reference data: province names, agencies). The least recently used goes first; 0: none.',
 });
+export const PUBLIC_ANSWER_CACHE_BYTES = setting('PUBLIC_ANSWER_CACHE_BYTES', {
+  kind: kinds.integer(1),
+  // Apollo Server's own in-memory cache (InMemoryLRUCache) holds at most 30 MiB.
+  default: fixed(30 * 1024 * 1024, '31457280 (30 MiB)'),
+  description:
+    'Bytes the answers of `PUBLIC_ANSWER_CACHE_ENTRIES` may take together (each counted as its subgraph URL and request body, and its answer body and headers, in UTF-8): past it the least recently used go first, and an answer larger than the whole budget is not kept.',
+});
 export const SUBGRAPH_TIMEOUT_MS = setting('SUBGRAPH_TIMEOUT_MS', {
   kind: kinds.milliseconds(),
   default: fixed(5000),
