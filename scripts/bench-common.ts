@@ -166,8 +166,8 @@ export const mean = (values: readonly number[]): number => sum(values) / values.
 export const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
 
 /**
- * The nine services' port variables from one base: the gateway on `base`, the subgraphs on
- * `base` + 1…4 and the mock backends on `base` + 11…14, in `SYSTEM_IDS` order.
+ * The services' port variables from one base: the gateway on `base`, each system's subgraph on
+ * `base` + 1 + its index in `SYSTEM_IDS` and its mock backend on `base` + 11 + that index.
  */
 export function portsFrom(base: number): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { GATEWAY_PORT: String(base) };

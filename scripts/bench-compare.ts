@@ -2,8 +2,8 @@
  * `npm run bench:compare`: this project's gateway against stock federation gateways, over the same
  * running subgraphs and mock backends.
  *
- * The four mock backends and four subgraphs start once, as `npm start` starts them
- * (lib/devkit/services.ts), on ports `BENCH_COMPARE_PORT` (default 5200) + 1…4 (subgraphs) and + 11…14
+ * The five mock backends and five subgraphs start once, as `npm start` starts them
+ * (lib/devkit/services.ts), on ports `BENCH_COMPARE_PORT` (default 5200) + 1…5 (subgraphs) and + 11…15
  * (mocks). Then each round starts, measures and stops, one after the other, each gateway as a process
  * of its own (scripts/bench-compare-gateway.ts for the peers): this project's gateway
  * (gateway/main.ts); stock `@apollo/gateway` on Apollo Server with its default fetcher; the same with
@@ -16,14 +16,14 @@
  * (public-services, civil-status, land). This project's gateway is also measured on the portal query
  * (scripts/bench-workloads.ts) with the development officer's API key, as `npm run bench` does.
  *
- * Then the portal query once more, every gateway over a second set of the four subgraphs started
- * without access control (scripts/bench-open-subgraph.ts, ports + 31…34, the same mocks): workload
+ * Then the portal query once more, every gateway over a second set of the five subgraphs started
+ * without access control (scripts/bench-open-subgraph.ts, ports + 31…35, the same mocks): workload
  * `portal-open`. The peers answer it, and what a stock gateway spends on it is about the least a
  * gateway built on the same engine can spend on the portal query, before any access control. This
  * project's gateway still checks the API key, signs caller assertions and writes the access log
  * there; only the subgraphs skip their checks. Its answer must equal the guarded portal answer.
  *
- * `--replay` puts replaying subgraphs (scripts/replaying-subgraphs.ts, ports + 41…44 and + 51…54)
+ * `--replay` puts replaying subgraphs (scripts/replaying-subgraphs.ts, ports + 41…45 and + 51…55)
  * between every gateway and the subgraphs: the first request of each body reaches the subgraph, every
  * later one is answered from its record. The subgraphs and mocks then stay almost idle, and each
  * gateway's CPU per answer is measured with the machine's cores nearly to itself.
@@ -142,7 +142,7 @@ const processOptions = (env: NodeJS.ProcessEnv) => ({
   onLine: (line: string, service: ServiceProcess) => console.error(`  [${service.name}] ${line}`),
 });
 const systemServices = layout.services.filter((spec) => spec.name !== 'gateway').map((spec) => new ServiceProcess(spec, processOptions(layout.env)));
-/** The four subgraphs again, without access control, over the same mocks (`portal-open`); started only for that workload. */
+/** The five subgraphs again, without access control, over the same mocks (`portal-open`); started only for that workload. */
 const openPort = (index: number) => portBase + 31 + index;
 const openSubgraphs = CONTENDERS.some((contender) => contender.workload === 'portal-open')
   ? SYSTEM_IDS.map((id, index) => {

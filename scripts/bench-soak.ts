@@ -1,5 +1,5 @@
 /**
- * `npm run bench:soak`: memory of the nine processes under a steady load (the aim: RSS flat over a
+ * `npm run bench:soak`: memory of `npm start`'s processes under a steady load (the aim: RSS flat over a
  * 10-minute soak). Starts `npm start` of this checkout (scripts/bench-system.ts: LOG_LEVEL=warn, a
  * throwaway SQLite access log), checks that the portal query (scripts/bench-workloads.ts, the
  * development officer's API key) answers 200 without errors, then sends it at `SOAK_RATE` requests
@@ -62,7 +62,7 @@ function sample(running: RunningSystem, began: number): void {
   }
   samples.push({ second: Math.round((performance.now() - began) / 1000), rssMiB, cpuMs: cpuSnapshot(running.processes) });
   const last = samples.at(-1)!;
-  say(`  ${String(last.second).padStart(5)} s  RSS all nine ${sum(Object.values(rssMiB)).toFixed(0)} MiB  gateway ${rssMiB.gateway} MiB`);
+  say(`  ${String(last.second).padStart(5)} s  RSS all ${Object.keys(rssMiB).length} ${sum(Object.values(rssMiB)).toFixed(0)} MiB  gateway ${rssMiB.gateway} MiB`);
 }
 
 try {
@@ -129,7 +129,7 @@ try {
         }),
       ),
     );
-    console.log(`(mock-x is a mock backend, x alone its subgraph; CPU % of one core, summed over the nine, over the interval before each sample)`);
+    console.log(`(mock-x is a mock backend, x alone its subgraph; CPU % of one core, summed over every process, over the interval before each sample)`);
     console.log(`\nPer process, from the first sample at or after ${warmUpSeconds} s to the end:`);
     console.log(
       table(

@@ -4,9 +4,9 @@
  *
  * `node --import tsx scripts/start.ts` in the checkout (its own node_modules, its own `.dev/` key set),
  * with the given environment (ports, `LOG_LEVEL`, `ACCESS_LOG_PATH`); ready once the supervisor prints
- * `Liên thông is up` (the line is the same since the supervisor's first version). The nine services
+ * `Liên thông is up` (the line is the same since the supervisor's first version). The services
  * are the supervisor's children, found in /proc and named from their command lines
- * (`gateway/main.ts` is `gateway`, …). Stopping sends SIGINT to the supervisor, which stops the nine;
+ * (`gateway/main.ts` is `gateway`, …). Stopping sends SIGINT to the supervisor, which stops them;
  * SIGKILL to all of them after `STOP_TIMEOUT_MS`, or at once with `killNow()` (on this process's exit).
  */
 import { spawn } from 'node:child_process';
@@ -32,19 +32,19 @@ export interface RunningSystem {
   pid: number;
   /** From spawning the supervisor to its ready line. */
   startSeconds: number;
-  /** The nine services, in the layout's order (mocks and subgraphs by system, then the gateway). */
+  /** The services, in the layout's order (a mock backend and a subgraph per system, then the gateway). */
   processes: NamedPid[];
   /** The supervisor is still running. */
   running(): boolean;
-  /** Stops the supervisor and the nine; resolves once the supervisor has exited. */
+  /** Stops the supervisor and the services; resolves once the supervisor has exited. */
   stop(): Promise<void>;
-  /** SIGKILL to the supervisor and the nine, synchronously. */
+  /** SIGKILL to the supervisor and the services, synchronously. */
   killNow(): void;
 }
 
 /**
- * Where the measured system listens: `BENCH_PORT=<base>` (the gateway on the base, subgraphs + 1…4,
- * mocks + 11…14), or else GATEWAY_PORT and the `<PREFIX>_SUBGRAPH_PORT` / `<PREFIX>_BACKEND_PORT`
+ * Where the measured system listens: `BENCH_PORT=<base>` (the gateway on the base, subgraphs + 1…5,
+ * mocks + 11…15), or else GATEWAY_PORT and the `<PREFIX>_SUBGRAPH_PORT` / `<PREFIX>_BACKEND_PORT`
  * variables, or `npm start`'s defaults. No subgraph or backend URL is kept: every one is started.
  */
 export function benchLayout(env: Environment = process.env): SystemLayout {

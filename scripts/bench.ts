@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: start-up time of `npm start`, and, on the nine processes it starts, three
+ * `npm run bench`: start-up time of `npm start`, and, on every process it starts, three
  * workloads driven through the gateway with autocannon on loopback (scripts/bench-workloads.ts): the
  * portal query and the 50-citizen batch as the development officer (API key, `land-transfer`), and
  * the public query across three subgraphs. For each: req/s, p50, p99, non-2xx and errors, and the CPU
@@ -15,7 +15,7 @@
  * that must be a 200 with data and without errors, then per workload `BENCH_WARM_UP_SECONDS` (default
  * 10) of load and `BENCH_SECONDS` (default 10) measured, `BENCH_CONNECTIONS` (default 20) connections. `BENCH_STARTUPS` (default 3) starts of each
  * checkout at least are timed (the measured ones count). Ports: `BENCH_PORT=<base>` puts the gateway
- * on the base, the subgraphs on base + 1…4 and the mocks on base + 11…14; otherwise GATEWAY_PORT and
+ * on the base, the subgraphs on base + 1…5 and the mocks on base + 11…15; otherwise GATEWAY_PORT and
  * the `<PREFIX>_SUBGRAPH_PORT` / `<PREFIX>_BACKEND_PORT` variables, or `npm start`'s defaults.
  * `--rounds=N` (default 1, 2 with a baseline), `--workloads=portal,batch,public` (default all three),
  * `--json` for JSON on stdout. Everything started is

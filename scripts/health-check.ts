@@ -1,6 +1,6 @@
 /**
  * The image's HEALTHCHECK: `GET /health` of the service this container runs, exit 0 when it answers
- * 200, 1 otherwise. One image runs any of the nine services, so without an argument the service is
+ * 200, 1 otherwise. One image runs any of the services, so without an argument the service is
  * the one PID 1 (tini) was started with (`/usr/bin/tini -- node dist/subgraphs/land/main.js`), and
  * its port comes from the same variables the service reads. `node dist/scripts/health-check.js land-subgraph`
  * names one instead.

@@ -1,8 +1,8 @@
 /**
  * `npm run start:scaled`: the system as it scales out, with real parts on this machine. A throwaway
  * PostgreSQL 15 server holds the access log, `GATEWAY_REPLICAS` gateways (default 3) share it,
- * HAProxy balances them on `GATEWAY_PORT` with health checks on `/ready`, and the four subgraphs
- * and four mock backends run as under `npm start`. Every Node process is supervised as under
+ * HAProxy balances them on `GATEWAY_PORT` with health checks on `/ready`, and the five subgraphs
+ * and five mock backends run as under `npm start`. Every Node process is supervised as under
  * `npm start` (a crashed replica is restarted and HAProxy takes it back once its `/ready` answers).
  * Ctrl-C or SIGTERM stops everything, HAProxy and PostgreSQL included.
  */

@@ -1,5 +1,5 @@
 /**
- * `npm start`: the whole system on its embedded mocks — four mock backends, four subgraphs and
+ * `npm start`: the whole system on its embedded mocks — five mock backends, five subgraphs and
  * the gateway, each its own process on the default ports (or the ports set in the environment).
  * Waits until every process answers, prints where to go, and supervises: a process that crashes is
  * restarted with backoff while the others keep serving (the gateway's answers are partial

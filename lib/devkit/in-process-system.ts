@@ -42,7 +42,7 @@ export interface GraphQLBody {
 }
 
 /**
- * The whole graph in this process: four mock backends, four subgraphs and the gateway, each a
+ * The whole graph in this process: five mock backends, five subgraphs and the gateway, each a
  * real HTTP server on an ephemeral loopback port, wired exactly as `npm start` wires them.
  */
 export async function startSystem(

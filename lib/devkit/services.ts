@@ -1,5 +1,5 @@
 /**
- * The system as real processes: the nine services (four mock backends, four subgraphs, the gateway)
+ * The system as real processes: every service (a mock backend and a subgraph per system, the gateway)
  * spawned with `node --import tsx` (plain `node dist/…` once compiled), watched, probed, stopped,
  * killed and restarted — by hand, or by a `Supervisor` that restarts a crashed one with backoff.
  * Used by `npm start`, the load test under failure and the failure tests.
@@ -59,7 +59,7 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * `env` with a distinct free port for each of the nine services, and no backend or subgraph URL,
+ * `env` with a distinct free port for each service, and no backend or subgraph URL,
  * so that every service is the one spawned on these ports.
  */
 export async function withFreePorts(env: Environment): Promise<NodeJS.ProcessEnv> {

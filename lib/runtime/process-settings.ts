@@ -92,7 +92,7 @@ export function deployedServiceSettings(name: string): S.SettingsSchema {
 }
 
 /**
- * Where the nine processes of `npm start` listen: the same port and URL settings the services read,
+ * Where the processes of `npm start` listen: the same port and URL settings the services read,
  * so that every CLI that starts or reaches them agrees with them.
  */
 export const LAYOUT_SETTINGS = {

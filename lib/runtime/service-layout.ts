@@ -1,5 +1,5 @@
 /**
- * Where each of the nine services of one system listens (four mock backends, four subgraphs, the
+ * Where each of the services of one system listens (a mock backend and a subgraph per system, the
  * gateway), from the settings the services themselves read: what `npm start` spawns and what the
  * image's health check probes.
  */
@@ -27,7 +27,7 @@ export interface SystemLayout {
 }
 
 /**
- * Where each of the nine services listens, from the same settings the services read
+ * Where each of the services listens, from the same settings the services read
  * (`<PREFIX>_BACKEND_PORT`, `<PREFIX>_SUBGRAPH_PORT`, `GATEWAY_PORT`, lib/runtime/process-settings.ts);
  * a backend or subgraph URL already set is kept, so a subgraph can be pointed at a real backend.
  * Throws a `SettingsError` naming every invalid one.
@@ -35,7 +35,7 @@ export interface SystemLayout {
 export function systemLayout(env: Environment): SystemLayout {
   const layout = parseSettings(LAYOUT_SETTINGS, env);
   const host = '127.0.0.1';
-  // The children log warnings and worse unless LOG_LEVEL says otherwise: nine processes share a terminal.
+  // The children log warnings and worse unless LOG_LEVEL says otherwise: all the processes share one terminal.
   const childEnv: NodeJS.ProcessEnv = { ...env, LOG_LEVEL: isSet(LOG_LEVEL.name, env) ? layout.logLevel : 'warn' };
   const services: ServiceSpec[] = [];
   for (const id of SYSTEM_IDS) {
