@@ -131,8 +131,8 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): Subgraph
     connectTimeout: options.timeoutMs,
   });
 
-  const kept = options.publicAnswers;
-  const publicAnswers = kept && kept.entries > 0 ? new PublicAnswerCache(kept.entries, kept.bytes, options.now ?? Date.now) : undefined;
+  const bounds = options.publicAnswers;
+  const publicAnswers = bounds && bounds.entries > 0 ? new PublicAnswerCache(bounds.entries, bounds.bytes, options.now ?? Date.now) : undefined;
 
   const send = async (url: string, init: FetcherRequestInit, timeoutMs: number): Promise<Answer> => {
     const { origin, pathname } = new URL(url);
