@@ -13,6 +13,7 @@
  * first access that took a reused item.
  */
 import { readFileSync } from 'node:fs';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { parse, Kind, type ConstDirectiveNode, type DefinitionNode } from 'graphql';
 import { todayInVietnam } from '../domain/administrative-units.ts';
@@ -161,9 +162,10 @@ export function leafPaths(paths: readonly string[]): string[] {
   return sorted.filter((path, index) => !sorted[index + 1]?.startsWith(`${path}.`));
 }
 
-/** The items of one record as the counters see them: its month, its agency's place, its items by sector. */
+/** The items of one record as the counters see them: its month, its agency and the agency's place, its items by sector. */
 export interface RecordItems {
   readonly month: string;
+  readonly agency: string;
   readonly province: string;
   readonly level: AgencyLevel;
   /** Per sector: items returned and items reused. */
@@ -171,9 +173,9 @@ export interface RecordItems {
 }
 
 /**
- * Records classified before are answered from memory up to this many kinds (agency, day and fields
- * returned): a batch of one answer's records, or of one portal's, repeats a few kinds, and a kind's
- * items are the same however many records have it.
+ * Kinds of record (agency, day and fields returned) whose items are remembered, the least recently
+ * met forgotten first: a batch of one answer's records, or of one portal's, repeats a few kinds, and a
+ * kind's items are the same however many records have it.
  */
 const REMEMBERED_KINDS = 4096;
 
@@ -185,7 +187,7 @@ const REMEMBERED_KINDS = 4096;
 export class ReuseClassifier {
   private readonly agencies = new Map<string, { id: string | null; province: string; level: AgencyLevel }>();
   private readonly owners = new Map<string, string | null>();
-  private readonly kinds = new Map<string, RecordItems>();
+  private readonly kinds = new LRUCache<string, RecordItems>({ max: REMEMBERED_KINDS });
 
   constructor(private readonly fieldSectors: FieldSectors) {}
 
@@ -194,10 +196,7 @@ export class ReuseClassifier {
     const day = todayInVietnam(new Date(record.at));
     const kind = JSON.stringify([record.agency, day, record.fields]);
     let items = this.kinds.get(kind);
-    if (!items) {
-      if (this.kinds.size >= REMEMBERED_KINDS) this.kinds.clear();
-      this.kinds.set(kind, (items = this.classifyKind(record.agency, day, record.fields)));
-    }
+    if (!items) this.kinds.set(kind, (items = this.classifyKind(record.agency, day, record.fields)));
     return items;
   }
 
@@ -214,7 +213,7 @@ export class ReuseClassifier {
       if (reused) counts.reused += 1;
       bySector.set(sector, counts);
     }
-    return { month: day.slice(0, 7), province: agency.province, level: agency.level, bySector };
+    return { month: day.slice(0, 7), agency: code, province: agency.province, level: agency.level, bySector };
   }
 
   private agencyOn(code: string, day: string) {
@@ -266,8 +265,8 @@ export function reuseChanges(
   const cases: ReuseChanges['cases'] = new Map();
   /** Every case of the batch as counted so far, changed or not: each is looked up once per batch, and copied once. */
   const current = new Map<string, CountedCase>();
-  /** How many records of each kind (shared items) under each purpose: their items are added once per kind. */
-  const itemsByKind = new Map<RecordItems, Map<string, { agency: string; records: number }>>();
+  /** How many records of each kind (shared items) under each purpose: their items are added once per kind and purpose. */
+  const recordsByKind = new Map<RecordItems, Map<string, number>>();
   const add = (
     key: Omit<ReuseCounters, 'items' | 'reusedItems' | 'cases' | 'casesWithReuse'>,
     counts: Partial<Pick<ReuseCounters, 'items' | 'reusedItems' | 'cases' | 'casesWithReuse'>>,
@@ -283,11 +282,9 @@ export function reuseChanges(
   for (const record of records) {
     const items = classifier.itemsOf(record);
     if (items.bySector.size === 0) continue;
-    let byPurpose = itemsByKind.get(items);
-    if (!byPurpose) itemsByKind.set(items, (byPurpose = new Map()));
-    const tally = byPurpose.get(record.purpose);
-    if (tally) tally.records += 1;
-    else byPurpose.set(record.purpose, { agency: record.agency, records: 1 });
+    let byPurpose = recordsByKind.get(items);
+    if (!byPurpose) recordsByKind.set(items, (byPurpose = new Map()));
+    byPurpose.set(record.purpose, (byPurpose.get(record.purpose) ?? 0) + 1);
 
     const key = caseKeyOf(record.agency, record.purpose, record.caseNumber);
     let counted = current.get(key);
@@ -317,9 +314,9 @@ export function reuseChanges(
     }
     if (!reusedBefore && counted.reusedSectors.length > 0) add({ ...caseWhere(counted), sector: ALL_SECTORS }, { casesWithReuse: 1 });
   }
-  for (const [items, byPurpose] of itemsByKind) {
-    for (const [purpose, { agency, records: times }] of byPurpose) {
-      const at = { month: items.month, agency, purpose, province: items.province, level: items.level };
+  for (const [items, byPurpose] of recordsByKind) {
+    for (const [purpose, times] of byPurpose) {
+      const at = { month: items.month, agency: items.agency, purpose, province: items.province, level: items.level };
       let all = 0;
       let reused = 0;
       for (const [sector, counts] of items.bySector) {

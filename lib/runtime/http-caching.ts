@@ -12,6 +12,9 @@
 /** A header as node:http and undici give it: absent, one field line, or several. */
 type HeaderValue = string | readonly string[] | undefined;
 
+/** A directive's argument, a token or a quoted string (RFC 9110 §5.6.4), without its quotes. */
+const unquoted = (value: string) => value.trim().replace(/^"(.*)"$/, '$1');
+
 /** The directives of a `Cache-Control` field value, names in lower case; undefined when one repeats (RFC 9111 §4.2.1: then stale). */
 function directivesOf(cacheControl: string): Map<string, string | true> | undefined {
   const directives = new Map<string, string | true>();
@@ -20,8 +23,7 @@ function directivesOf(cacheControl: string): Map<string, string | true> | undefi
     const name = (equals < 0 ? part : part.slice(0, equals)).trim().toLowerCase();
     if (name === '') continue;
     if (directives.has(name)) return undefined;
-    const value = equals < 0 ? true : part.slice(equals + 1).trim();
-    directives.set(name, value === true ? value : value.replace(/^"(.*)"$/, '$1'));
+    directives.set(name, equals < 0 ? true : unquoted(part.slice(equals + 1)));
   }
   return directives;
 }
