@@ -1,10 +1,13 @@
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import type { Fetcher } from '@apollo/utils.fetcher';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../lib/runtime/logger.ts';
 import { CircuitBreaker } from '../lib/runtime/resilience.ts';
 import type { SubgraphCallOutcome } from './connection-board.ts';
 import { fieldPathsOf, SubgraphDataSource, type GatewayContext } from './data-source.ts';
+import type { SubgraphAnswer, SubgraphCall } from './subgraph-transport.ts';
+
+type Transport = { send: (call: SubgraphCall) => Promise<SubgraphAnswer> };
+const json = (body: unknown, status = 200, contentType = 'application/json'): SubgraphAnswer => ({ status, contentType, body: JSON.stringify(body) });
 
 const call = (query: string, variables: Record<string, unknown> = {}) =>
   ({
@@ -43,16 +46,20 @@ describe('the fields a failed subgraph call was to supply', () => {
 });
 
 describe('what the connection board learns from a failed subgraph call', () => {
-  const timingOut = (async () => {
-    throw new DOMException('The operation was aborted due to timeout', 'TimeoutError');
-  }) as unknown as Fetcher;
-  const refusing = (async () => {
-    throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-  }) as unknown as Fetcher;
+  const timingOut: Transport = {
+    send: async () => {
+      throw new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+    },
+  };
+  const refusing: Transport = {
+    send: async () => {
+      throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    },
+  };
 
-  async function failedCall(fetcher: Fetcher, requestTimeLeftMs: number) {
+  async function failedCall(transport: Transport, requestTimeLeftMs: number) {
     const seen: { system: string; outcome: SubgraphCallOutcome }[] = [];
-    const source = new SubgraphDataSource('land', 'http://land.invalid/graphql', fetcher, 5000, createLogger('test'), {
+    const source = new SubgraphDataSource('land', 'http://land.invalid/graphql', transport, 5000, createLogger('test'), {
       recordSubgraphCall: (system, outcome) => seen.push({ system, outcome }),
     });
     const response = await source.process({
@@ -64,11 +71,11 @@ describe('what the connection board learns from a failed subgraph call', () => {
   }
 
   it('counts a timeout at the subgraph’s own deadline, and a refused connection, against the subgraph', async () => {
-    for (const [fetcher, code, reason] of [
+    for (const [transport, code, reason] of [
       [timingOut, 'SYSTEM_TIMEOUT', 'no answer before the deadline'],
       [refusing, 'SYSTEM_UNAVAILABLE', 'connection refused'],
     ] as const) {
-      const { seen, response } = await failedCall(fetcher, 60_000);
+      const { seen, response } = await failedCall(transport, 60_000);
       expect(response.errors?.[0]?.extensions).toEqual({ code, system: 'land' });
       expect(seen).toEqual([{ system: 'land', outcome: { ok: false, code, reason } }]);
     }
@@ -84,24 +91,25 @@ describe('what the connection board learns from a failed subgraph call', () => {
 describe("the gateway's circuit in front of a subgraph", () => {
   const QUERY = '{ landParcel(parcelId: "x") { area } }';
 
-  function counting(answer: () => Promise<Response>) {
+  function counting(answer: () => Promise<SubgraphAnswer>) {
     let calls = 0;
-    const fetcher = (async () => {
-      calls += 1;
-      return answer();
-    }) as unknown as Fetcher;
-    return { fetcher, calls: () => calls };
+    const transport: Transport = {
+      send: async () => {
+        calls += 1;
+        return answer();
+      },
+    };
+    return { transport, calls: () => calls };
   }
   const hangsPastItsDeadline = () => Promise.reject(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
-  const json = (body: unknown) => Promise.resolve(new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } }));
 
-  function gatedSource(fetcher: Fetcher, failures: number) {
+  function gatedSource(transport: Transport, failures: number) {
     const seen: SubgraphCallOutcome[] = [];
     const circuit = new CircuitBreaker('land', { hop: 'subgraph', explainRefusals: true, failures, halfOpenMs: 60_000, maxHalfOpenMs: 60_000 });
     const source = new SubgraphDataSource(
       'land',
       'http://land.invalid/graphql',
-      fetcher,
+      transport,
       5000,
       createLogger('test'),
       { recordSubgraphCall: (_, outcome) => seen.push(outcome) },
@@ -118,7 +126,7 @@ describe("the gateway's circuit in front of a subgraph", () => {
 
   it('opens after consecutive failures, then answers for the subgraph at once without calling it, saying the circuit is open', async () => {
     const subgraph = counting(hangsPastItsDeadline);
-    const { call, circuit, seen } = gatedSource(subgraph.fetcher, 2);
+    const { call, circuit, seen } = gatedSource(subgraph.transport, 2);
     for (let i = 0; i < 2; i++) await call();
     expect(circuit.state).toBe('OPEN');
     const refused = await call();
@@ -137,7 +145,7 @@ describe("the gateway's circuit in front of a subgraph", () => {
 
   it('is not opened by timeouts at what was left of the client request’s deadline', async () => {
     const subgraph = counting(hangsPastItsDeadline);
-    const { call, circuit } = gatedSource(subgraph.fetcher, 1);
+    const { call, circuit } = gatedSource(subgraph.transport, 1);
     for (let i = 0; i < 3; i++) expect((await call(1000)).errors?.[0]?.extensions).toEqual({ code: 'SYSTEM_TIMEOUT', system: 'land' });
     expect(subgraph.calls()).toBe(3);
     expect(circuit.state).toBe('CLOSED');
@@ -150,12 +158,14 @@ describe("the gateway's circuit in front of a subgraph", () => {
     const subgraph = counting(() =>
       failing
         ? hangsPastItsDeadline()
-        : json({
-            data: { landParcel: null },
-            errors: [{ message: 'The land system is unavailable.', path: ['landParcel'], extensions: { code: 'SYSTEM_UNAVAILABLE', system: 'land' } }],
-          }),
+        : Promise.resolve(
+            json({
+              data: { landParcel: null },
+              errors: [{ message: 'The land system is unavailable.', path: ['landParcel'], extensions: { code: 'SYSTEM_UNAVAILABLE', system: 'land' } }],
+            }),
+          ),
     );
-    const { call, circuit } = gatedSource(subgraph.fetcher, 2);
+    const { call, circuit } = gatedSource(subgraph.transport, 2);
     await call();
     failing = false;
     await call();
@@ -168,12 +178,14 @@ describe("the gateway's circuit in front of a subgraph", () => {
 
 describe('the deadline a subgraph call is given', () => {
   async function deadlineSent(context: Partial<GatewayContext>): Promise<number> {
-    let sent: string | null | undefined;
-    const fetcher = (async (_url: string, init: { headers: Record<string, string> | Headers }) => {
-      sent = new Headers(init.headers).get('x-deadline-ms');
-      return new Response(JSON.stringify({ data: { landParcel: null } }), { headers: { 'content-type': 'application/json' } });
-    }) as unknown as Fetcher;
-    const source = new SubgraphDataSource('land', 'http://land.invalid/graphql', fetcher, 5000, createLogger('test'));
+    let sent: string | undefined;
+    const transport: Transport = {
+      send: async ({ headers }) => {
+        sent = headers['x-deadline-ms'];
+        return json({ data: { landParcel: null } });
+      },
+    };
+    const source = new SubgraphDataSource('land', 'http://land.invalid/graphql', transport, 5000, createLogger('test'));
     await source.process({
       kind: 'health check',
       request: { query: '{ landParcel(parcelId: "x") { area } }', variables: {} },
@@ -193,5 +205,81 @@ describe('the deadline a subgraph call is given', () => {
 
   it("is the subgraph's own deadline when the request leaves more", async () => {
     expect(await deadlineSent({ deadlineAt: Date.now() + 60_000, subgraphDeadlineAt: Date.now() + 59_000 })).toBe(5000);
+  });
+});
+
+describe('a subgraph call on the wire', () => {
+  const QUERY = '{ landParcel(parcelId: "x") { area } }';
+  function sourceAnswering(answer: SubgraphAnswer) {
+    const sent: SubgraphCall[] = [];
+    const seen: SubgraphCallOutcome[] = [];
+    const transport: Transport = {
+      send: async (call) => {
+        sent.push(call);
+        return answer;
+      },
+    };
+    const source = new SubgraphDataSource('land', 'http://land.invalid:4003/graphql', transport, 5000, createLogger('test'), {
+      recordSubgraphCall: (_, outcome) => seen.push(outcome),
+    });
+    const process = (context: Partial<GatewayContext> = {}) =>
+      source.process({
+        kind: 'incoming operation',
+        request: { query: QUERY, variables: { v: 1 }, operationName: 'Parcel' },
+        context: { requestId: 'req-1', deadlineAt: Date.now() + 60_000, ...context },
+      } as unknown as GraphQLDataSourceProcessOptions<GatewayContext>);
+    return { process, sent, seen };
+  }
+
+  it('posts the query, variables and operation name as JSON with the request id, the signed caller and the deadline', async () => {
+    const { process, sent } = sourceAnswering(json({ data: { landParcel: null } }));
+    const signed: unknown[] = [];
+    await process({
+      callerAssertion: async (subgraph, query, variables) => {
+        signed.push({ subgraph, query, variables });
+        return 'signed-for-land';
+      },
+    });
+    expect(sent).toHaveLength(1);
+    const [call] = sent;
+    expect(call!.url.href).toBe('http://land.invalid:4003/graphql');
+    expect(JSON.parse(call!.body)).toEqual({ query: QUERY, variables: { v: 1 }, operationName: 'Parcel' });
+    expect(call!.headers).toEqual({
+      'content-type': 'application/json',
+      'x-request-id': 'req-1',
+      'x-lien-thong-caller': 'signed-for-land',
+      'x-deadline-ms': '5000',
+    });
+    expect(call!.timeoutMs).toBe(5000);
+    expect(signed).toEqual([{ subgraph: 'land', query: QUERY, variables: { v: 1 } }]);
+  });
+
+  it('hands on a GraphQL response as the subgraph gave it, its errors included', async () => {
+    const answer = { data: { landParcel: null }, errors: [{ message: 'no such parcel', path: ['landParcel'], extensions: { code: 'NOT_FOUND' } }] };
+    const { process } = sourceAnswering(json(answer, 200, 'application/graphql-response+json; charset=utf-8'));
+    expect(await process()).toEqual(answer);
+  });
+
+  it.each([
+    ['a server error', json({ errors: [{ message: 'boom' }] }, 503), 'SYSTEM_UNAVAILABLE', 'HTTP 503'],
+    ['a refusal', json({ errors: [{ message: 'no caller assertion' }] }, 401), 'SYSTEM_BAD_RESPONSE', 'HTTP 401'],
+    ['HTML', { status: 200, contentType: 'text/html', body: '<html></html>' }, 'SYSTEM_BAD_RESPONSE', 'answer is not a GraphQL response'],
+    ['JSON cut short', { status: 200, contentType: 'application/json', body: '{"data":' }, 'SYSTEM_BAD_RESPONSE', 'answer is not a GraphQL response'],
+    ['a JSON list', json([{ data: {} }]), 'SYSTEM_BAD_RESPONSE', 'answer is not a GraphQL response'],
+    ['errors that are not a list', json({ data: null, errors: { message: 'x' } }), 'SYSTEM_BAD_RESPONSE', 'answer is not a GraphQL response'],
+  ] as const)('fails its fields with the system named, and nothing of the answer, on %s', async (_, answer, code, reason) => {
+    const { process, seen } = sourceAnswering(answer);
+    const response = await process();
+    expect(response).toEqual({
+      errors: [
+        {
+          message: expect.stringMatching(/^The land system \(.+\) (is unavailable|returned an answer that breaks its contract)\.$/) as unknown,
+          path: ['landParcel'],
+          extensions: { code, system: 'land' },
+        },
+      ],
+    });
+    expect(JSON.stringify(response)).not.toMatch(/boom|no caller assertion|html|invalid/);
+    expect(seen).toEqual([{ ok: false, code, reason }]);
   });
 });

@@ -1,5 +1,4 @@
-import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import type { Fetcher } from '@apollo/utils.fetcher';
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { Kind, parse, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import { CALLER_ASSERTION_HEADER, type Caller } from '../lib/access/caller.ts';
 import { SystemError, SystemErrorCode } from '../lib/runtime/errors.ts';
@@ -8,9 +7,10 @@ import type { SubgraphCallMetrics } from '../lib/runtime/metrics.ts';
 import { CircuitRefusal, type CircuitBreaker } from '../lib/runtime/resilience.ts';
 import { DEADLINE_HEADER } from '../lib/runtime/subgraph.ts';
 import type { SystemId } from '../lib/runtime/systems.ts';
-import { classifyTransportError } from '../lib/runtime/transport.ts';
+import { classifyHttpStatus, classifyTransportError, parseJsonOrUndefined } from '../lib/runtime/transport.ts';
 import type { SubgraphCallOutcome } from './connection-board.ts';
 import { firstOperation, fragmentDefinitions } from './documents.ts';
+import type { SubgraphAnswer, SubgraphTransport } from './subgraph-transport.ts';
 
 export interface GatewayContext {
   requestId: string;
@@ -29,14 +29,14 @@ export interface GatewayContext {
 }
 
 type ProcessOptions = GraphQLDataSourceProcessOptions<GatewayContext>;
-type SubgraphResponse = Awaited<ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']>>;
-type WillSendRequestOptions = Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0];
+/** A GraphQL response as @apollo/gateway takes it from a data source. */
+type SubgraphResponse = Awaited<ReturnType<GraphQLDataSource<GatewayContext>['process']>>;
 
 /**
  * A subgraph call with a deadline: the smaller of the subgraph's own timeout and what is left of the
  * request's, sent along as `x-deadline-ms` so the subgraph's backend calls respect it too.
  *
- * A failed call (refused, reset, timed out, HTTP error, not JSON) does not become Apollo's one
+ * A failed call (refused, reset, timed out, HTTP error, not a GraphQL response) does not become one
  * pathless error carrying the subgraph URL and body: it becomes the answer the subgraph would have
  * given had its backend failed, one SystemError per field the call was to supply, at that field's
  * path. Apollo then places each error at the right path of the client's query.
@@ -44,45 +44,31 @@ type WillSendRequestOptions = Parameters<NonNullable<RemoteGraphQLDataSource<Gat
  * Every call goes through the subgraph's circuit breaker (the connection board's): a subgraph that
  * keeps failing or hanging is not called at all, and its fields fail at once as SYSTEM_UNAVAILABLE
  * saying that the circuit is open, until a trial call succeeds.
+ *
+ * It speaks HTTP through the gateway's subgraph transport rather than extending Apollo's
+ * RemoteGraphQLDataSource, which builds a node-fetch Request and two Headers for every call and
+ * needs a fetch-shaped Response back (5–6 % of the gateway's CPU under the portal query, docs/BENCHMARKS.md).
  */
-export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
+  private readonly url: URL;
+
   constructor(
     private readonly system: SystemId,
     url: string,
-    fetcher: Fetcher,
+    private readonly transport: Pick<SubgraphTransport, 'send'>,
     private readonly timeoutMs: number,
     private readonly logger: Logger,
     private readonly observer?: SubgraphCallObserver,
     private readonly circuit?: CircuitBreaker,
     private readonly metrics?: Pick<SubgraphCallMetrics, 'observe'>,
   ) {
-    // The subgraphs send no cache policy (their cache-control plugin is off): nothing to combine per call.
-    super({ url, fetcher, honorSubgraphCacheControlHeader: false });
+    this.url = new URL(url);
   }
 
-  /** Calls whose deadline is what was left of the client's request, shorter than the subgraph's own. */
-  private readonly boundByRequestDeadline = new WeakSet<object>();
-
-  override async willSendRequest({ request, context }: WillSendRequestOptions) {
-    if (context.requestId) request.http?.headers.set('x-request-id', context.requestId);
-    if (context.callerAssertion && request.query) {
-      request.http?.headers.set(CALLER_ASSERTION_HEADER, await context.callerAssertion(this.system, request.query, request.variables));
-    }
-    const remaining = (context.subgraphDeadlineAt ?? context.deadlineAt) - Date.now();
-    if (remaining <= 0) {
-      throw new SystemError(this.system, SystemErrorCode.TIMEOUT, 'request deadline passed before the subgraph call', {
-        reason: 'request deadline passed',
-        callerDeadline: true,
-      });
-    }
-    if (remaining < this.timeoutMs) this.boundByRequestDeadline.add(request);
-    request.http?.headers.set(DEADLINE_HEADER, String(Math.min(this.timeoutMs, remaining)));
-  }
-
-  override async process(options: ProcessOptions): Promise<SubgraphResponse> {
+  async process(options: ProcessOptions): Promise<SubgraphResponse> {
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
-    const call = () => super.process(options).catch((error: unknown) => Promise.reject(this.withCallersDeadline(error, options.request)));
+    const call = () => this.send(options);
     try {
       const response = await (this.circuit ? this.circuit.run(call) : call());
       this.metrics?.observe(this.system, 'ok', seconds());
@@ -91,8 +77,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     } catch (error) {
       if (error instanceof CircuitRefusal) this.metrics?.observe(this.system, 'refused');
       else this.metrics?.observe(this.system, 'failed', seconds());
-      // Failed calls arrive here as SystemErrors (didEncounterError, willSendRequest); anything else
-      // is a defect of the gateway, reported as an internal error rather than as the system's outage.
+      // Failed calls arrive here as SystemErrors (send); anything else is a defect of the gateway,
+      // reported as an internal error rather than as the system's outage.
       if (!(error instanceof SystemError)) throw error;
       const failure = error;
       // A refused call was not made, and the circuit logged its opening once: nothing to record.
@@ -108,27 +94,66 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     }
   }
 
-  /**
-   * A timeout at what was left of the client request's deadline, shorter than the subgraph's own,
-   * is the caller's: marked so, it counts neither on the board nor against the circuit.
-   */
-  private withCallersDeadline(error: unknown, request: object): unknown {
-    if (!(error instanceof SystemError) || error.callerDeadline) return error;
-    if (error.systemCode !== SystemErrorCode.TIMEOUT || !this.boundByRequestDeadline.has(request)) return error;
-    return new SystemError(this.system, error.systemCode, error.detail, { reason: error.reason, retryable: error.retryable, callerDeadline: true });
+  /** One call: the request id, the caller signed for this call, and the deadline travel with it. */
+  private async send({ request, context }: ProcessOptions): Promise<SubgraphResponse> {
+    const { query, variables, operationName } = request;
+    if (!query) throw new Error('a subgraph call without a query');
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (context.requestId) headers['x-request-id'] = context.requestId;
+    if (context.callerAssertion) headers[CALLER_ASSERTION_HEADER] = await context.callerAssertion(this.system, query, variables);
+    const remaining = (context.subgraphDeadlineAt ?? context.deadlineAt) - Date.now();
+    if (remaining <= 0) {
+      throw new SystemError(this.system, SystemErrorCode.TIMEOUT, 'request deadline passed before the subgraph call', {
+        reason: 'request deadline passed',
+        callerDeadline: true,
+      });
+    }
+    const timeoutMs = Math.min(this.timeoutMs, remaining);
+    headers[DEADLINE_HEADER] = String(timeoutMs);
+    let answer: SubgraphAnswer;
+    try {
+      answer = await this.transport.send({ url: this.url, body: JSON.stringify({ query, variables, operationName }), headers, timeoutMs });
+    } catch (error) {
+      const failure = classifyTransportError(error);
+      throw new SystemError(this.system, failure.code, `subgraph: ${describe(error)}`, {
+        reason: failure.reason,
+        retryable: failure.retryable,
+        // A timeout at what was left of the client request's deadline, shorter than the subgraph's own,
+        // is the caller's: marked so, it counts neither on the board nor against the circuit.
+        callerDeadline: failure.code === SystemErrorCode.TIMEOUT && timeoutMs < this.timeoutMs,
+      });
+    }
+    return this.graphqlResponse(answer);
   }
 
-  override didEncounterError(error: Error): never {
-    throw this.toSystemError(error);
+  /** The subgraph's answer, if it is a GraphQL response over HTTP 2xx. */
+  private graphqlResponse({ status, contentType, body }: SubgraphAnswer): SubgraphResponse {
+    if (status < 200 || status >= 300) {
+      const failure = classifyHttpStatus(status);
+      throw new SystemError(this.system, failure.code, `subgraph: ${failure.reason}`, { reason: failure.reason, retryable: failure.retryable });
+    }
+    const json = isJson(contentType) ? parseJsonOrUndefined(body) : undefined;
+    if (!isGraphQLResponse(json)) {
+      throw new SystemError(this.system, SystemErrorCode.BAD_RESPONSE, `subgraph: HTTP ${status} ${contentType ?? 'without a content type'}, not a GraphQL response`, {
+        reason: 'answer is not a GraphQL response',
+      });
+    }
+    return json;
   }
+}
 
-  private toSystemError(error: unknown): SystemError {
-    const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    // An answer that is not a JSON object breaks the contract; anything else failed in transport.
-    const contractBroken = error instanceof SyntaxError || (error instanceof Error && error.message.startsWith('Expected JSON response body'));
-    const failure = contractBroken ? { code: SystemErrorCode.BAD_RESPONSE, reason: 'answer is not a GraphQL response', retryable: false } : classifyTransportError(error);
-    return new SystemError(this.system, failure.code, `subgraph: ${detail}`, { reason: failure.reason, retryable: failure.retryable });
-  }
+const isJson = (contentType: string | undefined) =>
+  contentType !== undefined && (contentType.startsWith('application/json') || contentType.startsWith('application/graphql-response+json'));
+
+/** An object whose `data`, if any, is an object or null and whose `errors`, if any, is a list (GraphQL over HTTP). */
+function isGraphQLResponse(json: unknown): json is SubgraphResponse {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return false;
+  const { data, errors } = json as { data?: unknown; errors?: unknown };
+  return (data === undefined || typeof data === 'object') && (errors === undefined || Array.isArray(errors));
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 /** Who wants to know how each subgraph call went (the connection board). */

@@ -11,7 +11,7 @@ import { AccessLogMetrics, metricsEndpoint, ReuseMetrics, ServiceMetrics, Subgra
 import { perSystem, type SystemId } from '../lib/runtime/systems.ts';
 import { SubgraphDataSource, type GatewayContext } from './data-source.ts';
 import { createErrorFormatter } from './errors.ts';
-import { createSubgraphFetcher } from './fetcher.ts';
+import { createSubgraphTransport } from './subgraph-transport.ts';
 import { queryProtection, type QueryLimits } from './limits.ts';
 import { queryPage } from './query-page.ts';
 import { ConnectionBoard, connectionBoardOptions, type ConnectionBoardOptions } from './connection-board.ts';
@@ -153,8 +153,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
   process.env.APOLLO_TELEMETRY_DISABLED = '1';
   const supergraphSdl = readFileSync(config.supergraphPath, 'utf8');
   const systemsByUrl = new Map(Object.entries(config.subgraphUrls).map(([system, url]) => [url, system as SystemId]));
-  const subgraphFetcher = createSubgraphFetcher({
-    timeoutMs: Math.max(...Object.values(config.subgraphTimeoutsMs)),
+  const subgraphTransport = createSubgraphTransport({
+    connectTimeoutMs: Math.max(...Object.values(config.subgraphTimeoutsMs)),
     publicAnswers: config.publicAnswers,
     onPublicAnswer: (url, outcome) => {
       const system = systemsByUrl.get(url);
@@ -189,7 +189,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
       const url = config.subgraphUrls[name as SystemId];
       if (!url) throw new Error(`supergraph names subgraph "${name}", which this gateway has no URL for`);
       const system = name as SystemId;
-      return new SubgraphDataSource(system, url, subgraphFetcher.fetcher, config.subgraphTimeoutsMs[system], logger, board, board.circuit(system), subgraphCallMetrics);
+      return new SubgraphDataSource(system, url, subgraphTransport, config.subgraphTimeoutsMs[system], logger, board, board.circuit(system), subgraphCallMetrics);
     },
   });
   const closeConnections = async () => {
@@ -236,14 +236,14 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
   } catch (error) {
     await apollo.stop();
     await closeConnections();
-    await subgraphFetcher.close();
+    await subgraphTransport.close();
     await closeAccessLog();
     throw error;
   }
   const metricsAt = await metricsEndpoint(metrics, config.metricsPort, config.host).catch(async (error: unknown) => {
     await apollo.stop();
     await closeConnections();
-    await subgraphFetcher.close();
+    await subgraphTransport.close();
     await closeAccessLog();
     throw error;
   });
@@ -295,7 +295,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
     await metricsAt.close();
     await apollo.stop();
     await closeConnections();
-    await subgraphFetcher.close();
+    await subgraphTransport.close();
     await closeAccessLog();
     throw error;
   });
@@ -310,7 +310,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
       await metricsAt.close();
       await apollo.stop();
       await closeConnections();
-      await subgraphFetcher.close();
+      await subgraphTransport.close();
       await closeAccessLog();
     },
   };

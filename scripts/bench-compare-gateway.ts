@@ -3,8 +3,9 @@
  * over the same subgraphs as this project's gateway. Which one is `BENCH_COMPARE_GATEWAY`:
  *
  * - `apollo`: stock `@apollo/gateway` on Apollo Server 5, the gateway's default fetcher (make-fetch-happen);
- * - `apollo-undici`: the same with a fetcher on undici's `request` (this project's gateway/fetcher.ts, its
- *   deduplication of identical calls off, so that the peer stays stock in what it sends);
+ * - `apollo-undici`: the same with a fetcher on undici's `request` (this project's subgraph transport,
+ *   gateway/subgraph-transport.ts, its deduplication of identical calls off, so that the peer stays
+ *   stock in what it sends);
  * - `hive`: Hive Gateway's runtime with the Rust query planner (`@graphql-hive/router-runtime`);
  * - `hive-no-dedup`: the same with the deduplication of identical in-flight subgraph requests off.
  *
@@ -16,6 +17,8 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import type { Fetcher, FetcherHeaders, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
+import { createSubgraphTransport, type SubgraphAnswer, type SubgraphTransport } from '../gateway/subgraph-transport.ts';
 import { settingsOrExit } from '../lib/runtime/cli.ts';
 import { BENCH_COMPARE_GATEWAY_SETTINGS } from '../lib/runtime/process-settings.ts';
 import { answerWithApollo, listen } from '../lib/runtime/http-server.ts';
@@ -43,10 +46,10 @@ async function apolloPeer(sdl: string, undiciFetcher: boolean): Promise<Peer> {
   process.env.APOLLO_TELEMETRY_DISABLED = '1';
   const { ApolloGateway, RemoteGraphQLDataSource } = await import('@apollo/gateway');
   const { ApolloServer } = await import('@apollo/server');
-  const fetcher = undiciFetcher ? (await import('../gateway/fetcher.ts')).createSubgraphFetcher({ timeoutMs: 5000, deduplicatePublicCalls: false }) : undefined;
+  const transport = undiciFetcher ? createSubgraphTransport({ connectTimeoutMs: 5000, deduplicatePublicCalls: false }) : undefined;
   const gateway = new ApolloGateway({
     supergraphSdl: sdl,
-    ...(fetcher ? { buildService: ({ url }) => new RemoteGraphQLDataSource({ url, fetcher: fetcher.fetcher }) } : {}),
+    ...(transport ? { buildService: ({ url }) => new RemoteGraphQLDataSource({ url, fetcher: fetcherOver(transport) }) } : {}),
   });
   const server = new ApolloServer({ gateway });
   await server.start();
@@ -62,9 +65,60 @@ async function apolloPeer(sdl: string, undiciFetcher: boolean): Promise<Peer> {
     handler,
     close: async () => {
       await server.stop();
-      await fetcher?.close();
+      await transport?.close();
     },
   };
+}
+
+/** The fetcher interface RemoteGraphQLDataSource calls, over the subgraph transport: POSTs only, 5 s each. */
+function fetcherOver(transport: SubgraphTransport): Fetcher {
+  return (async (url: string, init: FetcherRequestInit = {}) => {
+    const answer = await transport.send({ url: new URL(url), body: String(init.body), headers: (init.headers ?? {}) as Record<string, string>, timeoutMs: 5000 });
+    return new AnsweredResponse(url, answer);
+  }) as Fetcher;
+}
+
+/** What RemoteGraphQLDataSource reads of a response, without a WHATWG Response and its streams. */
+class AnsweredResponse implements FetcherResponse {
+  readonly bodyUsed = false;
+  readonly redirected = false;
+  readonly headers: FetcherHeaders;
+
+  constructor(
+    readonly url: string,
+    private readonly answer: SubgraphAnswer,
+  ) {
+    this.headers = new Headers(answer.contentType ? { 'content-type': answer.contentType } : {});
+  }
+
+  get status(): number {
+    return this.answer.status;
+  }
+
+  get ok(): boolean {
+    return this.status >= 200 && this.status < 300;
+  }
+
+  get statusText(): string {
+    return this.ok ? 'OK' : `HTTP ${this.status}`;
+  }
+
+  async text(): Promise<string> {
+    return this.answer.body;
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(this.answer.body);
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const bytes = Buffer.from(this.answer.body);
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  }
+
+  clone(): FetcherResponse {
+    return new AnsweredResponse(this.url, this.answer);
+  }
 }
 
 /**

@@ -7,7 +7,7 @@ import type { BackendCallMetrics } from '../runtime/metrics.ts';
 import { BackendResilience, CircuitRefusal, DEFAULT_RESILIENCE, type AttemptBudget, type BackendHealth, type ResilienceOptions } from '../runtime/resilience.ts';
 import { sharedFreshnessSeconds, type AnswerFreshness } from '../runtime/http-caching.ts';
 import type { SystemId } from '../runtime/systems.ts';
-import { CallDeadline, classifyTransportError, closeDispatcher, drainLimited, MAX_BACKEND_ANSWER_BYTES, readLimited } from '../runtime/transport.ts';
+import { CallDeadline, classifyHttpStatus, classifyTransportError, closeDispatcher, drainLimited, MAX_BACKEND_ANSWER_BYTES, readLimited } from '../runtime/transport.ts';
 
 export interface BackendClientOptions {
   system: SystemId;
@@ -199,12 +199,8 @@ export class BackendClient {
       deadline.end();
     }
     if (statusCode < 200 || statusCode >= 300) {
-      const serverSide = statusCode >= 500 || statusCode === 429;
-      throw this.fail(serverSide ? SystemErrorCode.UNAVAILABLE : SystemErrorCode.BAD_RESPONSE, `${method} ${fullPath}: HTTP ${statusCode}`, {
-        reason: `HTTP ${statusCode}`,
-        // A gateway or load balancer in front of the system says it is briefly unable to answer.
-        retryable: statusCode === 502 || statusCode === 503 || statusCode === 504,
-      });
+      const failure = classifyHttpStatus(statusCode);
+      throw this.fail(failure.code, `${method} ${fullPath}: ${failure.reason}`, { reason: failure.reason, retryable: failure.retryable });
     }
     let json: unknown;
     try {

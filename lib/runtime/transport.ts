@@ -95,6 +95,20 @@ export function classifyTransportError(error: unknown): TransportFailure {
   return { code: SystemErrorCode.UNAVAILABLE, reason: connectionReason(error), retryable: true };
 }
 
+/**
+ * An answer whose status is not 2xx: the system's own trouble (5xx, or 429 asking to come back
+ * later) or a call it would not take (any other status). Only a gateway or load balancer in front
+ * of it saying it is briefly unable to answer (502, 503, 504) is worth another try.
+ */
+export function classifyHttpStatus(status: number): TransportFailure {
+  const serverSide = status >= 500 || status === 429;
+  return {
+    code: serverSide ? SystemErrorCode.UNAVAILABLE : SystemErrorCode.BAD_RESPONSE,
+    reason: `HTTP ${status}`,
+    retryable: status === 502 || status === 503 || status === 504,
+  };
+}
+
 /** Why a connection could not be made or was lost, by the code Node or undici gives (never its message, which names the host). */
 const CONNECTION_REASONS: Record<string, string> = {
   ECONNREFUSED: 'connection refused',

@@ -1,10 +1,8 @@
 import { createServer, type ServerResponse } from 'node:http';
-import type { Fetcher } from '@apollo/utils.fetcher';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CALLER_ASSERTION_HEADER } from '../lib/access/caller.ts';
 import { listen, type RunningServer } from '../lib/runtime/http-server.ts';
-import { DEADLINE_HEADER } from '../lib/runtime/subgraph.ts';
-import { createSubgraphFetcher } from './fetcher.ts';
+import { createSubgraphTransport, type SubgraphTransport } from './subgraph-transport.ts';
 
 // A subgraph that holds every answer until the test lets it go.
 let held: ServerResponse[] = [];
@@ -25,19 +23,16 @@ afterAll(() => subgraph.close());
 
 describe('a public call that joins an identical one in flight', () => {
   it('keeps its own deadline: it times out alone, and the first call still gets its answer', async () => {
-    const { fetcher, close } = createSubgraphFetcher({ timeoutMs: 60_000 });
+    const { send, close } = createSubgraphTransport({ connectTimeoutMs: 5000 });
     const body = JSON.stringify({ query: '{ provinces { code } }' });
-    const call = (deadlineMs: number) =>
-      fetcher(`${subgraph.url}/graphql`, { method: 'POST', body, headers: { 'content-type': 'application/json', [DEADLINE_HEADER]: String(deadlineMs) } });
+    const call = (timeoutMs: number) => send({ url: new URL(`${subgraph.url}/graphql`), body, headers: { 'content-type': 'application/json' }, timeoutMs });
     const first = call(60_000);
     await expect.poll(() => held.length).toBe(1);
     const joined = await call(100).catch((error: unknown) => error);
     expect(joined).toMatchObject({ name: 'TimeoutError' });
     expect(received).toBe(1);
     held[0]!.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"provinces":[]}}');
-    const answer = await first;
-    expect(answer.status).toBe(200);
-    expect(await answer.json()).toEqual({ data: { provinces: [] } });
+    expect(await first).toMatchObject({ status: 200, contentType: 'application/json', body: '{"data":{"provinces":[]}}' });
     held = [];
     await close();
   });
@@ -72,14 +67,15 @@ describe('public answers kept for as long as their Cache-Control allows', () => 
   let clock = START;
   const outcomes: string[] = [];
   const cached = (entries = 10, bytes = 1024 * 1024) =>
-    createSubgraphFetcher({ timeoutMs: 5000, publicAnswers: { entries, bytes }, now: () => clock, onPublicAnswer: (_, outcome) => outcomes.push(outcome) });
-  const ask = async (fetcher: Fetcher, variables: Record<string, unknown>, headers: Record<string, string> = {}) => {
-    const answer = await fetcher(`${answering.url}/graphql`, {
-      method: 'POST',
+    createSubgraphTransport({ connectTimeoutMs: 5000, publicAnswers: { entries, bytes }, now: () => clock, onPublicAnswer: (_, outcome) => outcomes.push(outcome) });
+  const ask = async ({ send }: SubgraphTransport, variables: Record<string, unknown>, headers: Record<string, string> = {}) => {
+    const answer = await send({
+      url: new URL(`${answering.url}/graphql`),
       body: JSON.stringify({ query: 'query($cacheControl: String) { asked }', variables }),
       headers: { 'content-type': 'application/json', ...headers },
+      timeoutMs: 5000,
     });
-    return { status: answer.status, asked: ((await answer.json()) as { data: { asked: number } }).data.asked };
+    return { status: answer.status, asked: (JSON.parse(answer.body) as { data: { asked: number } }).data.asked };
   };
   beforeEach(() => {
     clock = START;
@@ -87,17 +83,17 @@ describe('public answers kept for as long as their Cache-Control allows', () => 
   });
 
   it('serves a public answer again without asking, whoever asks, until its max-age less its Age has passed', async () => {
-    const { fetcher, close } = cached();
+    const transport = cached();
     const variables = { cacheControl: 'public, max-age=60', age: '20' };
-    const first = await ask(fetcher, variables, { [CALLER_ASSERTION_HEADER]: 'one caller' });
+    const first = await ask(transport, variables, { [CALLER_ASSERTION_HEADER]: 'one caller' });
     clock = START + 39_999;
-    expect(await ask(fetcher, variables, { [CALLER_ASSERTION_HEADER]: 'another caller' })).toEqual(first);
-    expect(await ask(fetcher, variables)).toEqual(first);
+    expect(await ask(transport, variables, { [CALLER_ASSERTION_HEADER]: 'another caller' })).toEqual(first);
+    expect(await ask(transport, variables)).toEqual(first);
     clock = START + 40_000;
-    const later = await ask(fetcher, variables);
+    const later = await ask(transport, variables);
     expect(later.asked).toBeGreaterThan(first.asked);
     expect(outcomes).toEqual(['stored', 'hit', 'hit', 'stored']);
-    await close();
+    await transport.close();
   });
 
   it.each([
@@ -108,56 +104,56 @@ describe('public answers kept for as long as their Cache-Control allows', () => 
     ['already stale', { cacheControl: 'public, max-age=60', age: '60' }],
     ['an error status', { cacheControl: 'public, max-age=60', status: 500 }],
   ])('keeps no answer with %s: every call is sent', async (_, variables) => {
-    const { fetcher, close } = cached();
-    const first = await ask(fetcher, variables);
-    const second = await ask(fetcher, variables);
+    const transport = cached();
+    const first = await ask(transport, variables);
+    const second = await ask(transport, variables);
     expect(second.asked).toBe(first.asked + 1);
     expect(outcomes).toEqual([]);
-    await close();
+    await transport.close();
   });
 
   it('tells calls apart by their body: another query or variables is another answer', async () => {
-    const { fetcher, close } = cached();
-    const one = await ask(fetcher, { cacheControl: 'public, max-age=60', n: 1 });
-    const two = await ask(fetcher, { cacheControl: 'public, max-age=60', n: 2 });
+    const transport = cached();
+    const one = await ask(transport, { cacheControl: 'public, max-age=60', n: 1 });
+    const two = await ask(transport, { cacheControl: 'public, max-age=60', n: 2 });
     expect(two.asked).toBe(one.asked + 1);
-    expect(await ask(fetcher, { cacheControl: 'public, max-age=60', n: 1 })).toEqual(one);
-    await close();
+    expect(await ask(transport, { cacheControl: 'public, max-age=60', n: 1 })).toEqual(one);
+    await transport.close();
   });
 
   it('keeps at most its number of answers, the least recently used going first', async () => {
-    const { fetcher, close } = cached(2);
+    const transport = cached(2);
     const answers = [];
-    for (const n of [1, 2]) answers.push(await ask(fetcher, { cacheControl: 'public, max-age=60', n }));
-    expect(await ask(fetcher, { cacheControl: 'public, max-age=60', n: 1 })).toEqual(answers[0]);
-    await ask(fetcher, { cacheControl: 'public, max-age=60', n: 3 });
+    for (const n of [1, 2]) answers.push(await ask(transport, { cacheControl: 'public, max-age=60', n }));
+    expect(await ask(transport, { cacheControl: 'public, max-age=60', n: 1 })).toEqual(answers[0]);
+    await ask(transport, { cacheControl: 'public, max-age=60', n: 3 });
     // 2 was the least recently used when 3 came: 1 is still kept, 2 is asked again.
-    expect(await ask(fetcher, { cacheControl: 'public, max-age=60', n: 1 })).toEqual(answers[0]);
-    expect((await ask(fetcher, { cacheControl: 'public, max-age=60', n: 2 })).asked).toBeGreaterThan(answers[1]!.asked);
-    await close();
+    expect(await ask(transport, { cacheControl: 'public, max-age=60', n: 1 })).toEqual(answers[0]);
+    expect((await ask(transport, { cacheControl: 'public, max-age=60', n: 2 })).asked).toBeGreaterThan(answers[1]!.asked);
+    await transport.close();
   });
 
   it('keeps at most its bytes of answers, the least recently used going first, and no answer larger than them all', async () => {
     // Each call key holds about 4 kB of variables: two fit in 10 kB, three do not.
     const padded = (n: number, size = 4000) => ({ cacheControl: 'public, max-age=60', n, pad: 'x'.repeat(size) });
-    const { fetcher, close } = cached(100, 10_000);
-    const one = await ask(fetcher, padded(1));
-    const two = await ask(fetcher, padded(2));
-    expect(await ask(fetcher, padded(1))).toEqual(one);
-    await ask(fetcher, padded(3));
-    expect(await ask(fetcher, padded(1))).toEqual(one);
-    expect((await ask(fetcher, padded(2))).asked).toBeGreaterThan(two.asked);
+    const transport = cached(100, 10_000);
+    const one = await ask(transport, padded(1));
+    const two = await ask(transport, padded(2));
+    expect(await ask(transport, padded(1))).toEqual(one);
+    await ask(transport, padded(3));
+    expect(await ask(transport, padded(1))).toEqual(one);
+    expect((await ask(transport, padded(2))).asked).toBeGreaterThan(two.asked);
     outcomes.length = 0;
-    const large = await ask(fetcher, padded(4, 12_000));
-    expect((await ask(fetcher, padded(4, 12_000))).asked).toBe(large.asked + 1);
+    const large = await ask(transport, padded(4, 12_000));
+    expect((await ask(transport, padded(4, 12_000))).asked).toBe(large.asked + 1);
     expect(outcomes).toEqual([]);
-    await close();
+    await transport.close();
   });
 
   it('keeps nothing without a number of answers to keep', async () => {
-    const { fetcher, close } = createSubgraphFetcher({ timeoutMs: 5000 });
-    const first = await ask(fetcher, { cacheControl: 'public, max-age=60' });
-    expect((await ask(fetcher, { cacheControl: 'public, max-age=60' })).asked).toBe(first.asked + 1);
-    await close();
+    const transport = createSubgraphTransport({ connectTimeoutMs: 5000 });
+    const first = await ask(transport, { cacheControl: 'public, max-age=60' });
+    expect((await ask(transport, { cacheControl: 'public, max-age=60' })).asked).toBe(first.asked + 1);
+    await transport.close();
   });
 });
