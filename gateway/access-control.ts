@@ -65,8 +65,12 @@ const injectedSelections = new Map(
   }),
 );
 
+/** Documents already looked through; Apollo Server hands the same parsed document to every request with the same text. */
+const reservedAliasOf = new WeakMap<DocumentNode, string | undefined>();
+
 /** The first alias in the document that starts with the gateway's reserved prefix, if any. */
 export function reservedAliasIn(document: DocumentNode): string | undefined {
+  if (reservedAliasOf.has(document)) return reservedAliasOf.get(document);
   let found: string | undefined;
   visit(document, {
     Field(field) {
@@ -77,6 +81,7 @@ export function reservedAliasIn(document: DocumentNode): string | undefined {
       return undefined;
     },
   });
+  reservedAliasOf.set(document, found);
   return found;
 }
 

@@ -1,4 +1,5 @@
 import { parseSettings, QUERY_LIMIT_SETTINGS } from '../lib/runtime/settings.ts';
+import { ApolloServer } from '@apollo/server';
 import { buildSchema, Kind, parse, specifiedRules, validate, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { documentLimitRules, findListTooLong, findTooManyListItems, queryProtection } from './limits.ts';
@@ -151,6 +152,29 @@ describe('list sizes', () => {
     let deep: unknown = [];
     for (let i = 0; i < 100_000; i++) deep = [deep];
     expect(findListTooLong(document, { ids: deep }, 100)).toBeUndefined();
+  });
+});
+
+describe('list sizes, checked by the plugin once per parsed document', () => {
+  it('refuses each request by its own variables, and a literal list on every request', async () => {
+    const limits = { ...parseSettings(QUERY_LIMIT_SETTINGS, {}), maxListItems: 2 };
+    const server = new ApolloServer({
+      typeDefs: 'type Query { count(ids: [ID!]): Int }',
+      resolvers: { Query: { count: (_: unknown, { ids }: { ids?: string[] }) => ids?.length ?? 0 } },
+      ...queryProtection(limits, false),
+    });
+    await server.start();
+    const ask = async (query: string, variables?: Record<string, unknown>) => {
+      const { body } = await server.executeOperation({ query, variables });
+      return body.kind === 'single' ? body.singleResult : undefined;
+    };
+    const withVariable = 'query($ids: [ID!]) { count(ids: $ids) }';
+    expect((await ask(withVariable, { ids: ['1', '2'] }))?.data).toEqual({ count: 2 });
+    expect((await ask(withVariable, { ids: ['1', '2', '3'] }))?.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'ids' });
+    expect((await ask(withVariable, { ids: ['1'] }))?.data).toEqual({ count: 1 });
+    const literal = '{ count(ids: ["1", "2", "3"]) }';
+    for (let i = 0; i < 2; i++) expect((await ask(literal))?.errors?.[0]?.message).toBe('Argument ids has 3 items, exceeding the limit of 2 per list.');
+    await server.stop();
   });
 });
 

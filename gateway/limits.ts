@@ -230,17 +230,16 @@ export interface ListTooLong {
 }
 
 /**
- * The first list longer than `maxItems` in the literals of the operation run (arguments, variable
- * defaults, fragments it spreads) or in the request's variables. Walks variables without recursion:
- * they are arbitrary client JSON.
+ * What the text of the operation run says about its lists: the first literal list longer than
+ * `maxItems` (arguments, variable defaults, fragments it spreads), and the argument each variable
+ * feeds. It depends on the document alone, so the plugin reads it once per parsed document.
  */
-export function findListTooLong(
-  document: DocumentNode,
-  variables: Record<string, unknown> | undefined,
-  maxItems: number,
-  operation: OperationDefinitionNode | undefined = firstOperation(document),
-): ListTooLong | undefined {
-  if (!operation) return undefined;
+export interface OperationLists {
+  literalTooLong: ListTooLong | undefined;
+  argumentOfVariable: Map<string, string>;
+}
+
+function operationLists(document: DocumentNode, operation: OperationDefinitionNode, maxItems: number): OperationLists {
   const argumentOfVariable = new Map<string, string>();
   let found: ListTooLong | undefined;
   let argument: string | undefined;
@@ -273,7 +272,23 @@ export function findListTooLong(
   };
   // Only what running this operation reads: another operation of the same document is not run.
   for (const node of [operation, ...fragmentsUsedBy(operation, fragmentDefinitions(document))]) visit(node, visitor);
-  if (found || !variables) return found;
+  return { literalTooLong: found, argumentOfVariable };
+}
+
+/**
+ * The first list longer than `maxItems` in the literals of the operation run or in the request's
+ * variables. Walks variables without recursion: they are arbitrary client JSON.
+ */
+export function findListTooLong(
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+  maxItems: number,
+  operation: OperationDefinitionNode | undefined = firstOperation(document),
+  lists: OperationLists | undefined = operation && operationLists(document, operation, maxItems),
+): ListTooLong | undefined {
+  if (!lists) return undefined;
+  const { literalTooLong, argumentOfVariable } = lists;
+  if (literalTooLong || !variables) return literalTooLong;
 
   const pending: { path: string; value: unknown; variable: string }[] = Object.entries(variables).map(([name, value]) => ({ path: `$${name}`, value, variable: name }));
   for (let next = pending.pop(); next; next = pending.pop()) {
@@ -351,12 +366,17 @@ export function findTooManyListItems(
 
 /** Refuses an oversized list once the operation is known, before the gateway plans or calls anything. */
 function listItemsLimit<TContext extends BaseContext>(maxItems: number, maxItemsPerRequest: number): ApolloServerPlugin<TContext> {
+  // Apollo Server hands the same parsed document to every request with the same text.
+  const listsOf = new WeakMap<OperationDefinitionNode, OperationLists>();
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ document, request, operation }) {
           if (!operation) return;
-          const tooLong = findListTooLong(document, request.variables, maxItems, operation) ?? findTooManyListItems(document, operation, request.variables, maxItemsPerRequest);
+          let lists = listsOf.get(operation);
+          if (!lists) listsOf.set(operation, (lists = operationLists(document, operation, maxItems)));
+          const tooLong =
+            findListTooLong(document, request.variables, maxItems, operation, lists) ?? findTooManyListItems(document, operation, request.variables, maxItemsPerRequest);
           if (!tooLong) return;
           throw new GraphQLError(tooLong.message, {
             extensions: {
