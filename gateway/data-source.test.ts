@@ -256,14 +256,18 @@ describe('a subgraph call on the wire', () => {
 
   it('hands on a GraphQL response as the subgraph gave it, its errors included', async () => {
     const answer = { data: { landParcel: null }, errors: [{ message: 'no such parcel', path: ['landParcel'], extensions: { code: 'NOT_FOUND' } }] };
-    const { process } = sourceAnswering(json(answer, 200, 'application/graphql-response+json; charset=utf-8'));
-    expect(await process()).toEqual(answer);
+    for (const contentType of ['application/json', 'application/graphql-response+json; charset=utf-8', 'Application/JSON; charset=UTF-8']) {
+      const { process } = sourceAnswering(json(answer, 200, contentType));
+      expect(await process()).toEqual(answer);
+    }
   });
 
   it.each([
     ['a server error', json({ errors: [{ message: 'boom' }] }, 503), 'SYSTEM_UNAVAILABLE', 'HTTP 503'],
     ['a refusal', json({ errors: [{ message: 'no caller assertion' }] }, 401), 'SYSTEM_BAD_RESPONSE', 'HTTP 401'],
     ['HTML', { status: 200, contentType: 'text/html', body: '<html></html>' }, 'SYSTEM_BAD_RESPONSE', 'answer is not a GraphQL response'],
+    ['JSON under another media type', { status: 200, contentType: 'application/jsonl', body: '{"data":{}}' }, 'SYSTEM_BAD_RESPONSE', 'answer is not a GraphQL response'],
+    ['JSON without a content type', { status: 200, contentType: undefined, body: '{"data":{}}' }, 'SYSTEM_BAD_RESPONSE', 'answer is not a GraphQL response'],
     ['JSON cut short', { status: 200, contentType: 'application/json', body: '{"data":' }, 'SYSTEM_BAD_RESPONSE', 'answer is not a GraphQL response'],
     ['a JSON list', json([{ data: {} }]), 'SYSTEM_BAD_RESPONSE', 'answer is not a GraphQL response'],
     ['errors that are not a list', json({ data: null, errors: { message: 'x' } }), 'SYSTEM_BAD_RESPONSE', 'answer is not a GraphQL response'],

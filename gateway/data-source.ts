@@ -142,8 +142,11 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   }
 }
 
-const isJson = (contentType: string | undefined) =>
-  contentType !== undefined && (contentType.startsWith('application/json') || contentType.startsWith('application/graphql-response+json'));
+/** JSON by its media type, which is case-insensitive (RFC 9110 §8.3.1). */
+function isJson(contentType: string | undefined): boolean {
+  const mediaType = contentType?.split(';', 1)[0]!.trim().toLowerCase();
+  return mediaType === 'application/json' || mediaType === 'application/graphql-response+json';
+}
 
 /** An object whose `data`, if any, is an object or null and whose `errors`, if any, is a list (GraphQL over HTTP). */
 function isGraphQLResponse(json: unknown): json is SubgraphResponse {
