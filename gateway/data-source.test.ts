@@ -242,6 +242,7 @@ describe('a subgraph call on the wire', () => {
     });
     expect(sent).toHaveLength(1);
     const [call] = sent;
+    expect(call!.system).toBe('land');
     expect(call!.url.href).toBe('http://land.invalid:4003/graphql');
     expect(JSON.parse(call!.body)).toEqual({ query: QUERY, variables: { v: 1 }, operationName: 'Parcel' });
     expect(call!.headers).toEqual({

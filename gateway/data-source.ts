@@ -7,7 +7,7 @@ import type { SubgraphCallMetrics } from '../lib/runtime/metrics.ts';
 import { CircuitRefusal, type CircuitBreaker } from '../lib/runtime/resilience.ts';
 import { DEADLINE_HEADER } from '../lib/runtime/subgraph.ts';
 import type { SystemId } from '../lib/runtime/systems.ts';
-import { classifyHttpStatus, classifyTransportError, parseJsonOrUndefined } from '../lib/runtime/transport.ts';
+import { classifyHttpStatus, classifyTransportError, describeTransportError, parseJsonOrUndefined } from '../lib/runtime/transport.ts';
 import type { SubgraphCallOutcome } from './connection-board.ts';
 import { firstOperation, fragmentDefinitions } from './documents.ts';
 import type { SubgraphAnswer, SubgraphTransport } from './subgraph-transport.ts';
@@ -112,10 +112,10 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     headers[DEADLINE_HEADER] = String(timeoutMs);
     let answer: SubgraphAnswer;
     try {
-      answer = await this.transport.send({ url: this.url, body: JSON.stringify({ query, variables, operationName }), headers, timeoutMs });
+      answer = await this.transport.send({ system: this.system, url: this.url, body: JSON.stringify({ query, variables, operationName }), headers, timeoutMs });
     } catch (error) {
       const failure = classifyTransportError(error);
-      throw new SystemError(this.system, failure.code, `subgraph: ${describe(error)}`, {
+      throw new SystemError(this.system, failure.code, `subgraph: ${describeTransportError(error)}`, {
         reason: failure.reason,
         retryable: failure.retryable,
         // A timeout at what was left of the client request's deadline, shorter than the subgraph's own,
@@ -153,10 +153,6 @@ function isGraphQLResponse(json: unknown): json is SubgraphResponse {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return false;
   const { data, errors } = json as { data?: unknown; errors?: unknown };
   return (data === undefined || typeof data === 'object') && (errors === undefined || Array.isArray(errors));
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 /** Who wants to know how each subgraph call went (the connection board). */

@@ -234,7 +234,7 @@ export interface ListTooLong {
  * `maxItems` (arguments, variable defaults, fragments it spreads), and the argument each variable
  * feeds. It depends on the document alone, so the plugin reads it once per parsed document.
  */
-export interface OperationLists {
+interface OperationLists {
   literalTooLong: ListTooLong | undefined;
   argumentOfVariable: Map<string, string>;
 }
@@ -275,21 +275,23 @@ function operationLists(document: DocumentNode, operation: OperationDefinitionNo
   return { literalTooLong: found, argumentOfVariable };
 }
 
-/**
- * The first list longer than `maxItems` in the literals of the operation run or in the request's
- * variables. Walks variables without recursion: they are arbitrary client JSON.
- */
+/** The first list longer than `maxItems` in the literals of the operation run or in the request's variables. */
 export function findListTooLong(
   document: DocumentNode,
   variables: Record<string, unknown> | undefined,
   maxItems: number,
   operation: OperationDefinitionNode | undefined = firstOperation(document),
-  lists: OperationLists | undefined = operation && operationLists(document, operation, maxItems),
 ): ListTooLong | undefined {
-  if (!lists) return undefined;
-  const { literalTooLong, argumentOfVariable } = lists;
-  if (literalTooLong || !variables) return literalTooLong;
+  return operation && listTooLongIn(operationLists(document, operation, maxItems), variables, maxItems);
+}
 
+/**
+ * The operation's own literal over the limit, else the first list longer than `maxItems` in the
+ * request's variables, named with the argument the variable feeds. Walks variables without
+ * recursion: they are arbitrary client JSON.
+ */
+function listTooLongIn({ literalTooLong, argumentOfVariable }: OperationLists, variables: Record<string, unknown> | undefined, maxItems: number): ListTooLong | undefined {
+  if (literalTooLong || !variables) return literalTooLong;
   const pending: { path: string; value: unknown; variable: string }[] = Object.entries(variables).map(([name, value]) => ({ path: `$${name}`, value, variable: name }));
   for (let next = pending.pop(); next; next = pending.pop()) {
     const { path, value, variable } = next;
@@ -375,8 +377,7 @@ function listItemsLimit<TContext extends BaseContext>(maxItems: number, maxItems
           if (!operation) return;
           let lists = listsOf.get(operation);
           if (!lists) listsOf.set(operation, (lists = operationLists(document, operation, maxItems)));
-          const tooLong =
-            findListTooLong(document, request.variables, maxItems, operation, lists) ?? findTooManyListItems(document, operation, request.variables, maxItemsPerRequest);
+          const tooLong = listTooLongIn(lists, request.variables, maxItems) ?? findTooManyListItems(document, operation, request.variables, maxItemsPerRequest);
           if (!tooLong) return;
           throw new GraphQLError(tooLong.message, {
             extensions: {

@@ -38,7 +38,7 @@ export interface GatewayConfig {
   subgraphTimeoutsMs: Record<SystemId, number>;
   /** Deadline of a whole client request: no subgraph call is started or kept open past it. */
   requestTimeoutMs: number;
-  /** Public subgraph answers kept for as long as their `Cache-Control` allows, and their bytes at most (gateway/fetcher.ts); unset or 0 entries: none. */
+  /** Public subgraph answers kept for as long as their `Cache-Control` allows, and their bytes at most (gateway/subgraph-transport.ts); unset or 0 entries: none. */
   publicAnswers?: { entries: number; bytes: number };
   limits: QueryLimits;
   port: number;
@@ -152,14 +152,10 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
   // The gateway's anonymous usage telemetry must never leave a closed government network.
   process.env.APOLLO_TELEMETRY_DISABLED = '1';
   const supergraphSdl = readFileSync(config.supergraphPath, 'utf8');
-  const systemsByUrl = new Map(Object.entries(config.subgraphUrls).map(([system, url]) => [url, system as SystemId]));
   const subgraphTransport = createSubgraphTransport({
     connectTimeoutMs: Math.max(...Object.values(config.subgraphTimeoutsMs)),
     publicAnswers: config.publicAnswers,
-    onPublicAnswer: (url, outcome) => {
-      const system = systemsByUrl.get(url);
-      if (system) subgraphCallMetrics.observePublicAnswer(system, outcome);
-    },
+    onPublicAnswer: (system, outcome) => subgraphCallMetrics.observePublicAnswer(system, outcome),
   });
 
   const access = config.access;

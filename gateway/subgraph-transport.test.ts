@@ -25,7 +25,8 @@ describe('a public call that joins an identical one in flight', () => {
   it('keeps its own deadline: it times out alone, and the first call still gets its answer', async () => {
     const { send, close } = createSubgraphTransport({ connectTimeoutMs: 5000 });
     const body = JSON.stringify({ query: '{ provinces { code } }' });
-    const call = (timeoutMs: number) => send({ url: new URL(`${subgraph.url}/graphql`), body, headers: { 'content-type': 'application/json' }, timeoutMs });
+    const call = (timeoutMs: number) =>
+      send({ system: 'public-services', url: new URL(`${subgraph.url}/graphql`), body, headers: { 'content-type': 'application/json' }, timeoutMs });
     const first = call(60_000);
     await expect.poll(() => held.length).toBe(1);
     const joined = await call(100).catch((error: unknown) => error);
@@ -70,6 +71,7 @@ describe('public answers kept for as long as their Cache-Control allows', () => 
     createSubgraphTransport({ connectTimeoutMs: 5000, publicAnswers: { entries, bytes }, now: () => clock, onPublicAnswer: (_, outcome) => outcomes.push(outcome) });
   const ask = async ({ send }: SubgraphTransport, variables: Record<string, unknown>, headers: Record<string, string> = {}) => {
     const answer = await send({
+      system: 'public-services',
       url: new URL(`${answering.url}/graphql`),
       body: JSON.stringify({ query: 'query($cacheControl: String) { asked }', variables }),
       headers: { 'content-type': 'application/json', ...headers },

@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { Agent } from 'undici';
 import { CALLER_ASSERTION_HEADER } from '../lib/access/caller.ts';
 import { sharedFreshnessSeconds } from '../lib/runtime/http-caching.ts';
+import type { SystemId } from '../lib/runtime/systems.ts';
 import { CallDeadline, closeDispatcher, readLimited } from '../lib/runtime/transport.ts';
 
 /**
@@ -25,13 +26,15 @@ export interface SubgraphTransportOptions {
   /** How many public answers to keep, and how many bytes of them at most (see {@link PublicAnswerCache}); unset or 0 entries: none. */
   publicAnswers?: { entries: number; bytes: number };
   /** Told of each answer served from the cache of public answers, and of each stored there. */
-  onPublicAnswer?: (url: string, outcome: 'hit' | 'stored') => void;
+  onPublicAnswer?: (system: SystemId, outcome: 'hit' | 'stored') => void;
   /** The clock of the public answers' freshness (tests). */
   now?: () => number;
 }
 
 /** One GraphQL call to a subgraph. */
 export interface SubgraphCall {
+  /** The system whose subgraph it is. */
+  system: SystemId;
   /** The subgraph's GraphQL endpoint. */
   url: URL;
   /** The GraphQL request as JSON (query, variables, operation name). */
@@ -129,13 +132,13 @@ export function createSubgraphTransport(options: SubgraphTransportOptions): Subg
     const callKey = `${call.url.href}\n${call.body}`;
     const kept = publicAnswers?.get(callKey);
     if (kept) {
-      options.onPublicAnswer?.(call.url.href, 'hit');
+      options.onPublicAnswer?.(call.system, 'hit');
       return kept;
     }
     // Kept once per answer received, however many calls in flight share it.
     const sendAndKeep = async () => {
       const received = await sendOnce(call);
-      if (publicAnswers?.keep(callKey, received)) options.onPublicAnswer?.(call.url.href, 'stored');
+      if (publicAnswers?.keep(callKey, received)) options.onPublicAnswer?.(call.system, 'stored');
       return received;
     };
     if (!deduplicate || call.headers[CALLER_ASSERTION_HEADER] !== undefined) return sendAndKeep();

@@ -49,7 +49,7 @@ async function apolloPeer(sdl: string, undiciFetcher: boolean): Promise<Peer> {
   const transport = undiciFetcher ? createSubgraphTransport({ connectTimeoutMs: 5000, deduplicatePublicCalls: false }) : undefined;
   const gateway = new ApolloGateway({
     supergraphSdl: sdl,
-    ...(transport ? { buildService: ({ url }) => new RemoteGraphQLDataSource({ url, fetcher: fetcherOver(transport) }) } : {}),
+    ...(transport ? { buildService: ({ name, url }) => new RemoteGraphQLDataSource({ url, fetcher: fetcherOver(transport, name as SystemId) }) } : {}),
   });
   const server = new ApolloServer({ gateway });
   await server.start();
@@ -71,9 +71,9 @@ async function apolloPeer(sdl: string, undiciFetcher: boolean): Promise<Peer> {
 }
 
 /** The fetcher interface RemoteGraphQLDataSource calls, over the subgraph transport: POSTs only, 5 s each. */
-function fetcherOver(transport: SubgraphTransport): Fetcher {
+function fetcherOver(transport: SubgraphTransport, system: SystemId): Fetcher {
   return (async (url: string, init: FetcherRequestInit = {}) => {
-    const answer = await transport.send({ url: new URL(url), body: String(init.body), headers: (init.headers ?? {}) as Record<string, string>, timeoutMs: 5000 });
+    const answer = await transport.send({ system, url: new URL(url), body: String(init.body), headers: (init.headers ?? {}) as Record<string, string>, timeoutMs: 5000 });
     return new AnsweredResponse(url, answer);
   }) as Fetcher;
 }

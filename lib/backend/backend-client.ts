@@ -7,7 +7,16 @@ import type { BackendCallMetrics } from '../runtime/metrics.ts';
 import { BackendResilience, CircuitRefusal, DEFAULT_RESILIENCE, type AttemptBudget, type BackendHealth, type ResilienceOptions } from '../runtime/resilience.ts';
 import { sharedFreshnessSeconds, type AnswerFreshness } from '../runtime/http-caching.ts';
 import type { SystemId } from '../runtime/systems.ts';
-import { CallDeadline, classifyHttpStatus, classifyTransportError, closeDispatcher, drainLimited, MAX_BACKEND_ANSWER_BYTES, readLimited } from '../runtime/transport.ts';
+import {
+  CallDeadline,
+  classifyHttpStatus,
+  classifyTransportError,
+  closeDispatcher,
+  describeTransportError,
+  drainLimited,
+  MAX_BACKEND_ANSWER_BYTES,
+  readLimited,
+} from '../runtime/transport.ts';
 
 export interface BackendClientOptions {
   system: SystemId;
@@ -190,7 +199,7 @@ export class BackendClient {
     } catch (error) {
       if (mark) this.reachedBackend.delete(mark);
       const failure = classifyTransportError(error);
-      throw this.fail(failure.code, `${method} ${fullPath}: ${describeError(error)}`, {
+      throw this.fail(failure.code, `${method} ${fullPath}: ${describeTransportError(error)}`, {
         reason: failure.code === SystemErrorCode.TIMEOUT ? `no answer within ${timeoutMs} ms` : failure.reason,
         retryable: failure.retryable,
         callerDeadline: budget.short && failure.code === SystemErrorCode.TIMEOUT,
@@ -254,12 +263,4 @@ function markRequestsThatReachTheBackend(reached: Set<string>): Dispatcher.Dispa
     const { [NETWORK_MARK_HEADER]: _mark, ...forwarded } = headers!;
     return dispatch({ ...options, headers: forwarded }, handler);
   };
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' ? `${code} ${error.message}` : error.message;
-  }
-  return String(error);
 }

@@ -191,7 +191,7 @@ export const PUBLIC_ANSWER_CACHE_BYTES = setting('PUBLIC_ANSWER_CACHE_BYTES', {
   // Apollo Server's own in-memory cache (InMemoryLRUCache) holds at most 30 MiB.
   default: fixed(30 * 1024 * 1024, '31457280 (30 MiB)'),
   description:
-    'Bytes the answers of `PUBLIC_ANSWER_CACHE_ENTRIES` may take together (each counted as its subgraph URL and request body, and its answer body and headers, in UTF-8): past it the least recently used go first, and an answer larger than the whole budget is not kept.',
+    'Bytes the answers of `PUBLIC_ANSWER_CACHE_ENTRIES` may take together (each counted as its subgraph URL and request body, and its answer body and content type, in UTF-8): past it the least recently used go first, and an answer larger than the whole budget is not kept.',
 });
 export const SUBGRAPH_TIMEOUT_MS = setting('SUBGRAPH_TIMEOUT_MS', {
   kind: kinds.milliseconds(),

@@ -109,6 +109,15 @@ export function classifyHttpStatus(status: number): TransportFailure {
   };
 }
 
+/** A failed call's error for the log (never for a client: the message may name the host): its code, if any, and its message. */
+export function describeTransportError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' ? `${code} ${error.message}` : error.message;
+  }
+  return String(error);
+}
+
 /** Why a connection could not be made or was lost, by the code Node or undici gives (never its message, which names the host). */
 const CONNECTION_REASONS: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
