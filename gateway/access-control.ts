@@ -158,6 +158,21 @@ interface SharedData extends Subject {
   answered: boolean;
 }
 
+/** A field's path in the answer, built only when an error needs it: each step points at the one before. */
+interface ResponsePath {
+  prev: ResponsePath | undefined;
+  key: string | number;
+}
+
+function pathToArray(path: ResponsePath): (string | number)[] {
+  const keys: (string | number)[] = [];
+  for (let step: ResponsePath | undefined = path; step; step = step.prev) keys.push(step.key);
+  return keys.reverse();
+}
+
+/** One response key of a selection on one type, as the answer is rebuilt. */
+type FieldPlan = { key: string; nodes: FieldNode[]; name: string } & ({ typename: true } | { typename: false; type: GraphQLOutputType; decision: FieldDecision });
+
 export interface FinishedResponse {
   data: JsonObject | null;
   errors: GraphQLFormattedError[];
@@ -194,11 +209,11 @@ export function finishResponse(facts: ResponseFacts, data: JsonObject | null | u
   const denialErrors: GraphQLFormattedError[] = [];
 
   /** A denied field: null in the answer, an error at its path, a denial on its subject's record. */
-  const forbid = (decision: Extract<FieldDecision, { allowed: false }>, path: (string | number)[], subject: Subject | undefined): null => {
+  const forbid = (decision: Extract<FieldDecision, { allowed: false }>, path: ResponsePath, subject: Subject | undefined): null => {
     subject?.denied.add(decision.field);
     denialErrors.push({
       message: decision.message,
-      path,
+      path: pathToArray(path),
       extensions: { code: 'FORBIDDEN', field: decision.field, category: decision.category, rules: decision.rules },
     });
     return null;
@@ -253,51 +268,61 @@ export function finishResponse(facts: ResponseFacts, data: JsonObject | null | u
     }
   };
 
+  // What a selection asks of one type, worked out once per answer: each item of a list has the same
+  // selection (the same `nodes` array is passed down for every item), and a list of fifty citizens
+  // would otherwise collect, look up and decide the same fields fifty times.
+  const plans = new Map<readonly FieldNode[], Map<GraphQLObjectType, FieldPlan[]>>();
+  const planOf = (fieldNodes: readonly FieldNode[], type: GraphQLObjectType): FieldPlan[] => {
+    let byType = plans.get(fieldNodes);
+    if (!byType) plans.set(fieldNodes, (byType = new Map()));
+    let plan = byType.get(type);
+    if (plan) return plan;
+    const fields = new Map<string, FieldNode[]>();
+    for (const node of fieldNodes) if (node.selectionSet) collectFields(node.selectionSet, type, fields);
+    plan = [];
+    for (const [key, nodes] of fields) {
+      const name = nodes[0]!.name.value;
+      if (name === '__typename') {
+        plan.push({ key, nodes, name, typename: true });
+        continue;
+      }
+      const definition = type.getFields()[name];
+      if (definition) plan.push({ key, nodes, name, typename: false, type: definition.type, decision: decide(`${type.name}.${name}`) });
+    }
+    byType.set(type, plan);
+    return plan;
+  };
+
   /**
    * Rebuilds `value` (an object of `type`) in the client's field order: denied fields null with an
    * error, reserved aliases gone; every returned field is written to the subject it belongs to.
    */
-  const rebuild = (
-    value: JsonObject,
-    type: GraphQLObjectType,
-    fieldNodes: readonly FieldNode[],
-    path: (string | number)[],
-    subject: Subject | undefined,
-    prefix: string,
-  ): JsonObject => {
+  const rebuild = (value: JsonObject, type: GraphQLObjectType, fieldNodes: readonly FieldNode[], path: ResponsePath, subject: Subject | undefined, prefix: string): JsonObject => {
     const out: JsonObject = {};
-    const fields = new Map<string, FieldNode[]>();
-    for (const node of fieldNodes) if (node.selectionSet) collectFields(node.selectionSet, type, fields);
-    for (const [key, nodes] of fields) {
-      const first = nodes[0];
-      if (!first) continue;
-      const name = first.name.value;
-      if (name === '__typename') {
+    for (const field of planOf(fieldNodes, type)) {
+      const { key } = field;
+      if (field.typename) {
         if (key in value) out[key] = value[key] ?? null;
         continue;
       }
-      const definition = type.getFields()[name];
-      if (!definition) continue;
-      const coordinate = `${type.name}.${name}`;
-      const decision: FieldDecision = decide(coordinate);
-      const fieldPath = prefix ? `${prefix}.${name}` : name;
-      if (!decision.allowed) {
-        out[key] = forbid(decision, [...path, key], subject);
+      if (!field.decision.allowed) {
+        out[key] = forbid(field.decision, { prev: path, key }, subject);
         continue;
       }
       if (!(key in value)) continue;
+      const fieldPath = prefix ? `${prefix}.${field.name}` : field.name;
       const fieldValue = value[key] ?? null;
       if (fieldValue !== null) subject?.fields.add(fieldPath);
-      out[key] = rebuildValue(fieldValue, definition.type, nodes, [...path, key], subject, fieldPath);
+      out[key] = rebuildValue(fieldValue, field.type, field.nodes, { prev: path, key }, subject, fieldPath);
     }
     return out;
   };
 
-  const rebuildValue = (value: Json, type: GraphQLOutputType, nodes: readonly FieldNode[], path: (string | number)[], subject: Subject | undefined, prefix: string): Json => {
+  const rebuildValue = (value: Json, type: GraphQLOutputType, nodes: readonly FieldNode[], path: ResponsePath, subject: Subject | undefined, prefix: string): Json => {
     if (value === null) return null;
     const inner = isNonNullType(type) ? type.ofType : type;
     if (isListType(inner)) {
-      return Array.isArray(value) ? value.map((item, index) => rebuildValue(item, inner.ofType, nodes, [...path, index], subject, prefix)) : value;
+      return Array.isArray(value) ? value.map((item, index) => rebuildValue(item, inner.ofType, nodes, { prev: path, key: index }, subject, prefix)) : value;
     }
     if (!isObjectType(inner) || typeof value !== 'object' || Array.isArray(value)) return value;
     if (inner.name === CITIZEN) {
@@ -332,7 +357,7 @@ export function finishResponse(facts: ResponseFacts, data: JsonObject | null | u
       shared.push(sharedData);
     }
     if (!decision.allowed) {
-      out[key] = forbid(decision, [key], sharedData);
+      out[key] = forbid(decision, { prev: undefined, key }, sharedData);
       continue;
     }
     if (!(key in data)) continue;
@@ -340,7 +365,7 @@ export function finishResponse(facts: ResponseFacts, data: JsonObject | null | u
     if (value !== null) sharedData?.fields.add(name);
     // Answered, even as null ("no birth registration"), unless its system failed.
     if (sharedData) sharedData.answered = !clientErrors.some((error) => error.path?.length === 1 && error.path[0] === key);
-    out[key] = rebuildValue(value, definition.type, nodes, [key], sharedData, name);
+    out[key] = rebuildValue(value, definition.type, nodes, { prev: undefined, key }, sharedData, name);
   }
 
   for (const data of shared) {

@@ -107,6 +107,31 @@ describe('the access matrix of the policy', () => {
     ]);
   });
 
+  it('decides each item of a list on its own: a denial at every index, fragments and aliases as the client wrote them, a record per citizen', async () => {
+    const response = await post(
+      {
+        query: `query($ids: [ID!]!) { citizens(personalIds: $ids) { ...Person name: fullName ... on Citizen { sex } } } fragment Person on Citizen { fullName father { fullName } }`,
+        variables: { ids: [HEAD, NAMED_IDS.wife] },
+      },
+      { ...credentialHeaders({ apiKey: 'justiceOfficer', purpose: 'identity-verification', caseNumber: 'XT-3' }), 'x-request-id': 'matrix-list' },
+    );
+    expect(response.body.data).toEqual({
+      citizens: [
+        { fullName: 'Nguyễn Văn An', father: null, name: 'Nguyễn Văn An', sex: 'MALE' },
+        { fullName: expect.any(String), father: null, name: expect.any(String), sex: 'FEMALE' },
+      ],
+    });
+    expect(response.body.errors?.map((error) => [error.path, error.extensions?.field])).toEqual([
+      [['citizens', 0, 'father'], 'Citizen.father'],
+      [['citizens', 1, 'father'], 'Citizen.father'],
+    ]);
+    const written = await recordsOf('matrix-list');
+    expect(Object.fromEntries(written.map((record) => [record.personalId, [record.fields, record.deniedFields, record.outcome]]))).toEqual({
+      [HEAD]: [['fullName', 'sex'], ['Citizen.father'], 'PARTIALLY_DENIED'],
+      [NAMED_IDS.wife]: [['fullName', 'sex'], ['Citizen.father'], 'PARTIALLY_DENIED'],
+    });
+  });
+
   it('denied: an agency no rule names gets no personal field, and the attempt is recorded as DENIED', async () => {
     const response = await post(
       { query: `{ citizen(personalId: "${HEAD}") { personalId fullName } }` },
