@@ -7,6 +7,7 @@ import type { SubgraphCallMetrics } from '../lib/runtime/metrics.ts';
 import { CircuitRefusal, type CircuitBreaker } from '../lib/runtime/resilience.ts';
 import { DEADLINE_HEADER } from '../lib/runtime/subgraph.ts';
 import type { SystemId } from '../lib/runtime/systems.ts';
+import { mediaTypeOf } from '../lib/runtime/media-type.ts';
 import { classifyHttpStatus, classifyTransportError, describeTransportError, parseJsonOrUndefined } from '../lib/runtime/transport.ts';
 import type { SubgraphCallOutcome } from './connection-board.ts';
 import { firstOperation, fragmentDefinitions } from './documents.ts';
@@ -142,9 +143,8 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   }
 }
 
-/** JSON by its media type, which is case-insensitive (RFC 9110 §8.3.1). */
 function isJson(contentType: string | undefined): boolean {
-  const mediaType = contentType?.split(';', 1)[0]!.trim().toLowerCase();
+  const mediaType = mediaTypeOf(contentType);
   return mediaType === 'application/json' || mediaType === 'application/graphql-response+json';
 }
 

@@ -4,6 +4,7 @@ import { z, type ZodType } from 'zod';
 import { describeIssues } from './contract-issues.ts';
 import { SystemErrorCode } from '../runtime/errors.ts';
 import { SYSTEM_IDS, type SystemId } from '../runtime/systems.ts';
+import { mediaTypeOf } from '../runtime/media-type.ts';
 import { CallDeadline, classifyTransportError, closeDispatcher, MAX_BACKEND_ANSWER_BYTES, readLimited, roundMs } from '../runtime/transport.ts';
 import { healthResponse } from './wire.ts';
 
@@ -305,7 +306,7 @@ function transportFailure(error: unknown, stage: 'connect' | 'request' | 'answer
 
 function judgeAnswer(check: ContractCheck, contentType: string | undefined, text: string, earlier: EarlierAnswers): { outcome: Outcome; answer?: unknown } {
   const broken = (problem: string) => ({ outcome: { verdict: 'CONTRACT_BROKEN' as const, problem } });
-  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
+  const mediaType = mediaTypeOf(contentType);
   if (mediaType !== 'application/json' && !mediaType?.endsWith('+json')) {
     const shown = mediaType && /^[\w.+-]{1,64}\/[\w.+-]{1,64}$/.test(mediaType) ? mediaType : mediaType ? 'another type' : 'none';
     return broken(`answer's content type is ${shown} (the contract says application/json)`);

@@ -6,6 +6,7 @@ import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import bodyParser from 'body-parser';
 import cors from 'cors';
 import type { Logger } from './logger.ts';
+import { mediaTypeOf } from './media-type.ts';
 import { currentRequestContext, runWithRequestContext, type RequestContext } from './request-context.ts';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -345,7 +346,7 @@ export function prefersHtml(accept: string | undefined): boolean {
 }
 
 function isJsonContentType(header: string | undefined): boolean {
-  return header?.split(';')[0]?.trim().toLowerCase() === 'application/json';
+  return mediaTypeOf(header) === 'application/json';
 }
 
 /**

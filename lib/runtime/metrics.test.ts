@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { sampleValue } from '../../test/support/metrics-text.ts';
 import { ServiceMetrics } from './metrics.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** One sample of a scrape, by name (no labels). */
-function sampleIn(text: string, name: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line === undefined ? undefined : Number(line.slice(name.length + 1));
-}
 
 describe('the event-loop lag of the default metrics', () => {
   it('shows a stall of the event loop at a scrape a quarter of a second later', async () => {
@@ -20,6 +15,6 @@ describe('the event-loop lag of the default metrics', () => {
     while (Date.now() < until);
     await sleep(250);
     const scrape = await metrics.registry.metrics();
-    expect(sampleIn(scrape, 'nodejs_eventloop_lag_max_seconds')).toBeGreaterThanOrEqual(0.25);
+    expect(sampleValue(scrape, 'nodejs_eventloop_lag_max_seconds')).toBeGreaterThanOrEqual(0.25);
   });
 });
