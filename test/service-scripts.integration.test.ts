@@ -25,4 +25,13 @@ describe("npm run start:gateway's Node options", () => {
     expect(run.stdout.trim()).toBe('appended');
     expect(run.code).toBe(0);
   });
+
+  it("let it write with V8's heap sizes on the command line too (`node --max-old-space-size=… gateway`), which a worker refuses", async () => {
+    const heap = ['--max-old-space-size=1024', '--max-semi-space-size=32'];
+    const options = [...heap, ...nodeOptionsOf(scripts['start:gateway']!)];
+    const run = await runNode([...options, 'test/support/append-access-record.ts', join(folder, 'access-log-heap.sqlite')], { timeoutMs: 30_000 });
+    expect(run.stderr).not.toContain('ERR_WORKER_INVALID_EXEC_ARGV');
+    expect(run.stdout.trim()).toBe('appended');
+    expect(run.code).toBe(0);
+  });
 });

@@ -20,22 +20,35 @@ export function startWorker(callerUrl: string, name: string, workerData: Record<
 }
 
 /**
- * Options a worker does not take from the process, with their value (`--import x` or `--import=x`).
- * Those that only make sense for the process's own entry (`node --input-type=module -e …`), which a
- * worker refuses. And the modules preloaded into the process (`--import tsx/esm --import
- * ./scripts/dev-environment.ts`, `--require`, `--loader`): a worker would load them again before its
- * bootstrap registers tsx, and a TypeScript one fails there ("Unknown file extension .ts"). The
- * worker's own modules need none of them, and it inherits the process's environment as it is.
+ * Options a worker does not take from the process, and whether each takes a value (`--import x` or
+ * `--import=x`):
+ * - those that only make sense for the process's own entry (`node --input-type=module -e …`), which
+ *   a worker refuses;
+ * - the modules preloaded into the process (`--import tsx/esm --import ./scripts/dev-environment.ts`,
+ *   `--require`, `--loader`): a worker would load them again before its bootstrap registers tsx, and a
+ *   TypeScript one fails there ("Unknown file extension .ts"). The worker's own modules need none of
+ *   them, and it inherits the process's environment as it is;
+ * - V8's sizes of the process's heap and stack, as an operator sizes a service's
+ *   (`node --max-old-space-size=1536 dist/gateway/main.js`): a worker's heap is its own, sized by
+ *   `resourceLimits`, and it refuses them (`ERR_WORKER_INVALID_EXEC_ARGV`): inherited, they kept a gateway
+ *   with a SQLite access log from starting.
  */
-const NOT_FOR_WORKERS = new Set(['-e', '--eval', '-p', '--print', '--input-type', '--import', '--require', '-r', '--loader', '--experimental-loader']);
+const NOT_FOR_WORKERS = new Map<string, boolean>([
+  ...['-e', '--eval', '-p', '--print', '--input-type', '--import', '--require', '-r', '--loader', '--experimental-loader'].map((name) => [name, true] as const),
+  ...['--max-old-space-size', '--max-semi-space-size', '--stack-size'].map((name) => [name, true] as const),
+  ...['--huge-max-old-generation-size', '--expose-gc'].map((name) => [name, false] as const),
+]);
 
 /** The process's Node options as a worker inherits them, without those a worker refuses or must not repeat. */
 export function workerExecArgv(execArgv: readonly string[]): string[] {
   const kept: string[] = [];
   for (let i = 0; i < execArgv.length; i++) {
     const option = execArgv[i]!;
-    if (NOT_FOR_WORKERS.has(option)) i += 1;
-    else if (!NOT_FOR_WORKERS.has(option.split('=', 1)[0]!)) kept.push(option);
+    const [name, value] = option.split('=', 2);
+    // Node and V8 read `_` in an option's name as `-` (`--max_old_space_size`).
+    const takesValue = NOT_FOR_WORKERS.get(name!.replaceAll('_', '-'));
+    if (takesValue === undefined) kept.push(option);
+    else if (takesValue && value === undefined) i += 1;
   }
   return kept;
 }
