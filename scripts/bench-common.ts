@@ -112,6 +112,54 @@ export interface MeasuredLoad extends LoadFigures {
   loadAverage: number;
   /** CPU ms over the measured load, by process name. */
   cpuMs: Record<string, number>;
+  /** The garbage collector over the measured load, by process name: those that serve `/metrics` only. */
+  gc?: Record<string, GcFigures>;
+}
+
+/** What a process's garbage collector did, from prom-client's `nodejs_gc_duration_seconds`. */
+export interface GcFigures {
+  /** Milliseconds the main thread spent paused in every kind of collection. */
+  pauseMs: number;
+  /** Young-generation collections (`kind="minor"`). */
+  scavenges: number;
+}
+
+const GC_SAMPLE = /^nodejs_gc_duration_seconds_(sum|count)\{kind="(\w+)"\} (\S+)$/;
+
+/**
+ * Each service's collector so far, from its `/metrics` (a process whose scrape fails is left out):
+ * the pause is the main thread's, a count not a CPU time, but it does not drift with the machine's
+ * speed as CPU per answer does, so a change to the collector's work shows in it.
+ */
+export async function gcSnapshot(services: readonly { name: string; metricsUrl: string }[]): Promise<Record<string, GcFigures>> {
+  const snapshot: Record<string, GcFigures> = {};
+  await Promise.all(
+    services.map(async ({ name, metricsUrl }) => {
+      try {
+        const response = await fetch(metricsUrl, { signal: AbortSignal.timeout(5000) });
+        if (!response.ok) return;
+        const figures: GcFigures = { pauseMs: 0, scavenges: 0 };
+        for (const line of (await response.text()).split('\n')) {
+          const [, field, kind, value] = GC_SAMPLE.exec(line) ?? [];
+          if (field === 'sum') figures.pauseMs += Number(value) * 1000;
+          else if (field === 'count' && kind === 'minor') figures.scavenges += Number(value);
+        }
+        snapshot[name] = figures;
+      } catch {
+        // Not measured for this process.
+      }
+    }),
+  );
+  return snapshot;
+}
+
+/** What each process's collector did between two snapshots. */
+export function gcSpent(before: Record<string, GcFigures>, after: Record<string, GcFigures>): Record<string, GcFigures> {
+  return Object.fromEntries(
+    Object.entries(after)
+      .filter(([name]) => before[name] !== undefined)
+      .map(([name, figures]) => [name, { pauseMs: figures.pauseMs - before[name]!.pauseMs, scavenges: figures.scavenges - before[name]!.scavenges }]),
+  );
 }
 
 /** CPU ms per answer over all the runs, by process, and all processes together (`sum`), to `digits` decimals. */
@@ -129,6 +177,22 @@ export interface RunsSummary extends Omit<LoadFigures, 'ok'> {
   reqPerSecondByRun: number[];
   /** CPU ms per answer over all the runs, by process, and all processes together (`sum`). */
   cpuMsPerAnswer: Record<string, number>;
+  /** GC pause ms per answer and scavenges per 1,000 answers, by process measured in every run. */
+  gcPerAnswer: Record<string, { pauseMs: number; scavengesPerThousand: number }>;
+}
+
+function gcPerAnswer(runs: readonly MeasuredLoad[], names: readonly string[]): RunsSummary['gcPerAnswer'] {
+  const answers = Math.max(1, sum(runs.map((run) => run.requests)));
+  const measured = names.filter((name) => runs.length > 0 && runs.every((run) => run.gc?.[name] !== undefined));
+  return Object.fromEntries(
+    measured.map((name) => [
+      name,
+      {
+        pauseMs: round(sum(runs.map((run) => run.gc![name]!.pauseMs)) / answers, 3),
+        scavengesPerThousand: round((sum(runs.map((run) => run.gc![name]!.scavenges)) * 1000) / answers, 1),
+      },
+    ]),
+  );
 }
 
 export function summariseRuns(measured: readonly MeasuredLoad[], names: readonly string[]): RunsSummary {
@@ -143,6 +207,7 @@ export function summariseRuns(measured: readonly MeasuredLoad[], names: readonly
     errors: sum(measured.map((run) => run.errors)),
     withErrors: sum(measured.map((run) => run.withErrors)),
     cpuMsPerAnswer: cpuMsPerAnswer(measured, names),
+    gcPerAnswer: gcPerAnswer(measured, names),
   };
 }
 

@@ -3,7 +3,9 @@
  * workloads driven through the gateway with autocannon on loopback (scripts/bench-workloads.ts): the
  * portal query and the 50-citizen batch as the development officer (API key, `land-transfer`), and
  * the public query across three subgraphs. For each: req/s, p50, p99, non-2xx and errors, and the CPU
- * time (utime + stime in /proc) of every process over the measured load divided by its answers.
+ * time (utime + stime in /proc) of every process over the measured load divided by its answers; for
+ * the gateway and the subgraphs also their garbage collector's pauses per answer and scavenges per
+ * 1,000 answers (`nodejs_gc_duration_seconds` of their `/metrics`), which drift less with the machine.
  *
  * `-- --baseline=<dir>`: the same on another checkout of this repository (an older commit, with its own
  * node_modules), before and after in one run. Each checkout's `scripts/start.ts` runs in turn on the
@@ -34,6 +36,8 @@ import {
   choicesArgument,
   cpuSnapshot,
   cpuSpent,
+  gcSnapshot,
+  gcSpent,
   jsonOutput,
   loadProblem,
   loadWorkload,
@@ -112,6 +116,8 @@ function workloadFor(id: WorkloadId, apiKey: string, tree: Tree): Workload {
 
 const layout = benchLayout();
 const PROCESS_NAMES = layout.services.map((spec) => spec.name);
+/** The services with prom-client's metrics, on their own port (the bench sets no metrics port): the gateway and the subgraphs. */
+const METRICS_OF = layout.services.filter((spec) => !spec.name.startsWith('mock-')).map((spec) => ({ name: spec.name, metricsUrl: `http://${layout.host}:${spec.port}/metrics` }));
 const url = `http://${layout.host}:${layout.gatewayPort}/graphql`;
 const scratch = mkdtempSync(join(tmpdir(), 'bench-'));
 const envOf = (tree: Tree): NodeJS.ProcessEnv => benchEnv(layout, join(scratch, `${tree.id}-access-log.sqlite`));
@@ -173,14 +179,16 @@ async function measureTree(roundNumber: number, tree: Tree): Promise<void> {
       await loadWorkload(url, workload, { connections: CONNECTIONS, duration: WARM_UP_SECONDS });
       await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       const loadAverage = round(loadavg()[0]!, 2);
+      const gcBefore = await gcSnapshot(METRICS_OF);
       const before = cpuSnapshot(system.processes);
       const figures = await loadWorkload(url, workload, { connections: CONNECTIONS, duration: seconds });
       const after = cpuSnapshot(system.processes);
+      const gc = gcSpent(gcBefore, await gcSnapshot(METRICS_OF));
       await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       const problem = loadProblem(figures);
       if (problem) problems.push(`${tree.id}, ${id}, round ${roundNumber}: ${problem}`);
       if (figures.requests === 0) problems.push(`${tree.id}, ${id}, round ${roundNumber}: no answer in ${seconds} s`);
-      const run: Run = { round: roundNumber, tree: tree.id, workload: id, loadAverage, ...figures, cpuMs: cpuSpent(before, after) };
+      const run: Run = { round: roundNumber, tree: tree.id, workload: id, loadAverage, ...figures, cpuMs: cpuSpent(before, after), gc };
       runs.push(run);
       say(
         `  round ${roundNumber} ${tree.id.padEnd(6)} ${id.padEnd(6)} ${run.reqPerSecond.toFixed(1).padStart(7)} req/s  p50 ${run.p50Ms} ms  p99 ${run.p99Ms} ms  ` +
@@ -222,7 +230,16 @@ function printSingle(summaries: Summary[]): void {
       [...PROCESS_NAMES, 'sum'].map((name) => [name, ...summaries.map((s) => s.cpuMsPerAnswer[name]!.toFixed(3))]),
     ),
   );
+  console.log("\nGC pause ms per answer, and scavenges per 1,000 answers, by process (its main thread's, from nodejs_gc_duration_seconds):");
+  console.log(
+    table(
+      ['process', ...summaries.map((s) => s.workload)],
+      METRICS_OF.map(({ name }) => [name, ...summaries.map((s) => gcCell(s.gcPerAnswer[name]))]),
+    ),
+  );
 }
+
+const gcCell = (gc: { pauseMs: number; scavengesPerThousand: number } | undefined) => (gc ? `${gc.pauseMs.toFixed(3)} (${gc.scavengesPerThousand})` : '-');
 
 function printComparison(summaries: Summary[]): void {
   for (const workload of WORKLOAD_IDS) {
@@ -242,6 +259,10 @@ function printComparison(summaries: Summary[]): void {
         after.cpuMsPerAnswer[name]!.toFixed(3),
         ratio(after.cpuMsPerAnswer[name]!, before.cpuMsPerAnswer[name]!),
       ]),
+      ...METRICS_OF.map(({ name }) => {
+        const [was, now] = [before.gcPerAnswer[name], after.gcPerAnswer[name]];
+        return [`GC pause ms/answer (scavenges/1,000) ${name}`, gcCell(was), gcCell(now), was && now ? ratio(now.pauseMs, was.pauseMs) : '-'];
+      }),
     ];
     console.log(table(['measure', 'before', 'after', 'after/before'], rows));
   }
