@@ -124,12 +124,12 @@ export interface GcFigures {
   scavenges: number;
 }
 
-const GC_SAMPLE = /^nodejs_gc_duration_seconds_(sum|count)\{kind="(\w+)"\} (\S+)$/;
+const GC_SAMPLE = /^nodejs_gc_duration_seconds_(sum|count)\{([^}]*)\} (\S+)$/;
 
 /**
- * Each service's collector so far, from its `/metrics` (a process whose scrape fails is left out):
- * the pause is the main thread's, a count not a CPU time, but it does not drift with the machine's
- * speed as CPU per answer does, so a change to the collector's work shows in it.
+ * Each service's collector so far, from its `/metrics` (a process whose scrape fails is left out).
+ * The scavenges count what the answers allocate and do not drift with the machine's speed, as the CPU
+ * per answer does; the pauses are the main thread's wall time in the collector.
  */
 export async function gcSnapshot(services: readonly { name: string; metricsUrl: string }[]): Promise<Record<string, GcFigures>> {
   const snapshot: Record<string, GcFigures> = {};
@@ -140,7 +140,8 @@ export async function gcSnapshot(services: readonly { name: string; metricsUrl: 
         if (!response.ok) return;
         const figures: GcFigures = { pauseMs: 0, scavenges: 0 };
         for (const line of (await response.text()).split('\n')) {
-          const [, field, kind, value] = GC_SAMPLE.exec(line) ?? [];
+          const [, field, labels, value] = GC_SAMPLE.exec(line) ?? [];
+          const kind = labels && /(?:^|,)kind="(\w+)"/.exec(labels)?.[1];
           if (field === 'sum') figures.pauseMs += Number(value) * 1000;
           else if (field === 'count' && kind === 'minor') figures.scavenges += Number(value);
         }

@@ -5,7 +5,8 @@
  * the public query across three subgraphs. For each: req/s, p50, p99, non-2xx and errors, and the CPU
  * time (utime + stime in /proc) of every process over the measured load divided by its answers; for
  * the gateway and the subgraphs also their garbage collector's pauses per answer and scavenges per
- * 1,000 answers (`nodejs_gc_duration_seconds` of their `/metrics`), which drift less with the machine.
+ * 1,000 answers (`nodejs_gc_duration_seconds` of their `/metrics`; a count of scavenges does not drift
+ * with the machine's speed).
  *
  * `-- --baseline=<dir>`: the same on another checkout of this repository (an older commit, with its own
  * node_modules), before and after in one run. Each checkout's `scripts/start.ts` runs in turn on the
