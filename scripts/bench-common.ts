@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import autocannon from 'autocannon';
+import { parseSamples } from '../lib/devkit/metrics-text.ts';
 import { BENCH_SECONDS, readSetting } from '../lib/runtime/settings.ts';
 import { SYSTEM_IDS, SYSTEMS } from '../lib/runtime/systems.ts';
 import { processCpuMs } from './process-stats.ts';
@@ -124,10 +125,8 @@ export interface GcFigures {
   scavenges: number;
 }
 
-const GC_SAMPLE = /^nodejs_gc_duration_seconds_(sum|count)\{([^}]*)\} (\S+)$/;
-
 /**
- * Each service's collector so far, from its `/metrics` (a process whose scrape fails is left out).
+ * Each service's collector so far, from its `/metrics` (a process whose scrape fails or does not parse is left out).
  * The scavenges count what the answers allocate and do not drift with the machine's speed, as the CPU
  * per answer does; the pauses are the main thread's wall time in the collector.
  */
@@ -139,11 +138,9 @@ export async function gcSnapshot(services: readonly { name: string; metricsUrl: 
         const response = await fetch(metricsUrl, { signal: AbortSignal.timeout(5000) });
         if (!response.ok) return;
         const figures: GcFigures = { pauseMs: 0, scavenges: 0 };
-        for (const line of (await response.text()).split('\n')) {
-          const [, field, labels, value] = GC_SAMPLE.exec(line) ?? [];
-          const kind = labels && /(?:^|,)kind="(\w+)"/.exec(labels)?.[1];
-          if (field === 'sum') figures.pauseMs += Number(value) * 1000;
-          else if (field === 'count' && kind === 'minor') figures.scavenges += Number(value);
+        for (const { name: series, labels, value } of parseSamples(await response.text())) {
+          if (series === 'nodejs_gc_duration_seconds_sum') figures.pauseMs += value * 1000;
+          else if (series === 'nodejs_gc_duration_seconds_count' && labels.kind === 'minor') figures.scavenges += value;
         }
         snapshot[name] = figures;
       } catch {

@@ -10,7 +10,7 @@ import { startSubgraph, subgraphConfigFromEnv } from '../lib/runtime/subgraph.ts
 import { publicServicesSubgraph } from '../subgraphs/public-services/index.ts';
 import { publicServicesHandlers } from '../subgraphs/public-services/mock/handlers.ts';
 import { accessRecord } from '../lib/devkit/test-credentials.ts';
-import { exposedNames, parseSamples, sampleValue } from './support/metrics-text.ts';
+import { exposedNames, parseSamples, sampleValue } from '../lib/devkit/metrics-text.ts';
 import { startSystem, type RunningSystem } from '../lib/devkit/in-process-system.ts';
 
 const PERSONAL_ID = '001085012345';

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseSamples, sampleValue } from './support/metrics-text.ts';
+import { parseSamples, sampleValue } from '../lib/devkit/metrics-text.ts';
 import { startSystem } from '../lib/devkit/in-process-system.ts';
 
 /**

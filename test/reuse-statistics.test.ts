@@ -3,7 +3,7 @@ import { todayInVietnam } from '../lib/domain/administrative-units.ts';
 import { NAMED_IDS } from '../lib/domain/synthetic/named.ts';
 import { startSystem, type RunningSystem } from '../lib/devkit/in-process-system.ts';
 import type { TestCredential } from '../lib/devkit/test-credentials.ts';
-import { sampleValue } from './support/metrics-text.ts';
+import { sampleValue } from '../lib/devkit/metrics-text.ts';
 
 /** `reuseStatistics` and the reuse metrics over the real gateway, its SQLite access log and the mocks. */
 let system: RunningSystem;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sampleValue } from '../../test/support/metrics-text.ts';
+import { sampleValue } from '../devkit/metrics-text.ts';
 import { ServiceMetrics } from './metrics.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,4 +1,4 @@
-/** Reading Prometheus's text exposition format in tests. */
+/** Reading Prometheus's text exposition format, in the tests and the benchmarks. */
 
 export interface Sample {
   name: string;
