@@ -5,7 +5,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import { GATEWAY_SETTINGS, type GatewaySettings } from '../lib/runtime/process-settings.ts';
 import { parseSettings, type Environment } from '../lib/runtime/settings.ts';
-import { createGraphQLHttpServer, listen, type RunningServer } from '../lib/runtime/http-server.ts';
+import { answerWithApollo, createGraphQLHttpServer, listen, type RunningServer } from '../lib/runtime/http-server.ts';
 import { createLogger, type Logger } from '../lib/runtime/logger.ts';
 import { AccessLogMetrics, metricsEndpoint, ReuseMetrics, ServiceMetrics, SubgraphCallMetrics } from '../lib/runtime/metrics.ts';
 import { perSystem, type SystemId } from '../lib/runtime/systems.ts';
@@ -252,7 +252,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
       : {}),
   });
   const server = createGraphQLHttpServer<GatewayContext>({
-    apollo,
+    answer: (req, res, body, context, extraHeaders) => answerWithApollo(apollo, req, res, body, context, extraHeaders),
     logger,
     graphqlPath,
     graphqlPage: page.page,

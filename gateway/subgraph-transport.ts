@@ -67,7 +67,7 @@ interface Answer extends SubgraphAnswer {
  * with a freshness lifetime; RFC 9111 §3.5), kept for that long and served for the same subgraph,
  * query and variables whoever asks, the way Apollo Router's subgraph response cache honours
  * subgraph `Cache-Control`. A subgraph marks only answers to operations that read no personal data
- * (lib/runtime/subgraph.ts, publicAnswerCaching), so this holds reference data — province names,
+ * (lib/runtime/subgraph.ts, publicAnswerHeaders), so this holds reference data — province names,
  * agencies — never a citizen's. Bounded twice, as Apollo Server's own cache is: by `entries` answers
  * and by `bytes` (call key, answer body and content type, as UTF-8); the least recently used goes first,
  * and an answer larger than the whole budget is not kept.

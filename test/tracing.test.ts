@@ -198,6 +198,21 @@ describe('tracing on (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
     expect(JSON.stringify(trace)).not.toContain(NAMED_IDS.head);
   });
 
+  it('a document a subgraph has seen before is neither parsed nor validated again: its operation span holds graphql.execute alone', async () => {
+    // The test above asked the same portal query first: every subgraph has its documents already.
+    const requestId = `trace-again-${randomBytes(4).toString('hex')}`;
+    expect((await portalQuery(group!.gateway.url, { 'x-request-id': requestId })).errors).toBeUndefined();
+    const trace = await traceOfRequest(requestId);
+    const operations = trace.filter((span) => span.scope === 'lien-thong-graphql' && /^query\b/.test(span.name));
+    expect(new Set(operations.map((span) => span.serviceName))).toEqual(new Set(PORTAL_SYSTEMS.map((id) => `${id}-subgraph`)));
+    for (const operation of operations) {
+      expect(
+        trace.filter((span) => span.parentSpanId === operation.spanId).map((span) => span.name),
+        operation.serviceName,
+      ).toEqual(['graphql.execute']);
+    }
+  });
+
   it("continues a client's traceparent: the same trace id, the gateway's span a child of the client's", async () => {
     const traceId = randomBytes(16).toString('hex');
     const parentSpanId = randomBytes(8).toString('hex');

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import {
   buildSchema,
   getNamedType,
@@ -19,6 +18,7 @@ import { z } from 'zod';
 import { todayInVietnam } from '../domain/administrative-units.ts';
 import { addDays } from '../domain/partial-date.ts';
 import { isoDateSchema } from '../backend/wire.ts';
+import { commonJsGraphql } from '../runtime/commonjs-graphql.ts';
 import type { PurposefulOfficer } from './caller.ts';
 
 /**
@@ -185,8 +185,6 @@ export function policyProblems(policy: AccessPolicy, schema: GraphQLSchema): str
   return problems;
 }
 
-/** graphql as loaded by CommonJS packages (@apollo/gateway, @apollo/subgraph): a second copy of its classes. */
-const commonJsGraphql = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 const localSchemas = new WeakMap<object, GraphQLSchema>();
 
 /**

@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { Logger } from '../runtime/logger.ts';
 import { CallerAssertionError, callHash, verifyCallerAssertion, type VerifiedCallerAssertion } from './caller-assertion.ts';
 import { CALLER_ASSERTION_HEADER, hasPurpose, type Caller } from './caller.ts';
@@ -100,31 +99,37 @@ export class CallerVerifier {
 
 const personalDataRefusal = (why: string) => `Personal data is answered only to callers verified by the gateway (${why}).`;
 
-export function subgraphAccessPlugin<TContext extends CallerFacts>(policy: AccessPolicy): ApolloServerPlugin<TContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ schema, document, operationName, contextValue, request }) {
-          const pending = contextValue.caller ? undefined : contextValue.callerAssertion;
-          const candidate = contextValue.caller ?? pending?.caller;
-          const caller = hasPurpose(candidate) ? candidate : undefined;
-          const assessment = assessOperation(localSchema(schema), document, operationName, policy, caller, request.variables ?? {});
-          contextValue.readsPersonalData = assessment.personal;
-          // Public data needs no caller: its assertion is not recorded (no replay store round trip).
-          if (!assessment.personal) return;
-          if (!caller) {
-            throw refusal(401, personalDataRefusal(contextValue.callerRejected ?? 'no caller assertion from the gateway'));
-          }
-          // Before execution: nothing personal is resolved for an assertion used before.
-          if (pending) {
-            await pending.accept();
-            contextValue.caller = caller;
-          }
-          if (assessment.denied.length > 0) {
-            throw refusal(403, assessment.denied.map((denial) => denial.message).join(' '));
-          }
-        },
-      };
-    },
+/**
+ * The subgraph's check of one operation against the access policy, before it runs: which personal
+ * data it reads, whether the caller may read it, and the caller's assertion accepted (once) when it
+ * does. Throws the refusal (401, 403, or 503 {@link REPLAY_STORE_UNAVAILABLE}); sets
+ * `readsPersonalData` and, once accepted, `caller` on the context.
+ */
+export function operationGuard(policy: AccessPolicy) {
+  return async (
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operationName: string | null | undefined,
+    contextValue: CallerFacts,
+    variables: Record<string, unknown>,
+  ): Promise<void> => {
+    const pending = contextValue.caller ? undefined : contextValue.callerAssertion;
+    const candidate = contextValue.caller ?? pending?.caller;
+    const caller = hasPurpose(candidate) ? candidate : undefined;
+    const assessment = assessOperation(localSchema(schema), document, operationName, policy, caller, variables);
+    contextValue.readsPersonalData = assessment.personal;
+    // Public data needs no caller: its assertion is not recorded (no replay store round trip).
+    if (!assessment.personal) return;
+    if (!caller) {
+      throw refusal(401, personalDataRefusal(contextValue.callerRejected ?? 'no caller assertion from the gateway'));
+    }
+    // Before execution: nothing personal is resolved for an assertion used before.
+    if (pending) {
+      await pending.accept();
+      contextValue.caller = caller;
+    }
+    if (assessment.denied.length > 0) {
+      throw refusal(403, assessment.denied.map((denial) => denial.message).join(' '));
+    }
   };
 }

@@ -1,10 +1,11 @@
 import { connect } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGraphQLHttpServer, listen, type RunningServer } from './http-server.ts';
+import { answerWithApollo, createGraphQLHttpServer, listen, type GraphQLAnswer, type RunningServer } from './http-server.ts';
 import { createLogger } from './logger.ts';
 
 let apollo: ApolloServer;
+const answer: GraphQLAnswer<object> = (req, res, body, context, extraHeaders) => answerWithApollo(apollo, req, res, body, context, extraHeaders);
 /** The default receive timeout: the tests that are not about it. */
 let running: RunningServer;
 /** A short receive timeout, met only by clients that never finish their request. */
@@ -12,7 +13,7 @@ let impatient: RunningServer;
 const serve = (receiveTimeoutMs?: number) =>
   listen(
     createGraphQLHttpServer({
-      apollo,
+      answer,
       logger: createLogger('test'),
       context: async () => ({}),
       readiness: async () => ({ ready: true }),
@@ -89,7 +90,7 @@ describe('reading the JSON body', () => {
   let small: RunningServer;
   beforeAll(async () => {
     small = await listen(
-      createGraphQLHttpServer({ apollo, logger: createLogger('test'), context: async () => ({}), readiness: async () => ({ ready: true }), maxBodyBytes: 100 }),
+      createGraphQLHttpServer({ answer, logger: createLogger('test'), context: async () => ({}), readiness: async () => ({ ready: true }), maxBodyBytes: 100 }),
       0,
       '127.0.0.1',
     );

@@ -16,8 +16,21 @@ export interface ReadinessReport {
   [detail: string]: unknown;
 }
 
+/**
+ * Answers one GraphQL request, its JSON body already parsed: Apollo Server in the gateway
+ * ({@link answerWithApollo}), graphql-http in the subgraphs (lib/runtime/subgraph-graphql.ts).
+ * `extraHeaders` are set after the answer's own.
+ */
+export type GraphQLAnswer<TContext> = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: unknown,
+  context: () => Promise<TContext>,
+  extraHeaders: Record<string, string>,
+) => Promise<void>;
+
 export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
-  apollo: ApolloServer<TContext>;
+  answer: GraphQLAnswer<TContext>;
   /** Builds the per-request context (DataLoaders live here, so they never outlive a request). */
   context: (req: IncomingMessage, requestId: string) => Promise<TContext>;
   logger: Logger;
@@ -104,8 +117,7 @@ export async function answerWithApollo<TContext extends BaseContext>(
 }
 
 /**
- * Serves an Apollo Server over node:http, with `/health` and `/ready`. Apollo's own
- * integration contract (`executeHTTPGraphQLRequest`) is used; the JSON body parser is
+ * Serves GraphQL over node:http (`answer`), with `/health` and `/ready`; the JSON body parser is
  * body-parser, bounded by `maxBodyBytes`.
  */
 export function createGraphQLHttpServer<TContext extends BaseContext>(options: GraphQLHttpServerOptions<TContext>): Server {
@@ -132,7 +144,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
   const postRoutes = new Map(Object.entries(options.postRoutes ?? {}));
 
   const handleGraphQL = (req: IncomingMessage & { body?: unknown }, res: ServerResponse, requestId: string) =>
-    answerWithApollo(options.apollo, req, res, req.body, () => options.context(req, requestId), { 'x-request-id': requestId });
+    options.answer(req, res, req.body, () => options.context(req, requestId), { 'x-request-id': requestId });
 
   const receiveTimeoutMs = options.receiveTimeoutMs ?? 30_000;
   const serverOptions = {

@@ -35,11 +35,13 @@ const BATCH_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500];
 export type RequestOutcome = 'ok' | 'partial' | 'error' | 'rejected';
 export type CallOutcome = 'ok' | 'failed' | 'refused';
 
-/** What the Apollo plugin notes about the GraphQL request running in this request context. */
+/** What is noted about the GraphQL request running in this request context (its operation and result). */
 interface GraphQLNote {
   operation?: string;
-  response?: { body: { kind: string; singleResult?: { data?: unknown; errors?: readonly unknown[] } } };
+  /** The result the answer carries, read when the HTTP answer ends. */
+  result?: () => GraphQLResultShape | undefined;
 }
+type GraphQLResultShape = { data?: unknown; errors?: readonly unknown[] };
 const graphqlNotes = new WeakMap<RequestContext, GraphQLNote>();
 
 /**
@@ -87,18 +89,27 @@ export class ServiceMetrics {
           },
           async willSendResponse({ response }) {
             // Read when the HTTP answer ends: later plugins (the access log) may still replace it.
-            note.response = response as GraphQLNote['response'];
+            note.result = () => (response.body.kind === 'single' ? response.body.singleResult : undefined);
           },
         };
       },
     };
   }
 
+  /**
+   * For a server without Apollo's plugins (the subgraphs, lib/runtime/subgraph-graphql.ts): the
+   * operation of the GraphQL request running in this request context, and its result if it ran.
+   */
+  noteGraphQLRequest(operationName: string | null | undefined, result?: GraphQLResultShape): void {
+    const context = currentRequestContext();
+    if (context) graphqlNotes.set(context, { operation: operationName ?? undefined, result: () => result });
+  }
+
   /** Called by lib/runtime/http-server.ts when a request to the GraphQL path has been answered. */
   observeGraphQLRequest(context: RequestContext | undefined, status: number, seconds: number): void {
     const note = context ? graphqlNotes.get(context) : undefined;
     const operation = this.operationLabel(note?.operation);
-    const outcome = requestOutcome(status, note?.response?.body.singleResult);
+    const outcome = requestOutcome(status, note?.result?.());
     this.requests.inc({ operation, outcome });
     this.requestDuration.observe({ operation, outcome }, seconds);
   }
@@ -121,7 +132,7 @@ export class ServiceMetrics {
   };
 }
 
-function requestOutcome(status: number, result: { data?: unknown; errors?: readonly unknown[] } | undefined): RequestOutcome {
+function requestOutcome(status: number, result: GraphQLResultShape | undefined): RequestOutcome {
   if (status >= 500) return 'error';
   if (status >= 400) return 'rejected';
   if (!result?.errors?.length) return 'ok';

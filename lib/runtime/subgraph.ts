@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse, type GraphQLSchema } from 'graphql';
 import { BackendClient, type CallContext } from '../backend/backend-client.ts';
@@ -23,8 +21,10 @@ import { callerAssertionSecret } from '../access/caller-assertion.ts';
 import { loadAccessPolicy, DEFAULT_ACCESS_POLICY_FILE, type AccessPolicy } from '../access/policy.ts';
 import { createReplayStore, replayStoreConfig } from '../access/replay-store.ts';
 import { urlWithoutPassword } from './cli.ts';
-import { graphqlOperationSpans, startTracing, tracingActive } from './tracing.ts';
-import { CallerVerifier, subgraphAccessPlugin, type CallerFacts, type SubgraphAccess } from '../access/subgraph-guard.ts';
+import { startTracing } from './tracing.ts';
+import { CallerVerifier, operationGuard, type CallerFacts, type SubgraphAccess } from '../access/subgraph-guard.ts';
+import { subgraphGraphQL, type SubgraphGraphQL } from './subgraph-graphql.ts';
+import type { ExecutionResult } from 'graphql';
 
 /**
  * What every subgraph resolver receives: the request id, loaders made for this request only, and
@@ -33,7 +33,7 @@ import { CallerVerifier, subgraphAccessPlugin, type CallerFacts, type SubgraphAc
 export interface SubgraphContext<TLoaders> extends CallerFacts {
   requestId: string;
   loaders: TLoaders;
-  /** Told the freshness of every backend answer the loaders get (see {@link publicAnswerCaching}). */
+  /** Told the freshness of every backend answer the loaders get (see {@link publicAnswerHeaders}). */
   answerFreshness?: AnswerFreshness;
 }
 
@@ -119,6 +119,8 @@ export interface SubgraphConfig {
   host: string;
   /** The access policy and the secret that verifies the gateway's caller assertions. */
   access: SubgraphAccess;
+  /** `NODE_ENV=production`: introspection is refused. */
+  production?: boolean;
 }
 
 /** A subgraph's configuration from its parsed settings (lib/runtime/process-settings.ts); the access policy is read here. */
@@ -132,6 +134,7 @@ export function subgraphConfig(settings: SubgraphSettings): SubgraphConfig {
     port: settings.port,
     metricsPort: settings.metricsPort,
     host: settings.host,
+    production: settings.nodeEnv === 'production',
     access: {
       enabled: true,
       policy: loadAccessPolicy(settings.access.policyFile),
@@ -192,48 +195,33 @@ export function buildSubgraphSchemaFromFile(schemaFile: URL, resolvers: object):
 }
 
 /**
- * Tells how long the answer to a public operation stays fresh, `Cache-Control: public, max-age=N`:
- * N is what is left of the freshness of the least fresh backend answer it was built from, so
- * nothing is served staler than the backend allows, however many caches it passes. Only when the
- * guard found no personal data in the operation, the answer has no error and every backend answer
- * used said a shared cache may keep it; any other answer states no cache policy. The gateway keeps
- * the public ones (gateway/fetcher.ts).
+ * How long the answer to a public operation stays fresh, `Cache-Control: public, max-age=N`: N is
+ * what is left of the freshness of the least fresh backend answer it was built from, so nothing is
+ * served staler than the backend allows, however many caches it passes. Only when the guard found
+ * no personal data in the operation, the answer has no error and every backend answer used said a
+ * shared cache may keep it; any other answer states no cache policy. The gateway keeps the public
+ * ones (gateway/subgraph-transport.ts).
  */
-export function publicAnswerCaching<TContext extends CallerFacts & { answerFreshness?: AnswerFreshness }>(): ApolloServerPlugin<TContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ response, contextValue }) {
-          if (contextValue.readsPersonalData !== false || response.body.kind !== 'single' || response.body.singleResult.errors?.length) return;
-          const maxAge = contextValue.answerFreshness?.maxAgeSeconds;
-          if (maxAge !== undefined) response.http.headers.set('cache-control', `public, max-age=${String(maxAge)}`);
-        },
-      };
-    },
-  };
+export function publicAnswerHeaders(contextValue: CallerFacts & { answerFreshness?: AnswerFreshness }, result: ExecutionResult): Record<string, string> | undefined {
+  if (contextValue.readsPersonalData !== false || result.errors?.length) return undefined;
+  const maxAge = contextValue.answerFreshness?.maxAgeSeconds;
+  return maxAge === undefined ? undefined : { 'cache-control': `public, max-age=${String(maxAge)}` };
 }
 
-/** `policy`: the access policy the subgraph's guard checks every operation against; null for no guard (benchmarks only). */
-export function createSubgraphApollo<TAdapter extends Adapter, TLoaders>(
+/**
+ * A subgraph's GraphQL over HTTP (lib/runtime/subgraph-graphql.ts) on its schema, with the guard of
+ * the access policy. `policy`: null for no guard (benchmarks only).
+ */
+export function createSubgraphGraphQL<TAdapter extends Adapter, TLoaders>(
   definition: SubgraphDefinition<TAdapter, TLoaders>,
-  policy: AccessPolicy | null = loadAccessPolicy(DEFAULT_ACCESS_POLICY_FILE),
-  extraPlugins: ApolloServerPlugin<SubgraphContext<TLoaders>>[] = [],
-): ApolloServer<SubgraphContext<TLoaders>> {
-  const schema = buildSubgraphSchemaFromFile(definition.schemaFile, definition.resolvers);
-  return new ApolloServer<SubgraphContext<TLoaders>>({
-    schema,
-    plugins: [
-      ApolloServerPluginLandingPageDisabled(),
-      ApolloServerPluginInlineTraceDisabled(),
-      // No @cacheControl hints here: without this, Apollo wraps every field resolver to compute a cache policy.
-      ApolloServerPluginCacheControlDisabled(),
-      ...(policy ? [subgraphAccessPlugin<SubgraphContext<TLoaders>>(policy), publicAnswerCaching<SubgraphContext<TLoaders>>()] : []),
-      ...extraPlugins,
-    ],
-    // The process stops on signals itself (lib/runtime/process.ts), closing the HTTP server first.
-    stopOnTerminationSignals: false,
-    // Subgraphs sit behind the gateway: it applies limits and masks errors for clients.
-    includeStacktraceInErrorResponses: false,
+  options: { policy?: AccessPolicy | null; production?: boolean; metrics?: ServiceMetrics } = {},
+): SubgraphGraphQL<SubgraphContext<TLoaders>> {
+  const policy = options.policy === undefined ? loadAccessPolicy(DEFAULT_ACCESS_POLICY_FILE) : options.policy;
+  return subgraphGraphQL<SubgraphContext<TLoaders>>({
+    schema: buildSubgraphSchemaFromFile(definition.schemaFile, definition.resolvers),
+    ...(policy ? { guard: operationGuard(policy), answerHeaders: publicAnswerHeaders } : {}),
+    introspection: !options.production,
+    ...(options.metrics ? { observer: options.metrics } : {}),
   });
 }
 
@@ -261,26 +249,15 @@ export async function startSubgraph<TAdapter extends Adapter, TLoaders>(
     logger,
   });
   const adapter = definition.createAdapter(client);
-  const apollo = createSubgraphApollo(definition, config.access.enabled ? config.access.policy : null, [
-    metrics.apolloPlugin(),
-    ...(tracingActive() ? [graphqlOperationSpans<SubgraphContext<TLoaders>>()] : []),
-  ]);
+  const graphql = createSubgraphGraphQL(definition, { policy: config.access.enabled ? config.access.policy : null, production: config.production, metrics });
   const callers = new CallerVerifier(definition.system, config.access.callerSecret, replays, logger);
-  try {
-    await apollo.start();
-  } catch (error) {
-    await adapter.close();
-    await replays.close();
-    throw error;
-  }
   const metricsAt = await metricsEndpoint(metrics, config.metricsPort, config.host).catch(async (error: unknown) => {
-    await apollo.stop();
     await adapter.close();
     await replays.close();
     throw error;
   });
-  const server = createGraphQLHttpServer({
-    apollo,
+  const server = createGraphQLHttpServer<SubgraphContext<TLoaders>>({
+    answer: graphql.answer,
     logger,
     metrics,
     routes: metricsAt.routes,
@@ -298,7 +275,6 @@ export async function startSubgraph<TAdapter extends Adapter, TLoaders>(
   });
   const running = await listen(server, config.port, config.host).catch(async (error: unknown) => {
     await metricsAt.close();
-    await apollo.stop();
     await adapter.close();
     await replays.close();
     throw error;
@@ -312,7 +288,6 @@ export async function startSubgraph<TAdapter extends Adapter, TLoaders>(
       (closed ??= (async () => {
         await running.close();
         await metricsAt.close();
-        await apollo.stop();
         await adapter.close();
         await replays.close();
       })()),

@@ -10,8 +10,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
-import type { ApolloServerPlugin } from '@apollo/server';
-import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from './logger.ts';
 import { registerLogFields } from './request-context.ts';
 import { parseSettings, TRACING_SETTINGS, type Environment, type Settings } from './settings.ts';
@@ -119,44 +118,40 @@ export function tracingActive(): boolean {
  * Spans of a subgraph's own GraphQL work, under the HTTP server span of its request: one per
  * operation, named after the OpenTelemetry GraphQL conventions (`query Name`, with
  * `graphql.operation.type` and `graphql.operation.name`), with `graphql.parse`, `graphql.validate`
- * and `graphql.execute` inside it. The document and variables are not recorded: a literal argument
- * may be a personal id. Given to Apollo Server only when tracing is on, so off it costs nothing.
+ * (when the subgraph sees the document for the first time) and `graphql.execute` inside it. The
+ * document and variables are not recorded: a literal argument may be a personal id.
  */
-export function graphqlOperationSpans<TContext extends object>(): ApolloServerPlugin<TContext> {
+export interface GraphQLOperationSpan {
+  /** Starts a step under the operation; the function returned ends it, failed or not. */
+  step(name: 'graphql.parse' | 'graphql.validate' | 'graphql.execute'): (failed: boolean) => void;
+  /** The operation is known: the span takes its type and name. */
+  resolved(type: string, name: string | null | undefined): void;
+  /** The answer is made; `errorCodes`, the `extensions.code` of each error it carries. */
+  end(errorCodes: readonly string[]): void;
+}
+
+/** The span of one GraphQL operation (see {@link GraphQLOperationSpan}); only while tracing is active, so off it costs nothing. */
+export function graphqlOperationSpan(): GraphQLOperationSpan | undefined {
+  if (!tracingActive()) return undefined;
   const tracer = trace.getTracer('lien-thong-graphql');
-  const child = (parent: Span, name: string) => tracer.startSpan(name, {}, trace.setSpan(context.active(), parent));
-  // Apollo ends parsing and execution with an error or nothing, validation with a list of errors.
-  const ended = (span: Span) => async (failure?: Error | readonly Error[]) => {
-    if (Array.isArray(failure) ? failure.length > 0 : failure) span.setStatus({ code: SpanStatusCode.ERROR });
-    span.end();
-  };
+  const operation = tracer.startSpan('graphql.request');
+  const parent = trace.setSpan(context.active(), operation);
   return {
-    async requestDidStart() {
-      const operation = tracer.startSpan('graphql.request');
-      return {
-        async parsingDidStart() {
-          return ended(child(operation, 'graphql.parse'));
-        },
-        async validationDidStart() {
-          return ended(child(operation, 'graphql.validate'));
-        },
-        async didResolveOperation({ operation: resolved, operationName }) {
-          if (!resolved) return;
-          operation.setAttribute('graphql.operation.type', resolved.operation);
-          if (operationName) operation.setAttribute('graphql.operation.name', operationName);
-          operation.updateName(operationName ? `${resolved.operation} ${operationName}` : resolved.operation);
-        },
-        async executionDidStart() {
-          return { executionDidEnd: ended(child(operation, 'graphql.execute')) };
-        },
-        async didEncounterErrors({ errors }) {
-          const codes = [...new Set(errors.map(({ extensions }) => (typeof extensions?.code === 'string' ? extensions.code : 'INTERNAL_SERVER_ERROR')))];
-          operation.setStatus({ code: SpanStatusCode.ERROR, message: codes.join(',') });
-        },
-        async willSendResponse() {
-          operation.end();
-        },
+    step(name) {
+      const span = tracer.startSpan(name, {}, parent);
+      return (failed) => {
+        if (failed) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
       };
+    },
+    resolved(type, name) {
+      operation.setAttribute('graphql.operation.type', type);
+      if (name) operation.setAttribute('graphql.operation.name', name);
+      operation.updateName(name ? `${type} ${name}` : type);
+    },
+    end(errorCodes) {
+      if (errorCodes.length > 0) operation.setStatus({ code: SpanStatusCode.ERROR, message: [...new Set(errorCodes)].join(',') });
+      operation.end();
     },
   };
 }

@@ -4,7 +4,7 @@ import { BackendClient } from '../../lib/backend/backend-client.ts';
 import { startMockBackend, type RunningMock } from '../../lib/devkit/mock-server.ts';
 import { route, type MockRoute } from '../../lib/devkit/mock-routes.ts';
 import { DEFAULT_RESILIENCE } from '../../lib/runtime/resilience.ts';
-import { createSubgraphApollo, type Adapter, type SubgraphDefinition } from '../../lib/runtime/subgraph.ts';
+import { createSubgraphGraphQL, type Adapter, type SubgraphDefinition } from '../../lib/runtime/subgraph.ts';
 
 export interface BackendUnderTest<TAdapter> {
   mock: RunningMock;
@@ -56,16 +56,14 @@ export async function startSubgraphUnderTest<TAdapter extends Adapter, TLoaders>
   const { mock, adapter } = await startBackend(handlers);
   const wireAnswers = new Map<string, unknown>();
   const { adapter: wireAdapter } = await startBackend([route.any('*', ({ path }) => ({ status: 200, json: wireAnswers.get(path) }))]);
-  const apollo = createSubgraphApollo(definition);
-  await apollo.start();
+  const graphql = createSubgraphGraphQL(definition);
 
   async function execute<TData>(query: string, variables: Record<string, unknown> = {}, over: TAdapter = adapter) {
-    const response = await apollo.executeOperation<TData>(
+    const { body } = await graphql.execute<TData>(
       { query, variables },
-      { contextValue: { requestId: 't', loaders: definition.createLoaders(over, { requestId: 't' }), caller: options.caller ?? HARNESS_CALLER } },
+      { requestId: 't', loaders: definition.createLoaders(over, { requestId: 't' }), caller: options.caller ?? HARNESS_CALLER },
     );
-    if (response.body.kind !== 'single') throw new Error('expected a single result');
-    return response.body.singleResult;
+    return body;
   }
 
   return {
@@ -81,7 +79,6 @@ export async function startSubgraphUnderTest<TAdapter extends Adapter, TLoaders>
       wireAnswers.clear();
     },
     async close() {
-      await apollo.stop();
       for (const backend of backends) {
         await backend.adapter.close();
         await backend.mock.close();
