@@ -126,7 +126,7 @@ export function subgraphGraphQL<TContext extends object>(options: SubgraphGraphQ
   }
 
   // graphql-http types an operation's context as a record; the subgraph's is an interface, hence the one cast below.
-  const handler = createHandler<IncomingMessage, Call<TContext>, Record<PropertyKey, unknown>>({
+  const handler = createHandler<IncomingMessage | undefined, Call<TContext>, Record<PropertyKey, unknown>>({
     schema,
     execute: graphql.execute,
     formatError,
@@ -170,7 +170,7 @@ export function subgraphGraphQL<TContext extends object>(options: SubgraphGraphQ
     },
   });
 
-  async function respond(req: Request<IncomingMessage, Call<TContext>>): Promise<Response> {
+  async function respond(req: Request<IncomingMessage | undefined, Call<TContext>>): Promise<Response> {
     const call = req.context;
     try {
       return await handler(req);
@@ -196,7 +196,8 @@ export function subgraphGraphQL<TContext extends object>(options: SubgraphGraphQ
         url: '/graphql',
         headers: { 'content-type': 'application/json' },
         body: { ...request },
-        raw: undefined as unknown as IncomingMessage,
+        // In this process: no HTTP request.
+        raw: undefined,
         context: call,
       });
       return { status: init.status, body: JSON.parse(text ?? '{}') as FormattedExecutionResult<TData> };

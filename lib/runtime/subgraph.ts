@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { parse, type GraphQLSchema } from 'graphql';
+import { parse, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { BackendClient, type CallContext } from '../backend/backend-client.ts';
 import { testBackendConnection, type ConnectionTestReport, type ContractCheck } from '../backend/connection-test.ts';
 import { createGraphQLHttpServer, listen, requestIdOf, sendJson, type RunningServer } from './http-server.ts';
@@ -24,7 +24,6 @@ import { urlWithoutPassword } from './cli.ts';
 import { startTracing } from './tracing.ts';
 import { CallerVerifier, operationGuard, type CallerFacts, type SubgraphAccess } from '../access/subgraph-guard.ts';
 import { subgraphGraphQL, type SubgraphGraphQL } from './subgraph-graphql.ts';
-import type { ExecutionResult } from 'graphql';
 
 /**
  * What every subgraph resolver receives: the request id, loaders made for this request only, and
