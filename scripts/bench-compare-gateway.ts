@@ -21,7 +21,8 @@ import type { Fetcher, FetcherHeaders, FetcherRequestInit, FetcherResponse } fro
 import { createSubgraphTransport, type SubgraphAnswer, type SubgraphTransport } from '../gateway/subgraph-transport.ts';
 import { settingsOrExit } from '../lib/runtime/cli.ts';
 import { BENCH_COMPARE_GATEWAY_SETTINGS } from '../lib/runtime/process-settings.ts';
-import { answerWithApollo, listen } from '../lib/runtime/http-server.ts';
+import { answerWithApollo } from '../lib/runtime/apollo-answer.ts';
+import { listen } from '../lib/runtime/http-server.ts';
 import { SYSTEM_IDS, type SystemId } from '../lib/runtime/systems.ts';
 import { requestText } from './bench-common.ts';
 

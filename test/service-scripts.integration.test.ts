@@ -35,3 +35,17 @@ describe("npm run start:gateway's Node options", () => {
     expect(run.code).toBe(0);
   });
 });
+
+describe("a subgraph's process", () => {
+  it('loads no Apollo Server: only the gateway runs it (the check sees it there)', async () => {
+    const loaded = async (...modules: string[]) => {
+      const run = await runNode([...nodeOptionsOf(scripts['start:civil-status']!), 'test/support/loaded-packages.ts', ...modules], { timeoutMs: 60_000 });
+      expect(run.code, run.stderr).toBe(0);
+      return run.stdout.trim().split('\n');
+    };
+    const subgraph = await loaded('lib/runtime/subgraph.ts', 'subgraphs/civil-status/index.ts');
+    expect(subgraph).toEqual(expect.arrayContaining(['@apollo/subgraph', 'graphql', 'graphql-http']));
+    expect(subgraph).not.toContain('@apollo/server');
+    expect(await loaded('gateway/server.ts')).toContain('@apollo/server');
+  });
+});

@@ -1,4 +1,3 @@
-import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 
 /** The challenge of a 401: a Bearer token (or an API key) is what the gateway asks for. */
@@ -9,7 +8,9 @@ export const BEARER_CHALLENGE = 'Bearer realm="lien-thong"';
  * known well enough) or 403 `FORBIDDEN` (known, and not allowed).
  */
 export function refusal(status: 401 | 403, message: string, extra: Record<string, unknown> = {}): GraphQLError {
-  const headers = new HeaderMap();
+  // A Map is what Apollo Server takes for `extensions.http.headers` (its HeaderMap is one), and what
+  // the subgraphs read without loading Apollo Server.
+  const headers = new Map<string, string>();
   if (status === 401) headers.set('www-authenticate', BEARER_CHALLENGE);
   return new GraphQLError(message, {
     extensions: { code: status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', ...extra, http: { status, headers } },

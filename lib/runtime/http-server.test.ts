@@ -1,7 +1,8 @@
 import { connect } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { answerWithApollo, createGraphQLHttpServer, listen, type GraphQLAnswer, type RunningServer } from './http-server.ts';
+import { answerWithApollo } from './apollo-answer.ts';
+import { createGraphQLHttpServer, listen, type GraphQLAnswer, type RunningServer } from './http-server.ts';
 import { createLogger } from './logger.ts';
 
 let apollo: ApolloServer;

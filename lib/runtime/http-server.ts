@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { AsyncResource } from 'node:async_hooks';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import bodyParser from 'body-parser';
 import cors from 'cors';
 import type { Logger } from './logger.ts';
@@ -18,7 +17,7 @@ export interface ReadinessReport {
 
 /**
  * Answers one GraphQL request, its JSON body already parsed: Apollo Server in the gateway
- * ({@link answerWithApollo}), graphql-http in the subgraphs (lib/runtime/subgraph-graphql.ts).
+ * (lib/runtime/apollo-answer.ts), graphql-http in the subgraphs (lib/runtime/subgraph-graphql.ts).
  * `extraHeaders` are set after the answer's own.
  */
 export type GraphQLAnswer<TContext> = (
@@ -29,7 +28,7 @@ export type GraphQLAnswer<TContext> = (
   extraHeaders: Record<string, string>,
 ) => Promise<void>;
 
-export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
+export interface GraphQLHttpServerOptions<TContext extends object> {
   answer: GraphQLAnswer<TContext>;
   /** Builds the per-request context (DataLoaders live here, so they never outlive a request). */
   context: (req: IncomingMessage, requestId: string) => Promise<TContext>;
@@ -85,42 +84,10 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 }
 
 /**
- * One GraphQL request, its JSON body already parsed, answered by Apollo Server through its own
- * integration contract (`executeHTTPGraphQLRequest`); `extraHeaders` are set after Apollo's.
- */
-export async function answerWithApollo<TContext extends BaseContext>(
-  apollo: ApolloServer<TContext>,
-  req: IncomingMessage,
-  res: ServerResponse,
-  body: unknown,
-  context: () => Promise<TContext>,
-  extraHeaders: Record<string, string> = {},
-): Promise<void> {
-  const headers = new HeaderMap();
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-  }
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  const response = await apollo.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-    context,
-  });
-  for (const [key, value] of response.headers) res.setHeader(key, value);
-  for (const [key, value] of Object.entries(extraHeaders)) res.setHeader(key, value);
-  res.statusCode = response.status ?? 200;
-  if (response.body.kind === 'complete') {
-    res.end(response.body.string);
-    return;
-  }
-  for await (const chunk of response.body.asyncIterator) res.write(chunk);
-  res.end();
-}
-
-/**
  * Serves GraphQL over node:http (`answer`), with `/health` and `/ready`; the JSON body parser is
  * body-parser, bounded by `maxBodyBytes`.
  */
-export function createGraphQLHttpServer<TContext extends BaseContext>(options: GraphQLHttpServerOptions<TContext>): Server {
+export function createGraphQLHttpServer<TContext extends object>(options: GraphQLHttpServerOptions<TContext>): Server {
   const graphqlPath = options.graphqlPath ?? '/graphql';
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   const parseJson = bodyParser.json({ limit: maxBodyBytes, strict: false });

@@ -38,8 +38,6 @@ export interface SubgraphGraphQLOptions<TContext> {
   answerHeaders?: (contextValue: TContext, result: ExecutionResult) => Record<string, string> | undefined;
   /** Told each request's operation and result (lib/runtime/metrics.ts). */
   observer?: { noteGraphQLRequest(operationName: string | null | undefined, result?: ExecutionResult): void };
-  /** Documents kept parsed and validated, and the characters of their text at most (default 1,000 and 8 MiB). */
-  documents?: { max: number; maxTextLength: number };
 }
 
 export interface SubgraphGraphQL<TContext> {
@@ -55,57 +53,57 @@ export interface SubgraphGraphQL<TContext> {
 /** What one request carries through graphql-http's hooks. */
 interface Call<TContext> {
   context: () => Promise<TContext>;
+  /** The media type of an answer made here (graphql-http chooses its own the same way). */
+  mediaType: string;
   contextValue?: TContext;
+  operationName?: string;
   result?: ExecutionResult;
   span?: GraphQLOperationSpan;
   endExecution?: (failed: boolean) => void;
-  operationName?: string;
-  errorCodes: string[];
+  /** The codes of an answer of errors made before execution (a request error or a refusal). */
+  errorAnswerCodes?: string[];
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const GRAPHQL_RESPONSE_TYPE = 'application/graphql-response+json; charset=utf-8';
+/** Documents kept parsed and validated, and the characters of their text at most. */
+const KEPT_DOCUMENTS = 1000;
+const KEPT_TEXT_LENGTH = 8 * 1024 * 1024;
 
 export function subgraphGraphQL<TContext extends object>(options: SubgraphGraphQLOptions<TContext>): SubgraphGraphQL<TContext> {
   const { schema, guard, answerHeaders, observer } = options;
   const graphql = graphqlOf(schema);
   const rules: readonly ValidationRule[] = options.introspection ? graphql.specifiedRules : [...graphql.specifiedRules, graphql.NoSchemaIntrospectionCustomRule];
-  const limits = options.documents ?? { max: 1000, maxTextLength: 8 * 1024 * 1024 };
   // Only valid documents are kept: a client sending garbage cannot push the gateway's documents out.
-  const documents = new LRUCache<string, DocumentNode>({ max: limits.max, maxSize: limits.maxTextLength, sizeCalculation: (_document, query) => Math.max(1, query.length) });
-
-  /** A request refused before it runs: 400, each error with `code` unless it has one. */
-  function requestErrors(call: Call<TContext>, mediaType: string, errors: readonly GraphQLError[], code: string): Response {
-    const formatted = errors.map((error) => formatError(withDefaultCode(error, code)));
-    for (const error of formatted) call.errorCodes.push(errorCode(error));
-    return [JSON.stringify({ errors: formatted }), { status: 400, statusText: 'Bad Request', headers: { 'content-type': mediaType } }];
-  }
-
-  function withDefaultCode(error: GraphQLError, code: string): GraphQLError {
-    if (error instanceof graphql.GraphQLError && typeof error.extensions.code === 'string') return error;
-    return new graphql.GraphQLError(error.message, { source: error.source, positions: error.positions, path: error.path, extensions: { ...error.extensions, code } });
-  }
+  const documents = new LRUCache<string, DocumentNode>({ max: KEPT_DOCUMENTS, maxSize: KEPT_TEXT_LENGTH, sizeCalculation: (_document, query) => Math.max(1, query.length) });
 
   /**
-   * An error as a client sees it: its `extensions.code` (`INTERNAL_SERVER_ERROR` when it has none),
-   * no `extensions.http`; an error that is not a GraphQL error is a bad request (graphql-http's
-   * refusals of a malformed body).
+   * An error as a client sees it: `extensions.code` (`code` when it has none), no `extensions.http`.
+   * Any error with `extensions` is a GraphQL error, from whichever copy of graphql it came; any other
+   * is graphql-http's refusal of a malformed body, a bad request.
    */
-  function formatError(error: Readonly<GraphQLError | Error>): GraphQLError {
-    if (!(error instanceof graphql.GraphQLError)) return new graphql.GraphQLError(error.message, { extensions: { code: 'BAD_REQUEST' } });
+  function clientError(error: Readonly<GraphQLError | Error>, code = 'INTERNAL_SERVER_ERROR'): GraphQLError {
+    if (!('extensions' in error)) return new graphql.GraphQLError(error.message, { extensions: { code: 'BAD_REQUEST' } });
     const { http, ...extensions } = error.extensions;
-    if (http === undefined && typeof extensions.code === 'string') return error;
+    if (http === undefined && typeof extensions.code === 'string' && error instanceof graphql.GraphQLError) return error;
     return new graphql.GraphQLError(error.message, {
       source: error.source,
       positions: error.positions,
       path: error.path,
       originalError: error.originalError,
-      extensions: { ...extensions, code: extensions.code ?? 'INTERNAL_SERVER_ERROR' },
+      extensions: { ...extensions, code: typeof extensions.code === 'string' ? extensions.code : code },
     });
   }
 
+  /** An answer of errors only, made before execution: a request error (400, `code` for errors without one) or a refusal. */
+  function errorAnswer(call: Call<TContext>, status: number, errors: readonly GraphQLError[], code?: string, headers: Iterable<[string, string]> = []): Response {
+    const formatted = errors.map((error) => clientError(error, code));
+    call.errorAnswerCodes = formatted.map((error) => error.extensions.code as string);
+    return [JSON.stringify({ errors: formatted }), { status, statusText: '', headers: { 'content-type': call.mediaType, ...Object.fromEntries(headers) } }];
+  }
+
   /** The document of a query text, parsed and validated once; or the 400 that refuses it. */
-  function prepared(query: string, call: Call<TContext>, mediaType: string): DocumentNode | Response {
+  function prepared(query: string, call: Call<TContext>): DocumentNode | Response {
     const kept = documents.get(query);
     if (kept) return kept;
     const parsing = call.span?.step('graphql.parse');
@@ -114,14 +112,14 @@ export function subgraphGraphQL<TContext extends object>(options: SubgraphGraphQ
       document = graphql.parse(query);
     } catch (error) {
       parsing?.(true);
-      return requestErrors(call, mediaType, [error as GraphQLError], 'GRAPHQL_PARSE_FAILED');
+      return errorAnswer(call, 400, [error as GraphQLError], 'GRAPHQL_PARSE_FAILED');
     }
     parsing?.(false);
     const validating = call.span?.step('graphql.validate');
     const errors = graphql.validate(schema, document, rules);
     validating?.(errors.length > 0);
-    if (errors.length > 0) return requestErrors(call, mediaType, errors, 'GRAPHQL_VALIDATION_FAILED');
-    if (query.length <= limits.maxTextLength) documents.set(query, document);
+    if (errors.length > 0) return errorAnswer(call, 400, errors, 'GRAPHQL_VALIDATION_FAILED');
+    if (query.length <= KEPT_TEXT_LENGTH) documents.set(query, document);
     return document;
   }
 
@@ -129,30 +127,28 @@ export function subgraphGraphQL<TContext extends object>(options: SubgraphGraphQ
   const handler = createHandler<IncomingMessage | undefined, Call<TContext>, Record<PropertyKey, unknown>>({
     schema,
     execute: graphql.execute,
-    formatError,
+    formatError: (error) => clientError(error),
     async onSubscribe(req, params) {
       const call = req.context;
-      const mediaType = answerMediaType(req.headers);
-      const document = prepared(params.query, call, mediaType);
+      const document = prepared(params.query, call);
       if (!('kind' in document)) return document;
       const operation = graphql.getOperationAST(document, params.operationName);
       if (!operation) {
         const message = params.operationName ? `Unknown operation named "${params.operationName}".` : 'Must provide operation name if query contains multiple operations.';
-        return requestErrors(call, mediaType, [new graphql.GraphQLError(message)], 'OPERATION_RESOLUTION_FAILURE');
+        return errorAnswer(call, 400, [new graphql.GraphQLError(message)], 'OPERATION_RESOLUTION_FAILURE');
       }
       call.operationName = operation.name?.value;
       call.span?.resolved(operation.operation, call.operationName);
-      observer?.noteGraphQLRequest(call.operationName);
       const contextValue = await call.context();
       call.contextValue = contextValue;
       if (guard) {
         try {
           await guard(schema, document, params.operationName, contextValue, params.variables ?? {});
         } catch (error) {
-          const refused = refusalResponse(error, mediaType);
-          if (!refused) throw error;
-          call.errorCodes.push(refused.code);
-          return refused.response;
+          // A refusal carries its status and headers in `extensions.http`; any other error is the server's own.
+          const http = (error as { extensions?: { http?: { status?: unknown; headers?: Iterable<[string, string]> } } } | null)?.extensions?.http;
+          if (!(error instanceof Error) || typeof http?.status !== 'number') throw error;
+          return errorAnswer(call, http.status, [error as GraphQLError], undefined, http.headers);
         }
       }
       call.endExecution = call.span?.step('graphql.execute');
@@ -162,10 +158,8 @@ export function subgraphGraphQL<TContext extends object>(options: SubgraphGraphQ
       const call = req.context;
       call.endExecution?.(Boolean(result.errors?.length));
       // graphql-js answers errors without `data` when the variables do not fit their definitions.
-      if (!('data' in result) && result.errors?.length) return requestErrors(call, answerMediaType(req.headers), result.errors, 'BAD_USER_INPUT');
+      if (!('data' in result) && result.errors?.length) return errorAnswer(call, 400, result.errors, 'BAD_USER_INPUT');
       call.result = result;
-      for (const error of result.errors ?? []) call.errorCodes.push(errorCode(error));
-      observer?.noteGraphQLRequest(call.operationName, result);
       return undefined;
     },
   });
@@ -175,13 +169,14 @@ export function subgraphGraphQL<TContext extends object>(options: SubgraphGraphQ
     try {
       return await handler(req);
     } finally {
-      call.span?.end(call.errorCodes);
+      observer?.noteGraphQLRequest(call.operationName, call.result);
+      call.span?.end(call.errorAnswerCodes ?? (call.result?.errors ?? []).map((error) => clientError(error).extensions.code as string));
     }
   }
 
   return {
     async answer(req, res, body, context, extraHeaders) {
-      const call: Call<TContext> = { context, span: graphqlOperationSpan(), errorCodes: [] };
+      const call: Call<TContext> = { context, mediaType: answerMediaType(req.headers.accept), span: graphqlOperationSpan() };
       const [text, init] = await respond({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: requestBody(body), raw: req, context: call });
       res.statusCode = init.status;
       for (const [name, value] of Object.entries(init.headers ?? {})) res.setHeader(name, value);
@@ -190,7 +185,7 @@ export function subgraphGraphQL<TContext extends object>(options: SubgraphGraphQ
       res.end(text ?? undefined);
     },
     async execute<TData>(request: { query: string; variables?: Record<string, unknown>; operationName?: string }, contextValue: TContext) {
-      const call: Call<TContext> = { context: async () => contextValue, errorCodes: [] };
+      const call: Call<TContext> = { context: async () => contextValue, mediaType: JSON_TYPE };
       const [text, init] = await respond({
         method: 'POST',
         url: '/graphql',
@@ -211,24 +206,6 @@ function requestBody(body: unknown): Record<string, unknown> | null {
 }
 
 /** `application/graphql-response+json` to a client that accepts it (the specification's own type), `application/json` otherwise. */
-function answerMediaType(headers: Request<unknown, unknown>['headers']): string {
-  const accept = 'get' in headers && typeof headers.get === 'function' ? headers.get('accept') : (headers as Record<string, string | string[] | undefined>).accept;
-  return typeof accept === 'string' && accept.includes('application/graphql-response+json') ? GRAPHQL_RESPONSE_TYPE : JSON_TYPE;
-}
-
-function errorCode(error: GraphQLError): string {
-  const code = error.extensions?.code;
-  return typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR';
-}
-
-/** The answer of a refusal the guard threw: its status and headers from `extensions.http`; undefined for any other error. */
-function refusalResponse(error: unknown, mediaType: string): { response: Response; code: string } | undefined {
-  const http = (error as { extensions?: { http?: { status?: unknown; headers?: Iterable<[string, string]> } } } | null)?.extensions?.http;
-  if (!(error instanceof Error) || typeof http?.status !== 'number') return undefined;
-  const { http: _http, ...extensions } = (error as GraphQLError).extensions;
-  const code = typeof extensions.code === 'string' ? extensions.code : 'INTERNAL_SERVER_ERROR';
-  const headers: Record<string, string> = { 'content-type': mediaType };
-  for (const [name, value] of http.headers ?? []) headers[name] = value;
-  const body = JSON.stringify({ errors: [{ message: error.message, extensions: { ...extensions, code } }] });
-  return { response: [body, { status: http.status, statusText: '', headers }], code };
+function answerMediaType(accept: string | undefined): string {
+  return accept?.includes('application/graphql-response+json') ? GRAPHQL_RESPONSE_TYPE : JSON_TYPE;
 }
