@@ -123,6 +123,7 @@ export const BENCH_SETTINGS = {
   warmUpSeconds: S.BENCH_WARM_UP_SECONDS,
   startups: S.BENCH_STARTUPS,
 };
+export const BENCH_FLOOR_SETTINGS = { ...BENCH_SETTINGS, floorPort: S.BENCH_FLOOR_PORT };
 export const BENCH_SOAK_SETTINGS = { layout: LAYOUT_SETTINGS, basePort: S.BENCH_PORT, soak: S.SOAK_SETTINGS };
 export const BENCH_ACCESS_SETTINGS = { seconds: S.BENCH_SECONDS };
 export const BENCH_COMPARE_SETTINGS = { seconds: S.BENCH_SECONDS, connections: S.BENCH_CONNECTIONS, warmUpSeconds: S.BENCH_WARM_UP_SECONDS, basePort: S.BENCH_COMPARE_PORT };
@@ -148,6 +149,7 @@ export const PROCESSES: readonly { name: string; settings: S.SettingsSchema }[] 
   { name: 'npm run audit:verify', settings: AUDIT_VERIFY_SETTINGS },
   { name: "the image's health check", settings: HEALTH_CHECK_SETTINGS },
   { name: 'npm run bench', settings: BENCH_SETTINGS },
+  { name: 'npm run bench:floor', settings: BENCH_FLOOR_SETTINGS },
   { name: 'npm run bench:soak', settings: BENCH_SOAK_SETTINGS },
   { name: 'npm run bench:access', settings: BENCH_ACCESS_SETTINGS },
   { name: 'npm run bench:compare', settings: BENCH_COMPARE_SETTINGS },

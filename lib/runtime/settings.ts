@@ -611,6 +611,12 @@ export const BENCH_COMPARE_PORT = setting('BENCH_COMPARE_PORT', {
   description:
     "First of the loopback ports `npm run bench:compare` uses: this project's gateway on it, the subgraphs on the next four, the mock backends from +11 to +14, the peer gateways from +20 to +23, the subgraphs without access control from +31 to +34.",
 });
+export const BENCH_FLOOR_PORT = setting('BENCH_FLOOR_PORT', {
+  kind: kinds.port(1),
+  default: fixed(7400),
+  description:
+    "First of the seven loopback ports of `npm run bench:floor`'s bare processes: its gateway on it, then the population, civil-status and land subgraphs, then their three backends.",
+});
 export const BENCH_OPEN_SUBGRAPH = setting('BENCH_OPEN_SUBGRAPH', {
   kind: kinds.oneOf(SYSTEM_IDS as unknown as [SystemId, ...SystemId[]]),
   default: { shown: '(set by npm run bench:compare)', required: true },
