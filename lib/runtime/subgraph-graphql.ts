@@ -18,6 +18,7 @@ import type { DocumentNode, ExecutionResult, FormattedExecutionResult, GraphQLEr
 import { createHandler, type Request, type Response } from 'graphql-http';
 import { LRUCache } from 'lru-cache';
 import { graphqlOf } from './commonjs-graphql.ts';
+import { compiledOperations, type CompiledOperations } from './compiled-operations.ts';
 import { graphqlOperationSpan, type GraphQLOperationSpan } from './tracing.ts';
 
 /** Throws the refusal of an operation (a GraphQLError whose `extensions.http` carries its status and headers). */
@@ -76,6 +77,8 @@ export function subgraphGraphQL<TContext extends object>(options: SubgraphGraphQ
   const rules: readonly ValidationRule[] = options.introspection ? graphql.specifiedRules : [...graphql.specifiedRules, graphql.NoSchemaIntrospectionCustomRule];
   // Only valid documents are kept: a client sending garbage cannot push the gateway's documents out.
   const documents = new LRUCache<string, DocumentNode>({ max: KEPT_DOCUMENTS, maxSize: KEPT_TEXT_LENGTH, sizeCalculation: (_document, query) => Math.max(1, query.length) });
+  // A kept document that comes again runs compiled (graphql-jit); the rest through graphql-js.
+  const operations: CompiledOperations = compiledOperations(schema);
 
   /**
    * An error as a client sees it: `extensions.code` (`code` when it has none), no `extensions.http`.
@@ -84,15 +87,19 @@ export function subgraphGraphQL<TContext extends object>(options: SubgraphGraphQ
    */
   function clientError(error: Readonly<GraphQLError | Error>, code = 'INTERNAL_SERVER_ERROR'): GraphQLError {
     if (!('extensions' in error)) return new graphql.GraphQLError(error.message, { extensions: { code: 'BAD_REQUEST' } });
-    const { http, ...extensions } = error.extensions;
+    // graphql-jit's errors leave `extensions` undefined when they have none.
+    const { http, ...extensions } = error.extensions ?? {};
     if (http === undefined && typeof extensions.code === 'string' && error instanceof graphql.GraphQLError) return error;
-    return new graphql.GraphQLError(error.message, {
+    const formatted = new graphql.GraphQLError(error.message, {
       source: error.source,
       positions: error.positions,
       path: error.path,
       originalError: error.originalError,
       extensions: { ...extensions, code: typeof extensions.code === 'string' ? extensions.code : code },
     });
+    // graphql-jit's errors carry their locations without the source they were computed from.
+    if (formatted.locations === undefined && error.locations !== undefined) Object.assign(formatted, { locations: error.locations });
+    return formatted;
   }
 
   /** An answer of errors only, made before execution: a request error (400, `code` for errors without one) or a refusal. */
@@ -126,7 +133,7 @@ export function subgraphGraphQL<TContext extends object>(options: SubgraphGraphQ
   // graphql-http types an operation's context as a record; the subgraph's is an interface, hence the one cast below.
   const handler = createHandler<IncomingMessage | undefined, Call<TContext>, Record<PropertyKey, unknown>>({
     schema,
-    execute: graphql.execute,
+    execute: operations.execute,
     formatError: (error) => clientError(error),
     async onSubscribe(req, params) {
       const call = req.context;
