@@ -26,9 +26,8 @@ export const RUNS_BEFORE_COMPILING = 1;
 export interface CompiledOperations {
   /** graphql-js's `execute`, or the compiled operation once its document has run before. */
   execute(args: ExecutionArgs): Promise<ExecutionResult> | ExecutionResult;
-  /** How many operations have been compiled, and how many could not be (they run through graphql-js). */
+  /** How many operations have been compiled. */
   readonly compiled: number;
-  readonly notCompilable: number;
 }
 
 interface DocumentRuns {
@@ -44,7 +43,6 @@ export function compiledOperations(schema: GraphQLSchema): CompiledOperations {
   // Kept with the document itself: a document the subgraph forgets takes its compiled operations with it.
   const byDocument = new WeakMap<DocumentNode, DocumentRuns>();
   let compiled = 0;
-  let notCompilable = 0;
 
   function compiledOperation(document: DocumentNode, operationName: string | null | undefined): CompiledQuery | null | undefined {
     let runs = byDocument.get(document);
@@ -58,7 +56,6 @@ export function compiledOperations(schema: GraphQLSchema): CompiledOperations {
     const made = compileQuery(schema, document, operationName ?? undefined, { disablingCapturingStackErrors: true });
     const operation = isCompiledQuery(made) ? made : null;
     if (operation) compiled++;
-    else notCompilable++;
     runs.operations.set(key, operation);
     return operation;
   }
@@ -75,9 +72,6 @@ export function compiledOperations(schema: GraphQLSchema): CompiledOperations {
     },
     get compiled() {
       return compiled;
-    },
-    get notCompilable() {
-      return notCompilable;
     },
   };
 }
