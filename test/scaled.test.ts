@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, withFreePorts } from '../lib/devkit/services.ts';
+import { freePorts, withFreePorts } from '../lib/devkit/services.ts';
 import { NAMED_IDS } from '../lib/domain/synthetic/named.ts';
 import { SYSTEM_IDS } from '../lib/runtime/systems.ts';
 import { startNodeGroup } from './support/child-process.ts';
@@ -81,18 +81,21 @@ interface Outcome {
 describe('npm run start:scaled', () => {
   it('balances 3 gateways, takes a killed one out on its health checks, loses no access record, and takes it back once restarted', async () => {
     requirePackages();
-    const replicaPorts = [await freePort(), await freePort(), await freePort()];
-    const statsPort = await freePort();
-    const env = await withFreePorts({
-      ...process.env,
-      LOG_LEVEL: 'warn',
-      STARTUP_TIMEOUT_MS: String(START_WAIT_MS),
-      GATEWAY_REPLICAS: String(REPLICAS),
-      GATEWAY_REPLICA_PORTS: replicaPorts.join(','),
-      HAPROXY_STATS_PORT: String(statsPort),
-      // The killed replica stays away long enough for HAProxy's statistics to be read while it is out.
-      RESTART_DELAY_MS: '3000',
-    });
+    const replicaPorts = await freePorts(REPLICAS + 1);
+    const statsPort = replicaPorts.pop()!;
+    const env = await withFreePorts(
+      {
+        ...process.env,
+        LOG_LEVEL: 'warn',
+        STARTUP_TIMEOUT_MS: String(START_WAIT_MS),
+        GATEWAY_REPLICAS: String(REPLICAS),
+        GATEWAY_REPLICA_PORTS: replicaPorts.join(','),
+        HAPROXY_STATS_PORT: String(statsPort),
+        // The killed replica stays away long enough for HAProxy's statistics to be read while it is out.
+        RESTART_DELAY_MS: '3000',
+      },
+      [statsPort, ...replicaPorts],
+    );
     const balancer = `http://127.0.0.1:${env.GATEWAY_PORT}`;
 
     const { child, output, exited } = startNodeGroup(['--import', 'tsx', 'scripts/start-scaled.ts'], env);

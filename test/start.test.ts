@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, withFreePorts } from '../lib/devkit/services.ts';
+import { freePorts, withFreePorts } from '../lib/devkit/services.ts';
 import { NAMED_IDS } from '../lib/domain/synthetic/named.ts';
 import { SYSTEM_IDS, SYSTEMS } from '../lib/runtime/systems.ts';
 import { startNodeGroup } from './support/child-process.ts';
@@ -121,17 +121,13 @@ describe('npm start', () => {
     'starts every process on the mocks (the gateway, each subgraph and mock backend), prints their pids, answers through the gateway, and stops them all on SIGTERM',
     async () => {
       const env: NodeJS.ProcessEnv = { ...process.env, ...SLOW_MACHINE };
-      const ports: number[] = [];
+      const ports = await freePorts(SYSTEM_IDS.length * 2 + 1);
+      const unused = [...ports];
       for (const id of SYSTEM_IDS) {
         const { envPrefix } = SYSTEMS[id];
-        for (const suffix of ['BACKEND_PORT', 'SUBGRAPH_PORT']) {
-          const port = await freePort();
-          ports.push(port);
-          env[`${envPrefix}_${suffix}`] = String(port);
-        }
+        for (const suffix of ['BACKEND_PORT', 'SUBGRAPH_PORT']) env[`${envPrefix}_${suffix}`] = String(unused.shift());
       }
-      const gatewayPort = await freePort();
-      ports.push(gatewayPort);
+      const gatewayPort = unused.shift()!;
       env.GATEWAY_PORT = String(gatewayPort);
 
       const start = npmStart(env);
@@ -168,9 +164,10 @@ describe('npm start', () => {
       await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
       const takenPort = (blocker.address() as { port: number }).port;
       const env: NodeJS.ProcessEnv = { ...process.env, ...SLOW_MACHINE, GATEWAY_PORT: String(takenPort) };
+      const unused = await freePorts(SYSTEM_IDS.length * 2, new Set([takenPort]));
       for (const id of SYSTEM_IDS) {
-        env[`${SYSTEMS[id].envPrefix}_BACKEND_PORT`] = String(await freePort());
-        env[`${SYSTEMS[id].envPrefix}_SUBGRAPH_PORT`] = String(await freePort());
+        env[`${SYSTEMS[id].envPrefix}_BACKEND_PORT`] = String(unused.shift());
+        env[`${SYSTEMS[id].envPrefix}_SUBGRAPH_PORT`] = String(unused.shift());
       }
       try {
         const start = npmStart(env);

@@ -59,18 +59,29 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * `env` with a distinct free port for each service, and no backend or subgraph URL,
- * so that every service is the one spawned on these ports.
+ * `count` distinct loopback ports nothing listens on right now, none of them in `taken` (which they
+ * join): a port closed after one call can be handed out again by the next.
  */
-export async function withFreePorts(env: Environment): Promise<NodeJS.ProcessEnv> {
-  const result: NodeJS.ProcessEnv = { ...env };
-  const taken = new Set<number>();
-  const next = async () => {
-    let port = await freePort();
-    while (taken.has(port)) port = await freePort();
+export async function freePorts(count: number, taken = new Set<number>()): Promise<number[]> {
+  const ports: number[] = [];
+  while (ports.length < count) {
+    const port = await freePort();
+    if (taken.has(port)) continue;
     taken.add(port);
-    return String(port);
-  };
+    ports.push(port);
+  }
+  return ports;
+}
+
+/**
+ * `env` with a distinct free port for each service, none of them in `reserved` (ports the caller
+ * has set for other processes), and no backend or subgraph URL, so that every service is the one
+ * spawned on these ports.
+ */
+export async function withFreePorts(env: Environment, reserved: Iterable<number> = []): Promise<NodeJS.ProcessEnv> {
+  const result: NodeJS.ProcessEnv = { ...env };
+  const taken = new Set<number>(reserved);
+  const next = async () => String((await freePorts(1, taken))[0]);
   for (const id of SYSTEM_IDS) {
     const { envPrefix } = SYSTEMS[id];
     result[`${envPrefix}_BACKEND_PORT`] = await next();
