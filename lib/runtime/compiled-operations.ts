@@ -21,7 +21,7 @@ type CompiledQuery = import('graphql-jit').CompiledQuery;
 const { compileQuery, isCompiledQuery } = createRequire(import.meta.url)('graphql-jit') as GraphqlJit;
 
 /** Runs of a document through graphql-js before its operations are compiled. */
-export const RUNS_BEFORE_COMPILING = 1;
+const RUNS_BEFORE_COMPILING = 1;
 
 export interface CompiledOperations {
   /** graphql-js's `execute`, or the compiled operation once its document has run before. */
@@ -60,6 +60,19 @@ export function compiledOperations(schema: GraphQLSchema): CompiledOperations {
     return operation;
   }
 
+  /**
+   * graphql-jit's errors are its own: `extensions` undefined when there are none, `locations` with no
+   * source to compute them from. Made graphql-js errors here, whoever formats them sees one kind.
+   */
+  function withGraphqlJsErrors(result: ExecutionResult): ExecutionResult {
+    if (!result.errors?.length) return result;
+    const errors = result.errors.map((error) => {
+      const made = new graphql.GraphQLError(error.message, { path: error.path, originalError: error.originalError, extensions: error.extensions ?? undefined });
+      return Object.assign(made, { locations: error.locations });
+    });
+    return { ...result, errors };
+  }
+
   return {
     execute(args) {
       const operation = compilable && args.schema === schema ? compiledOperation(args.document, args.operationName) : undefined;
@@ -67,8 +80,8 @@ export function compiledOperations(schema: GraphQLSchema): CompiledOperations {
       const result = operation.query(args.rootValue, args.contextValue, args.variableValues);
       // Variables that do not fit are refused at once, without data, in graphql-jit's own words:
       // graphql-js refuses them again in the words clients know.
-      if (!(result instanceof Promise) && !('data' in result)) return graphql.execute(args);
-      return result;
+      if (!(result instanceof Promise)) return 'data' in result ? withGraphqlJsErrors(result) : graphql.execute(args);
+      return result.then(withGraphqlJsErrors);
     },
     get compiled() {
       return compiled;

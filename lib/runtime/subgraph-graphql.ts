@@ -87,8 +87,7 @@ export function subgraphGraphQL<TContext extends object>(options: SubgraphGraphQ
    */
   function clientError(error: Readonly<GraphQLError | Error>, code = 'INTERNAL_SERVER_ERROR'): GraphQLError {
     if (!('extensions' in error)) return new graphql.GraphQLError(error.message, { extensions: { code: 'BAD_REQUEST' } });
-    // graphql-jit's errors leave `extensions` undefined when they have none.
-    const { http, ...extensions } = error.extensions ?? {};
+    const { http, ...extensions } = error.extensions;
     if (http === undefined && typeof extensions.code === 'string' && error instanceof graphql.GraphQLError) return error;
     const formatted = new graphql.GraphQLError(error.message, {
       source: error.source,
@@ -97,7 +96,7 @@ export function subgraphGraphQL<TContext extends object>(options: SubgraphGraphQ
       originalError: error.originalError,
       extensions: { ...extensions, code: typeof extensions.code === 'string' ? extensions.code : code },
     });
-    // graphql-jit's errors carry their locations without the source they were computed from.
+    // An error made from graphql-jit's (lib/runtime/compiled-operations.ts) has locations but no source to compute them from.
     if (formatted.locations === undefined && error.locations !== undefined) Object.assign(formatted, { locations: error.locations });
     return formatted;
   }
