@@ -21,7 +21,8 @@
  * on the base, the subgraphs on base + 1…5 and the mocks on base + 11…15; otherwise GATEWAY_PORT and
  * the `<PREFIX>_SUBGRAPH_PORT` / `<PREFIX>_BACKEND_PORT` variables, or `npm start`'s defaults.
  * `--rounds=N` (default 1, 2 with a baseline), `--workloads=portal,batch,public` (default all three),
- * `--json` for JSON on stdout. Everything started is
+ * `--rate=N` to send N requests a second (autocannon's `overallRate`, warm-up included) instead of as
+ * many as each checkout answers, `--json` for JSON on stdout. Everything started is
  * stopped at the end, on an error, and on Ctrl-C or SIGTERM. Exits 1 when a request was not a 200
  * without errors. Nothing here asserts a speed; figures go in docs/BENCHMARKS.md.
  */
@@ -60,6 +61,14 @@ import { BATCH, BATCH_VARIABLES, landOfficerHeaders, PORTAL, PORTAL_VARIABLES, P
 
 const baselineArgument = stringArgument('baseline');
 const rounds = positiveIntegerArgument('rounds', baselineArgument ? 2 : 1);
+/**
+ * `--rate=N`: every load at N requests a second. A process spends more CPU per answer when answers
+ * come now and then than when it is busy, so two checkouts that answer at different rates are compared
+ * at one rate too: the CPU per answer of each at the same load.
+ */
+const RATE = stringArgument('rate') === undefined ? undefined : positiveIntegerArgument('rate', 1);
+/** A run below this share of `--rate` measured a saturated system, not the rate asked. */
+const KEPT_UP_SHARE = 0.95;
 const seconds = benchSeconds();
 const { startups, connections: CONNECTIONS, warmUpSeconds: WARM_UP_SECONDS } = settingsOrExit(BENCH_SETTINGS);
 /** After a load: autocannon stops without waiting for the requests in flight. */
@@ -177,18 +186,22 @@ async function measureTree(roundNumber: number, tree: Tree): Promise<void> {
       if ('problem' in answer) problems.push(`${tree.id}, ${id}, round ${roundNumber}: the first answer: ${answer.problem}`);
       else firstData.set(`${tree.id} ${id}`, answer.data);
 
-      await loadWorkload(url, workload, { connections: CONNECTIONS, duration: WARM_UP_SECONDS });
+      const load = { connections: CONNECTIONS, ...(RATE ? { overallRate: RATE } : {}) };
+      await loadWorkload(url, workload, { ...load, duration: WARM_UP_SECONDS });
       await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       const loadAverage = round(loadavg()[0]!, 2);
       const gcBefore = await gcSnapshot(METRICS_OF);
       const before = cpuSnapshot(system.processes);
-      const figures = await loadWorkload(url, workload, { connections: CONNECTIONS, duration: seconds });
+      const figures = await loadWorkload(url, workload, { ...load, duration: seconds });
       const after = cpuSnapshot(system.processes);
       const gc = gcSpent(gcBefore, await gcSnapshot(METRICS_OF));
       await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       const problem = loadProblem(figures);
       if (problem) problems.push(`${tree.id}, ${id}, round ${roundNumber}: ${problem}`);
       if (figures.requests === 0) problems.push(`${tree.id}, ${id}, round ${roundNumber}: no answer in ${seconds} s`);
+      if (RATE && figures.reqPerSecond < KEPT_UP_SHARE * RATE) {
+        notes.push(`${tree.id}, ${id}, round ${roundNumber}: ${figures.reqPerSecond} answers/s, below the ${RATE}/s asked: its CPU per answer is that of a saturated system`);
+      }
       const run: Run = { round: roundNumber, tree: tree.id, workload: id, loadAverage, ...figures, cpuMs: cpuSpent(before, after), gc };
       runs.push(run);
       say(
@@ -215,9 +228,11 @@ function summarise(tree: TreeId, workload: WorkloadId): Summary | undefined {
 }
 
 const ratio = (after: number, before: number) => (before > 0 ? (after / before).toFixed(2) : '-');
+/** How the load was sent, for the tables' titles. */
+const loadWords = () => `${CONNECTIONS} connections, ${RATE ? `${RATE} requests/s` : 'as fast as answered'}`;
 
 function printSingle(summaries: Summary[]): void {
-  console.log(`\nThroughput and latency (${CONNECTIONS} connections, ${seconds} s per workload, ${rounds} round(s); p50/p99 are means over the runs):`);
+  console.log(`\nThroughput and latency (${loadWords()}, ${seconds} s per workload, ${rounds} round(s); p50/p99 are means over the runs):`);
   console.log(
     table(
       ['workload', 'answers', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'with errors', 'all CPU ms/answer'],
@@ -247,7 +262,7 @@ function printComparison(summaries: Summary[]): void {
     const before = summaries.find((s) => s.tree === 'before' && s.workload === workload);
     const after = summaries.find((s) => s.tree === 'after' && s.workload === workload);
     if (!before || !after) continue;
-    console.log(`\n${workload}: ${WORKLOAD_TITLES[workload]} (${CONNECTIONS} connections, ${seconds} s per run, ${before.runs} + ${after.runs} runs)`);
+    console.log(`\n${workload}: ${WORKLOAD_TITLES[workload]} (${loadWords()}, ${seconds} s per run, ${before.runs} + ${after.runs} runs)`);
     const rows: (string | number)[][] = [
       ['req/s (runs)', before.reqPerSecondByRun.join(', '), after.reqPerSecondByRun.join(', '), ''],
       ['req/s', before.reqPerSecond, after.reqPerSecond, ratio(after.reqPerSecond, before.reqPerSecond)],
@@ -278,7 +293,7 @@ try {
       .join(' ')}; gateway ${url}`,
   );
   for (const tree of trees) say(`  ${tree.id.padEnd(6)} ${tree.root}: ${tree.revision}`);
-  say(`${CONNECTIONS} connections, ${WARM_UP_SECONDS} s warm-up then ${seconds} s measured per workload, ${rounds} round(s), a fresh npm start per checkout and round`);
+  say(`${loadWords()}, ${WARM_UP_SECONDS} s warm-up then ${seconds} s measured per workload, ${rounds} round(s), a fresh npm start per checkout and round`);
   for (let roundNumber = 1; roundNumber <= rounds && !interrupted; roundNumber++) {
     const order = roundNumber % 2 === 1 ? trees : [...trees].reverse();
     for (const tree of order) if (!interrupted) await measureTree(roundNumber, tree);
@@ -295,7 +310,20 @@ try {
   if (jsonOutput) {
     console.log(
       JSON.stringify(
-        { trees, connections: CONNECTIONS, seconds, warmUpSeconds: WARM_UP_SECONDS, rounds, workloads: WORKLOAD_TITLES, startSeconds, summaries, runs, notes, problems },
+        {
+          trees,
+          connections: CONNECTIONS,
+          rate: RATE ?? null,
+          seconds,
+          warmUpSeconds: WARM_UP_SECONDS,
+          rounds,
+          workloads: WORKLOAD_TITLES,
+          startSeconds,
+          summaries,
+          runs,
+          notes,
+          problems,
+        },
         null,
         2,
       ),
