@@ -21,8 +21,8 @@
  * on the base, the subgraphs on base + 1…5 and the mocks on base + 11…15; otherwise GATEWAY_PORT and
  * the `<PREFIX>_SUBGRAPH_PORT` / `<PREFIX>_BACKEND_PORT` variables, or `npm start`'s defaults.
  * `--rounds=N` (default 1, 2 with a baseline), `--workloads=portal,batch,public` (default all three),
- * `--rate=N` to send N requests a second (autocannon's `overallRate`, warm-up included) instead of as
- * many as each checkout answers, `--json` for JSON on stdout. Everything started is
+ * `--rate=N` to measure at N requests a second (autocannon's `overallRate`, after a warm-up as fast as
+ * answered) instead of as many as each checkout answers, `--json` for JSON on stdout. Everything started is
  * stopped at the end, on an error, and on Ctrl-C or SIGTERM. Exits 1 when a request was not a 200
  * without errors. Nothing here asserts a speed; figures go in docs/BENCHMARKS.md.
  */
@@ -62,9 +62,11 @@ import { BATCH, BATCH_VARIABLES, landOfficerHeaders, PORTAL, PORTAL_VARIABLES, P
 const baselineArgument = stringArgument('baseline');
 const rounds = positiveIntegerArgument('rounds', baselineArgument ? 2 : 1);
 /**
- * `--rate=N`: every load at N requests a second. A process spends more CPU per answer when answers
- * come now and then than when it is busy, so two checkouts that answer at different rates are compared
- * at one rate too: the CPU per answer of each at the same load.
+ * `--rate=N`: the measured load at N requests a second, after a warm-up as fast as answered. A process
+ * spends more CPU per answer when answers come now and then than when it is busy, so two checkouts
+ * that answer at different rates are compared at one rate too: the CPU per answer of each at the same
+ * load. autocannon spreads the rate over the connections, each sending on its own timer, so answers
+ * come in small bursts; the same rate evenly spaced costs more per answer.
  */
 const RATE = stringArgument('rate') === undefined ? undefined : positiveIntegerArgument('rate', 1);
 /** A run below this share of `--rate` measured a saturated system, not the rate asked. */
@@ -186,8 +188,9 @@ async function measureTree(roundNumber: number, tree: Tree): Promise<void> {
       if ('problem' in answer) problems.push(`${tree.id}, ${id}, round ${roundNumber}: the first answer: ${answer.problem}`);
       else firstData.set(`${tree.id} ${id}`, answer.data);
 
+      // The warm-up is flat out even with --rate: at a low rate, its few answers leave much of the code unoptimised.
+      await loadWorkload(url, workload, { connections: CONNECTIONS, duration: WARM_UP_SECONDS });
       const load = { connections: CONNECTIONS, ...(RATE ? { overallRate: RATE } : {}) };
-      await loadWorkload(url, workload, { ...load, duration: WARM_UP_SECONDS });
       await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       const loadAverage = round(loadavg()[0]!, 2);
       const gcBefore = await gcSnapshot(METRICS_OF);
