@@ -73,6 +73,8 @@ const RATE = stringArgument('rate') === undefined ? undefined : positiveIntegerA
 const KEPT_UP_SHARE = 0.95;
 const seconds = benchSeconds();
 const { startups, connections: CONNECTIONS, warmUpSeconds: WARM_UP_SECONDS } = settingsOrExit(BENCH_SETTINGS);
+/** The measured runs' load: as fast as answered, or `--rate`. */
+const MEASURED_LOAD = { connections: CONNECTIONS, ...(RATE ? { overallRate: RATE } : {}) };
 /** After a load: autocannon stops without waiting for the requests in flight. */
 const SETTLE_MS = 1000;
 
@@ -190,12 +192,11 @@ async function measureTree(roundNumber: number, tree: Tree): Promise<void> {
 
       // The warm-up is flat out even with --rate: at a low rate, its few answers leave much of the code unoptimised.
       await loadWorkload(url, workload, { connections: CONNECTIONS, duration: WARM_UP_SECONDS });
-      const load = { connections: CONNECTIONS, ...(RATE ? { overallRate: RATE } : {}) };
       await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       const loadAverage = round(loadavg()[0]!, 2);
       const gcBefore = await gcSnapshot(METRICS_OF);
       const before = cpuSnapshot(system.processes);
-      const figures = await loadWorkload(url, workload, { ...load, duration: seconds });
+      const figures = await loadWorkload(url, workload, { ...MEASURED_LOAD, duration: seconds });
       const after = cpuSnapshot(system.processes);
       const gc = gcSpent(gcBefore, await gcSnapshot(METRICS_OF));
       await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));

@@ -95,6 +95,8 @@ const CASES: { name: string; query: string; variables?: Record<string, unknown> 
   },
   { name: 'an error with a code', query: '{ citizen(personalId: "001085012345") { fullName unavailable } }' },
   { name: 'a null in a non-null field', query: '{ citizen(personalId: "001085012345") { fullName required } }' },
+  // The error's location is on the third line, after a CRLF: compiled, it is found back on the document's source.
+  { name: 'an error below the first line', query: '{\r\n  citizen(personalId: "001085012345") {\n    fullName required\n  }\n}' },
   { name: 'a null in a non-null field of a list item', query: 'query($ids: [ID!]!) { citizens(personalIds: $ids) { fullName required } }', variables: { ids: ['001085012345'] } },
   { name: 'variables that do not fit', query: 'query($ids: [ID!]!) { citizens(personalIds: $ids) { fullName } }', variables: { ids: [null] } },
   { name: 'a missing variable', query: 'query($id: ID!) { citizen(personalId: $id) { fullName } }', variables: {} },

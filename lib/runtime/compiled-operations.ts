@@ -10,7 +10,7 @@
  * that do not fit their definitions are refused by graphql-js.
  */
 import { createRequire } from 'node:module';
-import type { DocumentNode, ExecutionArgs, ExecutionResult, GraphQLSchema } from 'graphql';
+import type { DocumentNode, ExecutionArgs, ExecutionResult, GraphQLSchema, Source } from 'graphql';
 import { commonJsGraphql, graphqlOf } from './commonjs-graphql.ts';
 
 type GraphqlJit = typeof import('graphql-jit');
@@ -62,14 +62,23 @@ export function compiledOperations(schema: GraphQLSchema): CompiledOperations {
 
   /**
    * graphql-jit's errors are its own: `extensions` undefined when there are none, `locations` with no
-   * source to compute them from. Made graphql-js errors here, whoever formats them sees one kind.
+   * source or positions behind them. Made whole graphql-js errors here, on the document's source, so
+   * that whoever formats or rebuilds them sees one kind.
    */
-  function withGraphqlJsErrors(result: ExecutionResult): ExecutionResult {
+  function withGraphqlJsErrors(result: ExecutionResult, document: DocumentNode): ExecutionResult {
     if (!result.errors?.length) return result;
-    const errors = result.errors.map((error) => {
-      const made = new graphql.GraphQLError(error.message, { path: error.path, originalError: error.originalError, extensions: error.extensions ?? undefined });
-      return Object.assign(made, { locations: error.locations });
-    });
+    const source = document.loc?.source;
+    const lineStarts = source && lineStartsOf(source);
+    const errors = result.errors.map(
+      (error) =>
+        new graphql.GraphQLError(error.message, {
+          source,
+          positions: lineStarts && error.locations?.map(({ line, column }) => (lineStarts[line - 1] ?? 0) + column - 1),
+          path: error.path,
+          originalError: error.originalError,
+          extensions: error.extensions ?? undefined,
+        }),
+    );
     return { ...result, errors };
   }
 
@@ -80,11 +89,21 @@ export function compiledOperations(schema: GraphQLSchema): CompiledOperations {
       const result = operation.query(args.rootValue, args.contextValue, args.variableValues);
       // Variables that do not fit are refused at once, without data, in graphql-jit's own words:
       // graphql-js refuses them again in the words clients know.
-      if (!(result instanceof Promise)) return 'data' in result ? withGraphqlJsErrors(result) : graphql.execute(args);
-      return result.then(withGraphqlJsErrors);
+      if (!(result instanceof Promise)) return 'data' in result ? withGraphqlJsErrors(result, args.document) : graphql.execute(args);
+      return result.then((settled) => withGraphqlJsErrors(settled, args.document));
     },
     get compiled() {
       return compiled;
     },
   };
+}
+
+/**
+ * The offset at which each line of `source` starts, to turn an error's line and column back into the
+ * position graphql-js builds its errors on (its `getLocation` counts lines the same way).
+ */
+function lineStartsOf(source: Source): number[] {
+  const starts = [0];
+  for (const lineEnd of source.body.matchAll(/\r\n|[\n\r]/g)) starts.push(lineEnd.index! + lineEnd[0].length);
+  return starts;
 }

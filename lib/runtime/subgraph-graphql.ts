@@ -89,16 +89,13 @@ export function subgraphGraphQL<TContext extends object>(options: SubgraphGraphQ
     if (!('extensions' in error)) return new graphql.GraphQLError(error.message, { extensions: { code: 'BAD_REQUEST' } });
     const { http, ...extensions } = error.extensions;
     if (http === undefined && typeof extensions.code === 'string' && error instanceof graphql.GraphQLError) return error;
-    const formatted = new graphql.GraphQLError(error.message, {
+    return new graphql.GraphQLError(error.message, {
       source: error.source,
       positions: error.positions,
       path: error.path,
       originalError: error.originalError,
       extensions: { ...extensions, code: typeof extensions.code === 'string' ? extensions.code : code },
     });
-    // An error made from graphql-jit's (lib/runtime/compiled-operations.ts) has locations but no source to compute them from.
-    if (formatted.locations === undefined && error.locations !== undefined) Object.assign(formatted, { locations: error.locations });
-    return formatted;
   }
 
   /** An answer of errors only, made before execution: a request error (400, `code` for errors without one) or a refusal. */
