@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import autocannon from 'autocannon';
-import { parseSamples } from '../lib/devkit/metrics-text.ts';
+import { parseSamples, type Sample } from '../lib/devkit/metrics-text.ts';
 import { BENCH_SECONDS, readSetting } from '../lib/runtime/settings.ts';
 import { SYSTEM_IDS, SYSTEMS } from '../lib/runtime/systems.ts';
 import { processCpuMs } from './process-stats.ts';
@@ -125,29 +125,56 @@ export interface GcFigures {
   scavenges: number;
 }
 
-/**
- * Each service's collector so far, from its `/metrics` (a process whose scrape fails or does not parse is left out).
- * The scavenges count what the answers allocate and do not drift with the machine's speed, as the CPU
- * per answer does; the pauses are the main thread's wall time in the collector.
- */
-export async function gcSnapshot(services: readonly { name: string; metricsUrl: string }[]): Promise<Record<string, GcFigures>> {
-  const snapshot: Record<string, GcFigures> = {};
+/** A service that serves Prometheus `/metrics`: the gateway and the subgraphs, not the mock backends. */
+export interface ScrapedService {
+  name: string;
+  metricsUrl: string;
+}
+
+/** Each service's `/metrics` samples, scraped now; a process whose scrape fails or does not parse is left out. */
+async function scrapeEach(services: readonly ScrapedService[]): Promise<Record<string, Sample[]>> {
+  const scraped: Record<string, Sample[]> = {};
   await Promise.all(
     services.map(async ({ name, metricsUrl }) => {
       try {
         const response = await fetch(metricsUrl, { signal: AbortSignal.timeout(5000) });
-        if (!response.ok) return;
-        const figures: GcFigures = { pauseMs: 0, scavenges: 0 };
-        for (const { name: series, labels, value } of parseSamples(await response.text())) {
-          if (series === 'nodejs_gc_duration_seconds_sum') figures.pauseMs += value * 1000;
-          else if (series === 'nodejs_gc_duration_seconds_count' && labels.kind === 'minor') figures.scavenges += value;
-        }
-        snapshot[name] = figures;
+        if (response.ok) scraped[name] = parseSamples(await response.text());
       } catch {
         // Not measured for this process.
       }
     }),
   );
+  return scraped;
+}
+
+/**
+ * Each service's collector so far, from its `/metrics`.
+ * The scavenges count what the answers allocate and do not drift with the machine's speed, as the CPU
+ * per answer does; the pauses are the main thread's wall time in the collector.
+ */
+export async function gcSnapshot(services: readonly ScrapedService[]): Promise<Record<string, GcFigures>> {
+  const snapshot: Record<string, GcFigures> = {};
+  for (const [name, samples] of Object.entries(await scrapeEach(services))) {
+    const figures: GcFigures = { pauseMs: 0, scavenges: 0 };
+    for (const { name: series, labels, value } of samples) {
+      if (series === 'nodejs_gc_duration_seconds_sum') figures.pauseMs += value * 1000;
+      else if (series === 'nodejs_gc_duration_seconds_count' && labels.kind === 'minor') figures.scavenges += value;
+    }
+    snapshot[name] = figures;
+  }
+  return snapshot;
+}
+
+/**
+ * Each service's V8 heap in use now (prom-client's `nodejs_heap_size_used_bytes`), in MiB: the main
+ * thread's isolate, live objects and garbage not yet collected; a worker thread's isolate is not in it.
+ */
+export async function heapSnapshot(services: readonly ScrapedService[]): Promise<Record<string, number>> {
+  const snapshot: Record<string, number> = {};
+  for (const [name, samples] of Object.entries(await scrapeEach(services))) {
+    const used = samples.find((sample) => sample.name === 'nodejs_heap_size_used_bytes');
+    if (used) snapshot[name] = round(used.value / 1024 / 1024, 1);
+  }
   return snapshot;
 }
 

@@ -19,11 +19,11 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { settingsOrExit } from '../lib/runtime/cli.ts';
 import { BENCH_SOAK_SETTINGS } from '../lib/runtime/process-settings.ts';
-import { cpuSnapshot, jsonOutput, loadProblem, loadWorkload, postOnce, round, say, sum, table, wholeAnswer, type LoadFigures } from './bench-common.ts';
-import { benchEnv, benchLayout, devApiKey, startSystem, stopOnExit, type RunningSystem } from './bench-system.ts';
+import { cpuSnapshot, heapSnapshot, jsonOutput, loadProblem, loadWorkload, postOnce, round, say, sum, table, wholeAnswer, type LoadFigures } from './bench-common.ts';
+import { benchEnv, benchLayout, devApiKey, metricsServices, startSystem, stopOnExit, type RunningSystem } from './bench-system.ts';
 import { landOfficerHeaders, PORTAL, PORTAL_VARIABLES } from './bench-workloads.ts';
 import { processMemoryKiB } from './process-stats.ts';
-import { summariseSoak, type SoakSample } from './soak-summary.ts';
+import { summariseSoak, type SoakCurve, type SoakSample } from './soak-summary.ts';
 
 const { rate, seconds, sampleSeconds, warmUpSeconds } = settingsOrExit(BENCH_SOAK_SETTINGS).soak;
 if (rate < 1 || seconds < 1 || sampleSeconds < 1 || warmUpSeconds < 0)
@@ -49,7 +49,11 @@ const problems: string[] = [];
 const samples: SoakSample[] = [];
 let figures: LoadFigures | undefined;
 
-function sample(running: RunningSystem, began: number): void {
+const scraped = metricsServices(layout);
+
+/** One sample: RSS and CPU of every process read first, then the heaps scraped (a scrape that fails leaves its heap out). */
+async function sample(running: RunningSystem, began: number): Promise<void> {
+  const second = Math.round((performance.now() - began) / 1000);
   const rssMiB: Record<string, number> = {};
   for (const { name, pid } of running.processes) {
     const memory = processMemoryKiB(pid);
@@ -60,9 +64,12 @@ function sample(running: RunningSystem, began: number): void {
     problems.push(`${gone.map(({ name }) => name).join(', ')} ended during the soak`);
     return;
   }
-  samples.push({ second: Math.round((performance.now() - began) / 1000), rssMiB, cpuMs: cpuSnapshot(running.processes) });
-  const last = samples.at(-1)!;
-  say(`  ${String(last.second).padStart(5)} s  RSS all ${Object.keys(rssMiB).length} ${sum(Object.values(rssMiB)).toFixed(0)} MiB  gateway ${rssMiB.gateway} MiB`);
+  const cpuMs = cpuSnapshot(running.processes);
+  const heapMiB = await heapSnapshot(scraped);
+  samples.push({ second, rssMiB, cpuMs, heapMiB });
+  say(
+    `  ${String(second).padStart(5)} s  RSS all ${Object.keys(rssMiB).length} ${sum(Object.values(rssMiB)).toFixed(0)} MiB  gateway ${rssMiB.gateway} MiB, its heap ${heapMiB.gateway ?? '?'} MiB`,
+  );
 }
 
 try {
@@ -83,14 +90,18 @@ try {
   if ('problem' in answer) problems.push(`the first answer: ${answer.problem}`);
 
   const began = performance.now();
-  sample(running, began);
-  const timer = setInterval(() => sample(running, began), sampleSeconds * 1000);
+  // One sample at a time, in order, however long a scrape takes.
+  let sampling = sample(running, began);
+  const timer = setInterval(() => {
+    sampling = sampling.then(() => sample(running, began));
+  }, sampleSeconds * 1000);
   try {
     figures = await loadWorkload(url, workload, { connections: CONNECTIONS, duration: seconds, overallRate: rate });
   } finally {
     clearInterval(timer);
   }
-  sample(running, began);
+  await sampling;
+  await sample(running, began);
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const problem = loadProblem(figures);
   if (problem) problems.push(problem);
@@ -130,11 +141,21 @@ try {
       ),
     );
     console.log(`(mock-x is a mock backend, x alone its subgraph; CPU % of one core, summed over every process, over the interval before each sample)`);
-    console.log(`\nPer process, from the first sample at or after ${warmUpSeconds} s to the end:`);
+    const heapNames = scraped.map(({ name }) => name);
+    console.log("\nV8 heap in use (MiB, the main thread's, from /metrics) by process over time:");
     console.log(
       table(
-        ['process', 'after warm-up MiB', 'end MiB', 'max MiB', 'slope MiB/min', 'CPU %'],
-        summary.map((s) => [s.process, s.afterWarmUpMiB.toFixed(1), s.endMiB.toFixed(1), s.maxMiB.toFixed(1), s.slopeMiBPerMinute.toFixed(3), s.cpuPercent.toFixed(1)]),
+        ['s', ...heapNames.map(shortName)],
+        samples.map((s) => [s.second, ...heapNames.map((name) => s.heapMiB[name]?.toFixed(1) ?? '-')]),
+      ),
+    );
+    console.log(`\nPer process, from the first sample at or after ${warmUpSeconds} s to the end (RSS, then the V8 heap in use):`);
+    const curve = (c: SoakCurve | undefined) =>
+      c ? [c.afterWarmUpMiB.toFixed(1), c.endMiB.toFixed(1), c.maxMiB.toFixed(1), c.slopeMiBPerMinute.toFixed(3)] : ['-', '-', '-', '-'];
+    console.log(
+      table(
+        ['process', 'after warm-up MiB', 'end MiB', 'max MiB', 'slope MiB/min', 'CPU %', 'heap after warm-up', 'heap end', 'heap max', 'heap slope/min'],
+        summary.map((s) => [s.process, ...curve(s), s.cpuPercent.toFixed(1), ...curve(s.heap)]),
       ),
     );
   }

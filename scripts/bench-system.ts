@@ -17,7 +17,7 @@ import { pathToFileURL } from 'node:url';
 import { BENCH_PORT, readSetting, type Environment } from '../lib/runtime/settings.ts';
 import { serviceOfCommandLine, systemLayout, type SystemLayout } from '../lib/devkit/services.ts';
 import { SYSTEM_IDS, SYSTEMS } from '../lib/runtime/systems.ts';
-import { portsFrom, type NamedPid } from './bench-common.ts';
+import { portsFrom, type NamedPid, type ScrapedService } from './bench-common.ts';
 import { childPids, commandLine } from './process-stats.ts';
 
 const READY_LINE = 'Liên thông is up';
@@ -55,6 +55,11 @@ export function benchLayout(env: Environment = process.env): SystemLayout {
     delete portEnv[`${SYSTEMS[id].envPrefix}_BACKEND_URL`];
   }
   return systemLayout(portEnv);
+}
+
+/** The services of a layout that serve `/metrics` on their own port: the gateway and the subgraphs (a mock backend serves none). */
+export function metricsServices(layout: SystemLayout): ScrapedService[] {
+  return layout.services.filter((spec) => !spec.name.startsWith('mock-')).map((spec) => ({ name: spec.name, metricsUrl: `http://${layout.host}:${spec.port}/metrics` }));
 }
 
 /** The environment of a measured `npm start`: the layout's (LOG_LEVEL `warn` unless set), the access log in `accessLogPath`. */

@@ -56,7 +56,7 @@ import {
   type RunsSummary,
   type Workload,
 } from './bench-common.ts';
-import { benchEnv, benchLayout, devApiKey, startSystem, stopOnExit, type RunningSystem } from './bench-system.ts';
+import { benchEnv, benchLayout, devApiKey, metricsServices, startSystem, stopOnExit, type RunningSystem } from './bench-system.ts';
 import { BATCH, BATCH_VARIABLES, landOfficerHeaders, PORTAL, PORTAL_VARIABLES, PUBLIC_CROSS_SUBGRAPH } from './bench-workloads.ts';
 
 const baselineArgument = stringArgument('baseline');
@@ -131,7 +131,7 @@ function workloadFor(id: WorkloadId, apiKey: string, tree: Tree): Workload {
 const layout = benchLayout();
 const PROCESS_NAMES = layout.services.map((spec) => spec.name);
 /** The services with prom-client's metrics, on their own port (the bench sets no metrics port): the gateway and the subgraphs. */
-const METRICS_OF = layout.services.filter((spec) => !spec.name.startsWith('mock-')).map((spec) => ({ name: spec.name, metricsUrl: `http://${layout.host}:${spec.port}/metrics` }));
+const METRICS_OF = metricsServices(layout);
 const url = `http://${layout.host}:${layout.gatewayPort}/graphql`;
 const scratch = mkdtempSync(join(tmpdir(), 'bench-'));
 const envOf = (tree: Tree): NodeJS.ProcessEnv => benchEnv(layout, join(scratch, `${tree.id}-access-log.sqlite`));

@@ -1,10 +1,14 @@
 /** The arithmetic of `npm run bench:soak` (scripts/bench-soak.ts), pure so that it can be tested. */
 
-/** One reading of every process: seconds since the load began, RSS in MiB and CPU ms so far, by process name. */
+/**
+ * One reading of every process: seconds since the load began, RSS in MiB and CPU ms so far, by process
+ * name, and the V8 heap in use in MiB of those that serve `/metrics` (not the mock backends).
+ */
 export interface SoakSample {
   second: number;
   rssMiB: Record<string, number>;
   cpuMs: Record<string, number>;
+  heapMiB: Record<string, number>;
 }
 
 /** Least-squares slope of y over x; 0 with fewer than two distinct x. */
@@ -21,23 +25,49 @@ export function leastSquaresSlope(points: readonly { x: number; y: number }[]): 
   return variance === 0 ? 0 : covariance / variance;
 }
 
-export interface ProcessSoak {
-  process: string;
-  /** RSS at the first sample at or after the warm-up, MiB. */
+/** One measure of a process over the soak, in MiB. */
+export interface SoakCurve {
+  /** At the first sample at or after the warm-up. */
   afterWarmUpMiB: number;
-  /** RSS at the last sample, MiB. */
+  /** At the last sample. */
   endMiB: number;
-  /** Largest RSS of any sample, warm-up included, MiB. */
+  /** The largest of any sample, warm-up included. */
   maxMiB: number;
-  /** Least-squares slope of RSS over the samples from the warm-up on, MiB per minute. */
+  /** Least-squares slope over the samples from the warm-up on, MiB per minute. */
   slopeMiBPerMinute: number;
+}
+
+export interface ProcessSoak extends SoakCurve {
+  process: string;
   /** CPU used from the first sample after the warm-up to the last, in % of one core. */
   cpuPercent: number;
+  /**
+   * The main thread's V8 heap in use, over the same samples: flat while RSS climbs, the climb is
+   * outside the collected heap (native memory, a worker's isolate, pages the allocator keeps). Only
+   * for a process that serves `/metrics` and answered every scrape from the warm-up on.
+   */
+  heap?: SoakCurve;
+}
+
+const round = (value: number, digits: number) => Number(value.toFixed(digits));
+
+/** The curve of one measure; undefined when a sample from the warm-up on lacks it. */
+function curveOf(samples: readonly SoakSample[], steady: readonly SoakSample[], valueOf: (sample: SoakSample) => number | undefined): SoakCurve | undefined {
+  const points = steady.map((sample) => ({ x: sample.second / 60, y: valueOf(sample) }));
+  if (points.some((point) => point.y === undefined)) return undefined;
+  const defined = points as { x: number; y: number }[];
+  return {
+    afterWarmUpMiB: round(defined[0]!.y, 1),
+    endMiB: round(defined.at(-1)!.y, 1),
+    maxMiB: round(Math.max(...samples.map((sample) => valueOf(sample) ?? 0)), 1),
+    slopeMiBPerMinute: round(leastSquaresSlope(defined), 3),
+  };
 }
 
 /**
  * Per process: RSS after the warm-up, at the end, its maximum, its slope after the warm-up, and its
- * CPU share after the warm-up. Samples in time order; with none after the warm-up, the last one counts.
+ * CPU share after the warm-up; the same of its V8 heap when it has one measured. Samples in time
+ * order; with none after the warm-up, the last one counts.
  */
 export function summariseSoak(samples: readonly SoakSample[], warmUpSeconds: number): ProcessSoak[] {
   const last = samples.at(-1);
@@ -45,17 +75,15 @@ export function summariseSoak(samples: readonly SoakSample[], warmUpSeconds: num
   let steady = samples.filter((sample) => sample.second >= warmUpSeconds);
   if (steady.length === 0) steady = [last];
   const first = steady[0]!;
-  const round = (value: number, digits: number) => Number(value.toFixed(digits));
   return Object.keys(last.rssMiB).map((name) => {
     const elapsedMs = (last.second - first.second) * 1000;
     const cpuMs = (last.cpuMs[name] ?? 0) - (first.cpuMs[name] ?? 0);
+    const heap = curveOf(samples, steady, (sample) => sample.heapMiB[name]);
     return {
       process: name,
-      afterWarmUpMiB: round(first.rssMiB[name] ?? 0, 1),
-      endMiB: round(last.rssMiB[name] ?? 0, 1),
-      maxMiB: round(Math.max(...samples.map((sample) => sample.rssMiB[name] ?? 0)), 1),
-      slopeMiBPerMinute: round(leastSquaresSlope(steady.map((sample) => ({ x: sample.second / 60, y: sample.rssMiB[name] ?? 0 }))), 3),
+      ...curveOf(samples, steady, (sample) => sample.rssMiB[name] ?? 0)!,
       cpuPercent: elapsedMs > 0 ? round((cpuMs / elapsedMs) * 100, 1) : 0,
+      ...(heap ? { heap } : {}),
     };
   });
 }

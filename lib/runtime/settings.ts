@@ -584,12 +584,12 @@ export const SOAK_SETTINGS = {
   sampleSeconds: setting('SOAK_SAMPLE_SECONDS', {
     kind: kinds.integer(1),
     default: fixed(10),
-    description: "How often the soak reads each process's RSS and CPU time.",
+    description: "How often the soak reads each process's RSS and CPU time, and the V8 heap in use of those that serve `/metrics`.",
   }),
   warmUpSeconds: setting('SOAK_WARM_UP_SECONDS', {
     kind: kinds.integer(0),
     default: fixed(60),
-    description: "The soak's warm-up: RSS after it, and its slope, are reported from the first sample at or after it.",
+    description: "The soak's warm-up: RSS and heap after it, and their slopes, are reported from the first sample at or after it.",
   }),
 };
 export const LOAD_UNDER_FAILURE_SETTINGS = {
