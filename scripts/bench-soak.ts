@@ -5,10 +5,11 @@
  * development officer's API key) answers 200 without errors, then sends it at `SOAK_RATE` requests
  * per second (default 40, autocannon's `overallRate` over 20 connections) for `SOAK_SECONDS`
  * (default 600). Every `SOAK_SAMPLE_SECONDS` (default 10), from the start of the load, it reads each
- * process's RSS (`VmRSS` in /proc/<pid>/status) and CPU time. Prints the RSS curve (time × process,
- * MiB) and, per process: RSS at the first sample after the warm-up (`SOAK_WARM_UP_SECONDS`, default
- * 60), at the end, the maximum, the least-squares slope in MiB per minute over the samples from the
- * warm-up on, and the CPU share after the warm-up. `--json` for JSON on stdout. Ports as
+ * process's RSS (`VmRSS` in /proc/<pid>/status) and CPU time, and the V8 heap in use of the gateway and
+ * each subgraph from its `/metrics`. Prints the RSS and heap curves (time × process, MiB) and, per
+ * process: RSS at the first sample after the warm-up (`SOAK_WARM_UP_SECONDS`, default 60), at the
+ * end, the maximum, the least-squares slope in MiB per minute over the samples from the warm-up on,
+ * the CPU share after the warm-up, and the same four figures of the heap. `--json` for JSON on stdout. Ports as
  * `npm run bench` (`BENCH_PORT`, or the port variables). Everything started is stopped at the end, on
  * an error, and on Ctrl-C or SIGTERM. Exits 1 when an answer was not a 200 without errors, or a
  * process ended. Nothing here asserts a slope; figures go in docs/BENCHMARKS.md.
