@@ -100,6 +100,14 @@ export async function loadWorkload(url: string, workload: Workload, options: Loa
   };
 }
 
+/** A load that answered below this share of the rate asked measured a saturated system, not that rate. */
+const KEPT_UP_SHARE = 0.95;
+
+/** Whether a load sent at `rate` requests a second was answered at that rate (to within {@link KEPT_UP_SHARE}). */
+export function keptUpWith(figures: Pick<LoadFigures, 'reqPerSecond'>, rate: number): boolean {
+  return figures.reqPerSecond >= KEPT_UP_SHARE * rate;
+}
+
 /** Why a load's figures are not valid (non-2xx, errors, answers with errors), or undefined. */
 export function loadProblem(figures: LoadFigures): string | undefined {
   if (!figures.non2xx && !figures.errors && !figures.withErrors) return undefined;
@@ -270,11 +278,13 @@ export function portsFrom(base: number): NodeJS.ProcessEnv {
 }
 
 /** `--<name>=<positive integer>` on the command line, or `fallback`. */
-export function positiveIntegerArgument(name: string, fallback: number): number {
-  const argument = process.argv.find((candidate) => candidate.startsWith(`--${name}=`));
-  if (!argument) return fallback;
-  const value = Number(argument.slice(name.length + 3));
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer, not ${argument}`);
+export function positiveIntegerArgument(name: string, fallback: number): number;
+export function positiveIntegerArgument(name: string): number | undefined;
+export function positiveIntegerArgument(name: string, fallback?: number): number | undefined {
+  const argument = stringArgument(name);
+  if (argument === undefined) return fallback;
+  const value = Number(argument);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer, not --${name}=${argument}`);
   return value;
 }
 

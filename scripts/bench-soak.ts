@@ -20,7 +20,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { settingsOrExit } from '../lib/runtime/cli.ts';
 import { BENCH_SOAK_SETTINGS } from '../lib/runtime/process-settings.ts';
-import { cpuSnapshot, heapSnapshot, jsonOutput, loadProblem, loadWorkload, postOnce, round, say, sum, table, wholeAnswer, type LoadFigures } from './bench-common.ts';
+import { cpuSnapshot, heapSnapshot, jsonOutput, keptUpWith, loadProblem, loadWorkload, postOnce, round, say, sum, table, wholeAnswer, type LoadFigures } from './bench-common.ts';
 import { benchEnv, benchLayout, devApiKey, metricsServices, startSystem, stopOnExit, type RunningSystem } from './bench-system.ts';
 import { landOfficerHeaders, PORTAL, PORTAL_VARIABLES } from './bench-workloads.ts';
 import { processMemoryKiB } from './process-stats.ts';
@@ -123,7 +123,7 @@ try {
       `\nLoad: ${figures.requests} answers in ${seconds} s (${figures.reqPerSecond.toFixed(1)} req/s, asked ${rate}), p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, ` +
         `${figures.non2xx} non-2xx, ${figures.errors} errors/timeouts, ${figures.withErrors} answers with errors`,
     );
-    if (figures.reqPerSecond < rate * 0.9) console.log(`The system answered below the rate asked: the load was not the steady ${rate} req/s (a busy machine?).`);
+    if (!keptUpWith(figures, rate)) console.log(`The system answered below the rate asked: the load was not the steady ${rate} req/s (a busy machine?).`);
     console.log('\nRSS (MiB) by process over time (s since the load began):');
     const shortName = (name: string) => name.replace('-subgraph', '').replace('public-services', 'pub-svc').replace('civil-status', 'civil');
     console.log(

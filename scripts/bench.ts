@@ -41,6 +41,7 @@ import {
   gcSnapshot,
   gcSpent,
   jsonOutput,
+  keptUpWith,
   loadProblem,
   loadWorkload,
   positiveIntegerArgument,
@@ -68,9 +69,7 @@ const rounds = positiveIntegerArgument('rounds', baselineArgument ? 2 : 1);
  * load. autocannon spreads the rate over the connections, each sending on its own timer, so answers
  * come in small bursts; the same rate evenly spaced costs more per answer.
  */
-const RATE = stringArgument('rate') === undefined ? undefined : positiveIntegerArgument('rate', 1);
-/** A run below this share of `--rate` measured a saturated system, not the rate asked. */
-const KEPT_UP_SHARE = 0.95;
+const RATE = positiveIntegerArgument('rate');
 const seconds = benchSeconds();
 const { startups, connections: CONNECTIONS, warmUpSeconds: WARM_UP_SECONDS } = settingsOrExit(BENCH_SETTINGS);
 /** The measured runs' load: as fast as answered, or `--rate`. */
@@ -203,7 +202,7 @@ async function measureTree(roundNumber: number, tree: Tree): Promise<void> {
       const problem = loadProblem(figures);
       if (problem) problems.push(`${tree.id}, ${id}, round ${roundNumber}: ${problem}`);
       if (figures.requests === 0) problems.push(`${tree.id}, ${id}, round ${roundNumber}: no answer in ${seconds} s`);
-      if (RATE && figures.reqPerSecond < KEPT_UP_SHARE * RATE) {
+      if (RATE && !keptUpWith(figures, RATE)) {
         notes.push(`${tree.id}, ${id}, round ${roundNumber}: ${figures.reqPerSecond} answers/s, below the ${RATE}/s asked: its CPU per answer is that of a saturated system`);
       }
       const run: Run = { round: roundNumber, tree: tree.id, workload: id, loadAverage, ...figures, cpuMs: cpuSpent(before, after), gc };
@@ -233,10 +232,10 @@ function summarise(tree: TreeId, workload: WorkloadId): Summary | undefined {
 
 const ratio = (after: number, before: number) => (before > 0 ? (after / before).toFixed(2) : '-');
 /** How the load was sent, for the tables' titles. */
-const loadWords = () => `${CONNECTIONS} connections, ${RATE ? `${RATE} requests/s` : 'as fast as answered'}`;
+const LOAD_WORDS = `${CONNECTIONS} connections, ${RATE ? `${RATE} requests/s` : 'as fast as answered'}`;
 
 function printSingle(summaries: Summary[]): void {
-  console.log(`\nThroughput and latency (${loadWords()}, ${seconds} s per workload, ${rounds} round(s); p50/p99 are means over the runs):`);
+  console.log(`\nThroughput and latency (${LOAD_WORDS}, ${seconds} s per workload, ${rounds} round(s); p50/p99 are means over the runs):`);
   console.log(
     table(
       ['workload', 'answers', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'with errors', 'all CPU ms/answer'],
@@ -266,7 +265,7 @@ function printComparison(summaries: Summary[]): void {
     const before = summaries.find((s) => s.tree === 'before' && s.workload === workload);
     const after = summaries.find((s) => s.tree === 'after' && s.workload === workload);
     if (!before || !after) continue;
-    console.log(`\n${workload}: ${WORKLOAD_TITLES[workload]} (${loadWords()}, ${seconds} s per run, ${before.runs} + ${after.runs} runs)`);
+    console.log(`\n${workload}: ${WORKLOAD_TITLES[workload]} (${LOAD_WORDS}, ${seconds} s per run, ${before.runs} + ${after.runs} runs)`);
     const rows: (string | number)[][] = [
       ['req/s (runs)', before.reqPerSecondByRun.join(', '), after.reqPerSecondByRun.join(', '), ''],
       ['req/s', before.reqPerSecond, after.reqPerSecond, ratio(after.reqPerSecond, before.reqPerSecond)],
@@ -297,7 +296,7 @@ try {
       .join(' ')}; gateway ${url}`,
   );
   for (const tree of trees) say(`  ${tree.id.padEnd(6)} ${tree.root}: ${tree.revision}`);
-  say(`${loadWords()}, ${WARM_UP_SECONDS} s warm-up then ${seconds} s measured per workload, ${rounds} round(s), a fresh npm start per checkout and round`);
+  say(`${LOAD_WORDS}, ${WARM_UP_SECONDS} s warm-up then ${seconds} s measured per workload, ${rounds} round(s), a fresh npm start per checkout and round`);
   for (let roundNumber = 1; roundNumber <= rounds && !interrupted; roundNumber++) {
     const order = roundNumber % 2 === 1 ? trees : [...trees].reverse();
     for (const tree of order) if (!interrupted) await measureTree(roundNumber, tree);
