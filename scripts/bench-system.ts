@@ -98,10 +98,14 @@ export async function devApiKey(root: string): Promise<string> {
   return (await module.ensureDevCredentials()).credentials.apiKey.trim();
 }
 
-/** Starts the checkout's system and waits for it to be up; `onLine` gets every service and supervisor line (`[name] …`). */
-export async function startSystem(root: string, env: NodeJS.ProcessEnv, onLine?: (line: string) => void): Promise<RunningSystem> {
+/**
+ * Starts the checkout's system and waits for it to be up; `onLine` gets every service and supervisor
+ * line (`[name] …`). `node` runs the supervisor, which runs every service with the same Node.js; the
+ * checkout's node_modules must have been installed by that Node.js (better-sqlite3 is compiled for one).
+ */
+export async function startSystem(root: string, env: NodeJS.ProcessEnv, onLine?: (line: string) => void, node = process.execPath): Promise<RunningSystem> {
   const began = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(node, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not start ${root}/scripts/start.ts`);
   const lines: string[] = [];

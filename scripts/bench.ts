@@ -12,7 +12,10 @@
  * node_modules), before and after in one run. Each checkout's `scripts/start.ts` runs in turn on the
  * same ports, with its own `.dev/` key set, and the rounds alternate the order (before, after; then
  * after, before) so that a drift of the machine weighs on both alike. Prints, per workload, before
- * and after side by side with the ratios after / before.
+ * and after side by side with the ratios after / before. `--baseline-node=<path>`: the Node.js that
+ * runs the baseline's system (default: the one running this script, which runs this checkout's), so
+ * that two runtimes are compared in one run too; each checkout's node_modules must have been
+ * installed by the Node.js that runs it.
  *
  * Each start: `npm start` (LOG_LEVEL=warn, a throwaway SQLite access log), one request per workload
  * that must be a 200 with data and without errors, then per workload `BENCH_WARM_UP_SECONDS` (default
@@ -61,6 +64,11 @@ import { benchEnv, benchLayout, devApiKey, metricsServices, startSystem, stopOnE
 import { BATCH, BATCH_VARIABLES, landOfficerHeaders, PORTAL, PORTAL_VARIABLES, PUBLIC_CROSS_SUBGRAPH } from './bench-workloads.ts';
 
 const baselineArgument = stringArgument('baseline');
+const baselineNodeArgument = stringArgument('baseline-node');
+if (baselineNodeArgument !== undefined && baselineArgument === undefined) {
+  console.error('Error: --baseline-node needs --baseline=<dir>: it is the Node.js that runs the baseline.');
+  process.exit(2);
+}
 const rounds = positiveIntegerArgument('rounds', baselineArgument ? 2 : 1);
 /**
  * `--rate=N`: the measured load at N requests a second, after a warm-up as fast as answered. A process
@@ -87,11 +95,24 @@ interface Tree {
   revision: string;
   /** Its `provinces` takes a date (`at`); 9ca08f6's does not. */
   datedProvinces: boolean;
+  /** The Node.js that runs its system, and what its `--version` prints. */
+  node: string;
+  nodeVersion: string;
 }
 
-function treeAt(id: TreeId, root: string): Tree {
+function treeAt(id: TreeId, root: string, node = process.execPath): Tree {
   const schema = readFileSync(join(root, 'subgraphs/public-services/schema.graphql'), 'utf8');
-  return { id, root, revision: revisionOf(root), datedProvinces: schema.includes('provinces(at:') };
+  return { id, root, revision: revisionOf(root), datedProvinces: schema.includes('provinces(at:'), node, nodeVersion: versionOf(node) };
+}
+
+function versionOf(node: string): string {
+  if (node === process.execPath) return process.version;
+  try {
+    return execFileSync(node, ['--version'], { encoding: 'utf8', timeout: 10_000 }).trim();
+  } catch (error) {
+    console.error(`Error: --baseline-node=${node} cannot be run: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(2);
+  }
 }
 
 function revisionOf(root: string): string {
@@ -105,7 +126,9 @@ function revisionOf(root: string): string {
 }
 
 const thisRoot = resolve(fileURLToPath(new URL('../', import.meta.url)));
-const trees: Tree[] = baselineArgument ? [treeAt('before', resolve(baselineArgument)), treeAt('after', thisRoot)] : [treeAt('this', thisRoot)];
+const trees: Tree[] = baselineArgument
+  ? [treeAt('before', resolve(baselineArgument), baselineNodeArgument && resolve(baselineNodeArgument)), treeAt('after', thisRoot)]
+  : [treeAt('this', thisRoot)];
 
 type WorkloadId = 'portal' | 'batch' | 'public';
 /** `--workloads=portal,public`: only those, e.g. to give one workload more rounds in the same time. */
@@ -146,7 +169,7 @@ stopOnExit(
 );
 
 async function start(tree: Tree): Promise<RunningSystem> {
-  current = await startSystem(tree.root, envOf(tree), (line) => console.error(`  [${tree.id}] ${line}`));
+  current = await startSystem(tree.root, envOf(tree), (line) => console.error(`  [${tree.id}] ${line}`), tree.node);
   startSeconds[tree.id].push(round(current.startSeconds));
   processCount[tree.id] = current.processes.length;
   return current;
@@ -295,7 +318,7 @@ try {
       .map((load) => load.toFixed(2))
       .join(' ')}; gateway ${url}`,
   );
-  for (const tree of trees) say(`  ${tree.id.padEnd(6)} ${tree.root}: ${tree.revision}`);
+  for (const tree of trees) say(`  ${tree.id.padEnd(6)} ${tree.root}: ${tree.revision}; node ${tree.nodeVersion}`);
   say(`${LOAD_WORDS}, ${WARM_UP_SECONDS} s warm-up then ${seconds} s measured per workload, ${rounds} round(s), a fresh npm start per checkout and round`);
   for (let roundNumber = 1; roundNumber <= rounds && !interrupted; roundNumber++) {
     const order = roundNumber % 2 === 1 ? trees : [...trees].reverse();
@@ -309,7 +332,8 @@ try {
     }
   }
   const summaries = trees.flatMap((tree) => WORKLOAD_IDS.map((workload) => summarise(tree.id, workload))).filter((s): s is Summary => s !== undefined);
-  const startLine = (tree: Tree) => `npm start ready in (${tree.id}): ${startSeconds[tree.id].map((s) => s.toFixed(1)).join(' s, ')} s (${processCount[tree.id]} processes)`;
+  const startLine = (tree: Tree) =>
+    `npm start ready in (${tree.id}): ${startSeconds[tree.id].map((s) => s.toFixed(1)).join(' s, ')} s (${processCount[tree.id]} processes, node ${tree.nodeVersion})`;
   if (jsonOutput) {
     console.log(
       JSON.stringify(
