@@ -119,7 +119,7 @@ describe('npm run build', () => {
 
 describe('Dockerfile', () => {
   const instructions = dockerfileInstructions();
-  const stages = [...new Set(instructions.map((i) => i.stage))];
+  const stages = instructions.filter((i) => i.instruction === 'FROM').map((i) => i.stage);
   const runtime = instructions.filter((i) => i.stage === 'runtime');
   const exec = (instruction: string, from = runtime) => JSON.parse(from.find((i) => i.instruction === instruction)!.args) as string[];
 
@@ -137,6 +137,20 @@ describe('Dockerfile', () => {
       '--from=production-dependencies /app/node_modules ./node_modules',
       '--from=build /app/dist ./dist',
     ]);
+  });
+
+  it('builds, compiles the native addon and runs on one Node.js image, of an LTS line that package.json admits', () => {
+    // Before the first FROM, an ARG is global: the one place the Node.js line is named.
+    const globalArgs = instructions.filter((i) => i.stage === '' && i.instruction === 'ARG').map((i) => i.args);
+    const image = globalArgs.map((arg) => /^NODE_IMAGE=(\S+)$/.exec(arg)?.[1]).find(Boolean);
+    expect(image, `no ARG NODE_IMAGE=… before the first FROM (${globalArgs.join('; ')})`).toMatch(/^node:\d+-bookworm-slim$/);
+    // better-sqlite3 is compiled in production-dependencies for the Node.js that runtime runs: one image for all.
+    expect(instructions.filter((i) => i.instruction === 'FROM').map((i) => i.args)).toEqual(stages.map((stage) => `\${NODE_IMAGE} AS ${stage}`));
+    const major = Number(/^node:(\d+)/.exec(image!)![1]);
+    expect(major % 2, `node:${major} is not an LTS line (only even ones are)`).toBe(0);
+    const { engines } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { engines: { node: string } };
+    expect(engines.node).toMatch(/^>=\d+\.\d+\.\d+$/);
+    expect(major).toBeGreaterThanOrEqual(Number(/^>=(\d+)/.exec(engines.node)![1]));
   });
 
   it('runs the gateway by default and checks /health with files that the build makes', () => {
