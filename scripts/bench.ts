@@ -88,31 +88,38 @@ const SETTLE_MS = 1000;
 // --- the checkouts and the workloads -------------------------------------------------------------
 
 type TreeId = 'before' | 'after' | 'this';
-interface Tree {
+interface Tree extends NodeRuntime {
   id: TreeId;
   root: string;
   /** `git describe`-like: the commit, `+ changes` when the working tree differs from it. */
   revision: string;
   /** Its `provinces` takes a date (`at`); 9ca08f6's does not. */
   datedProvinces: boolean;
-  /** The Node.js that runs its system, and what its `--version` prints. */
+}
+
+/** The Node.js that runs a checkout's system, and what its `--version` prints. */
+interface NodeRuntime {
   node: string;
   nodeVersion: string;
 }
 
-function treeAt(id: TreeId, root: string, node = process.execPath): Tree {
-  const schema = readFileSync(join(root, 'subgraphs/public-services/schema.graphql'), 'utf8');
-  return { id, root, revision: revisionOf(root), datedProvinces: schema.includes('provinces(at:'), node, nodeVersion: versionOf(node) };
-}
+const THIS_NODE: NodeRuntime = { node: process.execPath, nodeVersion: process.version };
 
-function versionOf(node: string): string {
-  if (node === process.execPath) return process.version;
+/** `--baseline-node=<path>`, asked its version once; this process's Node.js without it. Exits 2 when it cannot be run. */
+function baselineNode(): NodeRuntime {
+  if (baselineNodeArgument === undefined) return THIS_NODE;
+  const node = resolve(baselineNodeArgument);
   try {
-    return execFileSync(node, ['--version'], { encoding: 'utf8', timeout: 10_000 }).trim();
+    return { node, nodeVersion: execFileSync(node, ['--version'], { encoding: 'utf8', timeout: 10_000 }).trim() };
   } catch (error) {
-    console.error(`Error: --baseline-node=${node} cannot be run: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`Error: --baseline-node=${baselineNodeArgument} cannot be run: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(2);
   }
+}
+
+function treeAt(id: TreeId, root: string, runtime: NodeRuntime): Tree {
+  const schema = readFileSync(join(root, 'subgraphs/public-services/schema.graphql'), 'utf8');
+  return { id, root, revision: revisionOf(root), datedProvinces: schema.includes('provinces(at:'), ...runtime };
 }
 
 function revisionOf(root: string): string {
@@ -127,8 +134,8 @@ function revisionOf(root: string): string {
 
 const thisRoot = resolve(fileURLToPath(new URL('../', import.meta.url)));
 const trees: Tree[] = baselineArgument
-  ? [treeAt('before', resolve(baselineArgument), baselineNodeArgument && resolve(baselineNodeArgument)), treeAt('after', thisRoot)]
-  : [treeAt('this', thisRoot)];
+  ? [treeAt('before', resolve(baselineArgument), baselineNode()), treeAt('after', thisRoot, THIS_NODE)]
+  : [treeAt('this', thisRoot, THIS_NODE)];
 
 type WorkloadId = 'portal' | 'batch' | 'public';
 /** `--workloads=portal,public`: only those, e.g. to give one workload more rounds in the same time. */

@@ -1,4 +1,5 @@
 /** The arithmetic of `npm run bench:soak` (scripts/bench-soak.ts), pure so that it can be tested. */
+import { round } from './bench-common.ts';
 
 /**
  * One reading of every process: seconds since the load began, RSS in MiB and CPU ms so far, by process
@@ -49,18 +50,18 @@ export interface ProcessSoak extends SoakCurve {
   heap?: SoakCurve;
 }
 
-const round = (value: number, digits: number) => Number(value.toFixed(digits));
-
 /** The curve of one measure; undefined when a sample from the warm-up on lacks it. */
 function curveOf(samples: readonly SoakSample[], steady: readonly SoakSample[], valueOf: (sample: SoakSample) => number | undefined): SoakCurve | undefined {
-  const points = steady.map((sample) => ({ x: sample.second / 60, y: valueOf(sample) }));
-  if (points.some((point) => point.y === undefined)) return undefined;
-  const defined = points as { x: number; y: number }[];
+  const points = steady.flatMap((sample) => {
+    const y = valueOf(sample);
+    return y === undefined ? [] : [{ x: sample.second / 60, y }];
+  });
+  if (points.length < steady.length) return undefined;
   return {
-    afterWarmUpMiB: round(defined[0]!.y, 1),
-    endMiB: round(defined.at(-1)!.y, 1),
+    afterWarmUpMiB: round(points[0]!.y, 1),
+    endMiB: round(points.at(-1)!.y, 1),
     maxMiB: round(Math.max(...samples.map((sample) => valueOf(sample) ?? 0)), 1),
-    slopeMiBPerMinute: round(leastSquaresSlope(defined), 3),
+    slopeMiBPerMinute: round(leastSquaresSlope(points), 3),
   };
 }
 
