@@ -15,6 +15,7 @@
  * `{"bench":"error","message":…}` if it cannot start (exit code 3 when the PostgreSQL binaries are
  * missing, 1 otherwise). Closes everything on SIGTERM or SIGINT, or when stdin ends (parent gone).
  */
+import { errorText } from '../lib/runtime/cli.ts';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { startPostgres, type ThrowawayPostgres as TestPostgres } from '../scale/postgres.ts';
@@ -52,7 +53,7 @@ try {
   if (mode === 'postgres') postgres = await startPostgres();
   system = await startSystem(mode === 'off' ? { access: { enabled: false } } : mode === 'postgres' ? { access: { databaseUrl: postgres!.url } } : {});
 } catch (error) {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorText(error);
   say({ bench: 'error', message });
   await close(/binaries not found/.test(message) ? 3 : 1);
 }

@@ -42,7 +42,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { settingsOrExit } from '../lib/runtime/cli.ts';
+import { errorText, settingsOrExit } from '../lib/runtime/cli.ts';
 import { BENCH_COMPARE_SETTINGS } from '../lib/runtime/process-settings.ts';
 import { ensureDevCredentials } from '../lib/devkit/dev-credentials.ts';
 import { ServiceProcess, systemLayout, type ServiceSpec } from '../lib/devkit/services.ts';
@@ -404,7 +404,7 @@ try {
     );
   else printTables(all);
 } catch (error) {
-  problems.push(`stopped by an error: ${error instanceof Error ? error.message : String(error)}`);
+  problems.push(`stopped by an error: ${errorText(error)}`);
 } finally {
   await stopEverything();
 }

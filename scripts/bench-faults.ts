@@ -19,7 +19,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeSync, openSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { settingsOrExit } from '../lib/runtime/cli.ts';
+import { errorText, settingsOrExit } from '../lib/runtime/cli.ts';
 import { BENCH_FAULTS_SETTINGS } from '../lib/runtime/process-settings.ts';
 import { ACCESS_LOG_SETTINGS, readSetting } from '../lib/runtime/settings.ts';
 import { ensureDevCredentials } from '../lib/devkit/dev-credentials.ts';
@@ -282,7 +282,7 @@ try {
     ])),
   );
 } catch (error) {
-  console.log(`PostgreSQL faults not run: ${error instanceof Error ? error.message : String(error)}`);
+  console.log(`PostgreSQL faults not run: ${errorText(error)}`);
   outcomes.push({ fault: 'PostgreSQL', lines: [], ok: false });
 } finally {
   await postgres?.stop();
@@ -347,7 +347,7 @@ try {
   outcomes.push(...(await runStore('SQLite', { ACCESS_LOG_PATH: sqlitePath, DATABASE_URL: '' }, { sqlitePath }, sqliteFaults)));
 } catch (error) {
   // The message only: the error object holds the services' environment, secrets included.
-  console.log(`SQLite faults not run: ${error instanceof Error ? error.message : String(error)}`);
+  console.log(`SQLite faults not run: ${errorText(error)}`);
   outcomes.push({ fault: 'SQLite', lines: [], ok: false });
 }
 if (!tiny) console.log('\nSQLite out of disk not run: mounting a tmpfs needs root (or CAP_SYS_ADMIN).');

@@ -13,6 +13,7 @@
  * exits 1 if a document is not refused with 400 GRAPHQL_VALIDATION_FAILED or a process exits.
  * Nothing here asserts a speed: the figures are printed for docs/BENCHMARKS.md.
  */
+import { errorText } from '../lib/runtime/cli.ts';
 import autocannon from 'autocannon';
 import { ensureDevCredentials } from '../lib/devkit/dev-credentials.ts';
 import { startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/devkit/services.ts';
@@ -38,7 +39,7 @@ const group: ServiceGroup = await startServices(layout, {
     if (!exit.requested) exits.push(`${service.name} (${exit.signal ?? `code ${exit.code}`})`);
   },
 }).catch((error: unknown) => {
-  console.error(`The system did not start: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`The system did not start: ${errorText(error)}`);
   process.exit(1);
 });
 process.once('exit', () => {

@@ -10,6 +10,7 @@
  * People's Committees of the day), 10 purposes, five records per case, three field sets (a portal
  * answer, an identity check, a land lookup). Figures go in docs/BENCHMARKS.md.
  */
+import { errorText } from '../lib/runtime/cli.ts';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -172,7 +173,7 @@ async function benchPostgres(): Promise<{ timed: Timed[]; notes: string[] }> {
   try {
     server = await startPostgres();
   } catch (error) {
-    return { timed: [], notes: [`postgres: skipped (${error instanceof Error ? error.message : String(error)})`] };
+    return { timed: [], notes: [`postgres: skipped (${errorText(error)})`] };
   }
   try {
     const store = new PostgresAccessLog(server.url, KEY, { timeouts: { statementMs: 600_000, queryMs: 600_000, idleInTransactionMs: 600_000 } });

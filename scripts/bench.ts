@@ -34,7 +34,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { settingsOrExit } from '../lib/runtime/cli.ts';
+import { errorText, settingsOrExit } from '../lib/runtime/cli.ts';
 import { BENCH_SETTINGS } from '../lib/runtime/process-settings.ts';
 import {
   benchSeconds,
@@ -112,7 +112,7 @@ function baselineNode(): NodeRuntime {
   try {
     return { node, nodeVersion: execFileSync(node, ['--version'], { encoding: 'utf8', timeout: 10_000 }).trim() };
   } catch (error) {
-    console.error(`Error: --baseline-node=${baselineNodeArgument} cannot be run: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`Error: --baseline-node=${baselineNodeArgument} cannot be run: ${errorText(error)}`);
     process.exit(2);
   }
 }
@@ -370,7 +370,7 @@ try {
     for (const note of notes) console.log(`Note: ${note}`);
   }
 } catch (error) {
-  problems.push(`stopped by an error: ${error instanceof Error ? error.message : String(error)}`);
+  problems.push(`stopped by an error: ${errorText(error)}`);
 } finally {
   if (current) await stop(current);
   rmSync(scratch, { recursive: true, force: true });

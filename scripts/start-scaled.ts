@@ -7,7 +7,7 @@
  * Ctrl-C or SIGTERM stops everything, HAProxy and PostgreSQL included.
  */
 import { devCredentialsGuide, ensureDevCredentials } from '../lib/devkit/dev-credentials.ts';
-import { settingsOrExit } from '../lib/runtime/cli.ts';
+import { errorText, settingsOrExit } from '../lib/runtime/cli.ts';
 import { START_SCALED_SETTINGS } from '../lib/runtime/process-settings.ts';
 import { spawnServices, Supervisor, type SupervisorEvent } from '../lib/devkit/services.ts';
 import { startBalancer, type RunningBalancer } from '../scale/haproxy.ts';
@@ -43,7 +43,7 @@ process.once('SIGTERM', () => stopAll(0));
 
 function failed(error: unknown): void {
   if (stopping) return;
-  console.error(`${(error instanceof Error ? error.message : String(error)).replace(/\.$/, '')}; stopping the others.`);
+  console.error(`${errorText(error).replace(/\.$/, '')}; stopping the others.`);
   stopAll(1);
 }
 

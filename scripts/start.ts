@@ -6,7 +6,7 @@
  * meanwhile), and given up after too many crashes. Ctrl-C or SIGTERM stops everything.
  */
 import { devCredentialsGuide, ensureDevCredentials } from '../lib/devkit/dev-credentials.ts';
-import { settingsOrExit } from '../lib/runtime/cli.ts';
+import { errorText, settingsOrExit } from '../lib/runtime/cli.ts';
 import { START_SETTINGS } from '../lib/runtime/process-settings.ts';
 import { connectionTestCommand, spawnServices, Supervisor, systemLayout, type SupervisorEvent } from '../lib/devkit/services.ts';
 
@@ -54,7 +54,7 @@ try {
   await supervisor.start();
 } catch (error) {
   if (!stopping) {
-    console.error(`${(error instanceof Error ? error.message : String(error)).replace(/\.$/, '')}; stopping the others.`);
+    console.error(`${errorText(error).replace(/\.$/, '')}; stopping the others.`);
     stopAll(1);
   }
 }

@@ -1,5 +1,5 @@
-/** What the project's command-line scripts share: option parsing with a usage text, and URLs shown without passwords. */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+/** What the project's command-line scripts share: option parsing with a usage text, errors told with their causes, and URLs shown without passwords. */
+import { inspect, parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseSettings, SettingsError, type Environment, type Settings, type SettingsSchema } from './settings.ts';
 
 /** Prints the message and the usage on stderr and exits 2 (a usage error). */
@@ -21,8 +21,22 @@ export function parseOptions<const T extends NonNullable<ParseArgsConfig['option
     }
     return values;
   } catch (error) {
-    return exitWithUsage(error instanceof Error ? error.message : String(error), usage);
+    return exitWithUsage(errorText(error), usage);
   }
+}
+
+/**
+ * An error's message followed by its causes' (`fetch failed: bad port`, `fetch failed: connect
+ * ECONNREFUSED 127.0.0.1:4000`): undici's fetch puts the reason only in `cause`.
+ */
+export function errorText(error: unknown): string {
+  const messages: string[] = [];
+  const seen = new Set<unknown>();
+  for (let current: unknown = error; current !== undefined && current !== null && !seen.has(current); current = current instanceof Error ? current.cause : undefined) {
+    seen.add(current);
+    messages.push(current instanceof Error ? current.message : typeof current === 'string' ? current : inspect(current, { breakLength: Infinity }));
+  }
+  return messages.join(': ');
 }
 
 /** The URL as configured, with any password hidden; a URL that cannot be parsed is not shown at all. */
