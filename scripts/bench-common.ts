@@ -173,15 +173,22 @@ export async function gcSnapshot(services: readonly ScrapedService[]): Promise<R
   return snapshot;
 }
 
-/**
- * Each service's V8 heap in use now (prom-client's `nodejs_heap_size_used_bytes`), in MiB: the main
- * thread's isolate, live objects and garbage not yet collected; a worker thread's isolate is not in it.
- */
-export async function heapSnapshot(services: readonly ScrapedService[]): Promise<Record<string, number>> {
-  const snapshot: Record<string, number> = {};
+/** A service's V8 heap now, in MiB, from its `/metrics`: the main thread's isolate (a worker thread's isolate is in neither). */
+export interface HeapFigures {
+  /** In use (prom-client's `nodejs_heap_size_used_bytes`): live objects and garbage not yet collected. */
+  usedMiB: number;
+  /** Committed (`nodejs_heap_size_total_bytes`): every space's pages V8 holds, the young generation's at the size V8 has grown it to. */
+  committedMiB: number;
+}
+
+/** Each service's V8 heap now, from its `/metrics`; a service whose scrape failed or lacked either figure is left out. */
+export async function heapSnapshot(services: readonly ScrapedService[]): Promise<Record<string, HeapFigures>> {
+  const mib = (bytes: number) => round(bytes / 1024 / 1024, 1);
+  const snapshot: Record<string, HeapFigures> = {};
   for (const [name, samples] of Object.entries(await scrapeEach(services))) {
     const used = samples.find((sample) => sample.name === 'nodejs_heap_size_used_bytes');
-    if (used) snapshot[name] = round(used.value / 1024 / 1024, 1);
+    const committed = samples.find((sample) => sample.name === 'nodejs_heap_size_total_bytes');
+    if (used && committed) snapshot[name] = { usedMiB: mib(used.value), committedMiB: mib(committed.value) };
   }
   return snapshot;
 }

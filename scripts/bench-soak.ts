@@ -5,11 +5,15 @@
  * development officer's API key) answers 200 without errors, then sends it at `SOAK_RATE` requests
  * per second (default 40, autocannon's `overallRate` over 20 connections) for `SOAK_SECONDS`
  * (default 600). Every `SOAK_SAMPLE_SECONDS` (default 10), from the start of the load, it reads each
- * process's RSS (`VmRSS` in /proc/<pid>/status) and CPU time, and the V8 heap in use of the gateway and
- * each subgraph from its `/metrics`. Prints the RSS and heap curves (time × process, MiB) and, per
- * process: RSS at the first sample after the warm-up (`SOAK_WARM_UP_SECONDS`, default 60), at the
- * end, the maximum, the least-squares slope in MiB per minute over the samples from the warm-up on,
- * the CPU share after the warm-up, and the same four figures of the heap. `--json` for JSON on stdout. Ports as
+ * process's RSS (`VmRSS` in /proc/<pid>/status), its V8 heap pages in memory (/proc/<pid>/smaps,
+ * scripts/process-stats.ts) and CPU time, and the main thread's V8 heap in use and committed of the
+ * gateway and each subgraph from its `/metrics`. Prints the curves (time × process, MiB) of RSS, of
+ * the heap in use, of the V8 pages in memory, and of RSS outside them (which the young generation's
+ * steps and its pages' filling in do not move), and, per process: RSS at the first sample after the
+ * warm-up (`SOAK_WARM_UP_SECONDS`, default 60), at the end, the maximum, the least-squares slope in MiB
+ * per minute over the samples from the warm-up on, the CPU share after the warm-up, the heap in use's
+ * slope, and the V8 pages' and the outside's figures. `--json` for JSON on stdout (every curve with
+ * all four figures). Ports as
  * `npm run bench` (`BENCH_PORT`, or the port variables). Everything started is stopped at the end, on
  * an error, and on Ctrl-C or SIGTERM. Exits 1 when an answer was not a 200 without errors, or a
  * process ended. Nothing here asserts a slope; figures go in docs/BENCHMARKS.md.
@@ -18,13 +22,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { settingsOrExit } from '../lib/runtime/cli.ts';
+import { errorText, settingsOrExit } from '../lib/runtime/cli.ts';
 import { BENCH_SOAK_SETTINGS } from '../lib/runtime/process-settings.ts';
 import { cpuSnapshot, heapSnapshot, jsonOutput, keptUpWith, loadProblem, loadWorkload, postOnce, round, say, sum, table, wholeAnswer, type LoadFigures } from './bench-common.ts';
 import { benchEnv, benchLayout, devApiKey, metricsServices, startSystem, stopOnExit, type RunningSystem } from './bench-system.ts';
 import { landOfficerHeaders, PORTAL, PORTAL_VARIABLES } from './bench-workloads.ts';
-import { processMemoryKiB } from './process-stats.ts';
-import { summariseSoak, type SoakCurve, type SoakSample } from './soak-summary.ts';
+import { processMemoryKiB, v8PagesResidentKiB } from './process-stats.ts';
+import { outsideHeapMiB, summariseSoak, type SoakCurve, type SoakSample } from './soak-summary.ts';
 
 const { rate, seconds, sampleSeconds, warmUpSeconds } = settingsOrExit(BENCH_SOAK_SETTINGS).soak;
 if (rate < 1 || seconds < 1 || sampleSeconds < 1 || warmUpSeconds < 0)
@@ -52,13 +56,16 @@ let figures: LoadFigures | undefined;
 
 const scraped = metricsServices(layout);
 
-/** One sample: RSS and CPU of every process read first, then the heaps scraped (a scrape that fails leaves its heap out). */
+/** One sample: RSS, V8 pages and CPU of every process read first, then the heaps scraped (a scrape that fails leaves its heap out). */
 async function sample(running: RunningSystem, began: number): Promise<void> {
   const second = Math.round((performance.now() - began) / 1000);
   const rssMiB: Record<string, number> = {};
+  const v8PagesMiB: Record<string, number> = {};
   for (const { name, pid } of running.processes) {
     const memory = processMemoryKiB(pid);
+    const v8Pages = v8PagesResidentKiB(pid);
     if (memory) rssMiB[name] = round(memory.rss / 1024, 1);
+    if (v8Pages !== undefined) v8PagesMiB[name] = round(v8Pages / 1024, 1);
   }
   const gone = running.processes.filter(({ name }) => rssMiB[name] === undefined);
   if (gone.length > 0) {
@@ -66,10 +73,13 @@ async function sample(running: RunningSystem, began: number): Promise<void> {
     return;
   }
   const cpuMs = cpuSnapshot(running.processes);
-  const heapMiB = await heapSnapshot(scraped);
-  samples.push({ second, rssMiB, cpuMs, heapMiB });
+  const heap = await heapSnapshot(scraped);
+  samples.push({ second, rssMiB, v8PagesMiB, cpuMs, heap });
+  const gatewayHeap = heap.gateway;
   say(
-    `  ${String(second).padStart(5)} s  RSS all ${Object.keys(rssMiB).length} ${sum(Object.values(rssMiB)).toFixed(0)} MiB  gateway ${rssMiB.gateway} MiB, its heap ${heapMiB.gateway ?? '?'} MiB`,
+    `  ${String(second).padStart(5)} s  RSS all ${Object.keys(rssMiB).length} ${sum(Object.values(rssMiB)).toFixed(0)} MiB  gateway ${rssMiB.gateway} MiB, ` +
+      `V8 pages in memory ${v8PagesMiB.gateway ?? '?'} MiB, ` +
+      (gatewayHeap ? `its heap ${gatewayHeap.usedMiB} MiB in use of ${gatewayHeap.committedMiB} committed` : 'its heap not read'),
   );
 }
 
@@ -147,21 +157,57 @@ try {
     console.log(
       table(
         ['s', ...heapNames.map(shortName)],
-        samples.map((s) => [s.second, ...heapNames.map((name) => s.heapMiB[name]?.toFixed(1) ?? '-')]),
+        samples.map((s) => [s.second, ...heapNames.map((name) => s.heap[name]?.usedMiB.toFixed(1) ?? '-')]),
       ),
     );
-    console.log(`\nPer process, from the first sample at or after ${warmUpSeconds} s to the end (RSS, then the V8 heap in use):`);
-    const curve = (c: SoakCurve | undefined) =>
-      c ? [c.afterWarmUpMiB.toFixed(1), c.endMiB.toFixed(1), c.maxMiB.toFixed(1), c.slopeMiBPerMinute.toFixed(3)] : ['-', '-', '-', '-'];
+    console.log('\nV8 heap pages in memory (MiB, /proc/<pid>/smaps) by process over time:');
     console.log(
       table(
-        ['process', 'after warm-up MiB', 'end MiB', 'max MiB', 'slope MiB/min', 'CPU %', 'heap after warm-up', 'heap end', 'heap max', 'heap slope/min'],
-        summary.map((s) => [s.process, ...curve(s), s.cpuPercent.toFixed(1), ...curve(s.heap)]),
+        ['s', ...names.map(shortName)],
+        samples.map((s) => [s.second, ...names.map((name) => s.v8PagesMiB[name]?.toFixed(1) ?? '-')]),
+      ),
+    );
+    console.log('\nRSS outside the V8 heap pages (MiB) by process over time:');
+    console.log(
+      table(
+        ['s', ...names.map(shortName)],
+        samples.map((s) => [s.second, ...names.map((name) => outsideHeapMiB(s, name)?.toFixed(1) ?? '-')]),
+      ),
+    );
+    console.log(`\nPer process, from the first sample at or after ${warmUpSeconds} s to the end (RSS; the V8 heap in use; the V8 heap pages in memory; RSS outside them):`);
+    const curve = (c: SoakCurve | undefined) =>
+      c ? [c.afterWarmUpMiB.toFixed(1), c.endMiB.toFixed(1), c.maxMiB.toFixed(1), c.slopeMiBPerMinute.toFixed(3)] : ['-', '-', '-', '-'];
+    const endsAndSlope = (c: SoakCurve | undefined) => (c ? [c.afterWarmUpMiB.toFixed(1), c.endMiB.toFixed(1), c.slopeMiBPerMinute.toFixed(3)] : ['-', '-', '-']);
+    console.log(
+      table(
+        [
+          'process',
+          'after warm-up MiB',
+          'end MiB',
+          'max MiB',
+          'slope MiB/min',
+          'CPU %',
+          'in use slope/min',
+          'V8 pages after warm-up',
+          'V8 pages end',
+          'V8 pages slope/min',
+          'outside after warm-up',
+          'outside end',
+          'outside slope/min',
+        ],
+        summary.map((s) => [
+          s.process,
+          ...curve(s),
+          s.cpuPercent.toFixed(1),
+          s.heap?.slopeMiBPerMinute.toFixed(3) ?? '-',
+          ...endsAndSlope(s.v8Pages),
+          ...endsAndSlope(s.outsideHeap),
+        ]),
       ),
     );
   }
 } catch (error) {
-  problems.push(`stopped by an error: ${error instanceof Error ? error.message : String(error)}`);
+  problems.push(`stopped by an error: ${errorText(error)}`);
 } finally {
   await system?.stop();
   rmSync(scratch, { recursive: true, force: true });

@@ -26,6 +26,39 @@ export function processMemoryKiB(pid: number): { rss: number; hwm: number } | un
   }
 }
 
+/** V8's regular heap page on 64-bit Linux; a large object gets a mapping of its own size. */
+const V8_PAGE_BYTES = 256 * 1024;
+const MAPPING_HEADER = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \d+\s*(.*)$/;
+
+/**
+ * KiB in memory of a process's anonymous read-write mappings of exactly V8's page size, from
+ * /proc/<pid>/smaps: V8's heap pages (every isolate of the process, the young generation's too) as
+ * the kernel holds them. V8 maps a page when it commits it, and the kernel counts it in RSS only once
+ * written; V8's own `physical_space_size` did not follow that (docs/BENCHMARKS.md). Undefined once the
+ * process is gone.
+ */
+export function v8PagesResidentKiB(pid: number): number | undefined {
+  let smaps: string;
+  try {
+    smaps = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  let total = 0;
+  let inV8Page = false;
+  for (const line of smaps.split('\n')) {
+    const header = MAPPING_HEADER.exec(line);
+    if (header) {
+      const bytes = parseInt(header[2]!, 16) - parseInt(header[1]!, 16);
+      inV8Page = bytes === V8_PAGE_BYTES && header[3] === 'rw-p' && header[4] === '';
+    } else if (inV8Page && line.startsWith('Rss:')) {
+      total += Number(/(\d+) kB/.exec(line)?.[1] ?? 0);
+      inV8Page = false;
+    }
+  }
+  return total;
+}
+
 /** The direct children of a process, from /proc/<pid>/task/<tid>/children of each of its threads. */
 export function childPids(pid: number): number[] {
   const children = new Set<number>();

@@ -1,15 +1,28 @@
 /** The arithmetic of `npm run bench:soak` (scripts/bench-soak.ts), pure so that it can be tested. */
-import { round } from './bench-common.ts';
+import { round, type HeapFigures } from './bench-common.ts';
 
 /**
- * One reading of every process: seconds since the load began, RSS in MiB and CPU ms so far, by process
- * name, and the V8 heap in use in MiB of those that serve `/metrics` (not the mock backends).
+ * One reading of every process: seconds since the load began, by process name its RSS in MiB, its V8
+ * heap pages in memory in MiB (scripts/process-stats.ts, `v8PagesResidentKiB`) and its CPU ms so far,
+ * and the V8 heap of those that serve `/metrics` (not the mock backends).
  */
 export interface SoakSample {
   second: number;
   rssMiB: Record<string, number>;
+  v8PagesMiB: Record<string, number>;
   cpuMs: Record<string, number>;
-  heapMiB: Record<string, number>;
+  heap: Record<string, HeapFigures>;
+}
+
+/**
+ * RSS less the V8 heap pages in memory, in MiB: what neither the young generation's growing nor its
+ * pages' filling in moves (native allocations, the allocator's free pages, large objects, compiled
+ * code outside the heap, the binary's own pages). Undefined without both figures.
+ */
+export function outsideHeapMiB(sample: SoakSample, name: string): number | undefined {
+  const rss = sample.rssMiB[name];
+  const v8Pages = sample.v8PagesMiB[name];
+  return rss === undefined || v8Pages === undefined ? undefined : round(rss - v8Pages, 1);
 }
 
 /** Least-squares slope of y over x; 0 with fewer than two distinct x. */
@@ -44,10 +57,18 @@ export interface ProcessSoak extends SoakCurve {
   cpuPercent: number;
   /**
    * The main thread's V8 heap in use, over the same samples: flat while RSS climbs, the climb is
-   * outside the collected heap (native memory, a worker's isolate, pages the allocator keeps). Only
-   * for a process that serves `/metrics` and answered every scrape from the warm-up on.
+   * not live objects. Only for a process that serves `/metrics` and answered every scrape from the
+   * warm-up on.
    */
   heap?: SoakCurve;
+  /** The process's V8 heap pages in memory, as the kernel counts them. */
+  v8Pages?: SoakCurve;
+  /**
+   * RSS outside those pages (`outsideHeapMiB`): a climb of RSS that this does not share is V8's heap
+   * taking memory (the young generation steps by tens of MiB, and its pages fill in); one that it
+   * shares is memory outside the heap.
+   */
+  outsideHeap?: SoakCurve;
 }
 
 /** The curve of one measure; undefined when a sample from the warm-up on lacks it. */
@@ -67,8 +88,8 @@ function curveOf(samples: readonly SoakSample[], steady: readonly SoakSample[], 
 
 /**
  * Per process: RSS after the warm-up, at the end, its maximum, its slope after the warm-up, and its
- * CPU share after the warm-up; the same of its V8 heap when it has one measured. Samples in time
- * order; with none after the warm-up, the last one counts.
+ * CPU share after the warm-up; the same of its V8 heap in use when measured, and of its V8 heap pages
+ * in memory and its RSS outside them when read at every sample from the warm-up on. Samples in time order; with none after the warm-up, the last one counts.
  */
 export function summariseSoak(samples: readonly SoakSample[], warmUpSeconds: number): ProcessSoak[] {
   const last = samples.at(-1);
@@ -79,12 +100,16 @@ export function summariseSoak(samples: readonly SoakSample[], warmUpSeconds: num
   return Object.keys(last.rssMiB).map((name) => {
     const elapsedMs = (last.second - first.second) * 1000;
     const cpuMs = (last.cpuMs[name] ?? 0) - (first.cpuMs[name] ?? 0);
-    const heap = curveOf(samples, steady, (sample) => sample.heapMiB[name]);
+    const heap = curveOf(samples, steady, (sample) => sample.heap[name]?.usedMiB);
+    const v8Pages = curveOf(samples, steady, (sample) => sample.v8PagesMiB[name]);
+    const outsideHeap = curveOf(samples, steady, (sample) => outsideHeapMiB(sample, name));
     return {
       process: name,
       ...curveOf(samples, steady, (sample) => sample.rssMiB[name] ?? 0)!,
       cpuPercent: elapsedMs > 0 ? round((cpuMs / elapsedMs) * 100, 1) : 0,
       ...(heap ? { heap } : {}),
+      ...(v8Pages ? { v8Pages } : {}),
+      ...(outsideHeap ? { outsideHeap } : {}),
     };
   });
 }

@@ -574,8 +574,7 @@ export const BENCH_WARM_UP_SECONDS = setting('BENCH_WARM_UP_SECONDS', {
 });
 export const BENCH_PORT = setting('BENCH_PORT', {
   ...optional(kinds.port(1), '(the port variables)'),
-  description:
-    'First of the loopback ports `npm run bench` and `npm run bench:soak` start `npm start` on: the gateway on it, the subgraphs on the next four, the mock backends from +11 to +14; unset, `GATEWAY_PORT` and the `<PREFIX>_SUBGRAPH_PORT` / `<PREFIX>_BACKEND_PORT` variables (or their defaults).',
+  description: `First of the loopback ports \`npm run bench\` and \`npm run bench:soak\` start \`npm start\` on: the gateway on it, the ${SYSTEM_IDS.length} subgraphs from +1 to +${SYSTEM_IDS.length}, the mock backends from +11 to +${10 + SYSTEM_IDS.length}; none of them may be a port fetch refuses (6000, 6665–6669 and the others of the Fetch standard's "bad ports"); unset, \`GATEWAY_PORT\` and the \`<PREFIX>_SUBGRAPH_PORT\` / \`<PREFIX>_BACKEND_PORT\` variables (or their defaults).`,
 });
 export const BENCH_STARTUPS = setting('BENCH_STARTUPS', { kind: kinds.integer(1), default: fixed(3), description: 'How many times the benchmark times `npm start`.' });
 export const SOAK_SETTINGS = {
@@ -584,12 +583,12 @@ export const SOAK_SETTINGS = {
   sampleSeconds: setting('SOAK_SAMPLE_SECONDS', {
     kind: kinds.integer(1),
     default: fixed(10),
-    description: "How often the soak reads each process's RSS and CPU time, and the V8 heap in use of those that serve `/metrics`.",
+    description: "How often the soak reads each process's RSS, V8 heap pages in memory and CPU time, and the V8 heap in use and committed of those that serve `/metrics`.",
   }),
   warmUpSeconds: setting('SOAK_WARM_UP_SECONDS', {
     kind: kinds.integer(0),
     default: fixed(60),
-    description: "The soak's warm-up: RSS and heap after it, and their slopes, are reported from the first sample at or after it.",
+    description: "The soak's warm-up: RSS, the heap in use, the V8 pages and RSS outside them after it, and their slopes, are reported from the first sample at or after it.",
   }),
 };
 export const LOAD_UNDER_FAILURE_SETTINGS = {
