@@ -28,7 +28,7 @@ import { cpuSnapshot, heapSnapshot, jsonOutput, keptUpWith, loadProblem, loadWor
 import { benchEnv, benchLayout, devApiKey, metricsServices, startSystem, stopOnExit, type RunningSystem } from './bench-system.ts';
 import { landOfficerHeaders, PORTAL, PORTAL_VARIABLES } from './bench-workloads.ts';
 import { processMemoryKiB, v8PagesResidentKiB } from './process-stats.ts';
-import { outsideHeapMiB, summariseSoak, type SoakCurve, type SoakSample } from './soak-summary.ts';
+import { outsideV8PagesMiB, summariseSoak, type SoakCurve, type SoakSample } from './soak-summary.ts';
 
 const { rate, seconds, sampleSeconds, warmUpSeconds } = settingsOrExit(BENCH_SOAK_SETTINGS).soak;
 if (rate < 1 || seconds < 1 || sampleSeconds < 1 || warmUpSeconds < 0)
@@ -171,7 +171,7 @@ try {
     console.log(
       table(
         ['s', ...names.map(shortName)],
-        samples.map((s) => [s.second, ...names.map((name) => outsideHeapMiB(s, name)?.toFixed(1) ?? '-')]),
+        samples.map((s) => [s.second, ...names.map((name) => outsideV8PagesMiB(s, name)?.toFixed(1) ?? '-')]),
       ),
     );
     console.log(`\nPer process, from the first sample at or after ${warmUpSeconds} s to the end (RSS; the V8 heap in use; the V8 heap pages in memory; RSS outside them):`);
@@ -201,7 +201,7 @@ try {
           s.cpuPercent.toFixed(1),
           s.heap?.slopeMiBPerMinute.toFixed(3) ?? '-',
           ...endsAndSlope(s.v8Pages),
-          ...endsAndSlope(s.outsideHeap),
+          ...endsAndSlope(s.outsideV8Pages),
         ]),
       ),
     );

@@ -19,7 +19,7 @@ export interface SoakSample {
  * pages' filling in moves (native allocations, the allocator's free pages, large objects, compiled
  * code outside the heap, the binary's own pages). Undefined without both figures.
  */
-export function outsideHeapMiB(sample: SoakSample, name: string): number | undefined {
+export function outsideV8PagesMiB(sample: SoakSample, name: string): number | undefined {
   const rss = sample.rssMiB[name];
   const v8Pages = sample.v8PagesMiB[name];
   return rss === undefined || v8Pages === undefined ? undefined : round(rss - v8Pages, 1);
@@ -64,11 +64,11 @@ export interface ProcessSoak extends SoakCurve {
   /** The process's V8 heap pages in memory, as the kernel counts them. */
   v8Pages?: SoakCurve;
   /**
-   * RSS outside those pages (`outsideHeapMiB`): a climb of RSS that this does not share is V8's heap
+   * RSS outside those pages (`outsideV8PagesMiB`): a climb of RSS that this does not share is V8's heap
    * taking memory (the young generation steps by tens of MiB, and its pages fill in); one that it
    * shares is memory outside the heap.
    */
-  outsideHeap?: SoakCurve;
+  outsideV8Pages?: SoakCurve;
 }
 
 /** The curve of one measure; undefined when a sample from the warm-up on lacks it. */
@@ -89,7 +89,8 @@ function curveOf(samples: readonly SoakSample[], steady: readonly SoakSample[], 
 /**
  * Per process: RSS after the warm-up, at the end, its maximum, its slope after the warm-up, and its
  * CPU share after the warm-up; the same of its V8 heap in use when measured, and of its V8 heap pages
- * in memory and its RSS outside them when read at every sample from the warm-up on. Samples in time order; with none after the warm-up, the last one counts.
+ * in memory and its RSS outside them when read at every sample from the warm-up on. Samples in time
+ * order; with none after the warm-up, the last one counts.
  */
 export function summariseSoak(samples: readonly SoakSample[], warmUpSeconds: number): ProcessSoak[] {
   const last = samples.at(-1);
@@ -102,14 +103,14 @@ export function summariseSoak(samples: readonly SoakSample[], warmUpSeconds: num
     const cpuMs = (last.cpuMs[name] ?? 0) - (first.cpuMs[name] ?? 0);
     const heap = curveOf(samples, steady, (sample) => sample.heap[name]?.usedMiB);
     const v8Pages = curveOf(samples, steady, (sample) => sample.v8PagesMiB[name]);
-    const outsideHeap = curveOf(samples, steady, (sample) => outsideHeapMiB(sample, name));
+    const outsideV8Pages = curveOf(samples, steady, (sample) => outsideV8PagesMiB(sample, name));
     return {
       process: name,
       ...curveOf(samples, steady, (sample) => sample.rssMiB[name] ?? 0)!,
       cpuPercent: elapsedMs > 0 ? round((cpuMs / elapsedMs) * 100, 1) : 0,
       ...(heap ? { heap } : {}),
       ...(v8Pages ? { v8Pages } : {}),
-      ...(outsideHeap ? { outsideHeap } : {}),
+      ...(outsideV8Pages ? { outsideV8Pages } : {}),
     };
   });
 }

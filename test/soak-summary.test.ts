@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { leastSquaresSlope, outsideHeapMiB, summariseSoak, type SoakSample } from '../scripts/soak-summary.ts';
+import { leastSquaresSlope, outsideV8PagesMiB, summariseSoak, type SoakSample } from '../scripts/soak-summary.ts';
 
 describe('the soak summary (npm run bench:soak)', () => {
   it('fits a least-squares slope, 0 without two distinct points', () => {
@@ -50,7 +50,7 @@ describe('the soak summary (npm run bench:soak)', () => {
         cpuPercent: 15,
         heap: { afterWarmUpMiB: 80, endMiB: 80, maxMiB: 120, slopeMiBPerMinute: 0 },
         v8Pages: { afterWarmUpMiB: 150, endMiB: 150, maxMiB: 150, slopeMiBPerMinute: 0 },
-        outsideHeap: { afterWarmUpMiB: 50, endMiB: 54, maxMiB: 100, slopeMiBPerMinute: 2 },
+        outsideV8Pages: { afterWarmUpMiB: 50, endMiB: 54, maxMiB: 100, slopeMiBPerMinute: 2 },
       },
       {
         process: 'mock-land',
@@ -60,7 +60,7 @@ describe('the soak summary (npm run bench:soak)', () => {
         slopeMiBPerMinute: 0,
         cpuPercent: 1,
         v8Pages: { afterWarmUpMiB: 40, endMiB: 40, maxMiB: 40, slopeMiBPerMinute: 0 },
-        outsideHeap: { afterWarmUpMiB: 40, endMiB: 40, maxMiB: 40, slopeMiBPerMinute: 0 },
+        outsideV8Pages: { afterWarmUpMiB: 40, endMiB: 40, maxMiB: 40, slopeMiBPerMinute: 0 },
       },
     ]);
   });
@@ -75,13 +75,13 @@ describe('the soak summary (npm run bench:soak)', () => {
     }));
     delete samples[0]!.heap.gateway;
     expect(summariseSoak(samples, 60)[0]!.heap).toEqual({ afterWarmUpMiB: 51, endMiB: 52, maxMiB: 52, slopeMiBPerMinute: 1 });
-    expect(summariseSoak(samples, 60)[0]!.outsideHeap).toEqual({ afterWarmUpMiB: 30, endMiB: 30, maxMiB: 30, slopeMiBPerMinute: 0 });
+    expect(summariseSoak(samples, 60)[0]!.outsideV8Pages).toEqual({ afterWarmUpMiB: 30, endMiB: 30, maxMiB: 30, slopeMiBPerMinute: 0 });
     delete samples[2]!.heap.gateway;
     expect(summariseSoak(samples, 60)[0]).not.toHaveProperty('heap');
-    expect(summariseSoak(samples, 60)[0]!.outsideHeap).toEqual({ afterWarmUpMiB: 30, endMiB: 30, maxMiB: 30, slopeMiBPerMinute: 0 });
+    expect(summariseSoak(samples, 60)[0]!.outsideV8Pages).toEqual({ afterWarmUpMiB: 30, endMiB: 30, maxMiB: 30, slopeMiBPerMinute: 0 });
     delete samples[1]!.v8PagesMiB.gateway;
     expect(summariseSoak(samples, 60)[0]).not.toHaveProperty('v8Pages');
-    expect(summariseSoak(samples, 60)[0]).not.toHaveProperty('outsideHeap');
+    expect(summariseSoak(samples, 60)[0]).not.toHaveProperty('outsideV8Pages');
   });
 
   it('falls back to the last sample when the soak is shorter than the warm-up', () => {
@@ -113,12 +113,12 @@ describe('the soak summary (npm run bench:soak)', () => {
     });
     const [land, gateway, population] = summariseSoak(samples, 60);
     expect(land!.slopeMiBPerMinute).toBeGreaterThan(20);
-    expect(land!.outsideHeap).toEqual({ afterWarmUpMiB: 90, endMiB: 90, maxMiB: 90, slopeMiBPerMinute: 0 });
+    expect(land!.outsideV8Pages).toEqual({ afterWarmUpMiB: 90, endMiB: 90, maxMiB: 90, slopeMiBPerMinute: 0 });
     expect(gateway!.slopeMiBPerMinute).toBe(2);
     expect(gateway!.v8Pages!.slopeMiBPerMinute).toBe(2);
-    expect(gateway!.outsideHeap).toEqual({ afterWarmUpMiB: 140, endMiB: 140, maxMiB: 140, slopeMiBPerMinute: 0 });
-    expect(population!.outsideHeap).toEqual({ afterWarmUpMiB: 110, endMiB: 112, maxMiB: 112, slopeMiBPerMinute: 1 });
-    expect(outsideHeapMiB(samples[0]!, 'land')).toBe(90);
-    expect(outsideHeapMiB(samples[0]!, 'mock-land')).toBeUndefined();
+    expect(gateway!.outsideV8Pages).toEqual({ afterWarmUpMiB: 140, endMiB: 140, maxMiB: 140, slopeMiBPerMinute: 0 });
+    expect(population!.outsideV8Pages).toEqual({ afterWarmUpMiB: 110, endMiB: 112, maxMiB: 112, slopeMiBPerMinute: 1 });
+    expect(outsideV8PagesMiB(samples[0]!, 'land')).toBe(90);
+    expect(outsideV8PagesMiB(samples[0]!, 'mock-land')).toBeUndefined();
   });
 });
