@@ -11,7 +11,7 @@ import { parseSettings } from '../lib/runtime/settings.ts';
 import type { AccessLogStore, ChainProblemKind, ChainVerification } from '../lib/access-log/types.ts';
 import { MAX_LISTED_PROBLEMS } from '../lib/access-log/chain.ts';
 import { processEnvironment } from '../lib/runtime/process.ts';
-import { exitWithUsage, parseOptions, urlWithoutPassword } from '../lib/runtime/cli.ts';
+import { errorText, exitWithUsage, parseOptions, urlWithoutPassword } from '../lib/runtime/cli.ts';
 
 const USAGE = `Usage: npm run audit:verify -- [--sqlite PATH | --database-url URL] [--expect-head SEQ:HASH] [--json]
 
@@ -109,7 +109,7 @@ let config: AccessLogConfig;
 try {
   config = accessLogConfig(parseSettings(AUDIT_VERIFY_SETTINGS, env).log);
 } catch (error) {
-  configurationError(error instanceof Error ? error.message : String(error));
+  configurationError(errorText(error));
 }
 
 /** Relative to the working directory when inside it, as ACCESS_LOG_PATH is usually given. */

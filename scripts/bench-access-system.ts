@@ -15,9 +15,9 @@
  * `{"bench":"error","message":…}` if it cannot start (exit code 3 when the PostgreSQL binaries are
  * missing, 1 otherwise). Closes everything on SIGTERM or SIGINT, or when stdin ends (parent gone).
  */
-import { errorText } from '../lib/runtime/cli.ts';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
+import { errorText } from '../lib/runtime/cli.ts';
 import { startPostgres, type ThrowawayPostgres as TestPostgres } from '../scale/postgres.ts';
 import { startSystem, type RunningSystem } from '../lib/devkit/in-process-system.ts';
 

@@ -183,12 +183,11 @@ export interface HeapFigures {
 
 /** Each service's V8 heap now, from its `/metrics`; a service whose scrape failed or lacked either figure is left out. */
 export async function heapSnapshot(services: readonly ScrapedService[]): Promise<Record<string, HeapFigures>> {
-  const mib = (bytes: number) => round(bytes / 1024 / 1024, 1);
   const snapshot: Record<string, HeapFigures> = {};
   for (const [name, samples] of Object.entries(await scrapeEach(services))) {
     const used = samples.find((sample) => sample.name === 'nodejs_heap_size_used_bytes');
     const committed = samples.find((sample) => sample.name === 'nodejs_heap_size_total_bytes');
-    if (used && committed) snapshot[name] = { usedMiB: mib(used.value), committedMiB: mib(committed.value) };
+    if (used && committed) snapshot[name] = { usedMiB: mibOfKiB(used.value / 1024), committedMiB: mibOfKiB(committed.value / 1024) };
   }
   return snapshot;
 }
@@ -269,6 +268,8 @@ export function cpuSpent(before: Record<string, number>, after: Record<string, n
 export const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
 export const mean = (values: readonly number[]): number => sum(values) / values.length;
 export const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
+/** KiB (as /proc counts memory) in MiB, to one decimal. */
+export const mibOfKiB = (kib: number): number => round(kib / 1024, 1);
 
 /**
  * The services' port variables from one base: the gateway on `base`, each system's subgraph on

@@ -13,8 +13,8 @@
  * exits 1 if a document is not refused with 400 GRAPHQL_VALIDATION_FAILED or a process exits.
  * Nothing here asserts a speed: the figures are printed for docs/BENCHMARKS.md.
  */
-import { errorText } from '../lib/runtime/cli.ts';
 import autocannon from 'autocannon';
+import { errorText } from '../lib/runtime/cli.ts';
 import { ensureDevCredentials } from '../lib/devkit/dev-credentials.ts';
 import { startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/devkit/services.ts';
 import { ABUSIVE_DOCUMENTS, type AbusiveDocument } from '../lib/devkit/abusive-documents.ts';

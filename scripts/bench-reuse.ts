@@ -10,11 +10,11 @@
  * People's Committees of the day), 10 purposes, five records per case, three field sets (a portal
  * answer, an identity check, a land lookup). Figures go in docs/BENCHMARKS.md.
  */
-import { errorText } from '../lib/runtime/cli.ts';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { errorText } from '../lib/runtime/cli.ts';
 import { agenciesOn } from '../lib/domain/agencies.ts';
 import { PostgresAccessLog } from '../lib/access-log/postgres-store.ts';
 import { defaultFieldSectors, type ReuseQuery } from '../lib/access-log/reuse.ts';

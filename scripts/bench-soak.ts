@@ -24,7 +24,22 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errorText, settingsOrExit } from '../lib/runtime/cli.ts';
 import { BENCH_SOAK_SETTINGS } from '../lib/runtime/process-settings.ts';
-import { cpuSnapshot, heapSnapshot, jsonOutput, keptUpWith, loadProblem, loadWorkload, postOnce, round, say, sum, table, wholeAnswer, type LoadFigures } from './bench-common.ts';
+import {
+  cpuSnapshot,
+  heapSnapshot,
+  jsonOutput,
+  keptUpWith,
+  loadProblem,
+  loadWorkload,
+  mibOfKiB,
+  postOnce,
+  round,
+  say,
+  sum,
+  table,
+  wholeAnswer,
+  type LoadFigures,
+} from './bench-common.ts';
 import { benchEnv, benchLayout, devApiKey, metricsServices, startSystem, stopOnExit, type RunningSystem } from './bench-system.ts';
 import { landOfficerHeaders, PORTAL, PORTAL_VARIABLES } from './bench-workloads.ts';
 import { processMemoryKiB, v8PagesResidentKiB } from './process-stats.ts';
@@ -64,8 +79,8 @@ async function sample(running: RunningSystem, began: number): Promise<void> {
   for (const { name, pid } of running.processes) {
     const memory = processMemoryKiB(pid);
     const v8Pages = v8PagesResidentKiB(pid);
-    if (memory) rssMiB[name] = round(memory.rss / 1024, 1);
-    if (v8Pages !== undefined) v8PagesMiB[name] = round(v8Pages / 1024, 1);
+    if (memory) rssMiB[name] = mibOfKiB(memory.rss);
+    if (v8Pages !== undefined) v8PagesMiB[name] = mibOfKiB(v8Pages);
   }
   const gone = running.processes.filter(({ name }) => rssMiB[name] === undefined);
   if (gone.length > 0) {

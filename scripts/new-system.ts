@@ -11,6 +11,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as prettier from 'prettier';
 import { parseAllDocuments } from 'yaml';
+import { errorText } from '../lib/runtime/cli.ts';
 import { SYSTEM_IDS, SYSTEMS, type SystemDescriptor } from '../lib/runtime/systems.ts';
 import { DEFAULT_HAPROXY_STATS_PORT } from '../lib/runtime/settings.ts';
 import { EXAMPLE_PURPOSE } from '../lib/access/caller.ts';
@@ -185,7 +186,7 @@ function syntaxProblem(path: string, content: string): string | undefined {
     if (path.endsWith('.json')) JSON.parse(content);
     else if (/\.ya?ml$/.test(path)) return parseAllDocuments(content).flatMap((doc) => doc.errors)[0]?.message;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return errorText(error);
   }
   return undefined;
 }
