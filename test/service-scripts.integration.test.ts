@@ -26,9 +26,9 @@ describe("npm run start:gateway's Node options", () => {
     expect(run.code).toBe(0);
   });
 
-  it("let it write with V8's heap sizes on the command line too (`node --max-old-space-size=… gateway`), which a worker refuses", async () => {
-    const heap = ['--max-old-space-size=1024', '--max-semi-space-size=32'];
-    const options = [...heap, ...nodeOptionsOf(scripts['start:gateway']!)];
+  it("let it write with V8's options and the whole process's on the command line too (`node --max-old-space-size=… gateway`), which a worker refuses", async () => {
+    const processWide = ['--max-old-space-size=1024', '--max-semi-space-size=32', '--stack-trace-limit=50', '--no-opt', '--title', 'lien-thong-gateway'];
+    const options = [...processWide, ...nodeOptionsOf(scripts['start:gateway']!)];
     const run = await runNode([...options, 'test/support/append-access-record.ts', join(folder, 'access-log-heap.sqlite')], { timeoutMs: 30_000 });
     expect(run.stderr).not.toContain('ERR_WORKER_INVALID_EXEC_ARGV');
     expect(run.stdout.trim()).toBe('appended');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
-import { workerExecArgv } from './worker-thread.ts';
+import { WORKER_OPTIONS, workerExecArgv } from './worker-thread.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lien-thong-worker-options-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,17 +19,33 @@ describe('workerExecArgv', () => {
     expect(workerExecArgv(['--import=tsx', '--require', './preload.cjs', '-r', 'x', '--loader=tsx', '--experimental-loader', 'y'])).toEqual([]);
   });
 
-  it("keeps the options that shape the worker's runtime, and a worker accepts them", async () => {
-    const kept = workerExecArgv(['--trace-warnings', '--import', 'tsx/esm', '--enable-source-maps', '--cpu-prof', '--cpu-prof-dir', dir]);
-    expect(kept).toEqual(['--trace-warnings', '--enable-source-maps', '--cpu-prof', '--cpu-prof-dir', dir]);
+  it("keeps the options that shape the worker's reports, profiles and module resolution, each with its value, and a worker accepts them", async () => {
+    const kept = workerExecArgv(['--trace-warnings', '--import', 'tsx/esm', '--enable-source-maps', '--cpu-prof', '--cpu-prof-dir', dir, '--conditions=development', '-C', 'node']);
+    expect(kept).toEqual(['--trace-warnings', '--enable-source-maps', '--cpu-prof', '--cpu-prof-dir', dir, '--conditions=development', '-C', 'node']);
     await expect(workerExits(kept)).resolves.toBe(0);
   });
 
-  it("drops V8's sizes of the process's heap and stack, which a worker refuses", async () => {
-    const heap = ['--max-semi-space-size=64', '--max-old-space-size', '512', '--max_old_space_size=512', '--stack-size=900', '--expose-gc', '--huge-max-old-generation-size'];
-    expect(() => new Worker('', { eval: true, execArgv: ['--max-semi-space-size=64'] })).toThrow(expect.objectContaining({ code: 'ERR_WORKER_INVALID_EXEC_ARGV' }));
-    expect(workerExecArgv([...heap, '--enable-source-maps'])).toEqual(['--enable-source-maps']);
-    await expect(workerExits(workerExecArgv([...heap, '--trace-warnings']))).resolves.toBe(0);
+  it('keeps only options this Node.js accepts in a worker', async () => {
+    const values: Record<string, string> = { '--disable-warning': 'ExperimentalWarning', '--unhandled-rejections': 'strict', '--conditions': 'development', '-C': 'node' };
+    for (const [name, takesValue] of WORKER_OPTIONS) {
+      const value = name.endsWith('-dir') ? dir : name.endsWith('-name') ? `${name.slice(2)}.out` : name.endsWith('-interval') ? '1000' : values[name];
+      const option = takesValue ? [name, value ?? ''] : [name];
+      // A profile's options need the profile on (`--cpu-prof`), and it is written into the test's folder.
+      const profile = /^--(cpu|heap)-prof/.exec(name)?.[0];
+      const alongside = profile === undefined ? [] : [profile, `${profile}-dir`, dir].filter((word) => !option.includes(word));
+      expect(workerExecArgv(option), name).toEqual(option);
+      await expect(workerExits([...alongside, ...option]), option.join(' ')).resolves.toBe(0);
+    }
+  });
+
+  it("drops V8's options and those of the whole process, each with its value, which a worker refuses", async () => {
+    const processWide = ['--stack-trace-limit=50', '--title', 'lien-thong-gateway', '--max-semi-space-size=64', '--no-opt', '--single-threaded-gc'];
+    for (const option of ['--stack-trace-limit=50', '--title=lien-thong-gateway', '--max-semi-space-size=64', '--no-opt']) {
+      expect(() => new Worker('', { eval: true, execArgv: [option] }), option).toThrow(expect.objectContaining({ code: 'ERR_WORKER_INVALID_EXEC_ARGV' }));
+    }
+    const heap = ['--max-old-space-size', '512', '--max_old_space_size=512', '--stack-size=900', '--expose-gc', '--huge-max-old-generation-size'];
+    expect(workerExecArgv([...processWide, ...heap, '--enable-source-maps'])).toEqual(['--enable-source-maps']);
+    await expect(workerExits(workerExecArgv([...processWide, ...heap, '--trace-warnings']))).resolves.toBe(0);
   });
 
   it("drops the options that only make sense for the process's own entry", () => {

@@ -20,35 +20,39 @@ export function startWorker(callerUrl: string, name: string, workerData: Record<
 }
 
 /**
- * Options a worker does not take from the process, and whether each takes a value (`--import x` or
- * `--import=x`):
- * - those that only make sense for the process's own entry (`node --input-type=module -e …`), which
- *   a worker refuses;
- * - the modules preloaded into the process (`--import tsx/esm --import ./scripts/dev-environment.ts`,
- *   `--require`, `--loader`): a worker would load them again before its bootstrap registers tsx, and a
- *   TypeScript one fails there ("Unknown file extension .ts"). The worker's own modules need none of
- *   them, and it inherits the process's environment as it is;
- * - V8's sizes of the process's heap and stack, as an operator sizes a service's
- *   (`node --max-old-space-size=1536 dist/gateway/main.js`): a worker's heap is its own, sized by
- *   `resourceLimits`, and it refuses them (`ERR_WORKER_INVALID_EXEC_ARGV`): inherited, they kept a gateway
- *   with a SQLite access log from starting.
+ * The Node options a worker takes from the process, and whether each takes a value (`--conditions x`
+ * or `--conditions=x`): those that shape how a thread reports (warnings, deprecations, source maps,
+ * uncaught errors), profiles itself (`--cpu-prof`, `--heap-prof`) and resolves modules. Every other
+ * option stays with the process. Node refuses V8's options and those that affect the whole process
+ * (`--max-old-space-size`, `--stack-trace-limit`, `--title`, `--no-minor-gc-task`, …) in a worker's
+ * `execArgv` (`ERR_WORKER_INVALID_EXEC_ARGV`), which kept a gateway with a SQLite access log from
+ * starting when its command line had one; V8's flags are the process's, so the worker runs under them
+ * anyway. Preloads (`--import tsx/esm --import ./scripts/dev-environment.ts`) and the entry's own
+ * options (`--input-type`, `-e`) are not repeated either: the worker's bootstrap registers tsx itself.
  */
-const NOT_FOR_WORKERS = new Map<string, boolean>([
-  ...['-e', '--eval', '-p', '--print', '--input-type', '--import', '--require', '-r', '--loader', '--experimental-loader'].map((name) => [name, true] as const),
-  ...['--max-old-space-size', '--max-semi-space-size', '--stack-size'].map((name) => [name, true] as const),
-  ...['--huge-max-old-generation-size', '--expose-gc'].map((name) => [name, false] as const),
+export const WORKER_OPTIONS: ReadonlyMap<string, boolean> = new Map<string, boolean>([
+  ...['--enable-source-maps', '--trace-warnings', '--trace-uncaught', '--trace-deprecation', '--throw-deprecation', '--pending-deprecation'].map((name) => [name, false] as const),
+  ...['--no-deprecation', '--no-warnings', '--cpu-prof', '--heap-prof', '--preserve-symlinks'].map((name) => [name, false] as const),
+  ...['--disable-warning', '--unhandled-rejections', '--conditions', '-C', '--cpu-prof-dir', '--cpu-prof-name', '--cpu-prof-interval'].map((name) => [name, true] as const),
+  ...['--heap-prof-dir', '--heap-prof-name', '--heap-prof-interval', '--diagnostic-dir'].map((name) => [name, true] as const),
 ]);
 
-/** The process's Node options as a worker inherits them, without those a worker refuses or must not repeat. */
+/**
+ * The process's Node options as a worker inherits them: those of `WORKER_OPTIONS`, each with its
+ * value. `execArgv` holds options and their values only (the entry and its arguments are not in it),
+ * so a word that is not an option is the value of the option before it.
+ */
 export function workerExecArgv(execArgv: readonly string[]): string[] {
   const kept: string[] = [];
   for (let i = 0; i < execArgv.length; i++) {
     const option = execArgv[i]!;
     const [name, value] = option.split('=', 2);
     // Node and V8 read `_` in an option's name as `-` (`--max_old_space_size`).
-    const takesValue = NOT_FOR_WORKERS.get(name!.replaceAll('_', '-'));
-    if (takesValue === undefined) kept.push(option);
-    else if (takesValue && value === undefined) i += 1;
+    const takesValue = option.startsWith('-') ? WORKER_OPTIONS.get(name!.replaceAll('_', '-')) : undefined;
+    // An option the worker does not take, or the value of one.
+    if (takesValue === undefined) continue;
+    kept.push(option);
+    if (takesValue && value === undefined && i + 1 < execArgv.length) kept.push(execArgv[++i]!);
   }
   return kept;
 }
