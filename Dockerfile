@@ -1,8 +1,11 @@
 # One image for every Liên thông service, compiled: `node dist/<service>/main.js` under tini, as the
 # unprivileged `node` user (uid 1000), with production dependencies only. The default command is the
 # gateway; docker-compose.yml and the Kubernetes manifests pick the others by command:
-#   node dist/subgraphs/<system>/main.js        a subgraph (population, civil-status, land, public-services)
+#   node <heap> dist/subgraphs/<system>/main.js  a subgraph (population, civil-status, land, public-services)
 #   node dist/subgraphs/<system>/mock/main.js   its mock backend
+# <heap>, the gateway's and the subgraphs' V8 young generation: --max-semi-space-size=16
+# --min-semi-space-size=16 --no-minor-gc-task (README: V8's young generation). V8 would otherwise size
+# it from the container's memory limit; NODE_OPTIONS cannot carry the last two.
 #   node dist/scripts/check-connections.js      the integrators' connection test (one-shot)
 #   node dist/scripts/audit-verify.js           the access log's chain check (one-shot)
 # test/build.test.ts checks that every path copied here and every command's file exists after `npm run build`.
@@ -61,4 +64,4 @@ EXPOSE 4000
 # GET /health of whichever service this container runs (found from PID 1's command line).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 CMD ["node", "dist/scripts/health-check.js"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "dist/gateway/main.js"]
+CMD ["node", "--max-semi-space-size=16", "--min-semi-space-size=16", "--no-minor-gc-task", "dist/gateway/main.js"]

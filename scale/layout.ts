@@ -22,7 +22,8 @@ export function scaledLayout(env: Environment): ScaledLayout {
   if (replicaPorts.length !== count) {
     throw new Error(`GATEWAY_REPLICA_PORTS must list ${count} ports (GATEWAY_REPLICAS), comma-separated; got "${replicaPorts.join(',')}".`);
   }
-  const replicas = replicaPorts.map((port, i) => ({ name: `gateway-${i + 1}`, entry: 'gateway/main.ts', port }));
+  const gateway = base.services.find((service) => service.name === 'gateway')!;
+  const replicas = replicaPorts.map((port, i) => ({ ...gateway, name: `gateway-${i + 1}`, port }));
   const backends = base.services.filter((service) => service.name !== 'gateway');
   const ports = [base.gatewayPort, statsPort, ...backends.map((s) => s.port), ...replicas.map((s) => s.port)];
   const taken = ports.find((port, i) => ports.indexOf(port) !== i);

@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDevCredentials, type DevCredentials } from '../lib/devkit/dev-credentials.ts';
 import { REPO_ROOT, serviceOfCommandLine, startServices, systemLayout, withFreePorts, type ServiceGroup } from '../lib/devkit/services.ts';
+import { SERVICE_HEAP_OPTIONS } from '../lib/runtime/service-layout.ts';
 import { SYSTEM_IDS } from '../lib/runtime/systems.ts';
 import { runNode } from './support/child-process.ts';
 import { credentialHeaders } from '../lib/devkit/test-credentials.ts';
@@ -155,8 +156,8 @@ describe('Dockerfile', () => {
 
   it('runs the gateway by default and checks /health with files that the build makes', () => {
     const command = exec('CMD');
-    expect(command).toEqual(['node', 'dist/gateway/main.js']);
-    expect(existsSync(built(command[1]!))).toBe(true);
+    expect(command).toEqual(['node', ...SERVICE_HEAP_OPTIONS, 'dist/gateway/main.js']);
+    expect(existsSync(built(command.at(-1)!))).toBe(true);
     const healthcheck = runtime.find((i) => i.instruction === 'HEALTHCHECK')!.args;
     const probe = JSON.parse(healthcheck.slice(healthcheck.indexOf('CMD ') + 4)) as string[];
     expect(probe).toEqual(['node', 'dist/scripts/health-check.js']);
@@ -230,7 +231,8 @@ describe('the compiled services', () => {
     expect(pids.size).toBe(1 + 2 * SYSTEM_IDS.length);
     for (const service of group!.services) {
       const commandLine = readFileSync(`/proc/${service.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      expect(commandLine, service.name).toEqual([process.execPath, join(OUT_DIR, service.spec.entry.replace(/\.ts$/, '.js'))]);
+      const heap = service.name.startsWith('mock-') ? [] : SERVICE_HEAP_OPTIONS;
+      expect(commandLine, service.name).toEqual([process.execPath, ...heap, join(OUT_DIR, service.spec.entry.replace(/\.ts$/, '.js'))]);
     }
     for (const pid of pids) {
       const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');

@@ -10,6 +10,7 @@ import { ENVIRONMENT_VARIABLES } from '../lib/runtime/environment.ts';
 import { processEnvironment } from '../lib/runtime/process.ts';
 import { subgraphConfigFromEnv } from '../lib/runtime/subgraph.ts';
 import { deployedServiceSettings } from '../lib/runtime/process-settings.ts';
+import { SERVICE_HEAP_OPTIONS } from '../lib/runtime/service-layout.ts';
 import { settingsReadBy } from '../lib/runtime/settings.ts';
 import { GATEWAY_PORT, SYSTEM_IDS, SYSTEMS } from '../lib/runtime/systems.ts';
 
@@ -59,11 +60,14 @@ describe('docker-compose.yml', () => {
     expect(ownServices.map(([name]) => name).sort()).toEqual(expected.filter((name) => name !== 'postgres').sort());
   });
 
-  it('starts each service as node on a compiled entry whose source the build compiles (no npm, no tsx)', () => {
+  it("starts each service as node on a compiled entry whose source the build compiles (no npm, no tsx), the gateway and the subgraphs with the services' young generation", () => {
     const build = JSON.parse(read('tsconfig.build.json')) as { files: string[] };
     for (const [name, service] of ownServices) {
-      const [program, entry] = service.command!;
+      const [program, ...options] = service.command!;
       expect(program, `${name}: program`).toBe('node');
+      const heap = name === 'gateway' || (SYSTEM_IDS as readonly string[]).includes(name) ? SERVICE_HEAP_OPTIONS : [];
+      expect(options.slice(0, heap.length), `${name}: V8 options`).toEqual(heap);
+      const entry = options[heap.length];
       const source = /^dist\/(.+)\.js$/.exec(entry!)?.[1];
       expect(source, `${name}: entry ${entry}`).toBeDefined();
       expect(existsSync(join(root, `${source}.ts`)), `${name}: source ${source}.ts`).toBe(true);

@@ -17,6 +17,7 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { deployedServiceSettings } from '../lib/runtime/process-settings.ts';
+import { SERVICE_HEAP_OPTIONS } from '../lib/runtime/service-layout.ts';
 import { settingsReadBy } from '../lib/runtime/settings.ts';
 import { GATEWAY_PORT, SYSTEM_IDS, SYSTEMS } from '../lib/runtime/systems.ts';
 
@@ -109,10 +110,11 @@ describe('deploy/kubernetes', () => {
     const pdb = of('PodDisruptionBudget');
     expect(pdb.map((p) => p.spec.selector.matchLabels)).toContainEqual(deployment('gateway').spec.selector.matchLabels);
     for (const id of SYSTEM_IDS) {
-      expect(deployment(id).spec.template.spec.containers[0].args).toEqual(['node', `dist/subgraphs/${id}/main.js`]);
+      expect(deployment(id).spec.template.spec.containers[0].args).toEqual(['node', ...SERVICE_HEAP_OPTIONS, `dist/subgraphs/${id}/main.js`]);
+      expect(deployment(`mock-${id}`).spec.template.spec.containers[0].args, 'a mock backend runs on V8 defaults').toEqual(['node', `dist/subgraphs/${id}/mock/main.js`]);
       expect(deployment(`mock-${id}`).file, 'mocks live in the development overlay').toMatch(/^development\//);
     }
-    expect(deployment('gateway').spec.template.spec.containers[0].args).toEqual(['node', 'dist/gateway/main.js']);
+    expect(deployment('gateway').spec.template.spec.containers[0].args).toEqual(['node', ...SERVICE_HEAP_OPTIONS, 'dist/gateway/main.js']);
   });
 
   it('gives every Service pods to send to, on a port the pods listen on', () => {

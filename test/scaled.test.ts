@@ -15,6 +15,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePorts, withFreePorts } from '../lib/devkit/services.ts';
 import { NAMED_IDS } from '../lib/domain/synthetic/named.ts';
+import { SERVICE_HEAP_OPTIONS } from '../lib/runtime/service-layout.ts';
 import { SYSTEM_IDS } from '../lib/runtime/systems.ts';
 import { startNodeGroup } from './support/child-process.ts';
 import { haproxyBinary, haproxyConfig, readServerStats, type ServerStats } from '../scale/haproxy.ts';
@@ -267,8 +268,8 @@ describe('scaled layout and HAProxy configuration', () => {
   it('puts each replica on its own port, and refuses a port list that does not match or ports set twice', () => {
     const layout = scaledLayout({ GATEWAY_REPLICAS: '2', GATEWAY_REPLICA_PORTS: '5011, 5012', GATEWAY_PORT: '5000', HAPROXY_STATS_PORT: '5009' });
     expect(layout.replicas).toEqual([
-      { name: 'gateway-1', entry: 'gateway/main.ts', port: 5011 },
-      { name: 'gateway-2', entry: 'gateway/main.ts', port: 5012 },
+      { name: 'gateway-1', entry: 'gateway/main.ts', port: 5011, nodeOptions: SERVICE_HEAP_OPTIONS },
+      { name: 'gateway-2', entry: 'gateway/main.ts', port: 5012, nodeOptions: SERVICE_HEAP_OPTIONS },
     ]);
     expect(layout.services.map((s) => s.name)).not.toContain('gateway');
     expect(layout.services).toHaveLength(2 + 2 * SYSTEM_IDS.length);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../lib/devkit/services.ts';
+import { SERVICE_HEAP_OPTIONS } from '../lib/runtime/service-layout.ts';
 import { runNode } from './support/child-process.ts';
 
 const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
@@ -47,5 +48,23 @@ describe("a subgraph's process", () => {
     expect(subgraph).toEqual(expect.arrayContaining(['@apollo/subgraph', 'graphql', 'graphql-http']));
     expect(subgraph).not.toContain('@apollo/server');
     expect(await loaded('gateway/server.ts')).toContain('@apollo/server');
+  });
+});
+
+describe("the gateway's and the subgraphs' young generation (SERVICE_HEAP_OPTIONS)", () => {
+  const youngGeneration = `
+    const v8 = require('node:v8');
+    const committedMiB = () => v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space').space_size / 1048576;
+    const atStart = committedMiB();
+    let kept = [];
+    for (let i = 0; i < 2e6; i++) { kept.push({ i }); if (kept.length > 2e5) kept = []; }
+    console.log(JSON.stringify({ atStart, underLoad: committedMiB() }));`;
+
+  it('is two semi-spaces of 16 MiB from the start, which allocation does not grow', async () => {
+    const run = await runNode([...SERVICE_HEAP_OPTIONS, '-e', youngGeneration], { timeoutMs: 30_000 });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ atStart: 16, underLoad: 32 });
+    const byDefault = JSON.parse((await runNode(['-e', youngGeneration], { timeoutMs: 30_000 })).stdout) as { atStart: number };
+    expect(byDefault.atStart, 'V8 starts it smaller by default').toBeLessThan(16);
   });
 });

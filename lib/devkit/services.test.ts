@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LAYOUT_SETTINGS } from '../runtime/process-settings.ts';
-import { connectionTestCommand, systemLayout } from './services.ts';
+import { SERVICE_HEAP_OPTIONS } from '../runtime/service-layout.ts';
+import { connectionTestCommand, REPO_ROOT, serviceArguments, systemLayout } from './services.ts';
 import { parseSettings, SYSTEM_SETTINGS } from '../runtime/settings.ts';
 import { subgraphConfigFromEnv } from '../runtime/subgraph.ts';
 
@@ -25,5 +28,19 @@ describe('every process and CLI follows the same port settings', () => {
     expect(command({ LAND_BACKEND_URL: 'https://land-db.example.gov.vn/api', POPULATION_BACKEND_PORT: '5101', LAND_BACKEND_PORT: '5103' })).toBe(
       'POPULATION_BACKEND_PORT=5101 LAND_BACKEND_URL=https://land-db.example.gov.vn/api npm run check-connections',
     );
+  });
+});
+
+describe("the gateway's and the subgraphs' young generation", () => {
+  it('is started with its options by npm start, npm run start:<service>, and not for a mock backend', () => {
+    const { scripts } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    for (const service of systemLayout({}).services) {
+      const heap = service.name.startsWith('mock-') ? [] : SERVICE_HEAP_OPTIONS;
+      expect(serviceArguments(service, undefined), service.name).toEqual([...heap, '--import', 'tsx/esm', service.entry]);
+      expect(serviceArguments(service, '/srv/dist'), service.name).toEqual([...heap, `/srv/dist/${service.entry.replace(/\.ts$/, '.js')}`]);
+      const script = scripts[`start:${service.name.replace(/-subgraph$/, '')}`]!;
+      expect(script.split(' ').slice(1, 1 + heap.length), service.name).toEqual(heap);
+      expect(script.split(' ')[1 + heap.length], service.name).toBe('--import');
+    }
   });
 });

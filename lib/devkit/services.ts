@@ -21,13 +21,13 @@ export { REPO_ROOT } from './repository.ts';
 export { serviceOfCommandLine, systemLayout, type ServiceSpec, type SystemLayout } from '../runtime/service-layout.ts';
 
 /**
- * `node --import tsx/esm <entry>`, or `node <compiledRoot>/<entry as .js>`: no tsx in a compiled
- * service. The services are ES modules: tsx's ESM loader alone runs them, without its CommonJS hook,
+ * `node <its options> --import tsx/esm <entry>`, or `node <its options> <compiledRoot>/<entry as .js>`:
+ * no tsx in a compiled service. The services are ES modules: tsx's ESM loader alone runs them, without its CommonJS hook,
  * which resolved again every `module.require` a CommonJS package makes at run time (Apollo Server
  * requires `crypto` that way for every request's query hash: 1.5–2.4 % of a subgraph's CPU when profiled).
  */
-export function serviceArguments(entry: string, compiledRoot: string | undefined): string[] {
-  return compiledRoot === undefined ? ['--import', 'tsx/esm', entry] : [join(compiledRoot, entry.replace(/\.ts$/, '.js'))];
+export function serviceArguments({ entry, nodeOptions = [] }: Pick<ServiceSpec, 'entry' | 'nodeOptions'>, compiledRoot: string | undefined): string[] {
+  return [...nodeOptions, ...(compiledRoot === undefined ? ['--import', 'tsx/esm', entry] : [join(compiledRoot, entry.replace(/\.ts$/, '.js'))])];
 }
 
 /**
@@ -245,7 +245,7 @@ export class ServiceProcess {
     this.exitRecord = undefined;
     this.spawnFatal = undefined;
     const compiledRoot = this.options.compiledRoot ?? (COMPILED ? CODE_ROOT : undefined);
-    const child = spawn(process.execPath, serviceArguments(this.spec.entry, compiledRoot), {
+    const child = spawn(process.execPath, serviceArguments(this.spec, compiledRoot), {
       cwd: REPO_ROOT,
       // The development key set of `.dev/` under the given environment, as a service started by `npm run start:<service>` gets it.
       env: withDevEnvironment(this.options.env),
