@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import * as prettier from 'prettier';
 import { parseAllDocuments } from 'yaml';
 import { errorText } from '../lib/runtime/cli.ts';
+import { SERVICE_HEAP_OPTIONS } from '../lib/runtime/service-layout.ts';
 import { SYSTEM_IDS, SYSTEMS, type SystemDescriptor } from '../lib/runtime/systems.ts';
 import { DEFAULT_HAPROXY_STATS_PORT } from '../lib/runtime/settings.ts';
 import { EXAMPLE_PURPOSE } from '../lib/access/caller.ts';
@@ -306,7 +307,7 @@ export function registryEdits(system: NewSystem, root: string = ROOT): { files: 
       'package.json',
       text,
       (line) => mentionsAnySystem(line, (id) => `"start:${id}":`),
-      [`    "start:${kebab}": "node --import tsx/esm --import ./scripts/dev-environment.ts subgraphs/${kebab}/main.ts",`],
+      [`    "start:${kebab}": "node ${SERVICE_HEAP_OPTIONS.join(' ')} --import tsx/esm --import ./scripts/dev-environment.ts subgraphs/${kebab}/main.ts",`],
       '"start:<system>" script',
     );
     return afterLastLine(
