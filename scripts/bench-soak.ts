@@ -167,32 +167,27 @@ try {
       ),
     );
     console.log(`(mock-x is a mock backend, x alone its subgraph; CPU % of one core, summed over every process, over the interval before each sample)`);
-    const heapNames = scraped.map(({ name }) => name);
-    console.log("\nV8 heap in use (MiB, the main thread's, from /metrics) by process over time:");
-    console.log(
-      table(
-        ['s', ...heapNames.map(shortName)],
-        samples.map((s) => [s.second, ...heapNames.map((name) => s.heap[name]?.usedMiB.toFixed(1) ?? '-')]),
-      ),
+    /** One measure's curve, a column per process, '-' where a sample lacks it. */
+    const curveTable = (title: string, processes: readonly string[], valueOf: (s: SoakSample, name: string) => number | undefined) => {
+      console.log(`\n${title} by process over time:`);
+      console.log(
+        table(
+          ['s', ...processes.map(shortName)],
+          samples.map((s) => [s.second, ...processes.map((name) => valueOf(s, name)?.toFixed(1) ?? '-')]),
+        ),
+      );
+    };
+    curveTable(
+      "V8 heap in use (MiB, the main thread's, from /metrics)",
+      scraped.map(({ name }) => name),
+      (s, name) => s.heap[name]?.usedMiB,
     );
-    console.log('\nV8 heap pages in memory (MiB, /proc/<pid>/smaps) by process over time:');
-    console.log(
-      table(
-        ['s', ...names.map(shortName)],
-        samples.map((s) => [s.second, ...names.map((name) => s.v8PagesMiB[name]?.toFixed(1) ?? '-')]),
-      ),
-    );
-    console.log('\nRSS outside the V8 heap pages (MiB) by process over time:');
-    console.log(
-      table(
-        ['s', ...names.map(shortName)],
-        samples.map((s) => [s.second, ...names.map((name) => outsideV8PagesMiB(s, name)?.toFixed(1) ?? '-')]),
-      ),
-    );
+    curveTable('V8 heap pages in memory (MiB, /proc/<pid>/smaps)', names, (s, name) => s.v8PagesMiB[name]);
+    curveTable('RSS outside the V8 heap pages (MiB)', names, outsideV8PagesMiB);
     console.log(`\nPer process, from the first sample at or after ${warmUpSeconds} s to the end (RSS; the V8 heap in use; the V8 heap pages in memory; RSS outside them):`);
     const curve = (c: SoakCurve | undefined) =>
       c ? [c.afterWarmUpMiB.toFixed(1), c.endMiB.toFixed(1), c.maxMiB.toFixed(1), c.slopeMiBPerMinute.toFixed(3)] : ['-', '-', '-', '-'];
-    const endsAndSlope = (c: SoakCurve | undefined) => (c ? [c.afterWarmUpMiB.toFixed(1), c.endMiB.toFixed(1), c.slopeMiBPerMinute.toFixed(3)] : ['-', '-', '-']);
+    const endsAndSlope = (c: SoakCurve | undefined) => curve(c).filter((_, column) => column !== 2);
     console.log(
       table(
         [

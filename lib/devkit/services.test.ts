@@ -38,9 +38,9 @@ describe("the gateway's and the subgraphs' young generation", () => {
       const heap = service.name.startsWith('mock-') ? [] : SERVICE_HEAP_OPTIONS;
       expect(serviceArguments(service, undefined), service.name).toEqual([...heap, '--import', 'tsx/esm', service.entry]);
       expect(serviceArguments(service, '/srv/dist'), service.name).toEqual([...heap, `/srv/dist/${service.entry.replace(/\.ts$/, '.js')}`]);
-      const script = scripts[`start:${service.name.replace(/-subgraph$/, '')}`]!;
-      expect(script.split(' ').slice(1, 1 + heap.length), service.name).toEqual(heap);
-      expect(script.split(' ')[1 + heap.length], service.name).toBe('--import');
+      const words = scripts[`start:${service.name.replace(/-subgraph$/, '')}`]!.split(' ');
+      expect(words.slice(1, 1 + heap.length), service.name).toEqual(heap);
+      expect(words[1 + heap.length], service.name).toBe('--import');
     }
   });
 });
