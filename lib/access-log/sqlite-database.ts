@@ -97,6 +97,14 @@ export interface SqliteOpenOptions {
   fieldSectors?: FieldSectors;
 }
 
+/**
+ * Each connection's page cache in KiB (SQLite's `cache_size`, negative for KiB). The gateway's memory
+ * outside V8's heap grows by about this much while appends pass through new pages, then holds: it was
+ * the largest such rise in a soak (docs/BENCHMARKS.md). Set here rather than left to the driver's build
+ * (better-sqlite3 compiles in the same 16,000), so a pod's memory does not move with a driver upgrade.
+ */
+export const PAGE_CACHE_KIB = 16_000;
+
 /** One better-sqlite3 connection to the access log file, with its statements prepared once. */
 export class SqliteDatabase {
   private readonly db: Database.Database;
@@ -117,6 +125,7 @@ export class SqliteDatabase {
     this.db = new Database(path, { readonly: options.readOnly, fileMustExist: true });
     try {
       this.setBusyTimeout(options.busyTimeoutMs);
+      this.db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
       if (!options.readOnly) {
         this.db.pragma('journal_mode = WAL');
         // FULL: a commit is on disk (WAL fsynced) before append resolves and the data is released.
