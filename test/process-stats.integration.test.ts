@@ -6,7 +6,7 @@ import { processMemoryKiB, v8PagesResidentKiB } from '../scripts/process-stats.t
 
 /**
  * A fresh Node process that reports what its objects occupy on V8's regular pages (old and new space)
- * and the room left on those pages, and at each line on its stdin retains about 80 MiB more in small
+ * and the room left on those pages, and at each line on its stdin retains about 160 MiB more in small
  * objects. A fresh process, not this one: a test worker shares its process with other isolates that
  * free and reuse pages meanwhile.
  */
