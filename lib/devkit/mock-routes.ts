@@ -137,6 +137,15 @@ export function payloadOf(reply: MockReply): Buffer {
 }
 
 /**
+ * How long the mock backends let a cache keep reference data (`Cache-Control: public, max-age`):
+ * province lists and digitisation figures change only when a report is published, and a minute
+ * bounds how late a new one shows.
+ */
+export const REFERENCE_DATA_MAX_AGE_SECONDS = 60;
+/** The caching header of a reference answer that has no `ETag` to revalidate with (a `POST` batch read). */
+export const REFERENCE_DATA_CACHING = { 'cache-control': `public, max-age=${String(REFERENCE_DATA_MAX_AGE_SECONDS)}` };
+
+/**
  * A handler for reference data that HTTP caches may keep (RFC 9111): serialised once, with a strong
  * `ETag` (a hash of those bytes) and `cache-control: public, max-age=<maxAgeSeconds>`, and
  * `304 Not Modified`, without a body, to a request whose `If-None-Match` names that tag.

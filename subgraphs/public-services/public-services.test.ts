@@ -8,7 +8,8 @@ import { AGENCIES, agencyActById } from '../../lib/domain/agencies.ts';
 import { startSubgraphUnderTest } from '../../test/support/subgraph-harness.ts';
 import type { PublicServicesAdapter } from './adapter/client.ts';
 import { publicServicesSubgraph } from './index.ts';
-import { publicServicesHandlers, REFERENCE_DATA_MAX_AGE_SECONDS } from './mock/handlers.ts';
+import { publicServicesHandlers } from './mock/handlers.ts';
+import { REFERENCE_DATA_MAX_AGE_SECONDS } from '../../lib/devkit/mock-routes.ts';
 
 const MINISTRIES = ['BQP', 'BCA', 'BNG', 'BNV', 'BTP', 'BKHDT', 'BTC', 'BCT', 'BNNPTNT', 'BGTVT', 'BXD', 'BTNMT', 'BTTTT', 'BLDTBXH', 'BVHTTDL', 'BKHCN', 'BGDDT', 'BYT'];
 /** The publications as the facts file describes them (their fields are checked one by one below). */

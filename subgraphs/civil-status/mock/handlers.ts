@@ -2,7 +2,7 @@ import { digitizationBatchRequest, type DigitizationStatusCode } from '../../../
 import { factById, localityCodesOf, sourceIdsOf, sourcesOf, type Fact } from '../../../lib/backend/facts.ts';
 import { healthHandler } from '../../../lib/devkit/mock-server.ts';
 import { partition } from '../../../lib/devkit/mock-handlers.ts';
-import { route, type MockRoute } from '../../../lib/devkit/mock-routes.ts';
+import { REFERENCE_DATA_CACHING, route, type MockRoute } from '../../../lib/devkit/mock-routes.ts';
 import { unitOfLegacyCode } from '../../../lib/domain/administrative-units.ts';
 import type { SourceRecord } from '../../../lib/backend/sources.ts';
 import type { MarriageTruth, PersonTruth } from '../../../lib/domain/synthetic/types.ts';
@@ -120,7 +120,7 @@ export function civilStatusHandlers(world: SyntheticWorld = new SyntheticWorld()
         unitOfLegacyCode(code) ? (digitization.get(code) ?? { record: notReported(code), sources: [] }) : undefined,
       );
       const sources = new Map(found.flatMap((f) => f.sources).map((s) => [s.id, s]));
-      return { status: 200, json: { provinces: found.map((f) => f.record), sources: [...sources.values()], notFound } };
+      return { status: 200, json: { provinces: found.map((f) => f.record), sources: [...sources.values()], notFound }, headers: REFERENCE_DATA_CACHING };
     }),
   ];
 }

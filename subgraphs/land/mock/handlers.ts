@@ -2,7 +2,7 @@ import { digitizationBatchRequest, type DigitizationStatusCode } from '../../../
 import { FACT_SOURCES, factById, sourcesOf, type Fact } from '../../../lib/backend/facts.ts';
 import { healthHandler } from '../../../lib/devkit/mock-server.ts';
 import { partition } from '../../../lib/devkit/mock-handlers.ts';
-import { route, type MockRoute } from '../../../lib/devkit/mock-routes.ts';
+import { REFERENCE_DATA_CACHING, route, type MockRoute } from '../../../lib/devkit/mock-routes.ts';
 import { legacyProvinceByAsciiName, unitOfLegacyCode } from '../../../lib/domain/administrative-units.ts';
 import type { LandUseType, ParcelTruth } from '../../../lib/domain/synthetic/types.ts';
 import { SyntheticWorld } from '../../../lib/domain/synthetic/world.ts';
@@ -130,7 +130,7 @@ export function landHandlers(world: SyntheticWorld = new SyntheticWorld()): Mock
       // Codes outside the 63 provinces are left out of the answer (see CONTRACT.md).
       const { found } = partition(read.body.provinceCodes, (code) => (unitOfLegacyCode(code) ? (published.get(code) ?? notReported(code)) : undefined));
       const cited = new Set(found.flatMap((p) => p.sourceIds));
-      return { status: 200, json: { provinces: found, sources: FACT_SOURCES.filter((s) => cited.has(s.id)) } };
+      return { status: 200, json: { provinces: found, sources: FACT_SOURCES.filter((s) => cited.has(s.id)) }, headers: REFERENCE_DATA_CACHING };
     }),
   ];
 }

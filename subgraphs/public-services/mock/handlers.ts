@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { FACT_SOURCES, FACTS, factById, INTERCONNECTED_SERVICE_GROUPS, localityCodesOf, sourceIdsOf, type Fact, type FactQualifier } from '../../../lib/backend/facts.ts';
 import { agencyActById, AGENCIES } from '../../../lib/domain/agencies.ts';
 import { healthHandler } from '../../../lib/devkit/mock-server.ts';
-import { cacheableAnswer, route, type MockRoute } from '../../../lib/devkit/mock-routes.ts';
+import { cacheableAnswer, REFERENCE_DATA_MAX_AGE_SECONDS, route, type MockRoute } from '../../../lib/devkit/mock-routes.ts';
 import { lastDayOf } from '../../../lib/domain/partial-date.ts';
 import { LEGAL_ACTS, legacyProvinceByAsciiName, PROVINCIAL_UNITS, provincialUnitsOn } from '../../../lib/domain/administrative-units.ts';
 import type { SourceRecord } from '../../../lib/backend/sources.ts';
@@ -52,12 +52,6 @@ const PROVINCE_OF_ID_SEGMENT: Record<string, string> = {
   'dong-nai': '075',
   'quang-nam': '049',
 };
-
-/**
- * How long a cache may serve a reference list without asking again (`Cache-Control: max-age`): the
- * lists change only when a report is published, and a minute bounds how late a new one shows.
- */
-export const REFERENCE_DATA_MAX_AGE_SECONDS = 60;
 
 const CONNECTION_FACT_LOCALITIES = 'connections.localities.2024-07';
 /** The published figures about connections to the national population database are the `connections.*` facts. */
