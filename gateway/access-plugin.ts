@@ -64,6 +64,7 @@ export function accessControlPlugin({ policy, log, logger, publicDataRequiresCre
             throw refusal(401, 'This gateway answers only authenticated callers: send Authorization: Bearer <token> or x-api-key.');
           }
           const assessment = assessOperation(schema, document, operationName, policy, undefined);
+          contextValue.readsPersonalData = assessment.personal;
           checkRestrictedRoots(assessment.fields, caller);
           if (!assessment.personal) return;
           if (!caller) {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../lib/runtime/logger.ts';
 import { CircuitBreaker } from '../lib/runtime/resilience.ts';
 import type { SubgraphCallOutcome } from './connection-board.ts';
-import { fieldPathsOf, SubgraphDataSource, type GatewayContext } from './data-source.ts';
+import { fieldPathsOf, SubgraphDataSource, uncacheable, type GatewayContext } from './data-source.ts';
 import type { SubgraphAnswer, SubgraphCall } from './subgraph-transport.ts';
 
 type Transport = { send: (call: SubgraphCall) => Promise<SubgraphAnswer> };
@@ -286,5 +286,45 @@ describe('a subgraph call on the wire', () => {
     });
     expect(JSON.stringify(response)).not.toMatch(/boom|no caller assertion|html|invalid/);
     expect(seen).toEqual([{ ok: false, code, reason }]);
+  });
+});
+
+describe("the whole answer's cache policy", () => {
+  /** Apollo Server's policy as far as a data source uses it: the smallest max-age it was restricted to. */
+  function policyAfter(answer: SubgraphAnswer | Error, source: 'subgraph' | 'local' = 'subgraph') {
+    const hints: { maxAge?: number }[] = [];
+    const overallCachePolicy = { restrict: (hint: { maxAge?: number }) => hints.push(hint) };
+    const transport: Transport = {
+      send: async () => {
+        if (answer instanceof Error) throw answer;
+        return answer;
+      },
+    };
+    const subgraph = new SubgraphDataSource('civil-status', 'http://civil-status.invalid:4002/graphql', transport, 5000, createLogger('test'));
+    const local = uncacheable({ process: async () => ({ data: { connections: [] } }) });
+    const options = {
+      kind: 'incoming operation',
+      request: { query: '{ provinceDigitization { status } }', variables: {} },
+      incomingRequestContext: { overallCachePolicy },
+      context: { requestId: 'req-1', deadlineAt: Date.now() + 60_000 },
+    } as unknown as GraphQLDataSourceProcessOptions<GatewayContext>;
+    return (source === 'subgraph' ? subgraph : local).process(options).then(() => hints);
+  }
+
+  it("is restricted to the seconds a shared cache may still keep the subgraph's answer", async () => {
+    expect(await policyAfter({ ...json({ data: { provinceDigitization: [] } }), freshSeconds: 42 })).toEqual([{ maxAge: 42 }]);
+  });
+
+  it.each([
+    ['an answer no shared cache may keep', json({ data: { provinceDigitization: [] } })],
+    ['an answer with an error, fresh or not', { ...json({ data: null, errors: [{ message: 'x' }] }), freshSeconds: 42 }],
+    ['an HTTP error', { ...json({ errors: [{ message: 'boom' }] }, 503), freshSeconds: 42 }],
+    ['a call that got no answer', new Error('connect ECONNREFUSED')],
+  ] as const)('is made uncacheable (max-age 0) by %s', async (_, answer) => {
+    expect(await policyAfter(answer)).toEqual([{ maxAge: 0 }]);
+  });
+
+  it("is made uncacheable by the gateway's own live subgraphs (the board, the access log)", async () => {
+    expect(await policyAfter(json({}), 'local')).toEqual([{ maxAge: 0 }]);
   });
 });

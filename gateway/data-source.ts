@@ -25,6 +25,8 @@ export interface GatewayContext {
   subgraphDeadlineAt?: number;
   /** The verified caller; undefined for an anonymous request. */
   caller?: Caller;
+  /** Whether the operation reads personal data, as the access policy judged it (access-plugin.ts); undefined with access control off. */
+  readsPersonalData?: boolean;
   /** The caller, signed for one call to one subgraph (lib/access/caller-assertion.ts). */
   callerAssertion?: (subgraph: SystemId, query: string, variables: unknown) => Promise<string>;
 }
@@ -76,6 +78,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       this.observer?.recordSubgraphCall(this.system, { ok: true, backendFailed: reportsBackendFailure(response, this.system) });
       return response;
     } catch (error) {
+      restrictCachePolicy(options, undefined);
       if (error instanceof CircuitRefusal) this.metrics?.observe(this.system, 'refused');
       else this.metrics?.observe(this.system, 'failed', seconds());
       // Failed calls arrive here as SystemErrors (send); anything else is a defect of the gateway,
@@ -96,7 +99,8 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   }
 
   /** One call: the request id, the caller signed for this call, and the deadline travel with it. */
-  private async send({ request, context }: ProcessOptions): Promise<SubgraphResponse> {
+  private async send(options: ProcessOptions): Promise<SubgraphResponse> {
+    const { request, context } = options;
     const { query, variables, operationName } = request;
     if (!query) throw new Error('a subgraph call without a query');
     const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -124,7 +128,9 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
         callerDeadline: failure.code === SystemErrorCode.TIMEOUT && timeoutMs < this.timeoutMs,
       });
     }
-    return this.graphqlResponse(answer);
+    const response = this.graphqlResponse(answer);
+    restrictCachePolicy(options, response.errors ? undefined : answer.freshSeconds);
+    return response;
   }
 
   /** The subgraph's answer, if it is a GraphQL response over HTTP 2xx. */
@@ -153,6 +159,33 @@ function isGraphQLResponse(json: unknown): json is SubgraphResponse {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return false;
   const { data, errors } = json as { data?: unknown; errors?: unknown };
   return (data === undefined || typeof data === 'object') && (errors === undefined || Array.isArray(errors));
+}
+
+/**
+ * The whole answer may be kept no longer than the least fresh subgraph answer in it, and not at all
+ * once one of them may not be kept (Apollo's RemoteGraphQLDataSource reads the subgraph's
+ * `Cache-Control` the same way): what Apollo Server's cache-control header and the gateway's cache of
+ * public responses (public-responses.ts) go by.
+ */
+/** The part of Apollo Server's `CachePolicy` a data source uses. */
+interface RestrictablePolicy {
+  restrict(hint: { maxAge?: number }): void;
+}
+
+function restrictCachePolicy(options: ProcessOptions, freshSeconds: number | undefined): void {
+  // Only a client's operation has a policy: not the gateway's health checks or schema loading.
+  if (!('incomingRequestContext' in options)) return;
+  (options.incomingRequestContext?.overallCachePolicy as RestrictablePolicy | undefined)?.restrict({ maxAge: freshSeconds ?? 0 });
+}
+
+/** A data source whose answers are never kept: the gateway's own subgraphs, which answer live state (the connection board, the access log). */
+export function uncacheable(source: GraphQLDataSource<GatewayContext>): GraphQLDataSource<GatewayContext> {
+  return {
+    process: (options) => {
+      restrictCachePolicy(options, undefined);
+      return source.process(options);
+    },
+  };
 }
 
 /** Who wants to know how each subgraph call went (the connection board). */

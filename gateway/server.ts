@@ -8,9 +8,10 @@ import { parseSettings, type Environment } from '../lib/runtime/settings.ts';
 import { answerWithApollo } from '../lib/runtime/apollo-answer.ts';
 import { createGraphQLHttpServer, listen, type RunningServer } from '../lib/runtime/http-server.ts';
 import { createLogger, type Logger } from '../lib/runtime/logger.ts';
-import { AccessLogMetrics, metricsEndpoint, ReuseMetrics, ServiceMetrics, SubgraphCallMetrics } from '../lib/runtime/metrics.ts';
-import { perSystem, type SystemId } from '../lib/runtime/systems.ts';
-import { SubgraphDataSource, type GatewayContext } from './data-source.ts';
+import { AccessLogMetrics, metricsEndpoint, PublicResponseMetrics, ReuseMetrics, ServiceMetrics, SubgraphCallMetrics } from '../lib/runtime/metrics.ts';
+import { perSystem, SYSTEM_IDS, type SystemId } from '../lib/runtime/systems.ts';
+import { SubgraphDataSource, uncacheable, type GatewayContext } from './data-source.ts';
+import { publicResponseCache } from './public-responses.ts';
 import { createErrorFormatter } from './errors.ts';
 import { createSubgraphTransport } from './subgraph-transport.ts';
 import { queryProtection, type QueryLimits } from './limits.ts';
@@ -41,6 +42,8 @@ export interface GatewayConfig {
   requestTimeoutMs: number;
   /** Public subgraph answers kept for as long as their `Cache-Control` allows, and their bytes at most (gateway/subgraph-transport.ts); unset or 0 entries: none. */
   publicAnswers?: { entries: number; bytes: number };
+  /** Bytes of whole public answers kept (gateway/public-responses.ts); unset or 0: none. */
+  publicResponseBytes?: number;
   limits: QueryLimits;
   port: number;
   /** A port of its own for `/metrics` (the monitoring network's); unset: `/metrics` on `port`. */
@@ -96,6 +99,7 @@ export function gatewayConfig(settings: GatewaySettings): GatewayConfig {
     subgraphTimeoutsMs: perSystem((id) => settings.subgraphs[id].timeoutMs),
     requestTimeoutMs: settings.requestTimeoutMs,
     publicAnswers: settings.publicAnswers,
+    publicResponseBytes: settings.publicResponseBytes,
     limits: settings.limits,
     port: settings.port,
     metricsPort: settings.metricsPort,
@@ -169,6 +173,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
   const fieldSectors = citizenFieldSectors(supergraphSdl);
   const accessLog = access.enabled ? openAccessLog(access.log, { batchObserver: accessLogMetrics, logger, fieldSectors }) : undefined;
   const reuseMetrics = new ReuseMetrics(metrics.registry);
+  const publicResponseMetrics = new PublicResponseMetrics(metrics.registry);
   const reuseClassifier = new ReuseClassifier(fieldSectors);
   const countReuse = (records: readonly AccessRecord[]) => reuseMetrics.observe(sectorItems(records, reuseClassifier));
   if (accessLog) accessLogMetrics.watch(accessLog);
@@ -181,8 +186,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name }) => {
-      if (name === CONNECTIONS_SUBGRAPH) return connectionsDataSource(board, tester);
-      if (name === ACCESS_LOG_SUBGRAPH) return accessLogDataSource(accessLog, access.policy);
+      if (name === CONNECTIONS_SUBGRAPH) return uncacheable(connectionsDataSource(board, tester));
+      if (name === ACCESS_LOG_SUBGRAPH) return uncacheable(accessLogDataSource(accessLog, access.policy));
       const url = config.subgraphUrls[name as SystemId];
       if (!url) throw new Error(`supergraph names subgraph "${name}", which this gateway has no URL for`);
       const system = name as SystemId;
@@ -218,6 +223,15 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
       // Browsers get the query page from the HTTP server (graphqlPage below); Apollo's own landing pages load from a CDN.
       ApolloServerPluginLandingPageDisabled(),
       metrics.apolloPlugin<GatewayContext>(),
+      ...(config.publicResponseBytes
+        ? [
+            publicResponseCache({
+              bytes: config.publicResponseBytes,
+              circuitsClosed: () => SYSTEM_IDS.every((system) => board.circuit(system).state === 'CLOSED'),
+              onOutcome: (outcome) => publicResponseMetrics.observe(outcome),
+            }),
+          ]
+        : []),
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
     ]),

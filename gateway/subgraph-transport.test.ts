@@ -98,6 +98,29 @@ describe('public answers kept for as long as their Cache-Control allows', () => 
     await transport.close();
   });
 
+  it('says how long each answer may still be kept: its lifetime less its Age, then less the time it was kept here', async () => {
+    const transport = cached();
+    const call = {
+      system: 'public-services' as const,
+      url: new URL(`${answering.url}/graphql`),
+      body: JSON.stringify({ query: 'query($cacheControl: String) { asked }', variables: { cacheControl: 'public, max-age=60', age: '20' } }),
+      headers: { 'content-type': 'application/json' },
+      timeoutMs: 5000,
+    };
+    expect((await transport.send(call)).freshSeconds).toBe(40);
+    clock = START + 10_000;
+    // Rounded down, so that a cache after this one never keeps it longer.
+    expect((await transport.send(call)).freshSeconds).toBe(29);
+    clock = START + 39_000;
+    expect((await transport.send(call)).freshSeconds).toBeUndefined();
+    const uncached = await transport.send({
+      ...call,
+      body: JSON.stringify({ query: 'query($cacheControl: String) { asked }', variables: { cacheControl: 'private, max-age=60' } }),
+    });
+    expect(uncached.freshSeconds).toBeUndefined();
+    await transport.close();
+  });
+
   it.each([
     ['no cache policy', {}],
     ['private', { cacheControl: 'private, max-age=60' }],

@@ -49,17 +49,17 @@ export interface SubgraphAnswer {
   readonly status: number;
   readonly contentType: string | undefined;
   readonly body: string;
+  /**
+   * Seconds a shared cache may still keep this answer (a 200 whose `Cache-Control` allows it, less its
+   * `Age`, less the time it has been kept here); undefined: not at all.
+   */
+  readonly freshSeconds?: number;
 }
 
 export interface SubgraphTransport {
   /** Rejects when no answer arrives (refused, reset, too large, past the deadline); any status is an answer. */
   send(call: SubgraphCall): Promise<SubgraphAnswer>;
   close(): Promise<void>;
-}
-
-interface Answer extends SubgraphAnswer {
-  /** How long a shared cache may keep it (sharedFreshnessSeconds); undefined: not at all, or no cache to keep it. */
-  freshSeconds?: number;
 }
 
 /**
@@ -73,10 +73,10 @@ interface Answer extends SubgraphAnswer {
  * and an answer larger than the whole budget is not kept.
  */
 class PublicAnswerCache {
-  private readonly answers: LRUCache<string, Answer>;
+  private readonly answers: LRUCache<string, SubgraphAnswer>;
 
   constructor(entries: number, bytes: number, now: () => number) {
-    this.answers = new LRUCache<string, Answer>({
+    this.answers = new LRUCache<string, SubgraphAnswer>({
       max: entries,
       maxSize: bytes,
       sizeCalculation: (answer, key) => Buffer.byteLength(key) + Buffer.byteLength(answer.body) + (answer.contentType?.length ?? 0),
@@ -86,12 +86,17 @@ class PublicAnswerCache {
     });
   }
 
-  get(key: string): Answer | undefined {
-    return this.answers.get(key);
+  /** The answer kept for the key, if still fresh, with the seconds it has left. */
+  get(key: string): SubgraphAnswer | undefined {
+    const kept = this.answers.get(key);
+    if (!kept) return undefined;
+    // Whole seconds left, rounded down: a cache downstream never keeps it longer than this one may.
+    const freshSeconds = Math.floor(this.answers.getRemainingTTL(key) / 1000);
+    return { ...kept, freshSeconds: freshSeconds > 0 ? freshSeconds : undefined };
   }
 
   /** Keeps the answer if it may be kept; says whether it was. */
-  keep(key: string, answer: Answer): boolean {
+  keep(key: string, answer: SubgraphAnswer): boolean {
     if (answer.freshSeconds === undefined) return false;
     // lru-cache counts an entry stale once its age exceeds the ttl; RFC 9111 from the lifetime on (§4.2).
     this.answers.set(key, answer, { ttl: answer.freshSeconds * 1000 - 1 });
@@ -110,13 +115,13 @@ export function createSubgraphTransport(options: SubgraphTransportOptions): Subg
   const bounds = options.publicAnswers;
   const publicAnswers = bounds && bounds.entries > 0 ? new PublicAnswerCache(bounds.entries, bounds.bytes, options.now ?? Date.now) : undefined;
 
-  const sendOnce = async ({ url, body, headers, timeoutMs }: SubgraphCall): Promise<Answer> => {
+  const sendOnce = async ({ url, body, headers, timeoutMs }: SubgraphCall): Promise<SubgraphAnswer> => {
     const deadline = new CallDeadline(timeoutMs);
     try {
       const response = await agent.request({ origin: url.origin, path: url.pathname, method: 'POST', headers, body, signal: deadline.signal });
       const text = await readLimited(response.body, maxResponseBytes);
       const contentType = response.headers['content-type'];
-      const freshSeconds = publicAnswers && response.statusCode === 200 ? sharedFreshnessSeconds(response.headers['cache-control'], response.headers.age) : undefined;
+      const freshSeconds = response.statusCode === 200 ? sharedFreshnessSeconds(response.headers['cache-control'], response.headers.age) : undefined;
       return { status: response.statusCode, contentType: typeof contentType === 'string' ? contentType : undefined, body: text, freshSeconds };
     } finally {
       deadline.end();
@@ -125,7 +130,7 @@ export function createSubgraphTransport(options: SubgraphTransportOptions): Subg
 
   const deduplicate = options.deduplicatePublicCalls ?? true;
   /** Public calls in flight, by subgraph URL and body. */
-  const inFlight = new Map<string, Promise<Answer>>();
+  const inFlight = new Map<string, Promise<SubgraphAnswer>>();
 
   const send = async (call: SubgraphCall): Promise<SubgraphAnswer> => {
     /** The call's subgraph and body: what a kept answer and a call in flight are found by. */

@@ -86,9 +86,19 @@ beforeAll(async () => {
   const dev = await ensureDevCredentials(devRoot);
   apiKey = dev.credentials.apiKey;
   // Each fault must reach the query: without this, fresh provinces from public-services' reference-data
-  // cache, or from the gateway's cache of its public answers, would hide its outage for max-age (that
-  // behaviour is test/reference-cache.test.ts's subject).
-  const layout = systemLayout(await withFreePorts({ ...process.env, ...dev.env, LOG_LEVEL: 'warn', PUBLIC_SERVICES_BACKEND_CACHE_ENTRIES: '0', PUBLIC_ANSWER_CACHE_ENTRIES: '0' }));
+  // cache, or from the gateway's caches of public subgraph answers and of whole public answers, would
+  // hide its outage for max-age (that behaviour is the subject of test/reference-cache.test.ts and
+  // test/public-responses.test.ts).
+  const layout = systemLayout(
+    await withFreePorts({
+      ...process.env,
+      ...dev.env,
+      LOG_LEVEL: 'warn',
+      PUBLIC_SERVICES_BACKEND_CACHE_ENTRIES: '0',
+      PUBLIC_ANSWER_CACHE_ENTRIES: '0',
+      PUBLIC_RESPONSE_CACHE_BYTES: '0',
+    }),
+  );
   const extraEnvByService: Record<string, NodeJS.ProcessEnv> = {};
   for (const id of SYSTEM_IDS) {
     const { envPrefix } = SYSTEMS[id];

@@ -56,6 +56,8 @@ export async function startSystem(
     requestTimeoutMs?: number;
     /** Public subgraph answers the gateway keeps (PUBLIC_ANSWER_CACHE_ENTRIES); none by default, so that each test sees every call. */
     publicAnswerEntries?: number;
+    /** Bytes of whole public answers the gateway keeps (PUBLIC_RESPONSE_CACHE_BYTES); none by default, for the same reason. */
+    publicResponseBytes?: number;
     corsOrigins?: string[];
     resilience?: Partial<ResilienceOptions>;
     limits?: Partial<QueryLimits>;
@@ -114,6 +116,7 @@ export async function startSystem(
       subgraphTimeoutsMs: perSystem((id) => options.subgraphTimeoutsMs?.[id] ?? options.subgraphTimeoutMs ?? 5000),
       requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
       publicAnswers: { entries: options.publicAnswerEntries ?? 0, bytes: parseSettings({ bytes: PUBLIC_ANSWER_CACHE_BYTES }, {}).bytes },
+      publicResponseBytes: options.publicResponseBytes ?? 0,
       limits: { ...parseSettings(QUERY_LIMIT_SETTINGS, {}), ...options.limits },
       port: 0,
       host: '127.0.0.1',

@@ -418,6 +418,24 @@ export interface SectorItems {
  * agency does not own). Counted once the records are committed. Agencies, purposes and provinces
  * are in `reuseStatistics`, not in labels: sector (the systems) and level are small fixed sets.
  */
+/** The gateway's cache of whole public answers (gateway/public-responses.ts). */
+export class PublicResponseMetrics {
+  private readonly outcomes: Counter<'outcome'>;
+
+  constructor(registry: Registry) {
+    this.outcomes = new Counter({
+      name: `${METRIC_PREFIX}public_responses_total`,
+      help: "The gateway's cache of whole answers to public queries: hit (answered from it, no query plan executed), miss (looked up, not there), stored (kept for as long as every subgraph answer in it may be).",
+      labelNames: ['outcome'],
+      registers: [registry],
+    });
+  }
+
+  observe(outcome: 'hit' | 'miss' | 'stored'): void {
+    this.outcomes.inc({ outcome });
+  }
+}
+
 export class ReuseMetrics {
   private readonly items: Counter<'sector' | 'level' | 'reused'>;
 

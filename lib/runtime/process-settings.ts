@@ -40,6 +40,7 @@ export const GATEWAY_SETTINGS = {
   supergraphPath: S.SUPERGRAPH_PATH,
   requestTimeoutMs: S.REQUEST_TIMEOUT_MS,
   publicAnswers: { entries: S.PUBLIC_ANSWER_CACHE_ENTRIES, bytes: S.PUBLIC_ANSWER_CACHE_BYTES },
+  publicResponseBytes: S.PUBLIC_RESPONSE_CACHE_BYTES,
   limits: S.QUERY_LIMIT_SETTINGS,
   maxBodyBytes: S.MAX_REQUEST_BYTES,
   corsOrigins: S.CORS_ORIGINS,

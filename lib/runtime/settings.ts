@@ -193,6 +193,12 @@ export const PUBLIC_ANSWER_CACHE_BYTES = setting('PUBLIC_ANSWER_CACHE_BYTES', {
   description:
     'Bytes the answers of `PUBLIC_ANSWER_CACHE_ENTRIES` may take together (each counted as its subgraph URL and request body, and its answer body and content type, in UTF-8): past it the least recently used go first, and an answer larger than the whole budget is not kept.',
 });
+export const PUBLIC_RESPONSE_CACHE_BYTES = setting('PUBLIC_RESPONSE_CACHE_BYTES', {
+  kind: kinds.integer(0),
+  default: fixed(30 * 1024 * 1024, '31457280 (30 MiB)'),
+  description:
+    "Bytes of whole answers to public queries the gateway keeps (Apollo Server's full response cache), each for as long as every subgraph answer in it may be kept and served to whoever asks the same query with the same variables: never an operation that reads personal data, one that asks the gateway's own live state (connections, access log), or while a subgraph's circuit is open. Each counted as its key and its JSON in UTF-8; past it the least recently used go first. 0: none.",
+});
 export const SUBGRAPH_TIMEOUT_MS = setting('SUBGRAPH_TIMEOUT_MS', {
   kind: kinds.milliseconds(),
   default: fixed(5000),

@@ -1,0 +1,64 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import ApolloServerPluginResponseCache from '@apollo/server-plugin-response-cache';
+import { LRUCache } from 'lru-cache';
+import type { GatewayContext } from './data-source.ts';
+
+/** What the cache of public responses reports: an answer served from it, a look-up that found none, an answer stored. */
+export type PublicResponseOutcome = 'hit' | 'miss' | 'stored';
+
+export interface PublicResponseOptions {
+  /** Bytes the kept responses may take together, each counted as its key and its JSON in UTF-8. */
+  bytes: number;
+  /** False while some subgraph's circuit is not closed: then every answer is worked out, so that the open circuit shows in it. */
+  circuitsClosed: () => boolean;
+  onOutcome?: (outcome: PublicResponseOutcome) => void;
+  /** The clock of the responses' freshness (tests). */
+  now?: () => number;
+}
+
+/**
+ * Whole answers to public queries, kept for as long as every subgraph answer in them may be kept,
+ * and served to whoever asks the same query with the same variables, as Apollo Server's full
+ * response cache does behind a gateway. The policy comes from the data sources
+ * (data-source.ts, restrictCachePolicy): a subgraph answer without `Cache-Control: public` (or
+ * `s-maxage`) and a freshness lifetime, any answer with an error, and the gateway's own subgraphs
+ * (connections, access log) make the whole answer uncacheable. The subgraph answers are still kept on
+ * their own (subgraph-transport.ts): this cache spares the query plan's execution and the merging
+ * of the answers, which is most of what a public answer costs the gateway.
+ *
+ * An operation the access policy finds personal is neither read from the cache nor stored in it,
+ * whatever the subgraphs said; nor is any answer while a subgraph's circuit is open.
+ */
+export function publicResponseCache(options: PublicResponseOptions): ApolloServerPlugin<GatewayContext> {
+  const responses = new LRUCache<string, string>({
+    maxSize: options.bytes,
+    sizeCalculation: (value, key) => Buffer.byteLength(key) + Buffer.byteLength(value),
+    ...(options.now ? { perf: { now: options.now } } : {}),
+    // Read the clock on every look-up: the default reuses one reading for a millisecond.
+    ttlResolution: 0,
+  });
+  const report = options.onOutcome ?? (() => undefined);
+  const mayUse = async ({ contextValue }: { contextValue: GatewayContext }) => contextValue.readsPersonalData !== true && options.circuitsClosed();
+  return ApolloServerPluginResponseCache<GatewayContext>({
+    cache: {
+      async get(key) {
+        const value = responses.get(key);
+        report(value === undefined ? 'miss' : 'hit');
+        return value;
+      },
+      async set(key, value, setOptions) {
+        // The plugin passes the whole answer's max-age; without one it would keep it for ever.
+        const ttlSeconds = setOptions?.ttl;
+        if (!ttlSeconds || ttlSeconds <= 0) return;
+        // lru-cache counts an entry stale once its age exceeds the ttl; RFC 9111 from the lifetime on (§4.2).
+        responses.set(key, value, { ttl: ttlSeconds * 1000 - 1 });
+        if (responses.has(key)) report('stored');
+      },
+      async delete(key) {
+        return responses.delete(key);
+      },
+    },
+    shouldReadFromCache: mayUse,
+    shouldWriteToCache: mayUse,
+  });
+}
