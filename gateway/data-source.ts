@@ -161,17 +161,17 @@ function isGraphQLResponse(json: unknown): json is SubgraphResponse {
   return (data === undefined || typeof data === 'object') && (errors === undefined || Array.isArray(errors));
 }
 
+/** The part of Apollo Server's `CachePolicy` a data source uses. */
+interface RestrictablePolicy {
+  restrict(hint: { maxAge?: number }): void;
+}
+
 /**
  * The whole answer may be kept no longer than the least fresh subgraph answer in it, and not at all
  * once one of them may not be kept (Apollo's RemoteGraphQLDataSource reads the subgraph's
  * `Cache-Control` the same way): what Apollo Server's cache-control header and the gateway's cache of
  * public responses (public-responses.ts) go by.
  */
-/** The part of Apollo Server's `CachePolicy` a data source uses. */
-interface RestrictablePolicy {
-  restrict(hint: { maxAge?: number }): void;
-}
-
 function restrictCachePolicy(options: ProcessOptions, freshSeconds: number | undefined): void {
   // Only a client's operation has a policy: not the gateway's health checks or schema loading.
   if (!('incomingRequestContext' in options)) return;

@@ -113,3 +113,20 @@ describe("the gateway's cache of whole public answers", () => {
     }
   });
 });
+
+describe('a kept answer and the checks before execution', () => {
+  it('is refused to an anonymous caller where public data needs a credential, though an officer had it kept', async () => {
+    const closed = await startSystem({ publicAnswerEntries: 100, publicResponseBytes: 1024 * 1024, access: { publicDataRequiresCredentials: true } });
+    try {
+      const ask = (headers: Record<string, string>) =>
+        fetch(closed.gateway.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: PUBLIC }) });
+      const officer = credentialHeaders(DEFAULT_CREDENTIAL);
+      expect((await ask(officer)).status).toBe(200);
+      const kept = await ask(officer);
+      expect(kept.headers.get('age')).toMatch(/^\d+$/);
+      expect((await ask({})).status).toBe(401);
+    } finally {
+      await closed.close();
+    }
+  });
+});
