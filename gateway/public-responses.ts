@@ -27,7 +27,7 @@ export interface PublicResponseOptions {
  * of the answers, which is most of what a public answer costs the gateway.
  *
  * An operation the access policy finds personal is neither read from the cache nor stored in it,
- * whatever the subgraphs said; nor is any answer while a subgraph's circuit is open.
+ * whatever the subgraphs said; nor is any answer while a subgraph's circuit is not closed (open or half-open).
  */
 export function publicResponseCache(options: PublicResponseOptions): ApolloServerPlugin<GatewayContext> {
   const responses = new LRUCache<string, string>({
