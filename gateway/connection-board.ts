@@ -174,6 +174,12 @@ export class ConnectionBoard {
     return this.record(system).circuit;
   }
 
+  /** Whether every gateway → subgraph circuit is closed (none open or half-open). */
+  circuitsClosed(): boolean {
+    for (const record of this.records.values()) if (record.circuit.state !== 'CLOSED') return false;
+    return true;
+  }
+
   /** Runs the first round of probes (each bounded by the probe deadline), then probes on the interval. */
   async start(): Promise<void> {
     await this.probeRound();

@@ -175,7 +175,7 @@ interface RestrictablePolicy {
 function restrictCachePolicy(options: ProcessOptions, freshSeconds: number | undefined): void {
   // Only a client's operation has a policy: not the gateway's health checks or schema loading.
   if (!('incomingRequestContext' in options)) return;
-  (options.incomingRequestContext?.overallCachePolicy as RestrictablePolicy | undefined)?.restrict({ maxAge: freshSeconds ?? 0 });
+  (options.incomingRequestContext.overallCachePolicy as RestrictablePolicy | undefined)?.restrict({ maxAge: freshSeconds ?? 0 });
 }
 
 /** A data source whose answers are never kept: the gateway's own subgraphs, which answer live state (the connection board, the access log). */

@@ -1,5 +1,5 @@
 import { ApolloServer } from '@apollo/server';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { GatewayContext } from './data-source.ts';
 import { publicResponseCache, type PublicResponseOutcome } from './public-responses.ts';
 
@@ -10,7 +10,14 @@ import { publicResponseCache, type PublicResponseOutcome } from './public-respon
  */
 const typeDefs = 'type Query { provinces(maxAge: Int!): Int! }';
 
-function serverWith(options: { circuitsClosed?: () => boolean; bytes?: number } = {}) {
+/** Servers started by a test, stopped after it. */
+const started: ApolloServer<GatewayContext>[] = [];
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((server) => server.stop()));
+});
+
+/** A started server with the cache, and what it did. */
+async function serverWith(options: { circuitsClosed?: () => boolean; bytes?: number } = {}) {
   let clock = 1_000_000;
   let executions = 0;
   const outcomes: PublicResponseOutcome[] = [];
@@ -33,6 +40,8 @@ function serverWith(options: { circuitsClosed?: () => boolean; bytes?: number } 
       }),
     ],
   });
+  await server.start();
+  started.push(server);
   const ask = async (maxAge: number, readsPersonalData?: boolean) => {
     const response = await server.executeOperation(
       { query: 'query($maxAge: Int!) { provinces(maxAge: $maxAge) }', variables: { maxAge } },
@@ -42,7 +51,6 @@ function serverWith(options: { circuitsClosed?: () => boolean; bytes?: number } 
     return { answer: (response.body.singleResult.data as { provinces: number }).provinces, age: response.http.headers.get('age') };
   };
   return {
-    server,
     ask,
     outcomes,
     executions: () => executions,
@@ -54,8 +62,7 @@ function serverWith(options: { circuitsClosed?: () => boolean; bytes?: number } 
 
 describe("the gateway's cache of whole public answers", () => {
   it('answers the same query again without executing it, with its Age, until its max-age has passed', async () => {
-    const { server, ask, outcomes, executions, advance } = serverWith();
-    await server.start();
+    const { ask, outcomes, executions, advance } = await serverWith();
     const first = await ask(30);
     advance(29_999);
     const again = await ask(30);
@@ -65,22 +72,18 @@ describe("the gateway's cache of whole public answers", () => {
     advance(1);
     expect((await ask(30)).answer).toBe(first.answer + 1);
     expect(outcomes).toEqual(['miss', 'stored', 'hit', 'miss', 'stored']);
-    await server.stop();
   });
 
   it('keeps nothing whose policy says it may not be kept (max-age 0)', async () => {
-    const { server, ask, outcomes, executions } = serverWith();
-    await server.start();
+    const { ask, outcomes, executions } = await serverWith();
     await ask(0);
     await ask(0);
     expect(executions()).toBe(2);
     expect(outcomes).toEqual(['miss', 'miss']);
-    await server.stop();
   });
 
   it('neither reads nor keeps an operation the access policy found personal, whatever its policy says', async () => {
-    const { server, ask, outcomes, executions } = serverWith();
-    await server.start();
+    const { ask, outcomes, executions } = await serverWith();
     await ask(30, true);
     await ask(30, true);
     expect(executions()).toBe(2);
@@ -89,13 +92,11 @@ describe("the gateway's cache of whole public answers", () => {
     await ask(30, false);
     expect(executions()).toBe(3);
     expect(outcomes).toEqual(['miss', 'stored']);
-    await server.stop();
   });
 
   it('works every answer out while a circuit is open, and serves the kept one again once they are all closed', async () => {
     let closed = true;
-    const { server, ask, outcomes, executions } = serverWith({ circuitsClosed: () => closed });
-    await server.start();
+    const { ask, outcomes, executions } = await serverWith({ circuitsClosed: () => closed });
     const kept = await ask(30);
     closed = false;
     expect((await ask(30)).answer).toBe(kept.answer + 1);
@@ -103,16 +104,13 @@ describe("the gateway's cache of whole public answers", () => {
     expect((await ask(30)).answer).toBe(kept.answer);
     expect(executions()).toBe(2);
     expect(outcomes).toEqual(['miss', 'stored', 'hit']);
-    await server.stop();
   });
 
   it('keeps at most its bytes of answers', async () => {
-    const { server, ask, outcomes, executions } = serverWith({ bytes: 10 });
-    await server.start();
+    const { ask, outcomes, executions } = await serverWith({ bytes: 10 });
     await ask(30);
     await ask(30);
     expect(executions()).toBe(2);
     expect(outcomes).toEqual(['miss', 'miss']);
-    await server.stop();
   });
 });

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import ApolloServerPluginResponseCache from '@apollo/server-plugin-response-cache';
-import { LRUCache } from 'lru-cache';
 import type { GatewayContext } from './data-source.ts';
+import { KeptAnswers } from './kept-answers.ts';
 
 /** What the cache of public responses reports: an answer served from it, a look-up that found none, an answer stored. */
 export type PublicResponseOutcome = 'hit' | 'miss' | 'stored';
@@ -30,13 +30,7 @@ export interface PublicResponseOptions {
  * whatever the subgraphs said; nor is any answer while a subgraph's circuit is not closed (open or half-open).
  */
 export function publicResponseCache(options: PublicResponseOptions): ApolloServerPlugin<GatewayContext> {
-  const responses = new LRUCache<string, string>({
-    maxSize: options.bytes,
-    sizeCalculation: (value, key) => Buffer.byteLength(key) + Buffer.byteLength(value),
-    ...(options.now ? { perf: { now: options.now } } : {}),
-    // Read the clock on every look-up: the default reuses one reading for a millisecond.
-    ttlResolution: 0,
-  });
+  const responses = new KeptAnswers<string>({ bytes: options.bytes, sizeOf: (value, key) => Buffer.byteLength(key) + Buffer.byteLength(value), now: options.now });
   const report = options.onOutcome ?? (() => undefined);
   const mayUse = async ({ contextValue }: { contextValue: GatewayContext }) => contextValue.readsPersonalData !== true && options.circuitsClosed();
   return ApolloServerPluginResponseCache<GatewayContext>({
@@ -47,12 +41,8 @@ export function publicResponseCache(options: PublicResponseOptions): ApolloServe
         return value;
       },
       async set(key, value, setOptions) {
-        // The plugin passes the whole answer's max-age; without one it would keep it for ever.
-        const ttlSeconds = setOptions?.ttl;
-        if (!ttlSeconds || ttlSeconds <= 0) return;
-        // lru-cache counts an entry stale once its age exceeds the ttl; RFC 9111 from the lifetime on (§4.2).
-        responses.set(key, value, { ttl: ttlSeconds * 1000 - 1 });
-        if (responses.has(key)) report('stored');
+        // The plugin passes the whole answer's max-age as the ttl.
+        if (responses.keep(key, value, setOptions?.ttl)) report('stored');
       },
       async delete(key) {
         return responses.delete(key);

@@ -9,7 +9,7 @@ import { answerWithApollo } from '../lib/runtime/apollo-answer.ts';
 import { createGraphQLHttpServer, listen, type RunningServer } from '../lib/runtime/http-server.ts';
 import { createLogger, type Logger } from '../lib/runtime/logger.ts';
 import { AccessLogMetrics, metricsEndpoint, PublicResponseMetrics, ReuseMetrics, ServiceMetrics, SubgraphCallMetrics } from '../lib/runtime/metrics.ts';
-import { perSystem, SYSTEM_IDS, type SystemId } from '../lib/runtime/systems.ts';
+import { perSystem, type SystemId } from '../lib/runtime/systems.ts';
 import { SubgraphDataSource, uncacheable, type GatewayContext } from './data-source.ts';
 import { publicResponseCache } from './public-responses.ts';
 import { createErrorFormatter } from './errors.ts';
@@ -227,7 +227,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
         ? [
             publicResponseCache({
               bytes: config.publicResponseBytes,
-              circuitsClosed: () => SYSTEM_IDS.every((system) => board.circuit(system).state === 'CLOSED'),
+              circuitsClosed: () => board.circuitsClosed(),
               onOutcome: (outcome) => publicResponseMetrics.observe(outcome),
             }),
           ]

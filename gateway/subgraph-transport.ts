@@ -1,9 +1,9 @@
-import { LRUCache } from 'lru-cache';
 import { Agent } from 'undici';
 import { CALLER_ASSERTION_HEADER } from '../lib/access/caller.ts';
 import { sharedFreshnessSeconds } from '../lib/runtime/http-caching.ts';
 import type { SystemId } from '../lib/runtime/systems.ts';
 import { CallDeadline, closeDispatcher, readLimited } from '../lib/runtime/transport.ts';
+import { KeptAnswers } from './kept-answers.ts';
 
 /**
  * Gateway → subgraph HTTP over undici's `request` API on a keep-alive Agent (one connection pool
@@ -23,7 +23,7 @@ export interface SubgraphTransportOptions {
   maxResponseBytes?: number;
   /** Send identical public calls in flight once (default true); off, every call is sent. */
   deduplicatePublicCalls?: boolean;
-  /** How many public answers to keep, and how many bytes of them at most (see {@link PublicAnswerCache}); unset or 0 entries: none. */
+  /** How many public answers to keep, and how many bytes of them at most (see createSubgraphTransport); unset or 0 entries: none. */
   publicAnswers?: { entries: number; bytes: number };
   /** Told of each answer served from the cache of public answers, and of each stored there. */
   onPublicAnswer?: (system: SystemId, outcome: 'hit' | 'stored') => void;
@@ -62,48 +62,6 @@ export interface SubgraphTransport {
   close(): Promise<void>;
 }
 
-/**
- * Subgraph answers that say a shared cache may keep them (`Cache-Control: public` or `s-maxage`,
- * with a freshness lifetime; RFC 9111 §3.5), kept for that long and served for the same subgraph,
- * query and variables whoever asks, the way Apollo Router's subgraph response cache honours
- * subgraph `Cache-Control`. A subgraph marks only answers to operations that read no personal data
- * (lib/runtime/subgraph.ts, publicAnswerHeaders), so this holds reference data — province names,
- * agencies — never a citizen's. Bounded twice, as Apollo Server's own cache is: by `entries` answers
- * and by `bytes` (call key, answer body and content type, as UTF-8); the least recently used goes first,
- * and an answer larger than the whole budget is not kept.
- */
-class PublicAnswerCache {
-  private readonly answers: LRUCache<string, SubgraphAnswer>;
-
-  constructor(entries: number, bytes: number, now: () => number) {
-    this.answers = new LRUCache<string, SubgraphAnswer>({
-      max: entries,
-      maxSize: bytes,
-      sizeCalculation: (answer, key) => Buffer.byteLength(key) + Buffer.byteLength(answer.body) + (answer.contentType?.length ?? 0),
-      perf: { now },
-      // Read the clock on every look-up: the default reuses one reading for a millisecond.
-      ttlResolution: 0,
-    });
-  }
-
-  /** The answer kept for the key, if still fresh, with the seconds it has left. */
-  get(key: string): SubgraphAnswer | undefined {
-    const kept = this.answers.get(key);
-    if (!kept) return undefined;
-    // Whole seconds left, rounded down: a cache downstream never keeps it longer than this one may.
-    const freshSeconds = Math.floor(this.answers.getRemainingTTL(key) / 1000);
-    return { ...kept, freshSeconds: freshSeconds > 0 ? freshSeconds : undefined };
-  }
-
-  /** Keeps the answer if it may be kept; says whether it was. */
-  keep(key: string, answer: SubgraphAnswer): boolean {
-    if (answer.freshSeconds === undefined) return false;
-    // lru-cache counts an entry stale once its age exceeds the ttl; RFC 9111 from the lifetime on (§4.2).
-    this.answers.set(key, answer, { ttl: answer.freshSeconds * 1000 - 1 });
-    return this.answers.has(key);
-  }
-}
-
 export function createSubgraphTransport(options: SubgraphTransportOptions): SubgraphTransport {
   const maxResponseBytes = options.maxResponseBytes ?? 16 * 1024 * 1024;
   const agent = new Agent({
@@ -112,8 +70,32 @@ export function createSubgraphTransport(options: SubgraphTransportOptions): Subg
     connectTimeout: options.connectTimeoutMs,
   });
 
+  /**
+   * Subgraph answers that say a shared cache may keep them (`Cache-Control: public` or `s-maxage`,
+   * with a freshness lifetime; RFC 9111 §3.5), kept for that long and served for the same subgraph,
+   * query and variables whoever asks, the way Apollo Router's subgraph response cache honours
+   * subgraph `Cache-Control`. A subgraph marks only answers to operations that read no personal data
+   * (lib/runtime/subgraph.ts, publicAnswerHeaders), so this holds reference data — province names,
+   * agencies — never a citizen's. Bounded twice, as Apollo Server's own cache is: by `entries` answers
+   * and by `bytes` (call key, answer body and content type, as UTF-8).
+   */
   const bounds = options.publicAnswers;
-  const publicAnswers = bounds && bounds.entries > 0 ? new PublicAnswerCache(bounds.entries, bounds.bytes, options.now ?? Date.now) : undefined;
+  const publicAnswers =
+    bounds && bounds.entries > 0
+      ? new KeptAnswers<SubgraphAnswer>({
+          entries: bounds.entries,
+          bytes: bounds.bytes,
+          sizeOf: (answer, key) => Buffer.byteLength(key) + Buffer.byteLength(answer.body) + (answer.contentType?.length ?? 0),
+          now: options.now,
+        })
+      : undefined;
+  /** The answer kept for the call, with the seconds it has left. */
+  const keptAnswer = (callKey: string): SubgraphAnswer | undefined => {
+    const kept = publicAnswers?.get(callKey);
+    if (!publicAnswers || !kept) return undefined;
+    const freshSeconds = publicAnswers.secondsLeft(callKey);
+    return { ...kept, freshSeconds: freshSeconds > 0 ? freshSeconds : undefined };
+  };
 
   const sendOnce = async ({ url, body, headers, timeoutMs }: SubgraphCall): Promise<SubgraphAnswer> => {
     const deadline = new CallDeadline(timeoutMs);
@@ -135,7 +117,7 @@ export function createSubgraphTransport(options: SubgraphTransportOptions): Subg
   const send = async (call: SubgraphCall): Promise<SubgraphAnswer> => {
     /** The call's subgraph and body: what a kept answer and a call in flight are found by. */
     const callKey = `${call.url.href}\n${call.body}`;
-    const kept = publicAnswers?.get(callKey);
+    const kept = keptAnswer(callKey);
     if (kept) {
       options.onPublicAnswer?.(call.system, 'hit');
       return kept;
@@ -143,7 +125,7 @@ export function createSubgraphTransport(options: SubgraphTransportOptions): Subg
     // Kept once per answer received, however many calls in flight share it.
     const sendAndKeep = async () => {
       const received = await sendOnce(call);
-      if (publicAnswers?.keep(callKey, received)) options.onPublicAnswer?.(call.system, 'stored');
+      if (publicAnswers?.keep(callKey, received, received.freshSeconds)) options.onPublicAnswer?.(call.system, 'stored');
       return received;
     };
     if (!deduplicate || call.headers[CALLER_ASSERTION_HEADER] !== undefined) return sendAndKeep();

@@ -142,8 +142,10 @@ export function payloadOf(reply: MockReply): Buffer {
  * bounds how late a new one shows.
  */
 export const REFERENCE_DATA_MAX_AGE_SECONDS = 60;
+/** The header that lets any cache, shared ones too, keep an answer for `maxAgeSeconds`. */
+const publicCaching = (maxAgeSeconds: number) => ({ 'cache-control': `public, max-age=${String(maxAgeSeconds)}` });
 /** The caching header of a reference answer that has no `ETag` to revalidate with (a `POST` batch read). */
-export const REFERENCE_DATA_CACHING = { 'cache-control': `public, max-age=${String(REFERENCE_DATA_MAX_AGE_SECONDS)}` };
+export const REFERENCE_DATA_CACHING = publicCaching(REFERENCE_DATA_MAX_AGE_SECONDS);
 
 /**
  * A handler for reference data that HTTP caches may keep (RFC 9111): serialised once, with a strong
@@ -153,7 +155,7 @@ export const REFERENCE_DATA_CACHING = { 'cache-control': `public, max-age=${Stri
 export function cacheableAnswer(answer: unknown, maxAgeSeconds: number): MockHandler {
   const body = Buffer.from(JSON.stringify(answer));
   const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
-  const caching = { 'cache-control': `public, max-age=${maxAgeSeconds}`, etag };
+  const caching = { ...publicCaching(maxAgeSeconds), etag };
   const fresh: MockReply = { status: 200, body, headers: { 'content-type': 'application/json', ...caching } };
   const notModified: MockReply = { status: 304, headers: caching };
   return ({ headers }) => (noneMatchNames(headers['if-none-match'], etag) ? notModified : fresh);
