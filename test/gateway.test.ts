@@ -162,4 +162,18 @@ describe('identical subgraph calls in flight at once', () => {
       population.setFault({ mode: 'ok' });
     }
   });
+
+  it('shares none with access control off (benchmarks), where no call carries a caller to tell a personal one by', async () => {
+    const open = await startSystem({ access: { enabled: false }, backendTimeoutMs: 10_000 });
+    try {
+      const population = open.mocks.population;
+      population.setFault({ mode: 'slow', latencyMs: 2000 });
+      const query = `{ citizen(personalId: "${NAMED_IDS.head}") { fullName } }`;
+      const answers = await Promise.all(Array.from({ length: 3 }, () => open.query(query)));
+      for (const answer of answers) expect(answer.body).toEqual({ data: { citizen: { fullName: 'Nguyễn Văn An' } } });
+      expect(population.stats().byRoute['POST /v1/citizens/batch-get']).toBe(3);
+    } finally {
+      await open.close();
+    }
+  });
 });
