@@ -31,6 +31,14 @@ export interface GatewayContext {
   callerAssertion?: (subgraph: SystemId, query: string, variables: unknown) => Promise<string>;
 }
 
+/**
+ * Whether what the gateway works out for this request may serve other callers: only when the access
+ * policy judged the operation public. Unjudged (access control off, in benchmarks) counts as personal.
+ */
+export function judgedPublic(context: Pick<GatewayContext, 'readsPersonalData'>): boolean {
+  return context.readsPersonalData === false;
+}
+
 type ProcessOptions = GraphQLDataSourceProcessOptions<GatewayContext>;
 /** A GraphQL response as @apollo/gateway takes it from a data source. */
 type SubgraphResponse = Awaited<ReturnType<GraphQLDataSource<GatewayContext>['process']>>;
@@ -117,7 +125,15 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     headers[DEADLINE_HEADER] = String(timeoutMs);
     let answer: SubgraphAnswer;
     try {
-      answer = await this.transport.send({ system: this.system, url: this.url, body: JSON.stringify({ query, variables, operationName }), headers, timeoutMs });
+      answer = await this.transport.send({
+        system: this.system,
+        url: this.url,
+        body: JSON.stringify({ query, variables, operationName }),
+        headers,
+        timeoutMs,
+        // A call signed for a caller is bound to that caller, whatever it asks.
+        shareable: judgedPublic(context) && !context.callerAssertion,
+      });
     } catch (error) {
       const failure = classifyTransportError(error);
       throw new SystemError(this.system, failure.code, `subgraph: ${describeTransportError(error)}`, {

@@ -1,7 +1,8 @@
 import { ApolloServer } from '@apollo/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GatewayContext } from './data-source.ts';
-import { publicResponseCache, type PublicResponseOutcome } from './public-responses.ts';
+import type { PublicResponseOutcome } from '../lib/runtime/metrics.ts';
+import { publicResponseCache } from './public-responses.ts';
 
 /**
  * The cache of whole public answers on its own, in an Apollo Server without a gateway: a resolver
@@ -42,10 +43,11 @@ async function serverWith(options: { circuitsClosed?: () => boolean; bytes?: num
   });
   await server.start();
   started.push(server);
-  const ask = async (maxAge: number, readsPersonalData?: boolean) => {
+  /** As the access policy judged the operation: public (false) unless said otherwise; 'unjudged' as with access control off. */
+  const ask = async (maxAge: number, readsPersonalData: boolean | 'unjudged' = false) => {
     const response = await server.executeOperation(
       { query: 'query($maxAge: Int!) { provinces(maxAge: $maxAge) }', variables: { maxAge } },
-      { contextValue: { requestId: 'r', deadlineAt: Number.MAX_SAFE_INTEGER, ...(readsPersonalData === undefined ? {} : { readsPersonalData }) } },
+      { contextValue: { requestId: 'r', deadlineAt: Number.MAX_SAFE_INTEGER, ...(readsPersonalData === 'unjudged' ? {} : { readsPersonalData }) } },
     );
     if (response.body.kind !== 'single') throw new Error('expected a single result');
     return { answer: (response.body.singleResult.data as { provinces: number }).provinces, age: response.http.headers.get('age') };
@@ -92,6 +94,14 @@ describe("the gateway's cache of whole public answers", () => {
     await ask(30, false);
     expect(executions()).toBe(3);
     expect(outcomes).toEqual(['miss', 'stored']);
+  });
+
+  it('neither reads nor keeps an operation the access policy did not judge (access control off)', async () => {
+    const { ask, outcomes, executions } = await serverWith();
+    await ask(30, 'unjudged');
+    await ask(30, 'unjudged');
+    expect(executions()).toBe(2);
+    expect(outcomes).toEqual([]);
   });
 
   it('works every answer out while a circuit is open, and serves the kept one again once they are all closed', async () => {

@@ -1,10 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import ApolloServerPluginResponseCache from '@apollo/server-plugin-response-cache';
-import type { GatewayContext } from './data-source.ts';
+import { judgedPublic, type GatewayContext } from './data-source.ts';
+import type { PublicResponseOutcome } from '../lib/runtime/metrics.ts';
 import { KeptAnswers } from './kept-answers.ts';
-
-/** What the cache of public responses reports: an answer served from it, a look-up that found none, an answer stored. */
-export type PublicResponseOutcome = 'hit' | 'miss' | 'stored';
 
 export interface PublicResponseOptions {
   /** Bytes the kept responses may take together, each counted as its key and its JSON in UTF-8. */
@@ -26,13 +24,14 @@ export interface PublicResponseOptions {
  * their own (subgraph-transport.ts): this cache spares the query plan's execution and the merging
  * of the answers, which is most of what a public answer costs the gateway.
  *
- * An operation the access policy finds personal is neither read from the cache nor stored in it,
- * whatever the subgraphs said; nor is any answer while a subgraph's circuit is not closed (open or half-open).
+ * Only an operation the access policy judged public is read from the cache or stored in it (one it
+ * finds personal, or that it did not judge, never is), whatever the subgraphs said; and no answer is
+ * while a subgraph's circuit is not closed (open or half-open).
  */
 export function publicResponseCache(options: PublicResponseOptions): ApolloServerPlugin<GatewayContext> {
   const responses = new KeptAnswers<string>({ bytes: options.bytes, sizeOf: (value, key) => Buffer.byteLength(key) + Buffer.byteLength(value), now: options.now });
   const report = options.onOutcome ?? (() => undefined);
-  const mayUse = async ({ contextValue }: { contextValue: GatewayContext }) => contextValue.readsPersonalData !== true && options.circuitsClosed();
+  const mayUse = async ({ contextValue }: { contextValue: GatewayContext }) => judgedPublic(contextValue) && options.circuitsClosed();
   return ApolloServerPluginResponseCache<GatewayContext>({
     cache: {
       async get(key) {

@@ -157,16 +157,13 @@ export async function startGateway(config: GatewayConfig, logger: Logger = creat
   // The gateway's anonymous usage telemetry must never leave a closed government network.
   process.env.APOLLO_TELEMETRY_DISABLED = '1';
   const supergraphSdl = readFileSync(config.supergraphPath, 'utf8');
-  const access = config.access;
   const subgraphTransport = createSubgraphTransport({
     connectTimeoutMs: Math.max(...Object.values(config.subgraphTimeoutsMs)),
-    // A call is known to be public when it carries no caller assertion; with access control off
-    // (benchmarks) no call carries one, personal ones included, so none is shared.
-    deduplicatePublicCalls: access.enabled,
     publicAnswers: config.publicAnswers,
     onPublicAnswer: (system, outcome) => subgraphCallMetrics.observePublicAnswer(system, outcome),
   });
 
+  const access = config.access;
   if (access.enabled && !access.callerSecret) {
     throw new Error('CALLER_ASSERTION_SECRET is not set: the subgraphs could not verify who is calling');
   }

@@ -26,7 +26,7 @@ describe('a public call that joins an identical one in flight', () => {
     const { send, close } = createSubgraphTransport({ connectTimeoutMs: 5000 });
     const body = JSON.stringify({ query: '{ provinces { code } }' });
     const call = (timeoutMs: number) =>
-      send({ system: 'public-services', url: new URL(`${subgraph.url}/graphql`), body, headers: { 'content-type': 'application/json' }, timeoutMs });
+      send({ system: 'public-services', url: new URL(`${subgraph.url}/graphql`), body, headers: { 'content-type': 'application/json' }, timeoutMs, shareable: true });
     const first = call(60_000);
     await expect.poll(() => held.length).toBe(1);
     const joined = await call(100).catch((error: unknown) => error);

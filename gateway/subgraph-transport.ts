@@ -1,5 +1,4 @@
 import { Agent } from 'undici';
-import { CALLER_ASSERTION_HEADER } from '../lib/access/caller.ts';
 import { sharedFreshnessSeconds } from '../lib/runtime/http-caching.ts';
 import type { SystemId } from '../lib/runtime/systems.ts';
 import { CallDeadline, closeDispatcher, readLimited } from '../lib/runtime/transport.ts';
@@ -11,18 +10,16 @@ import { KeptAnswers } from './kept-answers.ts';
  * content type and body as text: the data source (data-source.ts) reads the GraphQL response itself,
  * so no WHATWG or node-fetch Request, Response or Headers is built on the gateway's hottest path.
  *
- * Identical public calls in flight at once are sent once: a call to the same subgraph with the same
- * body (query and variables) that carries no caller assertion joins the one already sent and gets
- * its answer, as Hive Gateway and Apollo Router deduplicate. A call with a caller assertion
- * (personal data, or any authenticated caller) is never shared: each is bound to its caller.
+ * Identical shareable calls in flight at once are sent once: a call marked `shareable` to the same
+ * subgraph with the same body (query and variables) joins the one already sent and gets its answer,
+ * as Hive Gateway and Apollo Router deduplicate. The data source marks only the calls of operations
+ * the access policy judged public and made for no caller (data-source.ts); every other call is sent.
  */
 export interface SubgraphTransportOptions {
   connectionsPerSubgraph?: number;
   /** How long to wait for a connection to a subgraph. */
   connectTimeoutMs: number;
   maxResponseBytes?: number;
-  /** Send identical public calls in flight once (default true); off, every call is sent. */
-  deduplicatePublicCalls?: boolean;
   /** How many public answers to keep, and how many bytes of them at most (see createSubgraphTransport); unset or 0 entries: none. */
   publicAnswers?: { entries: number; bytes: number };
   /** Told of each answer served from the cache of public answers, and of each stored there. */
@@ -42,6 +39,8 @@ export interface SubgraphCall {
   headers: Record<string, string>;
   /** From sending to the last byte of the answer. */
   timeoutMs: number;
+  /** May join an identical shareable call in flight and take its answer (public data, no caller); unset: sent on its own. */
+  shareable?: boolean;
 }
 
 /** What a subgraph answered, whatever it is: the data source judges it. */
@@ -110,8 +109,7 @@ export function createSubgraphTransport(options: SubgraphTransportOptions): Subg
     }
   };
 
-  const deduplicate = options.deduplicatePublicCalls ?? true;
-  /** Public calls in flight, by subgraph URL and body. */
+  /** Shareable calls in flight, by subgraph URL and body. */
   const inFlight = new Map<string, Promise<SubgraphAnswer>>();
 
   const send = async (call: SubgraphCall): Promise<SubgraphAnswer> => {
@@ -128,7 +126,7 @@ export function createSubgraphTransport(options: SubgraphTransportOptions): Subg
       if (publicAnswers?.keep(callKey, received, received.freshSeconds)) options.onPublicAnswer?.(call.system, 'stored');
       return received;
     };
-    if (!deduplicate || call.headers[CALLER_ASSERTION_HEADER] !== undefined) return sendAndKeep();
+    if (!call.shareable) return sendAndKeep();
     const shared = inFlight.get(callKey);
     // The call that joins keeps its own deadline, which may be shorter than the first's.
     if (shared) return withinDeadline(shared, call.timeoutMs);

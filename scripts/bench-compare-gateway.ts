@@ -4,8 +4,8 @@
  *
  * - `apollo`: stock `@apollo/gateway` on Apollo Server 5, the gateway's default fetcher (make-fetch-happen);
  * - `apollo-undici`: the same with a fetcher on undici's `request` (this project's subgraph transport,
- *   gateway/subgraph-transport.ts, its deduplication of identical calls off, so that the peer stays
- *   stock in what it sends);
+ *   gateway/subgraph-transport.ts; its calls are not marked shareable, so every one is sent, as the
+ *   stock gateway sends them);
  * - `hive`: Hive Gateway's runtime with the Rust query planner (`@graphql-hive/router-runtime`);
  * - `hive-no-dedup`: the same with the deduplication of identical in-flight subgraph requests off.
  *
@@ -47,7 +47,7 @@ async function apolloPeer(sdl: string, undiciFetcher: boolean): Promise<Peer> {
   process.env.APOLLO_TELEMETRY_DISABLED = '1';
   const { ApolloGateway, RemoteGraphQLDataSource } = await import('@apollo/gateway');
   const { ApolloServer } = await import('@apollo/server');
-  const transport = undiciFetcher ? createSubgraphTransport({ connectTimeoutMs: 5000, deduplicatePublicCalls: false }) : undefined;
+  const transport = undiciFetcher ? createSubgraphTransport({ connectTimeoutMs: 5000 }) : undefined;
   const gateway = new ApolloGateway({
     supergraphSdl: sdl,
     ...(transport ? { buildService: ({ name, url }) => new RemoteGraphQLDataSource({ url, fetcher: fetcherOver(transport, name as SystemId) }) } : {}),

@@ -163,7 +163,7 @@ describe('identical subgraph calls in flight at once', () => {
     }
   });
 
-  it('shares none with access control off (benchmarks), where no call carries a caller to tell a personal one by', async () => {
+  it('shares none with access control off (benchmarks), where the access policy judges no operation public', async () => {
     const open = await startSystem({ access: { enabled: false }, backendTimeoutMs: 10_000 });
     try {
       const population = open.mocks.population;

@@ -412,12 +412,9 @@ export interface SectorItems {
   reused: number;
 }
 
-/**
- * Once-only reuse as a rate: the data items personal answers returned, by the sector they came from,
- * the level of the agency that took them, and whether they were reused (taken from a system the
- * agency does not own). Counted once the records are committed. Agencies, purposes and provinces
- * are in `reuseStatistics`, not in labels: sector (the systems) and level are small fixed sets.
- */
+/** What the gateway's cache of whole public answers reports: an answer served from it, a look-up that found none, an answer stored. */
+export type PublicResponseOutcome = 'hit' | 'miss' | 'stored';
+
 /** The gateway's cache of whole public answers (gateway/public-responses.ts). */
 export class PublicResponseMetrics {
   private readonly outcomes: Counter<'outcome'>;
@@ -431,11 +428,17 @@ export class PublicResponseMetrics {
     });
   }
 
-  observe(outcome: 'hit' | 'miss' | 'stored'): void {
+  observe(outcome: PublicResponseOutcome): void {
     this.outcomes.inc({ outcome });
   }
 }
 
+/**
+ * Once-only reuse as a rate: the data items personal answers returned, by the sector they came from,
+ * the level of the agency that took them, and whether they were reused (taken from a system the
+ * agency does not own). Counted once the records are committed. Agencies, purposes and provinces
+ * are in `reuseStatistics`, not in labels: sector (the systems) and level are small fixed sets.
+ */
 export class ReuseMetrics {
   private readonly items: Counter<'sector' | 'level' | 'reused'>;
 
